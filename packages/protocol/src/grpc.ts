@@ -1,0 +1,67 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType as BrokerProto } from './gen/broker.js';
+import type { ProtoGrpcType as CoordinatorProto } from './gen/coordinator.js';
+
+/**
+ * Options for @grpc/proto-loader. They must match the flags of proto-loader-gen-types in
+ * scripts/generate.mjs, or the generated types lie about the runtime objects
+ * (int64 fields arrive as decimal strings, enums as names, defaults filled in).
+ */
+export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/** Folder holding `fjord/v1/*.proto`, shipped inside this package (copied by `generate`). */
+export const PROTO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'proto');
+
+/** Message size limit on both sides of every channel (requests carry batches of batches). */
+export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export type FjordProto = BrokerProto & CoordinatorProto;
+
+let cached: FjordProto | undefined;
+
+/** Loads the Fjord protos once and returns the typed gRPC package object. */
+export function loadFjordProto(): FjordProto {
+  if (cached) return cached;
+  const definition = protoLoader.loadSync(['fjord/v1/broker.proto', 'fjord/v1/coordinator.proto'], {
+    ...PROTO_LOADER_OPTIONS,
+    includeDirs: [PROTO_DIR],
+  });
+  cached = grpc.loadPackageDefinition(definition) as unknown as FjordProto;
+  return cached;
+}
+
+/** Channel options shared by every Fjord client and server. */
+export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+};
+
+/** Metadata key carrying the Fjord error code of a whole-request failure. */
+export const ERROR_CODE_METADATA_KEY = 'fjord-error-code';
+
+/** Builds a gRPC service error for a whole-request failure, with the Fjord code in trailers. */
+export function grpcRequestError(
+  status: grpc.status,
+  fjordCode: number,
+  message: string,
+): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  metadata.set(ERROR_CODE_METADATA_KEY, String(fjordCode));
+  const error = new Error(message) as grpc.ServiceError;
+  error.code = status;
+  error.details = message;
+  error.metadata = metadata;
+  return error;
+}
