@@ -4,9 +4,10 @@
  *
  * `retriable` is the client's retry decision: true when the same request may succeed after
  * a metadata refresh or a wait (leader moved, broker restarting), false when retrying cannot
- * help (bad input, unknown topic). Where Fjord differs from Kafka it says so in `message`'s
- * comment: UNKNOWN_TOPIC_OR_PARTITION and CORRUPT_MESSAGE are retriable in Kafka, but Fjord
- * has no topic auto-creation and a corrupt batch comes from the client, so neither is here.
+ * help (bad input, unknown topic). Fjord differs from Kafka on three rows:
+ * UNKNOWN_TOPIC_OR_PARTITION and CORRUPT_MESSAGE are retriable in Kafka, but Fjord has no
+ * topic auto-creation and a corrupt batch comes from the client, so neither is here;
+ * BROKER_NOT_AVAILABLE is retriable here because it only ever means "restarting".
  */
 export interface ErrorCodeInfo {
   readonly code: number;
@@ -18,11 +19,21 @@ export interface ErrorCodeInfo {
 const rows = [
   [-1, 'UNKNOWN_SERVER_ERROR', false, 'An unexpected server error occurred.'],
   [0, 'NONE', false, 'No error.'],
-  [1, 'OFFSET_OUT_OF_RANGE', false, 'The requested offset is outside the range of offsets kept for the partition.'],
+  [
+    1,
+    'OFFSET_OUT_OF_RANGE',
+    false,
+    'The requested offset is outside the range of offsets kept for the partition.',
+  ],
   [2, 'CORRUPT_MESSAGE', false, 'The record batch failed its CRC check or has a malformed header.'],
   [3, 'UNKNOWN_TOPIC_OR_PARTITION', false, 'This server does not host this topic-partition.'],
   [5, 'LEADER_NOT_AVAILABLE', true, 'There is no leader for this topic-partition right now.'],
-  [6, 'NOT_LEADER_OR_FOLLOWER', true, 'This server is not the leader (or a follower) for that topic-partition.'],
+  [
+    6,
+    'NOT_LEADER_OR_FOLLOWER',
+    true,
+    'This server is not the leader (or a follower) for that topic-partition.',
+  ],
   [7, 'REQUEST_TIMED_OUT', true, 'The request timed out.'],
   [8, 'BROKER_NOT_AVAILABLE', true, 'The broker is not available.'],
   [10, 'MESSAGE_TOO_LARGE', false, 'The record batch is larger than the topic accepts (max.message.bytes).'],
@@ -30,7 +41,12 @@ const rows = [
   [15, 'COORDINATOR_NOT_AVAILABLE', true, 'The coordinator is not available.'],
   [17, 'INVALID_TOPIC_EXCEPTION', false, 'The topic name is invalid.'],
   [19, 'NOT_ENOUGH_REPLICAS', true, 'There are fewer in-sync replicas than min.insync.replicas.'],
-  [20, 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', true, 'The batch was written, but fewer in-sync replicas than required acknowledged it.'],
+  [
+    20,
+    'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+    true,
+    'The batch was written, but fewer in-sync replicas than required acknowledged it.',
+  ],
   [21, 'INVALID_REQUIRED_ACKS', false, 'acks must be 0, 1 or -1 (all).'],
   [32, 'INVALID_TIMESTAMP', false, 'The timestamp of the record is out of the acceptable range.'],
   [36, 'TOPIC_ALREADY_EXISTS', false, 'A topic with this name already exists.'],
@@ -63,7 +79,12 @@ const byCode = new Map<number, ErrorCodeInfo>(
 /** The table row for a code; unknown codes map to a non-retriable UNKNOWN row that keeps the number. */
 export function errorInfo(code: number): ErrorCodeInfo {
   return (
-    byCode.get(code) ?? { code, name: `UNKNOWN_ERROR_CODE_${code}`, retriable: false, message: `Unknown error code ${code}.` }
+    byCode.get(code) ?? {
+      code,
+      name: `UNKNOWN_ERROR_CODE_${code}`,
+      retriable: false,
+      message: `Unknown error code ${code}.`,
+    }
   );
 }
 

@@ -52,11 +52,7 @@ export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
 export const ERROR_CODE_METADATA_KEY = 'fjord-error-code';
 
 /** Builds a gRPC service error for a whole-request failure, with the Fjord code in trailers. */
-export function grpcRequestError(
-  status: grpc.status,
-  fjordCode: number,
-  message: string,
-): grpc.ServiceError {
+export function grpcRequestError(status: grpc.status, fjordCode: number, message: string): grpc.ServiceError {
   const metadata = new grpc.Metadata();
   metadata.set(ERROR_CODE_METADATA_KEY, String(fjordCode));
   const error = new Error(message) as grpc.ServiceError;

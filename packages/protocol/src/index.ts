@@ -1,16 +1,47 @@
 // @fjord/protocol: the wire contract shared by the SDK, the broker and the coordinator.
 
+export { crc32c } from './crc32c.js';
+export {
+  ERROR_CODES,
+  ErrorCode,
+  type ErrorCodeInfo,
+  type ErrorName,
+  errorInfo,
+  ProtocolError,
+} from './errors.js';
+export type * as v1 from './gen/index.js';
 export {
   ERROR_CODE_METADATA_KEY,
+  type FjordProto,
   GRPC_CHANNEL_OPTIONS,
   grpcRequestError,
   loadFjordProto,
   MAX_GRPC_MESSAGE_BYTES,
   PROTO_DIR,
   PROTO_LOADER_OPTIONS,
-  type FjordProto,
 } from './grpc.js';
-export { ERROR_CODES, ErrorCode, type ErrorCodeInfo, type ErrorName, errorInfo, ProtocolError } from './errors.js';
+export { murmur2, partitionForKey, toPositive } from './murmur2.js';
+export {
+  type BatchHeader,
+  Compression,
+  type DecodedBatch,
+  decodeRecordBatch,
+  EARLIEST_TIMESTAMP,
+  type EncodeBatchInput,
+  encodeRecordBatch,
+  type Header,
+  LATEST_TIMESTAMP,
+  patchBaseOffset,
+  patchPartitionLeaderEpoch,
+  RECORD_BATCH_OVERHEAD,
+  type Record,
+  type RecordInput,
+  readBatchHeader,
+  setLogAppendTime,
+  splitBatches,
+  TimestampType,
+  validateBatch,
+} from './record-batch.js';
 export {
   assertValidTopicName,
   parseTopicConfig,
@@ -21,27 +52,3 @@ export {
   type TopicConfig,
   topicNameProblem,
 } from './topic-config.js';
-export { crc32c } from './crc32c.js';
-export { murmur2, partitionForKey, toPositive } from './murmur2.js';
-export {
-  type BatchHeader,
-  Compression,
-  type DecodedBatch,
-  decodeRecordBatch,
-  encodeRecordBatch,
-  type EncodeBatchInput,
-  type Header,
-  LATEST_TIMESTAMP,
-  EARLIEST_TIMESTAMP,
-  patchBaseOffset,
-  patchPartitionLeaderEpoch,
-  setLogAppendTime,
-  readBatchHeader,
-  RECORD_BATCH_OVERHEAD,
-  type Record,
-  type RecordInput,
-  splitBatches,
-  TimestampType,
-  validateBatch,
-} from './record-batch.js';
-export type * as v1 from './gen/index.js';

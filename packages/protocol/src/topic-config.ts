@@ -26,7 +26,8 @@ const intString = (min: number) =>
     .string()
     .regex(/^-?\d+$/, 'must be an integer')
     .transform(Number)
-    .refine((n) => Number.isSafeInteger(n) && n >= min, `must be an integer >= ${min}`);
+    .refine((n) => Number.isSafeInteger(n), 'is too large (must fit in 53 bits)')
+    .refine((n) => n >= min, `must be an integer >= ${min}`);
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -63,6 +64,12 @@ export const TOPIC_CONFIG_NAMES = Object.keys(TOPIC_CONFIG_SCHEMA.shape) as Arra
  * config with defaults filled in. Throws INVALID_CONFIG naming every bad key at once.
  */
 export function parseTopicConfig(overrides: Readonly<Record<string, string>>): TopicConfig {
+  if (typeof overrides !== 'object' || overrides === null) {
+    throw new ProtocolError(
+      ErrorCode.INVALID_CONFIG,
+      'invalid topic config: expected a map of names to values',
+    );
+  }
   const result = TOPIC_CONFIG_SCHEMA.safeParse(overrides);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

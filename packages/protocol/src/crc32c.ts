@@ -1,0 +1,58 @@
+/**
+ * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as used by Kafka's RecordBatch v2.
+ *
+ * The broker checks the CRC of every produced batch, so this is on the hot path: it uses
+ * slicing-by-8 (eight 256-entry tables, eight input bytes per step) instead of the
+ * byte-at-a-time table loop, which is several times faster on V8 for large batches.
+ */
+
+const POLY = 0x82f63b78;
+
+/** Table t (0..7) lives at [t * 256, t * 256 + 256); table 0 is the classic byte table. */
+const TABLES = buildTables();
+
+function buildTables(): Uint32Array {
+  const t = new Uint32Array(8 * 256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  // Table k advances a byte through k further zero bytes, so eight lookups fold eight bytes.
+  for (let i = 0; i < 256; i++) {
+    let c = t[i]!;
+    for (let k = 1; k < 8; k++) {
+      c = (c >>> 8) ^ t[c & 0xff]!;
+      t[k * 256 + i] = c >>> 0;
+    }
+  }
+  return t;
+}
+
+/** CRC-32C of `data`, as an unsigned 32-bit integer (e.g. `crc32c("123456789") === 0xe3069283`). */
+export function crc32c(data: Uint8Array): number {
+  const t = TABLES;
+  let crc = 0xffffffff;
+  let i = 0;
+  const len = data.length;
+  const end8 = len - (len % 8);
+  while (i < end8) {
+    const a = (crc ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
+    const b = data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24);
+    crc =
+      t[1792 + (a & 0xff)]! ^
+      t[1536 + ((a >>> 8) & 0xff)]! ^
+      t[1280 + ((a >>> 16) & 0xff)]! ^
+      t[1024 + (a >>> 24)]! ^
+      t[768 + (b & 0xff)]! ^
+      t[512 + ((b >>> 8) & 0xff)]! ^
+      t[256 + ((b >>> 16) & 0xff)]! ^
+      t[(b >>> 24) & 0xff]!;
+    i += 8;
+  }
+  while (i < len) {
+    crc = (crc >>> 8) ^ t[(crc ^ data[i]!) & 0xff]!;
+    i++;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
