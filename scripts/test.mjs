@@ -1,16 +1,16 @@
-// `pnpm test`: install is done by the caller; build everything (turbo, cached), lint, then
-// run the whole vitest suite once and print vitest's own counts as the closing line.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+// `npm test` / `pnpm test`: install if needed, build (turbo, cached), lint, then run the
+// whole vitest suite once and print vitest's own counts as the closing line.
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { ensureInstalled, pnpm } from './pnpm.mjs';
 
-const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', shell: false }).status ?? 1;
-
-if (run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) process.exit(1);
-if (run('pnpm', ['exec', 'biome', 'check', '.']) !== 0) process.exit(1);
+ensureInstalled();
+if (pnpm(['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) process.exit(1);
+if (pnpm(['exec', 'biome', 'check', '.']) !== 0) process.exit(1);
 
 mkdirSync('test-results', { recursive: true });
 const report = 'test-results/vitest.json';
-const status = run('pnpm', [
+rmSync(report, { force: true });
+const status = pnpm([
   'exec',
   'vitest',
   'run',
@@ -19,10 +19,12 @@ const status = run('pnpm', [
   `--outputFile.json=${report}`,
   ...process.argv.slice(2),
 ]);
+let summary = '0 passed, 1 failed';
 try {
   const json = JSON.parse(readFileSync(report, 'utf8'));
-  console.log(`${json.numPassedTests} passed, ${json.numFailedTests} failed`);
+  summary = `${json.numPassedTests} passed, ${json.numFailedTests} failed`;
 } catch {
-  console.log('0 passed, 1 failed');
+  console.error('fjord: vitest wrote no JSON report');
 }
+console.log(summary);
 process.exit(status);
