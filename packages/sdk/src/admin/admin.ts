@@ -1,0 +1,398 @@
+import { EARLIEST_TIMESTAMP, ErrorCode, LATEST_TIMESTAMP, topicNameProblem, type v1 } from '@fjord/protocol';
+import type { Cluster, TopicMetadata } from '../cluster/metadata.js';
+import {
+  FjordError,
+  type FjordProtocolError,
+  InvalidArgumentError,
+  LeaderNotAvailableError,
+  protocolError,
+  RequestTimeoutError,
+  throwAll,
+} from '../errors.js';
+import type { Logger } from '../logger.js';
+import { type Clock, type RetryPolicy, retry, systemClock } from '../retry.js';
+
+/** A topic to create. */
+export interface NewTopic {
+  name: string;
+  /** Number of partitions, at least 1. */
+  partitions: number;
+  /** Copies of each partition (default 1). */
+  replicationFactor?: number;
+  /** Topic config overrides with Kafka's names, e.g. `{ 'retention.ms': '604800000' }`. */
+  configs?: Record<string, string>;
+}
+
+/** A topic in {@link Admin.listTopics}. */
+export interface TopicListing {
+  name: string;
+  /** Topic id (UUID); a recreated topic gets a new one. */
+  id: string;
+  partitions: number;
+}
+
+/** A topic in {@link Admin.describeTopics}. */
+export interface TopicDescription {
+  name: string;
+  id: string;
+  /** Effective configuration (defaults filled in), Kafka config names. */
+  configs: Record<string, string>;
+  partitions: PartitionDescription[];
+}
+
+/** A partition in {@link TopicDescription}. */
+export interface PartitionDescription {
+  partition: number;
+  /** Leader broker id, -1 while offline. */
+  leader: number;
+  replicas: number[];
+  isr: number[];
+  leaderEpoch: number;
+}
+
+/** What {@link Admin.describeCluster} returns. */
+export interface ClusterDescription {
+  clusterId: string;
+  /** The coordinator's advertised `host:port`. */
+  coordinator: string;
+  brokers: Array<{ id: number; host: string; port: number; alive: boolean }>;
+}
+
+/** Config changes of one topic; all apply together or none does. */
+export interface TopicConfigChange {
+  topic: string;
+  /** Configs to set. */
+  set?: Record<string, string>;
+  /** Configs to reset to their default. */
+  delete?: string[];
+}
+
+/** Which offset {@link Admin.listOffsets} looks up. */
+export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
+
+/** One partition's answer in {@link Admin.listOffsets}. */
+export interface PartitionOffset {
+  partition: number;
+  /** The offset; -1n for a timestamp lookup with no record at or after the timestamp. */
+  offset: bigint;
+  /** For timestamp lookups: the timestamp of the record found (ms). */
+  timestamp?: number;
+}
+
+/** What an {@link Admin} needs. */
+export interface AdminDeps {
+  cluster: Cluster;
+  retry: RetryPolicy;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Cluster administration: topics, configs, offsets. Get one from `fjord.admin()`. */
+export class Admin {
+  readonly #cluster: Cluster;
+  readonly #retry: RetryPolicy;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+
+  constructor(deps: AdminDeps) {
+    this.#cluster = deps.cluster;
+    this.#retry = deps.retry;
+    this.#logger = deps.logger;
+    this.#clock = deps.clock ?? systemClock;
+  }
+
+  /**
+   * Creates topics and waits until the coordinator reports a leader for every partition of
+   * every created topic (bounded by `requestTimeoutMs`). Throws the error of a failing topic
+   * (e.g. TopicAlreadyExistsError), or a FjordAggregateError listing each when several fail;
+   * the other topics are created regardless.
+   */
+  async createTopics(topics: readonly NewTopic[]): Promise<void> {
+    const problems = validateNewTopics(topics);
+    if (problems.length > 0) throw new InvalidArgumentError(`invalid topics: ${problems.join('; ')}`);
+    const response = await this.#cluster.coordinator<v1.CreateTopicsResponse__Output>(
+      (client) => (metadata, options, callback) =>
+        client.createTopics(
+          {
+            topics: topics.map((t) => ({
+              name: t.name,
+              partitions: t.partitions,
+              replicationFactor: t.replicationFactor ?? 1,
+              configs: t.configs ?? {},
+            })),
+            validateOnly: false,
+          },
+          metadata,
+          options,
+          callback,
+        ),
+    );
+    const failures = topicErrors(response.topics);
+    const created = topics.map((t) => t.name).filter((name) => !failures.some((f) => f.topic === name));
+    this.#logger.info('topics created', { topics: created });
+    if (created.length > 0) await this.#waitForLeaders(created);
+    throwAll('some topics could not be created', failures);
+  }
+
+  /** Deletes topics; throws UnknownTopicOrPartitionError (or an aggregate) for topics that do not exist. */
+  async deleteTopics(names: readonly string[]): Promise<void> {
+    assertTopicNames(names);
+    const response = await this.#cluster.coordinator<v1.DeleteTopicsResponse__Output>(
+      (client) => (metadata, options, callback) =>
+        client.deleteTopics({ topics: [...names] }, metadata, options, callback),
+    );
+    for (const name of names) this.#cluster.invalidate(name);
+    throwAll('some topics could not be deleted', topicErrors(response.topics));
+  }
+
+  /** Every topic with its id and partition count. */
+  async listTopics(): Promise<TopicListing[]> {
+    const response = await this.#cluster.coordinator<v1.ListTopicsResponse__Output>(
+      (client) => (metadata, options, callback) => client.listTopics({}, metadata, options, callback),
+    );
+    return response.topics.map((t) => ({ name: t.name, id: t.topicId, partitions: t.partitions }));
+  }
+
+  /** Partitions, leaders, ISR and effective configs of each topic; throws for unknown topics. */
+  async describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
+    assertTopicNames(names);
+    const response = await this.#cluster.coordinator<v1.DescribeTopicsResponse__Output>(
+      (client) => (metadata, options, callback) =>
+        client.describeTopics({ topics: [...names] }, metadata, options, callback),
+    );
+    throwAll(
+      'some topics could not be described',
+      response.topics
+        .filter((t) => t.errorCode !== ErrorCode.NONE)
+        .map((t) => protocolError(t.errorCode, t.errorMessage, { topic: t.name })),
+    );
+    return response.topics.map((t) => ({
+      name: t.name,
+      id: t.topicId,
+      configs: { ...t.configs },
+      partitions: t.partitions
+        .map((p) => ({
+          partition: p.partition,
+          leader: p.leader,
+          replicas: [...p.replicas],
+          isr: [...p.isr],
+          leaderEpoch: p.leaderEpoch,
+        }))
+        .sort((a, b) => a.partition - b.partition),
+    }));
+  }
+
+  /** Cluster id, coordinator address, and brokers with liveness. */
+  async describeCluster(): Promise<ClusterDescription> {
+    const response = await this.#cluster.coordinator<v1.DescribeClusterResponse__Output>(
+      (client) => (metadata, options, callback) => client.describeCluster({}, metadata, options, callback),
+    );
+    return {
+      clusterId: response.clusterId,
+      coordinator: response.coordinator,
+      brokers: response.brokers
+        .map((b) => ({ id: b.id, host: b.host, port: b.port, alive: b.alive }))
+        .sort((a, b) => a.id - b.id),
+    };
+  }
+
+  /** Sets and removes topic configs; each topic's changes apply together or not at all. */
+  async alterTopicConfigs(changes: readonly TopicConfigChange[]): Promise<void> {
+    assertTopicNames(changes.map((c) => c.topic));
+    const request = changes.map((c) => ({
+      topic: c.topic,
+      changes: [
+        ...Object.entries(c.set ?? {}).map(([name, value]) => ({
+          name,
+          value: String(value),
+          delete: false,
+        })),
+        ...(c.delete ?? []).map((name) => ({ name, value: '', delete: true })),
+      ],
+    }));
+    const response = await this.#cluster.coordinator<v1.AlterTopicConfigsResponse__Output>(
+      (client) => (metadata, options, callback) =>
+        client.alterTopicConfigs({ topics: request }, metadata, options, callback),
+    );
+    throwAll('some topic configs could not be changed', topicErrors(response.topics));
+  }
+
+  /**
+   * Offsets of every partition of `topic`: `'earliest'` (log start), `'latest'` (high
+   * watermark: the offset the next record will get), or `{ timestamp }`: the first offset whose
+   * record timestamp is >= timestamp (ms), -1n when there is none. Asks each leader broker once.
+   */
+  async listOffsets(topic: string, spec: OffsetSpec): Promise<PartitionOffset[]> {
+    assertTopicNames([topic]);
+    const timestamp = specTimestamp(spec);
+    return retry(
+      async () => {
+        const metadata = await this.#cluster.topic(topic);
+        const partitions = metadata.partitions.map((p) => p.partition);
+        try {
+          const found = await lookupOffsets(this.#cluster, metadata, partitions, timestamp);
+          return partitions.map((partition) => found.get(partition) as PartitionOffset);
+        } catch (error) {
+          if (FjordError.from(error).retriable) this.#cluster.invalidate(topic);
+          throw error;
+        }
+      },
+      {
+        policy: this.#retry,
+        deadline: this.#clock.now() + this.#cluster.requestTimeoutMs,
+        clock: this.#clock,
+      },
+    );
+  }
+
+  // Like KafkaJS's waitForLeaders: a topic is usable once every partition has a leader with a
+  // known address.
+  async #waitForLeaders(names: readonly string[]): Promise<void> {
+    await retry(
+      async () => {
+        const response = await this.#cluster.fetchMetadata(names);
+        for (const name of names) {
+          const info = response.topics.find((t) => t.name === name);
+          // A topic just created may not be visible yet on a lagging coordinator view: wait.
+          if (!info || info.errorCode !== ErrorCode.NONE) {
+            throw new LeaderNotAvailableError('the topic is not visible in metadata yet', { topic: name });
+          }
+          const known = new Set(response.brokers.map((b) => b.id));
+          const offline = info.partitions.filter((p) => p.leader < 0 || !known.has(p.leader));
+          if (offline.length > 0) {
+            throw new LeaderNotAvailableError(
+              `partitions ${offline.map((p) => p.partition).join(', ')} have no leader yet`,
+              { topic: name },
+            );
+          }
+        }
+      },
+      {
+        policy: this.#retry,
+        deadline: this.#clock.now() + this.#cluster.requestTimeoutMs,
+        clock: this.#clock,
+        exhausted: (last) =>
+          new RequestTimeoutError(`topics were created but have no leaders yet: ${last.message}`, undefined, {
+            cause: last,
+          }),
+      },
+    );
+  }
+}
+
+/**
+ * ListOffsets for `partitions` of one topic, one request per leader broker, in parallel.
+ * The first partition error is thrown (retriable ones let the caller refresh and retry).
+ */
+export async function lookupOffsets(
+  cluster: Cluster,
+  topic: TopicMetadata,
+  partitions: readonly number[],
+  timestamp: number,
+): Promise<Map<number, PartitionOffset>> {
+  const byLeader = new Map<string, number[]>();
+  for (const partition of partitions) {
+    const { address } = cluster.leaderAddress(topic, partition);
+    byLeader.set(address, [...(byLeader.get(address) ?? []), partition]);
+  }
+  const found = new Map<number, PartitionOffset>();
+  await Promise.all(
+    [...byLeader].map(async ([address, group]) => {
+      const client = cluster.pool.broker(address);
+      const response = await cluster.pool.unary<v1.ListOffsetsResponse__Output>(
+        address,
+        cluster.requestTimeoutMs,
+        (metadata, options, callback) =>
+          client.listOffsets(
+            {
+              topics: [
+                {
+                  topic: topic.name,
+                  partitions: group.map((partition) => ({ partition, timestamp: String(timestamp) })),
+                },
+              ],
+            },
+            metadata,
+            options,
+            callback,
+          ),
+      );
+      for (const result of response.topics.flatMap((t) => t.partitions)) {
+        if (result.errorCode !== ErrorCode.NONE) {
+          throw protocolError(result.errorCode, result.errorMessage, {
+            topic: topic.name,
+            partition: result.partition,
+          });
+        }
+        const entry: PartitionOffset = { partition: result.partition, offset: BigInt(result.offset) };
+        if (timestamp >= 0) entry.timestamp = Number(result.timestamp);
+        found.set(result.partition, entry);
+      }
+      for (const partition of group) {
+        if (!found.has(partition)) {
+          throw protocolError(
+            ErrorCode.UNKNOWN_SERVER_ERROR,
+            'the broker did not answer for this partition',
+            {
+              topic: topic.name,
+              partition,
+            },
+          );
+        }
+      }
+    }),
+  );
+  return found;
+}
+
+function specTimestamp(spec: OffsetSpec): number {
+  if (spec === 'earliest') return EARLIEST_TIMESTAMP;
+  if (spec === 'latest') return LATEST_TIMESTAMP;
+  if (
+    typeof spec === 'object' &&
+    spec !== null &&
+    Number.isSafeInteger(spec.timestamp) &&
+    spec.timestamp >= 0
+  ) {
+    return spec.timestamp;
+  }
+  throw new InvalidArgumentError(`offset spec must be 'earliest', 'latest' or { timestamp: ms >= 0 }`);
+}
+
+function topicErrors(results: readonly v1.TopicResult__Output[]): FjordProtocolError[] {
+  return results
+    .filter((r) => r.errorCode !== ErrorCode.NONE)
+    .map((r) => protocolError(r.errorCode, r.errorMessage, { topic: r.name }));
+}
+
+function assertTopicNames(names: readonly unknown[]): void {
+  if (!Array.isArray(names)) throw new InvalidArgumentError('expected an array of topic names');
+  const problems = names.map((n) => topicNameProblem(n)).filter((p): p is string => p !== undefined);
+  if (problems.length > 0) throw new InvalidArgumentError(problems.join('; '));
+}
+
+/** Client-side checks of createTopics input, so obvious mistakes fail before a request is sent. */
+export function validateNewTopics(topics: readonly NewTopic[]): string[] {
+  if (!Array.isArray(topics) || topics.length === 0) return ['expected a non-empty array of topics'];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, t] of topics.entries()) {
+    const nameProblem = topicNameProblem(t?.name);
+    if (nameProblem) problems.push(`topics[${i}]: ${nameProblem}`);
+    else if (seen.has(t.name)) problems.push(`topics[${i}]: "${t.name}" is listed twice`);
+    else seen.add(t.name);
+    if (!Number.isInteger(t?.partitions) || t.partitions < 1) {
+      problems.push(`topics[${i}]: partitions must be an integer >= 1`);
+    }
+    if (
+      t?.replicationFactor !== undefined &&
+      (!Number.isInteger(t.replicationFactor) || t.replicationFactor < 1)
+    ) {
+      problems.push(`topics[${i}]: replicationFactor must be an integer >= 1`);
+    }
+    if (t?.configs !== undefined && Object.values(t.configs).some((v) => typeof v !== 'string')) {
+      problems.push(`topics[${i}]: config values must be strings`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,487 @@
+// The SDK against a small in-process gRPC server speaking the Fjord contract with an
+// in-memory log. It exercises the wire path (batching, grouping, retries, positions) without
+// the real apps; end-to-end tests against real processes live in tests/integration.
+
+import {
+  type BatchHeader,
+  ErrorCode,
+  loadFjordProto,
+  partitionForKey,
+  patchBaseOffset,
+  splitBatches,
+  type v1,
+} from '@fjord/protocol';
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  FjordAggregateError,
+  InvalidArgumentError,
+  MessageTooLargeError,
+  NoOffsetForPartitionError,
+  OffsetOutOfRangeError,
+  TopicAlreadyExistsError,
+  UnknownTopicOrPartitionError,
+} from './errors.js';
+import { Fjord } from './fjord.js';
+import { stringDeserializer } from './serde.js';
+
+interface FakeTopic {
+  id: string;
+  logs: Buffer[][];
+  next: bigint[];
+  configs: Record<string, string>;
+}
+
+class FakeCluster {
+  readonly topics = new Map<string, FakeTopic>();
+  readonly produceRequests: v1.ProduceRequest__Output[] = [];
+  /** Error codes returned once, per partition, by the next Produce requests. */
+  readonly produceFailures = new Map<number, number[]>();
+  server = new grpc.Server();
+  port = 0;
+
+  async start(): Promise<string> {
+    const proto = loadFjordProto().fjord.v1;
+    const unary =
+      <Req, Res>(fn: (req: Req) => Res | Promise<Res>) =>
+      (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+        Promise.resolve(fn(call.request)).then(
+          (res) => callback(null, res),
+          (err: Error) => callback(err),
+        );
+      };
+    this.server.addService(proto.CoordinatorService.service, {
+      GetMetadata: unary((req: v1.GetMetadataRequest__Output) => this.metadata(req.topics)),
+      CreateTopics: unary((req: v1.CreateTopicsRequest__Output) => ({
+        topics: req.topics.map((t) => {
+          if (this.topics.has(t.name)) return { name: t.name, errorCode: ErrorCode.TOPIC_ALREADY_EXISTS };
+          this.topics.set(t.name, {
+            id: `id-${t.name}`,
+            logs: Array.from({ length: t.partitions }, () => []),
+            next: Array.from({ length: t.partitions }, () => 0n),
+            configs: { ...t.configs },
+          });
+          return { name: t.name, topicId: `id-${t.name}`, errorCode: 0 };
+        }),
+      })),
+      DeleteTopics: unary((req: v1.DeleteTopicsRequest__Output) => ({
+        topics: req.topics.map((name) => ({
+          name,
+          errorCode: this.topics.delete(name) ? 0 : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        })),
+      })),
+      ListTopics: unary(() => ({
+        topics: [...this.topics].map(([name, t]) => ({ name, topicId: t.id, partitions: t.logs.length })),
+      })),
+      DescribeTopics: unary((req: v1.DescribeTopicsRequest__Output) => ({
+        topics: this.metadata(req.topics).topics,
+      })),
+      DescribeCluster: unary(() => ({
+        clusterId: 'fake',
+        coordinator: `127.0.0.1:${this.port}`,
+        brokers: [{ id: 1, host: '127.0.0.1', port: this.port, alive: true }],
+      })),
+      AlterTopicConfigs: unary(() => ({ topics: [] })),
+      RegisterBroker: unary(() => ({})),
+      BrokerHeartbeat: unary(() => ({})),
+    });
+    this.server.addService(proto.BrokerService.service, {
+      Produce: unary((req: v1.ProduceRequest__Output) => this.produce(req)),
+      Fetch: unary((req: v1.FetchRequest__Output) => this.fetch(req)),
+      ListOffsets: unary((req: v1.ListOffsetsRequest__Output) => ({
+        topics: req.topics.map((t) => ({
+          topic: t.topic,
+          partitions: t.partitions.map((p) => {
+            const topic = this.topics.get(t.topic) as FakeTopic;
+            const offset = Number(p.timestamp) === -2 ? 0n : (topic.next[p.partition] as bigint);
+            return { partition: p.partition, errorCode: 0, offset: String(offset), timestamp: '-1' };
+          }),
+        })),
+      })),
+    });
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) =>
+        e ? reject(e) : resolve(port),
+      ),
+    );
+    return `127.0.0.1:${this.port}`;
+  }
+
+  metadata(names: readonly string[]): v1.GetMetadataResponse {
+    const wanted = names.length > 0 ? names : [...this.topics.keys()];
+    return {
+      clusterId: 'fake',
+      brokers: [{ id: 1, host: '127.0.0.1', port: this.port, alive: true }],
+      topics: wanted.map((name) => {
+        const t = this.topics.get(name);
+        if (!t) return { name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        return {
+          name,
+          topicId: t.id,
+          configs: t.configs,
+          partitions: t.logs.map((_, partition) => ({
+            partition,
+            leader: 1,
+            leaderEpoch: 0,
+            replicas: [1],
+            isr: [1],
+          })),
+        };
+      }),
+    };
+  }
+
+  produce(req: v1.ProduceRequest__Output): v1.ProduceResponse {
+    this.produceRequests.push(req);
+    return {
+      topics: req.topics.map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p) => {
+          const failure = this.produceFailures.get(p.partition)?.shift();
+          if (failure !== undefined) return { partition: p.partition, errorCode: failure, baseOffset: '-1' };
+          const topic = this.topics.get(t.topic) as FakeTopic;
+          const base = topic.next[p.partition] as bigint;
+          for (const { header, bytes } of splitBatches(p.records)) {
+            const copy = Buffer.from(bytes);
+            patchBaseOffset(copy, topic.next[p.partition] as bigint);
+            (topic.logs[p.partition] as Buffer[]).push(copy);
+            topic.next[p.partition] =
+              (topic.next[p.partition] as bigint) + BigInt(header.lastOffsetDelta + 1);
+          }
+          return {
+            partition: p.partition,
+            errorCode: 0,
+            baseOffset: req.acks === 0 ? '-1' : String(base),
+            logAppendTimeMs: '-1',
+          };
+        }),
+      })),
+    };
+  }
+
+  async fetch(req: v1.FetchRequest__Output): Promise<v1.FetchResponse> {
+    const answer = (): { response: v1.FetchResponse; bytes: number } => {
+      let bytes = 0;
+      const response = {
+        topics: req.topics.map((t) => ({
+          topic: t.topic,
+          partitions: t.partitions.map((p) => {
+            const topic = this.topics.get(t.topic) as FakeTopic;
+            const next = topic.next[p.partition] as bigint;
+            const offset = BigInt(p.fetchOffset);
+            if (offset > next) {
+              bytes = Number.POSITIVE_INFINITY; // errors are answered at once, as brokers do
+              return { partition: p.partition, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+            }
+            const batches = (topic.logs[p.partition] as Buffer[]).filter((b) => {
+              const header = splitBatches(b)[0]?.header as BatchHeader;
+              return header.baseOffset + BigInt(header.lastOffsetDelta) >= offset;
+            });
+            const records = Buffer.concat(batches);
+            bytes += records.length;
+            return { partition: p.partition, errorCode: 0, highWatermark: String(next), records };
+          }),
+        })),
+      };
+      return { response, bytes };
+    };
+    const first = answer();
+    if (first.bytes >= req.minBytes) return first.response;
+    await new Promise((resolve) => setTimeout(resolve, req.maxWaitMs));
+    return answer().response;
+  }
+
+  stop(): void {
+    this.server.forceShutdown();
+  }
+}
+
+let cluster: FakeCluster;
+let fjord: Fjord;
+
+beforeEach(async () => {
+  cluster = new FakeCluster();
+  const address = await cluster.start();
+  fjord = new Fjord({
+    bootstrap: [address],
+    requestTimeoutMs: 5000,
+    retry: { initialRetryMs: 5, maxRetryMs: 20 },
+  });
+});
+
+afterEach(async () => {
+  await fjord.close();
+  cluster.stop();
+});
+
+describe('admin', () => {
+  it('creates, lists and describes topics and the cluster', async () => {
+    const admin = fjord.admin();
+    await admin.createTopics([{ name: 'orders', partitions: 3, configs: { 'retention.ms': '1000' } }]);
+    expect(await admin.listTopics()).toEqual([{ name: 'orders', id: 'id-orders', partitions: 3 }]);
+    const [described] = await admin.describeTopics(['orders']);
+    expect(described?.configs).toEqual({ 'retention.ms': '1000' });
+    expect(described?.partitions).toHaveLength(3);
+    expect(described?.partitions[2]).toEqual({
+      partition: 2,
+      leader: 1,
+      replicas: [1],
+      isr: [1],
+      leaderEpoch: 0,
+    });
+    const description = await admin.describeCluster();
+    expect(description.clusterId).toBe('fake');
+    expect(description.brokers).toEqual([{ id: 1, host: '127.0.0.1', port: cluster.port, alive: true }]);
+  });
+
+  it('throws the failing topic’s error, or an aggregate when several fail', async () => {
+    const admin = fjord.admin();
+    await admin.createTopics([
+      { name: 'a', partitions: 1 },
+      { name: 'b', partitions: 1 },
+    ]);
+    await expect(admin.createTopics([{ name: 'a', partitions: 1 }])).rejects.toBeInstanceOf(
+      TopicAlreadyExistsError,
+    );
+    const error = await admin
+      .createTopics([
+        { name: 'a', partitions: 1 },
+        { name: 'b', partitions: 1 },
+        { name: 'c', partitions: 1 },
+      ])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FjordAggregateError);
+    expect((error as FjordAggregateError).errors).toHaveLength(2);
+    expect(cluster.topics.has('c')).toBe(true);
+  });
+
+  it('validates topics before sending anything', async () => {
+    await expect(fjord.admin().createTopics([{ name: 'bad name', partitions: 0 }])).rejects.toThrow(
+      /may contain only.*partitions must be an integer >= 1/,
+    );
+    expect(cluster.topics.size).toBe(0);
+  });
+
+  it('lists earliest and latest offsets per partition', async () => {
+    await fjord.admin().createTopics([{ name: 'orders', partitions: 2 }]);
+    await fjord.producer().send({
+      topic: 'orders',
+      messages: [
+        { value: 'a', partition: 1 },
+        { value: 'b', partition: 1 },
+      ],
+    });
+    expect(await fjord.admin().listOffsets('orders', 'latest')).toEqual([
+      { partition: 0, offset: 0n },
+      { partition: 1, offset: 2n },
+    ]);
+    expect(await fjord.admin().listOffsets('orders', 'earliest')).toEqual([
+      { partition: 0, offset: 0n },
+      { partition: 1, offset: 0n },
+    ]);
+  });
+});
+
+describe('producer', () => {
+  beforeEach(async () => {
+    await fjord.admin().createTopics([{ name: 'orders', partitions: 3 }]);
+  });
+
+  it('sends one batch per partition in one request per broker, results in input order', async () => {
+    const keys = ['user-1', 'user-2', 'user-3', 'user-1', 'user-4', 'user-5'];
+    const results = await fjord.producer().send({
+      topic: 'orders',
+      messages: keys.map((key, i) => ({
+        key,
+        value: `v${i}`,
+        headers: { source: 'web' },
+        timestamp: 1000 + i,
+      })),
+    });
+    expect(cluster.produceRequests).toHaveLength(1);
+    const request = cluster.produceRequests[0] as v1.ProduceRequest__Output;
+    expect(request.acks).toBe(-1);
+    for (const p of request.topics[0]?.partitions ?? []) expect(splitBatches(p.records)).toHaveLength(1);
+    const perPartition = new Map<number, bigint>();
+    results.forEach((meta, i) => {
+      const partition = partitionForKey(Buffer.from(keys[i] as string), 3);
+      const expected = perPartition.get(partition) ?? 0n;
+      perPartition.set(partition, expected + 1n);
+      expect(meta).toEqual({ topic: 'orders', partition, offset: expected, timestamp: 1000 + i });
+    });
+  });
+
+  it('fails at once for an unknown topic, sending nothing', async () => {
+    const error = await fjord
+      .producer()
+      .send({ topic: 'nope', messages: [{ value: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnknownTopicOrPartitionError);
+    expect(cluster.produceRequests).toHaveLength(0);
+  });
+
+  it('rejects bad input and out-of-range partitions before sending anything', async () => {
+    const producer = fjord.producer();
+    await expect(
+      producer.send({ topic: 'orders', messages: [{ value: 'ok' }, { value: 'x', partition: 3 }] }),
+    ).rejects.toThrow(/partition 3 does not exist/);
+    await expect(producer.send({ topic: 'orders', messages: [] })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    await expect(
+      producer.send({ topic: 'orders', messages: [{ value: 42 as unknown as string }] }),
+    ).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(producer.send({ topic: 'bad topic', messages: [{ value: 'x' }] })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect(cluster.produceRequests).toHaveLength(0);
+  });
+
+  it('retries only the partitions that failed retriably', async () => {
+    cluster.produceFailures.set(1, [ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE]);
+    const results = await fjord.producer().send({
+      topic: 'orders',
+      messages: [0, 1, 2].map((partition) => ({ value: `p${partition}`, partition })),
+    });
+    expect(results.map((r) => [r.partition, r.offset])).toEqual([
+      [0, 0n],
+      [1, 0n],
+      [2, 0n],
+    ]);
+    expect(cluster.produceRequests.map((r) => r.topics[0]?.partitions.map((p) => p.partition))).toEqual([
+      [0, 1, 2],
+      [1],
+      [1],
+    ]);
+  });
+
+  it('rejects with a non-retriable partition error without retrying', async () => {
+    cluster.produceFailures.set(0, [ErrorCode.MESSAGE_TOO_LARGE]);
+    await expect(
+      fjord.producer().send({ topic: 'orders', messages: [{ value: 'x', partition: 0 }] }),
+    ).rejects.toBeInstanceOf(MessageTooLargeError);
+    expect(cluster.produceRequests).toHaveLength(1);
+  });
+
+  it('gives up after deliveryTimeoutMs with the last cause', async () => {
+    cluster.produceFailures.set(0, Array(1000).fill(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    const error = await fjord
+      .producer({ deliveryTimeoutMs: 100 })
+      .send({ topic: 'orders', messages: [{ value: 'x', partition: 0 }] })
+      .catch((e: unknown) => e);
+    expect((error as Error).name).toBe('DeliveryTimeoutError');
+    expect(((error as Error).cause as Error).name).toBe('NotLeaderError');
+  });
+
+  it('reports -1n offsets with acks=0', async () => {
+    const [meta] = await fjord.producer({ acks: 0 }).send({ topic: 'orders', messages: [{ value: 'x' }] });
+    expect(meta?.offset).toBe(-1n);
+    expect(cluster.produceRequests[0]?.acks).toBe(0);
+  });
+});
+
+describe('consumer (assign mode)', () => {
+  beforeEach(async () => {
+    await fjord.admin().createTopics([{ name: 'orders', partitions: 2 }]);
+    const producer = fjord.producer();
+    // Three batches on partition 0: offsets 0-2, 3-4, 5.
+    await producer.send({
+      topic: 'orders',
+      messages: [0, 1, 2].map((i) => ({ key: `k${i}`, value: `v${i}`, partition: 0 })),
+    });
+    await producer.send({
+      topic: 'orders',
+      messages: [3, 4].map((i) => ({ value: `v${i}`, partition: 0, headers: { n: `${i}` } })),
+    });
+    await producer.send({ topic: 'orders', messages: [{ value: 'v5', partition: 0 }] });
+  });
+
+  it('reads from a sought offset, skipping earlier records of the first batch', async () => {
+    const reader = fjord.consumer({ valueDeserializer: stringDeserializer });
+    await reader.assign([{ topic: 'orders', partition: 0 }]);
+    reader.seek({ topic: 'orders', partition: 0 }, 1n);
+    const seen: string[] = [];
+    while (seen.length < 5) for (const r of await reader.poll(1000)) seen.push(`${r.offset}:${r.value}`);
+    expect(seen).toEqual(['1:v1', '2:v2', '3:v3', '4:v4', '5:v5']);
+    expect(reader.position({ topic: 'orders', partition: 0 })).toBe(6n);
+    await reader.close();
+  });
+
+  it('hands out at most maxPollRecords per poll and Buffers without deserializers', async () => {
+    const reader = fjord.consumer({ autoOffsetReset: 'earliest', maxPollRecords: 2 });
+    await reader.assign([{ topic: 'orders', partition: 0 }]);
+    const first = await reader.poll(1000);
+    expect(first.map((r) => r.offset)).toEqual([0n, 1n]);
+    expect(first[0]?.key).toEqual(Buffer.from('k0'));
+    expect(first[0]?.value).toEqual(Buffer.from('v0'));
+    const rest: bigint[] = [];
+    while (rest.length < 4) {
+      const records = await reader.poll(1000);
+      expect(records.length).toBeLessThanOrEqual(2);
+      rest.push(...records.map((r) => r.offset));
+    }
+    expect(rest).toEqual([2n, 3n, 4n, 5n]);
+    await reader.close();
+  });
+
+  it('starts at the end with autoOffsetReset latest, and returns [] when nothing arrives', async () => {
+    const reader = fjord.consumer({ fetchMaxWaitMs: 50 });
+    await reader.assign([{ topic: 'orders', partition: 0 }]);
+    const started = Date.now();
+    expect(await reader.poll(200)).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(reader.position({ topic: 'orders', partition: 0 })).toBe(6n);
+    await fjord
+      .producer()
+      .send({ topic: 'orders', messages: [{ value: 'new', partition: 0, headers: { h: 'x' } }] });
+    const records: Array<{ offset: bigint; headers: Record<string, Buffer | null> }> = [];
+    while (records.length === 0) records.push(...(await reader.poll(1000)));
+    expect(records[0]?.offset).toBe(6n);
+    expect(records[0]?.headers).toEqual({ h: Buffer.from('x') });
+    await reader.close();
+  });
+
+  it('resets an out-of-range position, or rejects with autoOffsetReset none', async () => {
+    const resetting = fjord.consumer({ autoOffsetReset: 'earliest' });
+    await resetting.assign([{ topic: 'orders', partition: 0 }]);
+    resetting.seek({ topic: 'orders', partition: 0 }, 100n);
+    const records = [];
+    while (records.length === 0) records.push(...(await resetting.poll(1000)));
+    expect(records[0]?.offset).toBe(0n);
+
+    const strict = fjord.consumer({ autoOffsetReset: 'none' });
+    await strict.assign([{ topic: 'orders', partition: 0 }]);
+    await expect(strict.poll(100)).rejects.toBeInstanceOf(NoOffsetForPartitionError);
+    strict.seek({ topic: 'orders', partition: 0 }, 100n);
+    const error = await strict.poll(1000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OffsetOutOfRangeError);
+    expect((error as Error).message).toMatch(/offset 100 .*topic "orders" partition 0/);
+  });
+
+  it('supports seekToBeginning / seekToEnd and rejects unknown partitions', async () => {
+    const reader = fjord.consumer();
+    await expect(reader.assign([{ topic: 'orders', partition: 7 }])).rejects.toBeInstanceOf(
+      UnknownTopicOrPartitionError,
+    );
+    const tp = { topic: 'orders', partition: 0 };
+    await reader.assign([tp]);
+    await reader.seekToEnd([tp]);
+    expect(reader.position(tp)).toBe(6n);
+    await reader.seekToBeginning([tp]);
+    expect(reader.position(tp)).toBe(0n);
+    expect(reader.assignment()).toEqual([tp]);
+    expect(() => reader.seek({ topic: 'orders', partition: 1 }, 0n)).toThrow(/not assigned/);
+  });
+
+  it('iterates with for await until close()', async () => {
+    const reader = fjord.consumer({ autoOffsetReset: 'earliest', valueDeserializer: stringDeserializer });
+    await reader.assign([{ topic: 'orders', partition: 0 }]);
+    const values: string[] = [];
+    for await (const record of reader) {
+      values.push(record.value as string);
+      if (values.length === 6) void reader.close();
+    }
+    expect(values).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5']);
+    await expect(reader.poll(10)).rejects.toThrow(/closed/);
+  });
+});

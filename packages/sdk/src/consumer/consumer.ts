@@ -1,0 +1,538 @@
+import { EARLIEST_TIMESTAMP, ErrorCode, LATEST_TIMESTAMP, type Record, type v1 } from '@fjord/protocol';
+import { lookupOffsets } from '../admin/admin.js';
+import type { Cluster, TopicMetadata } from '../cluster/metadata.js';
+import {
+  ClosedError,
+  DeserializationError,
+  FjordError,
+  InvalidArgumentError,
+  NoOffsetForPartitionError,
+  protocolError,
+  UnsupportedFeatureError,
+} from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ResolvedConsumerOptions } from '../options.js';
+import { backoffMs, type Clock, type RetryPolicy, retry, systemClock } from '../retry.js';
+import type { Deserializer } from '../serde.js';
+import {
+  applyFetchResponse,
+  buildFetchRequest,
+  type FetchTarget,
+  newPartitionState,
+  type PartitionState,
+  seekState,
+  type TopicPartition,
+  tpKey,
+} from './fetcher.js';
+
+/** A record handed out by {@link Consumer.poll}. */
+export interface ConsumerRecord<K = Buffer, V = Buffer> {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  /** The key (through keyDeserializer if set), null when absent. */
+  key: K | null;
+  /** The value (through valueDeserializer if set), null when absent. */
+  value: V | null;
+  /** Headers by name; when a name repeats, the last value wins. */
+  headers: { [name: string]: Buffer | null };
+  /** Record timestamp, ms since the epoch. */
+  timestamp: number;
+}
+
+/** What a {@link Consumer} needs. */
+export interface ConsumerDeps {
+  cluster: Cluster;
+  options: ResolvedConsumerOptions;
+  retry: RetryPolicy;
+  logger: Logger;
+  clock?: Clock;
+}
+
+const GROUPS_UNAVAILABLE =
+  'consumer groups are not available in Fjord yet: use assign() with explicit partitions (no groupId)';
+
+/**
+ * Reads records from assigned partitions (assign mode: no group, no commits). Get one from
+ * `fjord.consumer()`. Each poll() sends at most one Fetch per broker, covering every assigned,
+ * unpaused partition that broker leads, and keeps at most one answer per broker buffered.
+ * Not safe for concurrent poll() calls.
+ */
+export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerRecord<K, V>> {
+  readonly #cluster: Cluster;
+  readonly #options: ResolvedConsumerOptions;
+  readonly #retry: RetryPolicy;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  #states = new Map<string, PartitionState>();
+  readonly #fetches = new Map<string, Promise<void>>();
+  readonly #abort = new AbortController();
+  readonly #waiters = new Set<() => void>();
+  #errors: FjordError[] = [];
+  #closed = false;
+  #drainStart = 0;
+
+  constructor(deps: ConsumerDeps) {
+    if (deps.options.groupId !== undefined) throw new UnsupportedFeatureError(GROUPS_UNAVAILABLE);
+    this.#cluster = deps.cluster;
+    this.#options = deps.options;
+    this.#retry = deps.retry;
+    this.#logger = deps.logger;
+    this.#clock = deps.clock ?? systemClock;
+  }
+
+  /** Not available yet: consumer groups come in a later version. Always throws UnsupportedFeatureError. */
+  async subscribe(_topics: readonly string[]): Promise<never> {
+    throw new UnsupportedFeatureError(GROUPS_UNAVAILABLE);
+  }
+
+  /**
+   * Replaces the assignment. Partitions kept keep their position; new ones start at
+   * `autoOffsetReset` unless sought. Throws UnknownTopicOrPartitionError for a topic or
+   * partition that does not exist.
+   */
+  async assign(partitions: readonly TopicPartition[]): Promise<void> {
+    this.#assertOpen();
+    if (!Array.isArray(partitions))
+      throw new InvalidArgumentError('assign() expects an array of { topic, partition }');
+    const next = new Map<string, PartitionState>();
+    for (const tp of partitions) {
+      assertTopicPartition(tp);
+      const metadata = await this.#topic(tp.topic);
+      if (tp.partition >= metadata.partitions.length) {
+        throw protocolError(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          `topic has ${metadata.partitions.length} partitions`,
+          tp,
+        );
+      }
+      const key = tpKey(tp);
+      next.set(key, this.#states.get(key) ?? newPartitionState(tp));
+    }
+    // A fetch in flight for a dropped partition must not touch the state it would find again.
+    for (const [key, state] of this.#states) if (!next.has(key)) seekState(state, undefined);
+    this.#states = next;
+    this.#notify();
+  }
+
+  /** The partitions assigned right now. */
+  assignment(): TopicPartition[] {
+    return [...this.#states.values()].map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /** Moves an assigned partition so the next record handed out is the one at `offset`. */
+  seek(tp: TopicPartition, offset: bigint): void {
+    this.#assertOpen();
+    if (typeof offset !== 'bigint' || offset < 0n)
+      throw new InvalidArgumentError('offset must be a bigint >= 0n');
+    seekState(this.#state(tp), offset);
+    this.#notify();
+  }
+
+  /** Moves partitions to their log start offset (asks the leaders now). */
+  async seekToBeginning(partitions: readonly TopicPartition[]): Promise<void> {
+    await this.#seekTo(partitions, EARLIEST_TIMESTAMP);
+  }
+
+  /** Moves partitions to their end, so only records written from now on are read (asks the leaders now). */
+  async seekToEnd(partitions: readonly TopicPartition[]): Promise<void> {
+    await this.#seekTo(partitions, LATEST_TIMESTAMP);
+  }
+
+  /** Offset of the next record poll() hands out for an assigned partition; undefined until known. */
+  position(tp: TopicPartition): bigint | undefined {
+    return this.#state(tp).position;
+  }
+
+  /** Stops fetching these assigned partitions until resume(); buffered records are kept. */
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.#state(tp).paused = true;
+  }
+
+  /** Fetches paused partitions again. */
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.#state(tp).paused = false;
+    this.#notify();
+  }
+
+  /** The paused partitions. */
+  paused(): TopicPartition[] {
+    return [...this.#states.values()]
+      .filter((s) => s.paused)
+      .map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /**
+   * Waits up to `timeoutMs` for records and returns at most `maxPollRecords` of them (an empty
+   * array when none arrived in time), advancing positions past them. Rejects with
+   * OffsetOutOfRangeError (autoOffsetReset 'none'), NoOffsetForPartitionError, or the error of a
+   * partition that cannot be read (e.g. its topic was deleted); retriable problems are retried
+   * by later polls.
+   */
+  async poll(timeoutMs: number): Promise<Array<ConsumerRecord<K, V>>> {
+    this.#assertOpen();
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0)
+      throw new InvalidArgumentError('timeoutMs must be >= 0');
+    const deadline = this.#clock.now() + timeoutMs;
+    for (;;) {
+      this.#throwPendingError();
+      const records = this.#drain();
+      if (records.length > 0 || this.#closed) return records;
+      await this.#resetPositions();
+      this.#throwPendingError();
+      await this.#startFetches(deadline);
+      this.#throwPendingError();
+      const remaining = deadline - this.#clock.now();
+      if (remaining <= 0) return [];
+      await this.#wait(Math.min(remaining, this.#nextRetryIn()));
+    }
+  }
+
+  /** Iterates over records, polling as needed; ends when close() is called. */
+  async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<K, V>> {
+    while (!this.#closed) {
+      const records = await this.poll(1000);
+      for (const record of records) {
+        if (this.#closed) return;
+        yield record;
+      }
+    }
+  }
+
+  /** Stops the consumer: cancels fetches in flight; a pending poll() returns what it has. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    this.#notify();
+    await Promise.allSettled([...this.#fetches.values()]);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('the consumer is closed');
+  }
+
+  #state(tp: TopicPartition): PartitionState {
+    const state = this.#states.get(tpKey(tp));
+    if (!state)
+      throw new InvalidArgumentError(`${tp?.topic}:${tp?.partition} is not assigned to this consumer`);
+    return state;
+  }
+
+  #topic(name: string): Promise<TopicMetadata> {
+    return this.#cluster.topic(name);
+  }
+
+  #throwPendingError(): void {
+    const error = this.#errors.shift();
+    if (error) throw error;
+  }
+
+  // Hands out buffered records, starting at a rotating partition so none starves.
+  #drain(): Array<ConsumerRecord<K, V>> {
+    const out: Array<ConsumerRecord<K, V>> = [];
+    const states = [...this.#states.values()];
+    const limit = this.#options.maxPollRecords;
+    for (let i = 0; i < states.length && out.length < limit; i++) {
+      const state = states[(this.#drainStart + i) % states.length] as PartitionState;
+      if (state.paused) continue;
+      try {
+        this.#take(state, out, limit);
+      } catch (error) {
+        if (out.length === 0) throw error;
+        break;
+      }
+    }
+    this.#drainStart = states.length === 0 ? 0 : (this.#drainStart + 1) % states.length;
+    return out;
+  }
+
+  #take(state: PartitionState, out: Array<ConsumerRecord<K, V>>, limit: number): void {
+    let taken = 0;
+    try {
+      while (taken < state.buffered.length && out.length < limit) {
+        const record = state.buffered[taken] as Record;
+        out.push(this.#toConsumerRecord(state, record));
+        taken++;
+        state.position = record.offset + 1n;
+      }
+    } finally {
+      // A deserializer failure leaves the failing record first in the buffer, at the position.
+      state.buffered = state.buffered.slice(taken);
+    }
+    if (state.buffered.length === 0 && state.position !== undefined && state.bufferEnd > state.position) {
+      state.position = state.bufferEnd;
+    }
+  }
+
+  #toConsumerRecord(state: PartitionState, record: Record): ConsumerRecord<K, V> {
+    const context = { topic: state.topic, partition: state.partition };
+    const headers: { [name: string]: Buffer | null } = {};
+    for (const header of record.headers) headers[header.key] = header.value;
+    return {
+      topic: state.topic,
+      partition: state.partition,
+      offset: record.offset,
+      key: deserialize(
+        this.#options.keyDeserializer as Deserializer<K> | undefined,
+        record.key,
+        context,
+        record,
+        'key',
+      ),
+      value: deserialize(
+        this.#options.valueDeserializer as Deserializer<V> | undefined,
+        record.value,
+        context,
+        record,
+        'value',
+      ),
+      headers,
+      timestamp: record.timestamp,
+    };
+  }
+
+  // Partitions without a position start where autoOffsetReset says, looked up on the leaders.
+  async #resetPositions(): Promise<void> {
+    const now = this.#clock.now();
+    const waiting = [...this.#states.values()].filter((s) => s.position === undefined && s.retryAt <= now);
+    if (waiting.length === 0) return;
+    const reset = this.#options.autoOffsetReset;
+    if (reset === 'none') {
+      const names = waiting.map((s) => tpKey(s)).join(', ');
+      throw new NoOffsetForPartitionError(
+        `no position for ${names} and autoOffsetReset is 'none': seek() first`,
+      );
+    }
+    const timestamp = reset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
+    for (const [topic, states] of groupBy(waiting, (s) => s.topic)) {
+      const generations = states.map((s) => s.generation);
+      try {
+        const metadata = await this.#topic(topic);
+        const found = await lookupOffsets(
+          this.#cluster,
+          metadata,
+          states.map((s) => s.partition),
+          timestamp,
+        );
+        states.forEach((state, i) => {
+          const offset = found.get(state.partition)?.offset;
+          // Skip partitions sought while the lookup ran: the seek wins.
+          if (offset !== undefined && state.generation === generations[i] && state.position === undefined) {
+            seekState(state, offset);
+            this.#logger.debug('position reset', {
+              topic,
+              partition: state.partition,
+              offset: String(offset),
+              reset,
+            });
+          }
+        });
+      } catch (error) {
+        this.#onFailure(states, FjordError.from(error));
+      }
+    }
+  }
+
+  async #startFetches(deadline: number): Promise<void> {
+    const now = this.#clock.now();
+    const ready = [...this.#states.values()].filter(
+      (s) => !s.paused && s.position !== undefined && s.buffered.length === 0 && s.retryAt <= now,
+    );
+    const byLeader = new Map<string, FetchTarget[]>();
+    for (const [topic, states] of groupBy(ready, (s) => s.topic)) {
+      let metadata: TopicMetadata;
+      try {
+        metadata = await this.#topic(topic);
+      } catch (error) {
+        this.#onFailure(states, FjordError.from(error));
+        continue;
+      }
+      for (const state of states) {
+        try {
+          const { address, epoch } = this.#cluster.leaderAddress(metadata, state.partition);
+          if (this.#fetches.has(address)) continue;
+          const targets = byLeader.get(address) ?? [];
+          targets.push({
+            state,
+            fetchOffset: state.position as bigint,
+            generation: state.generation,
+            leaderEpoch: epoch,
+          });
+          byLeader.set(address, targets);
+        } catch (error) {
+          this.#onFailure([state], FjordError.from(error));
+        }
+      }
+    }
+    const maxWaitMs = Math.max(0, Math.min(this.#options.fetchMaxWaitMs, deadline - this.#clock.now()));
+    for (const [address, targets] of byLeader) {
+      const fetch = this.#fetch(address, targets, maxWaitMs).finally(() => {
+        this.#fetches.delete(address);
+        this.#notify();
+      });
+      this.#fetches.set(address, fetch);
+    }
+  }
+
+  async #fetch(address: string, targets: FetchTarget[], maxWaitMs: number): Promise<void> {
+    const request = buildFetchRequest(targets, {
+      maxWaitMs,
+      minBytes: this.#options.fetchMinBytes,
+      maxBytes: this.#options.fetchMaxBytes,
+      maxPartitionBytes: this.#options.maxPartitionFetchBytes,
+    });
+    let response: v1.FetchResponse__Output;
+    try {
+      const client = this.#cluster.pool.broker(address);
+      response = await this.#cluster.pool.unary<v1.FetchResponse__Output>(
+        address,
+        maxWaitMs + this.#cluster.requestTimeoutMs,
+        (metadata, options, callback) => client.fetch(request, metadata, options, callback),
+        this.#abort.signal,
+      );
+    } catch (error) {
+      if (this.#closed) return;
+      this.#onFailure(
+        targets.map((t) => t.state),
+        FjordError.from(error, address),
+      );
+      return;
+    }
+    const outcome = applyFetchResponse(targets, response);
+    for (const { state, error } of outcome.retriable) this.#onFailure([state], error);
+    for (const { state, offset } of outcome.outOfRange) {
+      if (this.#options.autoOffsetReset === 'none') {
+        this.#errors.push(
+          protocolError(
+            ErrorCode.OFFSET_OUT_OF_RANGE,
+            `offset ${offset} is out of range and autoOffsetReset is 'none'`,
+            { topic: state.topic, partition: state.partition },
+          ),
+        );
+      } else {
+        this.#logger.info('offset out of range, resetting', {
+          topic: state.topic,
+          partition: state.partition,
+          offset: String(offset),
+          reset: this.#options.autoOffsetReset,
+        });
+        seekState(state, undefined);
+      }
+    }
+    this.#errors.push(...outcome.fatal);
+  }
+
+  // Retriable: refresh the topic's metadata and back off this partition; otherwise report it.
+  #onFailure(states: readonly PartitionState[], error: FjordError): void {
+    if (!error.retriable) {
+      this.#errors.push(error);
+      return;
+    }
+    const now = this.#clock.now();
+    for (const state of states) {
+      this.#cluster.invalidate(state.topic);
+      state.retryAt = now + backoffMs(state.failures, this.#retry);
+      state.failures++;
+    }
+    this.#logger.debug('fetch failed, will retry', { partitions: states.map(tpKey), error: error.message });
+  }
+
+  // How long until a partition in backoff may be tried again (Infinity when none waits).
+  #nextRetryIn(): number {
+    const now = this.#clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const s of this.#states.values()) if (s.retryAt > now) next = Math.min(next, s.retryAt - now);
+    return next;
+  }
+
+  #wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#waiters.add(done);
+    });
+  }
+
+  #notify(): void {
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+
+  async #seekTo(partitions: readonly TopicPartition[], timestamp: number): Promise<void> {
+    this.#assertOpen();
+    const states = partitions.map((tp) => this.#state(tp));
+    const generations = new Map(states.map((s) => [s, s.generation]));
+    await retry(
+      async () => {
+        for (const [topic, group] of groupBy(states, (s) => s.topic)) {
+          const metadata = await this.#topic(topic);
+          try {
+            const found = await lookupOffsets(
+              this.#cluster,
+              metadata,
+              group.map((s) => s.partition),
+              timestamp,
+            );
+            for (const state of group) {
+              const offset = found.get(state.partition)?.offset;
+              if (offset !== undefined && state.generation === generations.get(state))
+                seekState(state, offset);
+            }
+          } catch (error) {
+            if (FjordError.from(error).retriable) this.#cluster.invalidate(topic);
+            throw error;
+          }
+        }
+      },
+      {
+        policy: this.#retry,
+        deadline: this.#clock.now() + this.#cluster.requestTimeoutMs,
+        clock: this.#clock,
+      },
+    );
+    this.#notify();
+  }
+}
+
+function deserialize<T>(
+  deserializer: Deserializer<T> | undefined,
+  data: Buffer | null,
+  context: { topic: string; partition: number },
+  record: Record,
+  what: string,
+): T | null {
+  if (data === null) return null;
+  if (!deserializer) return data as T;
+  try {
+    return deserializer(data, context);
+  } catch (error) {
+    throw new DeserializationError(
+      `${what} deserializer failed at ${context.topic}:${context.partition} offset ${record.offset}: ` +
+        `${(error as Error)?.message ?? error}`,
+      { ...context, offset: record.offset },
+      { cause: error },
+    );
+  }
+}
+
+function assertTopicPartition(tp: TopicPartition): void {
+  if (typeof tp !== 'object' || tp === null || typeof tp.topic !== 'string') {
+    throw new InvalidArgumentError('expected { topic: string, partition: number }');
+  }
+  if (!Number.isInteger(tp.partition) || tp.partition < 0) {
+    throw new InvalidArgumentError(`partition must be an integer >= 0 (got ${tp.partition})`);
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  return groups;
+}

@@ -1,0 +1,154 @@
+import { ErrorCode, encodeRecordBatch, type v1 } from '@fjord/protocol';
+import { describe, expect, it } from 'vitest';
+import { CorruptMessageError, NotLeaderError, UnknownTopicOrPartitionError } from '../errors.js';
+import {
+  applyFetchResponse,
+  buildFetchRequest,
+  decodeFetched,
+  type FetchTarget,
+  newPartitionState,
+  seekState,
+} from './fetcher.js';
+
+function batch(baseOffset: bigint, count: number, firstValue = Number(baseOffset)): Buffer {
+  return encodeRecordBatch({
+    baseOffset,
+    records: Array.from({ length: count }, (_, i) => ({
+      key: Buffer.from(`k${firstValue + i}`),
+      value: Buffer.from(`v${firstValue + i}`),
+      headers: [{ key: 'h', value: Buffer.from('x') }],
+      timestamp: 1_700_000_000_000 + i,
+    })),
+  });
+}
+
+describe('decodeFetched', () => {
+  it('skips records below the position in the first batch', () => {
+    const bytes = Buffer.concat([batch(10n, 5), batch(15n, 3)]);
+    const { records, end } = decodeFetched(bytes, 12n);
+    expect(records.map((r) => r.offset)).toEqual([12n, 13n, 14n, 15n, 16n, 17n]);
+    expect(records[0]?.value?.toString()).toBe('v12');
+    expect(records[0]?.headers).toEqual([{ key: 'h', value: Buffer.from('x') }]);
+    expect(end).toBe(18n);
+  });
+
+  it('ignores a batch cut off by the byte limit', () => {
+    const whole = batch(0n, 2);
+    const cut = batch(2n, 4).subarray(0, 40);
+    const { records, end } = decodeFetched(Buffer.concat([whole, cut]), 0n);
+    expect(records.map((r) => r.offset)).toEqual([0n, 1n]);
+    expect(end).toBe(2n);
+  });
+
+  it('returns nothing for empty bytes or batches wholly before the position', () => {
+    expect(decodeFetched(Buffer.alloc(0), 5n)).toEqual({ records: [], end: 5n });
+    expect(decodeFetched(batch(0n, 3), 3n)).toEqual({ records: [], end: 3n });
+  });
+
+  it('throws CORRUPT_MESSAGE for a batch whose CRC does not match', () => {
+    const bytes = Buffer.from(batch(0n, 2));
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+    expect(() => decodeFetched(bytes, 0n)).toThrow(/CRC|crc/);
+  });
+});
+
+function response(partitions: Array<Partial<v1.FetchPartitionResult__Output>>): v1.FetchResponse__Output {
+  return {
+    topics: [
+      {
+        topic: 'orders',
+        topicId: 'id',
+        partitions: partitions.map((p) => ({
+          partition: 0,
+          errorCode: 0,
+          errorMessage: '',
+          highWatermark: '0',
+          logStartOffset: '0',
+          records: Buffer.alloc(0),
+          ...p,
+        })),
+      },
+    ],
+  };
+}
+
+function target(partition: number, position: bigint): FetchTarget {
+  const state = newPartitionState({ topic: 'orders', partition });
+  seekState(state, position);
+  return { state, fetchOffset: position, generation: state.generation, leaderEpoch: 3 };
+}
+
+describe('buildFetchRequest', () => {
+  it('asks one broker for every target, offsets as decimal strings', () => {
+    const request = buildFetchRequest([target(0, 5n), target(2, 9_007_199_254_740_993n)], {
+      maxWaitMs: 500,
+      minBytes: 1,
+      maxBytes: 100,
+      maxPartitionBytes: 10,
+    });
+    expect(request).toEqual({
+      replicaId: -1,
+      maxWaitMs: 500,
+      minBytes: 1,
+      maxBytes: 100,
+      topics: [
+        {
+          topic: 'orders',
+          partitions: [
+            { partition: 0, fetchOffset: '5', partitionMaxBytes: 10, currentLeaderEpoch: 3 },
+            { partition: 2, fetchOffset: '9007199254740993', partitionMaxBytes: 10, currentLeaderEpoch: 3 },
+          ],
+        },
+      ],
+    });
+  });
+});
+
+describe('applyFetchResponse', () => {
+  it('buffers records at or after the position and records the high watermark', () => {
+    const t = target(0, 3n);
+    const outcome = applyFetchResponse([t], response([{ records: batch(0n, 6), highWatermark: '6' }]));
+    expect(outcome).toEqual({ retriable: [], outOfRange: [], fatal: [] });
+    expect(t.state.buffered.map((r) => r.offset)).toEqual([3n, 4n, 5n]);
+    expect(t.state.bufferEnd).toBe(6n);
+    expect(t.state.highWatermark).toBe(6n);
+  });
+
+  it('drops an answer for a partition sought since the request went out', () => {
+    const t = target(0, 0n);
+    seekState(t.state, 0n); // same offset, new generation
+    applyFetchResponse([t], response([{ records: batch(0n, 2) }]));
+    expect(t.state.buffered).toEqual([]);
+  });
+
+  it('sorts partition errors into out-of-range, retriable and fatal', () => {
+    const targets = [target(0, 7n), target(1, 0n), target(2, 0n)];
+    const outcome = applyFetchResponse(
+      targets,
+      response([
+        { partition: 0, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE },
+        { partition: 1, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER },
+        { partition: 2, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION },
+      ]),
+    );
+    expect(outcome.outOfRange).toEqual([{ state: targets[0]?.state, offset: 7n }]);
+    expect(outcome.retriable.map((r) => r.error)).toEqual([expect.any(NotLeaderError)]);
+    expect(outcome.fatal).toEqual([expect.any(UnknownTopicOrPartitionError)]);
+    expect((outcome.fatal[0] as UnknownTopicOrPartitionError).partition).toBe(2);
+  });
+
+  it('reports a corrupt batch with its topic and partition', () => {
+    const bytes = Buffer.from(batch(0n, 2));
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+    const t = target(0, 0n);
+    const outcome = applyFetchResponse([t], response([{ records: bytes }]));
+    expect(outcome.fatal[0]).toBeInstanceOf(CorruptMessageError);
+    expect(outcome.fatal[0]?.message).toContain('topic "orders" partition 0');
+  });
+
+  it('treats a partition missing from the answer as retriable', () => {
+    const outcome = applyFetchResponse([target(5, 0n)], response([]));
+    expect(outcome.retriable).toHaveLength(1);
+    expect(outcome.retriable[0]?.error.retriable).toBe(true);
+  });
+});

@@ -1,0 +1,208 @@
+import {
+  decodeRecordBatch,
+  ErrorCode,
+  ProtocolError,
+  RECORD_BATCH_OVERHEAD,
+  type Record,
+  splitBatches,
+  type v1,
+} from '@fjord/protocol';
+import { FjordError, protocolError } from '../errors.js';
+
+/** A topic and partition. */
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** `topic:partition`, the key of per-partition state. */
+export function tpKey(tp: TopicPartition): string {
+  return `${tp.topic}:${tp.partition}`;
+}
+
+/** What the consumer keeps per assigned partition. */
+export interface PartitionState {
+  topic: string;
+  partition: number;
+  /** Offset of the next record to hand out; undefined until reset by autoOffsetReset or seek. */
+  position: bigint | undefined;
+  paused: boolean;
+  /** Decoded records at or after `position`, not yet handed out. */
+  buffered: Record[];
+  /** Where the buffered batches end: the position once the buffer is drained (skips empty/control tails). */
+  bufferEnd: bigint;
+  /** Bumped by seek/reset so a fetch answered after a seek is dropped, not applied. */
+  generation: number;
+  /** No fetch or offset lookup before this time (ms), after a retriable failure. */
+  retryAt: number;
+  /** Consecutive retriable failures, for backoff. */
+  failures: number;
+  /** Last high watermark the leader reported. */
+  highWatermark?: bigint;
+}
+
+/** A fresh state for a newly assigned partition. */
+export function newPartitionState(tp: TopicPartition): PartitionState {
+  return {
+    topic: tp.topic,
+    partition: tp.partition,
+    position: undefined,
+    paused: false,
+    buffered: [],
+    bufferEnd: -1n,
+    generation: 0,
+    retryAt: 0,
+    failures: 0,
+  };
+}
+
+/** Moves a partition to `position`, dropping anything buffered for the old one. */
+export function seekState(state: PartitionState, position: bigint | undefined): void {
+  state.position = position;
+  state.buffered = [];
+  state.bufferEnd = -1n;
+  state.generation++;
+  state.failures = 0;
+  state.retryAt = 0;
+}
+
+/**
+ * The records of fetched bytes at or after `position`, and where the last complete batch
+ * ends. A fetch may start with a batch that begins before `position` (the broker serves whole
+ * stored batches) and may end with a batch cut by the byte limit; the first is trimmed, the
+ * second ignored (it is fetched again, whole, next time). Control batches carry no user data.
+ */
+export function decodeFetched(bytes: Buffer, position: bigint): { records: Record[]; end: bigint } {
+  const complete = completePrefix(bytes);
+  let end = position;
+  const records: Record[] = [];
+  if (complete.length === 0) return { records, end };
+  for (const { header, bytes: batch } of splitBatches(complete)) {
+    const batchEnd = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+    if (batchEnd <= position) continue;
+    if (batchEnd > end) end = batchEnd;
+    if (header.isControl) continue;
+    for (const record of decodeRecordBatch(batch).records) {
+      if (record.offset >= position) records.push(record);
+    }
+  }
+  return { records, end };
+}
+
+// The longest prefix of `bytes` made of whole batches (batchLength is at byte 8, int32).
+function completePrefix(bytes: Buffer): Buffer {
+  let pos = 0;
+  while (bytes.length - pos >= RECORD_BATCH_OVERHEAD) {
+    const size = bytes.readInt32BE(pos + 8) + 12;
+    if (size < RECORD_BATCH_OVERHEAD || pos + size > bytes.length) break;
+    pos += size;
+  }
+  return bytes.subarray(0, pos);
+}
+
+/** Limits of one fetch request. */
+export interface FetchLimits {
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  maxPartitionBytes: number;
+}
+
+/** A partition in a fetch request, with the state generation it was asked for. */
+export interface FetchTarget {
+  state: PartitionState;
+  fetchOffset: bigint;
+  generation: number;
+  leaderEpoch: number;
+}
+
+/** The Fetch request for partitions led by one broker. */
+export function buildFetchRequest(targets: readonly FetchTarget[], limits: FetchLimits): v1.FetchRequest {
+  const byTopic = new Map<string, v1.FetchPartition[]>();
+  for (const t of targets) {
+    const partitions = byTopic.get(t.state.topic) ?? [];
+    partitions.push({
+      partition: t.state.partition,
+      fetchOffset: t.fetchOffset.toString(),
+      partitionMaxBytes: limits.maxPartitionBytes,
+      currentLeaderEpoch: t.leaderEpoch,
+    });
+    byTopic.set(t.state.topic, partitions);
+  }
+  return {
+    replicaId: -1,
+    maxWaitMs: limits.maxWaitMs,
+    minBytes: limits.minBytes,
+    maxBytes: limits.maxBytes,
+    topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+  };
+}
+
+/** What applying a fetch response found that the consumer must act on. */
+export interface FetchOutcome {
+  /** Partitions whose fetch failed retriably (refresh metadata, back off). */
+  retriable: Array<{ state: PartitionState; error: FjordError }>;
+  /** Partitions whose position is out of range (reset or report, per autoOffsetReset). */
+  outOfRange: Array<{ state: PartitionState; offset: bigint }>;
+  /** Errors to report to the caller of poll(). */
+  fatal: FjordError[];
+}
+
+/**
+ * Applies a fetch response to the partition states it was asked for. A partition that was
+ * sought, reset or unassigned since the request went out is left alone (its generation moved).
+ */
+export function applyFetchResponse(
+  targets: readonly FetchTarget[],
+  response: v1.FetchResponse__Output,
+): FetchOutcome {
+  const outcome: FetchOutcome = { retriable: [], outOfRange: [], fatal: [] };
+  const results = new Map<string, v1.FetchPartitionResult__Output>();
+  for (const topic of response.topics) {
+    for (const p of topic.partitions) results.set(tpKey({ topic: topic.topic, partition: p.partition }), p);
+  }
+  for (const target of targets) {
+    const { state } = target;
+    if (state.generation !== target.generation || state.position !== target.fetchOffset) continue;
+    const result = results.get(tpKey(state));
+    const where = { topic: state.topic, partition: state.partition };
+    if (!result) {
+      const error = protocolError(
+        ErrorCode.UNKNOWN_SERVER_ERROR,
+        'the broker did not answer for this partition',
+        where,
+      );
+      outcome.retriable.push({ state, error: asRetriable(error) });
+      continue;
+    }
+    if (result.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+      outcome.outOfRange.push({ state, offset: target.fetchOffset });
+      continue;
+    }
+    if (result.errorCode !== ErrorCode.NONE) {
+      const error = protocolError(result.errorCode, result.errorMessage, where);
+      if (error.retriable) outcome.retriable.push({ state, error });
+      else outcome.fatal.push(error);
+      continue;
+    }
+    state.highWatermark = BigInt(result.highWatermark);
+    state.failures = 0;
+    try {
+      const { records, end } = decodeFetched(result.records, target.fetchOffset);
+      state.buffered = records;
+      state.bufferEnd = end;
+    } catch (error) {
+      outcome.fatal.push(
+        error instanceof ProtocolError
+          ? protocolError(error.code, error.message, where, { cause: error })
+          : FjordError.from(error),
+      );
+    }
+  }
+  return outcome;
+}
+
+// A partition missing from the answer is a server hiccup, worth another try.
+function asRetriable(error: FjordError): FjordError {
+  return new FjordError(error.message, { code: error.code, retriable: true }, { cause: error });
+}

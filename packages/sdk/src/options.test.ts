@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError, UnsupportedFeatureError } from './errors.js';
+import { Fjord } from './fjord.js';
+import {
+  CONSUMER_OPTIONS_SCHEMA,
+  FJORD_OPTIONS_SCHEMA,
+  PRODUCER_OPTIONS_SCHEMA,
+  parseOptions,
+} from './options.js';
+
+describe('Fjord options', () => {
+  it('fills in defaults', () => {
+    const options = parseOptions(FJORD_OPTIONS_SCHEMA, { bootstrap: ['127.0.0.1:7400'] }, 'Fjord');
+    expect(options).toEqual({
+      bootstrap: ['127.0.0.1:7400'],
+      clientId: 'fjord',
+      requestTimeoutMs: 30_000,
+      retry: { initialRetryMs: 100, maxRetryMs: 1000, multiplier: 2, jitter: 0.2 },
+      metadataMaxAgeMs: 300_000,
+    });
+  });
+
+  it('fills in retry defaults around a partial retry policy', () => {
+    const options = parseOptions(
+      FJORD_OPTIONS_SCHEMA,
+      { bootstrap: ['h:1'], retry: { maxRetryMs: 50 } },
+      'Fjord',
+    );
+    expect(options.retry).toEqual({ initialRetryMs: 100, maxRetryMs: 50, multiplier: 2, jitter: 0.2 });
+  });
+
+  it('names every problem at once', () => {
+    const bad = () =>
+      new Fjord({ bootstrap: ['no-port'], requestTimeoutMs: -1, bogus: 1 } as unknown as {
+        bootstrap: string[];
+      });
+    expect(bad).toThrow(InvalidArgumentError);
+    expect(bad).toThrow(/bootstrap\.0: must be "host:port"/);
+    expect(bad).toThrow(/requestTimeoutMs/);
+    expect(bad).toThrow(/unknown option "bogus"/);
+  });
+
+  it('requires at least one bootstrap address', () => {
+    expect(() => new Fjord({ bootstrap: [] })).toThrow(/at least one coordinator address/);
+  });
+
+  it('accepts IPv6 addresses and rejects a logger without methods', () => {
+    expect(() => parseOptions(FJORD_OPTIONS_SCHEMA, { bootstrap: ['[::1]:7400'] }, 'Fjord')).not.toThrow();
+    expect(() => parseOptions(FJORD_OPTIONS_SCHEMA, { bootstrap: ['h:1'], logger: {} }, 'Fjord')).toThrow(
+      /logger must have/,
+    );
+  });
+});
+
+describe('producer and consumer options', () => {
+  it('defaults the producer to acks=all and a 120 s delivery timeout', () => {
+    expect(parseOptions(PRODUCER_OPTIONS_SCHEMA, {}, 'producer')).toEqual({
+      acks: 'all',
+      deliveryTimeoutMs: 120_000,
+    });
+  });
+
+  it('rejects acks other than 0, 1, -1 and all', () => {
+    expect(() => parseOptions(PRODUCER_OPTIONS_SCHEMA, { acks: 2 }, 'producer')).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => parseOptions(PRODUCER_OPTIONS_SCHEMA, { partitioner: 'x' }, 'producer')).toThrow(
+      /partitioner must be a function/,
+    );
+  });
+
+  it('defaults the consumer as documented', () => {
+    expect(parseOptions(CONSUMER_OPTIONS_SCHEMA, {}, 'consumer')).toEqual({
+      autoOffsetReset: 'latest',
+      maxPollRecords: 500,
+      fetchMaxWaitMs: 500,
+      fetchMinBytes: 1,
+      fetchMaxBytes: 50 * 1024 * 1024,
+      maxPartitionFetchBytes: 1024 * 1024,
+    });
+    expect(() => parseOptions(CONSUMER_OPTIONS_SCHEMA, { autoOffsetReset: 'smallest' }, 'consumer')).toThrow(
+      /autoOffsetReset/,
+    );
+  });
+
+  it('refuses consumer groups clearly instead of faking them', async () => {
+    const fjord = new Fjord({ bootstrap: ['127.0.0.1:1'] });
+    try {
+      expect(() => fjord.consumer({ groupId: 'billing' })).toThrow(UnsupportedFeatureError);
+      const error = (() => {
+        try {
+          fjord.consumer({ groupId: 'billing' });
+        } catch (e) {
+          return e as UnsupportedFeatureError;
+        }
+      })();
+      expect(error?.retriable).toBe(false);
+      expect(error?.message).toMatch(/consumer groups are not available/);
+      await expect(fjord.consumer().subscribe(['orders'])).rejects.toThrow(UnsupportedFeatureError);
+    } finally {
+      await fjord.close();
+    }
+  });
+});

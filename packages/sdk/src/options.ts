@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { InvalidArgumentError } from './errors.js';
+import type { Logger } from './logger.js';
+import type { Partitioner } from './producer/partitioner.js';
+import type { RetryPolicy } from './retry.js';
+import type { Deserializer, Serializer } from './serde.js';
+
+// Defaults live in the schemas; every duration carries its unit in the name.
+
+const positiveInt = z.number().int().positive();
+const fn = <T>(what: string) =>
+  z.custom<T>((v) => typeof v === 'function', { message: `${what} must be a function` });
+
+const ADDRESS = /^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):(\d{1,5})$/;
+
+/** Schema of {@link RetryPolicy}, with defaults. */
+export const RETRY_SCHEMA = z
+  .object({
+    initialRetryMs: positiveInt.default(100),
+    maxRetryMs: positiveInt.default(1000),
+    multiplier: z.number().min(1).default(2),
+    jitter: z.number().min(0).max(1).default(0.2),
+  })
+  .strict();
+
+const loggerSchema = z.custom<Logger>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+  { message: 'logger must have debug, info, warn and error methods' },
+);
+
+/** Schema of {@link FjordOptions}, with defaults. */
+export const FJORD_OPTIONS_SCHEMA = z
+  .object({
+    bootstrap: z
+      .array(z.string().regex(ADDRESS, 'must be "host:port"'))
+      .min(1, 'needs at least one coordinator address'),
+    clientId: z.string().min(1).default('fjord'),
+    requestTimeoutMs: positiveInt.default(30_000),
+    retry: RETRY_SCHEMA.prefault({}),
+    metadataMaxAgeMs: positiveInt.default(300_000),
+    logger: loggerSchema.optional(),
+  })
+  .strict();
+
+/** Options of a {@link Fjord} client. */
+export interface FjordOptions {
+  /** Coordinator addresses, `host:port`; tried in turn until one answers. */
+  bootstrap: string[];
+  /** Names this client in server logs (default `'fjord'`). */
+  clientId?: string;
+  /** Deadline of each request, in milliseconds (default 30000). */
+  requestTimeoutMs?: number;
+  /** Backoff between retries of retriable failures. */
+  retry?: Partial<RetryPolicy>;
+  /** Cached topic metadata is refreshed after this many milliseconds at the latest (default 300000). */
+  metadataMaxAgeMs?: number;
+  /** Where the SDK logs; silent by default. */
+  logger?: Logger;
+}
+
+/** {@link FjordOptions} with defaults filled in. */
+export type ResolvedFjordOptions = z.output<typeof FJORD_OPTIONS_SCHEMA>;
+
+/** Schema of {@link ProducerOptions}, with defaults. */
+export const PRODUCER_OPTIONS_SCHEMA = z
+  .object({
+    acks: z.union([z.literal(0), z.literal(1), z.literal(-1), z.literal('all')]).default('all'),
+    deliveryTimeoutMs: positiveInt.default(120_000),
+    partitioner: fn<Partitioner>('partitioner').optional(),
+    keySerializer: fn<Serializer<unknown>>('keySerializer').optional(),
+    valueSerializer: fn<Serializer<unknown>>('valueSerializer').optional(),
+  })
+  .strict();
+
+/** Options of a {@link Producer}. */
+export interface ProducerOptions<K = RawKey, V = RawKey> {
+  /**
+   * When the broker answers: `0` before writing (offsets unknown, reported as -1n), `1` after
+   * the leader wrote, `'all'` (or -1) after every in-sync replica has the batch. Default `'all'`.
+   */
+  acks?: 0 | 1 | -1 | 'all';
+  /** Upper bound on one `send()`, retries included, in milliseconds (default 120000). */
+  deliveryTimeoutMs?: number;
+  /** Chooses the partition of messages without an explicit `partition`; default: Kafka's (murmur2 of the key). */
+  partitioner?: Partitioner;
+  /** Turns keys into bytes; without it keys must be Buffer, string or null. */
+  keySerializer?: Serializer<K>;
+  /** Turns values into bytes; without it values must be Buffer, string or null. */
+  valueSerializer?: Serializer<V>;
+}
+type RawKey = Buffer | Uint8Array | string | null;
+
+export type ResolvedProducerOptions = z.output<typeof PRODUCER_OPTIONS_SCHEMA>;
+
+/** Schema of {@link ConsumerOptions}, with defaults. */
+export const CONSUMER_OPTIONS_SCHEMA = z
+  .object({
+    groupId: z.string().optional(),
+    autoOffsetReset: z.enum(['earliest', 'latest', 'none']).default('latest'),
+    maxPollRecords: positiveInt.default(500),
+    fetchMaxWaitMs: z.number().int().min(0).default(500),
+    fetchMinBytes: positiveInt.default(1),
+    fetchMaxBytes: positiveInt.default(50 * 1024 * 1024),
+    maxPartitionFetchBytes: positiveInt.default(1024 * 1024),
+    keyDeserializer: fn<Deserializer<unknown>>('keyDeserializer').optional(),
+    valueDeserializer: fn<Deserializer<unknown>>('valueDeserializer').optional(),
+  })
+  .strict();
+
+/** Options of a {@link Consumer}. */
+export interface ConsumerOptions<K = Buffer, V = Buffer> {
+  /** Consumer groups are not available yet; passing a groupId throws UnsupportedFeatureError. */
+  groupId?: string;
+  /**
+   * Where to start when a partition has no position, or its position is out of range:
+   * `'earliest'`, `'latest'` (default), or `'none'` (poll() rejects instead).
+   */
+  autoOffsetReset?: 'earliest' | 'latest' | 'none';
+  /** Most records one `poll()` returns (default 500). */
+  maxPollRecords?: number;
+  /** How long a broker may hold a fetch waiting for `fetchMinBytes`, in milliseconds (default 500). */
+  fetchMaxWaitMs?: number;
+  /** Bytes a broker waits for before answering a fetch (default 1). */
+  fetchMinBytes?: number;
+  /** Byte limit of one fetch response (default 50 MiB). */
+  fetchMaxBytes?: number;
+  /** Byte limit per partition in one fetch response (default 1 MiB; one batch is always returned). */
+  maxPartitionFetchBytes?: number;
+  /** Turns key bytes into K; without it keys are Buffers. */
+  keyDeserializer?: Deserializer<K>;
+  /** Turns value bytes into V; without it values are Buffers. */
+  valueDeserializer?: Deserializer<V>;
+}
+
+export type ResolvedConsumerOptions = z.output<typeof CONSUMER_OPTIONS_SCHEMA>;
+
+/** Parses options against a schema; every problem is named in one InvalidArgumentError. */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys')
+      return `unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    const path = issue.path.join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  throw new InvalidArgumentError(`invalid ${what} options: ${problems.join('; ')}`);
+}
