@@ -1,0 +1,192 @@
+import { parseTopicConfig, TOPIC_CONFIG_NAMES, type TopicConfig, type v1 } from '@fjord/protocol';
+import type { Logger } from 'pino';
+import {
+  KeyKind,
+  parseMetaKey,
+  partitionPrefix,
+  prefixUpperBound,
+  topicIdFromBytes,
+  topicIdToBytes,
+} from '../log/keys.js';
+import { PartitionLog } from '../log/partition-log.js';
+import type { LogStore } from '../log/store.js';
+
+/** A partition replica this broker hosts, with the coordinator's view of it. */
+export interface HostedPartition {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly partition: number;
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly partitionEpoch: number;
+  readonly config: TopicConfig;
+  readonly log: PartitionLog;
+}
+
+/** The subset of a HostedReplica message this registry needs (the wire type fits). */
+export type ReplicaAssignment = Pick<
+  v1.HostedReplica__Output,
+  | 'topic'
+  | 'topicId'
+  | 'partition'
+  | 'leader'
+  | 'leaderEpoch'
+  | 'replicas'
+  | 'isr'
+  | 'partitionEpoch'
+  | 'configs'
+>;
+
+const replicaId = (topicId: string, partition: number) => `${topicId}/${partition}`;
+
+/**
+ * The replicas this broker hosts, by topic name and partition, as last told by the
+ * coordinator. {@link HostedReplicas.apply} takes the complete list: new replicas are
+ * loaded from storage, existing ones keep their in-memory log (pending writes and all),
+ * and replicas no longer listed are dropped and their data deleted (a deleted topic never
+ * comes back: a recreated one has a new topic id).
+ */
+export class HostedReplicas {
+  private byTopic = new Map<string, Map<number, HostedPartition>>();
+  private applied = false;
+  private applying: Promise<void> = Promise.resolve();
+  private readonly deletions = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** True after the first successful {@link apply}; until then nothing is served. */
+  get hasMetadata(): boolean {
+    return this.applied;
+  }
+
+  /** The hosted partitions of `topic` (by name), or undefined when the topic is not hosted. */
+  topic(topic: string): ReadonlyMap<number, HostedPartition> | undefined {
+    return this.byTopic.get(topic);
+  }
+
+  /** One hosted partition, or undefined. */
+  get(topic: string, partition: number): HostedPartition | undefined {
+    return this.byTopic.get(topic)?.get(partition);
+  }
+
+  /** Every hosted partition. */
+  all(): HostedPartition[] {
+    return [...this.byTopic.values()].flatMap((partitions) => [...partitions.values()]);
+  }
+
+  /** Applies the complete list of hosted replicas; calls are serialized. */
+  apply(assignments: readonly ReplicaAssignment[]): Promise<void> {
+    const run = this.applying.then(() => this.applyNow(assignments));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves when every data deletion started so far has finished (for tests and shutdown). */
+  async whenDeletionsDone(): Promise<void> {
+    await Promise.all([...this.deletions]);
+  }
+
+  private async applyNow(assignments: readonly ReplicaAssignment[]): Promise<void> {
+    const current = new Map(this.all().map((p) => [replicaId(p.topicId, p.partition), p]));
+    const next = new Map<string, Map<number, HostedPartition>>();
+    const configs = new Map<string, TopicConfig>();
+    for (const assignment of assignments) {
+      const key = replicaId(assignment.topicId, assignment.partition);
+      const log =
+        current.get(key)?.log ??
+        (await PartitionLog.load(this.store, assignment.topicId, assignment.partition));
+      let config = configs.get(assignment.topicId);
+      if (!config) {
+        config = this.parseConfig(assignment);
+        configs.set(assignment.topicId, config);
+      }
+      const hosted: HostedPartition = {
+        topic: assignment.topic,
+        topicId: assignment.topicId,
+        partition: assignment.partition,
+        leader: assignment.leader,
+        leaderEpoch: assignment.leaderEpoch,
+        replicas: [...assignment.replicas],
+        isr: [...assignment.isr],
+        partitionEpoch: assignment.partitionEpoch,
+        config,
+        log,
+      };
+      let partitions = next.get(assignment.topic);
+      if (!partitions) {
+        partitions = new Map();
+        next.set(assignment.topic, partitions);
+      }
+      partitions.set(assignment.partition, hosted);
+    }
+    const listed = new Set(assignments.map((a) => replicaId(a.topicId, a.partition)));
+    const firstApply = !this.applied;
+    this.byTopic = next;
+    this.applied = true;
+    for (const [key, hosted] of current) {
+      if (listed.has(key)) continue;
+      hosted.log.markDeleted();
+      this.logger.info(
+        { topic: hosted.topic, topicId: hosted.topicId, partition: hosted.partition },
+        'replica removed',
+      );
+      this.deletePartitionData(hosted.topicId, hosted.partition);
+    }
+    // Topics deleted while this broker was down exist only on disk; find them once.
+    if (firstApply) await this.deleteUnlistedStoredPartitions(listed);
+  }
+
+  private parseConfig(assignment: ReplicaAssignment): TopicConfig {
+    try {
+      return parseTopicConfig(assignment.configs);
+    } catch (error) {
+      // A newer coordinator may know configs this broker does not; keep the ones we know.
+      const known = Object.fromEntries(
+        Object.entries(assignment.configs).filter(([name]) =>
+          (TOPIC_CONFIG_NAMES as string[]).includes(name),
+        ),
+      );
+      this.logger.warn({ topic: assignment.topic, err: error }, 'topic config not fully understood');
+      try {
+        return parseTopicConfig(known);
+      } catch {
+        return parseTopicConfig({});
+      }
+    }
+  }
+
+  private async deleteUnlistedStoredPartitions(listed: ReadonlySet<string>): Promise<void> {
+    const metaStart = Buffer.from([KeyKind.Meta]);
+    const stored: Array<{ topicId: string; partition: number }> = [];
+    for await (const key of this.store.db.keys({ gte: metaStart, lt: prefixUpperBound(metaStart) })) {
+      const { topicId, partition } = parseMetaKey(key);
+      stored.push({ topicId: topicIdFromBytes(topicId), partition });
+    }
+    for (const { topicId, partition } of stored) {
+      if (listed.has(replicaId(topicId, partition))) continue;
+      this.logger.info({ topicId, partition }, 'deleting data of a replica no longer hosted');
+      this.deletePartitionData(topicId, partition);
+    }
+  }
+
+  private deletePartitionData(topicId: string, partition: number): void {
+    const id = topicIdToBytes(topicId);
+    const deletion = this.store
+      .runExclusive(async (db) => {
+        for (const kind of [KeyKind.Log, KeyKind.TimeIndex, KeyKind.Meta]) {
+          const prefix = partitionPrefix(kind, id, partition);
+          await db.clear({ gte: prefix, lt: prefixUpperBound(prefix) });
+        }
+      })
+      .catch((error: unknown) => {
+        this.logger.error({ err: error, topicId, partition }, 'deleting replica data failed');
+      })
+      .finally(() => this.deletions.delete(deletion));
+    this.deletions.add(deletion);
+  }
+}

@@ -1,0 +1,138 @@
+import { ErrorCode, GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
+import * as grpc from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { replica } from '../testing/broker-harness.js';
+import { openTempStore, type TempStore } from '../testing/temp-store.js';
+import { GrpcCoordinatorClient } from './coordinator-client.js';
+import { HostedReplicas } from './hosted-replicas.js';
+import { ClusterMembership } from './membership.js';
+
+const TOPIC_ID = 'dddddddd-0000-4000-8000-000000000004';
+
+/** A scripted stand-in for the coordinator's two broker-facing calls, over real gRPC. */
+class FakeCoordinator {
+  registrations: v1.RegisterBrokerRequest__Output[] = [];
+  heartbeats: v1.BrokerHeartbeatRequest__Output[] = [];
+  refuseRegistrations = 0;
+  staleOnce = false;
+  version = 1;
+  hosted: v1.HostedReplica[] = [replica('orders', TOPIC_ID, 0)];
+  server = new grpc.Server(GRPC_CHANNEL_OPTIONS);
+
+  async start(): Promise<number> {
+    const handlers: Partial<v1.CoordinatorServiceHandlers> = {
+      RegisterBroker: (call, callback) => {
+        this.registrations.push(call.request);
+        if (this.refuseRegistrations > 0) {
+          this.refuseRegistrations--;
+          callback(null, { errorCode: ErrorCode.DUPLICATE_BROKER_REGISTRATION, errorMessage: 'still alive' });
+          return;
+        }
+        callback(null, { brokerEpoch: String(this.registrations.length), heartbeatIntervalMs: 50 });
+      },
+      BrokerHeartbeat: (call, callback) => {
+        this.heartbeats.push(call.request);
+        if (this.staleOnce) {
+          this.staleOnce = false;
+          callback(null, { errorCode: ErrorCode.STALE_BROKER_EPOCH });
+          return;
+        }
+        const changed = call.request.knownMetadataVersion !== String(this.version);
+        callback(null, {
+          metadataVersion: String(this.version),
+          hasChanges: changed,
+          replicas: changed ? this.hosted : [],
+        });
+      },
+    };
+    const service = loadFjordProto().fjord.v1.CoordinatorService.service;
+    this.server.addService(service, handlers as grpc.UntypedServiceImplementation);
+    return new Promise((resolve, reject) =>
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) =>
+        e ? reject(e) : resolve(port),
+      ),
+    );
+  }
+}
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('ClusterMembership', () => {
+  let temp: TempStore | undefined;
+  let coordinator: FakeCoordinator | undefined;
+  let membership: ClusterMembership | undefined;
+  let client: GrpcCoordinatorClient | undefined;
+
+  afterEach(async () => {
+    membership?.stop();
+    client?.close();
+    coordinator?.server.forceShutdown();
+    await temp?.cleanup();
+  });
+
+  async function setUp() {
+    temp = await openTempStore();
+    coordinator = new FakeCoordinator();
+    const port = await coordinator.start();
+    client = new GrpcCoordinatorClient(`127.0.0.1:${port}`);
+    const replicas = new HostedReplicas(temp.store, pino({ level: 'silent' }));
+    membership = new ClusterMembership({
+      brokerId: 1,
+      advertisedHost: '127.0.0.1',
+      coordinator: client,
+      replicas,
+      logger: pino({ level: 'silent' }),
+      initialHeartbeatIntervalMs: 50,
+    });
+    return { coordinator, membership, replicas };
+  }
+
+  it('retries a refused registration, then applies the hosted replicas', async () => {
+    const { coordinator, membership, replicas } = await setUp();
+    coordinator.refuseRegistrations = 1;
+    membership.start(7401);
+    await eventually(() => replicas.get('orders', 0) !== undefined, 'hosted replicas');
+    expect(coordinator.registrations).toHaveLength(2);
+    expect(coordinator.registrations[0]).toMatchObject({ brokerId: 1, host: '127.0.0.1', port: 7401 });
+    expect(coordinator.registrations[1]!.incarnationId).toBe(membership.incarnationId);
+    expect(coordinator.heartbeats[0]!.knownMetadataVersion).toBe('-1');
+    expect(membership.epoch).toBe('2');
+  });
+
+  it('registers again after STALE_BROKER_EPOCH and removes replicas no longer listed', async () => {
+    const { coordinator, membership, replicas } = await setUp();
+    membership.start(7401);
+    await eventually(() => replicas.get('orders', 0) !== undefined, 'hosted replicas');
+    coordinator.staleOnce = true;
+    await eventually(() => coordinator.registrations.length === 2, 're-registration');
+    coordinator.hosted = [];
+    coordinator.version = 2;
+    await eventually(() => replicas.get('orders', 0) === undefined, 'replica removal');
+  });
+
+  it('shares one heartbeat between concurrent refreshes', async () => {
+    const { coordinator, membership } = await setUp();
+    membership.start(7401);
+    await eventually(() => membership.epoch !== null, 'registration');
+    membership.stop();
+    (membership as unknown as { stopped: boolean }).stopped = false; // refresh without the timer
+    const before = coordinator.heartbeats.length;
+    const results = await Promise.all(Array.from({ length: 10 }, () => membership.refresh()));
+    expect(results.every(Boolean)).toBe(true);
+    expect(coordinator.heartbeats.length - before).toBeLessThanOrEqual(2);
+  });
+
+  it('answers refresh with false while the coordinator is unreachable', async () => {
+    const { coordinator, membership } = await setUp();
+    coordinator.server.forceShutdown();
+    membership.start(7401);
+    expect(await membership.refresh()).toBe(false);
+  });
+});

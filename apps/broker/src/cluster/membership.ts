@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, errorInfo } from '@fjord/protocol';
+import type { Logger } from 'pino';
+import type { CoordinatorApi } from './coordinator-client.js';
+import type { HostedReplicas } from './hosted-replicas.js';
+
+export interface MembershipOptions {
+  brokerId: number;
+  advertisedHost: string;
+  coordinator: CoordinatorApi;
+  replicas: HostedReplicas;
+  logger: Logger;
+  /** Heartbeat / retry interval until the coordinator tells us its own. */
+  initialHeartbeatIntervalMs?: number;
+}
+
+/**
+ * The broker's membership in the cluster (docs/dev/CONTRACTS.md): registers under its
+ * stable id with a fresh incarnation id, heartbeats every heartbeatIntervalMs and applies
+ * the hosted-replica list whenever metadata changed. Registration is retried every interval
+ * (duplicate registration, coordinator down); STALE_BROKER_EPOCH / BROKER_ID_NOT_REGISTERED
+ * make it register again. While the coordinator is unreachable the broker keeps serving
+ * what it has.
+ */
+export class ClusterMembership {
+  /** Random per process start: lets the coordinator tell a restart from a duplicate. */
+  readonly incarnationId = randomUUID();
+  private brokerEpoch: string | null = null;
+  private metadataVersion = '-1';
+  private intervalMs: number;
+  private port = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private running: Promise<boolean> | undefined;
+  private queued: Promise<boolean> | undefined;
+
+  constructor(private readonly options: MembershipOptions) {
+    this.intervalMs = options.initialHeartbeatIntervalMs ?? 2_000;
+  }
+
+  /** The current broker epoch, null while not registered. */
+  get epoch(): string | null {
+    return this.brokerEpoch;
+  }
+
+  /** Starts registering and heartbeating; `port` is the advertised (bound) port. */
+  start(port: number): void {
+    this.port = port;
+    this.stopped = false;
+    void this.tick();
+  }
+
+  /** Stops the heartbeat loop (in-flight calls finish on their own). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /**
+   * An immediate heartbeat (registering first if needed) to pick up metadata changes.
+   * Concurrent callers share one call; a caller arriving while a heartbeat is in flight
+   * waits for the next one, which starts after it and so sees changes made meanwhile.
+   * Resolves true when fresh metadata was obtained.
+   */
+  refresh(): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    if (!this.running) {
+      this.running = this.beat().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.queued ??= this.running.then(() => {
+      this.queued = undefined;
+      return this.refresh();
+    });
+    return this.queued;
+  }
+
+  private async tick(): Promise<void> {
+    await this.refresh();
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  private async beat(reregistered = false): Promise<boolean> {
+    if (this.brokerEpoch === null && !(await this.register())) return false;
+    const { coordinator, replicas, logger, brokerId } = this.options;
+    let response: Awaited<ReturnType<CoordinatorApi['brokerHeartbeat']>>;
+    try {
+      response = await coordinator.brokerHeartbeat({
+        brokerId,
+        brokerEpoch: this.brokerEpoch!,
+        knownMetadataVersion: this.metadataVersion,
+      });
+    } catch (error) {
+      logger.warn({ err: errorSummary(error) }, 'heartbeat failed; coordinator unreachable');
+      return false;
+    }
+    if (
+      response.errorCode === ErrorCode.STALE_BROKER_EPOCH ||
+      response.errorCode === ErrorCode.BROKER_ID_NOT_REGISTERED
+    ) {
+      logger.warn(
+        { errorCode: response.errorCode, error: response.errorMessage },
+        'heartbeat refused; registering again',
+      );
+      this.brokerEpoch = null;
+      return this.stopped || reregistered ? false : this.beat(true);
+    }
+    if (response.errorCode !== ErrorCode.NONE) {
+      logger.warn({ errorCode: response.errorCode, error: response.errorMessage }, 'heartbeat refused');
+      return false;
+    }
+    if (response.hasChanges) {
+      try {
+        await replicas.apply(response.replicas);
+      } catch (error) {
+        logger.error({ err: error }, 'applying hosted replicas failed; will retry');
+        return false;
+      }
+      logger.info(
+        { metadataVersion: response.metadataVersion, replicas: response.replicas.length },
+        'hosted replicas updated',
+      );
+      this.metadataVersion = response.metadataVersion;
+    }
+    return true;
+  }
+
+  private async register(): Promise<boolean> {
+    const { coordinator, logger, brokerId, advertisedHost } = this.options;
+    try {
+      const response = await coordinator.registerBroker({
+        brokerId,
+        host: advertisedHost,
+        port: this.port,
+        incarnationId: this.incarnationId,
+      });
+      if (response.errorCode !== ErrorCode.NONE) {
+        logger.warn(
+          {
+            errorCode: response.errorCode,
+            errorName: errorInfo(response.errorCode).name,
+            error: response.errorMessage,
+          },
+          'registration refused; retrying',
+        );
+        return false;
+      }
+      this.brokerEpoch = response.brokerEpoch;
+      // A new incarnation starts from a full hosted-replica list.
+      this.metadataVersion = '-1';
+      if (response.heartbeatIntervalMs > 0) this.intervalMs = response.heartbeatIntervalMs;
+      logger.info(
+        { brokerId, brokerEpoch: response.brokerEpoch, clusterId: response.clusterId },
+        'registered',
+      );
+      return true;
+    } catch (error) {
+      logger.warn({ err: errorSummary(error) }, 'registration failed; coordinator unreachable, retrying');
+      return false;
+    }
+  }
+}
+
+/** Short form of a gRPC error for logs (the full stack of every retry is noise). */
+function errorSummary(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

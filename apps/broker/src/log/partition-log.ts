@@ -1,0 +1,293 @@
+import {
+  type BatchHeader,
+  patchBaseOffset,
+  patchPartitionLeaderEpoch,
+  readBatchHeader,
+  setLogAppendTime,
+} from '@fjord/protocol';
+import {
+  baseOffsetOfLogKey,
+  KeyKind,
+  logKey,
+  metaKey,
+  parseTimeIndexKey,
+  partitionPrefix,
+  timeIndexKey,
+  topicIdToBytes,
+} from './keys.js';
+import { decodePartitionMeta, emptyPartitionMeta, encodePartitionMeta } from './partition-meta.js';
+import {
+  batchBaseAtOrBefore,
+  findOffsetForTimestamp,
+  lastEntry,
+  scanFrontBatchesToDelete,
+  type TimestampLookup,
+  timeIndexKeysBelow,
+} from './partition-scans.js';
+import { copyState, type PartitionState, truncateEpochCacheStart } from './partition-state.js';
+import type { RetentionPolicy } from './retention-policy.js';
+import type { LogStore } from './store.js';
+import type { WriteOp } from './write-queue.js';
+
+export type { TimestampLookup } from './partition-scans.js';
+
+/** A batch that passed validation, ready to be appended (its bytes are patched in place). */
+export interface ValidBatch {
+  header: BatchHeader;
+  bytes: Buffer;
+}
+
+/**
+ * The storage half of an append: offsets are assigned, `ops` must be written in one
+ * storage write, then `commit()` (or `rollback()` on failure) called in queue order.
+ */
+export interface PreparedAppend {
+  baseOffset: bigint;
+  ops: WriteOp[];
+  commit(): void;
+  rollback(): void;
+}
+
+/** Batches read for a fetch, as stored. */
+export interface ReadResult {
+  batches: Buffer[];
+  sizeBytes: number;
+}
+
+/**
+ * One partition's log in the broker's LevelDB: appends (offset assignment, time index,
+ * meta), reads from an offset, lookups by timestamp and retention. The high watermark is
+ * kept apart from the log end offset: with replication it trails the LEO; until then it
+ * equals the committed LEO.
+ */
+export class PartitionLog {
+  readonly topicIdBytes: Buffer;
+  /** On disk. */
+  private committed: PartitionState;
+  /** After every queued write; offsets are assigned from here. */
+  private pending: PartitionState;
+  private highWatermarkOffset: bigint;
+  private readonly appendListeners = new Set<() => void>();
+  private retentionRunning = false;
+  private deleted = false;
+
+  private constructor(
+    private readonly store: LogStore,
+    readonly topicId: string,
+    readonly partition: number,
+    state: PartitionState,
+  ) {
+    this.topicIdBytes = topicIdToBytes(topicId);
+    this.committed = state;
+    this.pending = copyState(state);
+    this.highWatermarkOffset = state.logEndOffset;
+  }
+
+  /** Loads a partition's state from storage (an empty log when nothing is stored yet). */
+  static async load(store: LogStore, topicId: string, partition: number): Promise<PartitionLog> {
+    const db = store.db;
+    const id = topicIdToBytes(topicId);
+    const storedMeta = await db.get(metaKey(id, partition));
+    const meta = storedMeta ? decodePartitionMeta(storedMeta) : emptyPartitionMeta();
+    const last = await lastEntry(db, partitionPrefix(KeyKind.Log, id, partition));
+    let logEndOffset = meta.logStartOffset;
+    if (last) {
+      const header = readBatchHeader(last[1]);
+      logEndOffset = baseOffsetOfLogKey(last[0]) + BigInt(header.lastOffsetDelta) + 1n;
+    }
+    const lastIndex = await lastEntry(db, partitionPrefix(KeyKind.TimeIndex, id, partition));
+    const maxTimestampMs = lastIndex ? parseTimeIndexKey(lastIndex[0]).timestampMs : null;
+    return new PartitionLog(store, topicId, partition, { ...meta, logEndOffset, maxTimestampMs });
+  }
+
+  get logStartOffset(): bigint {
+    return this.committed.logStartOffset;
+  }
+
+  /** Offset after the last record on disk. */
+  get logEndOffset(): bigint {
+    return this.committed.logEndOffset;
+  }
+
+  /** Consumers read below this offset. */
+  get highWatermark(): bigint {
+    return this.highWatermarkOffset;
+  }
+
+  get sizeBytes(): number {
+    return this.committed.sizeBytes;
+  }
+
+  /** [leaderEpoch, startOffset] pairs of the data on disk. */
+  get leaderEpochCache(): ReadonlyArray<readonly [number, bigint]> {
+    return this.committed.leaderEpochCache;
+  }
+
+  /** True once the topic was deleted; the log must not be used any more. */
+  get isDeleted(): boolean {
+    return this.deleted;
+  }
+
+  /**
+   * Assigns offsets to `batches` (patching baseOffset and partitionLeaderEpoch in place, and
+   * stamping LogAppendTime when `logAppendTimeMs` is given) and returns the storage ops.
+   * Synchronous, so concurrent requests get contiguous, non-overlapping offsets.
+   */
+  prepareAppend(batches: ValidBatch[], leaderEpoch: number, logAppendTimeMs: number | null): PreparedAppend {
+    if (this.deleted) throw new Error(`partition ${this.topicId}/${this.partition} was deleted`);
+    const state = this.pending;
+    const baseOffset = state.logEndOffset;
+    const ops: WriteOp[] = [];
+    for (const { header, bytes } of batches) {
+      const offset = state.logEndOffset;
+      patchBaseOffset(bytes, offset);
+      patchPartitionLeaderEpoch(bytes, leaderEpoch);
+      let maxTimestampMs = header.maxTimestamp;
+      if (logAppendTimeMs !== null) {
+        setLogAppendTime(bytes, logAppendTimeMs);
+        maxTimestampMs = logAppendTimeMs;
+      }
+      ops.push({ type: 'put', key: logKey(this.topicIdBytes, this.partition, offset), value: bytes });
+      if (state.maxTimestampMs === null || maxTimestampMs > state.maxTimestampMs) {
+        state.maxTimestampMs = maxTimestampMs;
+        const key = timeIndexKey(this.topicIdBytes, this.partition, maxTimestampMs, offset);
+        ops.push({ type: 'put', key, value: Buffer.alloc(0) });
+      }
+      const lastEpoch = state.leaderEpochCache.at(-1);
+      if (!lastEpoch || lastEpoch[0] < leaderEpoch) state.leaderEpochCache.push([leaderEpoch, offset]);
+      state.logEndOffset = offset + BigInt(header.lastOffsetDelta) + 1n;
+      state.sizeBytes += bytes.length;
+    }
+    ops.push(this.metaOp(state));
+    const after = copyState(state);
+    return {
+      baseOffset,
+      ops,
+      commit: () => this.commit(after),
+      rollback: () => this.rollback(),
+    };
+  }
+
+  /**
+   * Reads whole batches from the one containing `fetchOffset` up to the high watermark,
+   * stopping before `maxBytes` would be exceeded; with `minOneBatch` the first batch is
+   * returned even when it is larger, so that a consumer always makes progress.
+   */
+  async read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
+    const highWatermark = this.highWatermarkOffset;
+    const result: ReadResult = { batches: [], sizeBytes: 0 };
+    if (fetchOffset >= highWatermark) return result;
+    const start = (await batchBaseAtOrBefore(this.store.db, this, fetchOffset)) ?? this.logStartOffset;
+    const values = this.store.db.values({
+      gte: logKey(this.topicIdBytes, this.partition, start),
+      lt: logKey(this.topicIdBytes, this.partition, highWatermark),
+    });
+    try {
+      for await (const batch of values) {
+        const fits = result.sizeBytes + batch.length <= maxBytes;
+        if (!fits && (result.batches.length > 0 || !minOneBatch)) break;
+        result.batches.push(batch);
+        result.sizeBytes += batch.length;
+        if (!fits) break;
+      }
+    } finally {
+      await values.close();
+    }
+    return result;
+  }
+
+  /**
+   * The first offset (below the high watermark) whose record timestamp is >= `timestampMs`,
+   * or null. One seek in the time index finds the first batch that can hold such a record:
+   * every batch before it has a smaller max timestamp.
+   */
+  async offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null> {
+    return findOffsetForTimestamp(
+      this.store.db,
+      this,
+      timestampMs,
+      this.logStartOffset,
+      this.highWatermarkOffset,
+    );
+  }
+
+  /**
+   * Deletes whole batches from the front that retention.ms or retention.bytes no longer
+   * keep, and moves the log start offset, in one storage write. Only batches below the high
+   * watermark are considered, so concurrent appends at the end are never touched.
+   * Returns the number of batches deleted.
+   */
+  async applyRetention(policy: RetentionPolicy, nowMs: number): Promise<number> {
+    if (this.retentionRunning || this.deleted) return 0;
+    if (policy.retentionMs < 0 && policy.retentionBytes < 0) return 0;
+    this.retentionRunning = true;
+    try {
+      const range = {
+        from: this.logStartOffset,
+        to: this.highWatermarkOffset,
+        logSizeBytes: this.committed.sizeBytes,
+      };
+      const doomed = await scanFrontBatchesToDelete(this.store.db, this, range, policy, nowMs);
+      const last = doomed.at(-1);
+      if (!last || this.deleted) return 0;
+      const newStart = last.baseOffset + BigInt(last.lastOffsetDelta) + 1n;
+      const indexKeys = await timeIndexKeysBelow(this.store.db, this, newStart);
+      const ops: WriteOp[] = doomed.map((b) => ({
+        type: 'del',
+        key: logKey(this.topicIdBytes, this.partition, b.baseOffset),
+      }));
+      // The last index entry at or below the new start still covers the first kept batches
+      // (their max timestamps are <= its timestamp), so it stays; see offsetForTimestamp.
+      for (const key of indexKeys.slice(0, -1)) ops.push({ type: 'del', key });
+      const state = this.pending;
+      state.logStartOffset = newStart;
+      state.sizeBytes -= doomed.reduce((sum, b) => sum + b.sizeBytes, 0);
+      state.leaderEpochCache = truncateEpochCacheStart(state.leaderEpochCache, newStart);
+      ops.push(this.metaOp(state));
+      const after = copyState(state);
+      await this.store.write(ops, {
+        onCommit: () => this.commit(after, false),
+        onFail: () => this.rollback(),
+      });
+      return doomed.length;
+    } finally {
+      this.retentionRunning = false;
+    }
+  }
+
+  /** Calls `listener` after every committed append; returns the function that removes it. */
+  onAppend(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  /** Marks the log deleted (its topic is gone) and wakes waiting fetches so they see it. */
+  markDeleted(): void {
+    this.deleted = true;
+    this.notifyAppend();
+  }
+
+  private commit(state: PartitionState, appended = true): void {
+    this.committed = state;
+    // Replication factor 1: the leader is the whole ISR, so everything on disk is committed.
+    this.highWatermarkOffset = state.logEndOffset;
+    if (appended) this.notifyAppend();
+  }
+
+  private rollback(): void {
+    // Every write queued after a failed one fails too, so the disk state is the truth.
+    this.pending = copyState(this.committed);
+  }
+
+  private notifyAppend(): void {
+    for (const listener of [...this.appendListeners]) listener();
+  }
+
+  private metaOp(state: PartitionState): WriteOp {
+    return {
+      type: 'put',
+      key: metaKey(this.topicIdBytes, this.partition),
+      value: encodePartitionMeta(state),
+    };
+  }
+}

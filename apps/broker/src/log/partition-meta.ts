@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/** Per-partition state kept next to the log, written in the same LevelDB batch as the change. */
+export interface PartitionMeta {
+  logStartOffset: bigint;
+  sizeBytes: number;
+  /** [leaderEpoch, startOffset] pairs, ascending: the first offset written in each epoch (KIP-101). */
+  leaderEpochCache: Array<[number, bigint]>;
+}
+
+const offsetString = z.string().regex(/^\d+$/).transform(BigInt);
+
+// JSON with offsets as decimal strings: tiny, one per partition, and readable in a dump.
+const storedMetaSchema = z.object({
+  logStartOffset: offsetString,
+  sizeBytes: z.number().int().nonnegative(),
+  leaderEpochCache: z.array(z.tuple([z.number().int(), offsetString])),
+});
+
+/** An empty partition's meta. */
+export function emptyPartitionMeta(): PartitionMeta {
+  return { logStartOffset: 0n, sizeBytes: 0, leaderEpochCache: [] };
+}
+
+/** Serializes meta for the meta key. */
+export function encodePartitionMeta(meta: PartitionMeta): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      logStartOffset: meta.logStartOffset.toString(),
+      sizeBytes: meta.sizeBytes,
+      leaderEpochCache: meta.leaderEpochCache.map(([epoch, offset]) => [epoch, offset.toString()]),
+    }),
+  );
+}
+
+/** Parses stored meta; throws when the stored bytes are not valid meta. */
+export function decodePartitionMeta(bytes: Buffer): PartitionMeta {
+  return storedMetaSchema.parse(JSON.parse(bytes.toString('utf8')));
+}

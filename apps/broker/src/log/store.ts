@@ -1,0 +1,82 @@
+import { mkdir } from 'node:fs/promises';
+import { Level } from 'level';
+import { FLUSH_MARKER_KEY } from './keys.js';
+import { type WriteHooks, type WriteOp, WriteQueue } from './write-queue.js';
+
+/**
+ * When writes reach the disk (see the `flushPolicy` config option):
+ * - `os`: LevelDB write without fsync. The data is in the OS page cache before the ack, so
+ *   it survives a process crash (kill -9), not a machine crash or power loss.
+ * - `sync`: fsync on every write. Survives a machine crash; slowest.
+ * - `interval`: like `os`, plus an fsync every `flushIntervalMs`; a machine crash loses at
+ *   most that window.
+ */
+export type FlushPolicy = 'os' | 'sync' | 'interval';
+
+export interface LogStoreOptions {
+  flushPolicy: FlushPolicy;
+  flushIntervalMs: number;
+}
+
+export type BrokerDb = Level<Buffer, Buffer>;
+
+/**
+ * The broker's LevelDB with its single write queue. Every mutation goes through
+ * {@link LogStore.write} or {@link LogStore.runExclusive} so that writes are serialized and
+ * group-committed; reads go straight to {@link LogStore.db}.
+ */
+export class LogStore {
+  private readonly queue: WriteQueue;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly db: BrokerDb,
+    private readonly options: LogStoreOptions,
+  ) {
+    const sync = options.flushPolicy === 'sync';
+    this.queue = new WriteQueue((ops) => db.batch(ops, { sync }));
+  }
+
+  /** Opens (creating if needed) the LevelDB in `dir`. */
+  static async open(dir: string, options: LogStoreOptions): Promise<LogStore> {
+    await mkdir(dir, { recursive: true });
+    const db: BrokerDb = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.open();
+    const store = new LogStore(db, options);
+    store.startFlushTimer();
+    return store;
+  }
+
+  /** Queues one atomic write; see {@link WriteQueue.write}. */
+  write(ops: WriteOp[], hooks?: WriteHooks): Promise<void> {
+    return this.queue.write(ops, hooks);
+  }
+
+  /** Runs a storage task (e.g. a range delete) in queue order; see {@link WriteQueue.runExclusive}. */
+  runExclusive(run: (db: BrokerDb) => Promise<void>): Promise<void> {
+    return this.queue.runExclusive(() => run(this.db));
+  }
+
+  /** Waits for queued writes, then closes LevelDB. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.queue.whenIdle();
+    await this.db.close();
+  }
+
+  private startFlushTimer(): void {
+    if (this.options.flushPolicy !== 'interval') return;
+    this.flushTimer = setInterval(() => {
+      // A sync write makes LevelDB fsync its log file, which holds every earlier write too.
+      this.queue
+        .runExclusive(() => this.db.put(FLUSH_MARKER_KEY, Buffer.alloc(0), { sync: true }))
+        .catch(() => {
+          // A failed flush shows up again as a failed write; nothing to undo here.
+        });
+    }, this.options.flushIntervalMs);
+    this.flushTimer.unref();
+  }
+}

@@ -1,0 +1,158 @@
+import { ErrorCode, MAX_GRPC_MESSAGE_BYTES, type v1 } from '@fjord/protocol';
+import type { HostedPartition } from '../cluster/hosted-replicas.js';
+import { waitForAppend } from './append-waiter.js';
+import {
+  DEFAULT_FETCH_MAX_BYTES,
+  DEFAULT_PARTITION_MAX_BYTES,
+  MAX_FETCH_WAIT_MS,
+  RESPONSE_HEADROOM_BYTES,
+} from './fetch-limits.js';
+import type { Resolution } from './partition-resolver.js';
+import type { BrokerServiceDeps } from './service-deps.js';
+
+interface Target {
+  topicIndex: number;
+  topic: string;
+  request: v1.FetchPartition__Output;
+}
+
+interface ReadRound {
+  topics: v1.FetchTopicResult[];
+  sizeBytes: number;
+  hasError: boolean;
+}
+
+/**
+ * Fetch: reads stored batches from each partition's fetch offset up to the high watermark,
+ * within partition_max_bytes and max_bytes (the first partition with data always returns
+ * at least one batch). With fewer than min_bytes available it long-polls: it waits for an
+ * append to any requested partition (or max_wait_ms, or cancellation), then reads again.
+ */
+export async function fetch(
+  deps: BrokerServiceDeps,
+  request: v1.FetchRequest__Output,
+  cancelled: AbortSignal,
+): Promise<v1.FetchResponse> {
+  const deadline = Date.now() + Math.min(Math.max(request.maxWaitMs, 0), MAX_FETCH_WAIT_MS);
+  const minBytes = Math.max(request.minBytes, 1);
+  const maxBytes = Math.min(
+    request.maxBytes > 0 ? request.maxBytes : DEFAULT_FETCH_MAX_BYTES,
+    MAX_GRPC_MESSAGE_BYTES - RESPONSE_HEADROOM_BYTES,
+  );
+  const targets: Target[] = request.topics.flatMap((t, topicIndex) =>
+    t.partitions.map((p) => ({ topicIndex, topic: t.topic, request: p })),
+  );
+  let resolutions = await deps.resolver.resolveAll(
+    targets.map((t) => ({ topic: t.topic, partition: t.request.partition })),
+  );
+  const signal = AbortSignal.any([cancelled, deps.shutdownSignal]);
+  for (;;) {
+    const round = await readRound(request, targets, resolutions, maxBytes);
+    const remainingMs = deadline - Date.now();
+    if (round.hasError || round.sizeBytes >= minBytes || remainingMs <= 0 || signal.aborted) {
+      return { topics: round.topics };
+    }
+    const logs = resolutions.flatMap((r) => (r.ok ? [r.hosted.log] : []));
+    await waitForAppend(logs, remainingMs, signal);
+    // Leadership or the topic itself may have changed while we waited.
+    resolutions = targets.map((t) => deps.resolver.resolveCurrent(t.topic, t.request.partition));
+  }
+}
+
+async function readRound(
+  request: v1.FetchRequest__Output,
+  targets: readonly Target[],
+  resolutions: readonly Resolution[],
+  maxBytes: number,
+): Promise<ReadRound> {
+  const round: ReadRound = {
+    topics: request.topics.map((t) => ({ topic: t.topic, topicId: '', partitions: [] })),
+    sizeBytes: 0,
+    hasError: false,
+  };
+  for (const [i, target] of targets.entries()) {
+    const resolution = resolutions[i]!;
+    const topicResult = round.topics[target.topicIndex]!;
+    let result: v1.FetchPartitionResult;
+    if (resolution.ok) {
+      topicResult.topicId = resolution.hosted.topicId;
+      result = await readPartition(
+        resolution.hosted,
+        target.request,
+        maxBytes - round.sizeBytes,
+        round.sizeBytes === 0,
+      );
+    } else {
+      result = failed(target.request.partition, resolution.errorCode, resolution.errorMessage);
+    }
+    if (result.errorCode !== ErrorCode.NONE) round.hasError = true;
+    round.sizeBytes += (result.records as Buffer).length;
+    topicResult.partitions!.push(result);
+  }
+  return round;
+}
+
+async function readPartition(
+  hosted: HostedPartition,
+  request: v1.FetchPartition__Output,
+  budgetBytes: number,
+  minOneBatch: boolean,
+): Promise<v1.FetchPartitionResult> {
+  const { log, partition } = hosted;
+  if (log.isDeleted)
+    return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${hosted.topic}" was deleted`);
+  const epochError = checkLeaderEpoch(hosted, request.currentLeaderEpoch);
+  if (epochError) return epochError;
+  const fetchOffset = BigInt(request.fetchOffset);
+  const outOfRange = () =>
+    failed(
+      partition,
+      ErrorCode.OFFSET_OUT_OF_RANGE,
+      `fetch offset ${fetchOffset} is out of range for ${hosted.topic}/${partition}: ` +
+        `valid offsets are ${log.logStartOffset} to ${log.logEndOffset}`,
+      hosted,
+    );
+  if (fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset) return outOfRange();
+  const partitionMaxBytes =
+    request.partitionMaxBytes > 0 ? request.partitionMaxBytes : DEFAULT_PARTITION_MAX_BYTES;
+  const limit = Math.min(partitionMaxBytes, Math.max(budgetBytes, 0));
+  const read = limit > 0 || minOneBatch ? await log.read(fetchOffset, limit, minOneBatch) : { batches: [] };
+  // Retention may have moved the log start while we read.
+  if (fetchOffset < log.logStartOffset) return outOfRange();
+  return {
+    partition,
+    errorCode: ErrorCode.NONE,
+    errorMessage: '',
+    highWatermark: log.highWatermark.toString(),
+    logStartOffset: log.logStartOffset.toString(),
+    records: read.batches.length === 1 ? read.batches[0]! : Buffer.concat(read.batches),
+  };
+}
+
+function checkLeaderEpoch(hosted: HostedPartition, clientEpoch: number): v1.FetchPartitionResult | undefined {
+  if (clientEpoch < 0 || clientEpoch === hosted.leaderEpoch) return undefined;
+  const fenced = clientEpoch < hosted.leaderEpoch;
+  return failed(
+    hosted.partition,
+    fenced ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH,
+    `leader epoch ${clientEpoch} is ${fenced ? 'older' : 'newer'} than the broker's ${hosted.leaderEpoch} ` +
+      `for ${hosted.topic}/${hosted.partition}`,
+    hosted,
+  );
+}
+
+function failed(
+  partition: number,
+  errorCode: number,
+  errorMessage: string,
+  hosted?: HostedPartition,
+): v1.FetchPartitionResult {
+  return {
+    partition,
+    errorCode,
+    errorMessage,
+    highWatermark: hosted ? hosted.log.highWatermark.toString() : '-1',
+    logStartOffset: hosted ? hosted.log.logStartOffset.toString() : '-1',
+    records: Buffer.alloc(0),
+  };
+}

@@ -1,0 +1,212 @@
+import { crc32c, decodeRecordBatch, ERROR_CODE_METADATA_KEY, ErrorCode, splitBatches } from '@fjord/protocol';
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type BrokerHarness, replica, startBrokerHarness } from '../testing/broker-harness.js';
+import { batchOf, dumpKeys } from '../testing/temp-store.js';
+
+const ORDERS = '11111111-2222-4333-8444-555555555555';
+const SMALL = '66666666-7777-4888-9999-aaaaaaaaaaaa';
+const ELSEWHERE = '77777777-7777-4777-8777-777777777777';
+
+let harness: BrokerHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function start(): Promise<BrokerHarness> {
+  harness = await startBrokerHarness([
+    replica('orders', ORDERS, 0),
+    replica('orders', ORDERS, 1),
+    replica('small', SMALL, 0, { configs: { 'max.message.bytes': '200' } }),
+    replica('elsewhere', ELSEWHERE, 0, { leader: 2 }),
+  ]);
+  return harness;
+}
+
+const produceTo = (topic: string, partition: number, records: Buffer, acks = 1) => ({
+  acks,
+  timeoutMs: 1000,
+  topics: [{ topic, partitions: [{ partition, records }] }],
+});
+
+/** Everything observable about storage: each log's end offset and every stored key. */
+async function snapshot(h: BrokerHarness) {
+  return {
+    leo: h.replicas.all().map((p) => `${p.topic}/${p.partition}=${p.log.logEndOffset}`),
+    keys: await dumpKeys(h.temp.store),
+  };
+}
+
+function corruptCrc(batch: Buffer): Buffer {
+  const copy = Buffer.from(batch);
+  copy[copy.length - 1]! ^= 0xff;
+  return copy;
+}
+
+function withMagic(batch: Buffer, magic: number): Buffer {
+  const copy = Buffer.from(batch);
+  copy[16] = magic;
+  return copy;
+}
+
+function compressed(batch: Buffer): Buffer {
+  const copy = Buffer.from(batch);
+  copy.writeInt16BE(copy.readInt16BE(21) | 1, 21); // gzip
+  copy.writeUInt32BE(crc32c(copy.subarray(21)), 17);
+  return copy;
+}
+
+describe('Produce', () => {
+  it('assigns offsets, ignores the producer base offset and stores the batches as sent', async () => {
+    const h = await start();
+    const first = await h.produce(produceTo('orders', 0, batchOf([1, 2, 3])));
+    expect(first.topics[0]!.partitions[0]).toMatchObject({
+      errorCode: 0,
+      baseOffset: '0',
+      logStartOffset: '0',
+    });
+    const forged = batchOf([4]);
+    forged.writeBigInt64BE(1_000n, 0); // outside the CRC: the broker overwrites it
+    const second = await h.produce(produceTo('orders', 0, Buffer.concat([forged, batchOf([5, 6])])));
+    expect(second.topics[0]!.partitions[0]).toMatchObject({
+      errorCode: 0,
+      baseOffset: '3',
+      logAppendTimeMs: '-1',
+    });
+    const log = h.replicas.get('orders', 0)!.log;
+    expect(log.logEndOffset).toBe(6n);
+    const read = await log.read(0n, 1 << 20, true);
+    const offsets = read.batches.flatMap((b) => decodeRecordBatch(b).records.map((r) => r.offset));
+    expect(offsets).toEqual([0n, 1n, 2n, 3n, 4n, 5n]);
+  });
+
+  it('refuses acks other than 0, 1, -1 with INVALID_REQUIRED_ACKS and stores nothing', async () => {
+    const h = await start();
+    const before = await snapshot(h);
+    const error = await h.produce(produceTo('orders', 0, batchOf([1]), 2)).catch((e: grpc.ServiceError) => e);
+    expect((error as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect((error as grpc.ServiceError).metadata.get(ERROR_CODE_METADATA_KEY)).toEqual([
+      String(ErrorCode.INVALID_REQUIRED_ACKS),
+    ]);
+    expect(await snapshot(h)).toEqual(before);
+  });
+
+  const badInputs: Array<[string, string, number, () => Buffer, number]> = [
+    ['bad CRC', 'orders', 0, () => corruptCrc(batchOf([1, 2])), ErrorCode.CORRUPT_MESSAGE],
+    ['truncated batch', 'orders', 0, () => batchOf([1, 2]).subarray(0, 70), ErrorCode.CORRUPT_MESSAGE],
+    ['wrong magic', 'orders', 0, () => withMagic(batchOf([1]), 1), ErrorCode.CORRUPT_MESSAGE],
+    ['empty records', 'orders', 0, () => Buffer.alloc(0), ErrorCode.CORRUPT_MESSAGE],
+    [
+      'good batch then bad one',
+      'orders',
+      0,
+      () => Buffer.concat([batchOf([1]), corruptCrc(batchOf([2]))]),
+      2,
+    ],
+    ['compressed batch', 'orders', 0, () => compressed(batchOf([1])), ErrorCode.UNSUPPORTED_COMPRESSION_TYPE],
+    ['batch over max.message.bytes', 'small', 0, () => batchOf(new Array(40).fill(1)), 10],
+    ['unknown partition', 'orders', 9, () => batchOf([1]), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ['unknown topic', 'nope', 0, () => batchOf([1]), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ['not the leader', 'elsewhere', 0, () => batchOf([1]), ErrorCode.NOT_LEADER_OR_FOLLOWER],
+  ];
+  it.each(badInputs)(
+    '%s gets its error code and leaves the log unchanged',
+    async (_, topic, partition, records, code) => {
+      const h = await start();
+      await h.produce(produceTo('orders', 0, batchOf([0])));
+      const before = await snapshot(h);
+      const response = await h.produce(produceTo(topic, partition, records()));
+      const result = response.topics[0]!.partitions[0]!;
+      expect(result.errorCode).toBe(code);
+      expect(result.errorMessage).not.toBe('');
+      expect(result.baseOffset).toBe('-1');
+      expect(await snapshot(h)).toEqual(before);
+    },
+  );
+
+  it('refreshes metadata once for a request with unknown topics', async () => {
+    const h = await start();
+    const response = await h.produce({
+      acks: 1,
+      topics: [
+        { topic: 'nope', partitions: [{ partition: 0, records: batchOf([1]) }] },
+        { topic: 'other', partitions: [{ partition: 0, records: batchOf([1]) }] },
+      ],
+    });
+    expect(response.topics.map((t) => t.partitions[0]!.errorCode)).toEqual([3, 3]);
+    expect(h.refreshCount()).toBe(1);
+  });
+
+  it('stores the good partition when another partition of the request is bad', async () => {
+    const h = await start();
+    const response = await h.produce({
+      acks: -1,
+      topics: [
+        {
+          topic: 'orders',
+          partitions: [
+            { partition: 0, records: corruptCrc(batchOf([1])) },
+            { partition: 1, records: batchOf([1, 2]) },
+          ],
+        },
+      ],
+    });
+    const [bad, good] = response.topics[0]!.partitions;
+    expect(bad).toMatchObject({ partition: 0, errorCode: ErrorCode.CORRUPT_MESSAGE });
+    expect(good).toMatchObject({ partition: 1, errorCode: 0, baseOffset: '0' });
+    expect(h.replicas.get('orders', 0)!.log.logEndOffset).toBe(0n);
+    expect(h.replicas.get('orders', 1)!.log.logEndOffset).toBe(2n);
+  });
+
+  it('keeps offsets contiguous under many concurrent produce calls (group commit)', async () => {
+    const h = await start();
+    const calls = Array.from({ length: 60 }, (_, i) => h.produce(produceTo('orders', 0, batchOf([i, i, i]))));
+    const responses = await Promise.all(calls);
+    const bases = responses
+      .map((r) => BigInt(r.topics[0]!.partitions[0]!.baseOffset))
+      .sort((a, b) => Number(a - b));
+    expect(bases).toEqual(Array.from({ length: 60 }, (_, i) => BigInt(i * 3)));
+    const log = h.replicas.get('orders', 0)!.log;
+    expect(log.logEndOffset).toBe(180n);
+    const read = await log.read(0n, 1 << 24, true);
+    const offsets = read.batches
+      .flatMap((b) => splitBatches(b))
+      .flatMap((b) => decodeRecordBatch(b.bytes).records);
+    expect(offsets.map((r) => r.offset)).toEqual(Array.from({ length: 180 }, (_, i) => BigInt(i)));
+  });
+
+  it('answers acks=0 without an offset but still stores the batch', async () => {
+    const h = await start();
+    const response = await h.produce(produceTo('orders', 0, batchOf([1]), 0));
+    expect(response.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, baseOffset: '-1' });
+    await h.temp.store.write([]);
+    expect(h.replicas.get('orders', 0)!.log.logEndOffset).toBe(1n);
+  });
+
+  it('answers KAFKA_STORAGE_ERROR when the write fails and reuses the offsets afterwards', async () => {
+    const h = await start();
+    await h.produce(produceTo('orders', 0, batchOf([1])));
+    await h.temp.store.db.close();
+    const failed = await h.produce(produceTo('orders', 0, batchOf([2])));
+    expect(failed.topics[0]!.partitions[0]).toMatchObject({
+      errorCode: ErrorCode.KAFKA_STORAGE_ERROR,
+      baseOffset: '-1',
+    });
+    expect(h.replicas.get('orders', 0)!.log.logEndOffset).toBe(1n);
+    await h.temp.store.db.open();
+    const retried = await h.produce(produceTo('orders', 0, batchOf([2])));
+    expect(retried.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, baseOffset: '1' });
+  });
+
+  it('stamps LogAppendTime topics with the broker time', async () => {
+    harness = await startBrokerHarness(
+      [replica('audit', ORDERS, 0, { configs: { 'message.timestamp.type': 'LogAppendTime' } })],
+      { nowMs: () => 1_234_567 },
+    );
+    const response = await harness.produce(produceTo('audit', 0, batchOf([5, 6])));
+    expect(response.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, logAppendTimeMs: '1234567' });
+    const [batch] = (await harness.replicas.get('audit', 0)!.log.read(0n, 1 << 20, true)).batches;
+    expect(decodeRecordBatch(batch!).records.map((r) => r.timestamp)).toEqual([1_234_567, 1_234_567]);
+  });
+});

@@ -1,0 +1,129 @@
+import { ErrorCode, grpcRequestError, type v1 } from '@fjord/protocol';
+import * as grpc from '@grpc/grpc-js';
+import type { PreparedAppend } from '../log/partition-log.js';
+import type { WriteOp } from '../log/write-queue.js';
+import { validateProducedBatches } from './batch-validation.js';
+import type { BrokerServiceDeps } from './service-deps.js';
+
+const VALID_ACKS = new Set([0, 1, -1]);
+
+interface Target {
+  topicIndex: number;
+  topic: string;
+  partition: number;
+  records: Buffer;
+}
+
+interface Outcome {
+  result: v1.ProducePartitionResult;
+  prepared?: PreparedAppend;
+}
+
+/**
+ * Produce: resolve every partition (one metadata refresh at most), validate its batches,
+ * assign offsets synchronously, then write all partitions of the request in ONE storage
+ * write (group-committed with concurrent requests). Answers after the write (acks=1/-1;
+ * with replication factor 1 the leader is the whole ISR) or at once (acks=0).
+ */
+export async function produce(
+  deps: BrokerServiceDeps,
+  request: v1.ProduceRequest__Output,
+): Promise<v1.ProduceResponse> {
+  if (!VALID_ACKS.has(request.acks)) {
+    throw grpcRequestError(
+      grpc.status.INVALID_ARGUMENT,
+      ErrorCode.INVALID_REQUIRED_ACKS,
+      `acks must be 0, 1 or -1 (all), got ${request.acks}`,
+    );
+  }
+  const targets: Target[] = request.topics.flatMap((t, topicIndex) =>
+    t.partitions.map((p) => ({ topicIndex, topic: t.topic, partition: p.partition, records: p.records })),
+  );
+  const resolutions = await deps.resolver.resolveAll(targets);
+
+  // From here to store.write() nothing awaits: offsets are assigned and queued atomically.
+  const nowMs = deps.nowMs();
+  const outcomes: Outcome[] = targets.map((target, i): Outcome => {
+    const resolution = resolutions[i]!;
+    if (!resolution.ok)
+      return { result: failed(target.partition, resolution.errorCode, resolution.errorMessage) };
+    const { hosted } = resolution;
+    if (hosted.log.isDeleted) {
+      return {
+        result: failed(
+          target.partition,
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          `topic "${target.topic}" was deleted`,
+        ),
+      };
+    }
+    const validation = validateProducedBatches(target.records, hosted.config);
+    if (!validation.ok)
+      return { result: failed(target.partition, validation.errorCode, validation.errorMessage) };
+    const logAppendTimeMs = hosted.config['message.timestamp.type'] === 'LogAppendTime' ? nowMs : null;
+    const prepared = hosted.log.prepareAppend(validation.batches, hosted.leaderEpoch, logAppendTimeMs);
+    return {
+      prepared,
+      result: {
+        partition: target.partition,
+        errorCode: ErrorCode.NONE,
+        errorMessage: '',
+        baseOffset: request.acks === 0 ? '-1' : prepared.baseOffset.toString(),
+        logAppendTimeMs: String(logAppendTimeMs ?? -1),
+        logStartOffset: hosted.log.logStartOffset.toString(),
+      },
+    };
+  });
+
+  const appends = outcomes.flatMap((o) => (o.prepared ? [o.prepared] : []));
+  if (appends.length > 0) {
+    const ops: WriteOp[] = appends.length === 1 ? appends[0]!.ops : appends.flatMap((a) => a.ops);
+    const write = deps.store.write(ops, {
+      onCommit: () => {
+        for (const append of appends) append.commit();
+      },
+      onFail: () => {
+        for (const append of appends) append.rollback();
+      },
+    });
+    if (request.acks === 0) {
+      write.catch((error: unknown) => deps.logger.error({ err: error }, 'acks=0 produce write failed'));
+    } else {
+      try {
+        await write;
+      } catch (error) {
+        deps.logger.error({ err: error }, 'produce write failed');
+        const message = `storage write failed: ${error instanceof Error ? error.message : String(error)}`;
+        for (const outcome of outcomes) {
+          if (outcome.prepared) {
+            outcome.result = failed(outcome.result.partition ?? 0, ErrorCode.KAFKA_STORAGE_ERROR, message);
+          }
+        }
+      }
+    }
+  }
+  return { topics: groupByTopic(request, targets, outcomes) };
+}
+
+function failed(partition: number, errorCode: number, errorMessage: string): v1.ProducePartitionResult {
+  return {
+    partition,
+    errorCode,
+    errorMessage,
+    baseOffset: '-1',
+    logAppendTimeMs: '-1',
+    logStartOffset: '-1',
+  };
+}
+
+function groupByTopic(
+  request: v1.ProduceRequest__Output,
+  targets: readonly Target[],
+  outcomes: readonly Outcome[],
+): v1.ProduceTopicResult[] {
+  const topics: v1.ProduceTopicResult[] = request.topics.map((t) => ({ topic: t.topic, partitions: [] }));
+  targets.forEach((target, i) => {
+    topics[target.topicIndex]!.partitions!.push(outcomes[i]!.result);
+  });
+  return topics;
+}

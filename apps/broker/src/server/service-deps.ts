@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import type { HostedReplicas } from '../cluster/hosted-replicas.js';
+import type { LogStore } from '../log/store.js';
+import type { PartitionResolver } from './partition-resolver.js';
+
+/** What the BrokerService handlers need from the rest of the broker. */
+export interface BrokerServiceDeps {
+  brokerId: number;
+  store: LogStore;
+  replicas: HostedReplicas;
+  resolver: PartitionResolver;
+  logger: Logger;
+  /** Wall clock in ms (LogAppendTime); replaceable in tests. */
+  nowMs: () => number;
+  /** Aborted when the broker shuts down: long-polling fetches answer at once. */
+  shutdownSignal: AbortSignal;
+}

@@ -1,0 +1,97 @@
+import { GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
+import * as grpc from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { HostedReplicas, type ReplicaAssignment } from '../cluster/hosted-replicas.js';
+import { createBrokerService } from '../server/broker-service.js';
+import { startBrokerServer, stopServer } from '../server/grpc-server.js';
+import { PartitionResolver } from '../server/partition-resolver.js';
+import { openTempStore, type TempStore } from './temp-store.js';
+
+/** A broker service in-process on 127.0.0.1:0 with a real gRPC client, no coordinator. */
+export interface BrokerHarness {
+  brokerId: number;
+  temp: TempStore;
+  replicas: HostedReplicas;
+  client: v1.BrokerServiceClient;
+  /** How often the resolver asked for a metadata refresh. */
+  refreshCount(): number;
+  produce(request: v1.ProduceRequest): Promise<v1.ProduceResponse__Output>;
+  fetch(request: v1.FetchRequest, options?: grpc.CallOptions): Promise<v1.FetchResponse__Output>;
+  listOffsets(request: v1.ListOffsetsRequest): Promise<v1.ListOffsetsResponse__Output>;
+  close(): Promise<void>;
+}
+
+/** A hosted replica led by `leader` (defaults for everything else). */
+export function replica(
+  topic: string,
+  topicId: string,
+  partition: number,
+  overrides: Partial<ReplicaAssignment> = {},
+): ReplicaAssignment {
+  return {
+    topic,
+    topicId,
+    partition,
+    leader: 1,
+    leaderEpoch: 0,
+    replicas: [1],
+    isr: [1],
+    partitionEpoch: 0,
+    configs: {},
+    ...overrides,
+  };
+}
+
+/** Starts the harness with `assignments` applied directly. */
+export async function startBrokerHarness(
+  assignments: ReplicaAssignment[],
+  options: { brokerId?: number; nowMs?: () => number } = {},
+): Promise<BrokerHarness> {
+  const brokerId = options.brokerId ?? 1;
+  const temp = await openTempStore();
+  const logger = pino({ level: 'silent' });
+  const replicas = new HostedReplicas(temp.store, logger);
+  await replicas.apply(assignments);
+  let refreshes = 0;
+  const resolver = new PartitionResolver(brokerId, replicas, async () => {
+    refreshes++;
+    return true;
+  });
+  const shutdown = new AbortController();
+  const handlers = createBrokerService({
+    brokerId,
+    store: temp.store,
+    replicas,
+    resolver,
+    logger,
+    nowMs: options.nowMs ?? Date.now,
+    shutdownSignal: shutdown.signal,
+  });
+  const { server, port } = await startBrokerServer(handlers, '127.0.0.1', 0);
+  const Service = loadFjordProto().fjord.v1.BrokerService;
+  const client = new Service(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
+  const unary =
+    <Req, Res>(method: (req: Req, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => unknown) =>
+    (request: Req, callOptions: grpc.CallOptions = {}) =>
+      new Promise<Res>((resolve, reject) => {
+        method.call(client, request, callOptions, (error: grpc.ServiceError | null, response?: Res) =>
+          error ? reject(error) : resolve(response!),
+        );
+      });
+  return {
+    brokerId,
+    temp,
+    replicas,
+    client,
+    refreshCount: () => refreshes,
+    produce: unary(client.produce),
+    fetch: unary(client.fetch),
+    listOffsets: unary(client.listOffsets),
+    async close() {
+      client.close();
+      shutdown.abort();
+      await stopServer(server, 1_000);
+      await temp.cleanup();
+    },
+  };
+}
