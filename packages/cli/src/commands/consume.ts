@@ -1,0 +1,168 @@
+import type { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { commandBootstrap, withClient } from '../bootstrap.js';
+import { plural } from '../format.js';
+import { type Io, println } from '../io.js';
+import { integerAtLeast, type StartOffset, separator, startOffset } from '../parse.js';
+import { interruptOnSignals } from '../signals.js';
+import { UsageError } from '../usage-error.js';
+import { assertPartitionExists } from './produce.js';
+
+interface ConsumeOptions {
+  fromBeginning?: boolean;
+  offset?: StartOffset;
+  partition?: number;
+  maxMessages?: number;
+  exitAtEnd?: boolean;
+  printKey?: boolean;
+  keySeparator: string;
+}
+
+/** How long one poll may wait; bounds how late Ctrl-C and -e are noticed. */
+const POLL_TIMEOUT_MS = 500;
+
+/** Registers `fjord consume <topic>`. */
+export function registerConsume(program: Command, io: Io, onBootstrap: (bootstrap: string) => void): void {
+  program
+    .command('consume')
+    .description('print records of a topic to stdout, one per line (assign mode, no group)')
+    .argument('<topic>', 'topic name')
+    .option('--from-beginning', 'start at the beginning of each partition (default: at the end)')
+    .option(
+      '-o, --offset <offset>',
+      'start at: beginning, end, an offset N, or -N (N before the end)',
+      startOffset,
+    )
+    .option('-p, --partition <n>', 'read only this partition (default: all)', integerAtLeast(0))
+    .option('-n, --max-messages <n>', 'exit after printing this many records', integerAtLeast(1))
+    .option('-e, --exit-at-end', 'exit once every partition reached the end it had at start')
+    .option('--print-key', 'print key<sep>value instead of the value')
+    .option('-K, --key-separator <sep>', 'separator for --print-key', separator, '\t')
+    .action(async (topic: string, opts: ConsumeOptions, command: Command) => {
+      const bootstrap = commandBootstrap(command, io.env);
+      onBootstrap(bootstrap);
+      await consume(bootstrap, topic, opts, io);
+    });
+}
+
+/** Where to start, from --offset / --from-beginning (at the end when neither is given, like Kafka). */
+export function chooseStart(opts: Pick<ConsumeOptions, 'offset' | 'fromBeginning'>): StartOffset {
+  if (opts.offset && opts.fromBeginning)
+    throw new UsageError('consume: use either --offset or --from-beginning');
+  return opts.offset ?? (opts.fromBeginning ? { kind: 'beginning' } : { kind: 'end' });
+}
+
+/** The start offset of one partition, given its earliest and latest offsets. */
+export function startFor(start: StartOffset, earliest: bigint, latest: bigint): bigint {
+  switch (start.kind) {
+    case 'beginning':
+      return earliest;
+    case 'end':
+      return latest;
+    case 'absolute':
+      return start.offset;
+    case 'fromEnd':
+      return latest - start.offset > earliest ? latest - start.offset : earliest;
+  }
+}
+
+/** One output line: the value, or key<sep>value; null keys and values print as `null` (as Kafka's tools do). */
+export function renderRecord(
+  record: { key: Buffer | null; value: Buffer | null },
+  printKey: boolean,
+  keySeparator: string,
+): string {
+  const value = record.value === null ? 'null' : record.value.toString('utf8');
+  if (!printKey) return value;
+  const key = record.key === null ? 'null' : record.key.toString('utf8');
+  return `${key}${keySeparator}${value}`;
+}
+
+async function consume(bootstrap: string, topic: string, opts: ConsumeOptions, io: Io): Promise<void> {
+  const start = chooseStart(opts);
+  const stop = interruptOnSignals();
+  // `fjord consume t | head` closes the pipe: stop quietly, as cat does.
+  let outputError: Error | undefined;
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') outputError = error;
+    stop.abort();
+  };
+  io.stdout.on('error', onOutputError);
+  let count = 0;
+  let failed = true;
+  try {
+    await withClient(bootstrap, async (fjord) => {
+      const admin = fjord.admin();
+      const [earliest, latest] = await Promise.all([
+        admin.listOffsets(topic, 'earliest'),
+        admin.listOffsets(topic, 'latest'),
+      ]);
+      const partitions = choosePartitions(topic, latest.length, opts.partition);
+      const earliestOf = new Map(earliest.map((p) => [p.partition, p.offset]));
+      const endOf = new Map(latest.map((p) => [p.partition, p.offset]));
+      const next = new Map<number, bigint>();
+      const consumer = fjord.consumer({ autoOffsetReset: start.kind === 'end' ? 'latest' : 'earliest' });
+      try {
+        const assignment = partitions.map((partition) => ({ topic, partition }));
+        await consumer.assign(assignment);
+        for (const tp of assignment) {
+          const offset = startFor(start, earliestOf.get(tp.partition) ?? 0n, endOf.get(tp.partition) ?? 0n);
+          consumer.seek(tp, offset);
+          next.set(tp.partition, offset);
+        }
+        const atEnd = () => partitions.every((p) => (next.get(p) ?? 0n) >= (endOf.get(p) ?? 0n));
+        while (!stop.signal.aborted && !(opts.exitAtEnd && atEnd())) {
+          const records = await consumer.poll(POLL_TIMEOUT_MS);
+          const lines: string[] = [];
+          for (const record of records) {
+            if (opts.maxMessages !== undefined && count >= opts.maxMessages) break;
+            lines.push(renderRecord(record, opts.printKey ?? false, opts.keySeparator));
+            next.set(record.partition, record.offset + 1n);
+            count += 1;
+          }
+          if (lines.length > 0) await write(io.stdout, `${lines.join('\n')}\n`);
+          if (opts.maxMessages !== undefined && count >= opts.maxMessages) break;
+          // Gaps (e.g. offsets past the log end reset by the consumer) move the position without
+          // records; the consumer's position is the authority for -e.
+          if (opts.exitAtEnd) {
+            for (const tp of assignment) {
+              const position = consumer.position(tp);
+              if (position !== undefined && position !== null && position > (next.get(tp.partition) ?? 0n)) {
+                next.set(tp.partition, position);
+              }
+            }
+          }
+        }
+      } finally {
+        await consumer.close();
+      }
+    });
+    if (outputError) throw outputError;
+    failed = false;
+  } finally {
+    stop.dispose();
+    io.stdout.off('error', onOutputError);
+    if (!failed || count > 0) println(io.stderr, `consumed ${plural(count, 'record')}`);
+  }
+}
+
+function choosePartitions(topic: string, count: number, only: number | undefined): number[] {
+  assertPartitionExists(topic, count, only);
+  return only === undefined ? Array.from({ length: count }, (_, i) => i) : [only];
+}
+
+/** Writes and waits for the stream to drain when it is full, so a slow reader slows the consumer. */
+async function write(stream: Writable, text: string): Promise<void> {
+  if (stream.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    stream.on('error', done);
+  });
+}

@@ -1,0 +1,144 @@
+import { resolve } from 'node:path';
+import {
+  type Cluster,
+  type ExitInfo,
+  killAllTrackedChildren,
+  type LogLevel,
+  startCluster,
+} from '@fjord/testkit';
+import { type Command, Option } from 'commander';
+import { formatLogLine, useColor } from '../dev-log.js';
+import { type Io, println } from '../io.js';
+import { integerAtLeast, port } from '../parse.js';
+import { assertPortsFree } from '../ports.js';
+import { UsageError } from '../usage-error.js';
+
+interface DevOptions {
+  brokers: number;
+  dataDir: string;
+  port: number;
+  logLevel: LogLevel;
+}
+
+// The apps' own defaults (docs/dev/CONTRACTS.md); the testkit's are shorter, for fast tests.
+const SESSION_TIMEOUT_MS = 10_000;
+const HEARTBEAT_INTERVAL_MS = 2_000;
+const STOP_TIMEOUT_MS = 10_000;
+const HOST = '127.0.0.1';
+const FORCE_AFTER_MS = 1_000;
+
+/** Registers `fjord dev`. */
+export function registerDev(program: Command, io: Io): void {
+  program
+    .command('dev')
+    .description('run a local cluster (coordinator and brokers) until Ctrl-C')
+    .option('--brokers <n>', 'number of brokers', integerAtLeast(1), 3)
+    .option('--data-dir <dir>', 'data directory (coordinator/, broker-<id>/, logs/)', './.fjord')
+    .option('--port <port>', 'coordinator port; broker N listens on port + N', port, 7400)
+    .addOption(
+      new Option('--log-level <level>', 'log level of every node')
+        .choices(['trace', 'debug', 'info', 'warn', 'error'])
+        .default('info'),
+    )
+    .action(async (opts: DevOptions) => {
+      await runDev(opts, io);
+    });
+}
+
+async function runDev(opts: DevOptions, io: Io): Promise<void> {
+  if (opts.port + opts.brokers > 65_535) {
+    throw new UsageError(`dev: ports ${opts.port}..${opts.port + opts.brokers} do not fit below 65536`);
+  }
+  const dataDir = resolve(opts.dataDir);
+  const names = ['coordinator', ...Array.from({ length: opts.brokers }, (_, i) => `broker-${i + 1}`)];
+  await assertPortsFree(
+    names.map((node, i) => ({ node, port: opts.port + i })),
+    HOST,
+  );
+
+  const format = {
+    color: useColor(io.stdout as { isTTY?: boolean }, io.env),
+    nameWidth: Math.max(...names.map((n) => n.length)),
+  };
+  const show = (node: string, line: string) =>
+    println(io.stdout, formatLogLine(node, line, undefined, format));
+  let stopping = false;
+  let crashed: string | undefined;
+  let requestStop: () => void = () => {};
+  const stopRequested = new Promise<void>((done) => {
+    requestStop = done;
+  });
+
+  let firstSignalAt = 0;
+  const onSignal = () => {
+    // The same Ctrl-C can arrive twice (from the terminal and forwarded by pnpm or `timeout`):
+    // only a second signal a moment later means "force".
+    if (stopping && Date.now() - firstSignalAt < FORCE_AFTER_MS) return;
+    if (stopping) {
+      // Second Ctrl-C: the user does not want to wait for a graceful stop.
+      println(io.stderr, 'fjord dev: killing all nodes');
+      killAllTrackedChildren();
+      process.exit(1);
+    }
+    stopping = true;
+    firstSignalAt = Date.now();
+    println(io.stderr, `fjord dev: stopping (up to ${STOP_TIMEOUT_MS / 1000} s; Ctrl-C again to force)`);
+    requestStop();
+  };
+  const onExit = (node: string, exit: ExitInfo) => {
+    const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+    show(node, `exited (${how})`);
+    // Without its coordinator a cluster is useless: stop the rest and fail.
+    if (!stopping && node === 'coordinator') {
+      crashed = `the coordinator exited unexpectedly (${how})`;
+      stopping = true;
+      requestStop();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let cluster: Cluster | undefined;
+  try {
+    try {
+      cluster = await startCluster({
+        brokers: opts.brokers,
+        dataDir,
+        keepData: true,
+        ports: { coordinator: opts.port, firstBroker: opts.port + 1 },
+        sessionTimeoutMs: SESSION_TIMEOUT_MS,
+        heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+        stopTimeoutMs: STOP_TIMEOUT_MS,
+        logLevel: opts.logLevel,
+        onLog: (node, line, event) => println(io.stdout, formatLogLine(node, line, event, format)),
+        onExit,
+      });
+    } catch (error) {
+      // A Ctrl-C during startup makes the nodes exit before they are ready: not an error.
+      if (stopping && !crashed) return;
+      // The nodes' output is already on the terminal: the first line says what failed.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`dev: ${message.split('\n')[0]}`);
+    }
+    if (!stopping) {
+      println(io.stdout, '');
+      println(io.stdout, `fjord dev: cluster ready — bootstrap ${cluster.bootstrap}`);
+      println(
+        io.stdout,
+        `  ${opts.brokers} broker(s) on ports ${opts.port + 1}..${opts.port + opts.brokers}`,
+      );
+      println(io.stdout, `  data and logs in ${dataDir}`);
+      const env = cluster.bootstrap === '127.0.0.1:7400' ? '' : `FJORD_BOOTSTRAP=${cluster.bootstrap} `;
+      println(io.stdout, `  try: ${env}pnpm fjord topics create demo --partitions 3`);
+      println(io.stdout, '  Ctrl-C to stop');
+      println(io.stdout, '');
+    }
+    await stopRequested;
+  } finally {
+    await cluster?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (crashed) throw new Error(`dev: ${crashed}; stopped the cluster`);
+  println(io.stderr, 'fjord dev: stopped');
+}

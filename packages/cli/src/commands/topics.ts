@@ -1,0 +1,141 @@
+import type { TopicDescription } from '@fjord/sdk';
+import type { Command } from 'commander';
+import { commandBootstrap, withClient } from '../bootstrap.js';
+import { configList, idList, plural, table } from '../format.js';
+import { type Io, println } from '../io.js';
+import { collect, configPair, integerAtLeast } from '../parse.js';
+import { UsageError } from '../usage-error.js';
+
+/** Registers `fjord topics create|list|describe|delete|alter`. */
+export function registerTopics(program: Command, io: Io, onBootstrap: (bootstrap: string) => void): void {
+  const topics = program.command('topics').description('create, list, describe, delete and alter topics');
+  const bootstrapOf = (command: Command) => {
+    const bootstrap = commandBootstrap(command, io.env);
+    onBootstrap(bootstrap);
+    return bootstrap;
+  };
+
+  topics
+    .command('create')
+    .description('create a topic')
+    .argument('<name>', 'topic name')
+    .requiredOption('-p, --partitions <n>', 'number of partitions', integerAtLeast(1))
+    .option('-r, --replication-factor <n>', 'copies of each partition', integerAtLeast(1), 1)
+    .option(
+      '-c, --config <key=value...>',
+      'topic config, e.g. retention.ms=86400000 (repeatable)',
+      configPair,
+    )
+    .action(async (name: string, opts: CreateOptions, command: Command) => {
+      await createTopic(bootstrapOf(command), name, opts, io);
+    });
+
+  topics
+    .command('list')
+    .description('list topic names, one per line')
+    .action(async (_opts: unknown, command: Command) => {
+      await listTopics(bootstrapOf(command), io);
+    });
+
+  topics
+    .command('describe')
+    .description('show partitions, leaders, replicas, ISR, leader epochs and configs')
+    .argument('<name...>', 'topic names')
+    .action(async (names: string[], _opts: unknown, command: Command) => {
+      await describeTopics(bootstrapOf(command), names, io);
+    });
+
+  topics
+    .command('delete')
+    .description('delete topics and their data')
+    .argument('<name...>', 'topic names')
+    .action(async (names: string[], _opts: unknown, command: Command) => {
+      await deleteTopics(bootstrapOf(command), names, io);
+    });
+
+  topics
+    .command('alter')
+    .description('set or remove topic configs')
+    .argument('<name>', 'topic name')
+    .option('-c, --config <key=value...>', 'config to set (repeatable)', configPair)
+    .option('-d, --delete-config <key...>', 'config to reset to its default (repeatable)', collect)
+    .action(async (name: string, opts: AlterOptions, command: Command) => {
+      await alterTopic(bootstrapOf(command), name, opts, io);
+    });
+}
+
+interface CreateOptions {
+  partitions: number;
+  replicationFactor: number;
+  config?: Record<string, string>;
+}
+
+interface AlterOptions {
+  config?: Record<string, string>;
+  deleteConfig?: string[];
+}
+
+async function createTopic(bootstrap: string, name: string, opts: CreateOptions, io: Io): Promise<void> {
+  await withClient(bootstrap, (fjord) =>
+    fjord.admin().createTopics([
+      {
+        name,
+        partitions: opts.partitions,
+        replicationFactor: opts.replicationFactor,
+        configs: opts.config ?? {},
+      },
+    ]),
+  );
+  println(
+    io.stdout,
+    `created topic "${name}" (${plural(opts.partitions, 'partition')}, replication factor ${opts.replicationFactor})`,
+  );
+}
+
+async function listTopics(bootstrap: string, io: Io): Promise<void> {
+  const listing = await withClient(bootstrap, (fjord) => fjord.admin().listTopics());
+  for (const name of listing.map((t) => t.name).sort()) println(io.stdout, name);
+}
+
+async function describeTopics(bootstrap: string, names: string[], io: Io): Promise<void> {
+  const described = await withClient(bootstrap, (fjord) => fjord.admin().describeTopics(names));
+  println(io.stdout, described.map(renderTopic).join('\n\n'));
+}
+
+/** The `topics describe` block of one topic. */
+export function renderTopic(topic: TopicDescription): string {
+  const replicationFactor = topic.partitions[0]?.replicas.length ?? 0;
+  const rows = topic.partitions.map((p) => [
+    String(p.partition),
+    p.leader < 0 ? 'none' : String(p.leader),
+    idList(p.replicas),
+    idList(p.isr),
+    String(p.leaderEpoch),
+  ]);
+  return [
+    `Topic: ${topic.name}  Id: ${topic.id}  Partitions: ${topic.partitions.length}  ` +
+      `Replication factor: ${replicationFactor}`,
+    `Configs: ${configList(topic.configs)}`,
+    table(['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'LEADER EPOCH'], rows, '  '),
+  ].join('\n');
+}
+
+async function deleteTopics(bootstrap: string, names: string[], io: Io): Promise<void> {
+  await withClient(bootstrap, (fjord) => fjord.admin().deleteTopics(names));
+  for (const name of names) println(io.stdout, `deleted topic "${name}"`);
+}
+
+async function alterTopic(bootstrap: string, name: string, opts: AlterOptions, io: Io): Promise<void> {
+  const set = opts.config ?? {};
+  const remove = opts.deleteConfig ?? [];
+  if (Object.keys(set).length === 0 && remove.length === 0) {
+    throw new UsageError(
+      'topics alter: nothing to change; give --config key=value and/or --delete-config key',
+    );
+  }
+  await withClient(bootstrap, (fjord) =>
+    fjord.admin().alterTopicConfigs([{ topic: name, set, delete: remove }]),
+  );
+  const changes = [...Object.entries(set).map(([k, v]) => `${k}=${v}`), ...remove.map((k) => `-${k}`)];
+  println(io.stdout, `updated topic "${name}": ${changes.join(', ')}`);
+}

@@ -1,0 +1,39 @@
+import { createRequire } from 'node:module';
+import { Command } from 'commander';
+import { bootstrapOption } from './bootstrap.js';
+import { registerConsume } from './commands/consume.js';
+import { registerDev } from './commands/dev.js';
+import { registerProduce } from './commands/produce.js';
+import { registerTopics } from './commands/topics.js';
+import type { Io } from './io.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/**
+ * Builds the `fjord` command tree. Commander never exits the process itself (exitOverride),
+ * so {@link run} decides the exit code and usage errors can be tested.
+ */
+export function buildProgram(io: Io, onBootstrap: (bootstrap: string) => void = () => {}): Command {
+  const program = new Command('fjord')
+    .description('Fjord, a Kafka-style commit log: run a local cluster, manage topics, produce and consume')
+    .version(version, '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(`fjord: ${text.replace(/^error: /, '')}`),
+    })
+    .showSuggestionAfterError()
+    .configureHelp({ showGlobalOptions: true })
+    .addOption(bootstrapOption())
+    .addHelpText(
+      'after',
+      '\nEnvironment:\n  FJORD_BOOTSTRAP  coordinator address of client commands (default 127.0.0.1:7400)\n' +
+        '  FJORD_DEBUG=1    print stack traces of errors',
+    );
+  registerDev(program, io);
+  registerTopics(program, io, onBootstrap);
+  registerProduce(program, io, onBootstrap);
+  registerConsume(program, io, onBootstrap);
+  return program;
+}

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cluster, startCluster } from './cluster.js';
+
+// These tests start the real apps (apps/*/dist/main.js): build them first.
+const SESSION_TIMEOUT_MS = 2_000;
+
+describe('startCluster with one broker', () => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      brokers: 1,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: 250,
+    });
+  }, 60_000);
+  afterAll(() => cluster?.stop());
+
+  it('binds ephemeral ports on 127.0.0.1 and has the broker alive', async () => {
+    expect(cluster.bootstrap).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(cluster.coordinator.port).toBeGreaterThan(0);
+    const broker = cluster.broker(1);
+    expect(broker.port).toBeGreaterThan(0);
+    expect(broker.port).not.toBe(cluster.coordinator.port);
+    expect(cluster.brokers).toEqual([broker]);
+    const description = await cluster.describeCluster();
+    expect(description.brokers).toEqual([{ id: 1, host: '127.0.0.1', port: broker.port, alive: true }]);
+    expect(existsSync(broker.logFile!)).toBe(true);
+  });
+
+  it('sees a broker killed with SIGKILL fenced, and alive on the same port after a restart', async () => {
+    const broker = cluster.broker(1);
+    const { port, pid } = broker;
+    await broker.kill();
+    expect(broker.running).toBe(false);
+    expect(() => process.kill(pid, 0)).toThrow();
+    await cluster.waitForBrokers({ fenced: [1], timeoutMs: SESSION_TIMEOUT_MS + 5_000 });
+
+    await broker.restart();
+    expect(broker.pid).not.toBe(pid);
+    expect(broker.port).toBe(port);
+    const description = await cluster.waitForBrokers({ alive: [1] });
+    expect(description.brokers.find((b) => b.id === 1)?.port).toBe(port);
+  }, 40_000);
+
+  it('fences a paused broker and unfences it after resume', async () => {
+    const broker = cluster.broker(1);
+    broker.pause();
+    expect(broker.paused).toBe(true);
+    await cluster.waitForBrokers({ fenced: [1], timeoutMs: SESSION_TIMEOUT_MS + 5_000 });
+    broker.resume();
+    await cluster.waitForBrokers({ alive: [1], timeoutMs: SESSION_TIMEOUT_MS + 10_000 });
+  }, 40_000);
+
+  it('restarts the coordinator on the same port and the broker registers again', async () => {
+    const { port } = cluster.coordinator;
+    await cluster.coordinator.restart();
+    expect(cluster.coordinator.port).toBe(port);
+    await cluster.waitForBrokers({ alive: [1], timeoutMs: SESSION_TIMEOUT_MS + 10_000 });
+  }, 40_000);
+});
+
+describe('Cluster.stop', () => {
+  it('stops every process and removes the temp dir, and can be called twice', async () => {
+    const cluster = await startCluster({ brokers: 1 });
+    const pids = [cluster.coordinator.pid, cluster.broker(1).pid];
+    expect(existsSync(cluster.dataDir)).toBe(true);
+    await Promise.all([cluster.stop(), cluster.stop()]);
+    await cluster.stop();
+    expect(existsSync(cluster.dataDir)).toBe(false);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    expect(cluster.coordinator.exitInfo).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
+  it('fails with the exit code and log lines when a node cannot start', async () => {
+    // Flags given later win, so this overrides the testkit's valid --log-level.
+    await expect(startCluster({ brokers: 1, coordinatorArgs: ['--log-level', 'loud'] })).rejects.toThrow(
+      /coordinator exited \(exit code 2\) before it logged listening[\s\S]*log/,
+    );
+  }, 30_000);
+});

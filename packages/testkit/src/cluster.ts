@@ -1,0 +1,246 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { appEntry } from './app-entries.js';
+import { type ClusterDescription, CoordinatorClient } from './coordinator-client.js';
+import type { LogEvent } from './log-lines.js';
+import { type ExitInfo, NodeProcess } from './node-process.js';
+import { waitFor } from './wait-for.js';
+
+/** Log levels of the apps (`--log-level`). */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/** Options of {@link startCluster}. */
+export interface ClusterOptions {
+  /** Number of brokers, ids 1..n (default 3). */
+  brokers?: number;
+  /** Broker session timeout given to the coordinator (default 3 000 ms: fast fencing in tests). */
+  sessionTimeoutMs?: number;
+  /** Broker heartbeat interval given to the coordinator (default 500 ms). */
+  heartbeatIntervalMs?: number;
+  /** Extra coordinator flags, appended after the testkit's. */
+  coordinatorArgs?: string[];
+  /** Extra broker flags, the same for all brokers or per broker id. */
+  brokerArgs?: string[] | ((brokerId: number) => string[]);
+  /** Cluster directory; default a fresh `mkdtemp` under the OS temp dir. */
+  dataDir?: string;
+  /**
+   * Keep the cluster directory on stop. A directory the testkit created is removed by
+   * default (set FJORD_TESTKIT_KEEP_DATA=1 to keep it for a post-mortem); a `dataDir`
+   * passed in is never removed.
+   */
+  keepData?: boolean;
+  /** Fixed ports; default 0 = ephemeral. Broker `id` gets `firstBroker + id - 1`. */
+  ports?: { coordinator: number; firstBroker?: number };
+  /** `--log-level` of every node (default info). */
+  logLevel?: LogLevel;
+  /** Folder of the per-node log files (default `<dataDir>/logs`); `null` = no files. */
+  logDir?: string | null;
+  /** Called for every output line of every node (e.g. to stream it to a terminal). */
+  onLog?: (node: string, line: string, event: LogEvent | undefined) => void;
+  /** Called whenever a node's process exits (a crash as well as a stop). */
+  onExit?: (node: string, exit: ExitInfo) => void;
+  /** Bound on each node's start (default 30 000 ms; brokers add the session timeout). */
+  startTimeoutMs?: number;
+  /** Bound on each node's graceful stop before SIGKILL (default 10 000 ms). */
+  stopTimeoutMs?: number;
+}
+
+/** Options of {@link Cluster.waitForBrokers}. */
+export interface WaitForBrokersOptions {
+  /** Broker ids that must be registered and alive. */
+  alive?: number[];
+  /** Broker ids that must be known to the coordinator and fenced (alive = false). */
+  fenced?: number[];
+  /** Default 30 000 ms. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_SESSION_TIMEOUT_MS = 3_000;
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 500;
+
+/**
+ * A running cluster: one coordinator and brokers as child processes, bound to 127.0.0.1.
+ * Create it with {@link startCluster}; always `await cluster.stop()` (e.g. in afterAll).
+ */
+export class Cluster {
+  /** The cluster directory (node data under `coordinator/`, `broker-<id>/`; logs under `logs/`). */
+  readonly dataDir: string;
+  readonly coordinator: NodeProcess;
+  readonly #brokers = new Map<number, NodeProcess>();
+  readonly #options: ClusterOptions;
+  readonly #removeDir: boolean;
+  #client: CoordinatorClient | undefined;
+  #stopping: Promise<void> | undefined;
+
+  /** @internal use {@link startCluster}. */
+  constructor(options: ClusterOptions, dataDir: string, removeDir: boolean, coordinator: NodeProcess) {
+    this.#options = options;
+    this.dataDir = dataDir;
+    this.#removeDir = removeDir;
+    this.coordinator = coordinator;
+  }
+
+  /** The coordinator's address, what clients bootstrap from: `127.0.0.1:<port>`. */
+  get bootstrap(): string {
+    return this.coordinator.address;
+  }
+
+  /** Brokers in id order. */
+  get brokers(): NodeProcess[] {
+    return [...this.#brokers.entries()].sort(([a], [b]) => a - b).map(([, node]) => node);
+  }
+
+  /** The broker with this id; throws for an unknown id. */
+  broker(id: number): NodeProcess {
+    const node = this.#brokers.get(id);
+    if (!node)
+      throw new Error(`no broker ${id} in this cluster (ids: ${[...this.#brokers.keys()].join(', ')})`);
+    return node;
+  }
+
+  /** Starts one more broker (default id: highest + 1) and resolves once it registered. */
+  async addBroker(id = Math.max(0, ...this.#brokers.keys()) + 1): Promise<NodeProcess> {
+    if (this.#brokers.has(id)) throw new Error(`broker ${id} already exists`);
+    const options = this.#options;
+    const extra =
+      typeof options.brokerArgs === 'function' ? options.brokerArgs(id) : (options.brokerArgs ?? []);
+    const firstBroker = options.ports?.firstBroker;
+    const node = await NodeProcess.start({
+      name: `broker-${id}`,
+      entry: appEntry('broker'),
+      args: ['--broker-id', String(id), '--coordinator', this.bootstrap, ...logLevelArgs(options), ...extra],
+      port: firstBroker === undefined ? 0 : firstBroker + id - 1,
+      dataDir: join(this.dataDir, `broker-${id}`),
+      readyEvent: 'registered',
+      ...nodeIo(options, this.dataDir, `broker-${id}`),
+      // A broker restarted after kill -9 is refused until its old session expires.
+      startTimeoutMs: (options.startTimeoutMs ?? 30_000) + sessionTimeoutMs(options),
+      stopTimeoutMs: options.stopTimeoutMs,
+    });
+    this.#brokers.set(id, node);
+    return node;
+  }
+
+  /** The coordinator's current DescribeCluster answer. */
+  describeCluster(timeoutMs?: number): Promise<ClusterDescription> {
+    this.#client ??= new CoordinatorClient(this.bootstrap);
+    return this.#client.describeCluster(timeoutMs);
+  }
+
+  /** Polls DescribeCluster until the given brokers are alive (and the others fenced). */
+  async waitForBrokers({
+    alive = [],
+    fenced = [],
+    timeoutMs = 30_000,
+  }: WaitForBrokersOptions): Promise<ClusterDescription> {
+    let seen = 'no answer from the coordinator';
+    const wanted = `brokers alive=[${alive.join(',')}] fenced=[${fenced.join(',')}]`;
+    try {
+      return await waitFor(
+        async () => {
+          const description = await this.describeCluster();
+          const state = new Map(description.brokers.map((b) => [b.id, b.alive]));
+          seen = `coordinator sees ${brokerStates(description)}`;
+          const ok =
+            alive.every((id) => state.get(id) === true) && fenced.every((id) => state.get(id) === false);
+          return ok ? description : undefined;
+        },
+        { timeoutMs, intervalMs: 100, message: wanted },
+      );
+    } catch (error) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${wanted}; ${seen}`, { cause: error });
+    }
+  }
+
+  /**
+   * Stops every node (brokers first, SIGTERM then SIGKILL after `stopTimeoutMs`) and removes
+   * the cluster directory unless kept. Idempotent: later calls return the same promise.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#client?.close();
+    try {
+      await Promise.all(this.brokers.map((node) => node.stop()));
+      await this.coordinator.stop();
+    } finally {
+      if (this.#removeDir) rmSync(this.dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Starts a coordinator and `brokers` brokers as child processes and resolves once every
+ * broker is registered and alive. On any failure it stops what it started and rejects with
+ * the failing node's last log lines.
+ */
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const created = options.dataDir === undefined;
+  const dataDir = created ? mkdtempSync(join(tmpdir(), 'fjord-')) : resolve(options.dataDir!);
+  const removeDir = created && !options.keepData && process.env.FJORD_TESTKIT_KEEP_DATA !== '1';
+  let coordinator: NodeProcess | undefined;
+  let cluster: Cluster | undefined;
+  try {
+    coordinator = await NodeProcess.start({
+      name: 'coordinator',
+      entry: appEntry('coordinator'),
+      args: [
+        '--session-timeout-ms',
+        String(sessionTimeoutMs(options)),
+        '--heartbeat-interval-ms',
+        String(options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS),
+        ...logLevelArgs(options),
+        ...(options.coordinatorArgs ?? []),
+      ],
+      port: options.ports?.coordinator ?? 0,
+      dataDir: join(dataDir, 'coordinator'),
+      ...nodeIo(options, dataDir, 'coordinator'),
+      startTimeoutMs: options.startTimeoutMs,
+      stopTimeoutMs: options.stopTimeoutMs,
+    });
+    cluster = new Cluster(options, dataDir, removeDir, coordinator);
+    const ids = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
+    const starting = ids.map((id) => cluster!.addBroker(id));
+    const results = await Promise.allSettled(starting);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    await cluster.waitForBrokers({ alive: ids });
+    return cluster;
+  } catch (error) {
+    if (cluster) await cluster.stop();
+    else {
+      await coordinator?.stop();
+      if (removeDir) rmSync(dataDir, { recursive: true, force: true });
+    }
+    throw error;
+  }
+}
+
+/** `1:alive 2:fenced`, for timeout errors. */
+function brokerStates(description: ClusterDescription): string {
+  const states = description.brokers.map((b) => `${b.id}:${b.alive ? 'alive' : 'fenced'}`);
+  return states.length === 0 ? 'no brokers' : states.join(' ');
+}
+
+function sessionTimeoutMs(options: ClusterOptions): number {
+  return options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+}
+
+function logLevelArgs(options: ClusterOptions): string[] {
+  return ['--log-level', options.logLevel ?? 'info'];
+}
+
+/** Where a node's output and exits go: a log file (unless disabled) and the callbacks. */
+function nodeIo(options: ClusterOptions, dataDir: string, name: string) {
+  const logDir = options.logDir === undefined ? join(dataDir, 'logs') : options.logDir;
+  const { onLog, onExit } = options;
+  return {
+    logFile: logDir === null ? undefined : join(logDir, `${name}.log`),
+    onLine: onLog ? (line: string, event: LogEvent | undefined) => onLog(name, line, event) : undefined,
+    onExit: onExit ? (exit: ExitInfo) => onExit(name, exit) : undefined,
+  };
+}

@@ -1,0 +1,339 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { LineRing, type LogEvent, parseLogLine } from './log-lines.js';
+import { trackChild } from './registry.js';
+
+/** Which contract log event (docs/dev/CONTRACTS.md) means a node is ready. */
+export type ReadyEvent = 'listening' | 'registered';
+
+/** How a node process ended. */
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Options of {@link NodeProcess.start}. */
+export interface NodeOptions {
+  /** Node name, e.g. `coordinator` or `broker-1`: used in errors and by `onLine` callers. */
+  name: string;
+  /** The app's entry file (`apps/<kind>/dist/main.js`). */
+  entry: string;
+  /** App flags other than --host, --port and --data-dir (which the launcher sets). */
+  args?: string[];
+  /** Bind address (default 127.0.0.1: tests never listen on other interfaces). */
+  host?: string;
+  /** Port to bind; 0 (default) = ephemeral. A restart reuses the port bound first. */
+  port?: number;
+  /** The node's data directory (created if missing). */
+  dataDir: string;
+  /** `listening` (default) or `registered` (brokers: registered with the coordinator). */
+  readyEvent?: ReadyEvent;
+  /** File receiving the node's stdout and stderr, appended across restarts; none if omitted. */
+  logFile?: string;
+  /** Called for every output line (stdout and stderr), parsed when it is pino JSON. */
+  onLine?: (line: string, event: LogEvent | undefined) => void;
+  /** Called when a process of this node exits (expected or not), after its output was read. */
+  onExit?: (exit: ExitInfo) => void;
+  /** Extra environment variables for the child (merged over process.env). */
+  env?: Record<string, string | undefined>;
+  /** Bound on reaching the ready event at each start (default 30 000 ms). */
+  startTimeoutMs?: number;
+  /** Bound on a graceful stop before SIGKILL (default 10 000 ms). */
+  stopTimeoutMs?: number;
+  /** Lines kept for {@link NodeProcess.recentLogs} (default 500). */
+  keepLines?: number;
+}
+
+/** Options of {@link NodeProcess.waitForLog}. */
+export interface WaitForLogOptions {
+  /** Default 30 000 ms. */
+  timeoutMs?: number;
+}
+
+/** The handle of one node of a cluster (the spec's name for {@link NodeProcess}). */
+export type NodeHandle = NodeProcess;
+
+/** One run of the child process; a restart makes a new incarnation. */
+interface Incarnation {
+  child: ChildProcess;
+  exit: ExitInfo | undefined;
+  /** Resolves when the process exited and all its output was read and written. */
+  closed: Promise<ExitInfo>;
+  watchers: Set<(event: LogEvent) => void>;
+}
+
+/**
+ * A coordinator or broker running as a child process (`node main.js`, no shell). Its output
+ * is read line by line: the contract events `listening` and `registered` tell when it is
+ * ready and which port it bound; every line goes to the log file and a ring buffer so that a
+ * failed start can show what the node said.
+ */
+export class NodeProcess {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly logFile: string | undefined;
+  readonly host: string;
+  readonly #options: NodeOptions;
+  readonly #ring: LineRing;
+  #port: number;
+  #incarnation: Incarnation | undefined;
+  #paused = false;
+  #lastPid = -1;
+
+  private constructor(options: NodeOptions) {
+    this.#options = options;
+    this.name = options.name;
+    this.dataDir = options.dataDir;
+    this.logFile = options.logFile;
+    this.host = options.host ?? '127.0.0.1';
+    this.#port = options.port ?? 0;
+    this.#ring = new LineRing(options.keepLines ?? 500);
+  }
+
+  /** Starts the process and resolves once it logged its ready event. */
+  static async start(options: NodeOptions): Promise<NodeProcess> {
+    const node = new NodeProcess(options);
+    await node.#launch();
+    return node;
+  }
+
+  /** PID of the current (or, once stopped, the last) process. */
+  get pid(): number {
+    return this.#lastPid;
+  }
+
+  /** The bound port (known after the first start; reused by restarts). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** `host:port`, what clients dial. */
+  get address(): string {
+    return `${this.host}:${this.#port}`;
+  }
+
+  /** True from spawn until the process exited (a paused process is still running). */
+  get running(): boolean {
+    return this.#incarnation !== undefined && this.#incarnation.exit === undefined;
+  }
+
+  /** True between {@link pause} and {@link resume}. */
+  get paused(): boolean {
+    return this.#paused && this.running;
+  }
+
+  /** How the last process ended; undefined while it runs. */
+  get exitInfo(): ExitInfo | undefined {
+    return this.#incarnation?.exit;
+  }
+
+  /** The last `n` output lines (stdout and stderr, raw), across restarts. */
+  recentLogs(n = 50): string[] {
+    return this.#ring.last(n);
+  }
+
+  /**
+   * Sends `signal` (default SIGKILL, i.e. kill -9) and resolves when the process exited.
+   * Without a bound: use {@link stop} for a graceful stop that cannot hang.
+   */
+  async kill(signal: 'SIGKILL' | 'SIGTERM' | 'SIGINT' = 'SIGKILL'): Promise<ExitInfo | undefined> {
+    const incarnation = this.#incarnation;
+    if (!incarnation || incarnation.exit) return incarnation?.exit;
+    incarnation.child.kill(signal);
+    // A stopped process only acts on SIGTERM/SIGINT once it runs again.
+    if (this.#paused && signal !== 'SIGKILL') this.resume();
+    return incarnation.closed;
+  }
+
+  /** Graceful stop: SIGTERM, wait up to `stopTimeoutMs`, then SIGKILL. Idempotent. */
+  async stop(timeoutMs = this.#options.stopTimeoutMs ?? 10_000): Promise<ExitInfo | undefined> {
+    const incarnation = this.#incarnation;
+    if (!incarnation || incarnation.exit) return incarnation?.exit;
+    if (this.#paused) this.resume();
+    incarnation.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const result = await Promise.race([incarnation.closed, timedOut]);
+    clearTimeout(timer);
+    if (result !== 'timeout') return result;
+    incarnation.child.kill('SIGKILL');
+    return incarnation.closed;
+  }
+
+  /** Freezes the process (SIGSTOP): it keeps its sockets but answers nothing. */
+  pause(): void {
+    if (!this.running) throw new Error(`${this.name} is not running`);
+    this.#incarnation!.child.kill('SIGSTOP');
+    this.#paused = true;
+  }
+
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void {
+    if (!this.running) throw new Error(`${this.name} is not running`);
+    this.#incarnation!.child.kill('SIGCONT');
+    this.#paused = false;
+  }
+
+  /**
+   * Starts the node again with the same port and data directory (stopping it gracefully
+   * first if it still runs) and resolves once it is ready again.
+   */
+  async restart(options: { startTimeoutMs?: number } = {}): Promise<void> {
+    if (this.running) await this.stop();
+    await this.#launch(options.startTimeoutMs);
+  }
+
+  /**
+   * Resolves with the first log event of the current process that matches: a `msg` value
+   * or a predicate. Rejects when the process exits first or after the timeout. Only lines
+   * logged after the call count.
+   */
+  waitForLog(
+    match: string | ((event: LogEvent) => boolean),
+    { timeoutMs = 30_000 }: WaitForLogOptions = {},
+  ): Promise<LogEvent> {
+    const predicate = typeof match === 'string' ? (event: LogEvent) => event.msg === match : match;
+    const what = typeof match === 'string' ? `log "${match}"` : 'a matching log line';
+    return this.#waitForEvent(predicate, timeoutMs, what);
+  }
+
+  async #launch(startTimeoutMs = this.#options.startTimeoutMs ?? 30_000): Promise<void> {
+    const options = this.#options;
+    mkdirSync(this.dataDir, { recursive: true });
+    const args = [
+      options.entry,
+      ...(options.args ?? []),
+      '--host',
+      this.host,
+      '--port',
+      String(this.#port),
+      '--data-dir',
+      this.dataDir,
+    ];
+    const log = this.#openLogFile(args);
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
+    trackChild(child);
+    this.#paused = false;
+    const incarnation = this.#track(child, log);
+    this.#incarnation = incarnation;
+    if (child.pid !== undefined) this.#lastPid = child.pid;
+
+    const readyEvent = options.readyEvent ?? 'listening';
+    let listened = false;
+    try {
+      await this.#waitForEvent(
+        (event) => {
+          if (event.msg === 'listening') {
+            if (typeof event.port === 'number') this.#port = event.port;
+            listened = true;
+          }
+          return listened && event.msg === readyEvent;
+        },
+        startTimeoutMs,
+        readyEvent,
+      );
+    } catch (error) {
+      await this.kill('SIGKILL');
+      throw error;
+    }
+  }
+
+  #openLogFile(args: string[]): WriteStream | undefined {
+    if (!this.logFile) return undefined;
+    mkdirSync(dirname(this.logFile), { recursive: true });
+    const stream = createWriteStream(this.logFile, { flags: 'a' });
+    stream.write(`# ${new Date().toISOString()} start: node ${args.join(' ')}\n`);
+    return stream;
+  }
+
+  #track(child: ChildProcess, log: WriteStream | undefined): Incarnation {
+    const watchers = new Set<(event: LogEvent) => void>();
+    const onLine = (line: string): void => {
+      log?.write(`${line}\n`);
+      this.#ring.push(line);
+      const event = parseLogLine(line);
+      this.#options.onLine?.(line, event);
+      if (event) for (const watcher of [...watchers]) watcher(event);
+    };
+    const readers = [child.stdout, child.stderr].map((stream) => {
+      const reader = createInterface({ input: stream!, crlfDelay: Number.POSITIVE_INFINITY });
+      reader.on('line', onLine);
+      return once(reader, 'close');
+    });
+    // The callbacks below run after `incarnation` is initialised (events are asynchronous).
+    const exited = new Promise<ExitInfo>((resolve) => {
+      child.once('exit', (code, signal) => {
+        incarnation.exit = { code, signal };
+        resolve(incarnation.exit);
+      });
+      // Only a failed spawn (no pid; never expected with process.execPath) counts as an exit;
+      // a kill() racing with the exit also emits 'error' and must not.
+      child.once('error', (error) => {
+        if (child.pid !== undefined) return;
+        onLine(`testkit: cannot start ${this.name}: ${error.message}`);
+        incarnation.exit ??= { code: null, signal: null };
+        resolve(incarnation.exit);
+      });
+    });
+    const closed = (async () => {
+      const exit = await exited;
+      await Promise.all(readers);
+      if (log) {
+        log.write(`# ${new Date().toISOString()} exit: code=${exit.code} signal=${exit.signal}\n`);
+        await new Promise<void>((resolve) => log.end(resolve));
+      }
+      this.#options.onExit?.(exit);
+      return exit;
+    })();
+    const incarnation: Incarnation = { child, exit: undefined, watchers, closed };
+    return incarnation;
+  }
+
+  #waitForEvent(predicate: (event: LogEvent) => boolean, timeoutMs: number, what: string): Promise<LogEvent> {
+    const incarnation = this.#incarnation;
+    if (!incarnation || incarnation.exit) {
+      return Promise.reject(new Error(`${this.name} is not running`));
+    }
+    return new Promise<LogEvent>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        incarnation.watchers.delete(watcher);
+        fn();
+      };
+      const watcher = (event: LogEvent): void => {
+        if (predicate(event)) finish(() => resolve(event));
+      };
+      const timer = setTimeout(
+        () => finish(() => reject(this.#failure(`did not log ${what} within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
+      incarnation.watchers.add(watcher);
+      void incarnation.closed.then((exit) =>
+        finish(() => reject(this.#failure(`exited (${describeExit(exit)}) before it logged ${what}`))),
+      );
+    });
+  }
+
+  #failure(what: string): Error {
+    const lines = this.recentLogs(30);
+    const logs = lines.length > 0 ? lines.map((line) => `  ${line}`).join('\n') : '  (no output)';
+    const where = this.logFile ? ` (full log: ${this.logFile})` : '';
+    return new Error(`${this.name} ${what}. Last log lines${where}:\n${logs}`);
+  }
+}
+
+function describeExit(exit: ExitInfo): string {
+  if (exit.signal) return `signal ${exit.signal}`;
+  return exit.code === null ? 'spawn failed' : `exit code ${exit.code}`;
+}
