@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type Cluster, randomName, startCluster } from '@fjord/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the fjord CLI as a user would, with optional stdin, and collects its output. */
+function fjord(
+  args: string[],
+  options: { stdin?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+) {
+  return new Promise<Run>((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`fjord ${args.join(' ')} did not finish; stderr: ${stderr}`));
+    }, options.timeoutMs ?? 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+describe('the fjord CLI', () => {
+  let cluster: Cluster;
+  let bootstrap: string[];
+
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 1 });
+    bootstrap = ['--bootstrap', cluster.bootstrap];
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('creates, lists, describes, alters and deletes topics', async () => {
+    const topic = randomName('cli');
+    const created = await fjord([
+      'topics',
+      'create',
+      topic,
+      '--partitions',
+      '3',
+      ...bootstrap,
+      '--config',
+      'retention.ms=1000',
+    ]);
+    expect(created).toMatchObject({ code: 0 });
+    const listed = await fjord(['topics', 'list'], { env: { FJORD_BOOTSTRAP: cluster.bootstrap } });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(topic);
+    const described = await fjord(['topics', 'describe', topic, ...bootstrap]);
+    expect(described.code).toBe(0);
+    expect(described.stdout).toContain('retention.ms');
+    expect(described.stdout).toMatch(/1000/);
+    expect(described.stdout.split('\n').filter((l) => /^\s*[0-2]\s/.test(l))).toHaveLength(3);
+    const altered = await fjord(['topics', 'alter', topic, '--config', 'retention.ms=2000', ...bootstrap]);
+    expect(altered.code).toBe(0);
+    expect((await fjord(['topics', 'describe', topic, ...bootstrap])).stdout).toMatch(/2000/);
+    expect((await fjord(['topics', 'delete', topic, ...bootstrap])).code).toBe(0);
+    expect((await fjord(['topics', 'list', ...bootstrap])).stdout).not.toContain(topic);
+  });
+
+  it('produces lines from stdin and consumes them back with keys', async () => {
+    const topic = randomName('lines');
+    expect((await fjord(['topics', 'create', topic, '--partitions', '2', ...bootstrap])).code).toBe(0);
+    const lines = Array.from({ length: 50 }, (_, i) => `key${i % 5}:value ${i}`);
+    const produced = await fjord(['produce', topic, '--key-separator', ':', ...bootstrap], {
+      stdin: `${lines.join('\n')}\n`,
+    });
+    expect(produced.code).toBe(0);
+    const consumed = await fjord([
+      'consume',
+      topic,
+      '--from-beginning',
+      '-e',
+      '--print-key',
+      '--key-separator',
+      ':',
+      ...bootstrap,
+    ]);
+    expect(consumed.code).toBe(0);
+    expect(consumed.stdout.trim().split('\n').sort()).toEqual([...lines].sort());
+
+    const limited = await fjord(['consume', topic, '--from-beginning', '--max-messages', '7', ...bootstrap]);
+    expect(limited.code).toBe(0);
+    expect(limited.stdout.trim().split('\n')).toHaveLength(7);
+
+    const onePartition = await fjord([
+      'consume',
+      topic,
+      '--partition',
+      '1',
+      '--offset',
+      '2',
+      '-e',
+      ...bootstrap,
+    ]);
+    expect(onePartition.code).toBe(0);
+    const all = consumed.stdout.trim().split('\n').length;
+    expect(onePartition.stdout.trim().split('\n').length).toBeLessThan(all);
+  });
+
+  it('prints one readable line and exits non-zero on bad input', async () => {
+    const cases: string[][] = [
+      ['topics', 'create', randomName('zero'), '--partitions', '0', ...bootstrap],
+      ['topics', 'create', 'bad/name', '--partitions', '1', ...bootstrap],
+      ['topics', 'describe', randomName('missing'), ...bootstrap],
+      ['consume', randomName('missing'), '-e', ...bootstrap],
+      ['topics', 'list', '--bootstrap', '127.0.0.1:1'],
+    ];
+    for (const args of cases) {
+      const run = await fjord(args);
+      expect({ args, failed: run.code !== 0 && run.code !== null }).toEqual({ args, failed: true });
+      const lines = run.stderr.trim().split('\n');
+      expect({ args, lines: lines.length }).toEqual({ args, lines: 1 });
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+    const unreachable = await fjord(['topics', 'list', '--bootstrap', '127.0.0.1:1']);
+    expect(unreachable.stderr).toContain('127.0.0.1:1');
+  });
+});

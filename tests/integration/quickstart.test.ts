@@ -1,0 +1,143 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Fjord } from '@fjord/sdk';
+import { waitFor } from '@fjord/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/** True when nothing listens on 127.0.0.1:port right now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** An ephemeral port P such that P..P+3 are free (coordinator and three brokers). */
+async function freePortRange(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    if (base > 65_000) continue;
+    const free = await Promise.all([1, 2, 3].map((i) => portFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('no free range of 4 ports found');
+}
+
+/** The README's SDK example: the first ```js block under "## SDK". */
+function readmeExample(readme: string): string {
+  const section = readme.slice(readme.indexOf('## SDK'));
+  const match = /```js\n([\s\S]*?)```/.exec(section);
+  if (!match) throw new Error('README has no ```js block under "## SDK"');
+  return match[1]!;
+}
+
+describe('the README quick start, from a fresh clone', () => {
+  const work = mkdtempSync(join(tmpdir(), 'fjord-quickstart-'));
+  const clone = join(work, 'fjord');
+  let dev: ChildProcess | undefined;
+
+  afterAll(() => {
+    if (dev?.pid && dev.exitCode === null) {
+      try {
+        process.kill(-dev.pid, 'SIGKILL');
+      } catch {}
+    }
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('starts the local cluster with `npm start`, runs the SDK example, and stops cleanly on Ctrl-C', async () => {
+    execFileSync('git', ['clone', '--quiet', REPO, clone]);
+    const readme = readFileSync(join(clone, 'README.md'), 'utf8');
+    expect(readme).toContain('npm start');
+    expect(readme).toContain('npm test');
+
+    const port = await freePortRange();
+    let output = '';
+    // Its own process group, so that SIGINT reaches npm and everything under it, as Ctrl-C does.
+    dev = spawn('npm', ['start', '--', '--port', String(port), '--data-dir', join(work, 'data')], {
+      cwd: clone,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    dev.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    dev.stderr!.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    // 'close' fires when every process holding the pipes (npm, the wrapper, the CLI and the
+    // nodes it started) has gone.
+    const closed = new Promise<void>((resolve) => dev!.on('close', () => resolve()));
+
+    const bootstrap = `127.0.0.1:${port}`;
+    const fjord = new Fjord({ bootstrap: [bootstrap], clientId: 'quickstart-test' });
+    try {
+      await waitFor(
+        async () => {
+          const cluster = await fjord.admin().describeCluster();
+          return cluster.brokers.length === 3 && cluster.brokers.every((b) => b.alive);
+        },
+        {
+          timeoutMs: 600_000,
+          intervalMs: 1_000,
+          message: () => `local cluster up; output so far:\n${output}`,
+        },
+      );
+    } finally {
+      await fjord.close();
+    }
+
+    // The README's SDK example, as pasted, pointed at this cluster's port.
+    const example = join(clone, 'tests', 'integration', 'readme-example.mjs');
+    writeFileSync(example, readmeExample(readme).replaceAll('127.0.0.1:7400', bootstrap));
+    const run = spawnSync(process.execPath, [example], {
+      cwd: join(clone, 'tests', 'integration'),
+      encoding: 'utf8',
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.stdout).toContain('orders');
+
+    // Ctrl-C. npm itself dies of the SIGINT, as it does in a terminal; what matters is that
+    // the CLI stops every node cleanly.
+    process.kill(-dev.pid!, 'SIGINT');
+    const outcome = await Promise.race([
+      closed.then(() => 'closed'),
+      new Promise((r) => setTimeout(() => r('timeout'), 30_000)),
+    ]);
+    expect(outcome).toBe('closed');
+    for (const node of ['coordinator', 'broker-1', 'broker-2', 'broker-3']) {
+      expect(output).toMatch(new RegExp(`\\[${node}\\]\\s+exited \\(code 0\\)`));
+    }
+    expect(output).toContain('fjord dev: stopped');
+    expect(await portFree(port)).toBe(true);
+  }, 900_000);
+
+  it('runs the test command `npm test` in the clone (limited to the protocol unit tests)', () => {
+    // The whole suite is what CI runs from a fresh clone; here the command itself is checked.
+    const run = spawnSync('npm', ['test', '--', '--project', 'unit', 'packages/protocol'], {
+      cwd: clone,
+      encoding: 'utf8',
+      // Without the outer vitest's variables, so the inner run behaves as it would for a user.
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST'))),
+        CI: 'true',
+      },
+    });
+    const lines = run.stdout.trim().split('\n');
+    expect({ status: run.status, last: lines.at(-1) }).toMatchObject({ status: 0 });
+    expect(lines.at(-1)).toMatch(/^[1-9]\d* passed, 0 failed$/);
+  }, 900_000);
+});
