@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './load-config.js';
+
+describe('loadConfig', () => {
+  it('fills in the documented defaults', () => {
+    expect(loadConfig([], {})).toEqual({
+      kind: 'ok',
+      config: {
+        host: '127.0.0.1',
+        port: 7400,
+        advertisedHost: '127.0.0.1',
+        dataDir: './.fjord/coordinator',
+        sessionTimeoutMs: 10_000,
+        heartbeatIntervalMs: 2_000,
+        snapshotEveryRecords: 1_000,
+        logLevel: 'info',
+      },
+    });
+  });
+
+  it('takes flags over FJORD_* env over defaults', () => {
+    const result = loadConfig(['--port', '0', '--advertised-host=fjord.example'], {
+      FJORD_PORT: '9000',
+      FJORD_HOST: '0.0.0.0',
+      FJORD_SESSION_TIMEOUT_MS: '3000',
+    });
+    expect(result).toMatchObject({
+      kind: 'ok',
+      config: { port: 0, host: '0.0.0.0', advertisedHost: 'fjord.example', sessionTimeoutMs: 3000 },
+    });
+  });
+
+  it('reports every problem with its key', () => {
+    const result = loadConfig(['--port', 'abc', '--log-level', 'loud', '--nope', '1'], {
+      FJORD_SESSION_TIMEOUT_MS: '-5',
+    });
+    expect(result.kind).toBe('invalid');
+    const problems = result.kind === 'invalid' ? result.problems.join('\n') : '';
+    expect(problems).toMatch(/--port.*whole number.*"abc"/);
+    expect(problems).toMatch(/--log-level/);
+    expect(problems).toMatch(/--session-timeout-ms.*FJORD_SESSION_TIMEOUT_MS/);
+    expect(problems).toMatch(/--nope: unknown flag/);
+  });
+
+  it('refuses a heartbeat interval that is not below the session timeout', () => {
+    const result = loadConfig(['--heartbeat-interval-ms', '5000', '--session-timeout-ms', '5000'], {});
+    expect(result.kind === 'invalid' && result.problems[0]).toMatch(/--heartbeat-interval-ms/);
+  });
+
+  it('recognises --help', () => {
+    expect(loadConfig(['--help'], {})).toEqual({ kind: 'help' });
+  });
+});

@@ -1,0 +1,50 @@
+import type { Clock } from './clock.js';
+
+interface Session {
+  incarnationId: string;
+  expiresAtMs: number;
+}
+
+/**
+ * Heartbeat sessions of brokers. Deliberately not part of the metadata log: liveness is
+ * about this process's clock, and after a restart every broker the state calls alive gets
+ * a fresh session (one timeout of grace) instead of being judged by stale timestamps.
+ */
+export class BrokerSessions {
+  private readonly sessions = new Map<number, Session>();
+
+  constructor(
+    private readonly clock: Clock,
+    readonly sessionTimeoutMs: number,
+  ) {}
+
+  /** Starts (or replaces) the session of a broker incarnation; it expires one timeout from now. */
+  start(brokerId: number, incarnationId: string): void {
+    this.sessions.set(brokerId, { incarnationId, expiresAtMs: this.clock.nowMs() + this.sessionTimeoutMs });
+  }
+
+  /** Extends the broker's session by one timeout from now; starts one if it has none. */
+  touch(brokerId: number, incarnationId: string): void {
+    this.start(brokerId, incarnationId);
+  }
+
+  /** True when the broker has a session that has not expired. */
+  isLive(brokerId: number): boolean {
+    const session = this.sessions.get(brokerId);
+    return session !== undefined && session.expiresAtMs > this.clock.nowMs();
+  }
+
+  /** Ids of brokers whose session has expired, ascending. */
+  expiredBrokerIds(): number[] {
+    const now = this.clock.nowMs();
+    return [...this.sessions]
+      .filter(([, session]) => session.expiresAtMs <= now)
+      .map(([brokerId]) => brokerId)
+      .sort((a, b) => a - b);
+  }
+
+  /** Forgets the broker's session. */
+  remove(brokerId: number): void {
+    this.sessions.delete(brokerId);
+  }
+}

@@ -1,0 +1,194 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCode } from '@fjord/protocol';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { COORDINATOR_CONFIG_SCHEMA } from '../config/config-schema.js';
+import { type RunningCoordinator, startCoordinator } from '../coordinator.js';
+import { MetadataStore } from '../metadata/metadata-store.js';
+import { metadataRecord } from '../metadata/records.js';
+import { topicByName } from '../metadata/state.js';
+import { systemRandom } from '../random-source.js';
+import { brokerHeartbeat } from '../server/broker-heartbeat.js';
+import type { CoordinatorContext } from '../server/coordinator-context.js';
+import { createTopics } from '../server/create-topics.js';
+import { registerBroker } from '../server/register-broker.js';
+import { BrokerSessions } from './broker-sessions.js';
+import { ManualClock } from './clock.js';
+import { LivenessMonitor } from './liveness-monitor.js';
+
+const logger = pino({ level: 'silent' });
+const SESSION_TIMEOUT_MS = 10_000;
+
+describe('broker liveness (fake clock)', () => {
+  let dataDir: string;
+  let store: MetadataStore | undefined;
+  let coordinator: RunningCoordinator | undefined;
+  let clock: ManualClock;
+  let ctx: CoordinatorContext;
+  let monitor: LivenessMonitor;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'fjord-coordinator-liveness-'));
+    clock = new ManualClock(1_000);
+  });
+
+  afterEach(async () => {
+    await store?.close();
+    await coordinator?.close();
+    store = undefined;
+    coordinator = undefined;
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function setUp(): Promise<void> {
+    store = await MetadataStore.open({ dataDir, snapshotEveryRecords: 1000, logger });
+    await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c' })));
+    const sessions = new BrokerSessions(clock, SESSION_TIMEOUT_MS);
+    ctx = {
+      store,
+      sessions,
+      random: systemRandom,
+      logger,
+      heartbeatIntervalMs: 2_000,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      coordinatorAddress: () => '127.0.0.1:7400',
+    };
+    monitor = new LivenessMonitor({ store, sessions, logger, checkIntervalMs: 1_000 });
+  }
+
+  const register = (brokerId: number, incarnationId = `inc-${brokerId}`) =>
+    registerBroker(ctx, { brokerId, host: '127.0.0.1', port: 7401, incarnationId });
+
+  it('fences a broker whose session expired, taking leadership away', async () => {
+    await setUp();
+    const registered = await register(1);
+    expect(registered.errorCode).toBe(ErrorCode.NONE);
+    await createTopics(ctx, {
+      topics: [{ name: 'orders', partitions: 2, replicationFactor: 1, configs: {} }],
+      validateOnly: false,
+    });
+
+    clock.advance(SESSION_TIMEOUT_MS - 1);
+    expect(await monitor.checkNow()).toEqual([]);
+    clock.advance(1);
+    expect(await monitor.checkNow()).toEqual([1]);
+    expect(ctx.store.state.brokers['1']!.fenced).toBe(true);
+    const p0 = topicByName(ctx.store.state, 'orders')!.partitions[0]!;
+    expect(p0).toMatchObject({ leader: -1, isr: [1], leaderEpoch: 1 });
+    // Already fenced: nothing more to do.
+    clock.advance(SESSION_TIMEOUT_MS);
+    expect(await monitor.checkNow()).toEqual([]);
+  });
+
+  it('a heartbeat with the right epoch unfences the broker and re-elects it', async () => {
+    await setUp();
+    const { brokerEpoch } = await register(1);
+    await createTopics(ctx, {
+      topics: [{ name: 'orders', partitions: 1, replicationFactor: 1, configs: {} }],
+      validateOnly: false,
+    });
+    clock.advance(SESSION_TIMEOUT_MS);
+    await monitor.checkNow();
+
+    const beat = await brokerHeartbeat(ctx, {
+      brokerId: 1,
+      brokerEpoch: String(brokerEpoch),
+      knownMetadataVersion: '-1',
+    });
+    expect(beat.errorCode).toBe(ErrorCode.NONE);
+    expect(ctx.store.state.brokers['1']!.fenced).toBe(false);
+    expect(beat.hasChanges).toBe(true);
+    expect(beat.replicas).toMatchObject([{ topic: 'orders', partition: 0, leader: 1, leaderEpoch: 2 }]);
+    expect(beat.brokers).toEqual([{ id: 1, host: '127.0.0.1', port: 7401, alive: true }]);
+  });
+
+  it('heartbeats keep the session alive', async () => {
+    await setUp();
+    const { brokerEpoch } = await register(1);
+    for (let i = 0; i < 5; i++) {
+      clock.advance(SESSION_TIMEOUT_MS / 2);
+      await brokerHeartbeat(ctx, {
+        brokerId: 1,
+        brokerEpoch: String(brokerEpoch),
+        knownMetadataVersion: '-1',
+      });
+      expect(await monitor.checkNow()).toEqual([]);
+    }
+  });
+
+  it('refuses heartbeats from unknown brokers and stale epochs', async () => {
+    await setUp();
+    const { brokerEpoch } = await register(1);
+    const unknown = await brokerHeartbeat(ctx, { brokerId: 9, brokerEpoch: '1', knownMetadataVersion: '-1' });
+    expect(unknown.errorCode).toBe(ErrorCode.BROKER_ID_NOT_REGISTERED);
+    const stale = await brokerHeartbeat(ctx, {
+      brokerId: 1,
+      brokerEpoch: String(BigInt(String(brokerEpoch)) - 1n),
+      knownMetadataVersion: '-1',
+    });
+    expect(stale.errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
+  });
+
+  it('refuses a second incarnation while the first one has a live session', async () => {
+    await setUp();
+    const first = await register(1, 'first');
+    const duplicate = await register(1, 'second');
+    expect(duplicate.errorCode).toBe(ErrorCode.DUPLICATE_BROKER_REGISTRATION);
+    // The same incarnation may register again (e.g. after STALE_BROKER_EPOCH).
+    expect((await register(1, 'first')).errorCode).toBe(ErrorCode.NONE);
+
+    clock.advance(SESSION_TIMEOUT_MS);
+    const second = await register(1, 'second');
+    expect(second.errorCode).toBe(ErrorCode.NONE);
+    expect(BigInt(String(second.brokerEpoch))).toBeGreaterThan(BigInt(String(first.brokerEpoch)));
+  });
+
+  it('rejects registrations with a bad id, host or port', async () => {
+    await setUp();
+    for (const bad of [
+      { brokerId: -1, host: 'h', port: 1 },
+      { brokerId: 1, host: ' ', port: 1 },
+      { brokerId: 1, host: 'h', port: 0 },
+      { brokerId: 1, host: 'h', port: 70_000 },
+    ]) {
+      const response = await registerBroker(ctx, { ...bad, incarnationId: 'x' });
+      expect(response.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    }
+    expect(ctx.store.state.brokers).toEqual({});
+  });
+
+  it('after a restart, live brokers get one session timeout of grace', async () => {
+    const config = COORDINATOR_CONFIG_SCHEMA.parse({
+      port: '0',
+      dataDir,
+      sessionTimeoutMs: String(SESSION_TIMEOUT_MS),
+    });
+    coordinator = await startCoordinator({ config, logger, clock });
+    const port = coordinator.port;
+    expect(port).toBeGreaterThan(0);
+    await coordinator.store.propose((p) =>
+      p.append(
+        metadataRecord({
+          type: 'RegisterBroker',
+          brokerId: 4,
+          host: 'h',
+          port: 1,
+          incarnationId: 'i',
+          brokerEpoch: '1',
+        }),
+      ),
+    );
+    await coordinator.close();
+    coordinator = undefined;
+
+    const later = new ManualClock(1_000_000);
+    coordinator = await startCoordinator({ config, logger, clock: later });
+    expect(coordinator.store.state.brokers['4']!.fenced).toBe(false);
+    later.advance(SESSION_TIMEOUT_MS - 1);
+    expect(await coordinator.liveness.checkNow()).toEqual([]);
+    later.advance(1);
+    expect(await coordinator.liveness.checkNow()).toEqual([4]);
+  });
+});

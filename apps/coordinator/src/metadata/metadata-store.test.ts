@@ -1,0 +1,159 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { proposeFence, proposeRegistration } from '../election/broker-transitions.js';
+import { placeReplicas } from '../election/replica-placement.js';
+import { MetadataStore } from './metadata-store.js';
+import { metadataRecord } from './records.js';
+import { emptyState } from './state.js';
+
+const logger = pino({ level: 'silent' });
+
+describe('MetadataStore (metadata log on LevelDB)', () => {
+  let dataDir: string;
+  const open: MetadataStore[] = [];
+
+  async function openStore(snapshotEveryRecords = 1000): Promise<MetadataStore> {
+    const store = await MetadataStore.open({ dataDir, snapshotEveryRecords, logger });
+    open.push(store);
+    return store;
+  }
+
+  async function closeStore(store: MetadataStore): Promise<void> {
+    open.splice(open.indexOf(store), 1);
+    await store.close();
+  }
+
+  async function populate(store: MetadataStore): Promise<void> {
+    await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c-1' })));
+    for (const brokerId of [1, 2, 3]) {
+      await store.propose((p) =>
+        proposeRegistration(p, {
+          brokerId,
+          host: 'localhost',
+          port: 7400 + brokerId,
+          incarnationId: `i${brokerId}`,
+        }),
+      );
+    }
+    for (let i = 0; i < 5; i++) {
+      await store.propose((p) =>
+        p.append(
+          metadataRecord({
+            type: 'CreateTopic',
+            topicId: `t-${i}`,
+            name: `topic-${i}`,
+            partitions: placeReplicas([1, 2, 3], 3, 3, i),
+            configs: {},
+          }),
+        ),
+      );
+    }
+    await store.propose((p) => proposeFence(p, 2));
+  }
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'fjord-coordinator-store-'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts empty at version -1', async () => {
+    const store = await openStore();
+    expect(store.metadataVersion).toBe(-1);
+    expect(store.state).toEqual(emptyState());
+  });
+
+  it('appends records at consecutive offsets; the version is the last offset', async () => {
+    const store = await openStore();
+    const offsets = await store.propose((p) => [
+      p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c-1' })),
+      p.append(
+        metadataRecord({
+          type: 'RegisterBroker',
+          brokerId: 0,
+          host: 'h',
+          port: 1,
+          incarnationId: 'x',
+          brokerEpoch: '1',
+        }),
+      ),
+    ]);
+    expect(offsets).toEqual([0, 1]);
+    expect(store.metadataVersion).toBe(1);
+    expect(store.state.clusterId).toBe('c-1');
+  });
+
+  it('survives a restart: reopening the LevelDB replays to the same state', async () => {
+    const store = await openStore();
+    await populate(store);
+    const before = { state: store.state, version: store.metadataVersion };
+    await closeStore(store);
+
+    const reopened = await openStore();
+    expect(reopened.metadataVersion).toBe(before.version);
+    expect(reopened.state).toEqual(before.state);
+  });
+
+  it('snapshots every N records, drops covered entries, and restores from snapshot + tail', async () => {
+    const store = await openStore(4);
+    await populate(store);
+    const before = { state: store.state, version: store.metadataVersion };
+    expect(await store.storedLogEntries()).toBeLessThan(4);
+    await closeStore(store);
+
+    const reopened = await openStore(4);
+    expect(reopened.metadataVersion).toBe(before.version);
+    expect(reopened.state).toEqual(before.state);
+    // A record after the restart continues the offsets.
+    const next = await reopened.propose((p) =>
+      p.append(metadataRecord({ type: 'DeleteTopic', topicId: 't-0' })),
+    );
+    expect(next).toBe(before.version + 1);
+  });
+
+  it('changes nothing when a plan throws, and keeps serving later proposals', async () => {
+    const store = await openStore();
+    await populate(store);
+    const before = store.state;
+    await expect(
+      store.propose((p) => {
+        p.append(metadataRecord({ type: 'DeleteTopic', topicId: 't-1' }));
+        p.append(metadataRecord({ type: 'DeleteTopic', topicId: 't-1' }));
+      }),
+    ).rejects.toThrow(/does not exist/);
+    expect(store.state).toBe(before);
+    await store.propose((p) => p.append(metadataRecord({ type: 'DeleteTopic', topicId: 't-1' })));
+    expect(store.state.topics['t-1']).toBeUndefined();
+  });
+
+  it('runs concurrent proposals one at a time, in order', async () => {
+    const store = await openStore();
+    await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c' })));
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) =>
+        store.propose((p) => {
+          const exists = p.state.topicIdsByName.same !== undefined;
+          if (!exists) {
+            p.append(
+              metadataRecord({
+                type: 'CreateTopic',
+                topicId: `t${i}`,
+                name: 'same',
+                partitions: [],
+                configs: {},
+              }),
+            );
+          }
+          return exists;
+        }),
+      ),
+    );
+    expect(results).toEqual([false, true, true, true, true]);
+  });
+});

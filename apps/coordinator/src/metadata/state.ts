@@ -1,0 +1,76 @@
+/**
+ * The coordinator's in-memory metadata state. Plain JSON data (no Maps, no classes) so a
+ * snapshot is `JSON.stringify(state)` and replay results can be compared with deep equality.
+ * Treat it as immutable: apply() returns a new state and shares unchanged parts.
+ */
+export interface MetadataState {
+  clusterId: string | null;
+  /** By broker id (decimal string key). */
+  brokers: Record<string, BrokerState>;
+  /** By topic id. */
+  topics: Record<string, TopicState>;
+  /** Topic name -> topic id, kept by apply() for lookups by name. */
+  topicIdsByName: Record<string, string>;
+}
+
+export interface BrokerState {
+  brokerId: number;
+  host: string;
+  port: number;
+  incarnationId: string;
+  /** Offset of the broker's latest RegisterBroker record; decimal string. */
+  brokerEpoch: string;
+  /** True while the broker is fenced (missed its session); fenced brokers lead nothing. */
+  fenced: boolean;
+}
+
+export interface TopicState {
+  topicId: string;
+  name: string;
+  /** Config overrides (Kafka names, string values); effective config = defaults + these. */
+  configs: Record<string, string>;
+  /** Indexed by partition number. */
+  partitions: PartitionState[];
+}
+
+export interface PartitionState {
+  partition: number;
+  replicas: number[];
+  isr: number[];
+  /** Broker id of the leader; -1 while the partition is offline. */
+  leader: number;
+  /** Bumped on every leader change. */
+  leaderEpoch: number;
+  /** Bumped on every change of leader, replicas or ISR. */
+  partitionEpoch: number;
+}
+
+/** The state before the first record. */
+export function emptyState(): MetadataState {
+  return { clusterId: null, brokers: {}, topics: {}, topicIdsByName: {} };
+}
+
+/** True when the broker is registered and not fenced. */
+export function isBrokerAlive(state: MetadataState, brokerId: number): boolean {
+  const broker = state.brokers[String(brokerId)];
+  return broker !== undefined && !broker.fenced;
+}
+
+/** Ids of registered, unfenced brokers, ascending. */
+export function liveBrokerIds(state: MetadataState): number[] {
+  return Object.values(state.brokers)
+    .filter((b) => !b.fenced)
+    .map((b) => b.brokerId)
+    .sort((a, b) => a - b);
+}
+
+/** The topic with this name, if it exists. */
+export function topicByName(state: MetadataState, name: string): TopicState | undefined {
+  const topicId = state.topicIdsByName[name];
+  return topicId === undefined ? undefined : state.topics[topicId];
+}
+
+/** All topics sorted by name. */
+export function topicsSortedByName(state: MetadataState): TopicState[] {
+  return Object.values(state.topics).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

@@ -1,0 +1,68 @@
+import { ErrorCode, type v1 } from '@fjord/protocol';
+import { proposeUnfence } from '../election/broker-transitions.js';
+import type { CoordinatorContext } from './coordinator-context.js';
+import { InvalidRequestError } from './invalid-request-error.js';
+import { brokerInfos, hostedReplicas } from './views.js';
+
+/**
+ * BrokerHeartbeat: checks the broker's epoch, refreshes its session, unfences it if it was
+ * fenced, and hands it the complete list of replicas it hosts when metadata moved past the
+ * version it knows.
+ */
+export async function brokerHeartbeat(
+  ctx: CoordinatorContext,
+  request: v1.BrokerHeartbeatRequest__Output,
+): Promise<v1.BrokerHeartbeatResponse> {
+  const brokerEpoch = parseInt64(request.brokerEpoch, 'broker_epoch');
+  const knownVersion = parseInt64(request.knownMetadataVersion, 'known_metadata_version');
+  const refusal = (errorCode: number, errorMessage: string): v1.BrokerHeartbeatResponse => ({
+    errorCode,
+    errorMessage,
+    metadataVersion: String(ctx.store.metadataVersion),
+    hasChanges: false,
+    replicas: [],
+    brokers: [],
+  });
+
+  const broker = ctx.store.state.brokers[String(request.brokerId)];
+  if (!broker) {
+    return refusal(ErrorCode.BROKER_ID_NOT_REGISTERED, `broker ${request.brokerId} is not registered`);
+  }
+  if (BigInt(broker.brokerEpoch) !== brokerEpoch) {
+    return refusal(
+      ErrorCode.STALE_BROKER_EPOCH,
+      `broker ${request.brokerId} sent epoch ${brokerEpoch}; the current epoch is ${broker.brokerEpoch}`,
+    );
+  }
+  // Refresh first, so a liveness check racing with the unfence below sees a fresh session.
+  ctx.sessions.touch(request.brokerId, broker.incarnationId);
+  if (broker.fenced) {
+    const unfenced = await ctx.store.propose((proposal) => {
+      const current = proposal.state.brokers[String(request.brokerId)];
+      if (!current?.fenced || current.brokerEpoch !== broker.brokerEpoch) return false;
+      proposeUnfence(proposal, request.brokerId);
+      return true;
+    });
+    if (unfenced) ctx.logger.info({ brokerId: request.brokerId }, 'broker unfenced');
+  }
+
+  const state = ctx.store.state;
+  const metadataVersion = ctx.store.metadataVersion;
+  const hasChanges = BigInt(metadataVersion) > knownVersion;
+  return {
+    errorCode: ErrorCode.NONE,
+    errorMessage: '',
+    metadataVersion: String(metadataVersion),
+    hasChanges,
+    replicas: hasChanges ? hostedReplicas(state, request.brokerId) : [],
+    brokers: hasChanges ? brokerInfos(state) : [],
+  };
+}
+
+function parseInt64(value: string, field: string): bigint {
+  try {
+    return BigInt(value);
+  } catch {
+    throw new InvalidRequestError(`${field} must be an integer, got ${JSON.stringify(value)}`);
+  }
+}

@@ -1,0 +1,16 @@
+import type { BrokerSessions } from '../liveness/broker-sessions.js';
+import type { Logger } from '../logger.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { RandomSource } from '../random-source.js';
+
+/** What the request handlers work with; every side effect goes through one of these. */
+export interface CoordinatorContext {
+  store: MetadataStore;
+  sessions: BrokerSessions;
+  random: RandomSource;
+  logger: Logger;
+  heartbeatIntervalMs: number;
+  sessionTimeoutMs: number;
+  /** The coordinator's advertised `host:port` (the port is known only after binding). */
+  coordinatorAddress(): string;
+}

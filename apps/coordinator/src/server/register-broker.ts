@@ -1,0 +1,69 @@
+import { ErrorCode, type v1 } from '@fjord/protocol';
+import { proposeRegistration } from '../election/broker-transitions.js';
+import type { CoordinatorContext } from './coordinator-context.js';
+
+/** Why a registration request is unusable, or undefined when it is fine. */
+export function registrationProblem(request: v1.RegisterBrokerRequest__Output): string | undefined {
+  if (!Number.isInteger(request.brokerId) || request.brokerId < 0) {
+    return `broker id must be an integer >= 0, got ${request.brokerId}`;
+  }
+  if (request.host.trim() === '') return 'host must not be empty';
+  if (!Number.isInteger(request.port) || request.port < 1 || request.port > 65_535) {
+    return `port must be between 1 and 65535, got ${request.port}`;
+  }
+  return undefined;
+}
+
+/**
+ * RegisterBroker: refuses an id held by another incarnation with a live session (KRaft's
+ * rule; the new process retries until the old session expires), otherwise appends
+ * RegisterBroker, whose log offset becomes the new broker epoch, and starts a session.
+ */
+export async function registerBroker(
+  ctx: CoordinatorContext,
+  request: v1.RegisterBrokerRequest__Output,
+): Promise<v1.RegisterBrokerResponse> {
+  const answer = (
+    errorCode: number,
+    errorMessage: string,
+    brokerEpoch = '-1',
+  ): v1.RegisterBrokerResponse => ({
+    errorCode,
+    errorMessage,
+    brokerEpoch,
+    clusterId: ctx.store.state.clusterId ?? '',
+    heartbeatIntervalMs: ctx.heartbeatIntervalMs,
+    sessionTimeoutMs: ctx.sessionTimeoutMs,
+  });
+  const problem = registrationProblem(request);
+  if (problem) return answer(ErrorCode.INVALID_REQUEST, problem);
+
+  const { brokerId, incarnationId } = request;
+  const registration = { brokerId, host: request.host.trim(), port: request.port, incarnationId };
+  const outcome = await ctx.store.propose((proposal) => {
+    const existing = proposal.state.brokers[String(brokerId)];
+    if (
+      existing &&
+      !existing.fenced &&
+      existing.incarnationId !== incarnationId &&
+      ctx.sessions.isLive(brokerId)
+    ) {
+      return { duplicate: true as const };
+    }
+    const brokerEpoch = proposeRegistration(proposal, registration);
+    proposal.afterCommit(() => ctx.sessions.start(brokerId, incarnationId));
+    return { duplicate: false as const, brokerEpoch };
+  });
+  if (outcome.duplicate) {
+    return answer(
+      ErrorCode.DUPLICATE_BROKER_REGISTRATION,
+      `broker ${brokerId} is registered by another live process (incarnation differs); ` +
+        `retry after its session of ${ctx.sessionTimeoutMs} ms expires`,
+    );
+  }
+  ctx.logger.info(
+    { brokerId, brokerEpoch: outcome.brokerEpoch, host: registration.host, port: request.port },
+    'broker registered',
+  );
+  return answer(ErrorCode.NONE, '', outcome.brokerEpoch);
+}

@@ -1,0 +1,62 @@
+import { ErrorCode, topicNameProblem, type v1 } from '@fjord/protocol';
+import { type MetadataState, topicByName, topicsSortedByName } from '../metadata/state.js';
+import type { CoordinatorContext } from './coordinator-context.js';
+import { brokerInfos, topicError, topicInfo } from './views.js';
+
+/** Describes the named topics (all topics, sorted by name, when `names` is empty). */
+export function describeTopicsByName(state: MetadataState, names: readonly string[]): v1.TopicInfo[] {
+  if (names.length === 0) return topicsSortedByName(state).map(topicInfo);
+  return names.map((name) => {
+    const problem = topicNameProblem(name);
+    if (problem) return topicError(name, ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+    const topic = topicByName(state, name);
+    if (!topic)
+      return topicError(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+    return topicInfo(topic);
+  });
+}
+
+/** ListTopics: every topic's name, id and partition count, sorted by name. */
+export function listTopics(ctx: CoordinatorContext): v1.ListTopicsResponse {
+  return {
+    topics: topicsSortedByName(ctx.store.state).map((t) => ({
+      name: t.name,
+      topicId: t.topicId,
+      partitions: t.partitions.length,
+    })),
+  };
+}
+
+/** DescribeTopics: full description per topic, or its error. */
+export function describeTopics(
+  ctx: CoordinatorContext,
+  request: v1.DescribeTopicsRequest__Output,
+): v1.DescribeTopicsResponse {
+  return { topics: describeTopicsByName(ctx.store.state, request.topics) };
+}
+
+/** GetMetadata: brokers and topic routing for clients. */
+export function getMetadata(
+  ctx: CoordinatorContext,
+  request: v1.GetMetadataRequest__Output,
+): v1.GetMetadataResponse {
+  // Read state and version together (synchronously) so they always match.
+  const state = ctx.store.state;
+  return {
+    clusterId: state.clusterId ?? '',
+    brokers: brokerInfos(state),
+    topics: describeTopicsByName(state, request.topics),
+    metadataVersion: String(ctx.store.metadataVersion),
+  };
+}
+
+/** DescribeCluster: cluster id, the coordinator's advertised address, brokers with liveness. */
+export function describeCluster(ctx: CoordinatorContext): v1.DescribeClusterResponse {
+  const state = ctx.store.state;
+  return {
+    clusterId: state.clusterId ?? '',
+    coordinator: ctx.coordinatorAddress(),
+    brokers: brokerInfos(state),
+    metadataVersion: String(ctx.store.metadataVersion),
+  };
+}

@@ -1,0 +1,74 @@
+import { parseTopicConfig, renderTopicConfig, type v1 } from '@fjord/protocol';
+import {
+  type BrokerState,
+  type MetadataState,
+  type PartitionState,
+  type TopicState,
+  topicsSortedByName,
+} from '../metadata/state.js';
+
+/** Every registered broker as clients see it, by id. */
+export function brokerInfos(state: MetadataState): v1.BrokerInfo[] {
+  return Object.values(state.brokers)
+    .sort((a, b) => a.brokerId - b.brokerId)
+    .map(brokerInfo);
+}
+
+function brokerInfo(broker: BrokerState): v1.BrokerInfo {
+  return { id: broker.brokerId, host: broker.host, port: broker.port, alive: !broker.fenced };
+}
+
+/**
+ * Effective topic config (defaults filled in) as Kafka-style strings. Overrides were
+ * validated when stored; should a later version reject one, the raw overrides are served
+ * rather than failing every heartbeat and describe call.
+ */
+export function effectiveTopicConfigs(topic: TopicState): Record<string, string> {
+  try {
+    return renderTopicConfig(parseTopicConfig(topic.configs));
+  } catch {
+    return { ...topic.configs };
+  }
+}
+
+function partitionInfo(p: PartitionState): v1.PartitionInfo {
+  return {
+    partition: p.partition,
+    leader: p.leader,
+    leaderEpoch: p.leaderEpoch,
+    replicas: [...p.replicas],
+    isr: [...p.isr],
+    partitionEpoch: p.partitionEpoch,
+  };
+}
+
+/** Full description of a topic. */
+export function topicInfo(topic: TopicState): v1.TopicInfo {
+  return {
+    name: topic.name,
+    topicId: topic.topicId,
+    partitions: topic.partitions.map(partitionInfo),
+    configs: effectiveTopicConfigs(topic),
+    errorCode: 0,
+    errorMessage: '',
+  };
+}
+
+/** A TopicInfo that only reports why the topic could not be described. */
+export function topicError(name: string, errorCode: number, errorMessage: string): v1.TopicInfo {
+  return { name, topicId: '', partitions: [], configs: {}, errorCode, errorMessage };
+}
+
+/** Every replica `brokerId` hosts, with what it needs to serve it; sorted by topic, partition. */
+export function hostedReplicas(state: MetadataState, brokerId: number): v1.HostedReplica[] {
+  const replicas: v1.HostedReplica[] = [];
+  for (const topic of topicsSortedByName(state)) {
+    const hosted = topic.partitions.filter((p) => p.replicas.includes(brokerId));
+    if (hosted.length === 0) continue;
+    const configs = effectiveTopicConfigs(topic);
+    for (const p of hosted) {
+      replicas.push({ topic: topic.name, topicId: topic.topicId, ...partitionInfo(p), configs });
+    }
+  }
+  return replicas;
+}
