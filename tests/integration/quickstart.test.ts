@@ -85,7 +85,7 @@ describe('the README quick start, from a fresh clone', () => {
     const bootstrap = `127.0.0.1:${port}`;
     const fjord = new Fjord({ bootstrap: [bootstrap], clientId: 'quickstart-test' });
     try {
-      await waitFor(
+      const up = waitFor(
         async () => {
           const cluster = await fjord.admin().describeCluster();
           return cluster.brokers.length === 3 && cluster.brokers.every((b) => b.alive);
@@ -96,6 +96,12 @@ describe('the README quick start, from a fresh clone', () => {
           message: () => `local cluster up; output so far:\n${output}`,
         },
       );
+      let isUp = false;
+      const endedEarly = closed.then(() => {
+        if (!isUp) throw new Error(`npm start ended before the cluster was up:\n${output}`);
+      });
+      await Promise.race([up, endedEarly]);
+      isUp = true;
     } finally {
       await fjord.close();
     }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ClusterIdentity } from './cluster/cluster-identity.js';
 import { GrpcCoordinatorClient } from './cluster/coordinator-client.js';
 import { HostedReplicas } from './cluster/hosted-replicas.js';
 import { ClusterMembership } from './cluster/membership.js';
@@ -38,6 +39,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     advertisedHost: config.advertisedHost,
     coordinator,
     replicas,
+    identity: new ClusterIdentity(store),
     logger,
   });
   const shutdown = new AbortController();

@@ -57,7 +57,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     // Session timestamps are not in the log: after a restart every live broker gets one
     // timeout of grace to heartbeat before it is fenced.
     for (const brokerId of liveBrokerIds(store.state)) {
-      sessions.start(brokerId, store.state.brokers[String(brokerId)]!.incarnationId);
+      sessions.restore(brokerId, store.state.brokers[String(brokerId)]!.incarnationId);
     }
     liveness = new LivenessMonitor({
       store,

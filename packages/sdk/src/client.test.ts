@@ -366,7 +366,7 @@ describe('producer', () => {
   it('gives up after deliveryTimeoutMs with the last cause', async () => {
     cluster.produceFailures.set(0, Array(1000).fill(ErrorCode.NOT_LEADER_OR_FOLLOWER));
     const error = await fjord
-      .producer({ deliveryTimeoutMs: 100 })
+      .producer({ deliveryTimeoutMs: 1_500 })
       .send({ topic: 'orders', messages: [{ value: 'x', partition: 0 }] })
       .catch((e: unknown) => e);
     expect((error as Error).name).toBe('DeliveryTimeoutError');

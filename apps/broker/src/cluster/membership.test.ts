@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replica } from '../testing/broker-harness.js';
 import { openTempStore, type TempStore } from '../testing/temp-store.js';
+import { ClusterIdentity } from './cluster-identity.js';
 import { GrpcCoordinatorClient } from './coordinator-client.js';
 import { HostedReplicas } from './hosted-replicas.js';
 import { ClusterMembership } from './membership.js';
@@ -19,6 +20,7 @@ class FakeCoordinator {
   version = 1;
   hosted: v1.HostedReplica[] = [replica('orders', TOPIC_ID, 0)];
   server = new grpc.Server(GRPC_CHANNEL_OPTIONS);
+  clusterId = 'cluster-a';
 
   async start(): Promise<number> {
     const handlers: Partial<v1.CoordinatorServiceHandlers> = {
@@ -29,7 +31,11 @@ class FakeCoordinator {
           callback(null, { errorCode: ErrorCode.DUPLICATE_BROKER_REGISTRATION, errorMessage: 'still alive' });
           return;
         }
-        callback(null, { brokerEpoch: String(this.registrations.length), heartbeatIntervalMs: 50 });
+        callback(null, {
+          brokerEpoch: String(this.registrations.length),
+          heartbeatIntervalMs: 50,
+          clusterId: this.clusterId,
+        });
       },
       BrokerHeartbeat: (call, callback) => {
         this.heartbeats.push(call.request);
@@ -88,6 +94,7 @@ describe('ClusterMembership', () => {
       advertisedHost: '127.0.0.1',
       coordinator: client,
       replicas,
+      identity: new ClusterIdentity(temp.store),
       logger: pino({ level: 'silent' }),
       initialHeartbeatIntervalMs: 50,
     });
@@ -104,6 +111,17 @@ describe('ClusterMembership', () => {
     expect(coordinator.registrations[1]!.incarnationId).toBe(membership.incarnationId);
     expect(coordinator.heartbeats[0]!.knownMetadataVersion).toBe('-1');
     expect(membership.epoch).toBe('2');
+  });
+
+  it('refuses to join a coordinator of another cluster, and keeps its data', async () => {
+    const { coordinator, membership, replicas } = await setUp();
+    await new ClusterIdentity(temp!.store).adopt('cluster-b');
+    membership.start(7401);
+    await eventually(() => coordinator.registrations.length >= 3, 'several registration attempts');
+    expect(membership.epoch).toBeNull();
+    expect(coordinator.heartbeats).toHaveLength(0);
+    expect(replicas.all()).toHaveLength(0);
+    expect(await new ClusterIdentity(temp!.store).adopt('cluster-a')).toBe('cluster-b');
   });
 
   it('registers again after STALE_BROKER_EPOCH and removes replicas no longer listed', async () => {

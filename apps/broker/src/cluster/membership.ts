@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, errorInfo } from '@fjord/protocol';
 import type { Logger } from 'pino';
+import type { ClusterIdentity } from './cluster-identity.js';
 import type { CoordinatorApi } from './coordinator-client.js';
 import type { HostedReplicas } from './hosted-replicas.js';
 
@@ -9,6 +10,8 @@ export interface MembershipOptions {
   advertisedHost: string;
   coordinator: CoordinatorApi;
   replicas: HostedReplicas;
+  /** Refuses a coordinator of another cluster than the one this data directory belongs to. */
+  identity: ClusterIdentity;
   logger: Logger;
   /** Heartbeat / retry interval until the coordinator tells us its own. */
   initialHeartbeatIntervalMs?: number;
@@ -146,6 +149,15 @@ export class ClusterMembership {
             error: response.errorMessage,
           },
           'registration refused; retrying',
+        );
+        return false;
+      }
+      const otherCluster = await this.options.identity.adopt(response.clusterId);
+      if (otherCluster !== undefined) {
+        logger.error(
+          { coordinatorClusterId: response.clusterId, dataClusterId: otherCluster },
+          'the coordinator belongs to another cluster than this data directory; refusing to join ' +
+            '(point --coordinator at the right cluster, or remove the data directory to start over)',
         );
         return false;
       }

@@ -10,7 +10,13 @@
  * (*) i64 with the sign bit flipped, so negative timestamps sort before positive ones.
  */
 
-export const KeyKind = { Log: 0x01, TimeIndex: 0x02, Meta: 0x03, FlushMarker: 0x04 } as const;
+export const KeyKind = {
+  Log: 0x01,
+  TimeIndex: 0x02,
+  Meta: 0x03,
+  FlushMarker: 0x04,
+  ClusterId: 0x05,
+} as const;
 export type KeyKind = (typeof KeyKind)[keyof typeof KeyKind];
 
 const TOPIC_ID_BYTES = 16;
@@ -123,3 +129,6 @@ export function parseMetaKey(key: Buffer): { topicId: Buffer; partition: number 
 
 /** Key written with sync:true to force an fsync of everything written before it. */
 export const FLUSH_MARKER_KEY = Buffer.from([KeyKind.FlushMarker]);
+
+/** Holds the id of the cluster this data directory belongs to (set on first registration). */
+export const CLUSTER_ID_KEY = Buffer.from([KeyKind.ClusterId]);

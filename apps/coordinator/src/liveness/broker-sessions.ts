@@ -3,6 +3,8 @@ import type { Clock } from './clock.js';
 interface Session {
   incarnationId: string;
   expiresAtMs: number;
+  /** False for a grace session restored at startup, until the broker is heard from. */
+  heardFrom: boolean;
 }
 
 /**
@@ -20,7 +22,24 @@ export class BrokerSessions {
 
   /** Starts (or replaces) the session of a broker incarnation; it expires one timeout from now. */
   start(brokerId: number, incarnationId: string): void {
-    this.sessions.set(brokerId, { incarnationId, expiresAtMs: this.clock.nowMs() + this.sessionTimeoutMs });
+    this.sessions.set(brokerId, {
+      incarnationId,
+      expiresAtMs: this.clock.nowMs() + this.sessionTimeoutMs,
+      heardFrom: true,
+    });
+  }
+
+  /**
+   * Gives a broker that the restored state calls alive one timeout of grace after a
+   * coordinator restart. Such a session keeps the broker from being fenced at once, but
+   * does not block a new incarnation from registering: nobody knows the old one is alive.
+   */
+  restore(brokerId: number, incarnationId: string): void {
+    this.sessions.set(brokerId, {
+      incarnationId,
+      expiresAtMs: this.clock.nowMs() + this.sessionTimeoutMs,
+      heardFrom: false,
+    });
   }
 
   /** Extends the broker's session by one timeout from now; starts one if it has none. */
@@ -32,6 +51,11 @@ export class BrokerSessions {
   isLive(brokerId: number): boolean {
     const session = this.sessions.get(brokerId);
     return session !== undefined && session.expiresAtMs > this.clock.nowMs();
+  }
+
+  /** True when the broker has a live session that this process has heard from (not only restored). */
+  isLiveAndHeardFrom(brokerId: number): boolean {
+    return this.isLive(brokerId) && this.sessions.get(brokerId)!.heardFrom;
   }
 
   /** Ids of brokers whose session has expired, ascending. */

@@ -191,4 +191,15 @@ describe('broker liveness (fake clock)', () => {
     later.advance(1);
     expect(await coordinator.liveness.checkNow()).toEqual([4]);
   });
+
+  it('after a restart, a restored session does not block a new incarnation, a heard-from one does', () => {
+    const sessions = new BrokerSessions(clock, SESSION_TIMEOUT_MS);
+    sessions.restore(4, 'old');
+    expect(sessions.isLive(4)).toBe(true);
+    expect(sessions.isLiveAndHeardFrom(4)).toBe(false);
+    sessions.touch(4, 'old');
+    expect(sessions.isLiveAndHeardFrom(4)).toBe(true);
+    clock.advance(SESSION_TIMEOUT_MS);
+    expect(sessions.isLiveAndHeardFrom(4)).toBe(false);
+  });
 });

@@ -46,7 +46,7 @@ export async function registerBroker(
       existing &&
       !existing.fenced &&
       existing.incarnationId !== incarnationId &&
-      ctx.sessions.isLive(brokerId)
+      ctx.sessions.isLiveAndHeardFrom(brokerId)
     ) {
       return { duplicate: true as const };
     }
