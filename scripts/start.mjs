@@ -4,7 +4,10 @@ import { spawn } from 'node:child_process';
 import { ensureInstalled, pnpm } from './pnpm.mjs';
 
 ensureInstalled();
-if (pnpm(['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) process.exit(1);
+// Only what the cluster needs: the CLI and its dependencies (the apps among them).
+if (pnpm(['exec', 'turbo', 'run', 'build', '--filter=@fjord/cli...', '--output-logs=errors-only']) !== 0) {
+  process.exit(1);
+}
 
 // The CLI runs as a direct child so that this wrapper can outlive Ctrl-C: the terminal sends
 // SIGINT to the whole process group, the CLI stops the cluster cleanly, and the wrapper
