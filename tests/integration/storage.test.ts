@@ -84,7 +84,8 @@ describe('broker storage', () => {
     const topic = randomName('by-timestamp');
     await fjord.admin().createTopics([{ name: topic, partitions: 1 }]);
     const producer = fjord.producer({ acks: 1 });
-    const base = 1_700_000_000_000;
+    // Recent, so that time retention (7 days by default, checked every 200 ms here) keeps them.
+    const base = Date.now() - 60_000;
     // Offsets 0..6; timestamps are not monotonic, and some batches hold several records.
     await producer.send({ topic, messages: [{ value: 'a', timestamp: base + 1000 }] });
     await producer.send({
