@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -31,7 +32,11 @@ let cached: FjordProto | undefined;
 /** Loads the Fjord protos once and returns the typed gRPC package object. */
 export function loadFjordProto(): FjordProto {
   if (cached) return cached;
-  const definition = protoLoader.loadSync(['fjord/v1/broker.proto', 'fjord/v1/coordinator.proto'], {
+  // Every file of the versioned package, so that adding a service is adding a file.
+  const files = readdirSync(join(PROTO_DIR, 'fjord', 'v1'))
+    .filter((f) => f.endsWith('.proto'))
+    .map((f) => `fjord/v1/${f}`);
+  const definition = protoLoader.loadSync(files, {
     ...PROTO_LOADER_OPTIONS,
     includeDirs: [PROTO_DIR],
   });

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// `pnpm bench`: runs the OMB-style workloads against a local Fjord cluster, Redis Streams and
+// NATS JetStream, one system at a time (so they never compete for the 2 cores), then writes
+// results.json and latency.svg and prints the tables.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type BenchOptions, parseArgs, USAGE } from './config/args.js';
+import { computeRatios } from './report/ratios.js';
+import { latencySvg } from './report/svg.js';
+import { formatReport } from './report/table.js';
+import { checkTargets } from './report/targets.js';
+import type { BenchReport, SystemInfo } from './report/types.js';
+import { enableClientProfiles } from './stats/client-profiler.js';
+import { cleanupAll } from './systems/cleanup.js';
+import { DESCRIPTIONS, startSystem } from './systems/start.js';
+import type { SystemDriver } from './systems/types.js';
+import { runCell } from './workloads/run-cell.js';
+import type { Measurement } from './workloads/types.js';
+
+function progress(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+async function run(options: BenchOptions, argv: string[]): Promise<BenchReport> {
+  const startedAt = new Date().toISOString();
+  const measurements: Measurement[] = [];
+  const systems: SystemInfo[] = [];
+  for (const name of options.peers) {
+    progress(`starting ${name}`);
+    let driver: SystemDriver;
+    try {
+      driver = await startSystem(name, options, progress);
+    } catch (error) {
+      const reason = `could not start: ${(error as Error).message.split('\n')[0]}`;
+      progress(`${name} ${reason}`);
+      systems.push({ name, ...DESCRIPTIONS[name], status: reason });
+      for (const workload of options.workloads) {
+        for (const recordSize of options.sizes) {
+          measurements.push({ workload, system: name, recordSize, variant: '-', status: 'error', reason });
+        }
+      }
+      continue;
+    }
+    systems.push({ name, durability: driver.durability, client: driver.clientNote, status: 'ok' });
+    try {
+      for (const workload of options.workloads) {
+        for (const recordSize of options.sizes) {
+          progress(`${workload} ${name} ${recordSize} B`);
+          const results = await runCell(workload, driver, options.profile, recordSize, progress);
+          for (const m of results) progress(`  ${summary(m)}`);
+          measurements.push(...results);
+        }
+      }
+    } finally {
+      progress(`stopping ${name}`);
+      await driver.stop();
+    }
+  }
+  const ratios = computeRatios(measurements);
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    mode: options.profile.mode,
+    argv,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 1024 ** 3),
+      node: process.version,
+      kernel: release(),
+    },
+    systems,
+    measurements,
+    ratios,
+    targets: checkTargets(measurements, ratios),
+  };
+}
+
+function summary(m: Measurement): string {
+  if (m.status !== 'ok') return `${m.variant}: ${m.status}: ${m.reason}`;
+  const p99 = m.latency ? `, p99 ${m.latency.p99} ms` : '';
+  return `${m.variant}: ${m.recordsPerSec?.toLocaleString('en-US')} rec/s, ${m.mibPerSec} MiB/s${p99}`;
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  let options: BenchOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  if (options.cpuProfDir) enableClientProfiles(resolve(options.cpuProfDir));
+  const stop = (signal: NodeJS.Signals): void => {
+    progress(`${signal}: stopping every server`);
+    void cleanupAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  const report = await run(options, argv);
+  const outDir = resolve(options.outDir);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(
+    join(outDir, 'latency.svg'),
+    latencySvg(
+      report.measurements,
+      `W4 end-to-end latency (${report.mode} run, ${report.startedAt.slice(0, 10)})`,
+    ),
+  );
+  console.log(formatReport(report));
+  console.log(`\nResults: ${join(outDir, 'results.json')}\nChart:   ${join(outDir, 'latency.svg')}`);
+  // Skipped cells (a feature not there yet) are fine; an error means the harness or a system broke.
+  return report.measurements.some((m) => m.status === 'error') ? 1 : 0;
+}
+
+main()
+  .then(async (code) => {
+    await cleanupAll();
+    process.exit(code);
+  })
+  .catch(async (error: unknown) => {
+    console.error(error);
+    await cleanupAll();
+    process.exit(1);
+  });
