@@ -1,24 +1,16 @@
 #!/usr/bin/env node
+import { settleConfig } from '@fjord/config';
 import { startBroker } from './broker.js';
-import { loadConfig } from './config/load.js';
+import { loadConfig, usage } from './config/load.js';
 import { createLogger } from './logger.js';
 
-/** Exit code for a bad configuration (docs/dev/CONTRACTS.md). */
-const EXIT_BAD_CONFIG = 2;
-
 async function main(): Promise<void> {
-  const loaded = loadConfig(process.argv.slice(2), process.env);
-  if (loaded.kind === 'help') {
-    process.stdout.write(`${loaded.text}\n`);
-    return;
-  }
-  if (loaded.kind === 'invalid') {
-    process.stderr.write(
-      `fjord-broker: invalid configuration\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`,
-    );
-    process.exit(EXIT_BAD_CONFIG);
-  }
-  const { config } = loaded;
+  const config = settleConfig(loadConfig(process.argv.slice(2), process.env), {
+    command: 'fjord-broker',
+    help: () => `${usage()}\n`,
+    resolve: (c) => c,
+  });
+  if (!config) return;
   const logger = createLogger(config.brokerId, config.logLevel);
   let broker: Awaited<ReturnType<typeof startBroker>>;
   try {

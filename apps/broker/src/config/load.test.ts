@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './load.js';
+import { loadConfig, usage } from './load.js';
 
 describe('loadConfig', () => {
   it('fills defaults from the broker id', () => {
     const result = loadConfig(['--broker-id', '2'], {});
     expect(result).toEqual({
-      kind: 'config',
+      kind: 'ok',
+      printConfig: false,
       config: {
         brokerId: 2,
         host: '127.0.0.1',
@@ -27,7 +28,7 @@ describe('loadConfig', () => {
       FJORD_PORT: '9999',
       FJORD_ADVERTISED_HOST: 'broker-1.local',
     });
-    expect(result.kind === 'config' && result.config).toMatchObject({
+    expect(result.kind === 'ok' && result.config).toMatchObject({
       brokerId: 1,
       port: 0,
       flushPolicy: 'sync',
@@ -50,7 +51,7 @@ describe('loadConfig', () => {
   });
 
   it('answers --help', () => {
-    const result = loadConfig(['--help'], {});
-    expect(result.kind === 'help' && result.text).toContain('--retention-check-interval-ms');
+    expect(loadConfig(['--help'], {})).toEqual({ kind: 'help' });
+    expect(usage()).toContain('--retention-check-interval-ms');
   });
 });

@@ -1,4 +1,4 @@
-import { envName, flagName } from './config-names.js';
+import { CONFIG_FILE_ENV, envName, flagName } from '@fjord/config';
 import { CONFIG_KEYS, type ConfigKey } from './config-schema.js';
 
 const DESCRIPTIONS: Record<ConfigKey, string> = {
@@ -22,9 +22,12 @@ export function helpText(): string {
     'Usage: fjord-coordinator [flags]',
     '',
     'Fjord coordinator: cluster metadata, broker liveness and leader election.',
-    'Flags win over FJORD_* environment variables, which win over defaults.',
+    'Flags win over FJORD_* environment variables, which win over a YAML or JSON file',
+    `(--config <file> or ${CONFIG_FILE_ENV}), which wins over defaults.`,
     '',
     ...lines,
+    `  ${'--config <file>'.padEnd(34)}settings from a YAML or JSON file (env ${CONFIG_FILE_ENV})`,
+    `  ${'--print-config'.padEnd(34)}print the effective configuration as JSON and exit`,
     `  ${'--help'.padEnd(34)}print this help`,
     '',
   ].join('\n');

@@ -5,6 +5,7 @@ describe('loadConfig', () => {
   it('fills in the documented defaults', () => {
     expect(loadConfig([], {})).toEqual({
       kind: 'ok',
+      printConfig: false,
       config: {
         host: '127.0.0.1',
         port: 7400,

@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# One image for both server processes:
+#   docker run fjord coordinator/dist/main.js [flags]
+#   docker run fjord broker/dist/main.js --broker-id 1 [flags]
+# Settings come from flags, FJORD_* environment variables or a file (--config).
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+RUN npm install -g pnpm@10.34.9
+COPY . .
+RUN pnpm install --frozen-lockfile \
+ && pnpm exec turbo run build --filter=@fjord/broker... --filter=@fjord/coordinator... --output-logs=errors-only \
+ && pnpm --filter=@fjord/broker deploy --prod --legacy /out/broker \
+ && pnpm --filter=@fjord/coordinator deploy --prod --legacy /out/coordinator
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+# Production dependencies only; classic-level's prebuilt linux binary comes inside its npm package.
+COPY --from=build --chown=node:node /out/coordinator /app/coordinator
+COPY --from=build --chown=node:node /out/broker /app/broker
+COPY --chown=node:node docker/healthcheck.mjs /app/healthcheck.mjs
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME /data
+ENV FJORD_DATA_DIR=/data
+ENTRYPOINT ["node"]
+CMD ["coordinator/dist/main.js"]

@@ -1,0 +1,13 @@
+// Container health check: exits 0 when the process accepts connections on its gRPC port.
+// Slim Node images have no curl or grpc_health_probe; Node is there anyway.
+import { connect } from 'node:net';
+
+const port = Number(process.argv[2] ?? process.env.FJORD_PORT);
+const host = process.env.FJORD_HEALTHCHECK_HOST ?? '127.0.0.1';
+const socket = connect({ host, port, timeout: 2_000 });
+socket.on('connect', () => {
+  socket.end();
+  process.exit(0);
+});
+socket.on('timeout', () => process.exit(1));
+socket.on('error', () => process.exit(1));
