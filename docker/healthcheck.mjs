@@ -2,9 +2,9 @@
 // Slim Node images have no curl or grpc_health_probe; Node is there anyway.
 import { connect } from 'node:net';
 
-const port = Number(process.argv[2] ?? process.env.FJORD_PORT);
-const host = process.env.FJORD_HEALTHCHECK_HOST ?? '127.0.0.1';
-const socket = connect({ host, port, timeout: 2_000 });
+// Usage: node healthcheck.mjs <port>
+const port = Number(process.argv[2]);
+const socket = connect({ host: '127.0.0.1', port, timeout: 2_000 });
 socket.on('connect', () => {
   socket.end();
   process.exit(0);

@@ -69,7 +69,9 @@ describe('loadConfig', () => {
         'unexpected argument "x"',
         `config file ${yaml}: unknown setting "colour"`,
         `config file ${yaml}: "host" must be a single value, not a list or map`,
-        expect.stringMatching(/^--port \/ FJORD_PORT: must be a whole number \(got "abc" from .*bad\.yaml\)$/),
+        expect.stringMatching(
+          /^--port \/ FJORD_PORT: must be a whole number \(got "abc" from .*bad\.yaml\)$/,
+        ),
         '--session-timeout-ms / FJORD_SESSION_TIMEOUT_MS: must be a whole number (got "soon" from flag)',
         expect.stringMatching(/^--log-level \/ FJORD_LOG_LEVEL: .*\(got "loud" from FJORD_LOG_LEVEL\)$/),
       ]),

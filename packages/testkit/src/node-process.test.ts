@@ -17,10 +17,12 @@ function script(name: string, body: string): string {
 
 const listens = script(
   'listens.mjs',
-  `const port = Number(process.argv[process.argv.indexOf('--port') + 1]) || 40000 + (process.pid % 1000);
+  // The SIGTERM handler goes in before `listening`, as in the real apps: a caller may stop the
+  // node as soon as it has read that line.
+  `process.on('SIGTERM', () => { console.log(JSON.stringify({ msg: 'bye' })); process.exit(0); });
+const port = Number(process.argv[process.argv.indexOf('--port') + 1]) || 40000 + (process.pid % 1000);
 console.log(JSON.stringify({ level: 30, msg: 'listening', port, host: '127.0.0.1' }));
 console.error('a line on stderr');
-process.on('SIGTERM', () => { console.log(JSON.stringify({ msg: 'bye' })); process.exit(0); });
 setInterval(() => {}, 1000);`,
 );
 
@@ -69,9 +71,10 @@ describe('NodeProcess', () => {
       name: 'slow',
       entry: silent,
       dataDir: join(dir, 'd4'),
-      startTimeoutMs: 500,
+      // Long enough for a loaded machine to start Node and print 'starting'.
+      startTimeoutMs: 5_000,
     });
-    await expect(start).rejects.toThrow(/slow did not log listening within 500 ms[\s\S]*starting/);
+    await expect(start).rejects.toThrow(/slow did not log listening within 5000 ms[\s\S]*starting/);
     expect(trackedChildCount()).toBe(before);
   });
 
