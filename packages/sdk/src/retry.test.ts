@@ -3,6 +3,7 @@ import {
   ConnectionError,
   DeliveryTimeoutError,
   InvalidArgumentError,
+  RequestTimeoutError,
   RetriesExceededError,
 } from './errors.js';
 import { backoffMs, type Clock, type RetryPolicy, retry } from './retry.js';
@@ -90,6 +91,24 @@ describe('retry', () => {
     expect(clock.sleeps).toEqual([100, 200, 400]);
     expect(clock.now() - start).toBeLessThan(1000);
     expect(calls).toBe(4);
+  });
+
+  it('reports the failure it kept retrying, not a timeout cut short by its own deadline', async () => {
+    const clock = fakeClock();
+    const deadline = clock.now() + 1_000;
+    let attempt = 0;
+    const error = await retry(
+      async () => {
+        attempt++;
+        if (attempt < 3) throw new ConnectionError('connection refused', '127.0.0.1:1');
+        // The last attempt runs into the deadline, as a request capped by it would.
+        await clock.sleep(deadline - clock.now());
+        throw new RequestTimeoutError('deadline exceeded');
+      },
+      { policy, deadline, clock, random: () => 0.5 },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetriesExceededError);
+    expect((error as Error).cause).toBeInstanceOf(ConnectionError);
   });
 
   it('lets the caller choose the exhaustion error', async () => {

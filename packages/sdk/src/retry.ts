@@ -1,4 +1,4 @@
-import { FjordError, RetriesExceededError } from './errors.js';
+import { FjordError, RequestTimeoutError, RetriesExceededError } from './errors.js';
 
 /** Backoff between retries of a retriable failure. */
 export interface RetryPolicy {
@@ -51,6 +51,7 @@ export interface RetryOptions {
  */
 export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const clock = options.clock ?? systemClock;
+  let previous: FjordError | undefined;
   for (let attempt = 0; ; attempt++) {
     let error: FjordError;
     try {
@@ -61,12 +62,17 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
     if (!error.retriable) throw error;
     const waitMs = backoffMs(attempt, options.policy, options.random);
     if (clock.now() + waitMs >= options.deadline) {
+      // An attempt cut short by this loop's own deadline says nothing new: report the
+      // failure that kept us retrying (e.g. NOT_LEADER_OR_FOLLOWER) instead of the timeout.
+      const cause =
+        error instanceof RequestTimeoutError && previous !== undefined && clock.now() >= options.deadline
+          ? previous
+          : error;
       throw options.exhausted
-        ? options.exhausted(error, attempt + 1)
-        : new RetriesExceededError(`gave up after ${attempt + 1} attempts: ${error.message}`, {
-            cause: error,
-          });
+        ? options.exhausted(cause, attempt + 1)
+        : new RetriesExceededError(`gave up after ${attempt + 1} attempts: ${cause.message}`, { cause });
     }
+    previous = error;
     await options.onRetry?.(error, attempt, waitMs);
     await clock.sleep(waitMs);
   }
