@@ -1,10 +1,11 @@
-// `npm test` / `pnpm test`: install if needed, build (turbo, cached), lint, then run the
+// `npm test` / `pnpm test`: install if needed, build and typecheck (turbo, cached), lint, then run the
 // whole vitest suite once and print vitest's own counts as the closing line.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { ensureInstalled, pnpm } from './pnpm.mjs';
 
 ensureInstalled();
-if (pnpm(['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) process.exit(1);
+// Typecheck too: vitest strips types, so a test that no longer fits an API would still run.
+if (pnpm(['exec', 'turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only']) !== 0) process.exit(1);
 if (pnpm(['exec', 'biome', 'check', '.']) !== 0) process.exit(1);
 
 mkdirSync('test-results', { recursive: true });

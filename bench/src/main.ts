@@ -3,7 +3,7 @@
 // NATS JetStream, one system at a time (so they never compete for the 2 cores), then writes
 // results.json and latency.svg and prints the tables.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BenchOptions, parseArgs, USAGE } from './config/args.js';
 import { computeRatios } from './report/ratios.js';
@@ -24,8 +24,22 @@ function progress(line: string): void {
 
 async function run(options: BenchOptions, argv: string[]): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0] ?? 0;
+  if (loadAtStart > cpus().length) {
+    progress(
+      `warning: load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores: other work will skew the numbers`,
+    );
+  }
   const measurements: Measurement[] = [];
   const systems: SystemInfo[] = [];
+  // Written after every cell, so a long run that is stopped or crashes keeps what it measured.
+  const outDir = resolve(options.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const savePartial = (): void =>
+    writeFileSync(
+      join(outDir, 'partial.json'),
+      `${JSON.stringify({ startedAt, argv, systems, measurements }, null, 2)}\n`,
+    );
   for (const name of options.peers) {
     progress(`starting ${name}`);
     let driver: SystemDriver;
@@ -50,6 +64,7 @@ async function run(options: BenchOptions, argv: string[]): Promise<BenchReport> 
           const results = await runCell(workload, driver, options.profile, recordSize, progress);
           for (const m of results) progress(`  ${summary(m)}`);
           measurements.push(...results);
+          savePartial();
         }
       }
     } finally {
@@ -69,12 +84,17 @@ async function run(options: BenchOptions, argv: string[]): Promise<BenchReport> 
       memoryGiB: Math.round(totalmem() / 1024 ** 3),
       node: process.version,
       kernel: release(),
+      loadAverage: { start: round1(loadAtStart), end: round1(loadavg()[0] ?? 0) },
     },
     systems,
     measurements,
     ratios,
     targets: checkTargets(measurements, ratios),
   };
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
 }
 
 function summary(m: Measurement): string {
@@ -99,6 +119,10 @@ async function main(): Promise<number> {
   if (options.cpuProfDir) enableClientProfiles(resolve(options.cpuProfDir));
   const stop = (signal: NodeJS.Signals): void => {
     progress(`${signal}: stopping every server`);
+    // Clients of servers being stopped fail (e.g. ioredis "Connection is closed"); none of
+    // that may kill the process before every server is stopped and its temp dir removed.
+    process.on('uncaughtException', () => {});
+    process.on('unhandledRejection', () => {});
     void cleanupAll().finally(() => process.exit(130));
   };
   process.once('SIGINT', stop);

@@ -122,15 +122,21 @@ describe('a 6-partition topic on a 3-broker cluster', () => {
     expect(c!.headers.bin).toEqual(Buffer.from([9]));
   });
 
-  it('spreads null-key records over partitions', async () => {
+  it('sticks null-key records to one partition for about batchBytes, then moves on (sticky partitioner)', async () => {
     const topic = randomName('spread');
     await fjord.admin().createTopics([{ name: topic, partitions: 3 }]);
-    const producer = fjord.producer({ acks: 1 });
+    // About 20 records of ~10 bytes fill 200 bytes, then the partition changes.
+    const producer = fjord.producer({ acks: 1, batchBytes: 200 });
     const used = new Set<number>();
-    for (let i = 0; i < 30; i++) {
-      const metas = await producer.send({ topic, messages: [{ value: `v${i}` }] });
+    const chosen: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const metas = await producer.send({ topic, messages: [{ value: `v${i % 10}` }] });
       used.add(metas[0]!.partition);
+      chosen.push(metas[0]!.partition);
     }
+    const runs = chosen.filter((p, i) => i === 0 || p !== chosen[i - 1]).length;
+    expect(runs).toBeGreaterThan(10);
+    expect(runs).toBeLessThan(40);
     expect(used.size).toBe(3);
   });
 });

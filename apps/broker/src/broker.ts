@@ -6,6 +6,10 @@ import { ClusterMembership } from './cluster/membership.js';
 import type { BrokerConfig } from './config/schema.js';
 import { RetentionScheduler } from './log/retention-scheduler.js';
 import { LogStore } from './log/store.js';
+import { BrokerClients } from './replication/broker-clients.js';
+import { takeCleanShutdownMarker, writeCleanShutdownMarker } from './replication/clean-shutdown.js';
+import { controlledShutdown } from './replication/controlled-shutdown.js';
+import { ReplicationManager } from './replication/replication-manager.js';
 import { createBrokerService } from './server/broker-service.js';
 import { startBrokerServer, stopServer } from './server/grpc-server.js';
 import { PartitionResolver } from './server/partition-resolver.js';
@@ -32,8 +36,13 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     flushPolicy: config.flushPolicy,
     flushIntervalMs: config.flushIntervalMs,
   });
+  const previousShutdownClean = await takeCleanShutdownMarker(store);
+  if (!previousShutdownClean)
+    logger.warn('previous process did not stop cleanly; rejoining ISRs only after catching up');
   const replicas = new HostedReplicas(store, logger);
   const coordinator = new GrpcCoordinatorClient(config.coordinator);
+  const clients = new BrokerClients();
+  let replication: ReplicationManager | undefined;
   const membership = new ClusterMembership({
     brokerId: config.brokerId,
     advertisedHost: config.advertisedHost,
@@ -41,7 +50,27 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     replicas,
     identity: new ClusterIdentity(store),
     logger,
+    previousShutdownClean,
+    onMetadata: (brokers) => {
+      replication?.setBrokers(brokers);
+      replication?.onMetadata();
+    },
   });
+  replication = new ReplicationManager({
+    brokerId: config.brokerId,
+    store,
+    replicas,
+    clients,
+    coordinator,
+    logger,
+    brokerEpoch: () => membership.epoch,
+    refreshMetadata: () => membership.refresh(),
+    replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+    replicaFetchWaitMaxMs: config.replicaFetchWaitMaxMs,
+    highWatermarkCheckpointIntervalMs: config.highWatermarkCheckpointIntervalMs,
+  });
+  replication.start();
+  const replicationManager = replication;
   const shutdown = new AbortController();
   const resolver = new PartitionResolver(config.brokerId, replicas, () => membership.refresh());
   const handlers = createBrokerService({
@@ -52,11 +81,13 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     logger,
     nowMs: Date.now,
     shutdownSignal: shutdown.signal,
+    replication: replicationManager,
   });
   let server: Awaited<ReturnType<typeof startBrokerServer>>;
   try {
     server = await startBrokerServer(handlers, config.host, config.port);
   } catch (error) {
+    await replicationManager.stop();
     await store.close();
     coordinator.close();
     throw error;
@@ -76,13 +107,27 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     runRetention: () => retention.runOnce(),
     stop() {
       stopping ??= (async () => {
+        // Hand leaderships over while still serving, so clients see NOT_LEADER and move on.
+        if (config.controlledShutdownTimeoutMs > 0 && membership.epoch !== null) {
+          await controlledShutdown({
+            brokerId: config.brokerId,
+            brokerEpoch: () => membership.epoch,
+            coordinator,
+            refreshMetadata: () => membership.refresh(),
+            logger,
+            timeoutMs: config.controlledShutdownTimeoutMs,
+          });
+        }
         membership.stop();
         shutdown.abort();
         await stopServer(server.server, SHUTDOWN_GRACE_MS);
+        await replicationManager.stop();
         await retention.stop();
         await replicas.whenDeletionsDone();
+        await writeCleanShutdownMarker(store);
         await store.close();
         coordinator.close();
+        clients.close();
       })();
       return stopping;
     },

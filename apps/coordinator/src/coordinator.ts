@@ -1,4 +1,6 @@
 import type { CoordinatorConfig } from './config/config-schema.js';
+import { LeaderRebalancer } from './election/leader-rebalancer.js';
+import { type GroupCoordinator, startGroupCoordinator } from './groups/group-coordinator.js';
 import { BrokerSessions } from './liveness/broker-sessions.js';
 import { type Clock, systemClock } from './liveness/clock.js';
 import { LivenessMonitor } from './liveness/liveness-monitor.js';
@@ -47,6 +49,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     logger,
   });
   let liveness: LivenessMonitor | undefined;
+  let rebalancer: LeaderRebalancer | undefined;
+  let groups: GroupCoordinator | undefined;
   try {
     await store.propose((proposal) => {
       if (proposal.state.clusterId === null) {
@@ -66,6 +70,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       checkIntervalMs: Math.max(10, Math.floor(config.sessionTimeoutMs / 4)),
     });
     liveness.start();
+    rebalancer = new LeaderRebalancer(store, logger, config.leaderImbalanceCheckIntervalMs);
+    rebalancer.start();
 
     let boundPort = config.port;
     const ctx: CoordinatorContext = {
@@ -77,10 +83,18 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       sessionTimeoutMs: config.sessionTimeoutMs,
       coordinatorAddress: () => `${config.advertisedHost}:${boundPort}`,
     };
+    groups = startGroupCoordinator({
+      store,
+      clock,
+      random,
+      logger,
+      heartbeatIntervalMs: config.groupHeartbeatIntervalMs,
+    });
     const { server, port } = await bindCoordinatorServer(
       coordinatorServiceHandlers(ctx),
       config.host,
       config.port,
+      groups.handlers,
     );
     boundPort = port;
     logger.info(
@@ -88,6 +102,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       'listening',
     );
     const monitor = liveness;
+    const rebalance = rebalancer;
+    const groupMonitor = groups.monitor;
     return {
       port,
       store,
@@ -96,11 +112,15 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       async close() {
         await shutdownServer(server, SHUTDOWN_GRACE_MS);
         await monitor.stop();
+        await rebalance.stop();
+        await groupMonitor.stop();
         await store.close();
       },
     };
   } catch (error) {
     await liveness?.stop();
+    await rebalancer?.stop();
+    await groups?.monitor.stop();
     await store.close();
     throw error;
   }

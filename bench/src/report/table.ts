@@ -6,7 +6,8 @@ export function formatReport(report: BenchReport): string {
   const out: string[] = [];
   out.push(
     `Fjord benchmark (${report.mode}), ${report.machine.cpus} cores ${report.machine.cpuModel}, ` +
-      `node ${report.machine.node}, ${report.startedAt}`,
+      `node ${report.machine.node}, ${report.startedAt}, load average ` +
+      `${report.machine.loadAverage.start} -> ${report.machine.loadAverage.end}`,
   );
   out.push('');
   out.push('Durability settings:');
@@ -80,6 +81,8 @@ function row(m: Measurement): string[] {
     note = `consume ${fmt(Number(m.extra?.consumeRecordsPerSec))} rec/s`;
   if (m.status === 'ok' && m.workload === 'W3' && m.extra?.ratioToRf1 !== undefined)
     note = `${m.extra.ratioToRf1} x RF=1`;
+  if (m.status === 'ok' && m.workload === 'W4' && Number(m.extra?.unsent) > 0)
+    note = `could not keep the rate: ${fmt(Number(m.extra?.unsent))} records never sent`;
   if (m.status === 'ok' && m.workload === 'W5') note = `backlog ${m.extra?.backlogMiB} MiB`;
   return [
     m.workload,

@@ -37,7 +37,15 @@ export interface BenchReport {
   finishedAt: string;
   mode: string;
   argv: string[];
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; kernel: string };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGiB: number;
+    node: string;
+    kernel: string;
+    /** 1-minute load average at the start and the end: other work on the host skews every number. */
+    loadAverage: { start: number; end: number };
+  };
   systems: SystemInfo[];
   measurements: Measurement[];
   ratios: Ratio[];

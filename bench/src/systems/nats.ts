@@ -11,6 +11,7 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { onCleanup } from './cleanup.js';
 import { ensureBinary } from './ensure-binary.js';
 import { freePort } from './free-port.js';
 import { type ChildServer, startServer } from './server-process.js';
@@ -26,6 +27,9 @@ import {
 
 // Messages one consume() keeps requested from the server; the client refills at half.
 const CONSUME_MAX_MESSAGES = 10_000;
+// A publish waits this long for its PubAck, like Fjord's delivery timeout: the default (5 s)
+// fails a deep publish window under load instead of measuring it.
+const PUBLISH_TIMEOUT_MS = 120_000;
 // The pump stops pulling from the iterator above this many unread values (bounded memory).
 const QUEUE_HIGH_WATER = 200_000;
 
@@ -44,6 +48,8 @@ export class NatsDriver implements SystemDriver {
   readonly #server: ChildServer;
   readonly #port: number;
   readonly #dir: string;
+  // Ctrl-C or a crash also removes the temp dir (the server's own cleanup only stops it).
+  readonly #unregister = onCleanup(() => this.stop());
   readonly #connections = new Set<NatsConnection>();
 
   private constructor(server: ChildServer, port: number, dir: string) {
@@ -97,7 +103,7 @@ export class NatsDriver implements SystemDriver {
     return {
       send: async (partition, values) => {
         const subject = `${log}.${partition}`;
-        await Promise.all(values.map((value) => js.publish(subject, value)));
+        await Promise.all(values.map((value) => js.publish(subject, value, { timeout: PUBLISH_TIMEOUT_MS })));
       },
       close: () => this.#close(nc),
     };
@@ -154,6 +160,7 @@ export class NatsDriver implements SystemDriver {
   }
 
   async stop(): Promise<void> {
+    this.#unregister();
     await Promise.allSettled([...this.#connections].map((nc) => this.#close(nc)));
     await this.#server.stop();
     rmSync(this.#dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { onCleanup } from './cleanup.js';
 import { ensureBinary } from './ensure-binary.js';
 import { freePort } from './free-port.js';
 import { type ChildServer, startServer } from './server-process.js';
@@ -32,6 +33,8 @@ export class RedisDriver implements SystemDriver {
   readonly #server: ChildServer;
   readonly #port: number;
   readonly #dir: string;
+  // Ctrl-C or a crash also removes the temp dir (the server's own cleanup only stops it).
+  readonly #unregister = onCleanup(() => this.stop());
   readonly #partitions = new Map<string, number>();
   readonly #clients = new Set<Redis>();
 
@@ -145,6 +148,7 @@ export class RedisDriver implements SystemDriver {
   }
 
   async stop(): Promise<void> {
+    this.#unregister();
     await Promise.allSettled([...this.#clients].map((c) => this.#disconnect(c)));
     await this.#server.stop();
     rmSync(this.#dir, { recursive: true, force: true });

@@ -16,13 +16,21 @@ export interface FixedRateOptions {
   maxBatch: number;
   /** Sends in flight at most; above it the schedule keeps running and records wait (and age). */
   maxInflight: number;
-  /** Give up sending after this performance.now() time. */
+  /** Give up sending after this performance.now() time (a system that cannot keep the rate). */
   deadline: number;
+  /**
+   * Called once per record never sent because the deadline passed, with how late it already
+   * is: the caller records that as its latency (a lower bound), so a system that falls
+   * behind is not flattered by the records it never got to (no coordinated omission).
+   */
+  onUnsent?: (intendedMs: number, lateByMs: number) => void;
 }
 
 export interface FixedRateResult {
   sent: number;
   acked: number;
+  /** Records due by the schedule but not sent before the deadline. */
+  unsent: number;
 }
 
 /**
@@ -67,9 +75,14 @@ export async function produceFixedRate(options: FixedRateOptions): Promise<Fixed
     const full = inflight >= options.maxInflight;
     await sleep(full ? 1 : Math.max(0, Math.min(1, nextDue - performance.now())));
   }
+  const gaveUpAt = performance.now();
+  for (let i = sent; i < total && options.onUnsent; i++) {
+    const intended = start + i * intervalMs;
+    options.onUnsent(intended, gaveUpAt - intended);
+  }
   await Promise.all([...sends]);
   if (failure !== undefined) throw failure;
-  return { sent, acked };
+  return { sent, acked, unsent: total - sent };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -37,7 +37,11 @@ async function runRate(ctx: WorkloadContext, rate: number): Promise<Measurement>
     const { value, processes } = await sampled(driver, `W4-${recordSize}-${rate}`, async () => {
       const start = performance.now() + START_DELAY_MS;
       const warmupEnd = start + profile.w4WarmupSeconds * 1000;
-      const deadline = start + (profile.w4Seconds + profile.w4WarmupSeconds + profile.drainMaxSeconds) * 1000;
+      const scheduleMs = (profile.w4Seconds + profile.w4WarmupSeconds) * 1000;
+      // Sending stops half a schedule (at least 1 s) after the last record was due: a system
+      // that cannot keep the rate is charged for the rest (onUnsent) instead of running on.
+      const sendDeadline = start + scheduleMs + Math.max(1000, scheduleMs / 2);
+      const deadline = start + scheduleMs + profile.drainMaxSeconds * 1000;
       let producing = true;
       let sent = total;
       const production = produceFixedRate({
@@ -49,7 +53,10 @@ async function runRate(ctx: WorkloadContext, rate: number): Promise<Measurement>
         template,
         maxBatch,
         maxInflight: MAX_INFLIGHT,
-        deadline,
+        deadline: sendDeadline,
+        onUnsent: (intended, lateBy) => {
+          if (intended >= warmupEnd) latency.recordMs(lateBy);
+        },
       }).then(
         (result) => {
           sent = result.sent;
@@ -86,7 +93,13 @@ async function runRate(ctx: WorkloadContext, rate: number): Promise<Measurement>
       ...rates(consumed.records, consumed.bytes, Number.isNaN(seconds) ? 0 : seconds),
       latency: latency.summary(),
       processes,
-      extra: { targetRate: rate, warmupSeconds: profile.w4WarmupSeconds, sent: produced.sent },
+      extra: {
+        targetRate: rate,
+        warmupSeconds: profile.w4WarmupSeconds,
+        sent: produced.sent,
+        // Not sent in time: counted in the latencies with how late they were at the deadline.
+        unsent: produced.unsent,
+      },
     };
   } finally {
     await Promise.allSettled([producer.close(), consumer.close()]);

@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { bootstrapOption } from './bootstrap.js';
+import { registerCluster } from './commands/cluster.js';
 import { registerConsume } from './commands/consume.js';
 import { registerDev } from './commands/dev.js';
+import { registerGroups } from './commands/groups.js';
 import { registerProduce } from './commands/produce.js';
 import { registerTopics } from './commands/topics.js';
 import type { Io } from './io.js';
@@ -35,5 +37,7 @@ export function buildProgram(io: Io, onBootstrap: (bootstrap: string) => void = 
   registerTopics(program, io, onBootstrap);
   registerProduce(program, io, onBootstrap);
   registerConsume(program, io, onBootstrap);
+  registerGroups(program, io, onBootstrap);
+  registerCluster(program, io, onBootstrap);
   return program;
 }

@@ -1,5 +1,13 @@
 // @fjord/protocol: the wire contract shared by the SDK, the broker and the coordinator.
 
+export {
+  COMPRESSION_NAMES,
+  type CompressionName,
+  compressionCode,
+  compressRecords,
+  decompressRecords,
+  loadCompressionCodecs,
+} from './compression/index.js';
 export { crc32c } from './crc32c.js';
 export {
   ERROR_CODES,
@@ -24,7 +32,9 @@ export { murmur2, partitionForKey, toPositive } from './murmur2.js';
 export {
   type BatchHeader,
   Compression,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
   type DecodedBatch,
+  type DecodeOptions,
   decodeRecordBatch,
   EARLIEST_TIMESTAMP,
   type EncodeBatchInput,
@@ -42,6 +52,7 @@ export {
   TimestampType,
   validateBatch,
 } from './record-batch.js';
+export { type BuildBatchOptions, RecordBatchBuilder } from './record-batch-builder.js';
 export {
   assertValidTopicName,
   parseTopicConfig,

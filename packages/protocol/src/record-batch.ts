@@ -17,6 +17,7 @@
  * Timestamps are millisecond numbers; int64 timestamps are converted as hi * 2^32 + lo, which
  * is exact for every safe integer (and lossy only for absurd, corrupt values).
  */
+import { compressRecords, decompressRecords } from './compression/index.js';
 import { crc32c } from './crc32c.js';
 import { ErrorCode, ProtocolError } from './errors.js';
 import { ByteCursor, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint.js';
@@ -28,10 +29,15 @@ export const LATEST_TIMESTAMP = -1;
 /** ListOffsets sentinel: the first offset still kept (Kafka's -2). */
 export const EARLIEST_TIMESTAMP = -2;
 
-/** Compression codes stored in attribute bits 0-2. Only `None` is implemented so far. */
+/** Compression codes stored in attribute bits 0-2 (codecs in ./compression). */
 export const Compression = { None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } as const;
 /** Timestamp type stored in attribute bit 3. */
 export const TimestampType = { CreateTime: 0, LogAppendTime: 1 } as const;
+/**
+ * Default cap on the decompressed records of one batch: Kafka's default max.message.bytes.
+ * Readers that know the topic pass its max.message.bytes instead.
+ */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 1048588;
 
 const BATCH_LENGTH_OFFSET = 8;
 const PARTITION_LEADER_EPOCH_OFFSET = 12;
@@ -90,7 +96,7 @@ export interface EncodeBatchInput {
   baseOffset?: bigint;
   /** Default -1; the broker overwrites it on append. */
   partitionLeaderEpoch?: number;
-  /** Only Compression.None for now; others throw UNSUPPORTED_COMPRESSION_TYPE. */
+  /** A {@link Compression} code (default none); zstd needs `loadCompressionCodecs()` first. */
   compression?: number;
   /** Default -1n (no idempotent producer). */
   producerId?: bigint;
@@ -186,10 +192,10 @@ function assertTimestamp(ts: number, what: string): void {
 export function encodeRecordBatch(input: EncodeBatchInput): Buffer {
   const { records } = input;
   const compression = input.compression ?? Compression.None;
-  if (compression !== Compression.None) {
+  if (!Number.isInteger(compression) || compression < Compression.None || compression > Compression.Zstd) {
     throw new ProtocolError(
       ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
-      `compression type ${compression} is not supported yet (only 0 = none)`,
+      `unknown compression type ${compression}`,
     );
   }
   const count = records.length;
@@ -232,19 +238,6 @@ export function encodeRecordBatch(input: EncodeBatchInput): Buffer {
   }
 
   const buf = Buffer.allocUnsafe(size);
-  buf.writeBigInt64BE(input.baseOffset ?? 0n, 0);
-  buf.writeInt32BE(size - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
-  buf.writeInt32BE(input.partitionLeaderEpoch ?? -1, PARTITION_LEADER_EPOCH_OFFSET);
-  buf.writeInt8(MAGIC, MAGIC_OFFSET);
-  buf.writeInt16BE(compression, ATTRIBUTES_OFFSET);
-  buf.writeInt32BE(count - 1, LAST_OFFSET_DELTA_OFFSET);
-  writeInt64FromNumber(buf, BASE_TIMESTAMP_OFFSET, baseTimestamp);
-  writeInt64FromNumber(buf, MAX_TIMESTAMP_OFFSET, maxTimestamp);
-  buf.writeBigInt64BE(input.producerId ?? -1n, PRODUCER_ID_OFFSET);
-  buf.writeInt16BE(input.producerEpoch ?? -1, PRODUCER_EPOCH_OFFSET);
-  buf.writeInt32BE(input.baseSequence ?? -1, BASE_SEQUENCE_OFFSET);
-  buf.writeInt32BE(count, RECORDS_COUNT_OFFSET);
-
   let pos = RECORD_BATCH_OVERHEAD;
   let headerIndex = 0;
   for (let i = 0; i < count; i++) {
@@ -266,8 +259,66 @@ export function encodeRecordBatch(input: EncodeBatchInput): Buffer {
   }
   // Every byte is written above; a mismatch here is a bug in the size pass, not bad input.
   if (pos !== size) throw new Error(`encodeRecordBatch wrote ${pos} bytes, computed ${size}`);
-  buf.writeUInt32BE(crc32c(buf.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
-  return buf;
+  return sealRecordBatch(buf, size, {
+    count,
+    baseTimestamp,
+    maxTimestamp,
+    compression,
+    baseOffset: input.baseOffset,
+    partitionLeaderEpoch: input.partitionLeaderEpoch,
+    producerId: input.producerId,
+    producerEpoch: input.producerEpoch,
+    baseSequence: input.baseSequence,
+  });
+}
+
+/** Header fields of {@link sealRecordBatch}. */
+export interface SealInput {
+  count: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  compression: number;
+  baseOffset?: bigint | undefined;
+  partitionLeaderEpoch?: number | undefined;
+  producerId?: bigint | undefined;
+  producerEpoch?: number | undefined;
+  baseSequence?: number | undefined;
+}
+
+/**
+ * Completes a batch whose records are already written, uncompressed, at buf[61..end): writes
+ * the header and the CRC. Uncompressed, the result is `buf.subarray(0, end)` (no copy);
+ * compressed, a new buffer holding the header and the compressed records. Internal to the
+ * codec and the batch builder.
+ */
+export function sealRecordBatch(buf: Buffer, end: number, h: SealInput): Buffer {
+  let out = buf.subarray(0, end);
+  if (h.compression !== Compression.None) {
+    const compressed = compressRecords(h.compression, buf.subarray(RECORD_BATCH_OVERHEAD, end));
+    out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + compressed.length);
+    compressed.copy(out, RECORD_BATCH_OVERHEAD);
+  }
+  const size = out.length;
+  if (size - LOG_OVERHEAD > 0x7fffffff) {
+    throw new ProtocolError(
+      ErrorCode.MESSAGE_TOO_LARGE,
+      `record batch of ${size} bytes exceeds the int32 batchLength`,
+    );
+  }
+  out.writeBigInt64BE(h.baseOffset ?? 0n, 0);
+  out.writeInt32BE(size - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
+  out.writeInt32BE(h.partitionLeaderEpoch ?? -1, PARTITION_LEADER_EPOCH_OFFSET);
+  out.writeInt8(MAGIC, MAGIC_OFFSET);
+  out.writeInt16BE(h.compression, ATTRIBUTES_OFFSET);
+  out.writeInt32BE(h.count - 1, LAST_OFFSET_DELTA_OFFSET);
+  writeInt64FromNumber(out, BASE_TIMESTAMP_OFFSET, h.baseTimestamp);
+  writeInt64FromNumber(out, MAX_TIMESTAMP_OFFSET, h.maxTimestamp);
+  out.writeBigInt64BE(h.producerId ?? -1n, PRODUCER_ID_OFFSET);
+  out.writeInt16BE(h.producerEpoch ?? -1, PRODUCER_EPOCH_OFFSET);
+  out.writeInt32BE(h.baseSequence ?? -1, BASE_SEQUENCE_OFFSET);
+  out.writeInt32BE(h.count, RECORDS_COUNT_OFFSET);
+  out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+  return out;
 }
 
 /**
@@ -387,26 +438,42 @@ export function splitBatches(buf: Buffer): Array<{ header: BatchHeader; bytes: B
   return out;
 }
 
+/** Options of {@link decodeRecordBatch}. */
+export interface DecodeOptions {
+  /**
+   * Cap on the decompressed records of a compressed batch (the topic's max.message.bytes);
+   * default {@link DEFAULT_MAX_DECOMPRESSED_BYTES}. Beyond it: MESSAGE_TOO_LARGE.
+   */
+  maxDecompressedBytes?: number;
+}
+
 /**
- * Decodes one uncompressed batch after {@link validateBatch}. Every declared length and count
+ * Decodes one batch after {@link validateBatch}; compressed records are decompressed first,
+ * never beyond `options.maxDecompressedBytes`. Every declared length and count
  * is checked against the bytes left in the record and in the batch before anything is sliced
  * or allocated. Keys, values and header values are subarrays of `batch` (no copy).
  * In LogAppendTime batches every record gets the header's maxTimestamp.
- * Throws UNSUPPORTED_COMPRESSION_TYPE for compressed batches, CORRUPT_MESSAGE when the records
- * do not match the declared count, and INVALID_RECORD for a malformed record.
+ * Throws MESSAGE_TOO_LARGE for a batch that decompresses beyond the cap, CORRUPT_MESSAGE when
+ * the records do not match the declared count, and INVALID_RECORD for a malformed record.
  */
-export function decodeRecordBatch(batch: Buffer): DecodedBatch {
-  const b = asBuffer(batch);
-  const header = validateBatch(b);
+export function decodeRecordBatch(batch: Buffer, options: DecodeOptions = {}): DecodedBatch {
+  const header = validateBatch(asBuffer(batch));
+  let b = asBuffer(batch);
+  let start = RECORD_BATCH_OVERHEAD;
+  let end = header.sizeInBytes;
   if (header.compression !== Compression.None) {
-    throw new ProtocolError(
-      ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
-      `cannot decode compressed record batch (compression type ${header.compression}); codecs are not implemented yet`,
-    );
+    const maxBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+    b = decompressRecords(header.compression, b.subarray(RECORD_BATCH_OVERHEAD, end), maxBytes);
+    start = 0;
+    end = b.length;
+    if (header.recordCount > end / MIN_RECORD_BYTES) {
+      throw corrupt(
+        `record batch declares ${header.recordCount} records, which cannot fit in ${end} decompressed bytes`,
+      );
+    }
   }
   const logAppendTime = header.timestampType === TimestampType.LogAppendTime;
-  const end = header.sizeInBytes;
-  const cur = new ByteCursor(b, RECORD_BATCH_OVERHEAD, end);
+  const cur = new ByteCursor(b, start, end);
   const records: Record[] = new Array(header.recordCount);
   for (let i = 0; i < header.recordCount; i++) {
     if (cur.pos >= end) {

@@ -141,6 +141,28 @@ export type InvalidConfigError = FjordProtocolError;
 export const InvalidRequestError = wireClass(ErrorCode.INVALID_REQUEST, 'InvalidRequestError');
 export type InvalidRequestError = FjordProtocolError;
 
+/** 22: the partition is not assigned to this group member (commit of a partition not owned). */
+export const NotAssignedError = wireClass(ErrorCode.ILLEGAL_GENERATION, 'NotAssignedError');
+export type NotAssignedError = FjordProtocolError;
+/** 24: the group id is invalid (empty). */
+export const InvalidGroupIdError = wireClass(ErrorCode.INVALID_GROUP_ID, 'InvalidGroupIdError');
+export type InvalidGroupIdError = FjordProtocolError;
+/** 25: the coordinator does not know this group member (it was removed); the consumer rejoins. */
+export const UnknownMemberIdError = wireClass(ErrorCode.UNKNOWN_MEMBER_ID, 'UnknownMemberIdError');
+export type UnknownMemberIdError = FjordProtocolError;
+/** 68: the group still has members (reset offsets and delete need an empty group). */
+export const NonEmptyGroupError = wireClass(ErrorCode.NON_EMPTY_GROUP, 'NonEmptyGroupError');
+export type NonEmptyGroupError = FjordProtocolError;
+/** 69: the group does not exist. */
+export const GroupIdNotFoundError = wireClass(ErrorCode.GROUP_ID_NOT_FOUND, 'GroupIdNotFoundError');
+export type GroupIdNotFoundError = FjordProtocolError;
+/** 110: the member's epoch is fenced (a zombie); the consumer rejoins. */
+export const FencedMemberEpochError = wireClass(ErrorCode.FENCED_MEMBER_EPOCH, 'FencedMemberEpochError');
+export type FencedMemberEpochError = FjordProtocolError;
+/** 113: the member's epoch is stale. */
+export const StaleMemberEpochError = wireClass(ErrorCode.STALE_MEMBER_EPOCH, 'StaleMemberEpochError');
+export type StaleMemberEpochError = FjordProtocolError;
+
 /** The one table from wire code to error class; codes not listed map to FjordProtocolError. */
 export const ERROR_CLASSES: ReadonlyMap<number, ProtocolErrorClass> = new Map([
   [ErrorCode.OFFSET_OUT_OF_RANGE, OffsetOutOfRangeError],
@@ -156,6 +178,13 @@ export const ERROR_CLASSES: ReadonlyMap<number, ProtocolErrorClass> = new Map([
   [ErrorCode.INVALID_REPLICATION_FACTOR, InvalidReplicationFactorError],
   [ErrorCode.INVALID_CONFIG, InvalidConfigError],
   [ErrorCode.INVALID_REQUEST, InvalidRequestError],
+  [ErrorCode.ILLEGAL_GENERATION, NotAssignedError],
+  [ErrorCode.INVALID_GROUP_ID, InvalidGroupIdError],
+  [ErrorCode.UNKNOWN_MEMBER_ID, UnknownMemberIdError],
+  [ErrorCode.NON_EMPTY_GROUP, NonEmptyGroupError],
+  [ErrorCode.GROUP_ID_NOT_FOUND, GroupIdNotFoundError],
+  [ErrorCode.FENCED_MEMBER_EPOCH, FencedMemberEpochError],
+  [ErrorCode.STALE_MEMBER_EPOCH, StaleMemberEpochError],
 ]);
 
 /** Builds the error for a wire code: its class from {@link ERROR_CLASSES}, the retriable flag from the protocol table. */
@@ -231,6 +260,18 @@ export class ClosedError extends FjordError {
   constructor(message: string, options?: FjordErrorOptions) {
     super(message, { code: 'CLOSED', retriable: false }, options);
     this.name = 'ClosedError';
+  }
+}
+
+/**
+ * The producer's buffer (`bufferMemoryBytes`) had no room for a send within `maxBlockMs`, or
+ * too many sends already wait for room. Not retriable by the SDK: the application should
+ * slow down (await its sends, `flush()` or `waitForCapacity()`).
+ */
+export class BufferExhaustedError extends FjordError {
+  constructor(message: string, options?: FjordErrorOptions) {
+    super(message, { code: 'BUFFER_EXHAUSTED', retriable: false }, options);
+    this.name = 'BufferExhaustedError';
   }
 }
 

@@ -78,8 +78,8 @@ export class Fjord {
   }
 
   /**
-   * A new consumer in assign mode; options are validated here (InvalidArgumentError).
-   * Consumer groups are not available yet: a `groupId` throws UnsupportedFeatureError.
+   * A new consumer; options are validated here (InvalidArgumentError). With a `groupId` it
+   * joins that consumer group on `subscribe()`; without one it works in assign mode.
    */
   consumer<K = Buffer, V = Buffer>(options: ConsumerOptions<K, V> = {}): Consumer<K, V> {
     this.#assertOpen();

@@ -3,6 +3,7 @@
 export {
   Admin,
   type ClusterDescription,
+  type ElectionResult,
   type NewTopic,
   type OffsetSpec,
   type PartitionDescription,
@@ -10,31 +11,48 @@ export {
   type TopicConfigChange,
   type TopicDescription,
   type TopicListing,
+  type UnderReplicatedPartition,
 } from './admin/admin.js';
+export type {
+  GroupDescription,
+  GroupListing,
+  GroupMemberDescription,
+  GroupOffsetReset,
+  GroupPartitionOffset,
+} from './admin/group-admin.js';
 export { Consumer, type ConsumerRecord } from './consumer/consumer.js';
 export type { TopicPartition } from './consumer/fetcher.js';
+export type { CommitOptions } from './consumer/group/group-session.js';
+export type { RebalanceListener } from './consumer/group/rebalance-listener.js';
+export type { EachBatchPayload, EachMessagePayload, RunOptions } from './consumer/runner.js';
 // --- Advanced: for tools and libraries built on the SDK ------------------------------------
 export {
+  BufferExhaustedError,
   ClosedError,
   ConnectionError,
   CorruptMessageError,
   DeliveryTimeoutError,
   DeserializationError,
   ERROR_CLASSES,
+  FencedMemberEpochError,
   FjordAggregateError,
   FjordError,
   type FjordErrorOptions,
   FjordProtocolError,
   fromGrpcError,
+  GroupIdNotFoundError,
   InvalidArgumentError,
   InvalidConfigError,
+  InvalidGroupIdError,
   InvalidPartitionsError,
   InvalidReplicationFactorError,
   InvalidRequestError,
   InvalidTopicError,
   LeaderNotAvailableError,
   MessageTooLargeError,
+  NonEmptyGroupError,
   NoOffsetForPartitionError,
+  NotAssignedError,
   NotEnoughReplicasError,
   NotLeaderError,
   OffsetOutOfRangeError,
@@ -42,7 +60,9 @@ export {
   protocolError,
   RequestTimeoutError,
   RetriesExceededError,
+  StaleMemberEpochError,
   TopicAlreadyExistsError,
+  UnknownMemberIdError,
   UnknownTopicOrPartitionError,
   UnsupportedFeatureError,
 } from './errors.js';

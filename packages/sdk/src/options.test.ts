@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, UnsupportedFeatureError } from './errors.js';
+import { InvalidArgumentError } from './errors.js';
 import { Fjord } from './fjord.js';
 import {
   CONSUMER_OPTIONS_SCHEMA,
@@ -53,10 +53,17 @@ describe('Fjord options', () => {
 });
 
 describe('producer and consumer options', () => {
-  it('defaults the producer to acks=all and a 120 s delivery timeout', () => {
+  it('defaults the producer to acks=all, a 120 s delivery timeout and Kafka-like batching', () => {
     expect(parseOptions(PRODUCER_OPTIONS_SCHEMA, {}, 'producer')).toEqual({
       acks: 'all',
       deliveryTimeoutMs: 120_000,
+      batchBytes: 65536,
+      lingerMs: 5,
+      maxRequestBytes: 1048576,
+      bufferMemoryBytes: 33554432,
+      maxBlockMs: 60_000,
+      compression: 'none',
+      maxInFlightRequestsPerBroker: 5,
     });
   });
 
@@ -77,26 +84,27 @@ describe('producer and consumer options', () => {
       fetchMinBytes: 1,
       fetchMaxBytes: 50 * 1024 * 1024,
       maxPartitionFetchBytes: 1024 * 1024,
+      sessionTimeoutMs: 45_000,
+      maxPollIntervalMs: 300_000,
+      autoCommit: true,
+      autoCommitIntervalMs: 5_000,
+      assignor: 'uniform',
     });
     expect(() => parseOptions(CONSUMER_OPTIONS_SCHEMA, { autoOffsetReset: 'smallest' }, 'consumer')).toThrow(
       /autoOffsetReset/,
     );
   });
 
-  it('refuses consumer groups clearly instead of faking them', async () => {
+  it('checks group options and the mode of each call', async () => {
     const fjord = new Fjord({ bootstrap: ['127.0.0.1:1'] });
     try {
-      expect(() => fjord.consumer({ groupId: 'billing' })).toThrow(UnsupportedFeatureError);
-      const error = (() => {
-        try {
-          fjord.consumer({ groupId: 'billing' });
-        } catch (e) {
-          return e as UnsupportedFeatureError;
-        }
-      })();
-      expect(error?.retriable).toBe(false);
-      expect(error?.message).toMatch(/consumer groups are not available/);
-      await expect(fjord.consumer().subscribe(['orders'])).rejects.toThrow(UnsupportedFeatureError);
+      expect(() => fjord.consumer({ groupId: ' ' })).toThrow(/groupId/);
+      await expect(fjord.consumer().subscribe(['orders'])).rejects.toThrow(/groupId/);
+      const member = fjord.consumer({ groupId: 'billing' });
+      await expect(member.assign([{ topic: 'orders', partition: 0 }])).rejects.toThrow(/subscribe/);
+      await expect(member.subscribe([])).rejects.toThrow(InvalidArgumentError);
+      await expect(member.subscribe(['ok', ''])).rejects.toThrow(InvalidArgumentError);
+      await member.close();
     } finally {
       await fjord.close();
     }

@@ -1,3 +1,4 @@
+import { COMPRESSION_NAMES, type CompressionName } from '@fjord/protocol';
 import { z } from 'zod';
 import { InvalidArgumentError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -69,6 +70,14 @@ export const PRODUCER_OPTIONS_SCHEMA = z
   .object({
     acks: z.union([z.literal(0), z.literal(1), z.literal(-1), z.literal('all')]).default('all'),
     deliveryTimeoutMs: positiveInt.default(120_000),
+    batchBytes: positiveInt.default(64 * 1024),
+    lingerMs: z.number().int().min(0).default(5),
+    maxRequestBytes: positiveInt.default(1024 * 1024),
+    bufferMemoryBytes: positiveInt.default(32 * 1024 * 1024),
+    maxBlockMs: z.number().int().min(0).default(60_000),
+    compression: z.enum(COMPRESSION_NAMES).default('none'),
+    idempotent: z.boolean().optional(),
+    maxInFlightRequestsPerBroker: z.number().int().min(1).max(5).default(5),
     partitioner: fn<Partitioner>('partitioner').optional(),
     keySerializer: fn<Serializer<unknown>>('keySerializer').optional(),
     valueSerializer: fn<Serializer<unknown>>('valueSerializer').optional(),
@@ -82,8 +91,28 @@ export interface ProducerOptions<K = RawKey, V = RawKey> {
    * the leader wrote, `'all'` (or -1) after every in-sync replica has the batch. Default `'all'`.
    */
   acks?: 0 | 1 | -1 | 'all';
-  /** Upper bound on one `send()`, retries included, in milliseconds (default 120000). */
+  /** Upper bound on delivering a record, from send() to acknowledgement, retries included, in ms (default 120000). */
   deliveryTimeoutMs?: number;
+  /** A partition's batch is sent when it reaches this many bytes (default 64 KiB). */
+  batchBytes?: number;
+  /** ...or when its first record has waited this long, in ms (default 5). */
+  lingerMs?: number;
+  /** Upper bound of one Produce request (all ready batches for one broker), in bytes (default 1 MiB). */
+  maxRequestBytes?: number;
+  /** Memory for records waiting to be sent, in bytes (default 32 MiB). */
+  bufferMemoryBytes?: number;
+  /** How long send() waits for buffer memory before it rejects with BufferExhaustedError, in ms (default 60000). */
+  maxBlockMs?: number;
+  /** Compression of each batch: `'none'` (default), `'gzip'`, `'snappy'`, `'lz4'` or `'zstd'`. */
+  compression?: CompressionName;
+  /**
+   * Idempotent delivery (default: on with acks 'all', as in Kafka 3.x): the broker keeps each
+   * partition's batches exactly once and in order, whatever the retries. `true` with acks 0
+   * or 1 is refused.
+   */
+  idempotent?: boolean;
+  /** Produce requests in flight to one broker at a time, 1-5 (default 5). */
+  maxInFlightRequestsPerBroker?: number;
   /** Chooses the partition of messages without an explicit `partition`; default: Kafka's (murmur2 of the key). */
   partitioner?: Partitioner;
   /** Turns keys into bytes; without it keys must be Buffer, string or null. */
@@ -98,7 +127,13 @@ export type ResolvedProducerOptions = z.output<typeof PRODUCER_OPTIONS_SCHEMA>;
 /** Schema of {@link ConsumerOptions}, with defaults. */
 export const CONSUMER_OPTIONS_SCHEMA = z
   .object({
-    groupId: z.string().optional(),
+    groupId: z.string().trim().min(1, 'must not be empty').optional(),
+    groupInstanceId: z.string().min(1).optional(),
+    sessionTimeoutMs: positiveInt.min(500).default(45_000),
+    maxPollIntervalMs: positiveInt.default(300_000),
+    autoCommit: z.boolean().default(true),
+    autoCommitIntervalMs: positiveInt.default(5_000),
+    assignor: z.enum(['uniform', 'range']).default('uniform'),
     autoOffsetReset: z.enum(['earliest', 'latest', 'none']).default('latest'),
     maxPollRecords: positiveInt.default(500),
     fetchMaxWaitMs: z.number().int().min(0).default(500),
@@ -112,8 +147,20 @@ export const CONSUMER_OPTIONS_SCHEMA = z
 
 /** Options of a {@link Consumer}. */
 export interface ConsumerOptions<K = Buffer, V = Buffer> {
-  /** Consumer groups are not available yet; passing a groupId throws UnsupportedFeatureError. */
+  /** Consumer group to join (subscribe mode); without it the consumer works in assign mode. */
   groupId?: string;
+  /** Static membership: a member restarted within `sessionTimeoutMs` keeps its partitions. */
+  groupInstanceId?: string;
+  /** The coordinator removes the member after this long without a heartbeat, in ms (default 45000). */
+  sessionTimeoutMs?: number;
+  /** The member leaves the group when `poll()` is not called for this long, in ms (default 300000). */
+  maxPollIntervalMs?: number;
+  /** Commit processed offsets every `autoCommitIntervalMs`, on rebalance and on close (default true). */
+  autoCommit?: boolean;
+  /** Interval of automatic commits, in ms (default 5000). */
+  autoCommitIntervalMs?: number;
+  /** Server-side assignor used when this member creates the group: `'uniform'` (sticky, default) or `'range'`. */
+  assignor?: 'uniform' | 'range';
   /**
    * Where to start when a partition has no position, or its position is out of range:
    * `'earliest'`, `'latest'` (default), or `'none'` (poll() rejects instead).

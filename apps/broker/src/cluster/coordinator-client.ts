@@ -1,10 +1,12 @@
 import { GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 
-/** The two coordinator calls a broker makes (an interface so membership can be tested). */
+/** The coordinator calls a broker makes (an interface so membership can be tested). */
 export interface CoordinatorApi {
   registerBroker(request: v1.RegisterBrokerRequest): Promise<v1.RegisterBrokerResponse__Output>;
   brokerHeartbeat(request: v1.BrokerHeartbeatRequest): Promise<v1.BrokerHeartbeatResponse__Output>;
+  alterPartition(request: v1.AlterPartitionRequest): Promise<v1.AlterPartitionResponse__Output>;
+  controlledShutdown(request: v1.ControlledShutdownRequest): Promise<v1.ControlledShutdownResponse__Output>;
   close(): void;
 }
 
@@ -40,6 +42,25 @@ export class GrpcCoordinatorClient implements CoordinatorApi {
     return new Promise((resolve, reject) => {
       this.client.brokerHeartbeat(request, { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) =>
         error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
+      );
+    });
+  }
+
+  alterPartition(request: v1.AlterPartitionRequest): Promise<v1.AlterPartitionResponse__Output> {
+    return new Promise((resolve, reject) => {
+      this.client.alterPartition(request, { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) =>
+        error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
+      );
+    });
+  }
+
+  controlledShutdown(request: v1.ControlledShutdownRequest): Promise<v1.ControlledShutdownResponse__Output> {
+    return new Promise((resolve, reject) => {
+      this.client.controlledShutdown(
+        request,
+        { deadline: Date.now() + CALL_TIMEOUT_MS },
+        (error, response) =>
+          error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
       );
     });
   }

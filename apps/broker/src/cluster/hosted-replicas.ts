@@ -86,6 +86,22 @@ export class HostedReplicas {
     return run;
   }
 
+  /**
+   * Applies an ISR change the coordinator accepted (AlterPartition answer) to one partition,
+   * unless newer metadata arrived meanwhile. Returns the partition as it is afterwards.
+   */
+  updatePartition(
+    topic: string,
+    partition: number,
+    change: Pick<HostedPartition, 'leader' | 'leaderEpoch' | 'isr' | 'partitionEpoch'>,
+  ): HostedPartition | undefined {
+    const known = this.byTopic.get(topic)?.get(partition);
+    if (!known || !isNewer(change, known)) return known;
+    const updated: HostedPartition = { ...known, ...change, isr: [...change.isr] };
+    this.byTopic.get(topic)!.set(partition, updated);
+    return updated;
+  }
+
   /** Resolves when every data deletion started so far has finished (for tests and shutdown). */
   async whenDeletionsDone(): Promise<void> {
     await Promise.all([...this.deletions]);
@@ -105,15 +121,19 @@ export class HostedReplicas {
         config = this.parseConfig(assignment);
         configs.set(assignment.topicId, config);
       }
+      // An AlterPartition answer may have taught us a newer partition epoch than a heartbeat
+      // answer computed before it; never step back.
+      const known = current.get(key);
+      const newer = known !== undefined && isNewer(known, assignment);
       const hosted: HostedPartition = {
         topic: assignment.topic,
         topicId: assignment.topicId,
         partition: assignment.partition,
-        leader: assignment.leader,
-        leaderEpoch: assignment.leaderEpoch,
+        leader: newer ? known.leader : assignment.leader,
+        leaderEpoch: newer ? known.leaderEpoch : assignment.leaderEpoch,
         replicas: [...assignment.replicas],
-        isr: [...assignment.isr],
-        partitionEpoch: assignment.partitionEpoch,
+        isr: newer ? [...known.isr] : [...assignment.isr],
+        partitionEpoch: newer ? known.partitionEpoch : assignment.partitionEpoch,
         config,
         log,
       };
@@ -189,4 +209,14 @@ export class HostedReplicas {
       .finally(() => this.deletions.delete(deletion));
     this.deletions.add(deletion);
   }
+}
+
+/** True when `a` is a later version of a partition than `b` (leader epoch, then partition epoch). */
+function isNewer(
+  a: { leaderEpoch: number; partitionEpoch: number },
+  b: { leaderEpoch: number; partitionEpoch: number },
+): boolean {
+  return (
+    a.leaderEpoch > b.leaderEpoch || (a.leaderEpoch === b.leaderEpoch && a.partitionEpoch > b.partitionEpoch)
+  );
 }

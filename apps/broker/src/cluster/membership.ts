@@ -15,6 +15,13 @@ export interface MembershipOptions {
   logger: Logger;
   /** Heartbeat / retry interval until the coordinator tells us its own. */
   initialHeartbeatIntervalMs?: number;
+  /**
+   * Whether the previous process on this data directory stopped cleanly; told to the
+   * coordinator on this process's first registration (default true).
+   */
+  previousShutdownClean?: boolean;
+  /** Called after every applied hosted-replica list, with the brokers the coordinator listed. */
+  onMetadata?: (brokers: ReadonlyArray<{ id: number; host: string; port: number; alive: boolean }>) => void;
 }
 
 /**
@@ -36,6 +43,7 @@ export class ClusterMembership {
   private stopped = true;
   private running: Promise<boolean> | undefined;
   private queued: Promise<boolean> | undefined;
+  private registeredOnce = false;
 
   constructor(private readonly options: MembershipOptions) {
     this.intervalMs = options.initialHeartbeatIntervalMs ?? 2_000;
@@ -128,6 +136,7 @@ export class ClusterMembership {
         'hosted replicas updated',
       );
       this.metadataVersion = response.metadataVersion;
+      this.options.onMetadata?.(response.brokers);
     }
     return true;
   }
@@ -140,6 +149,8 @@ export class ClusterMembership {
         host: advertisedHost,
         port: this.port,
         incarnationId: this.incarnationId,
+        // A later registration of the same process lost nothing: only the first can be unclean.
+        previousShutdownClean: this.registeredOnce || (this.options.previousShutdownClean ?? true),
       });
       if (response.errorCode !== ErrorCode.NONE) {
         logger.warn(
@@ -162,6 +173,7 @@ export class ClusterMembership {
         return false;
       }
       this.brokerEpoch = response.brokerEpoch;
+      this.registeredOnce = true;
       // A new incarnation starts from a full hosted-replica list.
       this.metadataVersion = '-1';
       if (response.heartbeatIntervalMs > 0) this.intervalMs = response.heartbeatIntervalMs;

@@ -17,6 +17,10 @@ describe('loadConfig', () => {
         flushPolicy: 'os',
         flushIntervalMs: 1000,
         retentionCheckIntervalMs: 300_000,
+        replicaLagTimeMaxMs: 10_000,
+        replicaFetchWaitMaxMs: 500,
+        highWatermarkCheckpointIntervalMs: 5_000,
+        controlledShutdownTimeoutMs: 10_000,
         logLevel: 'info',
       },
     });

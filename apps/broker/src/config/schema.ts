@@ -44,6 +44,17 @@ export const BROKER_CONFIG_SCHEMA = z
     flushIntervalMs: int(1).default(1000),
     /** How often retention (retention.ms, retention.bytes) runs over every hosted partition. */
     retentionCheckIntervalMs: int(1).default(300_000),
+    /**
+     * A follower that has not been caught up with its leader for this long leaves the ISR;
+     * one that catches up joins it again (Kafka's replica.lag.time.max.ms).
+     */
+    replicaLagTimeMaxMs: int(100).default(10_000),
+    /** How long a follower's fetch waits at the leader for new data. */
+    replicaFetchWaitMaxMs: int(0, 30_000).default(500),
+    /** How often high watermarks are checkpointed to partition meta (also on shutdown). */
+    highWatermarkCheckpointIntervalMs: int(100).default(5_000),
+    /** On SIGTERM, how long the broker tries to hand its leaderships over before stopping. */
+    controlledShutdownTimeoutMs: int(0).default(10_000),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   })
   .strict();
@@ -62,6 +73,10 @@ export interface BrokerConfig {
   flushPolicy: 'os' | 'interval' | 'sync';
   flushIntervalMs: number;
   retentionCheckIntervalMs: number;
+  replicaLagTimeMaxMs: number;
+  replicaFetchWaitMaxMs: number;
+  highWatermarkCheckpointIntervalMs: number;
+  controlledShutdownTimeoutMs: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
 

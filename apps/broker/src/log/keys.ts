@@ -16,6 +16,7 @@ export const KeyKind = {
   Meta: 0x03,
   FlushMarker: 0x04,
   ClusterId: 0x05,
+  CleanShutdown: 0x06,
 } as const;
 export type KeyKind = (typeof KeyKind)[keyof typeof KeyKind];
 
@@ -132,3 +133,6 @@ export const FLUSH_MARKER_KEY = Buffer.from([KeyKind.FlushMarker]);
 
 /** Holds the id of the cluster this data directory belongs to (set on first registration). */
 export const CLUSTER_ID_KEY = Buffer.from([KeyKind.ClusterId]);
+
+/** Present while the broker is stopped after a clean shutdown; removed on start. */
+export const CLEAN_SHUTDOWN_KEY = Buffer.from([KeyKind.CleanShutdown]);

@@ -43,6 +43,8 @@ export interface ValidBatch {
  */
 export interface PreparedAppend {
   baseOffset: bigint;
+  /** Offset after the last record of the append (what acks=all waits for). */
+  endOffset: bigint;
   ops: WriteOp[];
   commit(): void;
   rollback(): void;
@@ -67,6 +69,13 @@ export class PartitionLog {
   /** After every queued write; offsets are assigned from here. */
   private pending: PartitionState;
   private highWatermarkOffset: bigint;
+  /** The high watermark last written to meta (checkpoints are skipped when unchanged). */
+  private checkpointedHighWatermark: bigint;
+  /**
+   * True for replicas of a replicated partition: the high watermark is then moved by the
+   * replication layer (min LEO over the ISR, or the leader's), not by local appends.
+   */
+  private replicated = false;
   private readonly appendListeners = new Set<() => void>();
   private retentionRunning = false;
   private deleted = false;
@@ -76,11 +85,15 @@ export class PartitionLog {
     readonly topicId: string,
     readonly partition: number,
     state: PartitionState,
+    checkpointedHighWatermark?: bigint,
   ) {
     this.topicIdBytes = topicIdToBytes(topicId);
     this.committed = state;
     this.pending = copyState(state);
-    this.highWatermarkOffset = state.logEndOffset;
+    const hw = checkpointedHighWatermark ?? state.logEndOffset;
+    // biome-ignore lint/complexity/useMathMinMax: bigint operands (Math.min takes numbers)
+    this.highWatermarkOffset = hw < state.logEndOffset ? hw : state.logEndOffset;
+    this.checkpointedHighWatermark = this.highWatermarkOffset;
   }
 
   /** Loads a partition's state from storage (an empty log when nothing is stored yet). */
@@ -97,7 +110,14 @@ export class PartitionLog {
     }
     const lastIndex = await lastEntry(db, partitionPrefix(KeyKind.TimeIndex, id, partition));
     const maxTimestampMs = lastIndex ? parseTimeIndexKey(lastIndex[0]).timestampMs : null;
-    return new PartitionLog(store, topicId, partition, { ...meta, logEndOffset, maxTimestampMs });
+    const { highWatermark, ...rest } = meta;
+    return new PartitionLog(
+      store,
+      topicId,
+      partition,
+      { ...rest, logEndOffset, maxTimestampMs },
+      highWatermark,
+    );
   }
 
   get logStartOffset(): bigint {
@@ -162,6 +182,7 @@ export class PartitionLog {
     const after = copyState(state);
     return {
       baseOffset,
+      endOffset: after.logEndOffset,
       ops,
       commit: () => this.commit(after),
       rollback: () => this.rollback(),
@@ -173,8 +194,14 @@ export class PartitionLog {
    * stopping before `maxBytes` would be exceeded; with `minOneBatch` the first batch is
    * returned even when it is larger, so that a consumer always makes progress.
    */
-  async read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
-    const highWatermark = this.highWatermarkOffset;
+  async read(
+    fetchOffset: bigint,
+    maxBytes: number,
+    minOneBatch: boolean,
+    upTo: 'highWatermark' | 'logEnd' = 'highWatermark',
+  ): Promise<ReadResult> {
+    // Followers replicate up to the log end; consumers see only committed records.
+    const highWatermark = upTo === 'logEnd' ? this.committed.logEndOffset : this.highWatermarkOffset;
     const result: ReadResult = { batches: [], sizeBytes: 0 };
     if (fetchOffset >= highWatermark) return result;
     const start = (await batchBaseAtOrBefore(this.store.db, this, fetchOffset)) ?? this.logStartOffset;
@@ -269,9 +296,67 @@ export class PartitionLog {
 
   private commit(state: PartitionState, appended = true): void {
     this.committed = state;
-    // Replication factor 1: the leader is the whole ISR, so everything on disk is committed.
-    this.highWatermarkOffset = state.logEndOffset;
+    // Without replication the leader is the whole ISR, so everything on disk is committed.
+    if (!this.replicated) this.highWatermarkOffset = state.logEndOffset;
     if (appended) this.notifyAppend();
+  }
+
+  /** @internal For replication (replica-log.ts): replaces the on-disk and queued state. */
+  resetState(state: PartitionState): void {
+    this.committed = state;
+    this.pending = copyState(state);
+    if (this.highWatermarkOffset > state.logEndOffset) this.highWatermarkOffset = state.logEndOffset;
+  }
+
+  /** @internal The state after every queued write (replication appends from there). */
+  get pendingState(): PartitionState {
+    return this.pending;
+  }
+
+  /** @internal Commits a follower append or truncation prepared by replica-log.ts. */
+  commitReplicated(state: PartitionState): void {
+    this.commit(state);
+  }
+
+  /** @internal Drops queued state after a failed replication write. */
+  rollbackReplicated(): void {
+    this.rollback();
+  }
+
+  /**
+   * Switches the high watermark between "moved by appends" (a single replica) and "moved by
+   * the replication layer"; switching off catches it up with the log end at once.
+   */
+  setReplicated(replicated: boolean): void {
+    this.replicated = replicated;
+    if (!replicated && this.highWatermarkOffset !== this.committed.logEndOffset) {
+      this.highWatermarkOffset = this.committed.logEndOffset;
+      this.notifyAppend();
+    }
+  }
+
+  /** True while the replication layer moves the high watermark. */
+  get isReplicated(): boolean {
+    return this.replicated;
+  }
+
+  /** Sets the high watermark (capped at the log end) and wakes waiting fetches and acks when it moved. */
+  setHighWatermark(offset: bigint): void {
+    const capped = offset < this.committed.logEndOffset ? offset : this.committed.logEndOffset;
+    if (capped === this.highWatermarkOffset) return;
+    this.highWatermarkOffset = capped;
+    this.notifyAppend();
+  }
+
+  /** Wakes waiting fetches and acks (e.g. after a leadership change) without an append. */
+  wake(): void {
+    this.notifyAppend();
+  }
+
+  /** Writes the high watermark to meta when it moved since the last checkpoint. */
+  async checkpointHighWatermark(): Promise<void> {
+    if (this.deleted || this.highWatermarkOffset === this.checkpointedHighWatermark) return;
+    await this.store.write([this.metaOp(this.pending)]);
   }
 
   private rollback(): void {
@@ -283,11 +368,14 @@ export class PartitionLog {
     for (const listener of [...this.appendListeners]) listener();
   }
 
-  private metaOp(state: PartitionState): WriteOp {
+  /** @internal The meta write for `state`, with the current high watermark as checkpoint. */
+  metaOp(state: PartitionState): WriteOp {
+    const highWatermark = this.highWatermarkOffset;
+    this.checkpointedHighWatermark = highWatermark;
     return {
       type: 'put',
       key: metaKey(this.topicIdBytes, this.partition),
-      value: encodePartitionMeta(state),
+      value: encodePartitionMeta({ ...state, highWatermark }),
     };
   }
 }

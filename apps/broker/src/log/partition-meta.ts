@@ -6,6 +6,12 @@ export interface PartitionMeta {
   sizeBytes: number;
   /** [leaderEpoch, startOffset] pairs, ascending: the first offset written in each epoch (KIP-101). */
   leaderEpochCache: Array<[number, bigint]>;
+  /**
+   * High-watermark checkpoint (replication): on restart consumers see records only below
+   * it until the leader moves it again. Absent in meta written before replication, where
+   * the log end offset was the high watermark.
+   */
+  highWatermark?: bigint;
 }
 
 const offsetString = z.string().regex(/^\d+$/).transform(BigInt);
@@ -15,6 +21,7 @@ const storedMetaSchema = z.object({
   logStartOffset: offsetString,
   sizeBytes: z.number().int().nonnegative(),
   leaderEpochCache: z.array(z.tuple([z.number().int(), offsetString])),
+  highWatermark: offsetString.optional(),
 });
 
 /** An empty partition's meta. */
@@ -29,6 +36,7 @@ export function encodePartitionMeta(meta: PartitionMeta): Buffer {
       logStartOffset: meta.logStartOffset.toString(),
       sizeBytes: meta.sizeBytes,
       leaderEpochCache: meta.leaderEpochCache.map(([epoch, offset]) => [epoch, offset.toString()]),
+      highWatermark: meta.highWatermark?.toString(),
     }),
   );
 }

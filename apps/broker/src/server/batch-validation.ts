@@ -1,4 +1,12 @@
-import { Compression, ErrorCode, ProtocolError, splitBatches, type TopicConfig } from '@fjord/protocol';
+import {
+  Compression,
+  decompressRecords,
+  ErrorCode,
+  ProtocolError,
+  RECORD_BATCH_OVERHEAD,
+  splitBatches,
+  type TopicConfig,
+} from '@fjord/protocol';
 import type { ValidBatch } from '../log/partition-log.js';
 
 /** The batches of one produce partition, or why the partition is refused. */
@@ -8,7 +16,9 @@ export type ValidationResult =
 
 /**
  * Per-batch checks of the produce hot path, no per-record work: header and CRC-32C (in
- * splitBatches), compression (codecs are not implemented yet) and max.message.bytes.
+ * splitBatches) and max.message.bytes. A compressed batch is stored as it came, but first
+ * decompressed once with its output capped at max.message.bytes, as Kafka's broker does:
+ * a decompression bomb or undecodable data is refused here, not served to consumers.
  * One bad batch refuses the whole partition, so nothing of it is stored.
  */
 export function validateProducedBatches(records: Buffer, config: TopicConfig): ValidationResult {
@@ -22,19 +32,22 @@ export function validateProducedBatches(records: Buffer, config: TopicConfig): V
   }
   const maxBytes = config['max.message.bytes'];
   for (const [i, { header }] of batches.entries()) {
-    if (header.compression !== Compression.None) {
-      return {
-        ok: false,
-        errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
-        errorMessage: `batch ${i} uses compression type ${header.compression}; only uncompressed batches are supported so far`,
-      };
-    }
     if (header.sizeInBytes > maxBytes) {
       return {
         ok: false,
         errorCode: ErrorCode.MESSAGE_TOO_LARGE,
         errorMessage: `batch ${i} is ${header.sizeInBytes} bytes; max.message.bytes is ${maxBytes}`,
       };
+    }
+  }
+  for (const [i, { header, bytes }] of batches.entries()) {
+    if (header.compression === Compression.None) continue;
+    try {
+      decompressRecords(header.compression, bytes.subarray(RECORD_BATCH_OVERHEAD), maxBytes);
+    } catch (error) {
+      const code = error instanceof ProtocolError ? error.code : ErrorCode.CORRUPT_MESSAGE;
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, errorCode: code, errorMessage: `batch ${i}: ${message}` };
     }
   }
   return { ok: true, batches };

@@ -2,6 +2,7 @@ import type { v1 } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import { fetch } from './fetch.js';
 import { listOffsets } from './list-offsets.js';
+import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { produce } from './produce.js';
 import type { BrokerServiceDeps } from './service-deps.js';
 
@@ -15,6 +16,9 @@ export function createBrokerService(deps: BrokerServiceDeps): v1.BrokerServiceHa
       return fetch(deps, call.request, cancelled.signal);
     }),
     ListOffsets: unary(deps, 'ListOffsets', (call) => listOffsets(deps, call.request)),
+    OffsetForLeaderEpoch: unary(deps, 'OffsetForLeaderEpoch', (call) =>
+      offsetForLeaderEpoch(deps, call.request),
+    ),
   };
 }
 

@@ -47,7 +47,7 @@ export async function fetch(
   );
   const signal = AbortSignal.any([cancelled, deps.shutdownSignal]);
   for (;;) {
-    const round = await readRound(request, targets, resolutions, maxBytes);
+    const round = await readRound(deps.replication, request, targets, resolutions, maxBytes);
     const remainingMs = deadline - Date.now();
     if (round.hasError || round.sizeBytes >= minBytes || remainingMs <= 0 || signal.aborted) {
       return { topics: round.topics };
@@ -60,6 +60,7 @@ export async function fetch(
 }
 
 async function readRound(
+  replication: BrokerServiceDeps['replication'],
   request: v1.FetchRequest__Output,
   targets: readonly Target[],
   resolutions: readonly Resolution[],
@@ -81,6 +82,8 @@ async function readRound(
         target.request,
         maxBytes - round.sizeBytes,
         round.sizeBytes === 0,
+        request.replicaId,
+        replication,
       );
     } else {
       result = failed(target.request.partition, resolution.errorCode, resolution.errorMessage);
@@ -97,6 +100,8 @@ async function readPartition(
   request: v1.FetchPartition__Output,
   budgetBytes: number,
   minOneBatch: boolean,
+  replicaId: number,
+  replication: BrokerServiceDeps['replication'],
 ): Promise<v1.FetchPartitionResult> {
   const { log, partition } = hosted;
   if (log.isDeleted)
@@ -113,10 +118,26 @@ async function readPartition(
       hosted,
     );
   if (fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset) return outOfRange();
+  const follower = replicaId >= 0;
+  if (follower) {
+    if (!hosted.replicas.includes(replicaId)) {
+      return failed(
+        partition,
+        ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `broker ${replicaId} is not a replica of ${hosted.topic}/${partition}`,
+        hosted,
+      );
+    }
+    // The fetch offset is the follower's log end: it moves the high watermark and the ISR.
+    replication?.onFollowerFetch(hosted, replicaId, fetchOffset);
+  }
   const partitionMaxBytes =
     request.partitionMaxBytes > 0 ? request.partitionMaxBytes : DEFAULT_PARTITION_MAX_BYTES;
   const limit = Math.min(partitionMaxBytes, Math.max(budgetBytes, 0));
-  const read = limit > 0 || minOneBatch ? await log.read(fetchOffset, limit, minOneBatch) : { batches: [] };
+  // Followers copy up to the log end; consumers see only records below the high watermark.
+  const upTo = follower ? 'logEnd' : 'highWatermark';
+  const read =
+    limit > 0 || minOneBatch ? await log.read(fetchOffset, limit, minOneBatch, upTo) : { batches: [] };
   // Retention may have moved the log start while we read.
   if (fetchOffset < log.logStartOffset) return outOfRange();
   return {

@@ -1,4 +1,12 @@
-import { crc32c, decodeRecordBatch, ERROR_CODE_METADATA_KEY, ErrorCode, splitBatches } from '@fjord/protocol';
+import {
+  Compression,
+  crc32c,
+  decodeRecordBatch,
+  ERROR_CODE_METADATA_KEY,
+  ErrorCode,
+  encodeRecordBatch,
+  splitBatches,
+} from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BrokerHarness, replica, startBrokerHarness } from '../testing/broker-harness.js';
@@ -57,7 +65,36 @@ function compressed(batch: Buffer): Buffer {
   return copy;
 }
 
+/** 50 MB of zeros: about 50 KB of gzip, far beyond the default max.message.bytes once inflated. */
+function gzipBomb(): Buffer {
+  return encodeRecordBatch({
+    records: [{ key: null, value: Buffer.alloc(50_000_000), timestamp: 1 }],
+    compression: Compression.Gzip,
+  });
+}
+
 describe('Produce', () => {
+  it('stores a compressed batch as it came (only offset and epoch patched)', async () => {
+    const h = await start();
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      key: null,
+      value: Buffer.from(`v${i}`.repeat(20)),
+      timestamp: 1,
+    }));
+    const batch = encodeRecordBatch({ records, compression: Compression.Lz4 });
+    const response = await h.produce(produceTo('orders', 0, Buffer.from(batch)));
+    expect(response.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    const stored = await h.replicas
+      .all()
+      .find((p) => p.topic === 'orders' && p.partition === 0)!
+      .log.read(0n, 1 << 20, true);
+    expect(stored.batches).toHaveLength(1);
+    expect(stored.batches[0]!.subarray(16).equals(batch.subarray(16))).toBe(true);
+    expect(decodeRecordBatch(stored.batches[0]!).records.map((r) => r.value?.toString())).toEqual(
+      records.map((r) => r.value.toString()),
+    );
+  });
+
   it('assigns offsets, ignores the producer base offset and stores the batches as sent', async () => {
     const h = await start();
     const first = await h.produce(produceTo('orders', 0, batchOf([1, 2, 3])));
@@ -104,7 +141,14 @@ describe('Produce', () => {
       () => Buffer.concat([batchOf([1]), corruptCrc(batchOf([2]))]),
       2,
     ],
-    ['compressed batch', 'orders', 0, () => compressed(batchOf([1])), ErrorCode.UNSUPPORTED_COMPRESSION_TYPE],
+    [
+      'batch flagged gzip that is not gzip',
+      'orders',
+      0,
+      () => compressed(batchOf([1])),
+      ErrorCode.CORRUPT_MESSAGE,
+    ],
+    ['gzip decompression bomb', 'orders', 0, () => gzipBomb(), ErrorCode.MESSAGE_TOO_LARGE],
     ['batch over max.message.bytes', 'small', 0, () => batchOf(new Array(40).fill(1)), 10],
     ['unknown partition', 'orders', 9, () => batchOf([1]), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     ['unknown topic', 'nope', 0, () => batchOf([1]), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],

@@ -1,11 +1,15 @@
 import { ErrorCode, grpcRequestError, type v1 } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
+import type { HostedPartition } from '../cluster/hosted-replicas.js';
 import type { PreparedAppend } from '../log/partition-log.js';
 import type { WriteOp } from '../log/write-queue.js';
+import { waitForIsrAck } from '../replication/acks-waiter.js';
 import { validateProducedBatches } from './batch-validation.js';
 import type { BrokerServiceDeps } from './service-deps.js';
 
 const VALID_ACKS = new Set([0, 1, -1]);
+/** acks=all wait when the request names no timeout. */
+const DEFAULT_ACK_TIMEOUT_MS = 30_000;
 
 interface Target {
   topicIndex: number;
@@ -17,13 +21,15 @@ interface Target {
 interface Outcome {
   result: v1.ProducePartitionResult;
   prepared?: PreparedAppend;
+  hosted?: HostedPartition;
 }
 
 /**
  * Produce: resolve every partition (one metadata refresh at most), validate its batches,
  * assign offsets synchronously, then write all partitions of the request in ONE storage
- * write (group-committed with concurrent requests). Answers after the write (acks=1/-1;
- * with replication factor 1 the leader is the whole ISR) or at once (acks=0).
+ * write (group-committed with concurrent requests). Answers after the write (acks=1), once
+ * every in-sync replica has the batch (acks=-1, refused up front with NOT_ENOUGH_REPLICAS
+ * when the ISR is below min.insync.replicas), or at once (acks=0).
  */
 export async function produce(
   deps: BrokerServiceDeps,
@@ -57,6 +63,8 @@ export async function produce(
         ),
       };
     }
+    const refusal = request.acks === -1 ? notEnoughReplicas(hosted) : undefined;
+    if (refusal) return { result: failed(target.partition, ErrorCode.NOT_ENOUGH_REPLICAS, refusal) };
     const validation = validateProducedBatches(target.records, hosted.config);
     if (!validation.ok)
       return { result: failed(target.partition, validation.errorCode, validation.errorMessage) };
@@ -64,6 +72,7 @@ export async function produce(
     const prepared = hosted.log.prepareAppend(validation.batches, hosted.leaderEpoch, logAppendTimeMs);
     return {
       prepared,
+      hosted,
       result: {
         partition: target.partition,
         errorCode: ErrorCode.NONE,
@@ -89,9 +98,11 @@ export async function produce(
     if (request.acks === 0) {
       write.catch((error: unknown) => deps.logger.error({ err: error }, 'acks=0 produce write failed'));
     } else {
+      let written = true;
       try {
         await write;
       } catch (error) {
+        written = false;
         deps.logger.error({ err: error }, 'produce write failed');
         const message = `storage write failed: ${error instanceof Error ? error.message : String(error)}`;
         for (const outcome of outcomes) {
@@ -100,9 +111,44 @@ export async function produce(
           }
         }
       }
+      if (written && request.acks === -1) await awaitIsrAcks(deps, request, outcomes);
     }
   }
   return { topics: groupByTopic(request, targets, outcomes) };
+}
+
+/** acks=all: every appended partition waits until each ISR member has its batches. */
+async function awaitIsrAcks(
+  deps: BrokerServiceDeps,
+  request: v1.ProduceRequest__Output,
+  outcomes: Outcome[],
+): Promise<void> {
+  const timeoutMs = request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_ACK_TIMEOUT_MS;
+  await Promise.all(
+    outcomes.map(async (outcome) => {
+      if (!outcome.prepared || !outcome.hosted) return;
+      const ack = await waitForIsrAck(
+        deps.resolver,
+        outcome.hosted,
+        outcome.prepared.endOffset,
+        timeoutMs,
+        deps.shutdownSignal,
+      );
+      if (ack.errorCode !== ErrorCode.NONE) {
+        outcome.result = failed(outcome.result.partition ?? 0, ack.errorCode, ack.errorMessage);
+      }
+    }),
+  );
+}
+
+/** Why an acks=all write is refused before appending (ISR below min.insync.replicas), if it is. */
+function notEnoughReplicas(hosted: HostedPartition): string | undefined {
+  const minIsr = hosted.config['min.insync.replicas'];
+  if (hosted.isr.length >= minIsr) return undefined;
+  return (
+    `the ISR of ${hosted.topic}/${hosted.partition} is [${hosted.isr.join(',')}], ` +
+    `fewer than min.insync.replicas=${minIsr}; acks=all writes are refused`
+  );
 }
 
 function failed(partition: number, errorCode: number, errorMessage: string): v1.ProducePartitionResult {

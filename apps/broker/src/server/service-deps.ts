@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { HostedReplicas } from '../cluster/hosted-replicas.js';
 import type { LogStore } from '../log/store.js';
+import type { ReplicationManager } from '../replication/replication-manager.js';
 import type { PartitionResolver } from './partition-resolver.js';
 
 /** What the BrokerService handlers need from the rest of the broker. */
@@ -14,4 +15,6 @@ export interface BrokerServiceDeps {
   nowMs: () => number;
   /** Aborted when the broker shuts down: long-polling fetches answer at once. */
   shutdownSignal: AbortSignal;
+  /** Follower bookkeeping of replicated partitions; absent in single-broker test harnesses. */
+  replication?: ReplicationManager;
 }

@@ -30,6 +30,13 @@ export const COORDINATOR_CONFIG_SCHEMA = z
     sessionTimeoutMs: wholeNumber(100, 3_600_000).default(10_000),
     /** How often brokers are told to heartbeat. */
     heartbeatIntervalMs: wholeNumber(10, 600_000).default(2_000),
+    /**
+     * How often leadership returns to preferred replicas that are back in the ISR
+     * (automatic preferred leader election); 0 turns it off.
+     */
+    leaderImbalanceCheckIntervalMs: wholeNumber(0, 86_400_000).default(30_000),
+    /** How often consumer-group members are told to heartbeat (bounds rebalance latency). */
+    groupHeartbeatIntervalMs: wholeNumber(10, 600_000).default(500),
     /** Take a snapshot of the state (and drop older log entries) after this many records. */
     snapshotEveryRecords: wholeNumber(1, 100_000_000).default(1_000),
     logLevel: z.enum(LOG_LEVELS).default('info'),
@@ -52,6 +59,8 @@ export const CONFIG_KEYS = [
   'dataDir',
   'sessionTimeoutMs',
   'heartbeatIntervalMs',
+  'leaderImbalanceCheckIntervalMs',
+  'groupHeartbeatIntervalMs',
   'snapshotEveryRecords',
   'logLevel',
 ] as const;

@@ -8,6 +8,9 @@ const DESCRIPTIONS: Record<ConfigKey, string> = {
   dataDir: 'directory of the metadata log (default ./.fjord/coordinator)',
   sessionTimeoutMs: 'fence a broker after this long without a heartbeat (default 10000)',
   heartbeatIntervalMs: 'heartbeat interval brokers are told to use (default 2000)',
+  leaderImbalanceCheckIntervalMs:
+    'return leadership to preferred replicas this often, 0 = off (default 30000)',
+  groupHeartbeatIntervalMs: 'heartbeat interval consumer-group members are told to use (default 500)',
   snapshotEveryRecords: 'snapshot the metadata state every N records (default 1000)',
   logLevel: 'trace|debug|info|warn|error (default info)',
 };

@@ -13,6 +13,8 @@ describe('loadConfig', () => {
         dataDir: './.fjord/coordinator',
         sessionTimeoutMs: 10_000,
         heartbeatIntervalMs: 2_000,
+        leaderImbalanceCheckIntervalMs: 30_000,
+        groupHeartbeatIntervalMs: 500,
         snapshotEveryRecords: 1_000,
         logLevel: 'info',
       },

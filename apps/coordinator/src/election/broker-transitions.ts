@@ -1,5 +1,6 @@
 import type { Proposal } from '../metadata/proposal.js';
 import { metadataRecord } from '../metadata/records.js';
+import { controlledShutdownChanges } from './controlled-shutdown.js';
 import { changesAfterFence, changesAfterUnfence, type PartitionChange } from './leader-election.js';
 
 /** What a broker announces when it registers. */
@@ -29,13 +30,21 @@ export function proposeUnfence(proposal: Proposal, brokerId: number): void {
  * process led moves or goes offline with an epoch bump instead of silently passing over.
  * Returns the new broker epoch.
  */
-export function proposeRegistration(proposal: Proposal, registration: BrokerRegistration): string {
+export function proposeRegistration(
+  proposal: Proposal,
+  registration: BrokerRegistration,
+  previousShutdownClean = true,
+): string {
   const existing = proposal.state.brokers[String(registration.brokerId)];
   if (existing && !existing.fenced && existing.incarnationId !== registration.incarnationId) {
     proposeFence(proposal, registration.brokerId);
   }
   const brokerEpoch = String(proposal.nextOffset);
   proposal.append(metadataRecord({ type: 'RegisterBroker', ...registration, brokerEpoch }));
+  // After an unclean stop the broker may have lost unflushed data: it leaves every ISR that
+  // has another member and rejoins only once its leader sees it caught up (KIP-966 spirit).
+  if (!previousShutdownClean)
+    appendChanges(proposal, controlledShutdownChanges(proposal.state, registration.brokerId));
   appendChanges(proposal, changesAfterUnfence(proposal.state, registration.brokerId));
   return brokerEpoch;
 }

@@ -1,6 +1,6 @@
 import { parseTopicConfig } from '@fjord/protocol';
 import {
-  isBrokerAlive,
+  isEligibleLeader,
   type MetadataState,
   type PartitionState,
   type TopicState,
@@ -29,9 +29,9 @@ export function changesAfterFence(state: MetadataState, brokerId: number): Parti
     let isr = inIsr && p.isr.length > 1 ? p.isr.filter((id) => id !== brokerId) : p.isr;
     let leader = p.leader;
     if (p.leader === brokerId) {
-      const fromIsr = isr.find((id) => id !== brokerId && isBrokerAlive(state, id));
+      const fromIsr = isr.find((id) => id !== brokerId && isEligibleLeader(state, id));
       const unclean = fromIsr === undefined && allowsUncleanElection(topic);
-      const fromReplicas = unclean ? p.replicas.find((id) => isBrokerAlive(state, id)) : undefined;
+      const fromReplicas = unclean ? p.replicas.find((id) => isEligibleLeader(state, id)) : undefined;
       leader = fromIsr ?? fromReplicas ?? -1;
       if (fromReplicas !== undefined) isr = [fromReplicas];
     }
@@ -60,7 +60,10 @@ export function changesAfterUnfence(state: MetadataState, brokerId: number): Par
   return changes;
 }
 
-function forEachPartition(state: MetadataState, visit: (topic: TopicState, p: PartitionState) => void): void {
+export function forEachPartition(
+  state: MetadataState,
+  visit: (topic: TopicState, p: PartitionState) => void,
+): void {
   // Sorted by topic id so the order of the resulting records never depends on insertion order.
   for (const topicId of Object.keys(state.topics).sort()) {
     const topic = state.topics[topicId]!;
@@ -68,10 +71,10 @@ function forEachPartition(state: MetadataState, visit: (topic: TopicState, p: Pa
   }
 }
 
-function allowsUncleanElection(topic: TopicState): boolean {
+export function allowsUncleanElection(topic: TopicState): boolean {
   return parseTopicConfig(topic.configs)['unclean.leader.election.enable'];
 }
 
-function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+export function sameMembers(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
 }

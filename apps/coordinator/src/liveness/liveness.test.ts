@@ -59,7 +59,13 @@ describe('broker liveness (fake clock)', () => {
   }
 
   const register = (brokerId: number, incarnationId = `inc-${brokerId}`) =>
-    registerBroker(ctx, { brokerId, host: '127.0.0.1', port: 7401, incarnationId });
+    registerBroker(ctx, {
+      brokerId,
+      host: '127.0.0.1',
+      port: 7401,
+      incarnationId,
+      previousShutdownClean: true,
+    });
 
   it('fences a broker whose session expired, taking leadership away', async () => {
     await setUp();
@@ -153,7 +159,7 @@ describe('broker liveness (fake clock)', () => {
       { brokerId: 1, host: 'h', port: 0 },
       { brokerId: 1, host: 'h', port: 70_000 },
     ]) {
-      const response = await registerBroker(ctx, { ...bad, incarnationId: 'x' });
+      const response = await registerBroker(ctx, { ...bad, incarnationId: 'x', previousShutdownClean: true });
       expect(response.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     }
     expect(ctx.store.state.brokers).toEqual({});

@@ -1,4 +1,6 @@
+import { applyGroupRecord } from '../groups/apply-group.js';
 import type { MetadataRecord } from './records.js';
+import { applyBrokerControlledShutdown } from './replication-records.js';
 import type { MetadataState, PartitionState, TopicState } from './state.js';
 
 /** A record that does not fit the state it is applied to: the log is corrupt or out of order. */
@@ -32,6 +34,12 @@ export function apply(state: MetadataState, record: MetadataRecord): MetadataSta
       const fenced = record.type === 'FenceBroker';
       return { ...state, brokers: { ...state.brokers, [String(record.brokerId)]: { ...broker, fenced } } };
     }
+    case 'BrokerControlledShutdown':
+      return applyBrokerControlledShutdown(
+        state,
+        record,
+        (reason) => new InconsistentRecordError(record, reason),
+      );
     case 'CreateTopic': {
       if (state.topics[record.topicId] || state.topicIdsByName[record.name] !== undefined) {
         throw new InconsistentRecordError(record, `topic ${record.name} (${record.topicId}) already exists`);
@@ -80,6 +88,10 @@ export function apply(state: MetadataState, record: MetadataRecord): MetadataSta
       const partitions = topic.partitions.map((p) => (p.partition === record.partition ? changed : p));
       return withTopic(state, { ...topic, partitions });
     }
+    case 'GroupUpdate':
+    case 'GroupOffsetCommit':
+    case 'GroupDelete':
+      return applyGroupRecord(state, record);
     default: {
       const unknown: { type?: unknown } = record;
       throw new Error(`unknown metadata record type ${String(unknown.type)}`);

@@ -1,3 +1,8 @@
+import type { GroupMembership } from '../groups/group-state.js';
+import type { BrokerControlledShutdownRecord } from './replication-records.js';
+
+export type { BrokerControlledShutdownRecord } from './replication-records.js';
+
 /**
  * Metadata log records. The coordinator's state changes only by appending one of these and
  * applying it (apply.ts). Everything non-deterministic (ids, epochs taken from offsets,
@@ -86,7 +91,33 @@ export interface ChangePartitionRecord {
   isr: number[];
 }
 
+/** A consumer group's membership after a change (join, leave, reconciliation, expiry). */
+export interface GroupUpdateRecord {
+  v: 1;
+  type: 'GroupUpdate';
+  group: GroupMembership;
+}
+
+/**
+ * Committed offsets of a group (decimal strings). A member commit only carries offsets that
+ * move forward (checked before appending); an admin reset may move them back.
+ */
+export interface GroupOffsetCommitRecord {
+  v: 1;
+  type: 'GroupOffsetCommit';
+  groupId: string;
+  offsets: Array<{ topic: string; partition: number; offset: string; metadata: string }>;
+}
+
+/** An empty group and its offsets are deleted. */
+export interface GroupDeleteRecord {
+  v: 1;
+  type: 'GroupDelete';
+  groupId: string;
+}
+
 export type MetadataRecord =
+  | BrokerControlledShutdownRecord
   | InitClusterRecord
   | RegisterBrokerRecord
   | FenceBrokerRecord
@@ -94,7 +125,10 @@ export type MetadataRecord =
   | CreateTopicRecord
   | DeleteTopicRecord
   | AlterTopicConfigsRecord
-  | ChangePartitionRecord;
+  | ChangePartitionRecord
+  | GroupUpdateRecord
+  | GroupOffsetCommitRecord
+  | GroupDeleteRecord;
 
 export type MetadataRecordType = MetadataRecord['type'];
 

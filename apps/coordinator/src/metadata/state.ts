@@ -1,3 +1,5 @@
+import type { GroupState } from '../groups/group-state.js';
+
 /**
  * The coordinator's in-memory metadata state. Plain JSON data (no Maps, no classes) so a
  * snapshot is `JSON.stringify(state)` and replay results can be compared with deep equality.
@@ -11,6 +13,8 @@ export interface MetadataState {
   topics: Record<string, TopicState>;
   /** Topic name -> topic id, kept by apply() for lookups by name. */
   topicIdsByName: Record<string, string>;
+  /** Consumer groups by group id (membership and committed offsets). */
+  groups: Record<string, GroupState>;
 }
 
 export interface BrokerState {
@@ -22,6 +26,11 @@ export interface BrokerState {
   brokerEpoch: string;
   /** True while the broker is fenced (missed its session); fenced brokers lead nothing. */
   fenced: boolean;
+  /**
+   * True from a ControlledShutdown request until the broker registers again: it is not
+   * elected leader anywhere meanwhile (absent in states from before replication).
+   */
+  inControlledShutdown?: boolean;
 }
 
 export interface TopicState {
@@ -47,13 +56,19 @@ export interface PartitionState {
 
 /** The state before the first record. */
 export function emptyState(): MetadataState {
-  return { clusterId: null, brokers: {}, topics: {}, topicIdsByName: {} };
+  return { clusterId: null, brokers: {}, topics: {}, topicIdsByName: {}, groups: {} };
 }
 
 /** True when the broker is registered and not fenced. */
 export function isBrokerAlive(state: MetadataState, brokerId: number): boolean {
   const broker = state.brokers[String(brokerId)];
   return broker !== undefined && !broker.fenced;
+}
+
+/** True when the broker may be elected leader: alive and not shutting down. */
+export function isEligibleLeader(state: MetadataState, brokerId: number): boolean {
+  const broker = state.brokers[String(brokerId)];
+  return broker !== undefined && !broker.fenced && broker.inControlledShutdown !== true;
 }
 
 /** Ids of registered, unfenced brokers, ascending. */

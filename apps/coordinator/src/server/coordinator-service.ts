@@ -1,9 +1,12 @@
 import type { v1 } from '@fjord/protocol';
+import { alterPartition } from './alter-partition.js';
 import { alterTopicConfigs } from './alter-topic-configs.js';
 import { brokerHeartbeat } from './broker-heartbeat.js';
+import { controlledShutdown } from './controlled-shutdown.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { createTopics } from './create-topics.js';
 import { deleteTopics } from './delete-topics.js';
+import { electLeaders } from './elect-leaders.js';
 import { registerBroker } from './register-broker.js';
 import { describeCluster, describeTopics, getMetadata, listTopics } from './topic-queries.js';
 import { unaryHandler } from './unary-handler.js';
@@ -35,5 +38,16 @@ export function coordinatorServiceHandlers(ctx: CoordinatorContext): v1.Coordina
       alterTopicConfigs(ctx, req),
     ),
     DescribeCluster: unaryHandler(logger, 'DescribeCluster', () => describeCluster(ctx)),
+    AlterPartition: unaryHandler(logger, 'AlterPartition', (req: v1.AlterPartitionRequest__Output) =>
+      alterPartition(ctx, req),
+    ),
+    ControlledShutdown: unaryHandler(
+      logger,
+      'ControlledShutdown',
+      (req: v1.ControlledShutdownRequest__Output) => controlledShutdown(ctx, req),
+    ),
+    ElectLeaders: unaryHandler(logger, 'ElectLeaders', (req: v1.ElectLeadersRequest__Output) =>
+      electLeaders(ctx, req),
+    ),
   };
 }

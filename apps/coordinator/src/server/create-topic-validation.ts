@@ -4,12 +4,6 @@ import { liveBrokerIds, type MetadataState } from '../metadata/state.js';
 /** Kafka's upper bound is much higher; 10 000 keeps one topic's metadata small. */
 export const MAX_PARTITIONS = 10_000;
 
-/**
- * Replication lands with issue 4; until then the coordinator refuses more than one replica
- * (docs/dev/CONTRACTS.md). Placement and election are written for any factor.
- */
-export const MAX_REPLICATION_FACTOR = 1;
-
 /** A topic that passed validation, with defaults resolved. */
 export interface ValidNewTopic {
   ok: true;
@@ -80,12 +74,6 @@ export function validateNewTopic(
 function replicationFactorProblem(replicationFactor: number, liveBrokers: number): string | undefined {
   if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
     return `replication factor must be at least 1, got ${replicationFactor}`;
-  }
-  if (replicationFactor > MAX_REPLICATION_FACTOR) {
-    return (
-      `replication factor ${replicationFactor}: replication is not available yet in this version of Fjord; ` +
-      `use ${MAX_REPLICATION_FACTOR}`
-    );
   }
   if (liveBrokers === 0) return 'no live brokers';
   if (replicationFactor > liveBrokers) {

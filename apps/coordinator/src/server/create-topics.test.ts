@@ -55,6 +55,7 @@ describe('CreateTopics validation', () => {
       host: '127.0.0.1',
       port: 7400 + brokerId,
       incarnationId: `i${brokerId}`,
+      previousShutdownClean: true,
     });
 
   const create = (topics: v1.CreatableTopic__Output[], validateOnly = false) =>
@@ -89,10 +90,10 @@ describe('CreateTopics validation', () => {
     ['negative partitions', topic('a', -3), ErrorCode.INVALID_PARTITIONS, /got -3/],
     ['too many partitions', topic('a', 10_001), ErrorCode.INVALID_PARTITIONS, /got 10001/],
     [
-      'replication factor 3',
+      'replication factor above the live brokers',
       topic('a', 1, { replicationFactor: 3 }),
       ErrorCode.INVALID_REPLICATION_FACTOR,
-      /^replication factor 3: replication is not available yet in this version of Fjord; use 1$/,
+      /^replication factor 3 is larger than the number of live brokers \(\d\)$/,
     ],
     [
       'negative replication factor',

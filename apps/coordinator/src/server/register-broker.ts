@@ -50,7 +50,7 @@ export async function registerBroker(
     ) {
       return { duplicate: true as const };
     }
-    const brokerEpoch = proposeRegistration(proposal, registration);
+    const brokerEpoch = proposeRegistration(proposal, registration, request.previousShutdownClean);
     proposal.afterCommit(() => ctx.sessions.start(brokerId, incarnationId));
     return { duplicate: false as const, brokerEpoch };
   });

@@ -1,7 +1,7 @@
 import { ErrorCode, topicNameProblem, type v1 } from '@fjord/protocol';
 import { type MetadataState, topicByName, topicsSortedByName } from '../metadata/state.js';
 import type { CoordinatorContext } from './coordinator-context.js';
-import { brokerInfos, topicError, topicInfo } from './views.js';
+import { brokerInfos, topicError, topicInfo, underReplicatedPartitions } from './views.js';
 
 /** Describes the named topics (all topics, sorted by name, when `names` is empty). */
 export function describeTopicsByName(state: MetadataState, names: readonly string[]): v1.TopicInfo[] {
@@ -58,5 +58,6 @@ export function describeCluster(ctx: CoordinatorContext): v1.DescribeClusterResp
     coordinator: ctx.coordinatorAddress(),
     brokers: brokerInfos(state),
     metadataVersion: String(ctx.store.metadataVersion),
+    underReplicated: underReplicatedPartitions(state),
   };
 }

@@ -72,3 +72,21 @@ export function hostedReplicas(state: MetadataState, brokerId: number): v1.Hoste
   }
   return replicas;
 }
+
+/** Partitions whose ISR is smaller than their replica set, or that have no leader. */
+export function underReplicatedPartitions(state: MetadataState): v1.UnderReplicatedPartition[] {
+  const found: v1.UnderReplicatedPartition[] = [];
+  for (const topic of topicsSortedByName(state)) {
+    for (const p of topic.partitions) {
+      if (p.leader >= 0 && p.isr.length >= p.replicas.length) continue;
+      found.push({
+        topic: topic.name,
+        partition: p.partition,
+        leader: p.leader,
+        replicas: [...p.replicas],
+        isr: [...p.isr],
+      });
+    }
+  }
+  return found;
+}

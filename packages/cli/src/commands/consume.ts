@@ -16,6 +16,7 @@ interface ConsumeOptions {
   exitAtEnd?: boolean;
   printKey?: boolean;
   keySeparator: string;
+  group?: string;
 }
 
 /** How long one poll may wait; bounds how late Ctrl-C and -e are noticed. */
@@ -25,7 +26,7 @@ const POLL_TIMEOUT_MS = 500;
 export function registerConsume(program: Command, io: Io, onBootstrap: (bootstrap: string) => void): void {
   program
     .command('consume')
-    .description('print records of a topic to stdout, one per line (assign mode, no group)')
+    .description('print records of a topic to stdout, one per line (with --group: as a group member)')
     .argument('<topic>', 'topic name')
     .option('--from-beginning', 'start at the beginning of each partition (default: at the end)')
     .option(
@@ -38,6 +39,7 @@ export function registerConsume(program: Command, io: Io, onBootstrap: (bootstra
     .option('-e, --exit-at-end', 'exit once every partition reached the end it had at start')
     .option('--print-key', 'print key<sep>value instead of the value')
     .option('-K, --key-separator <sep>', 'separator for --print-key', separator, '\t')
+    .option('-g, --group <group>', 'consume as a member of this consumer group (commits; Ctrl-C leaves)')
     .action(async (topic: string, opts: ConsumeOptions, command: Command) => {
       const bootstrap = commandBootstrap(command, io.env);
       onBootstrap(bootstrap);
@@ -79,6 +81,7 @@ export function renderRecord(
 }
 
 async function consume(bootstrap: string, topic: string, opts: ConsumeOptions, io: Io): Promise<void> {
+  if (opts.group !== undefined) return consumeAsGroup(bootstrap, topic, opts, io);
   const start = chooseStart(opts);
   const stop = interruptOnSignals();
   // `fjord consume t | head` closes the pipe: stop quietly, as cat does.
@@ -165,4 +168,44 @@ async function write(stream: Writable, text: string): Promise<void> {
     stream.on('close', done);
     stream.on('error', done);
   });
+}
+
+/**
+ * `consume --group`: a group member that prints what the group assigns it, commits as it
+ * goes, and on Ctrl-C (or -n) commits and leaves the group, so the other members take over
+ * its partitions at once.
+ */
+async function consumeAsGroup(bootstrap: string, topic: string, opts: ConsumeOptions, io: Io): Promise<void> {
+  if (opts.offset || opts.partition !== undefined || opts.exitAtEnd) {
+    throw new UsageError('consume --group: the group decides partitions and offsets (no -o, -p or -e)');
+  }
+  const stop = interruptOnSignals();
+  let count = 0;
+  try {
+    await withClient(bootstrap, async (fjord) => {
+      const consumer = fjord.consumer({
+        groupId: opts.group!,
+        autoOffsetReset: opts.fromBeginning ? 'earliest' : 'latest',
+      });
+      try {
+        await consumer.subscribe([topic]);
+        while (!stop.signal.aborted) {
+          const records = await consumer.poll(POLL_TIMEOUT_MS);
+          const lines: string[] = [];
+          for (const record of records) {
+            if (opts.maxMessages !== undefined && count >= opts.maxMessages) break;
+            lines.push(renderRecord(record, opts.printKey ?? false, opts.keySeparator));
+            count += 1;
+          }
+          if (lines.length > 0) await write(io.stdout, `${lines.join('\n')}\n`);
+          if (opts.maxMessages !== undefined && count >= opts.maxMessages) break;
+        }
+      } finally {
+        await consumer.close();
+      }
+    });
+  } finally {
+    stop.dispose();
+    println(io.stderr, `consumed ${plural(count, 'record')}`);
+  }
 }

@@ -54,6 +54,14 @@ export function registerTopics(program: Command, io: Io, onBootstrap: (bootstrap
     });
 
   topics
+    .command('elect-leaders')
+    .description('move leadership back to preferred replicas (all topics when none is named)')
+    .argument('[name...]', 'topic names')
+    .action(async (names: string[], _opts: unknown, command: Command) => {
+      await electLeaders(bootstrapOf(command), names, io);
+    });
+
+  topics
     .command('alter')
     .description('set or remove topic configs')
     .argument('<name>', 'topic name')
@@ -118,6 +126,17 @@ export function renderTopic(topic: TopicDescription): string {
     `Configs: ${configList(topic.configs)}`,
     table(['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'LEADER EPOCH'], rows, '  '),
   ].join('\n');
+}
+
+async function electLeaders(bootstrap: string, names: string[], io: Io): Promise<void> {
+  const results = await withClient(bootstrap, (fjord) => fjord.admin().electLeaders(names));
+  const rows = results.map((r) => [
+    r.topic,
+    String(r.partition),
+    r.leader < 0 ? 'none' : String(r.leader),
+    r.outcome,
+  ]);
+  println(io.stdout, table(['TOPIC', 'PARTITION', 'LEADER', 'OUTCOME'], rows, '  '));
 }
 
 async function deleteTopics(bootstrap: string, names: string[], io: Io): Promise<void> {

@@ -11,6 +11,13 @@ import {
 } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Clock, type RetryPolicy, retry, systemClock } from '../retry.js';
+import {
+  GroupAdmin,
+  type GroupDescription,
+  type GroupListing,
+  type GroupOffsetReset,
+  type GroupPartitionOffset,
+} from './group-admin.js';
 
 /** A topic to create. */
 export interface NewTopic {
@@ -56,6 +63,28 @@ export interface ClusterDescription {
   /** The coordinator's advertised `host:port`. */
   coordinator: string;
   brokers: Array<{ id: number; host: string; port: number; alive: boolean }>;
+  /** Partitions whose ISR is smaller than their replica set, or that have no leader. */
+  underReplicated: UnderReplicatedPartition[];
+}
+
+/** A partition in {@link ClusterDescription.underReplicated}. */
+export interface UnderReplicatedPartition {
+  topic: string;
+  partition: number;
+  /** Leader broker id, -1 while offline. */
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+/** One partition's outcome in {@link Admin.electLeaders}. */
+export interface ElectionResult {
+  topic: string;
+  partition: number;
+  /** The leader afterwards. */
+  leader: number;
+  /** 'elected', or why not: the preferred replica already leads, or is down / not in the ISR. */
+  outcome: 'elected' | 'already-preferred' | 'preferred-not-available';
 }
 
 /** Config changes of one topic; all apply together or none does. */
@@ -93,12 +122,43 @@ export class Admin {
   readonly #retry: RetryPolicy;
   readonly #logger: Logger;
   readonly #clock: Clock;
+  readonly #groups: GroupAdmin;
 
   constructor(deps: AdminDeps) {
     this.#cluster = deps.cluster;
     this.#retry = deps.retry;
     this.#logger = deps.logger;
     this.#clock = deps.clock ?? systemClock;
+    this.#groups = new GroupAdmin(deps.cluster, this);
+  }
+
+  /** Every consumer group with its state and member count. */
+  listGroups(): Promise<GroupListing[]> {
+    return this.#groups.listGroups();
+  }
+
+  /** A group's state, epochs, assignor and members with their assignments (GroupIdNotFoundError if unknown). */
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    return this.#groups.describeGroup(groupId);
+  }
+
+  /** A group's committed offsets with the log end offset and lag of each partition. */
+  listGroupOffsets(groupId: string): Promise<GroupPartitionOffset[]> {
+    return this.#groups.listGroupOffsets(groupId);
+  }
+
+  /**
+   * Moves a group's committed offsets (also backwards): per topic to `'earliest'`,
+   * `'latest'`, `{ timestamp }` or explicit offsets. Refused with NonEmptyGroupError while
+   * the group has members; GroupIdNotFoundError for an unknown group.
+   */
+  resetGroupOffsets(groupId: string, resets: readonly GroupOffsetReset[]): Promise<void> {
+    return this.#groups.resetGroupOffsets(groupId, resets);
+  }
+
+  /** Deletes an empty group and its offsets (NonEmptyGroupError while it has members). */
+  deleteGroup(groupId: string): Promise<void> {
+    return this.#groups.deleteGroup(groupId);
   }
 
   /**
@@ -193,7 +253,48 @@ export class Admin {
       brokers: response.brokers
         .map((b) => ({ id: b.id, host: b.host, port: b.port, alive: b.alive }))
         .sort((a, b) => a.id - b.id),
+      underReplicated: response.underReplicated.map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+        leader: p.leader,
+        replicas: [...p.replicas],
+        isr: [...p.isr],
+      })),
     };
+  }
+
+  /**
+   * Preferred leader election: leadership of each partition returns to its first replica
+   * when that replica is alive and in the ISR. No topics = every partition of the cluster.
+   * Throws UnknownTopicOrPartitionError for unknown topics.
+   */
+  async electLeaders(topics: readonly string[] = []): Promise<ElectionResult[]> {
+    assertTopicNames(topics);
+    const response = await this.#cluster.coordinator<v1.ElectLeadersResponse__Output>(
+      (client) => (metadata, options, callback) =>
+        client.electLeaders(
+          { topics: topics.map((topic) => ({ topic, partitions: [] })) },
+          metadata,
+          options,
+          callback,
+        ),
+    );
+    const failures = response.partitions
+      .filter((p) => p.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+      .map((p) => protocolError(p.errorCode, p.errorMessage, { topic: p.topic }));
+    throwAll('leaders could not be elected', failures);
+    for (const topic of topics) this.#cluster.invalidate(topic);
+    return response.partitions.map((p) => ({
+      topic: p.topic,
+      partition: p.partition,
+      leader: p.leader,
+      outcome:
+        p.errorCode === ErrorCode.NONE
+          ? 'elected'
+          : p.errorCode === ErrorCode.ELECTION_NOT_NEEDED
+            ? 'already-preferred'
+            : 'preferred-not-available',
+    }));
   }
 
   /** Sets and removes topic configs; each topic's changes apply together or not at all. */

@@ -13,6 +13,7 @@ interface Connection {
   channel: grpc.Channel;
   broker?: v1.BrokerServiceClient;
   coordinator?: v1.CoordinatorServiceClient;
+  groups?: v1.GroupCoordinatorServiceClient;
 }
 
 /**
@@ -52,6 +53,17 @@ export class ConnectionPool {
       { channelOverride: connection.channel },
     );
     return connection.coordinator;
+  }
+
+  /** The GroupCoordinatorService client for `address` (served by the coordinator). */
+  groups(address: string): v1.GroupCoordinatorServiceClient {
+    const connection = this.#connection(address);
+    connection.groups ??= new (loadFjordProto().fjord.v1.GroupCoordinatorService)(
+      address,
+      grpc.credentials.createInsecure(),
+      { channelOverride: connection.channel },
+    );
+    return connection.groups;
   }
 
   /**

@@ -28,6 +28,8 @@ export interface TopicMetadata {
   name: string;
   id: string;
   partitions: PartitionMetadata[];
+  /** Effective topic configuration (Kafka names), e.g. `max.message.bytes`. */
+  configs: Record<string, string>;
 }
 
 interface CachedTopic {
@@ -79,13 +81,22 @@ export class Cluster {
    * address, moving on only on connection failures and timeouts.
    */
   async coordinator<Res>(invoke: (client: v1.CoordinatorServiceClient) => UnaryInvoker<Res>): Promise<Res> {
+    return this.#callCoordinator((address) => invoke(this.#deps.pool.coordinator(address)));
+  }
+
+  /** Calls the coordinator's GroupCoordinatorService, with the same failover as {@link coordinator}. */
+  async groups<Res>(invoke: (client: v1.GroupCoordinatorServiceClient) => UnaryInvoker<Res>): Promise<Res> {
+    return this.#callCoordinator((address) => invoke(this.#deps.pool.groups(address)));
+  }
+
+  async #callCoordinator<Res>(invoker: (address: string) => UnaryInvoker<Res>): Promise<Res> {
     const { bootstrap, pool, requestTimeoutMs } = this.#deps;
     const failures: FjordError[] = [];
     for (let i = 0; i < bootstrap.length; i++) {
       const index = (this.#preferred + i) % bootstrap.length;
       const address = bootstrap[index] as string;
       try {
-        const response = await pool.unary(address, requestTimeoutMs, invoke(pool.coordinator(address)));
+        const response = await pool.unary(address, requestTimeoutMs, invoker(address));
         this.#preferred = index;
         return response;
       } catch (error) {
@@ -134,6 +145,12 @@ export class Cluster {
       this.#pending.set(name, pending);
     }
     return pending;
+  }
+
+  /** The cached routing of a topic when it is fresh (no I/O): the producer's fast path. */
+  cachedTopic(name: string): TopicMetadata | undefined {
+    const cached = this.#topics.get(name);
+    return cached && this.#now() - cached.fetchedAt < this.#deps.metadataMaxAgeMs ? cached.topic : undefined;
   }
 
   /** Drops a topic's cached routing so the next lookup asks the coordinator. */
@@ -199,5 +216,5 @@ export function toTopicMetadata(info: v1.TopicInfo__Output): TopicMetadata {
       isr: [...p.isr],
     }))
     .sort((a, b) => a.partition - b.partition);
-  return { name: info.name, id: info.topicId, partitions };
+  return { name: info.name, id: info.topicId, partitions, configs: { ...info.configs } };
 }

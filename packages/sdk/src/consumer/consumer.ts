@@ -1,4 +1,11 @@
-import { EARLIEST_TIMESTAMP, ErrorCode, LATEST_TIMESTAMP, type Record, type v1 } from '@fjord/protocol';
+import {
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  EARLIEST_TIMESTAMP,
+  ErrorCode,
+  LATEST_TIMESTAMP,
+  type Record,
+  type v1,
+} from '@fjord/protocol';
 import { lookupOffsets } from '../admin/admin.js';
 import type { Cluster, TopicMetadata } from '../cluster/metadata.js';
 import {
@@ -8,7 +15,6 @@ import {
   InvalidArgumentError,
   NoOffsetForPartitionError,
   protocolError,
-  UnsupportedFeatureError,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ResolvedConsumerOptions } from '../options.js';
@@ -24,6 +30,9 @@ import {
   type TopicPartition,
   tpKey,
 } from './fetcher.js';
+import { type CommitOptions, GroupSession, type PartitionHost } from './group/group-session.js';
+import type { RebalanceListener } from './group/rebalance-listener.js';
+import { type RunOptions, runConsumer } from './runner.js';
 
 /** A record handed out by {@link Consumer.poll}. */
 export interface ConsumerRecord<K = Buffer, V = Buffer> {
@@ -49,14 +58,17 @@ export interface ConsumerDeps {
   clock?: Clock;
 }
 
-const GROUPS_UNAVAILABLE =
-  'consumer groups are not available in Fjord yet: use assign() with explicit partitions (no groupId)';
-
 /**
- * Reads records from assigned partitions (assign mode: no group, no commits). Get one from
- * `fjord.consumer()`. Each poll() sends at most one Fetch per broker, covering every assigned,
- * unpaused partition that broker leads, and keeps at most one answer per broker buffered.
- * Not safe for concurrent poll() calls.
+ * Reads records. Get one from `fjord.consumer()`. Two modes:
+ * - group mode (`groupId` set): `subscribe()` to topics or a RegExp; the coordinator assigns
+ *   partitions (cooperatively, see docs/ARCHITECTURE.md), positions start at the group's
+ *   committed offsets, processed offsets are committed (auto commit, `commit()`, on
+ *   rebalance and on close);
+ * - assign mode (no `groupId`): `assign()` partitions yourself; nothing is committed.
+ *
+ * Each poll() sends at most one Fetch per broker, covering every owned, unpaused partition
+ * that broker leads, and keeps at most one answer per broker buffered. Not safe for
+ * concurrent poll() calls.
  */
 export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerRecord<K, V>> {
   readonly #cluster: Cluster;
@@ -70,20 +82,101 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
   readonly #waiters = new Set<() => void>();
   #errors: FjordError[] = [];
   #closed = false;
+  // Set by close() before it commits and leaves: run() and for-await stop taking records.
+  #closing = false;
+  #runLoop: Promise<void> | undefined;
   #drainStart = 0;
+  readonly #group: GroupSession | undefined;
+  // Partitions a group gave us whose committed offset has not been looked up yet.
+  readonly #awaitingCommitted = new Set<string>();
 
   constructor(deps: ConsumerDeps) {
-    if (deps.options.groupId !== undefined) throw new UnsupportedFeatureError(GROUPS_UNAVAILABLE);
     this.#cluster = deps.cluster;
     this.#options = deps.options;
     this.#retry = deps.retry;
     this.#logger = deps.logger;
     this.#clock = deps.clock ?? systemClock;
+    const { groupId } = deps.options;
+    if (groupId !== undefined) {
+      this.#group = new GroupSession({
+        cluster: deps.cluster,
+        options: { ...deps.options, groupId },
+        logger: deps.logger,
+        clock: this.#clock,
+        host: this.#host(),
+      });
+    }
   }
 
-  /** Not available yet: consumer groups come in a later version. Always throws UnsupportedFeatureError. */
-  async subscribe(_topics: readonly string[]): Promise<never> {
-    throw new UnsupportedFeatureError(GROUPS_UNAVAILABLE);
+  /**
+   * Joins the consumer group (`groupId`) subscribed to these topics, or to every topic matching
+   * `pattern` (RegExp.test; topics created later are picked up). Calling it again changes the
+   * subscription. The listener hears about partition changes (inside poll()). Partitions
+   * arrive with the following polls.
+   */
+  async subscribe(topics: readonly string[] | RegExp, listener: RebalanceListener = {}): Promise<void> {
+    this.#assertOpen();
+    if (!this.#group) {
+      throw new InvalidArgumentError('subscribe() needs a groupId in the consumer options (or use assign())');
+    }
+    if (topics instanceof RegExp) {
+      if (topics.flags.replace(/[su]/g, '') !== '') {
+        throw new InvalidArgumentError(
+          `subscription regex flags "${topics.flags}" are not supported (only s and u)`,
+        );
+      }
+      this.#group.subscribe({ regex: topics }, listener);
+      return;
+    }
+    if (!Array.isArray(topics) || topics.length === 0) {
+      throw new InvalidArgumentError('subscribe() needs at least one topic, or a RegExp');
+    }
+    if (topics.some((t) => typeof t !== 'string' || t.trim() === '')) {
+      throw new InvalidArgumentError('topic names must be non-empty strings');
+    }
+    this.#group.subscribe({ topics: [...new Set(topics)] }, listener);
+  }
+
+  /**
+   * Commits offsets to the group: by default those of every record processed so far (all
+   * records of earlier polls; for run() and for-await, records whose handler returned).
+   * `{ async: true }` does not wait; `{ offsets }` commits exactly those. Rejects with
+   * InvalidArgumentError for a partition not owned, FencedMemberEpochError when the member
+   * was fenced (its partitions are gone).
+   */
+  async commit(options: CommitOptions = {}): Promise<void> {
+    // Allowed while closing: onPartitionsRevoked may commit during close().
+    if (this.#closed) throw new ClosedError('the consumer is closed');
+    if (!this.#group)
+      throw new InvalidArgumentError('commit() needs a groupId (assign mode commits nothing)');
+    await this.#group.commit(options);
+  }
+
+  /** The group's committed offsets of partitions (undefined where none). */
+  async committed(
+    partitions: readonly TopicPartition[],
+  ): Promise<Array<TopicPartition & { offset: bigint | undefined }>> {
+    this.#assertOpen();
+    if (!this.#group) throw new InvalidArgumentError('committed() needs a groupId');
+    const found = await this.#group.committed(partitions);
+    return partitions.map((tp) => ({
+      topic: tp.topic,
+      partition: tp.partition,
+      offset: found.get(tpKey(tp)),
+    }));
+  }
+
+  /** Records between the position and the last high watermark seen; undefined until both are known. */
+  lag(tp: TopicPartition): bigint | undefined {
+    const state = this.#state(tp);
+    if (state.position === undefined || state.highWatermark === undefined) return undefined;
+    const lag = state.highWatermark - state.position;
+    return lag > 0n ? lag : 0n;
+  }
+
+  /** The group member id (group mode), for logs and admin output. */
+  get memberId(): string | undefined {
+    return this.#group?.memberId;
   }
 
   /**
@@ -93,6 +186,8 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
    */
   async assign(partitions: readonly TopicPartition[]): Promise<void> {
     this.#assertOpen();
+    if (this.#group)
+      throw new InvalidArgumentError('a group consumer gets partitions through subscribe(), not assign()');
     if (!Array.isArray(partitions))
       throw new InvalidArgumentError('assign() expects an array of { topic, partition }');
     const next = new Map<string, PartitionState>();
@@ -126,6 +221,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
     if (typeof offset !== 'bigint' || offset < 0n)
       throw new InvalidArgumentError('offset must be a bigint >= 0n');
     seekState(this.#state(tp), offset);
+    this.#awaitingCommitted.delete(tpKey(tp));
     this.#notify();
   }
 
@@ -170,14 +266,25 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
    * by later polls.
    */
   async poll(timeoutMs: number): Promise<Array<ConsumerRecord<K, V>>> {
+    // Calling poll() again means the records of the previous poll are processed.
+    this.#group?.promoteHandedOut();
+    const records = await this.#poll(timeoutMs);
+    this.#group?.handedOut(records);
+    return records;
+  }
+
+  async #poll(timeoutMs: number): Promise<Array<ConsumerRecord<K, V>>> {
     this.#assertOpen();
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0)
       throw new InvalidArgumentError('timeoutMs must be >= 0');
     const deadline = this.#clock.now() + timeoutMs;
+    this.#group?.pollStarted();
     for (;;) {
       this.#throwPendingError();
+      await this.#group?.reconcile();
+      this.#throwPendingError();
       const records = this.#drain();
-      if (records.length > 0 || this.#closed) return records;
+      if (records.length > 0 || this.#closed || this.#closing) return records;
       await this.#resetPositions();
       this.#throwPendingError();
       await this.#startFetches(deadline);
@@ -190,18 +297,59 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
 
   /** Iterates over records, polling as needed; ends when close() is called. */
   async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<K, V>> {
-    while (!this.#closed) {
-      const records = await this.poll(1000);
+    while (!this.closed) {
+      const records = await this.#poll(1000);
       for (const record of records) {
-        if (this.#closed) return;
+        if (this.closed) return;
         yield record;
+        // The loop body asked for the next record: this one is processed.
+        this.#group?.markProcessed(record, record.offset + 1n);
       }
     }
   }
 
-  /** Stops the consumer: cancels fetches in flight; a pending poll() returns what it has. */
+  /**
+   * Processes records until close(): `eachMessage` per record or `eachBatch` per partition
+   * and poll, `partitionsConsumedConcurrently` partitions at a time. A record counts as
+   * processed (and is committed by auto commit) only once its handler returned.
+   */
+  run(options: RunOptions<K, V>): Promise<void> {
+    const loop = runConsumer(this, options);
+    this.#runLoop = loop.catch(() => undefined);
+    return loop;
+  }
+
+  /** @internal For run(): polls without treating earlier records as processed. */
+  pollBatch(timeoutMs: number): Promise<Array<ConsumerRecord<K, V>>> {
+    return this.#poll(timeoutMs);
+  }
+
+  /** @internal For run(): a record's handler returned. */
+  markProcessed(record: TopicPartition & { offset: bigint }): void {
+    this.#group?.markProcessed(record, record.offset + 1n);
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closed || this.#closing;
+  }
+
+  /**
+   * Stops the consumer. A group consumer first commits processed offsets (records of earlier
+   * polls count as processed) and leaves the group, so its partitions move to the others at
+   * once. Then fetches in flight are cancelled; a pending poll() returns what it has.
+   */
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
+    this.#notify();
+    // Let a run() loop finish the record it is handling, so what it processed gets committed.
+    await this.#runLoop;
+    try {
+      await this.#group?.close();
+    } catch (error) {
+      this.#logger.warn('leaving the group failed', { error: (error as Error)?.message });
+    }
     this.#closed = true;
     this.#abort.abort();
     this.#notify();
@@ -209,7 +357,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new ClosedError('the consumer is closed');
+    if (this.#closed || this.#closing) throw new ClosedError('the consumer is closed');
   }
 
   #state(tp: TopicPartition): PartitionState {
@@ -295,7 +443,10 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
   // Partitions without a position start where autoOffsetReset says, looked up on the leaders.
   async #resetPositions(): Promise<void> {
     const now = this.#clock.now();
-    const waiting = [...this.#states.values()].filter((s) => s.position === undefined && s.retryAt <= now);
+    await this.#lookupCommitted(now);
+    const waiting = [...this.#states.values()].filter(
+      (s) => s.position === undefined && s.retryAt <= now && !this.#awaitingCommitted.has(tpKey(s)),
+    );
     if (waiting.length === 0) return;
     const reset = this.#options.autoOffsetReset;
     if (reset === 'none') {
@@ -332,6 +483,68 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
         this.#onFailure(states, FjordError.from(error));
       }
     }
+  }
+
+  // Group partitions start at the group's committed offset; those without one fall through to
+  // autoOffsetReset (a committed offset below the log start is reset when the fetch says so).
+  async #lookupCommitted(now: number): Promise<void> {
+    if (!this.#group || this.#awaitingCommitted.size === 0) return;
+    const states = [...this.#states.values()].filter(
+      (s) => this.#awaitingCommitted.has(tpKey(s)) && s.retryAt <= now,
+    );
+    if (states.length === 0) return;
+    const generations = states.map((s) => s.generation);
+    try {
+      const found = await this.#group.committedForMember(states);
+      states.forEach((state, i) => {
+        const key = tpKey(state);
+        if (!this.#awaitingCommitted.delete(key) || state.generation !== generations[i]) return;
+        const offset = found.get(key);
+        if (offset !== undefined) seekState(state, offset);
+      });
+    } catch (error) {
+      const failure = FjordError.from(error);
+      // A fenced member's lookup fails; the membership rejoins and these partitions go away.
+      if (
+        failure.retriable ||
+        failure.code === 'FENCED_MEMBER_EPOCH' ||
+        failure.code === 'STALE_MEMBER_EPOCH'
+      ) {
+        const retryAt = this.#clock.now() + backoffMs(0, this.#retry);
+        for (const state of states) state.retryAt = retryAt;
+      } else this.#errors.push(failure);
+    }
+  }
+
+  // The consumer's side of a group session: which partitions it holds.
+  #host(): PartitionHost {
+    return {
+      owned: () => [...this.#states.values()].map(({ topic, partition }) => ({ topic, partition })),
+      add: (partitions) => {
+        for (const tp of partitions) {
+          const key = tpKey(tp);
+          if (this.#states.has(key)) continue;
+          this.#states.set(key, newPartitionState(tp));
+          this.#awaitingCommitted.add(key);
+        }
+        this.#notify();
+      },
+      remove: (partitions) => {
+        for (const tp of partitions) {
+          const key = tpKey(tp);
+          const state = this.#states.get(key);
+          // Bumping the generation makes a fetch in flight for it drop its answer.
+          if (state) seekState(state, undefined);
+          this.#states.delete(key);
+          this.#awaitingCommitted.delete(key);
+        }
+      },
+      notify: () => this.#notify(),
+      fail: (error) => {
+        this.#errors.push(error);
+        this.#notify();
+      },
+    };
   }
 
   async #startFetches(deadline: number): Promise<void> {
@@ -399,7 +612,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
       );
       return;
     }
-    const outcome = applyFetchResponse(targets, response);
+    const outcome = applyFetchResponse(targets, response, (topic) => this.#maxBatchBytes(topic));
     for (const { state, error } of outcome.retriable) this.#onFailure([state], error);
     for (const { state, offset } of outcome.outOfRange) {
       if (this.#options.autoOffsetReset === 'none') {
@@ -424,6 +637,12 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
   }
 
   // Retriable: refresh the topic's metadata and back off this partition; otherwise report it.
+  /** The topic's max.message.bytes, which also caps how far a compressed batch may expand. */
+  #maxBatchBytes(topic: string): number {
+    const configured = Number(this.#cluster.cachedTopic(topic)?.configs['max.message.bytes']);
+    return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_DECOMPRESSED_BYTES;
+  }
+
   #onFailure(states: readonly PartitionState[], error: FjordError): void {
     if (!error.retriable) {
       this.#errors.push(error);

@@ -1,4 +1,4 @@
-import { ErrorCode, encodeRecordBatch, type v1 } from '@fjord/protocol';
+import { Compression, ErrorCode, encodeRecordBatch, type v1 } from '@fjord/protocol';
 import { describe, expect, it } from 'vitest';
 import { CorruptMessageError, NotLeaderError, UnknownTopicOrPartitionError } from '../errors.js';
 import {
@@ -30,6 +30,16 @@ describe('decodeFetched', () => {
     expect(records[0]?.value?.toString()).toBe('v12');
     expect(records[0]?.headers).toEqual([{ key: 'h', value: Buffer.from('x') }]);
     expect(end).toBe(18n);
+  });
+
+  it('refuses a compressed batch that expands beyond the cap, and decodes it under a larger one', () => {
+    const bomb = encodeRecordBatch({
+      compression: Compression.Gzip,
+      records: [{ key: null, value: Buffer.alloc(4 << 20), timestamp: 1_700_000_000_000 }],
+    });
+    expect(bomb.length).toBeLessThan(64 << 10);
+    expect(() => decodeFetched(bomb, 0n, 1 << 20)).toThrow(/MESSAGE_TOO_LARGE|max|exceed/i);
+    expect(decodeFetched(bomb, 0n, 8 << 20).records[0]!.value!.length).toBe(4 << 20);
   });
 
   it('ignores a batch cut off by the byte limit', () => {

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
   decodeRecordBatch,
   ErrorCode,
   ProtocolError,
@@ -72,7 +73,11 @@ export function seekState(state: PartitionState, position: bigint | undefined): 
  * stored batches) and may end with a batch cut by the byte limit; the first is trimmed, the
  * second ignored (it is fetched again, whole, next time). Control batches carry no user data.
  */
-export function decodeFetched(bytes: Buffer, position: bigint): { records: Record[]; end: bigint } {
+export function decodeFetched(
+  bytes: Buffer,
+  position: bigint,
+  maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES,
+): { records: Record[]; end: bigint } {
   const complete = completePrefix(bytes);
   let end = position;
   const records: Record[] = [];
@@ -82,7 +87,7 @@ export function decodeFetched(bytes: Buffer, position: bigint): { records: Recor
     if (batchEnd <= position) continue;
     if (batchEnd > end) end = batchEnd;
     if (header.isControl) continue;
-    for (const record of decodeRecordBatch(batch).records) {
+    for (const record of decodeRecordBatch(batch, { maxDecompressedBytes }).records) {
       if (record.offset >= position) records.push(record);
     }
   }
@@ -151,10 +156,13 @@ export interface FetchOutcome {
 /**
  * Applies a fetch response to the partition states it was asked for. A partition that was
  * sought, reset or unassigned since the request went out is left alone (its generation moved).
+ * A compressed batch may not expand beyond `maxBatchBytes(topic)` (the topic's
+ * max.message.bytes), so that a small batch cannot grow into gigabytes in the consumer.
  */
 export function applyFetchResponse(
   targets: readonly FetchTarget[],
   response: v1.FetchResponse__Output,
+  maxBatchBytes: (topic: string) => number = () => DEFAULT_MAX_DECOMPRESSED_BYTES,
 ): FetchOutcome {
   const outcome: FetchOutcome = { retriable: [], outOfRange: [], fatal: [] };
   const results = new Map<string, v1.FetchPartitionResult__Output>();
@@ -188,7 +196,7 @@ export function applyFetchResponse(
     state.highWatermark = BigInt(result.highWatermark);
     state.failures = 0;
     try {
-      const { records, end } = decodeFetched(result.records, target.fetchOffset);
+      const { records, end } = decodeFetched(result.records, target.fetchOffset, maxBatchBytes(state.topic));
       state.buffered = records;
       state.bufferEnd = end;
     } catch (error) {

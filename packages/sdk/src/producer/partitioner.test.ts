@@ -26,11 +26,18 @@ describe('default partitioner', () => {
     expect(createDefaultPartitioner()(args(bytes, 100))).toBe(partitionForKey(bytes, 100));
   });
 
-  it('spreads null keys round-robin over every partition', () => {
-    const partitioner = createDefaultPartitioner();
-    const chosen = Array.from({ length: 12 }, () => partitioner(args(null)));
-    expect(new Set(chosen).size).toBe(6);
-    for (let i = 1; i < chosen.length; i++) expect(chosen[i]).toBe(((chosen[i - 1] as number) + 1) % 6);
+  it('sticks null keys to one partition for about stickyBytes, then moves to another', () => {
+    const partitioner = createDefaultPartitioner(1000);
+    const value = Buffer.alloc(92); // counted as 100 bytes
+    const chosen = Array.from({ length: 60 }, () => partitioner({ ...args(null), value }));
+    const runs: number[][] = [];
+    for (const p of chosen) {
+      const run = runs.at(-1);
+      if (run && run[0] === p) run.push(p);
+      else runs.push([p]);
+    }
+    expect(runs.slice(0, -1).map((r) => r.length)).toEqual(Array(runs.length - 1).fill(10));
+    expect(runs.length).toBeGreaterThanOrEqual(6);
   });
 });
 

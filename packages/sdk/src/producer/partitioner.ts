@@ -1,5 +1,6 @@
 import { partitionForKey } from '@fjord/protocol';
 import { InvalidArgumentError } from '../errors.js';
+import { StickyPartitionChooser } from './sticky-partitioner.js';
 
 /** What a partitioner sees of a message: bytes after serialization. */
 export interface PartitionerArgs {
@@ -17,15 +18,14 @@ export type Partitioner = (args: PartitionerArgs) => number;
 /**
  * Kafka's default partitioner: keyed messages go to `murmur2(key) mod numPartitions`, so the
  * same key always lands on the same partition (and matches Java clients); messages without a
- * key go round-robin, one partition after the other per topic, so they spread evenly.
+ * key are sticky: they fill about `stickyBytes` (the producer's batchBytes) on one partition,
+ * then move to another (see {@link StickyPartitionChooser}).
  */
-export function createDefaultPartitioner(): Partitioner {
-  const counters = new Map<string, number>();
-  return ({ topic, key, numPartitions }) => {
+export function createDefaultPartitioner(stickyBytes = 64 * 1024): Partitioner {
+  const sticky = new StickyPartitionChooser(stickyBytes);
+  return ({ topic, key, value, numPartitions }) => {
     if (key !== null) return partitionForKey(key, numPartitions);
-    const next = counters.get(topic) ?? Math.floor(Math.random() * numPartitions);
-    counters.set(topic, (next + 1) % 0x7fffffff);
-    return next % numPartitions;
+    return sticky.choose(topic, numPartitions, (value?.length ?? 0) + 8);
   };
 }
 

@@ -1,25 +1,23 @@
 import {
-  ErrorCode,
-  encodeRecordBatch,
+  Compression,
+  compressionCode,
   type Header,
+  loadCompressionCodecs,
   type RecordInput,
   topicNameProblem,
-  type v1,
 } from '@fjord/protocol';
 import type { Cluster, TopicMetadata } from '../cluster/metadata.js';
-import {
-  ClosedError,
-  DeliveryTimeoutError,
-  FjordError,
-  InvalidArgumentError,
-  protocolError,
-} from '../errors.js';
+import { ClosedError, DeliveryTimeoutError, FjordError, InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ResolvedProducerOptions } from '../options.js';
 import { type Clock, type RetryPolicy, retry, systemClock } from '../retry.js';
 import { type Serializer, toBytes } from '../serde.js';
+import { type PendingRecord, RecordAccumulator } from './accumulator.js';
+import { Idempotence, type ProducerIdSource } from './idempotence.js';
+import { MemoryLimit } from './memory-limit.js';
 import { choosePartition, createDefaultPartitioner, type Partitioner } from './partitioner.js';
-
+import { type ProducerBatch, type RecordMetadata, SendCall } from './producer-batch.js';
+import { Sender } from './sender.js';
 /** One message to send. */
 export interface Message<K = Buffer | string | null, V = Buffer | string | null> {
   /** Decides the partition (murmur2 of the serialized key) unless `partition` is given. */
@@ -40,15 +38,7 @@ export interface SendRequest<K = Buffer | string | null, V = Buffer | string | n
   messages: Array<Message<K, V>>;
 }
 
-/** Where a message was written. */
-export interface RecordMetadata {
-  topic: string;
-  partition: number;
-  /** The record's offset; -1n with acks=0 (the broker answers before it assigns offsets). */
-  offset: bigint;
-  /** The record's timestamp (the broker's when the topic uses LogAppendTime), ms. */
-  timestamp: number;
-}
+export type { RecordMetadata } from './producer-batch.js';
 
 /** What a {@link Producer} needs. */
 export interface ProducerDeps {
@@ -58,110 +48,238 @@ export interface ProducerDeps {
   logger: Logger;
   clock?: Clock;
   random?: () => number;
-}
-
-interface PartitionBatch {
-  partition: number;
-  /** Indexes into the send's messages, in batch order. */
-  indexes: number[];
-  records: Buffer;
-  result?: { baseOffset: bigint; logAppendTimeMs: number };
+  /** Where an idempotent producer gets its id; required when idempotence is on. */
+  producerIds?: ProducerIdSource;
 }
 
 /**
  * Writes messages to topics. Get one from `fjord.producer()`.
  *
- * Delivery is at least once: a retried batch may already have been written by the attempt
- * that seemed to fail (there is no idempotent producer yet). Ordering holds per partition
- * within one send() call: each partition's messages go in one batch, in input order.
+ * Each message is appended to its partition's open batch (Kafka's accumulator); batches are
+ * sent when full (`batchBytes`), after `lingerMs`, or on `flush()`, several per request to
+ * each broker. `send()` resolves once every message of the call is acknowledged, so calling
+ * it once per record without awaiting each call is fast. Memory for waiting records is
+ * bounded by `bufferMemoryBytes`. With idempotence (the default with acks 'all') retries never
+ * duplicate or reorder a partition's records; without it delivery is at least once.
  */
 export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
   readonly #cluster: Cluster;
   readonly #options: ResolvedProducerOptions;
-  readonly #retry: RetryPolicy;
-  readonly #logger: Logger;
   readonly #clock: Clock;
-  readonly #random: () => number;
   readonly #partitioner: Partitioner;
-  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #memory: MemoryLimit;
+  readonly #accumulator: RecordAccumulator;
+  readonly #sender: Sender;
+  readonly #compression: number;
+  readonly #retry: RetryPolicy;
+  readonly #pending = new Set<Promise<unknown>>();
+  // Sends still looking up metadata or waiting for memory, before their records are queued.
+  readonly #appending = new Set<Promise<unknown>>();
+  #codecsLoaded: Promise<void> | undefined;
+  #codecsReady = false;
   #closed = false;
 
   constructor(deps: ProducerDeps) {
+    const options = deps.options;
     this.#cluster = deps.cluster;
-    this.#options = deps.options;
-    this.#retry = deps.retry;
-    this.#logger = deps.logger;
+    this.#options = options;
     this.#clock = deps.clock ?? systemClock;
-    this.#random = deps.random ?? Math.random;
-    this.#partitioner = deps.options.partitioner ?? createDefaultPartitioner();
+    this.#retry = deps.retry;
+    this.#partitioner = options.partitioner ?? createDefaultPartitioner(options.batchBytes);
+    this.#compression = compressionCode(options.compression);
+    const acksAll = options.acks === 'all' || options.acks === -1;
+    if (options.idempotent === true && !acksAll) {
+      throw new InvalidArgumentError(`an idempotent producer needs acks 'all' (got acks ${options.acks})`);
+    }
+    const idempotent = options.idempotent ?? (acksAll && deps.producerIds !== undefined);
+    if (idempotent && !deps.producerIds)
+      throw new InvalidArgumentError('an idempotent producer needs a producer id source');
+    this.#memory = new MemoryLimit(options.bufferMemoryBytes, options.maxBlockMs);
+    this.#accumulator = new RecordAccumulator(options.batchBytes, this.#memory, () => this.#clock.now());
+    this.#sender = new Sender({
+      cluster: deps.cluster,
+      accumulator: this.#accumulator,
+      memory: this.#memory,
+      settings: {
+        acks: acksAll ? -1 : (options.acks as number),
+        lingerMs: options.lingerMs,
+        maxRequestBytes: options.maxRequestBytes,
+        maxInFlightRequestsPerBroker: options.maxInFlightRequestsPerBroker,
+        deliveryTimeoutMs: options.deliveryTimeoutMs,
+        compression: this.#compression,
+      },
+      retry: deps.retry,
+      logger: deps.logger,
+      clock: this.#clock,
+      random: deps.random ?? Math.random,
+      idempotence: idempotent && deps.producerIds ? new Idempotence(deps.producerIds) : undefined,
+    });
+  }
+
+  /** Bytes of the buffer in use by batches waiting or in flight. */
+  get bufferedBytes(): number {
+    return this.#memory.usedBytes;
   }
 
   /**
-   * Sends messages to one topic and resolves with their metadata, in input order.
-   *
-   * Input is validated first (nothing is sent when any message is bad). Messages are grouped
-   * into one record batch per partition and one Produce request per leader broker. Retriable
-   * failures (leader moved, broker unreachable, ...) refresh metadata and retry only the
-   * partitions that failed, with backoff, within `deliveryTimeoutMs`; then DeliveryTimeoutError.
-   * An unknown topic fails at once with UnknownTopicOrPartitionError (topics are never auto-created).
+   * Sends messages to one topic and resolves with their metadata, in input order, once all
+   * of them are acknowledged. Input is validated first (nothing is queued when a message is
+   * bad). Retriable failures are retried with backoff within `deliveryTimeoutMs`; a record
+   * that cannot be delivered rejects the call with the cause. When the buffer is full the
+   * call waits up to `maxBlockMs`, then rejects with BufferExhaustedError. An unknown topic
+   * fails at once with UnknownTopicOrPartitionError (topics are never auto-created).
    */
   send(request: SendRequest<K, V>): Promise<RecordMetadata[]> {
     if (this.#closed) return Promise.reject(new ClosedError('the producer is closed'));
-    const sending = this.#send(request);
-    this.#inflight.add(sending);
+    let queued: SendCall | Promise<SendCall>;
+    try {
+      queued = this.#send(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (queued instanceof SendCall) return queued.promise;
+    // Slow path (metadata lookup, codec loading, or waiting for memory): flush() waits for it.
+    this.#appending.add(queued);
+    const appended = (): void => {
+      this.#appending.delete(queued as Promise<SendCall>);
+    };
+    queued.then(appended, appended);
+    const sending = queued.then((call) => call.promise);
+    this.#pending.add(sending);
     const forget = (): void => {
-      this.#inflight.delete(sending);
+      this.#pending.delete(sending);
     };
     sending.then(forget, forget);
     return sending;
   }
 
-  /** Stops accepting sends and waits for the ones in flight to finish. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    await Promise.allSettled([...this.#inflight]);
+  /** Sends every waiting batch now (no lingering) and resolves when they are all answered. */
+  async flush(): Promise<void> {
+    // Sends still waiting for metadata or memory join batches first.
+    await Promise.allSettled([...this.#appending]);
+    await this.#sender.flush();
   }
 
-  async #send(request: SendRequest<K, V>): Promise<RecordMetadata[]> {
+  /**
+   * Resolves when the buffer is less than half full and no send waits for memory: a way for
+   * an application that does not await each send to apply backpressure.
+   */
+  waitForCapacity(): Promise<void> {
+    return this.#memory.waitForCapacity();
+  }
+
+  /** Stops accepting sends, sends what is buffered and waits for every send to finish. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#sender.close();
+    await Promise.allSettled([...this.#pending]);
+    await this.#sender.flush();
+  }
+
+  // Queues every record of the call. Synchronous (no promise per record, no await) when the
+  // topic's routing is cached and the buffer has room, which is the common case; otherwise
+  // it continues asynchronously. The call's promise resolves on acknowledgement.
+  #send(request: SendRequest<K, V>): SendCall | Promise<SendCall> {
     const { topic, messages } = validateSendRequest(request);
     const records = messages.map((m, i) => this.#toRecord(topic, m, i));
+    const metadata = this.#cluster.cachedTopic(topic);
+    const codecReady = this.#compression !== Compression.Zstd || this.#codecsReady;
+    if (!metadata || !codecReady) return this.#sendSlow(topic, messages, records);
+    return this.#enqueue(metadata, messages, records, 0, new SendCall(messages.length));
+  }
+
+  async #sendSlow(topic: string, messages: Array<Message<K, V>>, records: RecordInput[]): Promise<SendCall> {
+    if (this.#compression === Compression.Zstd) {
+      this.#codecsLoaded ??= loadCompressionCodecs().then(() => {
+        this.#codecsReady = true;
+      });
+      await this.#codecsLoaded;
+    }
+    const metadata = await this.#metadata(topic);
+    return this.#enqueue(metadata, messages, records, 0, new SendCall(messages.length));
+  }
+
+  #enqueue(
+    metadata: TopicMetadata,
+    messages: Array<Message<K, V>>,
+    records: RecordInput[],
+    from: number,
+    call: SendCall,
+  ): SendCall | Promise<SendCall> {
+    this.#sender.setMetadata(metadata);
+    const topic = metadata.name;
+    const numPartitions = metadata.partitions.length;
+    // Every partition is chosen (and checked) before any record is queued.
+    const partitions =
+      from === 0
+        ? messages.map((message, index) => {
+            const record = records[index] as RecordInput;
+            return choosePartition(message.partition, this.#partitioner, {
+              topic,
+              key: record.key,
+              value: record.value,
+              numPartitions,
+            });
+          })
+        : (call.partitions as number[]);
+    call.partitions = partitions;
+    for (let index = from; index < records.length; index++) {
+      const record = records[index] as RecordInput;
+      const pending: PendingRecord = {
+        topic,
+        partition: partitions[index] as number,
+        key: record.key,
+        value: record.value,
+        headers: record.headers,
+        timestamp: record.timestamp,
+        call,
+        index,
+      };
+      const added = this.#accumulator.tryAppend(pending);
+      if (added === false) {
+        this.#sender.wakeup();
+        return this.#enqueueAfterWait(metadata, messages, records, pending, call);
+      }
+      this.#afterAppend(added);
+    }
+    return call;
+  }
+
+  async #enqueueAfterWait(
+    metadata: TopicMetadata,
+    messages: Array<Message<K, V>>,
+    records: RecordInput[],
+    pending: PendingRecord,
+    call: SendCall,
+  ): Promise<SendCall> {
+    try {
+      this.#afterAppend(await this.#accumulator.append(pending));
+    } catch (error) {
+      call.fail(FjordError.from(error));
+      return call;
+    }
+    return this.#enqueue(metadata, messages, records, pending.index + 1, call);
+  }
+
+  #afterAppend(added: ProducerBatch | true): void {
+    if (added === true) return;
+    // A new batch: the previous one of the partition is full (send it), and this one lingers.
+    this.#sender.armLinger(added);
+    if (this.#options.lingerMs === 0 || this.#accumulator.batchCount > 1) this.#sender.wakeup();
+  }
+
+  async #metadata(topic: string): Promise<TopicMetadata> {
     const deadline = this.#clock.now() + this.#options.deliveryTimeoutMs;
-    const retryOptions = {
+    return retry(() => this.#cluster.topic(topic), {
       policy: this.#retry,
       deadline,
       clock: this.#clock,
-      random: this.#random,
       exhausted: (last: FjordError, attempts: number) =>
         new DeliveryTimeoutError(
-          `could not deliver to topic "${topic}" within ${this.#options.deliveryTimeoutMs} ms ` +
-            `(${attempts} attempts): ${last.message}`,
+          `could not find topic "${topic}" within ${this.#options.deliveryTimeoutMs} ms (${attempts} attempts): ${last.message}`,
           { cause: last },
         ),
-    };
-
-    const metadata = await retry(() => this.#cluster.topic(topic), retryOptions);
-    const batches = this.#buildBatches(metadata, messages, records);
-
-    await retry(async (attempt) => {
-      const pending = batches.filter((b) => !b.result);
-      if (attempt > 0)
-        this.#logger.debug('retrying produce', { topic, partitions: pending.map((b) => b.partition) });
-      await this.#produceOnce(topic, pending, deadline);
-    }, retryOptions);
-
-    const results = new Array<RecordMetadata>(messages.length);
-    for (const batch of batches) {
-      const { baseOffset, logAppendTimeMs } = batch.result as NonNullable<PartitionBatch['result']>;
-      batch.indexes.forEach((index, position) => {
-        results[index] = {
-          topic,
-          partition: batch.partition,
-          offset: baseOffset < 0n ? -1n : baseOffset + BigInt(position),
-          timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : (records[index] as RecordInput).timestamp,
-        };
-      });
-    }
-    return results;
+    });
   }
 
   #toRecord(topic: string, message: Message<K, V>, index: number): RecordInput {
@@ -179,123 +297,14 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       topic,
       `${at}.value`,
     );
-    const headers: Header[] = Object.entries(message.headers ?? {}).map(([name, v]) => ({
-      key: name,
-      value: toBytes(v, `${at}.headers.${name}`),
-    }));
+    const headers: Header[] | undefined =
+      message.headers === undefined
+        ? undefined
+        : Object.entries(message.headers).map(([name, v]) => ({
+            key: name,
+            value: toBytes(v, `${at}.headers.${name}`),
+          }));
     return { key, value, headers, timestamp: message.timestamp ?? this.#clock.now() };
-  }
-
-  // All partition choices are made (and checked) before any batch is encoded or sent.
-  #buildBatches(
-    metadata: TopicMetadata,
-    messages: Array<Message<K, V>>,
-    records: RecordInput[],
-  ): PartitionBatch[] {
-    const numPartitions = metadata.partitions.length;
-    const byPartition = new Map<number, number[]>();
-    messages.forEach((message, index) => {
-      const record = records[index] as RecordInput;
-      const partition = choosePartition(message.partition, this.#partitioner, {
-        topic: metadata.name,
-        key: record.key,
-        value: record.value,
-        numPartitions,
-      });
-      byPartition.set(partition, [...(byPartition.get(partition) ?? []), index]);
-    });
-    return [...byPartition].map(([partition, indexes]) => ({
-      partition,
-      indexes,
-      records: encodeRecordBatch({ records: indexes.map((i) => records[i] as RecordInput) }),
-    }));
-  }
-
-  // One attempt over the pending batches: one request per leader, in parallel. Successful
-  // partitions get their result; a non-retriable error wins over retriable ones.
-  async #produceOnce(topic: string, pending: PartitionBatch[], deadline: number): Promise<void> {
-    const metadata = await this.#cluster.topic(topic);
-    const errors: FjordError[] = [];
-    const byLeader = new Map<string, PartitionBatch[]>();
-    for (const batch of pending) {
-      try {
-        const { address } = this.#cluster.leaderAddress(metadata, batch.partition);
-        byLeader.set(address, [...(byLeader.get(address) ?? []), batch]);
-      } catch (error) {
-        errors.push(FjordError.from(error));
-      }
-    }
-    const timeoutMs = Math.max(1, Math.min(this.#cluster.requestTimeoutMs, deadline - this.#clock.now()));
-    await Promise.all(
-      [...byLeader].map(async ([address, group]) => {
-        try {
-          await this.#produceTo(address, topic, group, timeoutMs);
-        } catch (error) {
-          errors.push(FjordError.from(error, address));
-        }
-      }),
-    );
-    if (errors.length === 0) return;
-    if (errors.some((e) => e.retriable)) this.#cluster.invalidate(topic);
-    throw errors.find((e) => !e.retriable) ?? errors[0];
-  }
-
-  async #produceTo(
-    address: string,
-    topic: string,
-    group: PartitionBatch[],
-    timeoutMs: number,
-  ): Promise<void> {
-    const client = this.#cluster.pool.broker(address);
-    const response = await this.#cluster.pool.unary<v1.ProduceResponse__Output>(
-      address,
-      timeoutMs,
-      (metadata, options, callback) =>
-        client.produce(
-          {
-            acks: this.#options.acks === 'all' ? -1 : this.#options.acks,
-            timeoutMs,
-            topics: [
-              { topic, partitions: group.map((b) => ({ partition: b.partition, records: b.records })) },
-            ],
-          },
-          metadata,
-          options,
-          callback,
-        ),
-    );
-    const results = new Map(
-      response.topics
-        .filter((t) => t.topic === topic)
-        .flatMap((t) => t.partitions.map((p) => [p.partition, p])),
-    );
-    let firstError: FjordError | undefined;
-    for (const batch of group) {
-      const result = results.get(batch.partition);
-      if (!result) {
-        firstError ??= protocolError(
-          ErrorCode.UNKNOWN_SERVER_ERROR,
-          'the broker did not answer for this partition',
-          {
-            topic,
-            partition: batch.partition,
-          },
-        );
-      } else if (result.errorCode !== ErrorCode.NONE) {
-        const error = protocolError(result.errorCode, result.errorMessage, {
-          topic,
-          partition: batch.partition,
-        });
-        // Keep a non-retriable error in front so it decides the outcome.
-        if (!firstError || (firstError.retriable && !error.retriable)) firstError = error;
-      } else {
-        batch.result = {
-          baseOffset: BigInt(result.baseOffset),
-          logAppendTimeMs: Number(result.logAppendTimeMs),
-        };
-      }
-    }
-    if (firstError) throw firstError;
   }
 }
 

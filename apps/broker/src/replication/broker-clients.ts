@@ -1,0 +1,71 @@
+import { GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
+import * as grpc from '@grpc/grpc-js';
+
+/** A broker's advertised address as the coordinator lists it. */
+export interface BrokerAddress {
+  id: number;
+  host: string;
+  port: number;
+  alive: boolean;
+}
+
+/**
+ * Addresses of the other brokers (from heartbeat answers) and one gRPC channel per
+ * address, for replica fetches and OffsetForLeaderEpoch calls to partition leaders.
+ */
+export class BrokerClients {
+  private readonly addresses = new Map<number, string>();
+  private readonly clients = new Map<string, v1.BrokerServiceClient>();
+
+  /** Replaces the known broker addresses. */
+  setBrokers(brokers: readonly BrokerAddress[]): void {
+    for (const b of brokers) this.addresses.set(b.id, formatAddress(b.host, b.port));
+  }
+
+  /** The client for broker `id`, or undefined while its address is unknown. */
+  client(id: number): v1.BrokerServiceClient | undefined {
+    const address = this.addresses.get(id);
+    if (!address) return undefined;
+    let client = this.clients.get(address);
+    if (!client) {
+      const Service = loadFjordProto().fjord.v1.BrokerService;
+      client = new Service(address, grpc.credentials.createInsecure(), {
+        ...GRPC_CHANNEL_OPTIONS,
+        // A restarted leader must be found again within a second or so, not minutes.
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 1_000,
+      });
+      this.clients.set(address, client);
+    }
+    return client;
+  }
+
+  /** Closes every channel. */
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+}
+
+function formatAddress(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Calls a unary method with a deadline and resolves with its response. */
+export function callUnary<Req, Res>(
+  client: v1.BrokerServiceClient,
+  method: 'fetch' | 'offsetForLeaderEpoch',
+  request: Req,
+  timeoutMs: number,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    const fn = client[method] as unknown as (
+      req: Req,
+      options: grpc.CallOptions,
+      cb: (error: grpc.ServiceError | null, response?: Res) => void,
+    ) => unknown;
+    fn.call(client, request, { deadline: Date.now() + timeoutMs }, (error, response) =>
+      error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
+    );
+  });
+}

@@ -1,0 +1,90 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PartitionLog } from '../log/partition-log.js';
+import { appendTo, batchOf, openTempStore, type TempStore } from '../testing/temp-store.js';
+import { appendAsFollower, endOffsetForEpoch, truncateTo, truncationOffset } from './replica-log.js';
+
+const TOPIC_ID = 'eeeeeeee-0000-4000-8000-000000000005';
+
+describe('epoch lookups (KIP-101)', () => {
+  const cache: Array<[number, bigint]> = [
+    [0, 0n],
+    [2, 10n],
+    [5, 25n],
+  ];
+
+  it('answers the end of the largest epoch at or below the asked one', () => {
+    expect(endOffsetForEpoch(cache, 40n, 0)).toEqual({ epoch: 0, endOffset: 10n });
+    expect(endOffsetForEpoch(cache, 40n, 3)).toEqual({ epoch: 2, endOffset: 25n });
+    expect(endOffsetForEpoch(cache, 40n, 5)).toEqual({ epoch: 5, endOffset: 40n });
+    expect(endOffsetForEpoch([[3, 7n]], 9n, 1)).toEqual({ epoch: -1, endOffset: -1n });
+  });
+
+  it('truncates a follower to where both logs agree, never to the high watermark alone', () => {
+    // Follower wrote [0..12) in epoch 0 and [12..15) in epoch 1; the leader never had epoch 1
+    // and ended epoch 0 at 11: the follower keeps [0..11).
+    const follower: Array<[number, bigint]> = [
+      [0, 0n],
+      [1, 12n],
+    ];
+    expect(truncationOffset(follower, 15n, 3n, { epoch: 0, endOffset: 11n })).toBe(11n);
+    // Same epoch on both: the smaller end wins.
+    expect(truncationOffset(follower, 15n, 3n, { epoch: 1, endOffset: 20n })).toBe(15n);
+    expect(truncationOffset(follower, 15n, 3n, { epoch: 1, endOffset: 13n })).toBe(13n);
+    // The leader knows no such epoch: fall back to the high watermark.
+    expect(truncationOffset(follower, 15n, 3n, { epoch: -1, endOffset: -1n })).toBe(3n);
+  });
+});
+
+describe('follower log operations', () => {
+  let temp: TempStore;
+  beforeEach(async () => {
+    temp = await openTempStore();
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+
+  it('copies leader batches byte for byte, skips what it has, and truncates a diverging suffix', async () => {
+    const leaderTemp = await openTempStore();
+    try {
+      const leader = await PartitionLog.load(leaderTemp.store, TOPIC_ID, 0);
+      await appendTo(leaderTemp.store, leader, [batchOf([1, 2])], 0);
+      await appendTo(leaderTemp.store, leader, [batchOf([3])], 1);
+      const { batches } = await leader.read(0n, 1 << 20, true, 'logEnd');
+      const follower = await PartitionLog.load(temp.store, TOPIC_ID, 0);
+      follower.setReplicated(true);
+      expect(await appendAsFollower(temp.store, follower, Buffer.concat(batches))).toBe(2);
+      expect(await appendAsFollower(temp.store, follower, Buffer.concat(batches))).toBe(0);
+      expect(follower.logEndOffset).toBe(3n);
+      expect(follower.leaderEpochCache).toEqual([
+        [0, 0n],
+        [1, 2n],
+      ]);
+      const copied = await follower.read(0n, 1 << 20, true, 'logEnd');
+      expect(Buffer.concat(copied.batches).equals(Buffer.concat(batches))).toBe(true);
+      // Nothing is visible to consumers until the leader's high watermark arrives.
+      expect((await follower.read(0n, 1 << 20, true)).batches).toEqual([]);
+
+      expect(await truncateTo(temp.store, follower, 2n)).toBe(2n);
+      expect(follower.logEndOffset).toBe(2n);
+      expect(follower.leaderEpochCache).toEqual([[0, 0n]]);
+      const reloaded = await PartitionLog.load(temp.store, TOPIC_ID, 0);
+      expect(reloaded.logEndOffset).toBe(2n);
+      expect(reloaded.leaderEpochCache).toEqual([[0, 0n]]);
+    } finally {
+      await leaderTemp.cleanup();
+    }
+  });
+
+  it('checkpoints the high watermark in partition meta', async () => {
+    const log = await PartitionLog.load(temp.store, TOPIC_ID, 1);
+    log.setReplicated(true);
+    await appendTo(temp.store, log, [batchOf([1, 2, 3])], 0);
+    expect(log.highWatermark).toBe(0n);
+    log.setHighWatermark(2n);
+    await log.checkpointHighWatermark();
+    const reloaded = await PartitionLog.load(temp.store, TOPIC_ID, 1);
+    expect(reloaded.highWatermark).toBe(2n);
+    expect(reloaded.logEndOffset).toBe(3n);
+  });
+});

@@ -1,0 +1,181 @@
+import { readBatchHeader, splitBatches } from '@fjord/protocol';
+import {
+  baseOffsetOfLogKey,
+  KeyKind,
+  logKey,
+  parseTimeIndexKey,
+  partitionPrefix,
+  timeIndexKey,
+} from '../log/keys.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import { lastEntry } from '../log/partition-scans.js';
+import { copyState } from '../log/partition-state.js';
+import type { LogStore } from '../log/store.js';
+import type { WriteOp } from '../log/write-queue.js';
+
+/**
+ * Log operations only replication needs: appending batches copied from the leader (bytes
+ * as they are: offsets, leader epochs, producer ids and sequences included), truncating
+ * to where the log agrees with the leader, and recording where a leader epoch starts.
+ */
+
+/** Thrown when fetched batches do not continue the log where it ends. */
+export class NonContiguousAppendError extends Error {
+  constructor(expected: bigint, got: bigint) {
+    super(`follower append expected a batch at offset ${expected}, got ${got}`);
+    this.name = 'NonContiguousAppendError';
+  }
+}
+
+/**
+ * Appends concatenated batches fetched from the leader, skipping those the log already
+ * has. Checks CRCs and contiguity; resolves once written and committed.
+ * Returns the number of batches appended.
+ */
+export async function appendAsFollower(store: LogStore, log: PartitionLog, records: Buffer): Promise<number> {
+  if (records.length === 0) return 0;
+  const batches = splitBatches(records);
+  const state = log.pendingState;
+  const ops: WriteOp[] = [];
+  let appended = 0;
+  for (const { header, bytes } of batches) {
+    const end = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+    if (end <= state.logEndOffset) continue;
+    if (header.baseOffset !== state.logEndOffset)
+      throw new NonContiguousAppendError(state.logEndOffset, header.baseOffset);
+    ops.push({ type: 'put', key: logKey(log.topicIdBytes, log.partition, header.baseOffset), value: bytes });
+    if (state.maxTimestampMs === null || header.maxTimestamp > state.maxTimestampMs) {
+      state.maxTimestampMs = header.maxTimestamp;
+      const key = timeIndexKey(log.topicIdBytes, log.partition, header.maxTimestamp, header.baseOffset);
+      ops.push({ type: 'put', key, value: Buffer.alloc(0) });
+    }
+    const lastEpoch = state.leaderEpochCache.at(-1);
+    if (!lastEpoch || lastEpoch[0] < header.partitionLeaderEpoch) {
+      state.leaderEpochCache.push([header.partitionLeaderEpoch, header.baseOffset]);
+    }
+    state.logEndOffset = end;
+    state.sizeBytes += bytes.length;
+    appended++;
+  }
+  if (appended === 0) return 0;
+  ops.push(log.metaOp(state));
+  const after = copyState(state);
+  await store.write(ops, {
+    onCommit: () => log.commitReplicated(after),
+    onFail: () => log.rollbackReplicated(),
+  });
+  return appended;
+}
+
+/**
+ * Records that leader epoch `epoch` starts at the current log end (a new leader does this
+ * before its first append, so OffsetForLeaderEpoch answers correctly at once).
+ */
+export async function assignEpochStart(store: LogStore, log: PartitionLog, epoch: number): Promise<void> {
+  const state = log.pendingState;
+  const last = state.leaderEpochCache.at(-1);
+  if (last && last[0] >= epoch) return;
+  state.leaderEpochCache.push([epoch, state.logEndOffset]);
+  const after = copyState(state);
+  await store.write([log.metaOp(state)], {
+    onCommit: () => log.commitReplicated(after),
+    onFail: () => log.rollbackReplicated(),
+  });
+}
+
+/**
+ * Removes every batch at or after `offset` (a batch that straddles it goes whole), with
+ * its time-index entry and later leader-epoch entries, in one storage write queued after
+ * every earlier write. With `restartAt` the whole log goes and starts again at that offset
+ * (the follower fell below the leader's log start). Resolves with the new log end.
+ */
+export async function truncateTo(
+  store: LogStore,
+  log: PartitionLog,
+  offset: bigint,
+  restartAt?: bigint,
+): Promise<bigint> {
+  let newEnd = offset;
+  await store.runExclusive(async (db) => {
+    const state = copyState(log.pendingState);
+    const from = restartAt === undefined ? offset : state.logStartOffset;
+    if (restartAt === undefined && from >= state.logEndOffset) {
+      newEnd = state.logEndOffset;
+      return;
+    }
+    const prefix = partitionPrefix(KeyKind.Log, log.topicIdBytes, log.partition);
+    const [straddling] = await db
+      .keys({ gte: prefix, lte: logKey(log.topicIdBytes, log.partition, from), reverse: true, limit: 1 })
+      .all();
+    let cut = from;
+    if (straddling) {
+      const base = baseOffsetOfLogKey(straddling);
+      const value = await db.get(straddling);
+      if (value && base < from && base + BigInt(readBatchHeader(value).lastOffsetDelta) + 1n > from)
+        cut = base;
+    }
+    const ops: WriteOp[] = [];
+    let freed = 0;
+    for await (const [key, value] of db.iterator({
+      gte: logKey(log.topicIdBytes, log.partition, cut),
+      lt: logKey(log.topicIdBytes, log.partition, 0xffff_ffff_ffff_ffffn),
+    })) {
+      const header = readBatchHeader(value);
+      ops.push({ type: 'del', key });
+      ops.push({
+        type: 'del',
+        key: timeIndexKey(log.topicIdBytes, log.partition, header.maxTimestamp, header.baseOffset),
+      });
+      freed += value.length;
+    }
+    newEnd = restartAt ?? cut;
+    state.logEndOffset = newEnd;
+    state.sizeBytes = restartAt === undefined ? state.sizeBytes - freed : 0;
+    if (restartAt !== undefined) state.logStartOffset = restartAt;
+    state.leaderEpochCache = state.leaderEpochCache.filter(([, start]) => start < newEnd);
+    if (restartAt !== undefined) state.leaderEpochCache = [];
+    if (log.highWatermark > newEnd) log.setHighWatermark(newEnd);
+    ops.push(log.metaOp(state));
+    await db.batch(ops);
+    const lastIndex = await lastEntry(
+      db,
+      partitionPrefix(KeyKind.TimeIndex, log.topicIdBytes, log.partition),
+    );
+    state.maxTimestampMs = lastIndex ? parseTimeIndexKey(lastIndex[0]).timestampMs : null;
+    log.resetState(state);
+  });
+  return newEnd;
+}
+
+/** The largest epoch <= `epoch` in `cache` and the offset where it ends (KIP-101). */
+export function endOffsetForEpoch(
+  cache: ReadonlyArray<readonly [number, bigint]>,
+  logEndOffset: bigint,
+  epoch: number,
+): { epoch: number; endOffset: bigint } {
+  let index = -1;
+  for (let i = 0; i < cache.length; i++) if (cache[i]![0] <= epoch) index = i;
+  if (index < 0) return { epoch: -1, endOffset: -1n };
+  const next = cache[index + 1];
+  return { epoch: cache[index]![0], endOffset: next ? next[1] : logEndOffset };
+}
+
+/**
+ * Where a follower truncates given the leader's answer to OffsetForLeaderEpoch for the
+ * follower's latest epoch: the leader's end of that epoch, or, when the leader does not
+ * have it, the end of the largest earlier epoch both have (KIP-101 with KIP-279's
+ * refinement). Never above the follower's own log end.
+ */
+export function truncationOffset(
+  followerCache: ReadonlyArray<readonly [number, bigint]>,
+  followerLogEnd: bigint,
+  followerHighWatermark: bigint,
+  leader: { epoch: number; endOffset: bigint },
+): bigint {
+  const min = (a: bigint, b: bigint) => (a < b ? a : b);
+  if (leader.epoch < 0 || leader.endOffset < 0n) return min(followerHighWatermark, followerLogEnd);
+  // The end of the largest epoch <= the leader's in our own log (-1 when we have none:
+  // the caller clamps to the log start).
+  const own = endOffsetForEpoch(followerCache, followerLogEnd, leader.epoch);
+  return min(min(leader.endOffset, own.endOffset), followerLogEnd);
+}

@@ -1,0 +1,59 @@
+import type { v1 } from '@fjord/protocol';
+import type { Clock } from '../liveness/clock.js';
+import type { Logger } from '../logger.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { RandomSource } from '../random-source.js';
+import { groupServiceHandlers } from '../server/groups/group-service.js';
+import { groupsOf } from './apply-group.js';
+import { GroupMonitor } from './group-monitor.js';
+import { GroupSessions } from './group-sessions.js';
+
+/** Bounds on the session timeout a consumer may ask for. */
+export const MIN_MEMBER_SESSION_TIMEOUT_MS = 500;
+export const MAX_MEMBER_SESSION_TIMEOUT_MS = 1_800_000;
+
+export interface GroupCoordinatorOptions {
+  store: MetadataStore;
+  clock: Clock;
+  random: RandomSource;
+  logger: Logger;
+  heartbeatIntervalMs: number;
+}
+
+/** The consumer-group part of the coordinator: sessions, the expiry monitor and the RPC handlers. */
+export interface GroupCoordinator {
+  sessions: GroupSessions;
+  monitor: GroupMonitor;
+  handlers: v1.GroupCoordinatorServiceHandlers;
+}
+
+/**
+ * Sets up consumer groups over the loaded metadata: every member in the restored state gets
+ * one session timeout of grace (sessions are not in the log), then the monitor starts.
+ */
+export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCoordinator {
+  const { store, clock, random, logger, heartbeatIntervalMs } = options;
+  const sessions = new GroupSessions(clock);
+  for (const group of Object.values(groupsOf(store.state))) {
+    for (const member of Object.values(group.members)) {
+      sessions.touch(group.groupId, member.memberId, member.sessionTimeoutMs);
+    }
+  }
+  const monitor = new GroupMonitor({
+    store,
+    sessions,
+    logger,
+    checkIntervalMs: Math.max(10, Math.min(250, Math.floor(heartbeatIntervalMs / 2))),
+  });
+  monitor.start();
+  const handlers = groupServiceHandlers({
+    store,
+    sessions,
+    random,
+    logger,
+    heartbeatIntervalMs,
+    minSessionTimeoutMs: MIN_MEMBER_SESSION_TIMEOUT_MS,
+    maxSessionTimeoutMs: MAX_MEMBER_SESSION_TIMEOUT_MS,
+  });
+  return { sessions, monitor, handlers };
+}

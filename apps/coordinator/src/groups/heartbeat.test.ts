@@ -1,0 +1,241 @@
+import { ErrorCode } from '@fjord/protocol';
+import { describe, expect, it } from 'vitest';
+import { applyAll } from '../metadata/apply.js';
+import { metadataRecord } from '../metadata/records.js';
+import { emptyState, type MetadataState } from '../metadata/state.js';
+import { groupById } from './apply-group.js';
+import { type Assignment, type GroupMembership, toKeys } from './group-state.js';
+import { type HeartbeatInput, heartbeat } from './heartbeat.js';
+import { removeMember } from './membership.js';
+import { planCommit } from './offsets.js';
+
+function stateWithTopics(topics: Record<string, number>): MetadataState {
+  return applyAll(emptyState(), [
+    metadataRecord({ type: 'InitCluster', clusterId: 'c' }),
+    ...Object.entries(topics).map(([name, n]) =>
+      metadataRecord({
+        type: 'CreateTopic',
+        topicId: `id-${name}`,
+        name,
+        configs: {},
+        partitions: Array.from({ length: n }, (_, partition) => ({
+          partition,
+          replicas: [1],
+          leader: 1,
+          isr: [1],
+        })),
+      }),
+    ),
+  ]);
+}
+
+/** A tiny harness: a state with a group, applying each successful heartbeat like the server does. */
+class Harness {
+  group: GroupMembership | undefined;
+  constructor(public state: MetadataState) {}
+
+  beat(input: Partial<HeartbeatInput> & { memberId: string; memberEpoch: number }) {
+    const full: HeartbeatInput = {
+      groupId: 'g',
+      instanceId: null,
+      rebalanceTimeoutMs: 1000,
+      sessionTimeoutMs: 1000,
+      subscribedTopics: ['t'],
+      subscribedRegex: null,
+      assignor: '',
+      owned: {},
+      ...input,
+    };
+    const out = heartbeat(this.state, this.group, full, () => 'generated');
+    if (out.ok) {
+      this.group = out.group;
+      if (out.group)
+        this.state = applyAll(this.state, [metadataRecord({ type: 'GroupUpdate', group: out.group })]);
+    }
+    return out;
+  }
+
+  /** Every member heartbeats with what it was last given until nothing changes. */
+  settle(owned: Record<string, Assignment>): void {
+    for (let round = 0; round < 10; round++) {
+      for (const id of Object.keys(this.group!.members)) {
+        const m = this.group!.members[id]!;
+        const out = this.beat({ memberId: id, memberEpoch: m.memberEpoch, owned: owned[id] ?? {} });
+        if (out.ok) owned[id] = out.assignment;
+        this.assertNoDoubleOwnership(owned);
+      }
+    }
+  }
+
+  assertNoDoubleOwnership(owned: Record<string, Assignment>): void {
+    const seen = new Set<string>();
+    for (const [id, a] of Object.entries(owned)) {
+      if (!this.group!.members[id]) continue;
+      for (const k of toKeys(a)) {
+        expect(seen.has(k), `${k} owned twice`).toBe(false);
+        seen.add(k);
+      }
+    }
+  }
+}
+
+describe('consumer group heartbeat state machine', () => {
+  it('rejects an empty group id, an empty subscription, an invalid regex and unknown assignors', () => {
+    const h = new Harness(stateWithTopics({ t: 1 }));
+    expect(h.beat({ groupId: ' ', memberId: 'a', memberEpoch: 0 })).toMatchObject({
+      ok: false,
+      errorCode: ErrorCode.INVALID_GROUP_ID,
+    });
+    expect(h.beat({ memberId: 'a', memberEpoch: 0, subscribedTopics: [] })).toMatchObject({
+      ok: false,
+      errorCode: ErrorCode.INVALID_REQUEST,
+    });
+    expect(
+      h.beat({ memberId: 'a', memberEpoch: 0, subscribedTopics: [], subscribedRegex: '(' }),
+    ).toMatchObject({
+      ok: false,
+      errorCode: ErrorCode.INVALID_REQUEST,
+    });
+    expect(h.beat({ memberId: 'a', memberEpoch: 0, assignor: 'magic' })).toMatchObject({
+      ok: false,
+      errorCode: ErrorCode.UNSUPPORTED_ASSIGNOR,
+    });
+    expect(h.group).toBeUndefined();
+  });
+
+  it('revokes before reassigning: a partition never has two owners', () => {
+    const h = new Harness(stateWithTopics({ t: 4 }));
+    const owned: Record<string, Assignment> = {};
+    const a = h.beat({ memberId: 'a', memberEpoch: 0 });
+    expect(a).toMatchObject({ ok: true, assignment: { t: [0, 1, 2, 3] } });
+    const epochA = a.ok ? a.memberEpoch : -1;
+    owned.a = { t: [0, 1, 2, 3] };
+    const b = h.beat({ memberId: 'b', memberEpoch: 0 });
+    // b joins, but a still holds everything: b gets nothing yet.
+    expect(b).toMatchObject({ ok: true, assignment: {} });
+    owned.b = {};
+    // a is asked to give up two partitions and keeps its epoch until it confirms.
+    const revoke = h.beat({ memberId: 'a', memberEpoch: epochA, owned: owned.a });
+    expect(revoke.ok && toKeys(revoke.assignment)).toHaveLength(2);
+    expect(revoke.ok && revoke.memberEpoch).toBe(epochA);
+    // Until a confirms, b still gets nothing.
+    const epochB = h.group!.members.b!.memberEpoch;
+    expect(h.beat({ memberId: 'b', memberEpoch: epochB, owned: {} })).toMatchObject({
+      ok: true,
+      assignment: {},
+    });
+    h.settle(owned);
+    expect(toKeys(owned.a!)).toHaveLength(2);
+    expect(toKeys(owned.b!)).toHaveLength(2);
+    expect(h.group!.members.a!.memberEpoch).toBe(h.group!.assignmentEpoch);
+  });
+
+  it('fences old epochs and unknown members', () => {
+    const h = new Harness(stateWithTopics({ t: 2 }));
+    h.beat({ memberId: 'a', memberEpoch: 0 });
+    expect(h.beat({ memberId: 'a', memberEpoch: 7 })).toMatchObject({
+      ok: false,
+      errorCode: ErrorCode.FENCED_MEMBER_EPOCH,
+    });
+    expect(h.beat({ memberId: 'zombie', memberEpoch: 1 })).toMatchObject({
+      ok: false,
+      errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
+    });
+  });
+
+  it('frees a leaving member’s partitions at once', () => {
+    const h = new Harness(stateWithTopics({ t: 4 }));
+    const owned: Record<string, Assignment> = {};
+    h.beat({ memberId: 'a', memberEpoch: 0 });
+    h.beat({ memberId: 'b', memberEpoch: 0 });
+    h.settle(owned);
+    h.beat({ memberId: 'b', memberEpoch: -1 });
+    h.settle(owned);
+    expect(owned.a).toEqual({ t: [0, 1, 2, 3] });
+  });
+
+  it('lets a static member come back under a new member id with its partitions, without a rebalance', () => {
+    const h = new Harness(stateWithTopics({ t: 4 }));
+    const owned: Record<string, Assignment> = {};
+    h.beat({ memberId: 'a', memberEpoch: 0, instanceId: 'i-a' });
+    h.beat({ memberId: 'b', memberEpoch: 0 });
+    h.settle(owned);
+    const epoch = h.group!.groupEpoch;
+    const had = owned.a;
+    h.beat({ memberId: 'a', memberEpoch: -2, instanceId: 'i-a', owned: owned.a });
+    expect(h.group!.members.a!.away).toBe(true);
+    const back = h.beat({ memberId: 'a2', memberEpoch: 0, instanceId: 'i-a' });
+    expect(back).toMatchObject({ ok: true, assignment: had, removedMemberIds: ['a'] });
+    expect(h.group!.groupEpoch).toBe(epoch);
+  });
+
+  it('assigns new partitions and new topics matching a regex', () => {
+    const h = new Harness(stateWithTopics({ 'orders-1': 1 }));
+    h.beat({ memberId: 'a', memberEpoch: 0, subscribedTopics: [], subscribedRegex: '^orders-' });
+    h.state = applyAll(h.state, [
+      metadataRecord({
+        type: 'CreateTopic',
+        topicId: 'id-o2',
+        name: 'orders-2',
+        configs: {},
+        partitions: [{ partition: 0, replicas: [1], leader: 1, isr: [1] }],
+      }),
+    ]);
+    const out = h.beat({
+      memberId: 'a',
+      memberEpoch: h.group!.members.a!.memberEpoch,
+      subscribedTopics: [],
+      subscribedRegex: '^orders-',
+      owned: { 'orders-1': [0] },
+    });
+    expect(out).toMatchObject({ ok: true, assignment: { 'orders-1': [0], 'orders-2': [0] } });
+  });
+
+  it('removes a member and reassigns (session expiry path)', () => {
+    const h = new Harness(stateWithTopics({ t: 2 }));
+    const owned: Record<string, Assignment> = {};
+    h.beat({ memberId: 'a', memberEpoch: 0 });
+    h.beat({ memberId: 'b', memberEpoch: 0 });
+    h.settle(owned);
+    removeMember(h.state, h.group!, 'a');
+    h.state = applyAll(h.state, [metadataRecord({ type: 'GroupUpdate', group: h.group! })]);
+    h.settle(owned);
+    expect(owned.b).toEqual({ t: [0, 1] });
+  });
+});
+
+describe('offset commits', () => {
+  it('accept only owned partitions and never move offsets backwards', () => {
+    const h = new Harness(stateWithTopics({ t: 2 }));
+    h.beat({ memberId: 'a', memberEpoch: 0 });
+    const group = () => groupById(h.state, 'g')!;
+    const e = group().members.a!.memberEpoch;
+    const plan = planCommit(group(), 'a', e, [{ topic: 't', partition: 0, offset: 10n, metadata: '' }]);
+    expect(plan).toMatchObject({ ok: true, toStore: [{ offset: 10n }] });
+    h.state = applyAll(h.state, [
+      metadataRecord({
+        type: 'GroupOffsetCommit',
+        groupId: 'g',
+        offsets: [{ topic: 't', partition: 0, offset: '10', metadata: '' }],
+      }),
+    ]);
+    const back = planCommit(group(), 'a', e, [{ topic: 't', partition: 0, offset: 5n, metadata: '' }]);
+    expect(back).toMatchObject({ ok: true, toStore: [] });
+    const notOwned = planCommit(group(), 'a', e, [
+      { topic: 'other', partition: 0, offset: 5n, metadata: '' },
+    ]);
+    expect(notOwned.ok && notOwned.results[0]!.errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(planCommit(group(), 'x', e, [])).toMatchObject({
+      ok: false,
+      errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
+    });
+    expect(planCommit(group(), 'a', e + 1, [])).toMatchObject({
+      ok: false,
+      errorCode: ErrorCode.FENCED_MEMBER_EPOCH,
+    });
+    expect(planCommit(undefined, 'a', 1, [])).toMatchObject({
+      ok: false,
+      errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
+    });
+  });
+});

@@ -1,0 +1,31 @@
+import { ErrorCode } from '@fjord/protocol';
+import type { MetadataState } from '../metadata/state.js';
+import { InvalidRequestError } from './invalid-request-error.js';
+
+/** Why a broker-only request is refused (unknown broker or stale epoch), or undefined. */
+export function brokerEpochProblem(
+  state: MetadataState,
+  brokerId: number,
+  brokerEpoch: string,
+): { errorCode: number; errorMessage: string } | undefined {
+  let epoch: bigint;
+  try {
+    epoch = BigInt(brokerEpoch);
+  } catch {
+    throw new InvalidRequestError(`broker_epoch must be an integer, got ${JSON.stringify(brokerEpoch)}`);
+  }
+  const broker = state.brokers[String(brokerId)];
+  if (!broker) {
+    return {
+      errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED,
+      errorMessage: `broker ${brokerId} is not registered`,
+    };
+  }
+  if (BigInt(broker.brokerEpoch) !== epoch) {
+    return {
+      errorCode: ErrorCode.STALE_BROKER_EPOCH,
+      errorMessage: `broker ${brokerId} sent epoch ${epoch}; the current epoch is ${broker.brokerEpoch}`,
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,118 @@
+import { ErrorCode, type v1 } from '@fjord/protocol';
+import { groupById, groupsOf } from '../../groups/apply-group.js';
+import { groupStateName } from '../../groups/group-state.js';
+import { metadataRecord } from '../../metadata/records.js';
+import type { GroupContext } from './group-context.js';
+import { offsetsFromWire } from './offset-commit.js';
+import { assignmentToWire } from './wire.js';
+
+const INVALID_GROUP = {
+  errorCode: ErrorCode.INVALID_GROUP_ID,
+  errorMessage: 'the group id must not be empty',
+};
+const notFound = (groupId: string) => ({
+  errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
+  errorMessage: `group "${groupId}" does not exist`,
+});
+
+/** ListGroups: every group, sorted by id. */
+export function listGroups(ctx: GroupContext): v1.ListGroupsResponse {
+  const groups = Object.values(groupsOf(ctx.store.state)).sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
+  return {
+    groups: groups.map((g) => ({
+      groupId: g.groupId,
+      state: groupStateName(g),
+      members: Object.keys(g.members).length,
+    })),
+  };
+}
+
+/** DescribeGroup: state, epochs, assignor, members with current and target assignments. */
+export function describeGroup(
+  ctx: GroupContext,
+  req: v1.DescribeGroupRequest__Output,
+): v1.DescribeGroupResponse {
+  if (req.groupId.trim() === '') return { ...INVALID_GROUP, members: [] };
+  const group = groupById(ctx.store.state, req.groupId);
+  if (!group) return { ...notFound(req.groupId), members: [] };
+  return {
+    errorCode: ErrorCode.NONE,
+    errorMessage: '',
+    groupId: group.groupId,
+    state: groupStateName(group),
+    groupEpoch: group.groupEpoch,
+    assignmentEpoch: group.assignmentEpoch,
+    assignor: group.assignor,
+    members: Object.values(group.members)
+      .sort((a, b) => (a.memberId < b.memberId ? -1 : 1))
+      .map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId ?? '',
+        memberEpoch: m.memberEpoch,
+        subscribedTopicNames: m.subscribedTopics,
+        subscribedTopicRegex: m.subscribedRegex ?? '',
+        assignment: assignmentToWire(m.assigned),
+        targetAssignment: assignmentToWire(group.target[m.memberId] ?? {}),
+      })),
+  };
+}
+
+/** ResetGroupOffsets: admin sets offsets (backwards too); refused while the group has members. */
+export async function resetGroupOffsets(
+  ctx: GroupContext,
+  req: v1.ResetGroupOffsetsRequest__Output,
+): Promise<v1.ResetGroupOffsetsResponse> {
+  if (req.groupId.trim() === '') return INVALID_GROUP;
+  const offsets = offsetsFromWire(req.topics);
+  const negative = offsets.find((o) => o.offset < 0n);
+  if (negative) {
+    return {
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: `offset of ${negative.topic}:${negative.partition} must be >= 0`,
+    };
+  }
+  const result = await ctx.store.propose((proposal) => {
+    const group = groupById(proposal.state, req.groupId);
+    if (!group) return notFound(req.groupId);
+    const members = Object.keys(group.members).length;
+    if (members > 0) {
+      return {
+        errorCode: ErrorCode.NON_EMPTY_GROUP,
+        errorMessage: `group "${req.groupId}" has ${members} member(s): stop its consumers first`,
+      };
+    }
+    if (offsets.length > 0) {
+      proposal.append(
+        metadataRecord({
+          type: 'GroupOffsetCommit',
+          groupId: req.groupId,
+          offsets: offsets.map((o) => ({ ...o, offset: o.offset.toString() })),
+        }),
+      );
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: '' };
+  });
+  if (result.errorCode === ErrorCode.NONE) ctx.logger.info({ groupId: req.groupId }, 'group offsets reset');
+  return result;
+}
+
+/** DeleteGroup: removes an empty group and its offsets. */
+export async function deleteGroup(
+  ctx: GroupContext,
+  req: v1.DeleteGroupRequest__Output,
+): Promise<v1.DeleteGroupResponse> {
+  if (req.groupId.trim() === '') return INVALID_GROUP;
+  return ctx.store.propose((proposal) => {
+    const group = groupById(proposal.state, req.groupId);
+    if (!group) return notFound(req.groupId);
+    const members = Object.keys(group.members).length;
+    if (members > 0) {
+      return {
+        errorCode: ErrorCode.NON_EMPTY_GROUP,
+        errorMessage: `group "${req.groupId}" has ${members} member(s): stop its consumers first`,
+      };
+    }
+    proposal.append(metadataRecord({ type: 'GroupDelete', groupId: req.groupId }));
+    return { errorCode: ErrorCode.NONE, errorMessage: '' };
+  });
+}

@@ -1,0 +1,128 @@
+import {
+  type Consumer,
+  type ConsumerRecord,
+  Fjord,
+  GroupIdNotFoundError,
+  NonEmptyGroupError,
+} from '@fjord/sdk';
+import { type Cluster, randomName, startCluster, waitFor } from '@fjord/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { range } from './helpers.js';
+
+/** Polls every consumer in turn until `count` distinct values arrived in total. */
+async function pollAll(
+  consumers: Consumer[],
+  count: number,
+  timeoutMs = 60_000,
+): Promise<ConsumerRecord[][]> {
+  const got = consumers.map(() => [] as ConsumerRecord[]);
+  const seen = new Set<string>();
+  const deadline = Date.now() + timeoutMs;
+  while (seen.size < count && Date.now() < deadline) {
+    await Promise.all(
+      consumers.map(async (c, i) => {
+        for (const r of await c.poll(200)) {
+          got[i]!.push(r);
+          seen.add(r.value!.toString());
+        }
+      }),
+    );
+  }
+  return got;
+}
+
+describe('consumer groups', () => {
+  let cluster: Cluster;
+  let fjord: Fjord;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 2 });
+    fjord = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'groups-basic-test' });
+  });
+  afterAll(async () => {
+    await fjord?.close();
+    await cluster?.stop();
+  });
+
+  it('4 members of one group on a 12-partition topic own 3 partitions each and together get every record', async () => {
+    const topic = randomName('orders');
+    const groupId = randomName('g');
+    await fjord.admin().createTopics([{ name: topic, partitions: 12 }]);
+    const producer = fjord.producer({ acks: 1 });
+    await producer.send({ topic, messages: range(0, 240).map((i) => ({ key: `k${i}`, value: `v${i}` })) });
+    const consumers = range(0, 4).map(() => fjord.consumer({ groupId, autoOffsetReset: 'earliest' }));
+    for (const c of consumers) await c.subscribe([topic]);
+    // Keep polling until the group settled on 3 partitions each.
+    const got = consumers.map(() => [] as ConsumerRecord[]);
+    await waitFor(
+      async () => {
+        await Promise.all(consumers.map(async (c, i) => got[i]!.push(...(await c.poll(200)))));
+        return consumers.every((c) => c.assignment().length === 3);
+      },
+      { timeoutMs: 30_000, message: 'every member owns 3 partitions' },
+    );
+    const owned = consumers.flatMap((c) => c.assignment().map((tp) => tp.partition));
+    expect(owned.sort((a, b) => a - b)).toEqual(range(0, 12));
+    await producer.send({ topic, messages: range(240, 300).map((i) => ({ key: `k${i}`, value: `v${i}` })) });
+    const more = await pollAll(consumers, 300 - new Set(got.flat().map((r) => r.value!.toString())).size);
+    const all = new Set([...got.flat(), ...more.flat()].map((r) => r.value!.toString()));
+    expect([...all].sort()).toEqual(
+      range(0, 300)
+        .map((i) => `v${i}`)
+        .sort(),
+    );
+
+    const description = await fjord.admin().describeGroup(groupId);
+    expect(description.members).toHaveLength(4);
+    expect(description.assignor).toBe('uniform');
+    for (const m of description.members) expect(m.assignment).toHaveLength(3);
+    await expect(fjord.admin().resetGroupOffsets(groupId, [{ topic, to: 'earliest' }])).rejects.toThrow(
+      NonEmptyGroupError,
+    );
+    await Promise.all(consumers.map((c) => c.close()));
+    await producer.close();
+    const offsets = await fjord.admin().listGroupOffsets(groupId);
+    expect(offsets).toHaveLength(12);
+    expect(offsets.reduce((sum, o) => sum + o.offset, 0n)).toBe(300n);
+    expect(offsets.every((o) => o.lag === 0n)).toBe(true);
+    expect((await fjord.admin().listGroups()).find((g) => g.groupId === groupId)?.state).toBe('Empty');
+    await fjord.admin().deleteGroup(groupId);
+    await expect(fjord.admin().describeGroup(groupId)).rejects.toThrow(GroupIdNotFoundError);
+  });
+
+  it('two groups on one topic each receive every record; a restarted group resumes at its commits', async () => {
+    const topic = randomName('shared');
+    await fjord.admin().createTopics([{ name: topic, partitions: 4 }]);
+    const producer = fjord.producer({ acks: 1 });
+    await producer.send({ topic, messages: range(0, 100).map((i) => ({ value: `v${i}` })) });
+    const [a, b] = [randomName('ga'), randomName('gb')];
+    const groupA = [
+      fjord.consumer({ groupId: a, autoOffsetReset: 'earliest' }),
+      fjord.consumer({ groupId: a, autoOffsetReset: 'earliest' }),
+    ];
+    const groupB = [fjord.consumer({ groupId: b, autoOffsetReset: 'earliest' })];
+    for (const c of [...groupA, ...groupB]) await c.subscribe([topic]);
+    const gotA = await pollAll(groupA, 100);
+    const gotB = await pollAll(groupB, 100);
+    expect(new Set(gotA.flat().map((r) => r.value!.toString())).size).toBe(100);
+    expect(new Set(gotB.flat().map((r) => r.value!.toString())).size).toBe(100);
+    for (const c of [...groupA, ...groupB]) await c.close();
+
+    await producer.send({ topic, messages: range(100, 110).map((i) => ({ value: `v${i}` })) });
+    const again = fjord.consumer({ groupId: a, autoOffsetReset: 'earliest' });
+    await again.subscribe([topic]);
+    const next = await pollAll([again], 10);
+    expect(
+      next
+        .flat()
+        .map((r) => r.value!.toString())
+        .sort(),
+    ).toEqual(
+      range(100, 110)
+        .map((i) => `v${i}`)
+        .sort(),
+    );
+    await again.close();
+    await producer.close();
+  });
+});

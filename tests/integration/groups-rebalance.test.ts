@@ -1,0 +1,185 @@
+import { type Consumer, type ConsumerRecord, Fjord } from '@fjord/sdk';
+import { type Cluster, randomName, sleep, startCluster, waitFor } from '@fjord/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { range } from './helpers.js';
+
+const keys = (c: Consumer) =>
+  c
+    .assignment()
+    .map((tp) => `${tp.topic}:${tp.partition}`)
+    .sort();
+
+/** Keeps consumers polling in the background (as applications do) until stopped. */
+function keepPolling(consumers: Consumer[], sink: ConsumerRecord[] = []) {
+  let running = true;
+  const loops = consumers.map(async (c) => {
+    while (running && !c.closed) sink.push(...(await c.poll(100).catch(() => [])));
+  });
+  return {
+    sink,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+describe('consumer group rebalancing', () => {
+  let cluster: Cluster;
+  let fjord: Fjord;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 1 });
+    fjord = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'groups-rebalance-test' });
+  });
+  afterAll(async () => {
+    await fjord?.close();
+    await cluster?.stop();
+  });
+
+  it('a closing member hands its partitions over within about a second', async () => {
+    const topic = randomName('handover');
+    const groupId = randomName('g');
+    await fjord.admin().createTopics([{ name: topic, partitions: 6 }]);
+    const [a, b] = [fjord.consumer({ groupId }), fjord.consumer({ groupId })];
+    await a.subscribe([topic]);
+    await b.subscribe([topic]);
+    const polling = keepPolling([a]);
+    const bLoop = keepPolling([b]);
+    await waitFor(() => a.assignment().length === 3 && b.assignment().length === 3, { timeoutMs: 20_000 });
+    await bLoop.stop();
+    const started = Date.now();
+    await b.close();
+    await waitFor(() => a.assignment().length === 6, { timeoutMs: 10_000, intervalMs: 20 });
+    const tookMs = Date.now() - started;
+    // Heartbeat interval 500 ms + one round trip; 1.5 s leaves room for 2 busy shared cores.
+    expect(tookMs).toBeLessThan(1_500);
+    await polling.stop();
+    await a.close();
+  });
+
+  it('a static member restarted within the session timeout keeps its partitions; nobody else moves', async () => {
+    const topic = randomName('static');
+    const groupId = randomName('g');
+    await fjord.admin().createTopics([{ name: topic, partitions: 4 }]);
+    const other = fjord.consumer({ groupId, groupInstanceId: 'other', sessionTimeoutMs: 10_000 });
+    let member = fjord.consumer({ groupId, groupInstanceId: 'static-1', sessionTimeoutMs: 10_000 });
+    await other.subscribe([topic]);
+    await member.subscribe([topic]);
+    const otherLoop = keepPolling([other]);
+    let memberLoop = keepPolling([member]);
+    await waitFor(() => other.assignment().length === 2 && member.assignment().length === 2, {
+      timeoutMs: 20_000,
+    });
+    const before = await fjord.admin().describeGroup(groupId);
+    const mine = keys(member);
+    const theirs = keys(other);
+    await memberLoop.stop();
+    await member.close();
+    await sleep(1_500);
+    expect(keys(other)).toEqual(theirs);
+    member = fjord.consumer({ groupId, groupInstanceId: 'static-1', sessionTimeoutMs: 10_000 });
+    await member.subscribe([topic]);
+    memberLoop = keepPolling([member]);
+    await waitFor(() => member.assignment().length === 2, { timeoutMs: 10_000 });
+    expect(keys(member)).toEqual(mine);
+    expect(keys(other)).toEqual(theirs);
+    const after = await fjord.admin().describeGroup(groupId);
+    expect(after.groupEpoch).toBe(before.groupEpoch);
+    await Promise.all([memberLoop.stop(), otherLoop.stop()]);
+    await Promise.all([member.close(), other.close()]);
+  });
+
+  it('a RegExp subscription picks up a topic created after it joined', async () => {
+    const prefix = randomName('rx');
+    const groupId = randomName('g');
+    await fjord.admin().createTopics([{ name: `${prefix}-a`, partitions: 1 }]);
+    const consumer = fjord.consumer({ groupId, autoOffsetReset: 'earliest' });
+    await consumer.subscribe(new RegExp(`^${prefix}-`));
+    const loop = keepPolling([consumer]);
+    await waitFor(() => consumer.assignment().length === 1, { timeoutMs: 20_000 });
+    await fjord.admin().createTopics([{ name: `${prefix}-b`, partitions: 2 }]);
+    await fjord.producer({ acks: 1 }).send({ topic: `${prefix}-b`, messages: [{ value: 'late' }] });
+    await waitFor(() => loop.sink.some((r) => r.value?.toString() === 'late'), { timeoutMs: 20_000 });
+    expect(keys(consumer)).toEqual([`${prefix}-a:0`, `${prefix}-b:0`, `${prefix}-b:1`]);
+    await loop.stop();
+    await consumer.close();
+  });
+
+  it('resetGroupOffsets to a timestamp makes the next run start there', async () => {
+    const topic = randomName('reset');
+    const groupId = randomName('g');
+    await fjord.admin().createTopics([{ name: topic, partitions: 1 }]);
+    const producer = fjord.producer({ acks: 1 });
+    await producer.send({ topic, messages: range(0, 5).map((i) => ({ value: `old${i}` })) });
+    await sleep(50);
+    const cut = Date.now();
+    await sleep(50);
+    await producer.send({ topic, messages: range(0, 5).map((i) => ({ value: `new${i}` })) });
+    const first = fjord.consumer({ groupId, autoOffsetReset: 'earliest' });
+    await first.subscribe([topic]);
+    const loop = keepPolling([first]);
+    await waitFor(() => loop.sink.length === 10, { timeoutMs: 20_000 });
+    await loop.stop();
+    await first.close();
+    expect((await fjord.admin().listGroupOffsets(groupId))[0]!.offset).toBe(10n);
+    await fjord.admin().resetGroupOffsets(groupId, [{ topic, to: { timestamp: cut } }]);
+    expect((await fjord.admin().listGroupOffsets(groupId))[0]!.offset).toBe(5n);
+    const second = fjord.consumer({ groupId, autoOffsetReset: 'earliest' });
+    await second.subscribe([topic]);
+    const records: ConsumerRecord[] = [];
+    await second.run({
+      eachMessage: async ({ message }) => {
+        records.push(message);
+        if (records.length === 5) void second.close();
+      },
+    });
+    expect(records.map((r) => r.value!.toString())).toEqual(range(0, 5).map((i) => `new${i}`));
+    await producer.close();
+  });
+
+  it('a coordinator restarted during consumption loses no committed offset, and the group carries on', async () => {
+    const topic = randomName('restart');
+    const groupId = randomName('g');
+    await fjord.admin().createTopics([{ name: topic, partitions: 2 }]);
+    const producer = fjord.producer({ acks: 1 });
+    await producer.send({ topic, messages: range(0, 50).map((i) => ({ value: `v${i}` })) });
+    const consumer = fjord.consumer({ groupId, autoOffsetReset: 'earliest', sessionTimeoutMs: 30_000 });
+    await consumer.subscribe([topic]);
+    const loop = keepPolling([consumer]);
+    await waitFor(() => loop.sink.length === 50, { timeoutMs: 20_000 });
+    await consumer.commit();
+    const committedBefore = await fjord.admin().listGroupOffsets(groupId);
+    expect(committedBefore.reduce((s, o) => s + o.offset, 0n)).toBe(50n);
+
+    await cluster.coordinator.kill('SIGKILL');
+    await cluster.coordinator.restart();
+    await cluster.waitForBrokers({ alive: [1] });
+    // The client's channel reconnects with backoff: retry the first read.
+    let committedAfter: Awaited<ReturnType<ReturnType<Fjord['admin']>['listGroupOffsets']>> = [];
+    await waitFor(
+      async () => {
+        committedAfter = await fjord
+          .admin()
+          .listGroupOffsets(groupId)
+          .catch(() => []);
+        return committedAfter.length > 0;
+      },
+      { timeoutMs: 30_000, message: 'coordinator answers after restart' },
+    );
+    expect(committedAfter.map((o) => [o.partition, o.offset])).toEqual(
+      committedBefore.map((o) => [o.partition, o.offset]),
+    );
+
+    await producer.send({ topic, messages: range(50, 80).map((i) => ({ value: `v${i}` })) });
+    await waitFor(() => new Set(loop.sink.map((r) => r.value!.toString())).size === 80, {
+      timeoutMs: 30_000,
+    });
+    expect(consumer.assignment()).toHaveLength(2);
+    await loop.stop();
+    await consumer.close();
+    const final = await fjord.admin().listGroupOffsets(groupId);
+    expect(final.reduce((s, o) => s + o.offset, 0n)).toBe(80n);
+    await producer.close();
+  });
+});
