@@ -9,6 +9,7 @@ import {
   RequestTimeoutError,
   throwAll,
 } from '../errors.js';
+import { groupBy } from '../group-by.js';
 import type { Logger } from '../logger.js';
 import { type Clock, type RetryPolicy, retry, systemClock } from '../retry.js';
 import {
@@ -391,11 +392,7 @@ export async function lookupOffsets(
   partitions: readonly number[],
   timestamp: number,
 ): Promise<Map<number, PartitionOffset>> {
-  const byLeader = new Map<string, number[]>();
-  for (const partition of partitions) {
-    const { address } = cluster.leaderAddress(topic, partition);
-    byLeader.set(address, [...(byLeader.get(address) ?? []), partition]);
-  }
+  const byLeader = groupBy(partitions, (partition) => cluster.leaderAddress(topic, partition).address);
   const found = new Map<number, PartitionOffset>();
   await Promise.all(
     [...byLeader].map(async ([address, group]) => {

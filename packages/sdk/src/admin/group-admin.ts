@@ -100,7 +100,10 @@ export class GroupAdmin {
       if (offset === undefined) continue;
       const i = key.lastIndexOf(':');
       const topic = key.slice(0, i);
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition: Number(key.slice(i + 1)), offset }]);
+      const entry = { partition: Number(key.slice(i + 1)), offset };
+      const list = byTopic.get(topic);
+      if (list) list.push(entry);
+      else byTopic.set(topic, [entry]);
     }
     const out: GroupPartitionOffset[] = [];
     for (const [topic, partitions] of [...byTopic].sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -16,6 +16,7 @@ import {
   NoOffsetForPartitionError,
   protocolError,
 } from '../errors.js';
+import { groupBy } from '../group-by.js';
 import type { Logger } from '../logger.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import { backoffMs, type Clock, type RetryPolicy, retry, systemClock } from '../retry.js';
@@ -745,13 +746,4 @@ function assertTopicPartition(tp: TopicPartition): void {
   if (!Number.isInteger(tp.partition) || tp.partition < 0) {
     throw new InvalidArgumentError(`partition must be an integer >= 0 (got ${tp.partition})`);
   }
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    groups.set(k, [...(groups.get(k) ?? []), item]);
-  }
-  return groups;
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { groupBy } from '../group-by.js';
 import type { TopicPartition } from './fetcher.js';
 
 /** A record as the runner hands it out (the consumer's ConsumerRecord). */
@@ -67,11 +68,7 @@ export async function runConsumer<K, V>(
   const autoResolve = options.eachBatchAutoResolve ?? true;
   while (!consumer.closed) {
     const records = await consumer.pollBatch(1000);
-    const byPartition = new Map<string, Array<RunnerRecord<K, V>>>();
-    for (const r of records) {
-      const key = `${r.topic}:${r.partition}`;
-      byPartition.set(key, [...(byPartition.get(key) ?? []), r]);
-    }
+    const byPartition = groupBy(records, (r) => `${r.topic}:${r.partition}`);
     const queue = [...byPartition.values()];
     const worker = async () => {
       for (let batch = queue.shift(); batch; batch = queue.shift()) {

@@ -1,14 +1,16 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import type { Cluster } from '../../cluster/metadata.js';
 import { protocolError } from '../../errors.js';
+import { groupBy } from '../../group-by.js';
 import type { TopicPartition } from '../fetcher.js';
 
 /** Partitions grouped by topic, as the wire carries them. */
 export function toWire(partitions: Iterable<TopicPartition>): v1.TopicPartitions[] {
-  const byTopic = new Map<string, number[]>();
-  for (const { topic, partition } of partitions)
-    byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
-  return [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps.sort((a, b) => a - b) }));
+  const byTopic = groupBy(partitions, (tp) => tp.topic);
+  return [...byTopic].map(([topic, tps]) => ({
+    topic,
+    partitions: tps.map((tp) => tp.partition).sort((a, b) => a - b),
+  }));
 }
 
 /** Wire topic-partition lists to a flat list. */

@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const HARNESS = fileURLToPath(new URL('../../bench/dist/main.js', import.meta.url));
+
+interface Results {
+  systems: Array<{ name: string; status: string }>;
+  measurements: Array<{ workload: string; system: string; status: string; recordsPerSec?: number }>;
+}
+
+// The harness must not rot: a tiny configuration of every workload against Fjord, Redis
+// Streams and NATS JetStream (.ci/run installs redis-server and nats-server).
+describe('the benchmark harness, tiny configuration', () => {
+  const out = mkdtempSync(join(tmpdir(), 'fjord-bench-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('runs every workload on all three systems and writes the table, JSON and chart', () => {
+    const run = spawnSync(process.execPath, [HARNESS, '--tiny', '--out', out], {
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-3000) }).toEqual({
+      status: 0,
+      stderr: '',
+    });
+    expect(run.stdout).toContain('Fjord / peer');
+    expect(run.stdout).toContain('Targets');
+
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    expect(results.systems.map((s) => [s.name, s.status])).toEqual([
+      ['fjord', 'ok'],
+      ['redis', 'ok'],
+      ['nats', 'ok'],
+    ]);
+    for (const system of ['fjord', 'redis', 'nats']) {
+      const measured = results.measurements.filter((m) => m.system === system && m.status === 'ok');
+      expect({ system, workloads: [...new Set(measured.map((m) => m.workload))].sort() }).toMatchObject({
+        system,
+        workloads: expect.arrayContaining(['W1', 'W2', 'W4', 'W5']),
+      });
+    }
+    const w1 = results.measurements.find((m) => m.workload === 'W1' && m.system === 'fjord');
+    expect(w1?.recordsPerSec).toBeGreaterThan(0);
+    expect(readFileSync(join(out, 'latency.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    expect(existsSync(join(out, 'partial.json'))).toBe(true);
+  }, 300_000);
+});
