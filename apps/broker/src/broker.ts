@@ -93,7 +93,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     throw error;
   }
   logger.info({ port: server.port, host: config.host }, 'listening');
-  membership.start(server.port);
+  membership.start(config.advertisedPort ?? server.port);
   const retention = new RetentionScheduler(
     () => replicas.all().map((p) => ({ log: p.log, config: p.config, topic: p.topic })),
     config.retentionCheckIntervalMs,

@@ -8,10 +8,12 @@ import type { Logger } from './logger.js';
 import { MetadataStore } from './metadata/metadata-store.js';
 import { metadataRecord } from './metadata/records.js';
 import { liveBrokerIds } from './metadata/state.js';
+import { ProducerIdAllocator } from './producers/producer-id-allocator.js';
 import { type RandomSource, systemRandom } from './random-source.js';
 import type { CoordinatorContext } from './server/coordinator-context.js';
 import { coordinatorServiceHandlers } from './server/coordinator-service.js';
 import { bindCoordinatorServer, shutdownServer } from './server/grpc-server.js';
+import { producerIdServiceHandlers } from './server/producer-id-service.js';
 
 /** How long in-flight requests may take to finish on shutdown (CONTRACTS.md). */
 export const SHUTDOWN_GRACE_MS = 5_000;
@@ -95,6 +97,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       config.host,
       config.port,
       groups.handlers,
+      producerIdServiceHandlers(new ProducerIdAllocator(store), logger),
     );
     boundPort = port;
     logger.info(

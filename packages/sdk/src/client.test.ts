@@ -85,6 +85,11 @@ class FakeCluster {
       RegisterBroker: unary(() => ({})),
       BrokerHeartbeat: unary(() => ({})),
     });
+    // Producers are idempotent by default and get their id here first.
+    let nextProducerId = 1000n;
+    this.server.addService(proto.ProducerIdService.service, {
+      InitProducerId: unary(() => ({ producerId: String(nextProducerId++), producerEpoch: 0 })),
+    });
     this.server.addService(proto.BrokerService.service, {
       Produce: unary((req: v1.ProduceRequest__Output) => this.produce(req)),
       Fetch: unary((req: v1.FetchRequest__Output) => this.fetch(req)),
@@ -353,6 +358,24 @@ describe('producer', () => {
       [1],
       [1],
     ]);
+  });
+
+  it('retries an out-of-order answer to a batch sent behind an unacknowledged one (idempotent)', async () => {
+    // The second request overtook the first on its way to the broker: refused as out of order.
+    cluster.produceFailures.set(0, [undefined, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER] as number[]);
+    const producer = fjord.producer({ lingerMs: 0 });
+    const big = (i: number) => ({ value: `${'x'.repeat(40_000)}${i}`, partition: 0 });
+    const results = await Promise.all(
+      [0, 1].map((i) => producer.send({ topic: 'orders', messages: [big(i)] })),
+    );
+    expect(results.map(([r]) => r!.offset)).toEqual([0n, 1n]);
+    expect(cluster.produceRequests).toHaveLength(3);
+    // A batch sent when every earlier one was acknowledged: the broker lost the producer.
+    cluster.produceFailures.set(0, [ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER]);
+    await expect(producer.send({ topic: 'orders', messages: [big(2)] })).rejects.toMatchObject({
+      code: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+    });
+    expect(cluster.produceRequests).toHaveLength(4);
   });
 
   it('rejects with a non-retriable partition error without retrying', async () => {

@@ -15,6 +15,8 @@ import {
   type ResolvedFjordOptions,
 } from './options.js';
 import { Producer } from './producer/producer.js';
+import { coordinatorProducerIds } from './producer/producer-id-source.js';
+import { systemClock } from './retry.js';
 
 /**
  * The Fjord client: one per application and cluster. It holds the connections (one gRPC
@@ -67,11 +69,19 @@ export class Fjord {
     options: ProducerOptions<K, V> = {},
   ): Producer<K, V> {
     this.#assertOpen();
+    const resolved = parseOptions(PRODUCER_OPTIONS_SCHEMA, options, 'producer');
     const producer = new Producer<K, V>({
       cluster: this.#cluster,
-      options: parseOptions(PRODUCER_OPTIONS_SCHEMA, options, 'producer'),
+      options: resolved,
       retry: this.options.retry,
       logger: childLogger(this.#logger, { component: 'producer' }),
+      // Idempotence is on by default with acks 'all' (Kafka 3.x); the id comes from the coordinator.
+      producerIds: coordinatorProducerIds(
+        this.#cluster,
+        this.options.retry,
+        resolved.deliveryTimeoutMs,
+        systemClock,
+      ),
     });
     this.#children.add(producer);
     return producer;

@@ -20,4 +20,5 @@ export {
   type WaitForLogOptions,
 } from './node-process.js';
 export { killAllTrackedChildren, trackedChildCount } from './registry.js';
+export { TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';
 export { sleep, type WaitForOptions, waitFor } from './wait-for.js';

@@ -23,6 +23,11 @@ export const BROKER_CONFIG_SCHEMA = z
     port: int(0, 65_535).optional(),
     /** Host clients and other brokers connect to (differs from `host` in containers); defaults to `host`. */
     advertisedHost: z.string().min(1).optional(),
+    /**
+     * Port clients and other brokers connect to, when it differs from the bound one (a
+     * container's published port, a proxy); defaults to the bound port.
+     */
+    advertisedPort: int(1, 65_535).optional(),
     /** LevelDB directory; defaults to ./.fjord/broker-<id>. */
     dataDir: z.string().min(1).optional(),
     /** The coordinator's address, host:port. */
@@ -68,6 +73,8 @@ export interface BrokerConfig {
   host: string;
   port: number;
   advertisedHost: string;
+  /** Absent: the bound port is advertised. */
+  advertisedPort?: number | undefined;
   dataDir: string;
   coordinator: string;
   flushPolicy: 'os' | 'interval' | 'sync';

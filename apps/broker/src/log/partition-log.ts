@@ -25,6 +25,12 @@ import {
   timeIndexKeysBelow,
 } from './partition-scans.js';
 import { copyState, type PartitionState, truncateEpochCacheStart } from './partition-state.js';
+import {
+  checkSequence,
+  type ProducerBatchEntry,
+  ProducerSequenceError,
+  recordBatch,
+} from './producer-state.js';
 import type { RetentionPolicy } from './retention-policy.js';
 import type { LogStore } from './store.js';
 import type { WriteOp } from './write-queue.js';
@@ -151,15 +157,29 @@ export class PartitionLog {
   /**
    * Assigns offsets to `batches` (patching baseOffset and partitionLeaderEpoch in place, and
    * stamping LogAppendTime when `logAppendTimeMs` is given) and returns the storage ops.
-   * Synchronous, so concurrent requests get contiguous, non-overlapping offsets.
+   * Synchronous, so concurrent requests get contiguous, non-overlapping offsets and see each
+   * other's producer sequences. A batch an idempotent producer already wrote is not
+   * appended again: it keeps its original offsets (returned as `baseOffset` when it is the
+   * first). Throws {@link ProducerSequenceError}, changing nothing, when a producer's
+   * sequence or epoch refuses a batch.
    */
   prepareAppend(batches: ValidBatch[], leaderEpoch: number, logAppendTimeMs: number | null): PreparedAppend {
     if (this.deleted) throw new Error(`partition ${this.topicId}/${this.partition} was deleted`);
+    const duplicates = this.findDuplicates(batches);
     const state = this.pending;
-    const baseOffset = state.logEndOffset;
+    let baseOffset: bigint | undefined;
+    let endOffset = state.logEndOffset;
     const ops: WriteOp[] = [];
-    for (const { header, bytes } of batches) {
+    for (const [i, { header, bytes }] of batches.entries()) {
+      const duplicate = duplicates[i];
+      if (duplicate) {
+        baseOffset ??= duplicate.baseOffset;
+        if (duplicate.lastOffset + 1n > endOffset) endOffset = duplicate.lastOffset + 1n;
+        continue;
+      }
       const offset = state.logEndOffset;
+      baseOffset ??= offset;
+      recordBatch(state.producers, header, offset);
       patchBaseOffset(bytes, offset);
       patchPartitionLeaderEpoch(bytes, leaderEpoch);
       let maxTimestampMs = header.maxTimestamp;
@@ -177,18 +197,40 @@ export class PartitionLog {
       if (!lastEpoch || lastEpoch[0] < leaderEpoch) state.leaderEpochCache.push([leaderEpoch, offset]);
       state.logEndOffset = offset + BigInt(header.lastOffsetDelta) + 1n;
       state.sizeBytes += bytes.length;
+      endOffset = state.logEndOffset;
     }
+    // Even an append of duplicates only writes (the unchanged meta): its answer must wait
+    // until the original write, queued earlier, has committed; if that write fails, this
+    // one fails too (write-queue.ts).
     ops.push(this.metaOp(state));
     const after = copyState(state);
     return {
-      baseOffset,
-      endOffset: after.logEndOffset,
+      baseOffset: baseOffset ?? state.logEndOffset,
+      endOffset,
       ops,
       commit: () => this.commit(after),
       rollback: () => this.rollback(),
     };
   }
 
+  /**
+   * Checks every batch's producer sequence against the queued state (and the batches before
+   * it in the same call) before anything changes: per batch, the entry of the original
+   * write when it is a duplicate, else undefined. Throws ProducerSequenceError on refusal.
+   */
+  private findDuplicates(batches: ValidBatch[]): Array<ProducerBatchEntry | undefined> {
+    if (!batches.some((b) => b.header.producerId >= 0n)) return batches.map(() => undefined);
+    const producers = new Map(this.pending.producers);
+    let offset = this.pending.logEndOffset;
+    return batches.map(({ header }) => {
+      const check = checkSequence(producers, header);
+      if (check.kind === 'refuse') throw new ProducerSequenceError(check.errorCode, check.errorMessage);
+      if (check.kind === 'duplicate') return check.entry;
+      recordBatch(producers, header, offset);
+      offset += BigInt(header.lastOffsetDelta) + 1n;
+      return undefined;
+    });
+  }
   /**
    * Reads whole batches from the one containing `fetchOffset` up to the high watermark,
    * stopping before `maxBytes` would be exceeded; with `minOneBatch` the first batch is

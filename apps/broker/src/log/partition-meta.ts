@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { encodeProducerStates, type ProducerStates, storedProducerStatesSchema } from './producer-state.js';
 
 /** Per-partition state kept next to the log, written in the same LevelDB batch as the change. */
 export interface PartitionMeta {
@@ -12,6 +13,11 @@ export interface PartitionMeta {
    * the log end offset was the high watermark.
    */
   highWatermark?: bigint;
+  /**
+   * Idempotent producers' state, written with every append so that it survives a restart
+   * exactly as the log does (absent in meta written before idempotence: no producers).
+   */
+  producers: ProducerStates;
 }
 
 const offsetString = z.string().regex(/^\d+$/).transform(BigInt);
@@ -22,11 +28,12 @@ const storedMetaSchema = z.object({
   sizeBytes: z.number().int().nonnegative(),
   leaderEpochCache: z.array(z.tuple([z.number().int(), offsetString])),
   highWatermark: offsetString.optional(),
+  producers: storedProducerStatesSchema.optional(),
 });
 
 /** An empty partition's meta. */
 export function emptyPartitionMeta(): PartitionMeta {
-  return { logStartOffset: 0n, sizeBytes: 0, leaderEpochCache: [] };
+  return { logStartOffset: 0n, sizeBytes: 0, leaderEpochCache: [], producers: new Map() };
 }
 
 /** Serializes meta for the meta key. */
@@ -37,11 +44,13 @@ export function encodePartitionMeta(meta: PartitionMeta): Buffer {
       sizeBytes: meta.sizeBytes,
       leaderEpochCache: meta.leaderEpochCache.map(([epoch, offset]) => [epoch, offset.toString()]),
       highWatermark: meta.highWatermark?.toString(),
+      producers: meta.producers.size > 0 ? encodeProducerStates(meta.producers) : undefined,
     }),
   );
 }
 
 /** Parses stored meta; throws when the stored bytes are not valid meta. */
 export function decodePartitionMeta(bytes: Buffer): PartitionMeta {
-  return storedMetaSchema.parse(JSON.parse(bytes.toString('utf8')));
+  const { producers, ...rest } = storedMetaSchema.parse(JSON.parse(bytes.toString('utf8')));
+  return { ...rest, producers: producers ?? new Map() };
 }

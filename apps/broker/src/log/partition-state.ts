@@ -1,3 +1,5 @@
+import type { ProducerStates } from './producer-state.js';
+
 /**
  * The numbers that describe one partition log. A {@link PartitionLog} keeps two copies:
  * `committed` (what is on disk) and `pending` (after every queued write), so that offsets
@@ -11,11 +13,17 @@ export interface PartitionState {
   /** Largest batch max timestamp so far (the time index's running max); null before the first batch. */
   maxTimestampMs: number | null;
   leaderEpochCache: Array<[number, bigint]>;
+  /** Idempotent producers' epochs and last batches (producer-state.ts); entries are immutable. */
+  producers: ProducerStates;
 }
 
 /** A copy that shares nothing mutable with `state`. */
 export function copyState(state: PartitionState): PartitionState {
-  return { ...state, leaderEpochCache: state.leaderEpochCache.map(([e, o]) => [e, o]) };
+  return {
+    ...state,
+    leaderEpochCache: state.leaderEpochCache.map(([e, o]) => [e, o]),
+    producers: new Map(state.producers),
+  };
 }
 
 /**

@@ -10,13 +10,15 @@ import {
 import type { PartitionLog } from '../log/partition-log.js';
 import { lastEntry } from '../log/partition-scans.js';
 import { copyState } from '../log/partition-state.js';
+import { recordBatch, truncateProducerStates } from '../log/producer-state.js';
 import type { LogStore } from '../log/store.js';
 import type { WriteOp } from '../log/write-queue.js';
 
 /**
  * Log operations only replication needs: appending batches copied from the leader (bytes
- * as they are: offsets, leader epochs, producer ids and sequences included), truncating
- * to where the log agrees with the leader, and recording where a leader epoch starts.
+ * as they are: offsets, leader epochs, producer ids and sequences included; the producer
+ * state is rebuilt from their headers), truncating to where the log agrees with the
+ * leader, and recording where a leader epoch starts.
  */
 
 /** Thrown when fetched batches do not continue the log where it ends. */
@@ -53,6 +55,9 @@ export async function appendAsFollower(store: LogStore, log: PartitionLog, recor
     if (!lastEpoch || lastEpoch[0] < header.partitionLeaderEpoch) {
       state.leaderEpochCache.push([header.partitionLeaderEpoch, header.baseOffset]);
     }
+    // The same producer state as the leader's, so a new leader after failover answers a
+    // producer's retry of a batch it got by replication as the duplicate it is.
+    recordBatch(state.producers, header, header.baseOffset);
     state.logEndOffset = end;
     state.sizeBytes += bytes.length;
     appended++;
@@ -134,6 +139,7 @@ export async function truncateTo(
     if (restartAt !== undefined) state.logStartOffset = restartAt;
     state.leaderEpochCache = state.leaderEpochCache.filter(([, start]) => start < newEnd);
     if (restartAt !== undefined) state.leaderEpochCache = [];
+    state.producers = restartAt === undefined ? truncateProducerStates(state.producers, newEnd) : new Map();
     if (log.highWatermark > newEnd) log.setHighWatermark(newEnd);
     ops.push(log.metaOp(state));
     await db.batch(ops);

@@ -203,6 +203,34 @@ describe('Produce', () => {
     expect(h.replicas.get('orders', 1)!.log.logEndOffset).toBe(2n);
   });
 
+  it('answers an idempotent retry with its original offset, refuses a sequence gap, stores each once', async () => {
+    const h = await start();
+    const batch = (baseSequence: number, producerEpoch = 0) =>
+      encodeRecordBatch({
+        producerId: 42n,
+        producerEpoch,
+        baseSequence,
+        records: [1, 2].map((timestamp) => ({ key: null, value: Buffer.from('v'), timestamp })),
+      });
+    const partition = async (records: Buffer) =>
+      (await h.produce(produceTo('orders', 0, records, -1))).topics[0]!.partitions[0]!;
+    // Concurrent first attempt and retry (an answer lost in flight): one copy, one offset.
+    const [first, retry] = await Promise.all([partition(batch(0)), partition(batch(0))]);
+    expect(first).toMatchObject({ errorCode: 0, baseOffset: '0' });
+    expect(retry).toMatchObject({ errorCode: 0, baseOffset: '0' });
+    expect(await partition(batch(2))).toMatchObject({ errorCode: 0, baseOffset: '2' });
+    const before = await snapshot(h);
+    expect(await partition(batch(6))).toMatchObject({
+      errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+      baseOffset: '-1',
+    });
+    expect(await partition(batch(4, 1))).toMatchObject({ errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    expect(await snapshot(h)).toEqual(before);
+    expect(await partition(batch(0, 1))).toMatchObject({ errorCode: 0, baseOffset: '4' });
+    expect(await partition(batch(4, 0))).toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
+    expect(h.replicas.get('orders', 0)!.log.logEndOffset).toBe(6n);
+  });
+
   it('keeps offsets contiguous under many concurrent produce calls (group commit)', async () => {
     const h = await start();
     const calls = Array.from({ length: 60 }, (_, i) => h.produce(produceTo('orders', 0, batchOf([i, i, i]))));

@@ -2,6 +2,7 @@ import { ErrorCode, grpcRequestError, type v1 } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import type { HostedPartition } from '../cluster/hosted-replicas.js';
 import type { PreparedAppend } from '../log/partition-log.js';
+import { ProducerSequenceError } from '../log/producer-state.js';
 import type { WriteOp } from '../log/write-queue.js';
 import { waitForIsrAck } from '../replication/acks-waiter.js';
 import { validateProducedBatches } from './batch-validation.js';
@@ -69,7 +70,15 @@ export async function produce(
     if (!validation.ok)
       return { result: failed(target.partition, validation.errorCode, validation.errorMessage) };
     const logAppendTimeMs = hosted.config['message.timestamp.type'] === 'LogAppendTime' ? nowMs : null;
-    const prepared = hosted.log.prepareAppend(validation.batches, hosted.leaderEpoch, logAppendTimeMs);
+    let prepared: PreparedAppend;
+    try {
+      prepared = hosted.log.prepareAppend(validation.batches, hosted.leaderEpoch, logAppendTimeMs);
+    } catch (error) {
+      // An idempotent producer's duplicate is answered by prepareAppend; only a sequence that
+      // skips ahead or a fenced epoch gets here, and nothing of the partition is stored.
+      if (!(error instanceof ProducerSequenceError)) throw error;
+      return { result: failed(target.partition, error.errorCode, error.message) };
+    }
     return {
       prepared,
       hosted,

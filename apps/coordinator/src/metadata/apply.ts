@@ -88,6 +88,16 @@ export function apply(state: MetadataState, record: MetadataRecord): MetadataSta
       const partitions = topic.partitions.map((p) => (p.partition === record.partition ? changed : p));
       return withTopic(state, { ...topic, partitions });
     }
+    case 'ProducerIdBlock': {
+      const end = state.producerIdsEnd ?? '0';
+      if (record.firstId !== end || !Number.isSafeInteger(record.size) || record.size <= 0) {
+        throw new InconsistentRecordError(
+          record,
+          `block [${record.firstId}, +${record.size}) does not start at the next free id ${end}`,
+        );
+      }
+      return { ...state, producerIdsEnd: (BigInt(end) + BigInt(record.size)).toString() };
+    }
     case 'GroupUpdate':
     case 'GroupOffsetCommit':
     case 'GroupDelete':

@@ -116,6 +116,18 @@ export interface GroupDeleteRecord {
   groupId: string;
 }
 
+/**
+ * A block of producer ids was handed to the allocator: ids [firstId, firstId + size) are
+ * taken, whether or not they were all given out, so none is reused after a restart.
+ */
+export interface ProducerIdBlockRecord {
+  v: 1;
+  type: 'ProducerIdBlock';
+  /** Decimal string; must equal the state's `producerIdsEnd`. */
+  firstId: string;
+  size: number;
+}
+
 export type MetadataRecord =
   | BrokerControlledShutdownRecord
   | InitClusterRecord
@@ -128,7 +140,8 @@ export type MetadataRecord =
   | ChangePartitionRecord
   | GroupUpdateRecord
   | GroupOffsetCommitRecord
-  | GroupDeleteRecord;
+  | GroupDeleteRecord
+  | ProducerIdBlockRecord;
 
 export type MetadataRecordType = MetadataRecord['type'];
 

@@ -15,6 +15,11 @@ export interface MetadataState {
   topicIdsByName: Record<string, string>;
   /** Consumer groups by group id (membership and committed offsets). */
   groups: Record<string, GroupState>;
+  /**
+   * The first producer id no block has taken yet (decimal string); absent until the first
+   * ProducerIdBlock record, meaning 0.
+   */
+  producerIdsEnd?: string;
 }
 
 export interface BrokerState {

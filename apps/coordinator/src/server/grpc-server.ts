@@ -8,19 +8,22 @@ export interface BoundServer {
 }
 
 /**
- * Creates the gRPC server with the CoordinatorService (and the GroupCoordinatorService when
- * given) and binds it (grpc-js serves once bound).
+ * Creates the gRPC server with the CoordinatorService (and the GroupCoordinatorService and
+ * ProducerIdService when given) and binds it (grpc-js serves once bound).
  */
 export function bindCoordinatorServer(
   handlers: v1.CoordinatorServiceHandlers,
   host: string,
   port: number,
   groupHandlers?: v1.GroupCoordinatorServiceHandlers,
+  producerIdHandlers?: v1.ProducerIdServiceHandlers,
 ): Promise<BoundServer> {
   const server = new grpc.Server(GRPC_CHANNEL_OPTIONS);
   server.addService(loadFjordProto().fjord.v1.CoordinatorService.service, handlers);
   if (groupHandlers)
     server.addService(loadFjordProto().fjord.v1.GroupCoordinatorService.service, groupHandlers);
+  if (producerIdHandlers)
+    server.addService(loadFjordProto().fjord.v1.ProducerIdService.service, producerIdHandlers);
   return new Promise((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
       if (error) reject(error);

@@ -14,6 +14,7 @@ interface Connection {
   broker?: v1.BrokerServiceClient;
   coordinator?: v1.CoordinatorServiceClient;
   groups?: v1.GroupCoordinatorServiceClient;
+  producerIds?: v1.ProducerIdServiceClient;
 }
 
 /**
@@ -64,6 +65,17 @@ export class ConnectionPool {
       { channelOverride: connection.channel },
     );
     return connection.groups;
+  }
+
+  /** The ProducerIdService client for `address` (served by the coordinator). */
+  producerIds(address: string): v1.ProducerIdServiceClient {
+    const connection = this.#connection(address);
+    connection.producerIds ??= new (loadFjordProto().fjord.v1.ProducerIdService)(
+      address,
+      grpc.credentials.createInsecure(),
+      { channelOverride: connection.channel },
+    );
+    return connection.producerIds;
   }
 
   /**

@@ -89,6 +89,11 @@ export class Cluster {
     return this.#callCoordinator((address) => invoke(this.#deps.pool.groups(address)));
   }
 
+  /** Calls the coordinator's ProducerIdService, with the same failover as {@link coordinator}. */
+  async producerIds<Res>(invoke: (client: v1.ProducerIdServiceClient) => UnaryInvoker<Res>): Promise<Res> {
+    return this.#callCoordinator((address) => invoke(this.#deps.pool.producerIds(address)));
+  }
+
   async #callCoordinator<Res>(invoker: (address: string) => UnaryInvoker<Res>): Promise<Res> {
     const { bootstrap, pool, requestTimeoutMs } = this.#deps;
     const failures: FjordError[] = [];

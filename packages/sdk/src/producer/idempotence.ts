@@ -19,6 +19,8 @@ export class Idempotence {
   #producerId = -1n;
   #epoch = -1;
   readonly #sequences = new Map<string, number>();
+  /** Per partition, the sequence after the last acknowledged batch of this epoch. */
+  readonly #acked = new Map<string, number>();
   #init: Promise<void> | undefined;
   /** Set by the sender when a batch with a sequence failed for good. */
   needsNewEpoch = false;
@@ -64,6 +66,7 @@ export class Idempotence {
       this.#epoch++;
     }
     this.#sequences.clear();
+    this.#acked.clear();
     this.needsNewEpoch = false;
   }
 
@@ -71,9 +74,22 @@ export class Idempotence {
   nextSequence(topic: string, partition: number, count: number): number {
     const key = `${topic}\u0000${partition}`;
     const base = this.#sequences.get(key) ?? 0;
-    // Sequences wrap around at int32 max, as in Kafka.
-    const next = base + count;
-    this.#sequences.set(key, next > MAX_SEQUENCE ? next - MAX_SEQUENCE - 1 : next);
+    this.#sequences.set(key, wrap(base + count));
     return base;
   }
+
+  /** Notes that the batch of `count` records at `baseSequence` was acknowledged. */
+  acknowledged(topic: string, partition: number, baseSequence: number, count: number): void {
+    this.#acked.set(`${topic}\u0000${partition}`, wrap(baseSequence + count));
+  }
+
+  /** True when `baseSequence` directly follows the partition's last acknowledged batch. */
+  isNextAfterAcked(topic: string, partition: number, baseSequence: number): boolean {
+    return (this.#acked.get(`${topic}\u0000${partition}`) ?? 0) === baseSequence;
+  }
+}
+
+/** Sequences wrap around at int32 max, as in Kafka. */
+function wrap(sequence: number): number {
+  return sequence > MAX_SEQUENCE ? sequence - MAX_SEQUENCE - 1 : sequence;
 }

@@ -71,6 +71,11 @@ export class ProducerBatch {
   /** Set by the sender on the first send; -1 without idempotence. */
   baseSequence = -1;
   producerEpoch = -1;
+  /**
+   * Set by the sender on each send: true when every earlier batch of the partition was
+   * acknowledged at that moment, so the broker cannot have been missing one of them.
+   */
+  sentAfterEarlierAcked = false;
   /** The failure of the previous attempt, reported as the cause if the batch expires. */
   lastError: FjordError | undefined;
   /** Failed attempts so far (drives the backoff). */

@@ -196,6 +196,9 @@ export class Sender {
         if (request.batches.length > 0 && request.bytes + bytes.length > settings.maxRequestBytes) continue;
         request.batches.push({ batch, queue, bytes });
         request.bytes += bytes.length;
+        batch.sentAfterEarlierAcked =
+          queue.inFlight === 0 &&
+          this.#d.idempotence?.isNextAfterAcked(batch.topic, batch.partition, batch.baseSequence) === true;
         queue.inFlight++;
       }
       requests.set(address, request);
@@ -304,6 +307,13 @@ export class Sender {
         );
         this.#handleFailure(queue, batch, error);
       } else if (result.errorCode === ErrorCode.NONE) {
+        if (this.#d.idempotence && batch.baseSequence >= 0)
+          this.#d.idempotence.acknowledged(
+            batch.topic,
+            batch.partition,
+            batch.baseSequence,
+            batch.recordCount,
+          );
         queue.inFlight--;
         this.#d.accumulator.remove(batch);
         batch.complete(BigInt(result.baseOffset), Number(result.logAppendTimeMs));
@@ -320,11 +330,16 @@ export class Sender {
   #handleFailure(queue: PartitionQueue, batch: ProducerBatch, error: FjordError): void {
     queue.inFlight--;
     const position = queue.batches.indexOf(batch);
-    // An out-of-order answer while an earlier batch of the partition is unacknowledged means
-    // that batch has not landed yet: this one is resent after it (Kafka does the same).
+    // An out-of-order answer to a batch sent while an earlier batch of the partition was
+    // unacknowledged means that batch had not landed yet (requests on one HTTP/2 connection
+    // can overtake each other, and the earlier one's answer may even come first): this one
+    // is resent after it. Only a batch sent after every earlier one was acknowledged proves
+    // that the broker lost track of the producer (Kafka's Sender decides the same way).
     const retriable =
       error.retriable ||
-      (error.code === 'OUT_OF_ORDER_SEQUENCE_NUMBER' && position > 0 && this.#d.idempotence !== undefined);
+      (error.code === 'OUT_OF_ORDER_SEQUENCE_NUMBER' &&
+        this.#d.idempotence !== undefined &&
+        (position > 0 || !batch.sentAfterEarlierAcked));
     const now = this.#d.clock.now();
     const waitMs = backoffMs(batch.attempts, this.#d.retry, this.#d.random);
     const expiresAt = batch.createdAt + this.#d.settings.deliveryTimeoutMs;

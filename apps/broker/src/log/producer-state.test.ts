@@ -1,0 +1,184 @@
+import { ErrorCode, encodeRecordBatch, validateBatch } from '@fjord/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendAsFollower, truncateTo } from '../replication/replica-log.js';
+import { appendTo, dumpKeys, openTempStore, type TempStore } from '../testing/temp-store.js';
+import { PartitionLog } from './partition-log.js';
+import {
+  checkSequence,
+  MAX_PRODUCERS_PER_PARTITION,
+  ProducerSequenceError,
+  type ProducerStates,
+  recordBatch,
+} from './producer-state.js';
+
+const TOPIC_ID = '7c2d1e57-3d4f-4a8b-9c0d-1e2f3a4b5c6e';
+
+/** A batch of `count` records from producer `producerId`, starting at sequence `baseSequence`. */
+function idempotentBatch(
+  producerId: bigint,
+  producerEpoch: number,
+  baseSequence: number,
+  count: number,
+): Buffer {
+  return encodeRecordBatch({
+    producerId,
+    producerEpoch,
+    baseSequence,
+    records: Array.from({ length: count }, (_, i) => ({
+      key: null,
+      value: Buffer.from(`p${producerId}-e${producerEpoch}-s${baseSequence + i}`),
+      timestamp: 1000 + i,
+    })),
+  });
+}
+
+/** The error code an append is refused with (fails the test when it is accepted). */
+async function refusal(temp: TempStore, log: PartitionLog, batch: Buffer): Promise<number> {
+  try {
+    await appendTo(temp.store, log, [batch]);
+  } catch (error) {
+    if (error instanceof ProducerSequenceError) return error.errorCode;
+    throw error;
+  }
+  throw new Error('the append was accepted');
+}
+
+describe('idempotent producer state', () => {
+  let temp: TempStore;
+  let log: PartitionLog;
+
+  beforeEach(async () => {
+    temp = await openTempStore();
+    log = await PartitionLog.load(temp.store, TOPIC_ID, 0);
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+
+  it('answers a retried batch with its original offset and stores it once', async () => {
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 3)])).toBe(0n);
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, 3, 2)])).toBe(3n);
+    const before = await dumpKeys(temp.store);
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 3)])).toBe(0n);
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, 3, 2)])).toBe(3n);
+    expect(log.logEndOffset).toBe(5n);
+    expect(await dumpKeys(temp.store)).toEqual(before);
+    // Other producers and non-idempotent batches are independent.
+    expect(await appendTo(temp.store, log, [idempotentBatch(8n, 0, 0, 1)])).toBe(5n);
+    expect(
+      await appendTo(temp.store, log, [
+        encodeRecordBatch({ records: [{ key: null, value: Buffer.from('x'), timestamp: 1 }] }),
+      ]),
+    ).toBe(6n);
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, 5, 1)])).toBe(7n);
+  });
+
+  it('refuses a sequence that skips ahead or does not start at 0, and stores nothing', async () => {
+    expect(await refusal(temp, log, idempotentBatch(7n, 0, 4, 1))).toBe(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
+    await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 2)]);
+    const before = await dumpKeys(temp.store);
+    expect(await refusal(temp, log, idempotentBatch(7n, 0, 3, 1))).toBe(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
+    // A batch that overlaps a kept one without being equal to it is not a duplicate.
+    expect(await refusal(temp, log, idempotentBatch(7n, 0, 1, 1))).toBe(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
+    expect(await dumpKeys(temp.store)).toEqual(before);
+    expect(log.logEndOffset).toBe(2n);
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, 2, 1)])).toBe(2n);
+  });
+
+  it('refuses a whole call when one of its batches is out of order', async () => {
+    const before = await dumpKeys(temp.store);
+    await expect(
+      appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 1), idempotentBatch(7n, 0, 5, 1)]),
+    ).rejects.toBeInstanceOf(ProducerSequenceError);
+    expect(await dumpKeys(temp.store)).toEqual(before);
+    expect(
+      await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 1), idempotentBatch(7n, 0, 1, 1)]),
+    ).toBe(0n);
+  });
+
+  it('fences older epochs and restarts sequences at 0 in a new epoch', async () => {
+    await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 2)]);
+    expect(await refusal(temp, log, idempotentBatch(7n, 1, 2, 1))).toBe(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 1, 0, 1)])).toBe(2n);
+    expect(await refusal(temp, log, idempotentBatch(7n, 0, 2, 1))).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    // The duplicate check is per epoch: epoch 0's batch is fenced, not a duplicate.
+    expect(await refusal(temp, log, idempotentBatch(7n, 0, 0, 2))).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+  });
+
+  it('keeps the last 5 batches per producer', async () => {
+    for (let seq = 0; seq < 7; seq++) await appendTo(temp.store, log, [idempotentBatch(7n, 0, seq, 1)]);
+    for (let seq = 2; seq < 7; seq++) {
+      expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, seq, 1)])).toBe(BigInt(seq));
+    }
+    // Older than every kept batch: Kafka answers out of order too.
+    expect(await refusal(temp, log, idempotentBatch(7n, 0, 1, 1))).toBe(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
+  });
+
+  it('keeps at most MAX_PRODUCERS_PER_PARTITION producers, evicting the least recent writer', () => {
+    const states: ProducerStates = new Map();
+    const header = (producerId: bigint) => validateBatch(idempotentBatch(producerId, 0, 0, 1));
+    for (let id = 0n; id < BigInt(MAX_PRODUCERS_PER_PARTITION); id++) recordBatch(states, header(id), id);
+    // Producer 0 writes again, so producer 1 is now the least recent.
+    recordBatch(states, validateBatch(idempotentBatch(0n, 0, 1, 1)), 5000n);
+    recordBatch(states, header(100_000n), 5001n);
+    expect(states.size).toBe(MAX_PRODUCERS_PER_PARTITION);
+    expect(states.has(0n)).toBe(true);
+    expect(states.has(1n)).toBe(false);
+    expect(checkSequence(states, validateBatch(idempotentBatch(1n, 0, 1, 1)))).toMatchObject({
+      kind: 'refuse',
+      errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    });
+  });
+
+  it('rolls the state back when the write fails', async () => {
+    const bytes = idempotentBatch(7n, 0, 0, 1);
+    const prepared = log.prepareAppend([{ header: validateBatch(bytes), bytes }], 0, null);
+    prepared.rollback();
+    // Had the failed batch been remembered, this would be answered as its duplicate.
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 3)])).toBe(0n);
+    expect(log.logEndOffset).toBe(3n);
+  });
+
+  it('survives a restart (stored with the log)', async () => {
+    await appendTo(temp.store, log, [idempotentBatch(7n, 2, 0, 3)]);
+    await appendTo(temp.store, log, [idempotentBatch(7n, 2, 3, 1)]);
+    await temp.reopen();
+    const reloaded = await PartitionLog.load(temp.store, TOPIC_ID, 0);
+    expect(await appendTo(temp.store, reloaded, [idempotentBatch(7n, 2, 3, 1)])).toBe(3n);
+    expect(await refusal(temp, reloaded, idempotentBatch(7n, 1, 0, 1))).toBe(
+      ErrorCode.INVALID_PRODUCER_EPOCH,
+    );
+    expect(await appendTo(temp.store, reloaded, [idempotentBatch(7n, 2, 4, 1)])).toBe(4n);
+    expect(reloaded.logEndOffset).toBe(5n);
+  });
+
+  it('is rebuilt on a follower from the copied batches, and forgets truncated ones', async () => {
+    await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 2)]);
+    await appendTo(temp.store, log, [idempotentBatch(7n, 0, 2, 2)]);
+    const { batches } = await log.read(0n, 1 << 20, true, 'logEnd');
+    const followerTemp = await openTempStore();
+    try {
+      const follower = await PartitionLog.load(followerTemp.store, TOPIC_ID, 0);
+      follower.setReplicated(true);
+      expect(await appendAsFollower(followerTemp.store, follower, Buffer.concat(batches))).toBe(2);
+      // The follower becomes leader: the producer's retry is a duplicate, the next batch follows.
+      expect(await appendTo(followerTemp.store, follower, [idempotentBatch(7n, 0, 2, 2)])).toBe(2n);
+      await truncateTo(followerTemp.store, follower, 2n);
+      // The truncated batch is no longer known: its resend is appended again, not answered.
+      expect(await appendTo(followerTemp.store, follower, [idempotentBatch(7n, 0, 2, 2)])).toBe(2n);
+      expect(follower.logEndOffset).toBe(4n);
+    } finally {
+      await followerTemp.cleanup();
+    }
+  });
+});
