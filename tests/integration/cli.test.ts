@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Compression, GRPC_CHANNEL_OPTIONS, loadFjordProto, splitBatches, type v1 } from '@fjord/protocol';
+import { Fjord } from '@fjord/sdk';
 import { type Cluster, randomName, startCluster } from '@fjord/testkit';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
@@ -119,6 +125,75 @@ describe('the fjord CLI', () => {
     expect(onePartition.code).toBe(0);
     const all = consumed.stdout.trim().split('\n').length;
     expect(onePartition.stdout.trim().split('\n').length).toBeLessThan(all);
+  });
+
+  it('produces a file with a progress bar, headers, compression and linger', async () => {
+    const topic = randomName('file');
+    expect((await fjord(['topics', 'create', topic, '--partitions', '1', ...bootstrap])).code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'fjord-cli-file-'));
+    try {
+      const file = join(dir, 'records.txt');
+      const lines = Array.from({ length: 2_000 }, (_, i) => `key${i % 10}:value ${i} ${'x'.repeat(40)}`);
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const produced = await fjord([
+        'produce',
+        topic,
+        '-f',
+        file,
+        '--progress',
+        '-K',
+        ':',
+        '-H',
+        'source=cli',
+        '-H',
+        'run=1',
+        '-z',
+        'gzip',
+        '--linger-ms',
+        '10',
+        ...bootstrap,
+      ]);
+      expect(produced.code, produced.stderr).toBe(0);
+      expect(produced.stderr).toContain('100%');
+      expect(produced.stderr).toContain('produced 2000 records');
+
+      const client = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'cli-file-test' });
+      const reader = client.consumer({ autoOffsetReset: 'earliest' });
+      await reader.assign([{ topic, partition: 0 }]);
+      const records = [];
+      for (let i = 0; i < 40 && records.length < lines.length; i++) records.push(...(await reader.poll(500)));
+      await client.close();
+      expect(records.map((r) => `${r.key}:${r.value}`)).toEqual(lines);
+      expect(records[0]!.headers.source?.toString()).toBe('cli');
+      expect(records[0]!.headers.run?.toString()).toBe('1');
+
+      // The stored batches are gzip batches.
+      const proto = loadFjordProto().fjord.v1;
+      const broker = new proto.BrokerService(
+        `127.0.0.1:${cluster.broker(1).port}`,
+        grpc.credentials.createInsecure(),
+        GRPC_CHANNEL_OPTIONS,
+      );
+      const fetched = await new Promise<v1.FetchResponse__Output>((resolve, reject) =>
+        broker.Fetch(
+          {
+            replicaId: -1,
+            maxWaitMs: 0,
+            minBytes: 1,
+            maxBytes: 16 << 20,
+            topics: [
+              { topic, partitions: [{ partition: 0, fetchOffset: '0', partitionMaxBytes: 16 << 20 }] },
+            ],
+          },
+          (e, r) => (e ? reject(e) : resolve(r!)),
+        ),
+      );
+      broker.close();
+      const batches = splitBatches(fetched.topics[0]!.partitions[0]!.records);
+      expect(batches.every((b) => b.header.compression === Compression.Gzip)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints one readable line and exits non-zero on bad input', async () => {

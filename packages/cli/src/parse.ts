@@ -78,3 +78,10 @@ export function separator(value: string): string {
   if (unescaped.length === 0) throw new InvalidArgumentError('the separator must not be empty.');
   return unescaped;
 }
+
+/** A compression codec name, as the producer option takes it. */
+export function compression(value: string): 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd' {
+  const v = value.trim().toLowerCase();
+  if (v === 'none' || v === 'gzip' || v === 'snappy' || v === 'lz4' || v === 'zstd') return v;
+  throw new InvalidArgumentError('expected none, gzip, snappy, lz4 or zstd.');
+}

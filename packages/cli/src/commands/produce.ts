@@ -1,15 +1,23 @@
+import { createReadStream, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { commandBootstrap, withClient } from '../bootstrap.js';
 import { bytes, duration, plural } from '../format.js';
 import { type Io, println } from '../io.js';
 import { PRODUCE_BATCH_LIMITS, pumpLines } from '../line-pump.js';
-import { acks, integerAtLeast, separator } from '../parse.js';
+import { acks, compression, configPair, integerAtLeast, separator } from '../parse.js';
+import { ProgressBar } from '../progress.js';
 import { interruptOnSignals } from '../signals.js';
 
 interface ProduceOptions {
   keySeparator?: string;
   acks: 0 | 1 | 'all';
   partition?: number;
+  compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  lingerMs?: number;
+  header?: Record<string, string>;
+  file?: string;
+  progress?: boolean;
 }
 
 /** Registers `fjord produce <topic>`. */
@@ -25,6 +33,11 @@ export function registerProduce(program: Command, io: Io, onBootstrap: (bootstra
     )
     .option('-a, --acks <acks>', 'acknowledgements: 0, 1 or all', acks, 'all' as const)
     .option('-p, --partition <n>', 'send every record to this partition (default: by key)', integerAtLeast(0))
+    .option('-z, --compression <codec>', 'none, gzip, snappy, lz4 or zstd', compression, 'none' as const)
+    .option('--linger-ms <ms>', 'how long a batch waits for more records (default 5)', integerAtLeast(0))
+    .option('-H, --header <key=value>', 'a header on every record (repeatable)', configPair)
+    .option('-f, --file <path>', 'read records from this file instead of stdin')
+    .option('--progress', 'show a progress bar while reading --file (default: when stderr is a terminal)')
     .action(async (topic: string, opts: ProduceOptions, command: Command) => {
       const bootstrap = commandBootstrap(command, io.env);
       onBootstrap(bootstrap);
@@ -67,16 +80,25 @@ async function produce(bootstrap: string, topic: string, opts: ProduceOptions, i
       // after someone typed a first line.
       const [description] = await fjord.admin().describeTopics([topic]);
       assertPartitionExists(topic, description?.partitions.length ?? 0, opts.partition);
-      if ((io.stdin as { isTTY?: boolean }).isTTY) {
+      const input = openInput(opts, io);
+      if (!opts.file && (io.stdin as { isTTY?: boolean }).isTTY) {
         println(io.stderr, `type records for "${topic}", one per line; Ctrl-D to finish`);
       }
-      const producer = fjord.producer({ acks: opts.acks });
+      const producer = fjord.producer({
+        acks: opts.acks,
+        compression: opts.compression,
+        ...(opts.lingerMs === undefined ? {} : { lingerMs: opts.lingerMs }),
+      });
+      const headers = opts.header;
       try {
         await pumpLines(
-          io.stdin,
+          input.stream,
           PRODUCE_BATCH_LIMITS,
           async (lines) => {
-            const messages = lines.map((line) => lineToRecord(line, opts.keySeparator, opts.partition));
+            const messages = lines.map((line) => ({
+              ...lineToRecord(line, opts.keySeparator, opts.partition),
+              ...(headers ? { headers } : {}),
+            }));
             await producer.send({ topic, messages });
             records += lines.length;
             batches += 1;
@@ -84,6 +106,7 @@ async function produce(bootstrap: string, topic: string, opts: ProduceOptions, i
           },
           stop.signal,
         );
+        input.progress?.finish();
       } finally {
         await producer.close();
       }
@@ -99,6 +122,18 @@ async function produce(bootstrap: string, topic: string, opts: ProduceOptions, i
       println(io.stderr, summary);
     }
   }
+}
+
+/** stdin, or the `--file` with a progress bar on stderr (when asked, or when stderr is a terminal). */
+function openInput(opts: ProduceOptions, io: Io): { stream: Readable; progress?: ProgressBar } {
+  if (!opts.file) return { stream: io.stdin };
+  const size = statSync(opts.file).size;
+  const stream = createReadStream(opts.file);
+  const showProgress = opts.progress ?? (io.stderr as { isTTY?: boolean }).isTTY === true;
+  if (!showProgress) return { stream };
+  const progress = new ProgressBar(io.stderr, size, opts.file);
+  stream.on('data', (chunk) => progress.advance(chunk.length));
+  return { stream, progress };
 }
 
 /** Throws when `--partition` names a partition the topic does not have. */
