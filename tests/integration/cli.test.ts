@@ -108,6 +108,33 @@ describe('the fjord CLI', () => {
     expect(consumed.code).toBe(0);
     expect(consumed.stdout.trim().split('\n').sort()).toEqual([...lines].sort());
 
+    const formatted = await fjord([
+      'consume',
+      topic,
+      '--from-beginning',
+      '-e',
+      '--format',
+      '%t|%p|%o|%k|%v',
+      ...bootstrap,
+    ]);
+    expect(formatted.code).toBe(0);
+    const rows = formatted.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('|'));
+    expect(rows.map((r) => `${r[3]}:${r[4]}`).sort()).toEqual([...lines].sort());
+    expect(rows.every((r) => r[0] === topic && ['0', '1'].includes(r[1]!) && /^\d+$/.test(r[2]!))).toBe(true);
+    const json = await fjord(['consume', topic, '--from-beginning', '-e', '--json', ...bootstrap]);
+    expect(json.code).toBe(0);
+    const objects = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(objects.map((o) => `${o.key}:${o.value}`).sort()).toEqual([...lines].sort());
+    expect(objects[0]).toMatchObject({ topic, offset: expect.stringMatching(/^\d+$/), headers: {} });
+    const both = await fjord(['consume', topic, '--json', '--format', '%v', '-e', ...bootstrap]);
+    expect(both.code).toBe(2);
+
     const limited = await fjord(['consume', topic, '--from-beginning', '--max-messages', '7', ...bootstrap]);
     expect(limited.code).toBe(0);
     expect(limited.stdout.trim().split('\n')).toHaveLength(7);

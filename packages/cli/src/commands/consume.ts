@@ -4,6 +4,7 @@ import { commandBootstrap, withClient } from '../bootstrap.js';
 import { plural } from '../format.js';
 import { type Io, println } from '../io.js';
 import { integerAtLeast, type StartOffset, separator, startOffset } from '../parse.js';
+import { formatRecord, jsonRecord, type PrintableRecord } from '../record-format.js';
 import { interruptOnSignals } from '../signals.js';
 import { UsageError } from '../usage-error.js';
 import { assertPartitionExists } from './produce.js';
@@ -17,6 +18,8 @@ interface ConsumeOptions {
   printKey?: boolean;
   keySeparator: string;
   group?: string;
+  format?: string;
+  json?: boolean;
 }
 
 /** How long one poll may wait; bounds how late Ctrl-C and -e are noticed. */
@@ -40,6 +43,11 @@ export function registerConsume(program: Command, io: Io, onBootstrap: (bootstra
     .option('--print-key', 'print key<sep>value instead of the value')
     .option('-K, --key-separator <sep>', 'separator for --print-key', separator, '\t')
     .option('-g, --group <group>', 'consume as a member of this consumer group (commits; Ctrl-C leaves)')
+    .option(
+      '-f, --format <template>',
+      'print each record with a kcat-style template (%t %p %o %k %v %T %h …), one line per record',
+    )
+    .option('-J, --json', 'print each record as one JSON object')
     .action(async (topic: string, opts: ConsumeOptions, command: Command) => {
       const bootstrap = commandBootstrap(command, io.env);
       onBootstrap(bootstrap);
@@ -68,6 +76,18 @@ export function startFor(start: StartOffset, earliest: bigint, latest: bigint): 
   }
 }
 
+/** How each record becomes an output line: --json, --format, or the value (with --print-key, key<sep>value). */
+export function recordRenderer(
+  opts: Pick<ConsumeOptions, 'format' | 'json' | 'printKey' | 'keySeparator'>,
+): (record: PrintableRecord) => string {
+  const chosen = [opts.format !== undefined, opts.json === true, opts.printKey === true].filter(Boolean);
+  if (chosen.length > 1) throw new UsageError('consume: use only one of --format, --json and --print-key');
+  if (opts.json) return jsonRecord;
+  const template = opts.format;
+  if (template !== undefined) return (record) => formatRecord(template, record);
+  return (record) => renderRecord(record, opts.printKey ?? false, opts.keySeparator);
+}
+
 /** One output line: the value, or key<sep>value; null keys and values print as `null` (as Kafka's tools do). */
 export function renderRecord(
   record: { key: Buffer | null; value: Buffer | null },
@@ -82,6 +102,7 @@ export function renderRecord(
 
 async function consume(bootstrap: string, topic: string, opts: ConsumeOptions, io: Io): Promise<void> {
   if (opts.group !== undefined) return consumeAsGroup(bootstrap, topic, opts, io);
+  const render = recordRenderer(opts);
   const start = chooseStart(opts);
   const stop = interruptOnSignals();
   // `fjord consume t | head` closes the pipe: stop quietly, as cat does.
@@ -119,7 +140,7 @@ async function consume(bootstrap: string, topic: string, opts: ConsumeOptions, i
           const lines: string[] = [];
           for (const record of records) {
             if (opts.maxMessages !== undefined && count >= opts.maxMessages) break;
-            lines.push(renderRecord(record, opts.printKey ?? false, opts.keySeparator));
+            lines.push(render(record));
             next.set(record.partition, record.offset + 1n);
             count += 1;
           }
@@ -179,6 +200,7 @@ async function consumeAsGroup(bootstrap: string, topic: string, opts: ConsumeOpt
   if (opts.offset || opts.partition !== undefined || opts.exitAtEnd) {
     throw new UsageError('consume --group: the group decides partitions and offsets (no -o, -p or -e)');
   }
+  const render = recordRenderer(opts);
   const stop = interruptOnSignals();
   let count = 0;
   try {
@@ -194,7 +216,7 @@ async function consumeAsGroup(bootstrap: string, topic: string, opts: ConsumeOpt
           const lines: string[] = [];
           for (const record of records) {
             if (opts.maxMessages !== undefined && count >= opts.maxMessages) break;
-            lines.push(renderRecord(record, opts.printKey ?? false, opts.keySeparator));
+            lines.push(render(record));
             count += 1;
           }
           if (lines.length > 0) await write(io.stdout, `${lines.join('\n')}\n`);
