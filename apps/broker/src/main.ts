@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { settleConfig } from '@fjord/config';
+import { serveUntilSignal, settleConfig } from '@fjord/config';
 import { startBroker } from './broker.js';
 import { loadConfig, usage } from './config/load.js';
 import { createLogger } from './logger.js';
@@ -12,28 +12,12 @@ async function main(): Promise<void> {
   });
   if (!config) return;
   const logger = createLogger(config.brokerId, config.logLevel);
-  let broker: Awaited<ReturnType<typeof startBroker>>;
-  try {
-    broker = await startBroker(config, logger);
-  } catch (error) {
-    logger.fatal({ err: error }, 'broker failed to start');
-    process.exit(1);
-  }
-  const onSignal = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'shutting down');
-    broker.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  await serveUntilSignal({
+    name: 'broker',
+    logger,
+    start: () => startBroker(config, logger),
+    stop: (broker) => broker.stop(),
+  });
 }
 
 void main();

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { corruptCompressed, decompressionBomb, messageOf } from './limits.js';
+import { corruptCompressed, decompressionBomb, messageOf, skippableFrameEnd } from './limits.js';
 
 interface Lz4Binding {
   compressFrameSync(input: Buffer): Buffer;
@@ -18,8 +18,6 @@ export function lz4Compress(data: Buffer): Buffer {
 }
 
 const FRAME_MAGIC = 0x184d2204;
-const SKIPPABLE_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
 const BLOCK_MAX_BYTES: Record<number, number> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 };
 
 /**
@@ -53,12 +51,12 @@ export function lz4OutputBound(data: Buffer): { bytes: number; lastBlockMax: num
   };
   while (pos < data.length) {
     need(4, 'frame magic');
-    const magic = data.readUInt32LE(pos);
-    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
-      need(8, 'skippable frame');
-      pos += 8 + data.readUInt32LE(pos + 4);
+    const skippedTo = skippableFrameEnd('lz4', data, pos);
+    if (skippedTo !== undefined) {
+      pos = skippedTo;
       continue;
     }
+    const magic = data.readUInt32LE(pos);
     if (magic !== FRAME_MAGIC) throw corruptCompressed('lz4', `bad frame magic 0x${magic.toString(16)}`);
     need(7, 'frame descriptor');
     const flg = data[pos + 4]!;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { decompress as fzstdDecompress } from 'fzstd';
-import { corruptCompressed, decompressionBomb, messageOf } from './limits.js';
+import { corruptCompressed, decompressionBomb, messageOf, skippableFrameEnd } from './limits.js';
 
 interface ZstdSimple {
   compress(data: Uint8Array, level: number): Uint8Array | null;
@@ -55,8 +55,6 @@ export function zstdCompress(data: Buffer): Buffer {
 }
 
 const FRAME_MAGIC = 0xfd2fb528;
-const SKIPPABLE_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
 const BLOCK_MAX_BYTES = 128 * 1024;
 /** Windows beyond this are refused (zstd's own decoders default to a 128 MiB limit). */
 const MAX_WINDOW_BYTES = 8 * 1024 * 1024;
@@ -94,12 +92,12 @@ export function zstdOutputBound(data: Buffer, maxBytes: number): { bytes: number
   };
   while (pos < data.length) {
     need(4, 'frame magic');
-    const magic = data.readUInt32LE(pos);
-    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
-      need(8, 'skippable frame');
-      pos += 8 + data.readUInt32LE(pos + 4);
+    const skippedTo = skippableFrameEnd('zstd', data, pos);
+    if (skippedTo !== undefined) {
+      pos = skippedTo;
       continue;
     }
+    const magic = data.readUInt32LE(pos);
     if (magic !== FRAME_MAGIC) throw corruptCompressed('zstd', `bad frame magic 0x${magic.toString(16)}`);
     need(5, 'frame header');
     const fhd = data[pos + 4]!;
