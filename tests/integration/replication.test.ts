@@ -134,6 +134,81 @@ describe('replication', () => {
     expect([...values.values()]).not.toContain('refused');
   });
 
+  it('last replica standing (KIP-966): the crashed last ISR member waits for an eligible replica, which leads without losing a committed record', async () => {
+    const topic = randomName('elr');
+    await fjord
+      .admin()
+      .createTopics([
+        { name: topic, partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } },
+      ]);
+    const [p] = (await describeTopic(topic)).partitions;
+    const leader = p!.leader;
+    const [eligible, other] = p!.replicas.filter((id) => id !== leader) as [number, number];
+    const acksAll = fjord.producer({ acks: 'all', deliveryTimeoutMs: 10_000 });
+    const acksOne = fjord.producer({ acks: 1, deliveryTimeoutMs: 10_000 });
+    const committed = range(0, 40).map((i) => ({ key: `k${i % 5}`, value: `committed-${i}` }));
+    const acked = (await acksAll.send({ topic, messages: committed })).map((meta, i) => ({
+      offset: meta.offset,
+      value: committed[i]!.value,
+    }));
+    const partitionState = (d: TopicDescription) => d.partitions[0]!;
+
+    try {
+      // Clean stops: `other` leaves with the ISR still at 2; `eligible` leaves it below
+      // min.insync.replicas, so it keeps every committed record and becomes eligible.
+      await cluster.broker(other).stop();
+      await cluster.broker(eligible).stop();
+      await waitForPartitions(
+        topic,
+        (d) => sameIds(partitionState(d).isr, [leader]) && sameIds(partitionState(d).elr, [eligible]),
+        `ISR [${leader}] with ELR [${eligible}]`,
+      );
+      // Below min.insync.replicas an acks=1 write is taken but never committed (strict min ISR).
+      const [uncommitted] = await acksOne.send({ topic, messages: [{ key: 'k0', value: 'uncommitted' }] });
+      expect(uncommitted!.offset).toBe(BigInt(committed.length));
+      const [latest] = await fjord.admin().listOffsets(topic, 'latest');
+      expect(latest!.offset).toBe(BigInt(committed.length));
+
+      // The last ISR member crashes, then comes back first: it may have lost what it had not
+      // flushed, so it must not lead while an eligible replica exists.
+      await cluster.broker(leader).kill('SIGKILL');
+      await waitForPartitions(topic, (d) => partitionState(d).leader === -1, 'the partition to go offline');
+      await cluster.broker(leader).restart();
+      const waiting = await waitForPartitions(
+        topic,
+        (d) => partitionState(d).isr.length === 0,
+        'the crashed leader to leave the ISR on its unclean restart',
+      );
+      expect(partitionState(waiting)).toMatchObject({ leader: -1, elr: [eligible] });
+      await sleep(1_500);
+      expect(partitionState(await describeTopic(topic)).leader).toBe(-1);
+
+      await cluster.broker(eligible).restart();
+      await waitForPartitions(
+        topic,
+        (d) => partitionState(d).leader === eligible,
+        'the eligible replica to lead',
+      );
+    } finally {
+      for (const id of [other, eligible, leader])
+        if (!cluster.broker(id).running) await cluster.broker(id).restart();
+    }
+    await waitForPartitions(topic, fullIsr, 'every replica to rejoin the ISR', 60_000);
+    const after = await acksAll.send({ topic, messages: [{ key: 'k0', value: 'after' }] });
+    acked.push({ offset: after[0]!.offset, value: 'after' });
+    await acksAll.close();
+    await acksOne.close();
+
+    const consumer = fjord.consumer({ autoOffsetReset: 'earliest' });
+    await consumer.assign([{ topic, partition: 0 }]);
+    const records = await pollUntil(consumer, acked.length, 30_000);
+    await consumer.close();
+    const values = new Map(records.map((r) => [r.offset, r.value!.toString()]));
+    for (const a of acked) expect(values.get(a.offset)).toBe(a.value);
+    // The eligible replica never had the uncommitted record; the old leader truncated it.
+    expect([...values.values()]).not.toContain('uncommitted');
+  });
+
   it('a broker stopped with SIGTERM hands its leaderships over before it exits; preferred election brings them back', async () => {
     const topic = randomName('handover');
     await fjord
@@ -195,3 +270,11 @@ describe('replication', () => {
     expect(failures).toEqual([]);
   });
 });
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && [...a].sort().every((id, i) => id === [...b].sort()[i]);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -34,17 +34,17 @@ describe('format helpers', () => {
       id: 'id-1',
       configs: { 'retention.ms': '1000' },
       partitions: [
-        { partition: 0, leader: 1, replicas: [1], isr: [1], leaderEpoch: 0 },
-        { partition: 1, leader: -1, replicas: [2], isr: [], leaderEpoch: 3 },
+        { partition: 0, leader: 1, replicas: [1], isr: [1], elr: [], leaderEpoch: 0 },
+        { partition: 1, leader: -1, replicas: [2, 3], isr: [], elr: [3], leaderEpoch: 3 },
       ],
     });
     expect(text).toBe(
       [
         'Topic: orders  Id: id-1  Partitions: 2  Replication factor: 1',
         'Configs: retention.ms=1000',
-        '  PARTITION  LEADER  REPLICAS  ISR  LEADER EPOCH',
-        '  0          1       1         1    0',
-        '  1          none    2         -    3',
+        '  PARTITION  LEADER  REPLICAS  ISR  ELR  LEADER EPOCH',
+        '  0          1       1         1    -    0',
+        '  1          none    2,3       -    3    3',
       ].join('\n'),
     );
   });

@@ -130,6 +130,7 @@ class FakeCluster {
             leaderEpoch: 0,
             replicas: [1],
             isr: [1],
+            elr: [],
           })),
         };
       }),
@@ -232,6 +233,7 @@ describe('admin', () => {
       leader: 1,
       replicas: [1],
       isr: [1],
+      elr: [],
       leaderEpoch: 0,
     });
     const description = await admin.describeCluster();

@@ -4,13 +4,22 @@ import { LeaderState } from './leader-state.js';
 describe('LeaderState (high watermark and ISR decisions)', () => {
   it('holds the high watermark until every ISR member fetched, then takes the smallest log end', () => {
     const s = new LeaderState(1, 5, [1, 2, 3], [1, 2, 3], 0);
-    expect(s.highWatermark([1, 2, 3], 10n)).toBeNull();
+    expect(s.highWatermark([1, 2, 3], 10n, 1)).toBeNull();
     s.recordFetch(2, 10n, 10n, 1);
-    expect(s.highWatermark([1, 2, 3], 10n)).toBeNull();
+    expect(s.highWatermark([1, 2, 3], 10n, 1)).toBeNull();
     s.recordFetch(3, 7n, 10n, 1);
-    expect(s.highWatermark([1, 2, 3], 10n)).toBe(7n);
+    expect(s.highWatermark([1, 2, 3], 10n, 1)).toBe(7n);
     // A member outside the ISR does not hold it back.
-    expect(s.highWatermark([1, 2], 10n)).toBe(10n);
+    expect(s.highWatermark([1, 2], 10n, 1)).toBe(10n);
+  });
+
+  it('commits nothing while the ISR is below min.insync.replicas (strict min ISR, KIP-966)', () => {
+    const s = new LeaderState(1, 0, [1, 2, 3], [1, 2], 0);
+    s.recordFetch(2, 8n, 8n, 1);
+    expect(s.highWatermark([1, 2], 8n, 2)).toBe(8n);
+    // Broker 2 left the ISR: the leader alone has [8, 12), which stays uncommitted.
+    expect(s.highWatermark([1], 12n, 2)).toBeNull();
+    expect(s.highWatermark([1], 12n, 1)).toBe(12n);
   });
 
   it('counts a member being added, and keeps a member being removed until the coordinator agreed', () => {
@@ -18,9 +27,9 @@ describe('LeaderState (high watermark and ISR decisions)', () => {
     s.recordFetch(2, 9n, 9n, 1);
     s.recordFetch(3, 4n, 9n, 1);
     s.pendingIsr = [1, 2, 3];
-    expect(s.highWatermark([1, 2], 9n)).toBe(4n);
+    expect(s.highWatermark([1, 2], 9n, 1)).toBe(4n);
     s.pendingIsr = [1];
-    expect(s.highWatermark([1, 2], 9n)).toBe(9n);
+    expect(s.highWatermark([1, 2], 9n, 1)).toBe(9n);
   });
 
   it('finds members not caught up within the lag window; a follower that keeps up with the previous fetch is not lagging', () => {

@@ -68,8 +68,14 @@ export class LeaderState {
    * ISR member has not fetched in this epoch. A shrink in flight does not count until the
    * coordinator accepted it: until then the removed member still holds the watermark back,
    * so a leader cut off from the coordinator cannot commit alone.
+   *
+   * Also null while the ISR is smaller than `minIsr` (KIP-966's strict min ISR): nothing
+   * becomes committed then, so a replica that left the ISR meanwhile still holds every
+   * committed record and stays a safe leader (an eligible leader replica). acks=1 writes
+   * are kept and become visible once the ISR is back.
    */
-  highWatermark(isr: readonly number[], leaderEnd: bigint): bigint | null {
+  highWatermark(isr: readonly number[], leaderEnd: bigint, minIsr: number): bigint | null {
+    if (isr.length < minIsr) return null;
     const members = new Set([...isr, ...(this.pendingIsr ?? [])]);
     let hw = leaderEnd;
     for (const id of members) {

@@ -179,7 +179,7 @@ export class ReplicationManager {
     if (!p.log.isReplicated) return;
     const led = this.led.get(partitionKey(p));
     if (!led || led.state.leaderEpoch !== p.leaderEpoch) return;
-    const hw = led.state.highWatermark(p.isr, p.log.logEndOffset);
+    const hw = led.state.highWatermark(p.isr, p.log.logEndOffset, p.config['min.insync.replicas']);
     // The watermark never moves back on a leader.
     if (hw !== null && hw > p.log.highWatermark) p.log.setHighWatermark(hw);
   }

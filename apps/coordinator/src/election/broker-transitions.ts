@@ -1,7 +1,7 @@
 import type { Proposal } from '../metadata/proposal.js';
 import { metadataRecord } from '../metadata/records.js';
-import { controlledShutdownChanges } from './controlled-shutdown.js';
-import { changesAfterFence, changesAfterUnfence, type PartitionChange } from './leader-election.js';
+import { changesAfterFence, changesAfterUnfence, uncleanRestartChanges } from './leader-election.js';
+import { appendPartitionChanges } from './partition-changes.js';
 
 /** What a broker announces when it registers. */
 export interface BrokerRegistration {
@@ -14,13 +14,13 @@ export interface BrokerRegistration {
 /** Appends FenceBroker and the elections it causes. */
 export function proposeFence(proposal: Proposal, brokerId: number): void {
   proposal.append(metadataRecord({ type: 'FenceBroker', brokerId }));
-  appendChanges(proposal, changesAfterFence(proposal.state, brokerId));
+  appendPartitionChanges(proposal, changesAfterFence(proposal.state, brokerId));
 }
 
 /** Appends UnfenceBroker and the elections it enables. */
 export function proposeUnfence(proposal: Proposal, brokerId: number): void {
   proposal.append(metadataRecord({ type: 'UnfenceBroker', brokerId }));
-  appendChanges(proposal, changesAfterUnfence(proposal.state, brokerId));
+  appendPartitionChanges(proposal, changesAfterUnfence(proposal.state, brokerId));
 }
 
 /**
@@ -41,14 +41,10 @@ export function proposeRegistration(
   }
   const brokerEpoch = String(proposal.nextOffset);
   proposal.append(metadataRecord({ type: 'RegisterBroker', ...registration, brokerEpoch }));
-  // After an unclean stop the broker may have lost unflushed data: it leaves every ISR that
-  // has another member and rejoins only once its leader sees it caught up (KIP-966 spirit).
+  // After an unclean stop the broker may have lost unflushed data (KIP-966): it leaves ELRs
+  // and ISRs, and rejoins an ISR only once its leader sees it caught up.
   if (!previousShutdownClean)
-    appendChanges(proposal, controlledShutdownChanges(proposal.state, registration.brokerId));
-  appendChanges(proposal, changesAfterUnfence(proposal.state, registration.brokerId));
+    appendPartitionChanges(proposal, uncleanRestartChanges(proposal.state, registration.brokerId));
+  appendPartitionChanges(proposal, changesAfterUnfence(proposal.state, registration.brokerId));
   return brokerEpoch;
-}
-
-function appendChanges(proposal: Proposal, changes: readonly PartitionChange[]): void {
-  for (const change of changes) proposal.append(metadataRecord({ type: 'ChangePartition', ...change }));
 }

@@ -2,6 +2,7 @@ import type { Proposal } from '../metadata/proposal.js';
 import { metadataRecord } from '../metadata/records.js';
 import { isEligibleLeader, type MetadataState } from '../metadata/state.js';
 import { forEachPartition, type PartitionChange } from './leader-election.js';
+import { appendPartitionChanges } from './partition-changes.js';
 
 /**
  * Leadership and ISR moves for a broker shutting down (`state` already marks it as in
@@ -38,8 +39,6 @@ export function leadershipCount(state: MetadataState, brokerId: number): number 
 /** Appends BrokerControlledShutdown and the moves it causes; returns the leaderships left. */
 export function proposeControlledShutdown(proposal: Proposal, brokerId: number): number {
   proposal.append(metadataRecord({ type: 'BrokerControlledShutdown', brokerId }));
-  for (const change of controlledShutdownChanges(proposal.state, brokerId)) {
-    proposal.append(metadataRecord({ type: 'ChangePartition', ...change }));
-  }
+  appendPartitionChanges(proposal, controlledShutdownChanges(proposal.state, brokerId));
   return leadershipCount(proposal.state, brokerId);
 }

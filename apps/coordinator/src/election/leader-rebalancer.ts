@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
-import { metadataRecord } from '../metadata/records.js';
+import { appendPartitionChanges } from './partition-changes.js';
 import { preferredLeaderChanges } from './preferred-election.js';
 
 /**
@@ -42,7 +42,7 @@ export class LeaderRebalancer {
     this.running ??= this.store
       .propose((proposal) => {
         const { changes } = preferredLeaderChanges(proposal.state, 'all');
-        for (const change of changes) proposal.append(metadataRecord({ type: 'ChangePartition', ...change }));
+        appendPartitionChanges(proposal, changes);
         return changes.length;
       })
       .then((moved) => {

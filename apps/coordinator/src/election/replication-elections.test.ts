@@ -6,6 +6,8 @@ import { emptyState } from '../metadata/state.js';
 import { proposeFence, proposeRegistration } from './broker-transitions.js';
 import { leadershipCount, proposeControlledShutdown } from './controlled-shutdown.js';
 import { decideIsrChange } from './isr-change.js';
+import { changesAfterUnfence } from './leader-election.js';
+import { appendPartitionChanges } from './partition-changes.js';
 import { preferredLeaderChanges } from './preferred-election.js';
 
 const TOPIC = 'topic-1';
@@ -144,5 +146,92 @@ describe('elections with replication', () => {
     expect(preferredLeaderChanges(p.state, 'all').results[0]).toMatchObject({
       errorCode: ErrorCode.ELECTION_NOT_NEEDED,
     });
+  });
+});
+
+describe('eligible leader replicas (KIP-966)', () => {
+  const minIsr2 = { 'min.insync.replicas': '2' };
+  const restart = (p: Proposal, brokerId: number, clean: boolean) =>
+    proposeRegistration(
+      p,
+      { brokerId, host: '127.0.0.1', port: 7400 + brokerId, incarnationId: `i${brokerId}-${p.nextOffset}` },
+      clean,
+    );
+  /** Fences 3 then 2: the ISR goes [1,2,3] -> [1,2] -> [1], below min.insync.replicas=2. */
+  const lastReplicaStanding = () => {
+    const p = cluster(minIsr2);
+    proposeFence(p, 3);
+    expect(part(p)).toMatchObject({ isr: [1, 2], elr: [] });
+    proposeFence(p, 2);
+    expect(part(p)).toMatchObject({ leader: 1, isr: [1], elr: [2] });
+    return p;
+  };
+
+  it('a replica leaving an ISR that is below min.insync.replicas becomes eligible; a full ISR clears the ELR', () => {
+    const p = lastReplicaStanding();
+    restart(p, 2, true);
+    const grow = ask(p, { newIsr: [1, 2] });
+    expect(grow.ok).toBe(true);
+    if (grow.ok) appendPartitionChanges(p, [grow.change]);
+    expect(part(p)).toMatchObject({ isr: [1, 2], elr: [] });
+  });
+
+  it('with min.insync.replicas=1 nobody becomes eligible', () => {
+    const p = cluster();
+    proposeFence(p, 3);
+    proposeFence(p, 2);
+    expect(part(p)).toMatchObject({ isr: [1], elr: [] });
+  });
+
+  it('when the last ISR member is fenced, a live eligible replica leads', () => {
+    const p = lastReplicaStanding();
+    restart(p, 2, true);
+    proposeFence(p, 1);
+    expect(part(p)).toMatchObject({ leader: 2, isr: [2], elr: [1] });
+  });
+
+  it('an offline partition elects an eligible replica when it comes back, before the last ISR member', () => {
+    const p = lastReplicaStanding();
+    proposeFence(p, 1);
+    expect(part(p)).toMatchObject({ leader: -1, isr: [1], elr: [2] });
+    restart(p, 2, true);
+    expect(part(p)).toMatchObject({ leader: 2, isr: [2], elr: [1] });
+  });
+
+  it('the last ISR member back from an unclean stop waits for an eligible replica instead of leading', () => {
+    const p = lastReplicaStanding();
+    proposeFence(p, 1);
+    restart(p, 1, false);
+    expect(part(p)).toMatchObject({ leader: -1, isr: [], elr: [2] });
+    restart(p, 2, true);
+    expect(part(p)).toMatchObject({ leader: 2, isr: [2], elr: [] });
+  });
+
+  it('the last ISR member back from an unclean stop leads when no replica is eligible (last known leader)', () => {
+    const p = cluster(minIsr2);
+    p.append(metadataRecord({ type: 'ChangePartition', topicId: TOPIC, partition: 0, leader: 1, isr: [1] }));
+    proposeFence(p, 1);
+    restart(p, 1, false);
+    expect(part(p)).toMatchObject({ leader: 1, isr: [1], elr: [] });
+  });
+
+  it('an unclean restart takes the broker out of every ELR; a clean one keeps it', () => {
+    const clean = lastReplicaStanding();
+    restart(clean, 2, true);
+    expect(part(clean).elr).toEqual([2]);
+    const unclean = lastReplicaStanding();
+    restart(unclean, 2, false);
+    expect(part(unclean)).toMatchObject({ leader: 1, isr: [1], elr: [] });
+  });
+
+  it('unclean election leaves no eligible replicas behind', () => {
+    const p = cluster({ ...minIsr2, 'unclean.leader.election.enable': 'true' });
+    proposeFence(p, 3);
+    proposeFence(p, 2);
+    proposeFence(p, 1);
+    expect(part(p)).toMatchObject({ leader: -1, isr: [1], elr: [2] });
+    p.append(metadataRecord({ type: 'UnfenceBroker', brokerId: 3 }));
+    for (const change of changesAfterUnfence(p.state, 3)) appendPartitionChanges(p, [change]);
+    expect(part(p)).toMatchObject({ leader: 3, isr: [3], elr: [] });
   });
 });

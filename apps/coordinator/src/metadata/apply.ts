@@ -82,6 +82,7 @@ export function apply(state: MetadataState, record: MetadataRecord): MetadataSta
         ...current,
         leader: record.leader,
         isr: [...record.isr],
+        elr: [...(record.elr ?? [])],
         leaderEpoch: current.leaderEpoch + (record.leader === current.leader ? 0 : 1),
         partitionEpoch: current.partitionEpoch + 1,
       };

@@ -89,6 +89,8 @@ export interface ChangePartitionRecord {
   partition: number;
   leader: number;
   isr: number[];
+  /** Eligible leader replicas (KIP-966) after the change; absent in records written before them. */
+  elr?: number[];
 }
 
 /** A consumer group's membership after a change (join, leave, reconciliation, expiry). */

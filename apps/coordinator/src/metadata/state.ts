@@ -51,6 +51,12 @@ export interface PartitionState {
   partition: number;
   replicas: number[];
   isr: number[];
+  /**
+   * Eligible leader replicas (KIP-966): replicas that left the ISR while it was below
+   * min.insync.replicas, so they hold every committed record and may be elected when no ISR
+   * member is alive. Absent in states from before ELR (read as empty).
+   */
+  elr?: number[];
   /** Broker id of the leader; -1 while the partition is offline. */
   leader: number;
   /** Bumped on every leader change. */

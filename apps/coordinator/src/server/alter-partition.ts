@@ -1,6 +1,6 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import { decideIsrChange } from '../election/isr-change.js';
-import { metadataRecord } from '../metadata/records.js';
+import { appendPartitionChanges } from '../election/partition-changes.js';
 import type { PartitionState } from '../metadata/state.js';
 import { brokerEpochProblem } from './broker-epoch-check.js';
 import type { CoordinatorContext } from './coordinator-context.js';
@@ -30,7 +30,7 @@ export async function alterPartition(
       if (!decision.ok) {
         return result(item, decision.errorCode, decision.errorMessage, decision.current);
       }
-      proposal.append(metadataRecord({ type: 'ChangePartition', ...decision.change }));
+      appendPartitionChanges(proposal, [decision.change]);
       const after = proposal.state.topics[item.topicId]!.partitions[item.partition]!;
       return result(item, ErrorCode.NONE, '', after);
     }),

@@ -1,7 +1,7 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
+import { appendPartitionChanges } from '../election/partition-changes.js';
 import type { ElectionScope } from '../election/preferred-election.js';
 import { preferredLeaderChanges } from '../election/preferred-election.js';
-import { metadataRecord } from '../metadata/records.js';
 import { topicByName } from '../metadata/state.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 
@@ -32,7 +32,7 @@ export async function electLeaders(
       scope = wanted;
     }
     const { changes, results } = preferredLeaderChanges(proposal.state, scope);
-    for (const change of changes) proposal.append(metadataRecord({ type: 'ChangePartition', ...change }));
+    appendPartitionChanges(proposal, changes);
     return results;
   });
   const partitions = outcome.map(

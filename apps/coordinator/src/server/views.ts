@@ -39,6 +39,7 @@ function partitionInfo(p: PartitionState): v1.PartitionInfo {
     replicas: [...p.replicas],
     isr: [...p.isr],
     partitionEpoch: p.partitionEpoch,
+    elr: [...(p.elr ?? [])],
   };
 }
 

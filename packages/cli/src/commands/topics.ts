@@ -118,13 +118,14 @@ export function renderTopic(topic: TopicDescription): string {
     p.leader < 0 ? 'none' : String(p.leader),
     idList(p.replicas),
     idList(p.isr),
+    idList(p.elr),
     String(p.leaderEpoch),
   ]);
   return [
     `Topic: ${topic.name}  Id: ${topic.id}  Partitions: ${topic.partitions.length}  ` +
       `Replication factor: ${replicationFactor}`,
     `Configs: ${configList(topic.configs)}`,
-    table(['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'LEADER EPOCH'], rows, '  '),
+    table(['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'ELR', 'LEADER EPOCH'], rows, '  '),
   ].join('\n');
 }
 

@@ -55,6 +55,12 @@ export interface PartitionDescription {
   leader: number;
   replicas: number[];
   isr: number[];
+  /**
+   * Eligible leader replicas (KIP-966): replicas outside the ISR that still hold every
+   * committed record (they left it while it was below min.insync.replicas), so they may be
+   * elected when no ISR member is alive.
+   */
+  elr: number[];
   leaderEpoch: number;
 }
 
@@ -237,6 +243,7 @@ export class Admin {
           leader: p.leader,
           replicas: [...p.replicas],
           isr: [...p.isr],
+          elr: [...p.elr],
           leaderEpoch: p.leaderEpoch,
         }))
         .sort((a, b) => a.partition - b.partition),
