@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Fjord, FjordError } from '@fjord/sdk';
+import { type Consumer, Fjord, FjordError } from '@fjord/sdk';
 import { type Cluster, startCluster } from '@fjord/testkit';
 import { onCleanup } from './cleanup.js';
 import {
@@ -35,8 +35,8 @@ export class FjordDriver implements SystemDriver {
     "broker flush policy 'os' (default): each produce is written to LevelDB without fsync " +
     '(survives a process crash, not a machine crash)';
   readonly clientNote =
-    `@fjord/sdk, one send() of a whole batch to one partition; assign-mode consumer, ` +
-    `maxPollRecords ${MAX_POLL_RECORDS}, maxPartitionFetchBytes ${MAX_PARTITION_FETCH_BYTES}`;
+    `@fjord/sdk, one send() of a whole batch to one partition; assign-mode consumers (W2: a ` +
+    `consumer group), maxPollRecords ${MAX_POLL_RECORDS}, maxPartitionFetchBytes ${MAX_PARTITION_FETCH_BYTES}`;
   readonly #cluster: Cluster;
   readonly #admin: Fjord;
   readonly #unregister: () => void;
@@ -109,21 +109,16 @@ export class FjordDriver implements SystemDriver {
 
   async consumer(log: string, partitions: number[]): Promise<ConsumerClient> {
     const fjord = this.#client('bench-consumer');
-    const consumer = fjord.consumer({
-      autoOffsetReset: 'earliest',
-      maxPollRecords: MAX_POLL_RECORDS,
-      maxPartitionFetchBytes: MAX_PARTITION_FETCH_BYTES,
-    });
+    const consumer = fjord.consumer(consumerOptions());
     await consumer.assign(partitions.map((partition) => ({ topic: log, partition })));
-    return {
-      poll: async (timeoutMs) => {
-        const records = await consumer.poll(timeoutMs);
-        const values: Buffer[] = new Array(records.length);
-        for (let i = 0; i < records.length; i++) values[i] = records[i]?.value ?? EMPTY;
-        return values;
-      },
-      close: () => fjord.close(),
-    };
+    return valuesOf(fjord, consumer);
+  }
+
+  async groupConsumer(log: string, group: string): Promise<ConsumerClient> {
+    const fjord = this.#client('bench-group-consumer');
+    const consumer = fjord.consumer({ ...consumerOptions(), groupId: group });
+    await consumer.subscribe([log]);
+    return valuesOf(fjord, consumer);
   }
 
   async stop(): Promise<void> {
@@ -138,6 +133,27 @@ export class FjordDriver implements SystemDriver {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function consumerOptions() {
+  return {
+    autoOffsetReset: 'earliest' as const,
+    maxPollRecords: MAX_POLL_RECORDS,
+    maxPartitionFetchBytes: MAX_PARTITION_FETCH_BYTES,
+  };
+}
+
+/** The record values of each poll; closing closes the client. */
+function valuesOf(fjord: Fjord, consumer: Consumer): ConsumerClient {
+  return {
+    poll: async (timeoutMs) => {
+      const records = await consumer.poll(timeoutMs);
+      const values: Buffer[] = new Array(records.length);
+      for (let i = 0; i < records.length; i++) values[i] = records[i]?.value ?? EMPTY;
+      return values;
+    },
+    close: () => fjord.close(),
+  };
+}
 
 function restoreEnv(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name];

@@ -30,6 +30,10 @@ const CONSUME_MAX_MESSAGES = 10_000;
 // A publish waits this long for its PubAck, like Fjord's delivery timeout: the default (5 s)
 // fails a deep publish window under load instead of measuring it.
 const PUBLISH_TIMEOUT_MS = 120_000;
+// Publishes one producer keeps awaiting PubAcks. nats.js JetStream publishing collapses with
+// windows of several thousand (measured: W1 12k/s, then PubAck timeouts); 2,000 is the window
+// of the peer measurement in shared/anchors/performance.md.
+const PUBLISH_WINDOW = 2_000;
 // The pump stops pulling from the iterator above this many unread values (bounded memory).
 const QUEUE_HIGH_WATER = 200_000;
 
@@ -44,7 +48,7 @@ export class NatsDriver implements SystemDriver {
     'JetStream file storage, default sync_interval (2 min): written to the OS at once, fsync ' +
     'every 2 minutes (survives a process crash, not a machine crash)';
   readonly clientNote =
-    'nats.js 3 (@nats-io/jetstream), async publish with the batch in flight; pull consume()';
+    'nats.js 3 (@nats-io/jetstream), async publish, at most 2,000 in flight per producer; pull consume()';
   readonly #server: ChildServer;
   readonly #port: number;
   readonly #dir: string;
@@ -100,10 +104,18 @@ export class NatsDriver implements SystemDriver {
   async producer(log: string, _acks: Acks): Promise<ProducerClient> {
     const nc = await this.#connect();
     const js: JetStreamClient = jetstream(nc);
+    const window = new PublishWindow(PUBLISH_WINDOW);
     return {
       send: async (partition, values) => {
         const subject = `${log}.${partition}`;
-        await Promise.all(values.map((value) => js.publish(subject, value, { timeout: PUBLISH_TIMEOUT_MS })));
+        const acks: Array<Promise<unknown>> = [];
+        for (const value of values) {
+          await window.acquire();
+          acks.push(
+            js.publish(subject, value, { timeout: PUBLISH_TIMEOUT_MS }).finally(() => window.release()),
+          );
+        }
+        await Promise.all(acks);
       },
       close: () => this.#close(nc),
     };
@@ -111,19 +123,41 @@ export class NatsDriver implements SystemDriver {
 
   async consumer(log: string, partitions: number[]): Promise<ConsumerClient> {
     const nc = await this.#connect();
-    const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);
-    const queue: Buffer[] = [];
-    let wake: (() => void) | undefined;
-    const paused: Array<() => void> = [];
-    const stops: Array<() => Promise<unknown>> = [];
+    const names: string[] = [];
     for (const partition of partitions) {
       const info = await jsm.consumers.add(log, {
         filter_subject: `${log}.${partition}`,
         ack_policy: AckPolicy.None,
         deliver_policy: DeliverPolicy.All,
       });
-      const consumer = await js.consumers.get(log, info.name);
+      names.push(info.name);
+    }
+    return this.#pull(nc, log, names);
+  }
+
+  async groupConsumer(log: string, group: string): Promise<ConsumerClient> {
+    const nc = await this.#connect();
+    // One durable pull consumer over the whole stream, pulled by every member: JetStream
+    // hands each message to one of them. Adding it again with the same config is a no-op.
+    await (await jetstreamManager(nc)).consumers.add(log, {
+      durable_name: group,
+      filter_subject: `${log}.*`,
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.All,
+    });
+    return this.#pull(nc, log, [group]);
+  }
+
+  /** Pulls from the named consumers of stream `log` into one bounded queue that poll() empties. */
+  async #pull(nc: NatsConnection, log: string, consumerNames: string[]): Promise<ConsumerClient> {
+    const js = jetstream(nc);
+    const queue: Buffer[] = [];
+    let wake: (() => void) | undefined;
+    const paused: Array<() => void> = [];
+    const stops: Array<() => Promise<unknown>> = [];
+    for (const name of consumerNames) {
+      const consumer = await js.consumers.get(log, name);
       const messages = await consumer.consume({ max_messages: CONSUME_MAX_MESSAGES });
       stops.push(() => messages.close());
       void (async () => {
@@ -184,5 +218,28 @@ export class NatsDriver implements SystemDriver {
   async #close(nc: NatsConnection): Promise<void> {
     if (!this.#connections.delete(nc)) return;
     await nc.close().catch(() => undefined);
+  }
+}
+
+/** At most `size` publishes of one connection in flight; later ones wait their turn in order. */
+class PublishWindow {
+  #inFlight = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  acquire(): Promise<void> | undefined {
+    if (this.#inFlight < this.size) {
+      this.#inFlight++;
+      return undefined;
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    // The slot passes straight to the next waiter, so the count stays as it is.
+    if (next) next();
+    else this.#inFlight--;
   }
 }

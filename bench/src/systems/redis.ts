@@ -29,7 +29,8 @@ export class RedisDriver implements SystemDriver {
   readonly durability =
     'appendonly yes, appendfsync no (each write goes to the OS with write(2), no fsync: ' +
     'survives a process crash, not a machine crash); RDB snapshots off';
-  readonly clientNote = 'ioredis 6, one pipeline of XADDs per batch; XREAD COUNT 10000 BLOCK';
+  readonly clientNote =
+    'ioredis 6, one pipeline of XADDs per batch; XREAD COUNT 10000 BLOCK (W2: XREADGROUP NOACK)';
   readonly #server: ChildServer;
   readonly #port: number;
   readonly #dir: string;
@@ -37,6 +38,7 @@ export class RedisDriver implements SystemDriver {
   readonly #unregister = onCleanup(() => this.stop());
   readonly #partitions = new Map<string, number>();
   readonly #clients = new Set<Redis>();
+  #members = 0;
 
   private constructor(server: ChildServer, port: number, dir: string) {
     this.#server = server;
@@ -131,17 +133,45 @@ export class RedisDriver implements SystemDriver {
           ...keys,
           ...lastIds,
         )) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
-        const values: Buffer[] = [];
         for (const [key, entries] of reply ?? []) {
           const index = keys.indexOf(key.toString());
           const last = entries[entries.length - 1];
           if (index >= 0 && last) lastIds[index] = last[0].toString();
-          for (const [, fields] of entries) {
-            const value = fields[1];
-            if (value) values.push(value);
-          }
         }
-        return values;
+        return valuesOfEntries(reply);
+      },
+      close: () => this.#disconnect(redis),
+    };
+  }
+
+  async groupConsumer(log: string, group: string): Promise<ConsumerClient> {
+    const redis = this.#connect();
+    const keys = Array.from({ length: this.#partitions.get(log) ?? 0 }, (_, p) => streamKey(log, p));
+    for (const key of keys) {
+      // The first member creates the group on each stream, from its beginning.
+      await redis.xgroup('CREATE', key, group, '0', 'MKSTREAM').catch((error: Error) => {
+        if (!error.message.includes('BUSYGROUP')) throw error;
+      });
+    }
+    const name = `c${++this.#members}`;
+    const newOnly = keys.map(() => '>');
+    return {
+      poll: async (timeoutMs) => {
+        // NOACK: entries count as delivered at once, like auto-committed offsets.
+        const reply = (await redis.xreadgroupBuffer(
+          'GROUP',
+          group,
+          name,
+          'COUNT',
+          READ_COUNT,
+          'BLOCK',
+          Math.max(1, Math.round(timeoutMs)),
+          'NOACK',
+          'STREAMS',
+          ...keys,
+          ...newOnly,
+        )) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+        return valuesOfEntries(reply);
       },
       close: () => this.#disconnect(redis),
     };
@@ -170,6 +200,18 @@ export class RedisDriver implements SystemDriver {
     if (!this.#clients.delete(redis)) return;
     await redis.quit().catch(() => redis.disconnect());
   }
+}
+
+/** The `v` field of every entry of an XREAD / XREADGROUP reply. */
+function valuesOfEntries(reply: Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null): Buffer[] {
+  const values: Buffer[] = [];
+  for (const [, entries] of reply ?? []) {
+    for (const [, fields] of entries) {
+      const value = fields[1];
+      if (value) values.push(value);
+    }
+  }
+  return values;
 }
 
 function streamKey(log: string, partition: number): string {

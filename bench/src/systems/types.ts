@@ -47,6 +47,11 @@ export interface SystemDriver {
   deleteLog(name: string): Promise<void>;
   producer(log: string, acks: Acks): Promise<ProducerClient>;
   consumer(log: string, partitions: number[]): Promise<ConsumerClient>;
+  /**
+   * A member of consumer group `group` on every partition of `log`, reading from the
+   * beginning: the system shares the log among the group's members by its own rules.
+   */
+  groupConsumer(log: string, group: string): Promise<ConsumerClient>;
   stop(): Promise<void>;
 }
 

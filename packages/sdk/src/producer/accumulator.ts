@@ -30,7 +30,9 @@ export interface PartitionQueue {
  * reserved in the {@link MemoryLimit} first, so what waits to be sent is bounded.
  */
 export class RecordAccumulator {
-  readonly #queues = new Map<string, PartitionQueue>();
+  /** Topic -> queues by partition number; every queue also in #allQueues. */
+  readonly #queues = new Map<string, PartitionQueue[]>();
+  readonly #allQueues: PartitionQueue[] = [];
   readonly #batchBytes: number;
   readonly #memory: MemoryLimit;
   readonly #now: () => number;
@@ -50,8 +52,8 @@ export class RecordAccumulator {
     return this.#batchCount;
   }
 
-  queues(): IterableIterator<PartitionQueue> {
-    return this.#queues.values();
+  queues(): readonly PartitionQueue[] {
+    return this.#allQueues;
   }
 
   /**
@@ -92,7 +94,7 @@ export class RecordAccumulator {
 
   /** Removes a finished batch from its queue and returns its memory. */
   remove(batch: ProducerBatch): void {
-    const queue = this.#queues.get(key(batch.topic, batch.partition));
+    const queue = this.#queues.get(batch.topic)?.[batch.partition];
     if (queue) {
       const at = queue.batches.indexOf(batch);
       if (at >= 0) {
@@ -128,12 +130,18 @@ export class RecordAccumulator {
     return batch;
   }
 
+  // Called for every record: a lookup by topic, then by index, with no key string to build.
   #queue(topic: string, partition: number): PartitionQueue {
-    const k = key(topic, partition);
-    let queue = this.#queues.get(k);
+    let byPartition = this.#queues.get(topic);
+    if (!byPartition) {
+      byPartition = [];
+      this.#queues.set(topic, byPartition);
+    }
+    let queue = byPartition[partition];
     if (!queue) {
       queue = { topic, partition, batches: [], inFlight: 0 };
-      this.#queues.set(k, queue);
+      byPartition[partition] = queue;
+      this.#allQueues.push(queue);
     }
     return queue;
   }
@@ -141,10 +149,6 @@ export class RecordAccumulator {
 
 /** Estimated JS heap held per queued record (send promise, callbacks, metadata). */
 export const RECORD_OVERHEAD_BYTES = 256;
-
-function key(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
-}
 
 function append(batch: ProducerBatch, r: PendingRecord): boolean {
   return batch.tryAppend(r.key, r.value, r.headers, r.timestamp, r.call, r.index);
