@@ -1,51 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Compression, GRPC_CHANNEL_OPTIONS, loadFjordProto, splitBatches, type v1 } from '@fjord/protocol';
 import { Fjord } from '@fjord/sdk';
 import { type Cluster, randomName, startCluster } from '@fjord/testkit';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the fjord CLI as a user would, with optional stdin, and collects its output. */
-function fjord(
-  args: string[],
-  options: { stdin?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-) {
-  return new Promise<Run>((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`fjord ${args.join(' ')} did not finish; stderr: ${stderr}`));
-    }, options.timeoutMs ?? 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.stdin ?? '');
-  });
-}
+import { fjord } from './cli-runner.js';
 
 describe('the fjord CLI', () => {
   let cluster: Cluster;

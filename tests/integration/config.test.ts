@@ -75,21 +75,35 @@ describe('server configuration', () => {
     expect({ status: config.status, stderr: config.stderr }).toMatchObject({ status: 0 });
     const services = parse(config.stdout).services as Record<
       string,
-      { command: string[]; environment: Record<string, string>; volumes: string[]; healthcheck: unknown }
+      {
+        command: string[];
+        environment: Record<string, string>;
+        volumes: string[];
+        healthcheck: { test: string[] };
+      }
     >;
     expect(Object.keys(services).sort()).toEqual(['broker-1', 'broker-2', 'broker-3', 'coordinator']);
     const ports = new Set<number>();
+    const metricsPorts = new Set<number>();
     for (const [name, service] of Object.entries(services)) {
       const [entry, ...args] = service.command;
       expect({ name, entry: ENTRY[entry!] !== undefined }).toEqual({ name, entry: true });
       const run = runApp(ENTRY[entry!]!, [...args, '--print-config'], service.environment);
       expect({ name, status: run.status, stderr: run.stderr }).toEqual({ name, status: 0, stderr: '' });
-      const effective = JSON.parse(run.stdout) as { port: number; dataDir: string };
+      const effective = JSON.parse(run.stdout) as { port: number; metricsPort: number; dataDir: string };
       expect(effective.dataDir).toBe('/data');
       ports.add(effective.port);
-      expect(service.healthcheck).toBeDefined();
+      metricsPorts.add(effective.metricsPort);
+      // The health check asks GET /healthz on the process's own metrics port.
+      expect(service.healthcheck.test).toEqual([
+        'CMD',
+        'node',
+        '/app/healthcheck.mjs',
+        String(effective.metricsPort),
+      ]);
       expect(service.volumes.some((v) => v.endsWith(':/data:rw') || v.endsWith(':/data'))).toBe(true);
     }
     expect([...ports].sort()).toEqual([7400, 7401, 7402, 7403]);
+    expect([...metricsPorts].sort()).toEqual([9400, 9401, 9402, 9403]);
   });
 });

@@ -1,11 +1,14 @@
+import { ErrorCode, GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
 import {
   type Consumer,
   type ConsumerRecord,
   Fjord,
   GroupIdNotFoundError,
+  InvalidArgumentError,
   NonEmptyGroupError,
 } from '@fjord/sdk';
 import { type Cluster, randomName, startCluster, waitFor } from '@fjord/testkit';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { range } from './helpers.js';
 
@@ -124,5 +127,81 @@ describe('consumer groups', () => {
     );
     await again.close();
     await producer.close();
+  });
+
+  it('answers bad group input with a clear error and changes nothing', async () => {
+    const topic = randomName('guarded');
+    const groupId = randomName('g');
+    await fjord.admin().createTopics([{ name: topic, partitions: 2 }]);
+    const producer = fjord.producer({ acks: 1 });
+    await producer.send({ topic, messages: range(0, 4).map((i) => ({ value: `v${i}`, partition: i % 2 })) });
+    await producer.close();
+    const consumer = fjord.consumer({ groupId, autoOffsetReset: 'earliest', autoCommit: false });
+    await consumer.subscribe([topic]);
+    await pollAll([consumer], 4);
+    await consumer.commit();
+    const committed = await fjord.admin().listGroupOffsets(groupId);
+
+    // Commit for a partition the member does not own (another topic's): refused, nothing stored.
+    await expect(
+      consumer.commit({ offsets: [{ topic: `${topic}-other`, partition: 0, offset: 1n }] }),
+    ).rejects.toThrow(new InvalidArgumentError(`${topic}-other:0 is not assigned to this consumer`));
+    // Reset while the group has a member: refused, offsets unchanged.
+    await expect(fjord.admin().resetGroupOffsets(groupId, [{ topic, to: 'earliest' }])).rejects.toThrow(
+      /has 1 member\(s\): stop its consumers first/,
+    );
+    expect(await fjord.admin().listGroupOffsets(groupId)).toEqual(committed);
+    // Regex flags the coordinator cannot honour, and an empty subscription.
+    await expect(consumer.subscribe(/orders/g)).rejects.toThrow(/flags "g" are not supported/);
+    await expect(consumer.subscribe([])).rejects.toThrow(InvalidArgumentError);
+    expect(consumer.assignment()).toHaveLength(2);
+    await consumer.close();
+
+    // Unknown and empty group ids.
+    const missing = randomName('missing');
+    for (const call of [
+      () => fjord.admin().describeGroup(missing),
+      () => fjord.admin().resetGroupOffsets(missing, [{ topic, to: 'earliest' }]),
+      () => fjord.admin().deleteGroup(missing),
+    ]) {
+      await expect(call()).rejects.toThrow(new RegExp(`group "${missing}" does not exist`));
+    }
+    await expect(fjord.admin().describeGroup(' ')).rejects.toThrow(InvalidArgumentError);
+    expect(() => fjord.consumer({ groupId: '' })).toThrow(/groupId: must not be empty/);
+
+    // What only another client could send: the coordinator checks it too, and creates nothing.
+    const proto = loadFjordProto().fjord.v1;
+    const groups = new proto.GroupCoordinatorService(
+      cluster.bootstrap,
+      grpc.credentials.createInsecure(),
+      GRPC_CHANNEL_OPTIONS,
+    );
+    const heartbeat = (req: Partial<v1.ConsumerGroupHeartbeatRequest>) =>
+      new Promise<v1.ConsumerGroupHeartbeatResponse__Output>((resolve, reject) =>
+        groups.consumerGroupHeartbeat(
+          { groupId: missing, memberId: 'm-1', memberEpoch: 0, sessionTimeoutMs: 10_000, ...req },
+          { deadline: Date.now() + 10_000 },
+          (error, response) => (error ? reject(error) : resolve(response!)),
+        ),
+      );
+    try {
+      expect(await heartbeat({ subscribedTopicRegex: '(' })).toMatchObject({
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: 'invalid subscription regex /(/',
+      });
+      expect(await heartbeat({})).toMatchObject({
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: 'the subscription is empty: subscribe to topics or a regex',
+      });
+      expect(await heartbeat({ groupId: '', subscribedTopicNames: [topic] })).toMatchObject({
+        errorCode: ErrorCode.INVALID_GROUP_ID,
+      });
+      expect(await heartbeat({ memberEpoch: 3, subscribedTopicNames: [topic] })).toMatchObject({
+        errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
+      });
+    } finally {
+      groups.close();
+    }
+    expect((await fjord.admin().listGroups()).map((g) => g.groupId)).not.toContain(missing);
   });
 });

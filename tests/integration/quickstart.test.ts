@@ -19,7 +19,10 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** An ephemeral port P such that P..P+3 are free (coordinator and three brokers). */
+/**
+ * An ephemeral port P such that P..P+3 (coordinator and three brokers) and P+2000..P+2003
+ * (their /metrics and /healthz) are free.
+ */
 async function freePortRange(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = await new Promise<number>((resolve) => {
@@ -29,11 +32,11 @@ async function freePortRange(): Promise<number> {
         server.close(() => resolve(port));
       });
     });
-    if (base > 65_000) continue;
-    const free = await Promise.all([1, 2, 3].map((i) => portFree(base + i)));
+    if (base > 63_000) continue;
+    const free = await Promise.all([1, 2, 3, 2000, 2001, 2002, 2003].map((i) => portFree(base + i)));
     if (free.every(Boolean)) return base;
   }
-  throw new Error('no free range of 4 ports found');
+  throw new Error('no free ranges of 4 ports found');
 }
 
 /** The README's SDK example: the first ```js block under "## SDK". */
@@ -104,6 +107,13 @@ describe('the README quick start, from a fresh clone', () => {
       isUp = true;
     } finally {
       await fjord.close();
+    }
+
+    // Every node answers its health check next to /metrics, at its port + 2000.
+    for (const i of [0, 1, 2, 3]) {
+      const health = await fetch(`http://127.0.0.1:${port + 2000 + i}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${port + 2000 + i}/metrics`)).text()).toContain('fjord_');
     }
 
     // The README's SDK example, as pasted, pointed at this cluster's port.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crc32c } from './crc32c.js';
+import { crc32c, crc32cPortable } from './crc32c.js';
 
 /** Bit-at-a-time CRC-32C straight from the definition, to check the slicing-by-8 tables against. */
 function referenceCrc32c(data: Uint8Array): number {
@@ -63,6 +63,15 @@ describe('crc32c', () => {
     for (let length = 0; length <= 300; length++) {
       const data = pseudoRandomBytes(length, length + 7);
       expect(crc32c(data), `length ${length}`).toBe(referenceCrc32c(data));
+    }
+  });
+
+  it('the native and the JavaScript versions agree around the switch-over length and on views', () => {
+    const data = pseudoRandomBytes(5000, 99);
+    for (const length of [1000, 1023, 1024, 1025, 4097]) {
+      const view = data.subarray(3, 3 + length);
+      expect(crc32c(view), `length ${length}`).toBe(crc32cPortable(view));
+      expect(crc32c(Buffer.from(view)), `Buffer of length ${length}`).toBe(referenceCrc32c(view));
     }
   });
 

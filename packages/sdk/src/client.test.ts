@@ -12,7 +12,7 @@ import {
   type v1,
 } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   FjordAggregateError,
   InvalidArgumentError,
@@ -35,6 +35,7 @@ interface FakeTopic {
 class FakeCluster {
   readonly topics = new Map<string, FakeTopic>();
   readonly produceRequests: v1.ProduceRequest__Output[] = [];
+  readonly fetchRequests: v1.FetchRequest__Output[] = [];
   /** Error codes returned once, per partition, by the next Produce requests. */
   readonly produceFailures = new Map<number, number[]>();
   server = new grpc.Server();
@@ -166,6 +167,7 @@ class FakeCluster {
   }
 
   async fetch(req: v1.FetchRequest__Output): Promise<v1.FetchResponse> {
+    this.fetchRequests.push(req);
     const answer = (): { response: v1.FetchResponse; bytes: number } => {
       let bytes = 0;
       const response = {
@@ -496,6 +498,39 @@ describe('consumer (assign mode)', () => {
     expect(reader.position(tp)).toBe(0n);
     expect(reader.assignment()).toEqual([tp]);
     expect(() => reader.seek({ topic: 'orders', partition: 1 }, 0n)).toThrow(/not assigned/);
+  });
+
+  it('fetches a partition assigned or resumed during a long-poll at once, not after the wait', async () => {
+    // Partition 1 is empty: a Fetch of it alone waits at the broker for the whole poll.
+    const reader = fjord.consumer({ autoOffsetReset: 'earliest', fetchMaxWaitMs: 10_000 });
+    const [p0, p1] = [
+      { topic: 'orders', partition: 0 },
+      { topic: 'orders', partition: 1 },
+    ];
+    const onlyP1Waiting = async () => {
+      const seen = cluster.fetchRequests.length;
+      await vi.waitFor(() => {
+        const last = cluster.fetchRequests.slice(seen).at(-1);
+        expect(last?.topics.flatMap((t) => t.partitions.map((p) => p.partition))).toEqual([1]);
+      });
+    };
+    await reader.assign([p1]);
+    let waiting = onlyP1Waiting();
+    let pending = reader.poll(5_000);
+    await waiting;
+    // Without cancelling the waiting Fetch, p0 would be fetched only after it ends: this poll
+    // would return nothing.
+    await reader.assign([p1, p0]);
+    expect((await pending).map((r) => r.offset)).toEqual([0n, 1n, 2n, 3n, 4n, 5n]);
+
+    reader.seek(p0, 0n);
+    reader.pause([p0]);
+    waiting = onlyP1Waiting();
+    pending = reader.poll(5_000);
+    await waiting;
+    reader.resume([p0]);
+    expect((await pending).map((r) => r.offset)).toEqual([0n, 1n, 2n, 3n, 4n, 5n]);
+    await reader.close();
   });
 
   it('iterates with for await until close()', async () => {

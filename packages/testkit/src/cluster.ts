@@ -30,8 +30,16 @@ export interface ClusterOptions {
    * passed in is never removed.
    */
   keepData?: boolean;
-  /** Fixed ports; default 0 = ephemeral. Broker `id` gets `firstBroker + id - 1`. */
-  ports?: { coordinator: number; firstBroker?: number };
+  /**
+   * Fixed ports; default 0 = ephemeral. Broker `id` gets `firstBroker + id - 1`, and
+   * `firstBrokerMetrics + id - 1` for its /metrics and /healthz server.
+   */
+  ports?: {
+    coordinator: number;
+    firstBroker?: number;
+    coordinatorMetrics?: number;
+    firstBrokerMetrics?: number;
+  };
   /** `--log-level` of every node (default info). */
   logLevel?: LogLevel;
   /** Folder of the per-node log files (default `<dataDir>/logs`); `null` = no files. */
@@ -106,11 +114,13 @@ export class Cluster {
     const extra =
       typeof options.brokerArgs === 'function' ? options.brokerArgs(id) : (options.brokerArgs ?? []);
     const firstBroker = options.ports?.firstBroker;
+    const firstBrokerMetrics = options.ports?.firstBrokerMetrics;
     const node = await NodeProcess.start({
       name: `broker-${id}`,
       entry: appEntry('broker'),
       args: ['--broker-id', String(id), '--coordinator', this.bootstrap, ...logLevelArgs(options), ...extra],
       port: firstBroker === undefined ? 0 : firstBroker + id - 1,
+      metricsPort: firstBrokerMetrics === undefined ? 0 : firstBrokerMetrics + id - 1,
       dataDir: join(this.dataDir, `broker-${id}`),
       readyEvent: 'registered',
       ...nodeIo(options, this.dataDir, `broker-${id}`),
@@ -197,6 +207,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         ...(options.coordinatorArgs ?? []),
       ],
       port: options.ports?.coordinator ?? 0,
+      metricsPort: options.ports?.coordinatorMetrics ?? 0,
       dataDir: join(dataDir, 'coordinator'),
       ...nodeIo(options, dataDir, 'coordinator'),
       startTimeoutMs: options.startTimeoutMs,

@@ -90,4 +90,38 @@ setInterval(() => {}, 1000);`,
     expect(exit?.signal).toBe('SIGKILL');
     expect(() => process.kill(node.pid, 0)).toThrow();
   });
+
+  it('learns the metrics port from the metrics listening line, reuses it on restart, and knows -1 = none', async () => {
+    const withMetrics = script(
+      'metrics.mjs',
+      `process.on('SIGTERM', () => process.exit(0));
+const arg = (name) => process.argv[process.argv.indexOf(name) + 1];
+// Like the apps: metrics first, then listening; port 0 = "pick one" (here: derived from the pid).
+const metricsPort = Number(arg('--metrics-port'));
+if (metricsPort !== -1) {
+  const bound = metricsPort === 0 ? 41000 + (process.pid % 1000) : metricsPort;
+  console.log(JSON.stringify({ msg: 'metrics listening', metricsPort: bound, host: '127.0.0.1' }));
+}
+console.log(JSON.stringify({ msg: 'listening', port: 40125 }));
+setInterval(() => {}, 1000);`,
+    );
+    const node = await NodeProcess.start({ name: 'metrics', entry: withMetrics, dataDir: join(dir, 'd6') });
+    const bound = 41000 + (node.pid % 1000);
+    expect(node.metricsPort).toBe(bound);
+    expect(node.metricsUrl).toBe(`http://127.0.0.1:${bound}`);
+    await node.restart();
+    // Told the port it bound first, so the URL stays valid across restarts.
+    expect(node.metricsUrl).toBe(`http://127.0.0.1:${bound}`);
+    await node.stop();
+
+    const without = await NodeProcess.start({
+      name: 'no-metrics',
+      entry: withMetrics,
+      dataDir: join(dir, 'd7'),
+      metricsPort: -1,
+    });
+    expect(without.metricsPort).toBeUndefined();
+    expect(() => without.metricsUrl).toThrow(/no-metrics runs without a metrics server/);
+    await without.stop();
+  });
 });

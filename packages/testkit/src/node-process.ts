@@ -27,6 +27,12 @@ export interface NodeOptions {
   host?: string;
   /** Port to bind; 0 (default) = ephemeral. A restart reuses the port bound first. */
   port?: number;
+  /**
+   * Port of the node's /metrics and /healthz server (`--metrics-port`); 0 (default) =
+   * ephemeral, learned from the `metrics listening` log line; -1 = no metrics server. A
+   * restart reuses the port bound first.
+   */
+  metricsPort?: number;
   /** The node's data directory (created if missing). */
   dataDir: string;
   /** `listening` (default) or `registered` (brokers: registered with the coordinator). */
@@ -68,8 +74,8 @@ interface Incarnation {
 /**
  * A coordinator or broker running as a child process (`node main.js`, no shell). Its output
  * is read line by line: the contract events `listening` and `registered` tell when it is
- * ready and which port it bound; every line goes to the log file and a ring buffer so that a
- * failed start can show what the node said.
+ * ready and which port it bound (`metrics listening`: which metrics port); every line goes
+ * to the log file and a ring buffer so that a failed start can show what the node said.
  */
 export class NodeProcess {
   readonly name: string;
@@ -79,6 +85,9 @@ export class NodeProcess {
   readonly #options: NodeOptions;
   readonly #ring: LineRing;
   #port: number;
+  #metricsPort: number;
+  /** True once the metrics port in use is known (logged, or fixed and logged once). */
+  #metricsPortKnown = false;
   #incarnation: Incarnation | undefined;
   #paused = false;
   #lastPid = -1;
@@ -90,6 +99,7 @@ export class NodeProcess {
     this.logFile = options.logFile;
     this.host = options.host ?? '127.0.0.1';
     this.#port = options.port ?? 0;
+    this.#metricsPort = options.metricsPort ?? 0;
     this.#ring = new LineRing(options.keepLines ?? 500);
   }
 
@@ -113,6 +123,24 @@ export class NodeProcess {
   /** `host:port`, what clients dial. */
   get address(): string {
     return `${this.host}:${this.#port}`;
+  }
+
+  /**
+   * The bound port of /metrics and /healthz, from the node's `metrics listening` line;
+   * undefined when the node runs without a metrics server (metricsPort -1).
+   */
+  get metricsPort(): number | undefined {
+    return this.#metricsPortKnown ? this.#metricsPort : undefined;
+  }
+
+  /**
+   * `http://host:port` of the node's /metrics and /healthz server, e.g.
+   * `fetch(`${node.metricsUrl}/metrics`)`. Throws when the node has none (metricsPort -1).
+   */
+  get metricsUrl(): string {
+    if (!this.#metricsPortKnown) throw new Error(`${this.name} runs without a metrics server`);
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${host}:${this.#metricsPort}`;
   }
 
   /** True from spawn until the process exited (a paused process is still running). */
@@ -212,6 +240,8 @@ export class NodeProcess {
       this.host,
       '--port',
       String(this.#port),
+      '--metrics-port',
+      String(this.#metricsPort),
       '--data-dir',
       this.dataDir,
     ];
@@ -231,6 +261,11 @@ export class NodeProcess {
     try {
       await this.#waitForEvent(
         (event) => {
+          // Logged before `listening` (the metrics server starts first).
+          if (event.msg === 'metrics listening' && typeof event.metricsPort === 'number') {
+            this.#metricsPort = event.metricsPort;
+            this.#metricsPortKnown = true;
+          }
           if (event.msg === 'listening') {
             if (typeof event.port === 'number') this.#port = event.port;
             listened = true;

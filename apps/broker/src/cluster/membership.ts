@@ -20,6 +20,8 @@ export interface MembershipOptions {
    * coordinator on this process's first registration (default true).
    */
   previousShutdownClean?: boolean;
+  /** Called after every successful (re-)registration, once `registered` is logged. */
+  onRegistered?: () => void;
   /** Called after every applied hosted-replica list, with the brokers the coordinator listed. */
   onMetadata?: (brokers: ReadonlyArray<{ id: number; host: string; port: number; alive: boolean }>) => void;
 }
@@ -181,6 +183,7 @@ export class ClusterMembership {
         { brokerId, brokerEpoch: response.brokerEpoch, clusterId: response.clusterId },
         'registered',
       );
+      this.options.onRegistered?.();
       return true;
     } catch (error) {
       logger.warn({ err: errorSummary(error) }, 'registration failed; coordinator unreachable, retrying');

@@ -21,28 +21,44 @@ describe('loadConfig', () => {
         replicaFetchWaitMaxMs: 500,
         highWatermarkCheckpointIntervalMs: 5_000,
         controlledShutdownTimeoutMs: 10_000,
+        metricsPort: 9402,
         logLevel: 'info',
       },
     });
   });
 
   it('takes flags over environment over defaults', () => {
-    const result = loadConfig(['--port', '0', '--flush-policy=sync'], {
+    const result = loadConfig(['--port', '0', '--flush-policy=sync', '--metrics-port', '-1'], {
       FJORD_BROKER_ID: '1',
       FJORD_PORT: '9999',
       FJORD_ADVERTISED_HOST: 'broker-1.local',
+      FJORD_METRICS_PORT: '0',
     });
     expect(result.kind === 'ok' && result.config).toMatchObject({
       brokerId: 1,
       port: 0,
       flushPolicy: 'sync',
       advertisedHost: 'broker-1.local',
+      metricsPort: -1,
     });
+    const fromEnv = loadConfig([], { FJORD_BROKER_ID: '1', FJORD_METRICS_PORT: '0' });
+    expect(fromEnv.kind === 'ok' && fromEnv.config.metricsPort).toBe(0);
   });
 
   it('reports every problem at once', () => {
     const result = loadConfig(
-      ['--bogus', '1', '--flush-policy', 'never', '--port', '70000', '--coordinator', 'x'],
+      [
+        '--bogus',
+        '1',
+        '--flush-policy',
+        'never',
+        '--port',
+        '70000',
+        '--coordinator',
+        'x',
+        '--metrics-port',
+        '-2',
+      ],
       {},
     );
     expect(result.kind).toBe('invalid');
@@ -52,6 +68,7 @@ describe('loadConfig', () => {
     expect(problems).toContain('--flush-policy');
     expect(problems).toContain('--port');
     expect(problems).toContain('--coordinator');
+    expect(problems).toContain('--metrics-port');
   });
 
   it('answers --help', () => {

@@ -60,6 +60,12 @@ export const BROKER_CONFIG_SCHEMA = z
     highWatermarkCheckpointIntervalMs: int(100).default(5_000),
     /** On SIGTERM, how long the broker tries to hand its leaderships over before stopping. */
     controlledShutdownTimeoutMs: int(0).default(10_000),
+    /**
+     * Port of the HTTP server with /metrics (Prometheus) and /healthz, bound on `host`;
+     * defaults to 9400 + brokerId; 0 picks an ephemeral port (logged in `metrics listening`);
+     * -1 turns the server off.
+     */
+    metricsPort: int(-1, 65_535).optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   })
   .strict();
@@ -84,8 +90,13 @@ export interface BrokerConfig {
   replicaFetchWaitMaxMs: number;
   highWatermarkCheckpointIntervalMs: number;
   controlledShutdownTimeoutMs: number;
+  /** -1: no metrics server. */
+  metricsPort: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
 
 /** Base of the default port: broker N listens on 7400 + N (the coordinator has 7400). */
 export const DEFAULT_PORT_BASE = 7400;
+
+/** Base of the default metrics port: broker N serves /metrics on 9400 + N (the coordinator has 9400). */
+export const DEFAULT_METRICS_PORT_BASE = 9400;

@@ -1,3 +1,4 @@
+import { type HealthStatus, type InstrumentOptions, instrumentService } from '@fjord/observability';
 import { GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 
@@ -7,14 +8,31 @@ export interface RunningServer {
   port: number;
 }
 
+/** What the server adds around the BrokerService handlers. */
+export interface BrokerServerExtras {
+  /** Serves the standard gRPC health service (grpc.health.v1.Health) next to BrokerService. */
+  health?: HealthStatus;
+  /** Counts and times every request: the one place where requests are instrumented. */
+  instrument?: InstrumentOptions;
+}
+
+/** The fully qualified name of the broker's gRPC service (also its health service name). */
+export const BROKER_SERVICE_NAME = 'fjord.v1.BrokerService';
+
 /** Starts a gRPC server with the BrokerService on host:port (port 0 = ephemeral). */
 export function startBrokerServer(
   handlers: v1.BrokerServiceHandlers,
   host: string,
   port: number,
+  extras: BrokerServerExtras = {},
 ): Promise<RunningServer> {
   const server = new grpc.Server(GRPC_CHANNEL_OPTIONS);
-  server.addService(loadFjordProto().fjord.v1.BrokerService.service, handlers);
+  const definition = loadFjordProto().fjord.v1.BrokerService.service;
+  server.addService(
+    definition,
+    extras.instrument ? instrumentService(definition, handlers, extras.instrument) : handlers,
+  );
+  extras.health?.addToServer(server);
   const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
     server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {

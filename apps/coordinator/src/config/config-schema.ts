@@ -39,6 +39,11 @@ export const COORDINATOR_CONFIG_SCHEMA = z
     groupHeartbeatIntervalMs: wholeNumber(10, 600_000).default(500),
     /** Take a snapshot of the state (and drop older log entries) after this many records. */
     snapshotEveryRecords: wholeNumber(1, 100_000_000).default(1_000),
+    /**
+     * Port of the HTTP server with /metrics (Prometheus) and /healthz, bound on `host`;
+     * 0 picks an ephemeral port (logged in `metrics listening`); -1 turns the server off.
+     */
+    metricsPort: wholeNumber(-1, 65_535).default(9400),
     logLevel: z.enum(LOG_LEVELS).default('info'),
   })
   .strict()
@@ -62,6 +67,7 @@ export const CONFIG_KEYS = [
   'leaderImbalanceCheckIntervalMs',
   'groupHeartbeatIntervalMs',
   'snapshotEveryRecords',
+  'metricsPort',
   'logLevel',
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];

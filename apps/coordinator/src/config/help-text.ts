@@ -12,6 +12,7 @@ const DESCRIPTIONS: Record<ConfigKey, string> = {
     'return leadership to preferred replicas this often, 0 = off (default 30000)',
   groupHeartbeatIntervalMs: 'heartbeat interval consumer-group members are told to use (default 500)',
   snapshotEveryRecords: 'snapshot the metadata state every N records (default 1000)',
+  metricsPort: 'HTTP port of /metrics and /healthz, 0 = ephemeral, -1 = off (default 9400)',
   logLevel: 'trace|debug|info|warn|error (default info)',
 };
 

@@ -16,33 +16,46 @@ describe('loadConfig', () => {
         leaderImbalanceCheckIntervalMs: 30_000,
         groupHeartbeatIntervalMs: 500,
         snapshotEveryRecords: 1_000,
+        metricsPort: 9400,
         logLevel: 'info',
       },
     });
   });
 
   it('takes flags over FJORD_* env over defaults', () => {
-    const result = loadConfig(['--port', '0', '--advertised-host=fjord.example'], {
+    const result = loadConfig(['--port', '0', '--advertised-host=fjord.example', '--metrics-port', '-1'], {
       FJORD_PORT: '9000',
       FJORD_HOST: '0.0.0.0',
       FJORD_SESSION_TIMEOUT_MS: '3000',
+      FJORD_METRICS_PORT: '0',
     });
     expect(result).toMatchObject({
       kind: 'ok',
-      config: { port: 0, host: '0.0.0.0', advertisedHost: 'fjord.example', sessionTimeoutMs: 3000 },
+      config: {
+        port: 0,
+        host: '0.0.0.0',
+        advertisedHost: 'fjord.example',
+        sessionTimeoutMs: 3000,
+        metricsPort: -1,
+      },
     });
+    expect(loadConfig([], { FJORD_METRICS_PORT: '0' })).toMatchObject({ config: { metricsPort: 0 } });
   });
 
   it('reports every problem with its key', () => {
-    const result = loadConfig(['--port', 'abc', '--log-level', 'loud', '--nope', '1'], {
-      FJORD_SESSION_TIMEOUT_MS: '-5',
-    });
+    const result = loadConfig(
+      ['--port', 'abc', '--log-level', 'loud', '--nope', '1', '--metrics-port', '-2'],
+      {
+        FJORD_SESSION_TIMEOUT_MS: '-5',
+      },
+    );
     expect(result.kind).toBe('invalid');
     const problems = result.kind === 'invalid' ? result.problems.join('\n') : '';
     expect(problems).toMatch(/--port.*whole number.*"abc"/);
     expect(problems).toMatch(/--log-level/);
     expect(problems).toMatch(/--session-timeout-ms.*FJORD_SESSION_TIMEOUT_MS/);
     expect(problems).toMatch(/--nope: unknown flag/);
+    expect(problems).toMatch(/--metrics-port.*must be >= -1/);
   });
 
   it('refuses a heartbeat interval that is not below the session timeout', () => {

@@ -7,6 +7,7 @@ import { groupServiceHandlers } from '../server/groups/group-service.js';
 import { groupsOf } from './apply-group.js';
 import { GroupMonitor } from './group-monitor.js';
 import { GroupSessions } from './group-sessions.js';
+import { HeartbeatWaiters } from './heartbeat-waiters.js';
 
 /** Bounds on the session timeout a consumer may ask for. */
 export const MIN_MEMBER_SESSION_TIMEOUT_MS = 500;
@@ -23,6 +24,8 @@ export interface GroupCoordinatorOptions {
 /** The consumer-group part of the coordinator: sessions, the expiry monitor and the RPC handlers. */
 export interface GroupCoordinator {
   sessions: GroupSessions;
+  /** Held (long-poll) heartbeats; `close()` answers them all at once (shutdown). */
+  waiters: HeartbeatWaiters;
   monitor: GroupMonitor;
   handlers: v1.GroupCoordinatorServiceHandlers;
 }
@@ -39,9 +42,11 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
       sessions.touch(group.groupId, member.memberId, member.sessionTimeoutMs);
     }
   }
+  const waiters = new HeartbeatWaiters();
   const monitor = new GroupMonitor({
     store,
     sessions,
+    waiters,
     logger,
     checkIntervalMs: Math.max(10, Math.min(250, Math.floor(heartbeatIntervalMs / 2))),
   });
@@ -49,11 +54,12 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
   const handlers = groupServiceHandlers({
     store,
     sessions,
+    waiters,
     random,
     logger,
     heartbeatIntervalMs,
     minSessionTimeoutMs: MIN_MEMBER_SESSION_TIMEOUT_MS,
     maxSessionTimeoutMs: MAX_MEMBER_SESSION_TIMEOUT_MS,
   });
-  return { sessions, monitor, handlers };
+  return { sessions, waiters, monitor, handlers };
 }

@@ -3,11 +3,14 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { metadataRecord } from '../metadata/records.js';
 import { groupById } from './apply-group.js';
 import type { GroupSessions } from './group-sessions.js';
+import type { HeartbeatWaiters } from './heartbeat-waiters.js';
 import { cloneGroup, removeMember } from './membership.js';
 
 export interface GroupMonitorOptions {
   store: MetadataStore;
   sessions: GroupSessions;
+  /** Held heartbeats of the survivors: woken so they learn of the removal at once. */
+  waiters: HeartbeatWaiters;
   logger: Logger;
   checkIntervalMs: number;
 }
@@ -48,7 +51,7 @@ export class GroupMonitor {
   }
 
   private async removeExpired(): Promise<void> {
-    const { store, sessions, logger } = this.options;
+    const { store, sessions, waiters, logger } = this.options;
     if (sessions.expired().length === 0) return;
     const removed = await store.propose((proposal) => {
       // Re-read inside the proposal: a heartbeat may have arrived meanwhile.
@@ -69,6 +72,7 @@ export class GroupMonitor {
       }
       proposal.afterCommit(() => {
         for (const e of done) sessions.remove(e.groupId, e.memberId);
+        for (const groupId of new Set(done.map((e) => e.groupId))) waiters.wake(groupId);
       });
       return done;
     });

@@ -168,6 +168,7 @@ describe('broker liveness (fake clock)', () => {
   it('after a restart, live brokers get one session timeout of grace', async () => {
     const config = COORDINATOR_CONFIG_SCHEMA.parse({
       port: '0',
+      metricsPort: '0',
       dataDir,
       sessionTimeoutMs: String(SESSION_TIMEOUT_MS),
     });

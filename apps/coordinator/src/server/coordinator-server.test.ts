@@ -33,6 +33,7 @@ describe('coordinator gRPC server (in-process, real client)', () => {
     const config = COORDINATOR_CONFIG_SCHEMA.parse({
       host: '127.0.0.1',
       port: '0',
+      metricsPort: '0',
       dataDir,
       advertisedHost: 'coord.test',
     });

@@ -4,6 +4,7 @@ import { commandBootstrap, withClient } from '../bootstrap.js';
 import { plural } from '../format.js';
 import { type Io, println } from '../io.js';
 import { integerAtLeast, type StartOffset, separator, startOffset } from '../parse.js';
+import { PrintedOffsets, type TopicPartition } from '../printed-offsets.js';
 import { formatRecord, jsonRecord, type PrintableRecord } from '../record-format.js';
 import { interruptOnSignals } from '../signals.js';
 import { UsageError } from '../usage-error.js';
@@ -191,10 +192,14 @@ async function write(stream: Writable, text: string): Promise<void> {
   });
 }
 
+/** How often `consume --group` commits what it printed (as Kafka's auto commit does, 5 s). */
+const GROUP_COMMIT_INTERVAL_MS = 5_000;
+
 /**
  * `consume --group`: a group member that prints what the group assigns it, commits as it
  * goes, and on Ctrl-C (or -n) commits and leaves the group, so the other members take over
- * its partitions at once.
+ * its partitions at once. It commits exactly what it printed (see PrintedOffsets), never the
+ * consumer's position: with -n, a poll may return records that are never printed.
  */
 async function consumeAsGroup(bootstrap: string, topic: string, opts: ConsumeOptions, io: Io): Promise<void> {
   if (opts.offset || opts.partition !== undefined || opts.exitAtEnd) {
@@ -202,32 +207,72 @@ async function consumeAsGroup(bootstrap: string, topic: string, opts: ConsumeOpt
   }
   const render = recordRenderer(opts);
   const stop = interruptOnSignals();
+  let outputError: Error | undefined;
+  let outputClosed = false;
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') outputError = error;
+    outputClosed = true;
+    stop.abort();
+  };
+  io.stdout.on('error', onOutputError);
   let count = 0;
+  let failed = true;
   try {
     await withClient(bootstrap, async (fjord) => {
       const consumer = fjord.consumer({
         groupId: opts.group!,
         autoOffsetReset: opts.fromBeginning ? 'earliest' : 'latest',
+        autoCommit: false,
       });
+      const printed = new PrintedOffsets();
+      const commitPrinted = async (partitions?: readonly TopicPartition[]): Promise<void> => {
+        const offsets = printed.pending(partitions);
+        if (offsets.length === 0) return;
+        try {
+          await consumer.commit({ offsets });
+          printed.committed(offsets);
+        } catch (error) {
+          println(io.stderr, `warning: commit failed: ${(error as Error)?.message ?? error}`);
+        }
+      };
       try {
-        await consumer.subscribe([topic]);
+        await consumer.subscribe([topic], {
+          // Before a partition leaves (rebalance, or close()): commit what was printed of it.
+          onPartitionsRevoked: async (partitions) => {
+            await commitPrinted(partitions);
+            printed.forget(partitions);
+          },
+          // Fenced: another member may own them already, so there is nothing left to commit.
+          onPartitionsLost: (partitions) => printed.forget(partitions),
+        });
+        let commitAt = Date.now() + GROUP_COMMIT_INTERVAL_MS;
         while (!stop.signal.aborted) {
           const records = await consumer.poll(POLL_TIMEOUT_MS);
-          const lines: string[] = [];
-          for (const record of records) {
-            if (opts.maxMessages !== undefined && count >= opts.maxMessages) break;
-            lines.push(render(record));
-            count += 1;
+          const shown = opts.maxMessages === undefined ? records : records.slice(0, opts.maxMessages - count);
+          if (shown.length > 0) {
+            await write(io.stdout, `${shown.map(render).join('\n')}\n`);
+            // Records that may not have reached a reader stay uncommitted (at least once).
+            if (outputClosed) break;
+            for (const record of shown) printed.printed(record);
+            count += shown.length;
           }
-          if (lines.length > 0) await write(io.stdout, `${lines.join('\n')}\n`);
           if (opts.maxMessages !== undefined && count >= opts.maxMessages) break;
+          if (Date.now() >= commitAt) {
+            commitAt = Date.now() + GROUP_COMMIT_INTERVAL_MS;
+            await commitPrinted(consumer.assignment());
+          }
         }
       } finally {
+        // Revokes every partition first, which commits what was printed.
         await consumer.close();
       }
     });
+    if (outputError) throw outputError;
+    failed = false;
   } finally {
     stop.dispose();
-    println(io.stderr, `consumed ${plural(count, 'record')}`);
+    io.stdout.off('error', onOutputError);
+    // A failure before anything was read is one error line, without a count.
+    if (!failed || count > 0) println(io.stderr, `consumed ${plural(count, 'record')}`);
   }
 }

@@ -26,6 +26,8 @@ const HEARTBEAT_INTERVAL_MS = 2_000;
 const STOP_TIMEOUT_MS = 10_000;
 const HOST = '127.0.0.1';
 const FORCE_AFTER_MS = 1_000;
+// Each node's /metrics and /healthz port is its gRPC port + this (7400 -> 9400, as in docker-compose).
+const METRICS_PORT_OFFSET = 2_000;
 
 /** Registers `fjord dev`. */
 export function registerDev(program: Command, io: Io): void {
@@ -34,7 +36,12 @@ export function registerDev(program: Command, io: Io): void {
     .description('run a local cluster (coordinator and brokers) until Ctrl-C')
     .option('--brokers <n>', 'number of brokers', integerAtLeast(1), 3)
     .option('--data-dir <dir>', 'data directory (coordinator/, broker-<id>/, logs/)', './.fjord')
-    .option('--port <port>', 'coordinator port; broker N listens on port + N', port, 7400)
+    .option(
+      '--port <port>',
+      'coordinator port; broker N listens on port + N; /metrics and /healthz on those + 2000',
+      port,
+      7400,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level of every node')
         .choices(['trace', 'debug', 'info', 'warn', 'error'])
@@ -46,13 +53,20 @@ export function registerDev(program: Command, io: Io): void {
 }
 
 async function runDev(opts: DevOptions, io: Io): Promise<void> {
-  if (opts.port + opts.brokers > 65_535) {
-    throw new UsageError(`dev: ports ${opts.port}..${opts.port + opts.brokers} do not fit below 65536`);
+  const metricsPort = opts.port + METRICS_PORT_OFFSET;
+  if (metricsPort + opts.brokers > 65_535) {
+    throw new UsageError(
+      `dev: ports ${opts.port}..${opts.port + opts.brokers} and ${metricsPort}..${metricsPort + opts.brokers} ` +
+        'do not fit below 65536',
+    );
   }
   const dataDir = resolve(opts.dataDir);
   const names = ['coordinator', ...Array.from({ length: opts.brokers }, (_, i) => `broker-${i + 1}`)];
   await assertPortsFree(
-    names.map((node, i) => ({ node, port: opts.port + i })),
+    names.flatMap((node, i) => [
+      { node, port: opts.port + i },
+      { node: `${node} metrics`, port: metricsPort + i },
+    ]),
     HOST,
   );
 
@@ -105,7 +119,12 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
         brokers: opts.brokers,
         dataDir,
         keepData: true,
-        ports: { coordinator: opts.port, firstBroker: opts.port + 1 },
+        ports: {
+          coordinator: opts.port,
+          firstBroker: opts.port + 1,
+          coordinatorMetrics: metricsPort,
+          firstBrokerMetrics: metricsPort + 1,
+        },
         sessionTimeoutMs: SESSION_TIMEOUT_MS,
         heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
         stopTimeoutMs: STOP_TIMEOUT_MS,
@@ -126,6 +145,11 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
       println(
         io.stdout,
         `  ${opts.brokers} broker(s) on ports ${opts.port + 1}..${opts.port + opts.brokers}`,
+      );
+      println(
+        io.stdout,
+        `  metrics: http://${HOST}:${metricsPort}/metrics (coordinator), ports ` +
+          `${metricsPort + 1}..${metricsPort + opts.brokers} (brokers); /healthz on each`,
       );
       println(io.stdout, `  data and logs in ${dataDir}`);
       const env = cluster.bootstrap === '127.0.0.1:7400' ? '' : `FJORD_BOOTSTRAP=${cluster.bootstrap} `;

@@ -84,9 +84,15 @@ export class Cluster {
     return this.#callCoordinator((address) => invoke(this.#deps.pool.coordinator(address)));
   }
 
-  /** Calls the coordinator's GroupCoordinatorService, with the same failover as {@link coordinator}. */
-  async groups<Res>(invoke: (client: v1.GroupCoordinatorServiceClient) => UnaryInvoker<Res>): Promise<Res> {
-    return this.#callCoordinator((address) => invoke(this.#deps.pool.groups(address)));
+  /**
+   * Calls the coordinator's GroupCoordinatorService, with the same failover as
+   * {@link coordinator}. Aborting `signal` cancels the call (it rejects with ClosedError).
+   */
+  async groups<Res>(
+    invoke: (client: v1.GroupCoordinatorServiceClient) => UnaryInvoker<Res>,
+    signal?: AbortSignal,
+  ): Promise<Res> {
+    return this.#callCoordinator((address) => invoke(this.#deps.pool.groups(address)), signal);
   }
 
   /** Calls the coordinator's ProducerIdService, with the same failover as {@link coordinator}. */
@@ -94,14 +100,17 @@ export class Cluster {
     return this.#callCoordinator((address) => invoke(this.#deps.pool.producerIds(address)));
   }
 
-  async #callCoordinator<Res>(invoker: (address: string) => UnaryInvoker<Res>): Promise<Res> {
+  async #callCoordinator<Res>(
+    invoker: (address: string) => UnaryInvoker<Res>,
+    signal?: AbortSignal,
+  ): Promise<Res> {
     const { bootstrap, pool, requestTimeoutMs } = this.#deps;
     const failures: FjordError[] = [];
     for (let i = 0; i < bootstrap.length; i++) {
       const index = (this.#preferred + i) % bootstrap.length;
       const address = bootstrap[index] as string;
       try {
-        const response = await pool.unary(address, requestTimeoutMs, invoker(address));
+        const response = await pool.unary(address, requestTimeoutMs, invoker(address), signal);
         this.#preferred = index;
         return response;
       } catch (error) {

@@ -34,6 +34,11 @@ export interface PartitionState {
   bufferEnd: bigint;
   /** Bumped by seek/reset so a fetch answered after a seek is dropped, not applied. */
   generation: number;
+  /**
+   * The generation of the last Fetch sent for it (-1: none yet). A partition not fetched in its
+   * current generation (just assigned, sought, resumed) may cut a Fetch in flight short.
+   */
+  fetchedGeneration: number;
   /** No fetch or offset lookup before this time (ms), after a retriable failure. */
   retryAt: number;
   /** Consecutive retriable failures, for backoff. */
@@ -52,6 +57,7 @@ export function newPartitionState(tp: TopicPartition): PartitionState {
     buffered: [],
     bufferEnd: -1n,
     generation: 0,
+    fetchedGeneration: -1,
     retryAt: 0,
     failures: 0,
   };

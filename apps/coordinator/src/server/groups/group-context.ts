@@ -1,4 +1,5 @@
 import type { GroupSessions } from '../../groups/group-sessions.js';
+import type { HeartbeatWaiters } from '../../groups/heartbeat-waiters.js';
 import type { Logger } from '../../logger.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import type { RandomSource } from '../../random-source.js';
@@ -7,6 +8,8 @@ import type { RandomSource } from '../../random-source.js';
 export interface GroupContext {
   store: MetadataStore;
   sessions: GroupSessions;
+  /** Held (long-poll) heartbeats, woken when their group changes. */
+  waiters: HeartbeatWaiters;
   random: RandomSource;
   logger: Logger;
   /** How often members are told to heartbeat. */

@@ -24,14 +24,19 @@ export function throwIfError(response: { errorCode: number; errorMessage: string
     throw protocolError(response.errorCode, response.errorMessage, context);
 }
 
-/** One ConsumerGroupHeartbeat call (errors in the response are returned, not thrown). */
+/**
+ * One ConsumerGroupHeartbeat call (errors in the response are returned, not thrown); aborting
+ * `signal` cancels it (a held long-poll heartbeat included).
+ */
 export function sendHeartbeat(
   cluster: Cluster,
   request: v1.ConsumerGroupHeartbeatRequest,
+  signal?: AbortSignal,
 ): Promise<v1.ConsumerGroupHeartbeatResponse__Output> {
   return cluster.groups<v1.ConsumerGroupHeartbeatResponse__Output>(
     (client) => (metadata, options, callback) =>
       client.consumerGroupHeartbeat(request, metadata, options, callback),
+    signal,
   );
 }
 

@@ -164,6 +164,9 @@ export class GroupSession {
       if (added.length > 0 && this.#membership.target === target) {
         host.add(added);
         this.#membership.setOwned(host.owned());
+        // Settled again: the next (long-poll) heartbeat is the one that hears of the rest of
+        // the target (partitions other members are still releasing), so send it now.
+        this.#membership.beatNow();
         logger.info('partitions assigned', { partitions: added.map(tpKey) });
         await this.#call('onPartitionsAssigned', added);
       }

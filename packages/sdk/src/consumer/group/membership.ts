@@ -32,6 +32,13 @@ export interface MembershipOptions {
  * partitions the consumer owns and receives the target assignment. It never changes what the
  * consumer owns by itself: the consumer reconciles in poll() (where the application is not
  * processing) and tells it the result through {@link setOwned}.
+ *
+ * Heartbeats are long-polls: the coordinator holds one that brings nothing new for up to the
+ * heartbeat interval and answers as soon as this member's assignment changes, so a settled
+ * member hears of a rebalance within a round trip. One heartbeat is in flight at a time, at
+ * most one per interval (counted from when it was sent); when the member has news (a new
+ * subscription, a confirmed revocation, leaving) the held one is cancelled and the news goes
+ * out at once.
  */
 export class Membership {
   readonly memberId = randomUUID();
@@ -42,6 +49,8 @@ export class Membership {
   #intervalMs = 500;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
+  // Cancels the heartbeat in flight (it may be held by the coordinator).
+  #cancelInFlight: AbortController | undefined;
   #again = false;
   #stopped = false;
   #lastSuccessMs: number;
@@ -77,15 +86,17 @@ export class Membership {
     this.#owned = [...owned];
   }
 
-  /** Sends a heartbeat now (or right after the one in flight). */
+  /** Sends a heartbeat now; one in flight (possibly held by the coordinator) is cancelled first. */
   beatNow(): void {
     if (this.#stopped || !this.#subscription) return;
     if (this.#inFlight) {
       this.#again = true;
+      this.#cancelInFlight?.abort();
       return;
     }
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    const sentAtMs = this.o.clock.now();
     this.#inFlight = this.#beat().finally(() => {
       this.#inFlight = undefined;
       if (this.#stopped) return;
@@ -93,7 +104,9 @@ export class Membership {
         this.#again = false;
         this.beatNow();
       } else {
-        this.#timer = setTimeout(() => this.beatNow(), this.#intervalMs);
+        // A held answer used up the interval already: the next long-poll goes out at once.
+        const waitMs = Math.max(0, sentAtMs + this.#intervalMs - this.o.clock.now());
+        this.#timer = setTimeout(() => this.beatNow(), waitMs);
         this.#timer.unref();
       }
     });
@@ -113,6 +126,8 @@ export class Membership {
   async leave(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    // A held heartbeat would delay the leave (and the handover) by up to an interval.
+    this.#cancelInFlight?.abort();
     await this.#inFlight?.catch(() => undefined);
     if (!this.#subscription) return;
     const epoch = this.o.groupInstanceId === undefined ? -1 : -2;
@@ -133,9 +148,10 @@ export class Membership {
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#cancelInFlight?.abort();
   }
 
-  #request(epoch: number) {
+  #request(epoch: number, maxWaitMs = 0) {
     const subscription = this.#subscription!;
     return {
       groupId: this.o.groupId,
@@ -148,13 +164,24 @@ export class Membership {
       subscribedTopicRegex: 'regex' in subscription ? subscription.regex.source : '',
       serverAssignor: this.o.assignor,
       ownedPartitions: toWire(this.#owned),
+      maxWaitMs,
     };
   }
 
   async #beat(): Promise<void> {
     const { clock, logger } = this.o;
+    const cancel = new AbortController();
+    this.#cancelInFlight = cancel;
     try {
-      const response = await sendHeartbeat(this.o.cluster, this.#request(this.#epoch));
+      // Joining (epoch 0) always brings news, so only a member with an epoch long-polls; a
+      // held call must end well inside the request deadline.
+      const maxWaitMs =
+        this.#epoch > 0 ? Math.min(this.#intervalMs, Math.floor(this.o.cluster.requestTimeoutMs / 2)) : 0;
+      const response = await sendHeartbeat(
+        this.o.cluster,
+        this.#request(this.#epoch, maxWaitMs),
+        cancel.signal,
+      );
       if (this.#stopped) return;
       if (response.errorCode === ErrorCode.NONE) {
         this.#lastSuccessMs = clock.now();
@@ -183,7 +210,8 @@ export class Membership {
       this.#stopped = true;
     } catch (error) {
       const failure = FjordError.from(error);
-      if (this.#stopped) return;
+      // Cancelled on purpose (news to send, or leaving): not a failure of the coordinator.
+      if (this.#stopped || cancel.signal.aborted) return;
       logger.debug('group heartbeat failed', { error: failure.message });
       // Without a heartbeat for a whole session the coordinator has removed us: the
       // partitions may belong to someone else already, so stop using them.
@@ -191,6 +219,8 @@ export class Membership {
         logger.warn('group session lost; rejoining', { groupId: this.o.groupId });
         this.#lose();
       }
+    } finally {
+      if (this.#cancelInFlight === cancel) this.#cancelInFlight = undefined;
     }
   }
 

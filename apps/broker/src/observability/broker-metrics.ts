@@ -1,0 +1,149 @@
+import { Counter, Gauge, type Registry, RequestMetrics } from '@fjord/observability';
+import type { v1 } from '@fjord/protocol';
+import { ErrorCode } from '@fjord/protocol';
+import type { HostedPartition, HostedReplicas } from '../cluster/hosted-replicas.js';
+
+/** Which kind of client a fetch served (Kafka reports follower traffic apart too). */
+export type FetchClient = 'consumer' | 'follower';
+
+/**
+ * The broker's metrics, all on the process registry. Per-partition state (log size,
+ * offsets, high watermark, leadership, ISR) is read from the hosted replicas when
+ * Prometheus scrapes, in collect() callbacks: nothing is maintained per record.
+ */
+export class BrokerMetrics {
+  readonly requests: RequestMetrics;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter<'client'>;
+  readonly isrChanges: Counter<'change'>;
+
+  constructor(registry: Registry, brokerId: number, replicas: HostedReplicas) {
+    const registers = [registry];
+    this.requests = new RequestMetrics(registry, 'fjord_broker');
+    this.bytesIn = new Counter({
+      name: 'fjord_broker_bytes_in_total',
+      help: 'Bytes of record batches appended by Produce requests (partitions answered without error)',
+      registers,
+    });
+    this.bytesOut = new Counter({
+      name: 'fjord_broker_bytes_out_total',
+      help: 'Bytes of record batches sent in Fetch answers, by client (consumer or follower)',
+      labelNames: ['client'],
+      registers,
+    });
+    this.isrChanges = new Counter({
+      name: 'fjord_broker_isr_changes_total',
+      help: 'ISR changes this broker asked for as leader and the coordinator accepted, by change (shrink or expand)',
+      labelNames: ['change'],
+      registers,
+    });
+    // Start every labelled series at 0, so rate() sees the first increase.
+    for (const client of ['consumer', 'follower'] satisfies FetchClient[]) this.bytesOut.inc({ client }, 0);
+    for (const change of ['shrink', 'expand']) this.isrChanges.inc({ change }, 0);
+
+    new Gauge({
+      name: 'fjord_broker_partitions',
+      help: 'Partition replicas this broker hosts (as leader or follower)',
+      registers,
+      collect() {
+        this.set(replicas.all().length);
+      },
+    });
+    new Gauge({
+      name: 'fjord_broker_leader_partitions',
+      help: 'Partitions this broker leads',
+      registers,
+      collect() {
+        this.set(replicas.all().filter((p) => p.leader === brokerId).length);
+      },
+    });
+    new Gauge({
+      name: 'fjord_broker_under_replicated_partitions',
+      help: 'Partitions this broker leads whose ISR is smaller than their replica set',
+      registers,
+      collect() {
+        this.set(
+          replicas.all().filter((p) => p.leader === brokerId && p.isr.length < p.replicas.length).length,
+        );
+      },
+    });
+    const perPartition = (
+      name: string,
+      help: string,
+      read: (log: HostedPartition['log']) => bigint | number,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['topic', 'partition'],
+        registers,
+        collect() {
+          // Rebuilt on every scrape, so deleted or moved partitions drop out.
+          this.reset();
+          for (const p of replicas.all()) {
+            this.set({ topic: p.topic, partition: String(p.partition) }, Number(read(p.log)));
+          }
+        },
+      });
+    perPartition(
+      'fjord_broker_log_size_bytes',
+      'Bytes of record batches stored in the partition log',
+      (log) => log.sizeBytes,
+    );
+    perPartition(
+      'fjord_broker_log_start_offset',
+      'First offset still stored in the partition log',
+      (log) => log.logStartOffset,
+    );
+    perPartition(
+      'fjord_broker_log_end_offset',
+      'Offset the next record appended to the partition log gets',
+      (log) => log.logEndOffset,
+    );
+    perPartition(
+      'fjord_broker_high_watermark',
+      'High watermark of the partition (consumers read below it)',
+      (log) => log.highWatermark,
+    );
+  }
+
+  /**
+   * Counts bytes in and out from a successful request and its answer (the request
+   * instrumentation's success hook): a few additions per partition, never per record.
+   */
+  countTraffic(api: string, request: unknown, response: unknown): void {
+    if (api === 'Produce')
+      this.#countProduce(request as v1.ProduceRequest__Output, response as v1.ProduceResponse);
+    else if (api === 'Fetch')
+      this.#countFetch(request as v1.FetchRequest__Output, response as v1.FetchResponse);
+  }
+
+  #countProduce(request: v1.ProduceRequest__Output, response: v1.ProduceResponse): void {
+    const failed = new Set<string>();
+    for (const topic of response.topics ?? []) {
+      for (const p of topic.partitions ?? []) {
+        if ((p.errorCode ?? ErrorCode.NONE) !== ErrorCode.NONE) failed.add(`${topic.topic}:${p.partition}`);
+      }
+    }
+    let bytes = 0;
+    for (const topic of request.topics) {
+      for (const p of topic.partitions) {
+        if (!failed.has(`${topic.topic}:${p.partition}`)) bytes += p.records.length;
+      }
+    }
+    if (bytes > 0) this.bytesIn.inc(bytes);
+  }
+
+  #countFetch(request: v1.FetchRequest__Output, response: v1.FetchResponse): void {
+    let bytes = 0;
+    for (const topic of response.topics ?? []) {
+      for (const p of topic.partitions ?? []) bytes += byteLength(p.records);
+    }
+    if (bytes > 0) this.bytesOut.inc({ client: request.replicaId >= 0 ? 'follower' : 'consumer' }, bytes);
+  }
+}
+
+function byteLength(records: v1.FetchPartitionResult['records']): number {
+  if (records === undefined || records === null) return 0;
+  return typeof records === 'string' ? Buffer.byteLength(records, 'base64') : records.length;
+}
