@@ -37,7 +37,7 @@ describe('replication', () => {
     return waitFor(
       async () => {
         const d = await describeTopic(topic);
-        last = JSON.stringify(d.partitions.map((p) => [p.partition, p.leader, p.isr]));
+        last = JSON.stringify(d.partitions.map((p) => [p.partition, p.leader, p.isr, p.elr]));
         return ok(d) ? d : undefined;
       },
       { timeoutMs, intervalMs: 200, message: () => `${what} (last: ${last})` },
@@ -155,8 +155,16 @@ describe('replication', () => {
 
     try {
       // Clean stops: `other` leaves with the ISR still at 2; `eligible` leaves it below
-      // min.insync.replicas, so it keeps every committed record and becomes eligible.
+      // min.insync.replicas, so it keeps every committed record and becomes eligible. (On a
+      // busy machine the leader may have dropped slow followers from the ISR meanwhile, and
+      // each that left below the minimum is eligible too: start from a known state.)
+      await waitForPartitions(topic, fullIsr, 'every replica in the ISR');
       await cluster.broker(other).stop();
+      await waitForPartitions(
+        topic,
+        (d) => sameIds(partitionState(d).isr, [leader, eligible]) && partitionState(d).elr.length === 0,
+        `ISR [${leader},${eligible}] without eligible replicas`,
+      );
       await cluster.broker(eligible).stop();
       await waitForPartitions(
         topic,

@@ -48,6 +48,7 @@ export function checkTargets(measurements: readonly Measurement[], ratios: reado
   );
 
   let peak = 0;
+  let peakAnon = 0;
   let seen = false;
   for (const m of measurements) {
     if (m.system !== 'fjord') continue;
@@ -55,20 +56,20 @@ export function checkTargets(measurements: readonly Measurement[], ratios: reado
       if (!p.name.startsWith('fjord-broker')) continue;
       seen = true;
       peak = Math.max(peak, p.peakRssMiB, p.hwmMiB);
+      peakAnon = Math.max(peakAnon, p.peakRssAnonMiB ?? 0);
     }
   }
+  const rssTarget = `Broker RSS < ${BROKER_RSS_LIMIT_MIB} MiB throughout`;
   checks.push(
     seen
       ? {
-          target: `Broker RSS < ${BROKER_RSS_LIMIT_MIB} MiB throughout`,
-          measured: `${peak} MiB peak`,
+          target: rssTarget,
+          // File pages (LevelDB's mmapped tables) are part of VmRSS; the anonymous part is
+          // what the broker itself holds.
+          measured: `${peak} MiB peak VmRSS, ${peakAnon} MiB peak anonymous`,
           status: peak < BROKER_RSS_LIMIT_MIB ? 'met' : 'not met',
         }
-      : {
-          target: `Broker RSS < ${BROKER_RSS_LIMIT_MIB} MiB throughout`,
-          measured: '-',
-          status: 'not measured',
-        },
+      : { target: rssTarget, measured: '-', status: 'not measured' },
   );
   return checks;
 }

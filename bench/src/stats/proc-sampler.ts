@@ -11,6 +11,12 @@ export interface ProcessStats {
   cpuPercent: number;
   /** Highest resident set size seen by the sampler inside the window, MiB. */
   peakRssMiB: number;
+  /**
+   * Highest anonymous resident memory (RssAnon: heap, native allocations) seen inside the
+   * window, MiB. VmRSS also counts file pages the process maps: LevelDB mmaps its table
+   * files, so a broker's VmRSS includes cached data files the kernel can drop at any time.
+   */
+  peakRssAnonMiB: number;
   /** VmHWM at the end of the window: the kernel's peak RSS over the process's whole life, MiB. */
   hwmMiB: number;
 }
@@ -18,6 +24,7 @@ export interface ProcessStats {
 interface Snapshot {
   cpuTicks: number;
   rssKiB: number;
+  rssAnonKiB: number;
   hwmKiB: number;
 }
 
@@ -27,7 +34,7 @@ const TICKS_PER_SECOND = 100;
 const SAMPLE_INTERVAL_MS = 200;
 
 /**
- * Samples /proc/<pid>/stat (utime + stime) and /proc/<pid>/status (VmRSS, VmHWM) of a set of
+ * Samples /proc/<pid>/stat (utime + stime) and /proc/<pid>/status (VmRSS, RssAnon, VmHWM) of a set of
  * processes while a workload runs. RSS is sampled because VmHWM only says the peak since the
  * process started, not the peak inside one workload.
  */
@@ -35,6 +42,7 @@ export class ProcSampler {
   readonly #processes: ServerProcess[];
   readonly #first = new Map<number, Snapshot>();
   readonly #peakRss = new Map<number, number>();
+  readonly #peakRssAnon = new Map<number, number>();
   readonly #startedAt = performance.now();
   readonly #timer: NodeJS.Timeout;
 
@@ -45,6 +53,7 @@ export class ProcSampler {
       if (snap) {
         this.#first.set(p.pid, snap);
         this.#peakRss.set(p.pid, snap.rssKiB);
+        this.#peakRssAnon.set(p.pid, snap.rssAnonKiB);
       }
     }
     this.#timer = setInterval(() => this.#sample(), SAMPLE_INTERVAL_MS);
@@ -71,6 +80,7 @@ export class ProcSampler {
         cpuSeconds: round(cpuSeconds, 2),
         cpuPercent: round((100 * cpuSeconds) / seconds, 1),
         peakRssMiB: round((this.#peakRss.get(p.pid) ?? 0) / 1024, 1),
+        peakRssAnonMiB: round((this.#peakRssAnon.get(p.pid) ?? 0) / 1024, 1),
         hwmMiB: round((last?.hwmKiB ?? 0) / 1024, 1),
       };
     });
@@ -79,7 +89,10 @@ export class ProcSampler {
   #sample(): void {
     for (const p of this.#processes) {
       const snap = readSnapshot(p.pid);
-      if (snap && snap.rssKiB > (this.#peakRss.get(p.pid) ?? 0)) this.#peakRss.set(p.pid, snap.rssKiB);
+      if (!snap) continue;
+      if (snap.rssKiB > (this.#peakRss.get(p.pid) ?? 0)) this.#peakRss.set(p.pid, snap.rssKiB);
+      if (snap.rssAnonKiB > (this.#peakRssAnon.get(p.pid) ?? 0))
+        this.#peakRssAnon.set(p.pid, snap.rssAnonKiB);
     }
   }
 }
@@ -93,7 +106,12 @@ export function readSnapshot(pid: number): Snapshot | undefined {
     // fields[0] is field 3 (state), so utime (field 14) is fields[11] and stime fields[12].
     const cpuTicks = Number(fields[11]) + Number(fields[12]);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return { cpuTicks, rssKiB: statusKiB(status, 'VmRSS'), hwmKiB: statusKiB(status, 'VmHWM') };
+    return {
+      cpuTicks,
+      rssKiB: statusKiB(status, 'VmRSS'),
+      rssAnonKiB: statusKiB(status, 'RssAnon'),
+      hwmKiB: statusKiB(status, 'VmHWM'),
+    };
   } catch {
     return undefined;
   }

@@ -5,8 +5,13 @@ import type { PreparedAppend } from '../log/partition-log.js';
 import { ProducerSequenceError } from '../log/producer-state.js';
 import type { WriteOp } from '../log/write-queue.js';
 import { waitForIsrAck } from '../replication/acks-waiter.js';
+import { waitForAppend } from './append-waiter.js';
 import { validateProducedBatches } from './batch-validation.js';
+import type { Resolution } from './partition-resolver.js';
 import type { BrokerServiceDeps } from './service-deps.js';
+
+/** How long a batch that overtook its producer's previous one waits for it (see awaitEarlierBatches). */
+const OVERTAKEN_WAIT_MS = 100;
 
 const VALID_ACKS = new Set([0, 1, -1]);
 /** acks=all wait when the request names no timeout. */
@@ -46,7 +51,11 @@ export async function produce(
   const targets: Target[] = request.topics.flatMap((t, topicIndex) =>
     t.partitions.map((p) => ({ topicIndex, topic: t.topic, partition: p.partition, records: p.records })),
   );
-  const resolutions = await deps.resolver.resolveAll(targets);
+  let resolutions = await deps.resolver.resolveAll(targets);
+  if (await awaitEarlierBatches(deps, targets, resolutions)) {
+    // Leadership may have moved while we waited.
+    resolutions = targets.map((t) => deps.resolver.resolveCurrent(t.topic, t.partition));
+  }
 
   // From here to store.write() nothing awaits: offsets are assigned and queued atomically.
   const nowMs = deps.nowMs();
@@ -127,6 +136,36 @@ export async function produce(
 }
 
 /** acks=all: every appended partition waits until each ISR member has its batches. */
+/**
+ * Requests on one HTTP/2 connection can overtake each other, so an idempotent producer's
+ * batch may arrive before the one sent ahead of it (Kafka never sees this: it reads a
+ * connection's requests in order). Refusing it as out of order costs the producer a round
+ * trip; instead the batch waits, up to OVERTAKEN_WAIT_MS, for appends that close the gap.
+ * Measured with 5 requests of 64 KiB in flight, RF=3 acks=all: most sends were overtaken.
+ * Returns whether it waited.
+ */
+async function awaitEarlierBatches(
+  deps: BrokerServiceDeps,
+  targets: readonly Target[],
+  resolutions: readonly Resolution[],
+): Promise<boolean> {
+  const deadline = Date.now() + OVERTAKEN_WAIT_MS;
+  let waited = false;
+  for (;;) {
+    const gaps = targets.flatMap((target, i) => {
+      const resolution = resolutions[i];
+      const hosted = resolution?.ok ? resolution.hosted : undefined;
+      return hosted && !hosted.log.isDeleted && hosted.log.isOutOfSequence(target.records)
+        ? [hosted.log]
+        : [];
+    });
+    const remainingMs = deadline - Date.now();
+    if (gaps.length === 0 || remainingMs <= 0 || deps.shutdownSignal.aborted) return waited;
+    waited = true;
+    await waitForAppend(gaps, remainingMs, deps.shutdownSignal);
+  }
+}
+
 async function awaitIsrAcks(
   deps: BrokerServiceDeps,
   request: v1.ProduceRequest__Output,
