@@ -46,6 +46,34 @@ describe('replication', () => {
 
   const fullIsr = (d: TopicDescription) => d.partitions.every((p) => p.isr.length === p.replicas.length);
 
+  /** The ISR size of `topic`/0 as broker `id` sees it (its /metrics). */
+  const leaderIsrSize = async (id: number, topic: string): Promise<number | undefined> => {
+    const text = await (await fetch(`${cluster.broker(id).metricsUrl}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('fjord_broker_isr_size{') &&
+          l.includes(`topic="${topic}"`) &&
+          l.includes('partition="0"'),
+      );
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+
+  /** Reads partition 0 from the start: every acked value is at its offset. Returns all values read. */
+  const expectAckedAtTheirOffsets = async (
+    topic: string,
+    acked: ReadonlyArray<{ offset: bigint; value: string }>,
+  ): Promise<string[]> => {
+    const consumer = fjord.consumer({ autoOffsetReset: 'earliest' });
+    await consumer.assign([{ topic, partition: 0 }]);
+    const records = await pollUntil(consumer, acked.length, 30_000);
+    await consumer.close();
+    const values = new Map(records.map((r) => [r.offset, r.value!.toString()]));
+    for (const a of acked) expect(values.get(a.offset)).toBe(a.value);
+    return [...values.values()];
+  };
+
   it('places RF=3 replicas on distinct brokers with spread leaders; acks=all records are readable', async () => {
     const topic = randomName('rf3');
     const admin = fjord.admin();
@@ -104,6 +132,14 @@ describe('replication', () => {
         (d) => d.partitions[0]!.isr.length === 1,
         'the ISR to shrink to the leader',
       );
+      // The coordinator knows first; the leader learns it with its next heartbeat. Until
+      // then it would take the write and answer NOT_ENOUGH_REPLICAS_AFTER_APPEND, with the
+      // record stored (as Kafka does); this test is about the refusal before appending.
+      await waitFor(async () => (await leaderIsrSize(leader, topic)) === 1, {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        message: () => `broker ${leader} to see the ISR of ${topic}/0 shrink to itself`,
+      });
       const refused = await acksAll.send({ topic, messages: [{ key: 'a', value: 'refused' }] }).then(
         () => undefined,
         (error: FjordError) => error,
@@ -125,13 +161,8 @@ describe('replication', () => {
     await acksAll.close();
     await acksOne.close();
 
-    const consumer = fjord.consumer({ autoOffsetReset: 'earliest' });
-    await consumer.assign([{ topic, partition: 0 }]);
-    const records = await pollUntil(consumer, acked.length, 30_000);
-    await consumer.close();
-    const values = new Map(records.map((r) => [r.offset, r.value!.toString()]));
-    for (const a of acked) expect(values.get(a.offset)).toBe(a.value);
-    expect([...values.values()]).not.toContain('refused');
+    const values = await expectAckedAtTheirOffsets(topic, acked);
+    expect(values).not.toContain('refused');
   });
 
   it('last replica standing (KIP-966): the crashed last ISR member waits for an eligible replica, which leads without losing a committed record', async () => {
@@ -207,14 +238,9 @@ describe('replication', () => {
     await acksAll.close();
     await acksOne.close();
 
-    const consumer = fjord.consumer({ autoOffsetReset: 'earliest' });
-    await consumer.assign([{ topic, partition: 0 }]);
-    const records = await pollUntil(consumer, acked.length, 30_000);
-    await consumer.close();
-    const values = new Map(records.map((r) => [r.offset, r.value!.toString()]));
-    for (const a of acked) expect(values.get(a.offset)).toBe(a.value);
+    const values = await expectAckedAtTheirOffsets(topic, acked);
     // The eligible replica never had the uncommitted record; the old leader truncated it.
-    expect([...values.values()]).not.toContain('uncommitted');
+    expect(values).not.toContain('uncommitted');
   });
 
   it('a broker stopped with SIGTERM hands its leaderships over before it exits; preferred election brings them back', async () => {

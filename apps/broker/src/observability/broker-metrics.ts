@@ -67,11 +67,7 @@ export class BrokerMetrics {
         );
       },
     });
-    const perPartition = (
-      name: string,
-      help: string,
-      read: (log: HostedPartition['log']) => bigint | number,
-    ) =>
+    const perPartition = (name: string, help: string, read: (p: HostedPartition) => bigint | number) =>
       new Gauge({
         name,
         help,
@@ -81,29 +77,34 @@ export class BrokerMetrics {
           // Rebuilt on every scrape, so deleted or moved partitions drop out.
           this.reset();
           for (const p of replicas.all()) {
-            this.set({ topic: p.topic, partition: String(p.partition) }, Number(read(p.log)));
+            this.set({ topic: p.topic, partition: String(p.partition) }, Number(read(p)));
           }
         },
       });
     perPartition(
       'fjord_broker_log_size_bytes',
       'Bytes of record batches stored in the partition log',
-      (log) => log.sizeBytes,
+      (p) => p.log.sizeBytes,
     );
     perPartition(
       'fjord_broker_log_start_offset',
       'First offset still stored in the partition log',
-      (log) => log.logStartOffset,
+      (p) => p.log.logStartOffset,
     );
     perPartition(
       'fjord_broker_log_end_offset',
       'Offset the next record appended to the partition log gets',
-      (log) => log.logEndOffset,
+      (p) => p.log.logEndOffset,
+    );
+    perPartition(
+      'fjord_broker_isr_size',
+      "Members of the partition's ISR as this broker knows it (the leader's view is the one that counts)",
+      (p) => p.isr.length,
     );
     perPartition(
       'fjord_broker_high_watermark',
       'High watermark of the partition (consumers read below it)',
-      (log) => log.highWatermark,
+      (p) => p.log.highWatermark,
     );
   }
 

@@ -3,6 +3,9 @@ import type { HostedPartition } from '../cluster/hosted-replicas.js';
 import { waitForAppend } from '../server/append-waiter.js';
 import type { PartitionResolver } from '../server/partition-resolver.js';
 
+/** How often a waiting acks=all request looks at the ISR again, when nothing was appended. */
+const ISR_RECHECK_MS = 100;
+
 /** How an acks=all wait ended: NONE, or the error to answer the partition with. */
 export interface AckOutcome {
   errorCode: number;
@@ -38,16 +41,16 @@ export async function waitForIsrAck(
       };
     }
     const { log, isr, config } = current.hosted;
-    if (log.highWatermark >= endOffset) {
-      const minIsr = config['min.insync.replicas'];
-      if (isr.length < minIsr) {
-        return {
-          errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-          errorMessage: `the ISR of ${where} shrank to [${isr.join(',')}], below min.insync.replicas=${minIsr}, while the batch was replicated`,
-        };
-      }
-      return { errorCode: ErrorCode.NONE, errorMessage: '' };
+    const minIsr = config['min.insync.replicas'];
+    // Below min.insync.replicas the high watermark stands still (strict min ISR, KIP-966), so
+    // an uncommitted batch would only wait for its timeout: answer now, retriably.
+    if (isr.length < minIsr) {
+      return {
+        errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+        errorMessage: `the ISR of ${where} shrank to [${isr.join(',')}], below min.insync.replicas=${minIsr}, while the batch was replicated`,
+      };
     }
+    if (log.highWatermark >= endOffset) return { errorCode: ErrorCode.NONE, errorMessage: '' };
     const remainingMs = deadline - Date.now();
     if (remainingMs <= 0 || signal.aborted) {
       return {
@@ -55,6 +58,7 @@ export async function waitForIsrAck(
         errorMessage: `not every in-sync replica of ${where} ([${isr.join(',')}]) had the batch within ${timeoutMs} ms`,
       };
     }
-    await waitForAppend([log], remainingMs, signal);
+    // ISR changes wake nobody: look again at least every ISR_RECHECK_MS.
+    await waitForAppend([log], Math.min(remainingMs, ISR_RECHECK_MS), signal);
   }
 }
