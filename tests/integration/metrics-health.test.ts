@@ -7,37 +7,7 @@ import { type Cluster, type NodeProcess, randomName, startCluster, waitFor } fro
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil, range } from './helpers.js';
-
-/** One sample of a Prometheus text exposition. */
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Scrapes a node's /metrics and parses the text format (enough of it for Fjord's metrics). */
-async function scrape(node: NodeProcess): Promise<Sample[]> {
-  const response = await fetch(`${node.metricsUrl}/metrics`);
-  expect(response.status).toBe(200);
-  const samples: Sample[] = [];
-  for (const line of (await response.text()).split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) continue;
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
-      labels[key!] = value!;
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-/** Sum of the samples of `name` whose labels include `labels`; undefined when there is none. */
-function metric(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const found = samples.filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-  return found.length === 0 ? undefined : found.reduce((sum, s) => sum + s.value, 0);
-}
+import { metric, scrape } from './metrics.js';
 
 const HEALTHCHECK = fileURLToPath(new URL('../../docker/healthcheck.mjs', import.meta.url));
 

@@ -2,6 +2,7 @@ import { Fjord, type FjordError, type TopicDescription } from '@fjord/sdk';
 import { type Cluster, randomName, startCluster, waitFor } from '@fjord/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil, range } from './helpers.js';
+import { metric, scrape } from './metrics.js';
 
 /** Replication basics on a real 3-broker cluster: RF=3, min.insync.replicas, SIGTERM handover, preferred election. */
 describe('replication', () => {
@@ -45,20 +46,6 @@ describe('replication', () => {
   };
 
   const fullIsr = (d: TopicDescription) => d.partitions.every((p) => p.isr.length === p.replicas.length);
-
-  /** The ISR size of `topic`/0 as broker `id` sees it (its /metrics). */
-  const leaderIsrSize = async (id: number, topic: string): Promise<number | undefined> => {
-    const text = await (await fetch(`${cluster.broker(id).metricsUrl}/metrics`)).text();
-    const line = text
-      .split('\n')
-      .find(
-        (l) =>
-          l.startsWith('fjord_broker_isr_size{') &&
-          l.includes(`topic="${topic}"`) &&
-          l.includes('partition="0"'),
-      );
-    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-  };
 
   /** Reads partition 0 from the start: every acked value is at its offset. Returns all values read. */
   const expectAckedAtTheirOffsets = async (
@@ -135,11 +122,16 @@ describe('replication', () => {
       // The coordinator knows first; the leader learns it with its next heartbeat. Until
       // then it would take the write and answer NOT_ENOUGH_REPLICAS_AFTER_APPEND, with the
       // record stored (as Kafka does); this test is about the refusal before appending.
-      await waitFor(async () => (await leaderIsrSize(leader, topic)) === 1, {
-        timeoutMs: 30_000,
-        intervalMs: 100,
-        message: () => `broker ${leader} to see the ISR of ${topic}/0 shrink to itself`,
-      });
+      await waitFor(
+        async () =>
+          metric(await scrape(cluster.broker(leader)), 'fjord_broker_isr_size', { topic, partition: '0' }) ===
+          1,
+        {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+          message: () => `broker ${leader} to see the ISR of ${topic}/0 shrink to itself`,
+        },
+      );
       const refused = await acksAll.send({ topic, messages: [{ key: 'a', value: 'refused' }] }).then(
         () => undefined,
         (error: FjordError) => error,
