@@ -2,6 +2,7 @@
 
 export {
   COMPRESSION_NAMES,
+  Compression,
   type CompressionName,
   compressionCode,
   compressRecords,
@@ -31,7 +32,6 @@ export {
 export { murmur2, partitionForKey, toPositive } from './murmur2.js';
 export {
   type BatchHeader,
-  Compression,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   type DecodedBatch,
   type DecodeOptions,

@@ -1,5 +1,6 @@
+import { Compression } from './compression/index.js';
 import { ErrorCode, ProtocolError } from './errors.js';
-import { Compression, type Header, RECORD_BATCH_OVERHEAD, sealRecordBatch } from './record-batch.js';
+import { type Header, RECORD_BATCH_OVERHEAD, sealRecordBatch } from './record-batch.js';
 import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint.js';
 
 /** What {@link RecordBatchBuilder.build} writes into the header. */

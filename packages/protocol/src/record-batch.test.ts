@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { Compression } from './compression/index.js';
 import { crc32c } from './crc32c.js';
 import { ErrorCode, ProtocolError } from './errors.js';
 import {
-  Compression,
   decodeRecordBatch,
   EARLIEST_TIMESTAMP,
   type EncodeBatchInput,

@@ -17,7 +17,7 @@
  * Timestamps are millisecond numbers; int64 timestamps are converted as hi * 2^32 + lo, which
  * is exact for every safe integer (and lossy only for absurd, corrupt values).
  */
-import { compressRecords, decompressRecords } from './compression/index.js';
+import { Compression, compressRecords, decompressRecords } from './compression/index.js';
 import { crc32c } from './crc32c.js';
 import { ErrorCode, ProtocolError } from './errors.js';
 import { ByteCursor, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint.js';
@@ -29,8 +29,6 @@ export const LATEST_TIMESTAMP = -1;
 /** ListOffsets sentinel: the first offset still kept (Kafka's -2). */
 export const EARLIEST_TIMESTAMP = -2;
 
-/** Compression codes stored in attribute bits 0-2 (codecs in ./compression). */
-export const Compression = { None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } as const;
 /** Timestamp type stored in attribute bit 3. */
 export const TimestampType = { CreateTime: 0, LogAppendTime: 1 } as const;
 /**

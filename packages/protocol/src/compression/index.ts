@@ -1,22 +1,11 @@
 import { ErrorCode, ProtocolError } from '../errors.js';
-// A cycle with record-batch.ts, safe because Compression is only read inside functions.
-import { Compression } from '../record-batch.js';
+import { Compression } from './codes.js';
 import { gzipCompress, gzipDecompress } from './gzip.js';
 import { lz4Compress, lz4Decompress } from './lz4.js';
 import { snappyCompress, snappyDecompress } from './snappy.js';
 import { loadZstd, zstdCompress, zstdDecompress } from './zstd.js';
 
-/** Codec names as clients and the CLI spell them (Kafka's `compression.type` values). */
-export const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
-export type CompressionName = (typeof COMPRESSION_NAMES)[number];
-
-/** The attribute code (bits 0-2) of a codec name. */
-export function compressionCode(name: CompressionName): number {
-  const code = COMPRESSION_NAMES.indexOf(name);
-  if (code < 0)
-    throw new ProtocolError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `unknown compression "${name}"`);
-  return code;
-}
+export { COMPRESSION_NAMES, Compression, type CompressionName, compressionCode } from './codes.js';
 
 /**
  * Loads what compression needs asynchronously (the zstd WebAssembly encoder). Call once
