@@ -80,7 +80,8 @@ function resolveFile(base) {
   if (existsSync(base) && statSync(base).isFile()) return base;
   const stem = base.replace(/\.(js|mjs|cjs|jsx)$/, '');
   for (const ext of sourceExtensions) if (existsSync(stem + ext)) return stem + ext;
-  for (const ext of sourceExtensions) if (existsSync(join(base, `index${ext}`))) return join(base, `index${ext}`);
+  for (const ext of sourceExtensions)
+    if (existsSync(join(base, `index${ext}`))) return join(base, `index${ext}`);
   return undefined;
 }
 
@@ -231,7 +232,10 @@ export function checkDependencies(root) {
         const more = imports.length > 3 ? `\n        and ${imports.length - 3} more` : '';
         return `    ${shown(sibling)} -> ${shown(cycle[i + 1])}:\n        ${imports.slice(0, 3).join('\n        ')}${more}`;
       });
-      const all = component.length > cycle.length - 1 ? `\n    (all of this cycle: ${component.map(shown).join(', ')})` : '';
+      const all =
+        component.length > cycle.length - 1
+          ? `\n    (all of this cycle: ${component.map(shown).join(', ')})`
+          : '';
       return `folder cycle: ${cycle.map(shown).join(' -> ')}\n${steps.join('\n')}${all}`;
     });
   if (process.env.FJORD_DEPS_DEBUG) {

@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PartitionLog } from '../log/partition-log.js';
-import { replica } from '../testing/broker-harness.js';
-import { appendTo, batchOf, dumpKeys, openTempStore, type TempStore } from '../testing/temp-store.js';
+import { appendTo, batchOf, dumpKeys, openTempStore, type TempStore } from '../log/temp-store.fixture.js';
 import { HostedReplicas } from './hosted-replicas.js';
+import { replica } from './replica.fixture.js';
 
 const OLD_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
 const NEW_ID = 'bbbbbbbb-0000-4000-8000-000000000002';

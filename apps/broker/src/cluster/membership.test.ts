@@ -2,12 +2,12 @@ import { ErrorCode, GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replica } from '../testing/broker-harness.js';
-import { openTempStore, type TempStore } from '../testing/temp-store.js';
+import { openTempStore, type TempStore } from '../log/temp-store.fixture.js';
 import { ClusterIdentity } from './cluster-identity.js';
 import { GrpcCoordinatorClient } from './coordinator-client.js';
 import { HostedReplicas } from './hosted-replicas.js';
 import { ClusterMembership } from './membership.js';
+import { replica } from './replica.fixture.js';
 
 const TOPIC_ID = 'dddddddd-0000-4000-8000-000000000004';
 

@@ -1,7 +1,7 @@
 import { decodeRecordBatch, splitBatches, TimestampType } from '@fjord/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendTo, batchOf, dumpKeys, openTempStore, type TempStore } from '../testing/temp-store.js';
 import { PartitionLog } from './partition-log.js';
+import { appendTo, batchOf, dumpKeys, openTempStore, type TempStore } from './temp-store.fixture.js';
 
 const TOPIC_ID = '5b2c1e57-3d4f-4a8b-9c0d-1e2f3a4b5c6d';
 const NO_RETENTION = { retentionMs: -1, retentionBytes: -1 };

@@ -1,7 +1,5 @@
 import { ErrorCode, encodeRecordBatch, validateBatch } from '@fjord/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendAsFollower, truncateTo } from '../replication/replica-log.js';
-import { appendTo, dumpKeys, openTempStore, type TempStore } from '../testing/temp-store.js';
 import { PartitionLog } from './partition-log.js';
 import {
   checkSequence,
@@ -10,27 +8,9 @@ import {
   type ProducerStates,
   recordBatch,
 } from './producer-state.js';
+import { appendTo, dumpKeys, idempotentBatch, openTempStore, type TempStore } from './temp-store.fixture.js';
 
 const TOPIC_ID = '7c2d1e57-3d4f-4a8b-9c0d-1e2f3a4b5c6e';
-
-/** A batch of `count` records from producer `producerId`, starting at sequence `baseSequence`. */
-function idempotentBatch(
-  producerId: bigint,
-  producerEpoch: number,
-  baseSequence: number,
-  count: number,
-): Buffer {
-  return encodeRecordBatch({
-    producerId,
-    producerEpoch,
-    baseSequence,
-    records: Array.from({ length: count }, (_, i) => ({
-      key: null,
-      value: Buffer.from(`p${producerId}-e${producerEpoch}-s${baseSequence + i}`),
-      timestamp: 1000 + i,
-    })),
-  });
-}
 
 /** The error code an append is refused with (fails the test when it is accepted). */
 async function refusal(temp: TempStore, log: PartitionLog, batch: Buffer): Promise<number> {
@@ -160,25 +140,5 @@ describe('idempotent producer state', () => {
     );
     expect(await appendTo(temp.store, reloaded, [idempotentBatch(7n, 2, 4, 1)])).toBe(4n);
     expect(reloaded.logEndOffset).toBe(5n);
-  });
-
-  it('is rebuilt on a follower from the copied batches, and forgets truncated ones', async () => {
-    await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 2)]);
-    await appendTo(temp.store, log, [idempotentBatch(7n, 0, 2, 2)]);
-    const { batches } = await log.read(0n, 1 << 20, true, 'logEnd');
-    const followerTemp = await openTempStore();
-    try {
-      const follower = await PartitionLog.load(followerTemp.store, TOPIC_ID, 0);
-      follower.setReplicated(true);
-      expect(await appendAsFollower(followerTemp.store, follower, Buffer.concat(batches))).toBe(2);
-      // The follower becomes leader: the producer's retry is a duplicate, the next batch follows.
-      expect(await appendTo(followerTemp.store, follower, [idempotentBatch(7n, 0, 2, 2)])).toBe(2n);
-      await truncateTo(followerTemp.store, follower, 2n);
-      // The truncated batch is no longer known: its resend is appended again, not answered.
-      expect(await appendTo(followerTemp.store, follower, [idempotentBatch(7n, 0, 2, 2)])).toBe(2n);
-      expect(follower.logEndOffset).toBe(4n);
-    } finally {
-      await followerTemp.cleanup();
-    }
   });
 });

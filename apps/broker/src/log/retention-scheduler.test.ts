@@ -1,9 +1,9 @@
 import { parseTopicConfig } from '@fjord/protocol';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendTo, batchOf, openTempStore, type TempStore } from '../testing/temp-store.js';
 import { PartitionLog } from './partition-log.js';
 import { RetentionScheduler } from './retention-scheduler.js';
+import { appendTo, batchOf, openTempStore, type TempStore } from './temp-store.fixture.js';
 
 describe('RetentionScheduler', () => {
   let temp: TempStore | undefined;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openTempStore, type TempStore } from '../testing/temp-store.js';
 import { FLUSH_MARKER_KEY } from './keys.js';
+import { openTempStore, type TempStore } from './temp-store.fixture.js';
 
 describe('LogStore flush policies', () => {
   let temp: TempStore | undefined;

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PartitionLog } from '../log/partition-log.js';
-import { appendTo, batchOf, openTempStore, type TempStore } from '../testing/temp-store.js';
+import {
+  appendTo,
+  batchOf,
+  idempotentBatch,
+  openTempStore,
+  type TempStore,
+} from '../log/temp-store.fixture.js';
 import { appendAsFollower, endOffsetForEpoch, truncateTo, truncationOffset } from './replica-log.js';
 
 const TOPIC_ID = 'eeeeeeee-0000-4000-8000-000000000005';
@@ -86,5 +92,38 @@ describe('follower log operations', () => {
     const reloaded = await PartitionLog.load(temp.store, TOPIC_ID, 1);
     expect(reloaded.highWatermark).toBe(2n);
     expect(reloaded.logEndOffset).toBe(3n);
+  });
+});
+
+describe('idempotent producer state on a follower', () => {
+  let temp: TempStore;
+  let log: PartitionLog;
+
+  beforeEach(async () => {
+    temp = await openTempStore();
+    log = await PartitionLog.load(temp.store, TOPIC_ID, 0);
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+
+  it('is rebuilt on a follower from the copied batches, and forgets truncated ones', async () => {
+    await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 2)]);
+    await appendTo(temp.store, log, [idempotentBatch(7n, 0, 2, 2)]);
+    const { batches } = await log.read(0n, 1 << 20, true, 'logEnd');
+    const followerTemp = await openTempStore();
+    try {
+      const follower = await PartitionLog.load(followerTemp.store, TOPIC_ID, 0);
+      follower.setReplicated(true);
+      expect(await appendAsFollower(followerTemp.store, follower, Buffer.concat(batches))).toBe(2);
+      // The follower becomes leader: the producer's retry is a duplicate, the next batch follows.
+      expect(await appendTo(followerTemp.store, follower, [idempotentBatch(7n, 0, 2, 2)])).toBe(2n);
+      await truncateTo(followerTemp.store, follower, 2n);
+      // The truncated batch is no longer known: its resend is appended again, not answered.
+      expect(await appendTo(followerTemp.store, follower, [idempotentBatch(7n, 0, 2, 2)])).toBe(2n);
+      expect(follower.logEndOffset).toBe(4n);
+    } finally {
+      await followerTemp.cleanup();
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { decodeRecordBatch, ErrorCode, splitBatches } from '@fjord/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BrokerHarness, replica, startBrokerHarness } from '../testing/broker-harness.js';
-import { batchOf } from '../testing/temp-store.js';
+import { replica } from '../cluster/replica.fixture.js';
+import { batchOf } from '../log/temp-store.fixture.js';
+import { type BrokerHarness, startBrokerHarness } from './broker-harness.fixture.js';
 
 const ORDERS = '11111111-2222-4333-8444-555555555555';
 const ELSEWHERE = '77777777-7777-4777-8777-777777777777';

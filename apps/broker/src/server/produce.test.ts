@@ -9,8 +9,9 @@ import {
 } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BrokerHarness, replica, startBrokerHarness } from '../testing/broker-harness.js';
-import { batchOf, dumpKeys } from '../testing/temp-store.js';
+import { replica } from '../cluster/replica.fixture.js';
+import { batchOf, dumpKeys } from '../log/temp-store.fixture.js';
+import { type BrokerHarness, startBrokerHarness } from './broker-harness.fixture.js';
 
 const ORDERS = '11111111-2222-4333-8444-555555555555';
 const SMALL = '66666666-7777-4888-9999-aaaaaaaaaaaa';

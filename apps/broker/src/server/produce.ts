@@ -4,7 +4,7 @@ import type { HostedPartition } from '../cluster/hosted-replicas.js';
 import type { PreparedAppend } from '../log/partition-log.js';
 import { ProducerSequenceError } from '../log/producer-state.js';
 import type { WriteOp } from '../log/write-queue.js';
-import { waitForIsrAck } from '../replication/acks-waiter.js';
+import { waitForIsrAck } from './acks-waiter.js';
 import { waitForAppend } from './append-waiter.js';
 import { validateProducedBatches } from './batch-validation.js';
 import type { Resolution } from './partition-resolver.js';

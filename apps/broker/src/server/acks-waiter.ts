@@ -1,7 +1,7 @@
 import { ErrorCode } from '@fjord/protocol';
 import type { HostedPartition } from '../cluster/hosted-replicas.js';
-import { waitForAppend } from '../server/append-waiter.js';
-import type { PartitionResolver } from '../server/partition-resolver.js';
+import { waitForAppend } from './append-waiter.js';
+import type { PartitionResolver } from './partition-resolver.js';
 
 /** How often a waiting acks=all request looks at the ISR again, when nothing was appended. */
 const ISR_RECHECK_MS = 100;

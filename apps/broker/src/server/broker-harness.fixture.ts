@@ -2,10 +2,10 @@ import { GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { HostedReplicas, type ReplicaAssignment } from '../cluster/hosted-replicas.js';
-import { createBrokerService } from '../server/broker-service.js';
-import { startBrokerServer, stopServer } from '../server/grpc-server.js';
-import { PartitionResolver } from '../server/partition-resolver.js';
-import { openTempStore, type TempStore } from './temp-store.js';
+import { openTempStore, type TempStore } from '../log/temp-store.fixture.js';
+import { createBrokerService } from './broker-service.js';
+import { startBrokerServer, stopServer } from './grpc-server.js';
+import { PartitionResolver } from './partition-resolver.js';
 
 /** A broker service in-process on 127.0.0.1:0 with a real gRPC client, no coordinator. */
 export interface BrokerHarness {
@@ -19,27 +19,6 @@ export interface BrokerHarness {
   fetch(request: v1.FetchRequest, options?: grpc.CallOptions): Promise<v1.FetchResponse__Output>;
   listOffsets(request: v1.ListOffsetsRequest): Promise<v1.ListOffsetsResponse__Output>;
   close(): Promise<void>;
-}
-
-/** A hosted replica led by `leader` (defaults for everything else). */
-export function replica(
-  topic: string,
-  topicId: string,
-  partition: number,
-  overrides: Partial<ReplicaAssignment> = {},
-): ReplicaAssignment {
-  return {
-    topic,
-    topicId,
-    partition,
-    leader: 1,
-    leaderEpoch: 0,
-    replicas: [1],
-    isr: [1],
-    partitionEpoch: 0,
-    configs: {},
-    ...overrides,
-  };
 }
 
 /** Starts the harness with `assignments` applied directly. */

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRecordBatch, validateBatch } from '@fjord/protocol';
-import type { PartitionLog } from '../log/partition-log.js';
-import { LogStore, type LogStoreOptions } from '../log/store.js';
+import type { PartitionLog } from './partition-log.js';
+import { LogStore, type LogStoreOptions } from './store.js';
 
 /** A LogStore in a fresh temp directory; `cleanup` closes it and removes the directory. */
 export interface TempStore {
@@ -67,4 +67,23 @@ export async function appendTo(
   );
   await store.write(prepared.ops, { onCommit: prepared.commit, onFail: prepared.rollback });
   return prepared.baseOffset;
+}
+
+/** A batch of `count` records from producer `producerId`, starting at sequence `baseSequence`. */
+export function idempotentBatch(
+  producerId: bigint,
+  producerEpoch: number,
+  baseSequence: number,
+  count: number,
+): Buffer {
+  return encodeRecordBatch({
+    producerId,
+    producerEpoch,
+    baseSequence,
+    records: Array.from({ length: count }, (_, i) => ({
+      key: null,
+      value: Buffer.from(`p${producerId}-e${producerEpoch}-s${baseSequence + i}`),
+      timestamp: 1000 + i,
+    })),
+  });
 }
