@@ -15,6 +15,7 @@ import { ProducerIdAllocator } from './producers/producer-id-allocator.js';
 import { type RandomSource, systemRandom } from './random-source.js';
 import type { CoordinatorContext } from './server/coordinator-context.js';
 import { coordinatorServiceHandlers } from './server/coordinator-service.js';
+import { groupServiceHandlers } from './server/groups/group-service.js';
 import { bindCoordinatorServer, COORDINATOR_SERVICE_NAMES, shutdownServer } from './server/grpc-server.js';
 import { producerIdServiceHandlers } from './server/producer-id-service.js';
 
@@ -120,7 +121,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       coordinatorServiceHandlers(ctx),
       config.host,
       config.port,
-      groups.handlers,
+      groupServiceHandlers(groups.context),
       producerIdServiceHandlers(new ProducerIdAllocator(store), logger),
       { health, instrument: { metrics: metrics.requests } },
     );

@@ -1,10 +1,9 @@
-import type { v1 } from '@fjord/protocol';
 import type { Clock } from '../liveness/clock.js';
 import type { Logger } from '../logger.js';
+import { groupsOf } from '../metadata/group-records.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { RandomSource } from '../random-source.js';
-import { groupServiceHandlers } from '../server/groups/group-service.js';
-import { groupsOf } from './apply-group.js';
+import type { GroupContext } from './group-context.js';
 import { GroupMonitor } from './group-monitor.js';
 import { GroupSessions } from './group-sessions.js';
 import { HeartbeatWaiters } from './heartbeat-waiters.js';
@@ -21,13 +20,16 @@ export interface GroupCoordinatorOptions {
   heartbeatIntervalMs: number;
 }
 
-/** The consumer-group part of the coordinator: sessions, the expiry monitor and the RPC handlers. */
+/**
+ * The consumer-group part of the coordinator: sessions, the expiry monitor, and the context the
+ * GroupCoordinatorService handlers (server/groups/group-service.ts) are built over.
+ */
 export interface GroupCoordinator {
   sessions: GroupSessions;
   /** Held (long-poll) heartbeats; `close()` answers them all at once (shutdown). */
   waiters: HeartbeatWaiters;
   monitor: GroupMonitor;
-  handlers: v1.GroupCoordinatorServiceHandlers;
+  context: GroupContext;
 }
 
 /**
@@ -51,7 +53,7 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
     checkIntervalMs: Math.max(10, Math.min(250, Math.floor(heartbeatIntervalMs / 2))),
   });
   monitor.start();
-  const handlers = groupServiceHandlers({
+  const context: GroupContext = {
     store,
     sessions,
     waiters,
@@ -60,6 +62,6 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
     heartbeatIntervalMs,
     minSessionTimeoutMs: MIN_MEMBER_SESSION_TIMEOUT_MS,
     maxSessionTimeoutMs: MAX_MEMBER_SESSION_TIMEOUT_MS,
-  });
-  return { sessions, waiters, monitor, handlers };
+  };
+  return { sessions, waiters, monitor, context };
 }

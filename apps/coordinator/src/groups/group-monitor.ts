@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
+import { groupById } from '../metadata/group-records.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { metadataRecord } from '../metadata/records.js';
-import { groupById } from './apply-group.js';
 import type { GroupSessions } from './group-sessions.js';
 import type { HeartbeatWaiters } from './heartbeat-waiters.js';
 import { cloneGroup, removeMember } from './membership.js';

@@ -1,10 +1,10 @@
 import { ErrorCode } from '@fjord/protocol';
 import { describe, expect, it } from 'vitest';
 import { applyAll } from '../metadata/apply.js';
+import { groupById } from '../metadata/group-records.js';
+import { type Assignment, type GroupMembership, toKeys } from '../metadata/group-state.js';
 import { metadataRecord } from '../metadata/records.js';
 import { emptyState, type MetadataState } from '../metadata/state.js';
-import { groupById } from './apply-group.js';
-import { type Assignment, type GroupMembership, toKeys } from './group-state.js';
 import { type HeartbeatInput, heartbeat } from './heartbeat.js';
 import { removeMember } from './membership.js';
 import { planCommit } from './offsets.js';

@@ -1,12 +1,12 @@
 import { ErrorCode } from '@fjord/protocol';
-import type { MetadataState } from '../metadata/state.js';
 import {
   ASSIGNORS,
   type Assignment,
   type AssignorName,
   type GroupMembership,
   type MemberState,
-} from './group-state.js';
+} from '../metadata/group-state.js';
+import type { MetadataState } from '../metadata/state.js';
 import {
   bumpEpoch,
   cloneGroup,

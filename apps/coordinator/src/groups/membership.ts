@@ -1,6 +1,4 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { MetadataState } from '../metadata/state.js';
-import { ASSIGNOR_BY_NAME } from './assignors/index.js';
 import {
   type Assignment,
   type AssignorName,
@@ -10,7 +8,9 @@ import {
   type MemberState,
   subtract,
   union,
-} from './group-state.js';
+} from '../metadata/group-state.js';
+import type { MetadataState } from '../metadata/state.js';
+import { ASSIGNOR_BY_NAME } from './assignors/index.js';
 import { resolveTopics, subscribedTopicPartitions } from './subscription.js';
 
 /** A new, empty group. */

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@fjord/protocol';
-import type { CommittedOffset, GroupMembership, GroupState } from './group-state.js';
+import type { CommittedOffset, GroupMembership, GroupState } from '../metadata/group-state.js';
 
 /** One partition's offset in a commit. */
 export interface OffsetToCommit {

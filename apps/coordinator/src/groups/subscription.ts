@@ -1,5 +1,5 @@
+import type { GroupMembership, MemberState } from '../metadata/group-state.js';
 import type { MetadataState } from '../metadata/state.js';
-import type { GroupMembership, MemberState } from './group-state.js';
 
 /** Compiles a subscription regex; null when the source is not a valid JavaScript RegExp. */
 export function compileRegex(source: string): RegExp | null {

@@ -1,4 +1,4 @@
-import { applyGroupRecord } from '../groups/apply-group.js';
+import { applyGroupRecord } from './group-records.js';
 import type { MetadataRecord } from './records.js';
 import { applyBrokerControlledShutdown } from './replication-records.js';
 import type { MetadataState, PartitionState, TopicState } from './state.js';

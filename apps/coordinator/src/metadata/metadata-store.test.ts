@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { proposeFence, proposeRegistration } from '../election/broker-transitions.js';
-import { placeReplicas } from '../election/replica-placement.js';
 import { MetadataStore } from './metadata-store.js';
 import { metadataRecord } from './records.js';
 import { emptyState } from './state.js';
@@ -26,32 +24,56 @@ describe('MetadataStore (metadata log on LevelDB)', () => {
     await store.close();
   }
 
+  // Records written out by hand (the election's transitions are tested in election/): brokers
+  // 1-3, five topics of three partitions led round-robin, then broker 2 fenced and its
+  // leaderships moved to the next replica.
   async function populate(store: MetadataStore): Promise<void> {
     await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c-1' })));
     for (const brokerId of [1, 2, 3]) {
       await store.propose((p) =>
-        proposeRegistration(p, {
-          brokerId,
-          host: 'localhost',
-          port: 7400 + brokerId,
-          incarnationId: `i${brokerId}`,
-        }),
+        p.append(
+          metadataRecord({
+            type: 'RegisterBroker',
+            brokerId,
+            host: 'localhost',
+            port: 7400 + brokerId,
+            incarnationId: `i${brokerId}`,
+            brokerEpoch: String(p.nextOffset),
+          }),
+        ),
       );
     }
+    const replicasOf = (i: number, partition: number) => [0, 1, 2].map((r) => ((i + partition + r) % 3) + 1);
     for (let i = 0; i < 5; i++) {
+      const partitions = [0, 1, 2].map((partition) => {
+        const replicas = replicasOf(i, partition);
+        return { partition, replicas, leader: replicas[0]!, isr: [...replicas] };
+      });
       await store.propose((p) =>
         p.append(
           metadataRecord({
             type: 'CreateTopic',
             topicId: `t-${i}`,
             name: `topic-${i}`,
-            partitions: placeReplicas([1, 2, 3], 3, 3, i),
+            partitions,
             configs: {},
           }),
         ),
       );
     }
-    await store.propose((p) => proposeFence(p, 2));
+    await store.propose((p) => {
+      p.append(metadataRecord({ type: 'FenceBroker', brokerId: 2 }));
+      for (let i = 0; i < 5; i++) {
+        for (const partition of [0, 1, 2]) {
+          const replicas = replicasOf(i, partition);
+          if (replicas[0] !== 2) continue;
+          const isr = replicas.filter((b) => b !== 2);
+          p.append(
+            metadataRecord({ type: 'ChangePartition', topicId: `t-${i}`, partition, leader: isr[0]!, isr }),
+          );
+        }
+      }
+    });
   }
 
   beforeEach(async () => {

@@ -1,4 +1,4 @@
-import type { GroupMembership } from '../groups/group-state.js';
+import type { GroupMembership } from './group-state.js';
 import type { BrokerControlledShutdownRecord } from './replication-records.js';
 
 export type { BrokerControlledShutdownRecord } from './replication-records.js';

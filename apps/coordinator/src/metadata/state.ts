@@ -1,4 +1,4 @@
-import type { GroupState } from '../groups/group-state.js';
+import type { GroupState } from './group-state.js';
 
 /**
  * The coordinator's in-memory metadata state. Plain JSON data (no Maps, no classes) so a

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry, RequestMetrics } from '@fjord/observability';
-import { type GroupStateName, groupStateName } from '../groups/group-state.js';
+import { type GroupStateName, groupStateName } from '../metadata/group-state.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { type EndOffsets, partitionKey } from './end-offsets.js';
 

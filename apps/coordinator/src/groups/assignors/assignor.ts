@@ -1,4 +1,4 @@
-import type { Assignment } from '../group-state.js';
+import type { Assignment } from '../../metadata/group-state.js';
 
 /** One member as an assignor sees it. */
 export interface AssignorMember {

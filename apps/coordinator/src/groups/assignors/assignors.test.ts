@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Assignment, toKeys } from '../group-state.js';
+import { type Assignment, toKeys } from '../../metadata/group-state.js';
 import type { AssignorMember } from './assignor.js';
 import { rangeAssignor } from './range.js';
 import { uniformStickyAssignor } from './uniform-sticky.js';

@@ -1,4 +1,4 @@
-import type { AssignorName } from '../group-state.js';
+import type { AssignorName } from '../../metadata/group-state.js';
 import type { Assignor } from './assignor.js';
 import { rangeAssignor } from './range.js';
 import { uniformStickyAssignor } from './uniform-sticky.js';

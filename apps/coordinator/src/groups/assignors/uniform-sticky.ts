@@ -1,4 +1,4 @@
-import { fromPairs } from '../group-state.js';
+import { fromPairs } from '../../metadata/group-state.js';
 import type { Assignor } from './assignor.js';
 
 /**

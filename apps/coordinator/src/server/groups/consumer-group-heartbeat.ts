@@ -1,6 +1,5 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
-import { groupById } from '../../groups/apply-group.js';
-import { isEmptyAssignment, sameAssignment } from '../../groups/group-state.js';
+import type { GroupContext } from '../../groups/group-context.js';
 import {
   type HeartbeatInput,
   type HeartbeatOutcome,
@@ -8,8 +7,9 @@ import {
   LEAVE_EPOCH,
 } from '../../groups/heartbeat.js';
 import { cloneGroup, sameGroup } from '../../groups/membership.js';
+import { groupById } from '../../metadata/group-records.js';
+import { isEmptyAssignment, sameAssignment } from '../../metadata/group-state.js';
 import { metadataRecord } from '../../metadata/records.js';
-import type { GroupContext } from './group-context.js';
 import { assignmentFromWire, assignmentToWire } from './wire.js';
 
 type Success = Extract<HeartbeatOutcome, { ok: true }>;

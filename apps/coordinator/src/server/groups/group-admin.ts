@@ -1,8 +1,8 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
-import { groupById, groupsOf } from '../../groups/apply-group.js';
-import { groupStateName } from '../../groups/group-state.js';
+import type { GroupContext } from '../../groups/group-context.js';
+import { groupById, groupsOf } from '../../metadata/group-records.js';
+import { groupStateName } from '../../metadata/group-state.js';
 import { metadataRecord } from '../../metadata/records.js';
-import type { GroupContext } from './group-context.js';
 import { offsetsFromWire } from './offset-commit.js';
 import { assignmentToWire } from './wire.js';
 

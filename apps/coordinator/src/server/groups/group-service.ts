@@ -1,8 +1,8 @@
 import type { v1 } from '@fjord/protocol';
+import type { GroupContext } from '../../groups/group-context.js';
 import { unaryHandler } from '../unary-handler.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { deleteGroup, describeGroup, listGroups, resetGroupOffsets } from './group-admin.js';
-import type { GroupContext } from './group-context.js';
 import { offsetCommit } from './offset-commit.js';
 import { offsetFetch } from './offset-fetch.js';
 

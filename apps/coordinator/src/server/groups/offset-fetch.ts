@@ -1,7 +1,7 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
-import { groupById } from '../../groups/apply-group.js';
+import type { GroupContext } from '../../groups/group-context.js';
 import { checkMember } from '../../groups/offsets.js';
-import type { GroupContext } from './group-context.js';
+import { groupById } from '../../metadata/group-records.js';
 
 /**
  * OffsetFetch: committed offsets (-1 when none). A member's read is epoch-checked so a fenced

@@ -1,5 +1,5 @@
 import type { v1 } from '@fjord/protocol';
-import { type Assignment, fromPairs, toPairs } from '../../groups/group-state.js';
+import { type Assignment, fromPairs, toPairs } from '../../metadata/group-state.js';
 
 /** Wire topic-partition lists to an assignment. */
 export function assignmentFromWire(list: readonly v1.TopicPartitions__Output[]): Assignment {

@@ -2,7 +2,7 @@
  * Consumer-group data kept in the coordinator's metadata state (and so in its log and
  * snapshots). Plain JSON, like the rest of MetadataState. Sessions (when a member was last
  * heard from) are deliberately not here: they are about this process's clock (see
- * group-sessions.ts).
+ * groups/group-sessions.ts).
  */
 
 /** Partitions by topic name, each list ascending. */

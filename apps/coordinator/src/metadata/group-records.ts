@@ -1,6 +1,6 @@
-import type { GroupDeleteRecord, GroupOffsetCommitRecord, GroupUpdateRecord } from '../metadata/records.js';
-import type { MetadataState } from '../metadata/state.js';
 import type { GroupState } from './group-state.js';
+import type { GroupDeleteRecord, GroupOffsetCommitRecord, GroupUpdateRecord } from './records.js';
+import type { MetadataState } from './state.js';
 
 type GroupRecord = GroupUpdateRecord | GroupOffsetCommitRecord | GroupDeleteRecord;
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { proposeFence, proposeRegistration, proposeUnfence } from '../election/broker-transitions.js';
-import { placeReplicas } from '../election/replica-placement.js';
-import { apply, applyAll, InconsistentRecordError } from './apply.js';
-import { Proposal } from './proposal.js';
-import { metadataRecord } from './records.js';
-import { emptyState, type MetadataState, topicByName } from './state.js';
+import { apply, applyAll, InconsistentRecordError } from '../metadata/apply.js';
+import { Proposal } from '../metadata/proposal.js';
+import { metadataRecord } from '../metadata/records.js';
+import { emptyState, type MetadataState, topicByName } from '../metadata/state.js';
+import { proposeFence, proposeRegistration, proposeUnfence } from './broker-transitions.js';
+import { placeReplicas } from './replica-placement.js';
 
 function clusterWithBrokers(brokerIds: number[]): Proposal {
   const proposal = new Proposal(emptyState(), 0);
@@ -34,7 +34,7 @@ function partition0(state: MetadataState, name: string) {
   return topicByName(state, name)!.partitions[0]!;
 }
 
-describe('apply (metadata state machine)', () => {
+describe('broker transitions applied by the metadata state machine', () => {
   it('is deterministic: replaying the same records gives a deep-equal state', () => {
     const proposal = clusterWithBrokers([1, 2, 3]);
     createTopic(proposal, 'orders', 3, { 'retention.ms': '1000' });

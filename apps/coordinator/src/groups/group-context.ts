@@ -1,10 +1,10 @@
-import type { GroupSessions } from '../../groups/group-sessions.js';
-import type { HeartbeatWaiters } from '../../groups/heartbeat-waiters.js';
-import type { Logger } from '../../logger.js';
-import type { MetadataStore } from '../../metadata/metadata-store.js';
-import type { RandomSource } from '../../random-source.js';
+import type { Logger } from '../logger.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { RandomSource } from '../random-source.js';
+import type { GroupSessions } from './group-sessions.js';
+import type { HeartbeatWaiters } from './heartbeat-waiters.js';
 
-/** What the GroupCoordinatorService handlers work with. */
+/** What the consumer-group logic works with; the GroupCoordinatorService handlers (server/groups/) are built over it. */
 export interface GroupContext {
   store: MetadataStore;
   sessions: GroupSessions;

@@ -5,8 +5,8 @@ import { ErrorCode, loadFjordProto, type v1 } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { COORDINATOR_CONFIG_SCHEMA } from '../config/config-schema.js';
-import { type RunningCoordinator, startCoordinator } from '../coordinator.js';
+import { COORDINATOR_CONFIG_SCHEMA } from './config/config-schema.js';
+import { type RunningCoordinator, startCoordinator } from './coordinator.js';
 
 const logger = pino({ level: 'silent' });
 
