@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type BenchOptions, parseArgs, USAGE } from './config/args.js';
+import { type BenchOptions, parseArgs, USAGE } from './args.js';
 import { computeRatios } from './report/ratios.js';
 import { latencySvg } from './report/svg.js';
 import { formatReport } from './report/table.js';
@@ -44,7 +44,11 @@ async function run(options: BenchOptions, argv: string[]): Promise<BenchReport> 
     progress(`starting ${name}`);
     let driver: SystemDriver;
     try {
-      driver = await startSystem(name, options, progress);
+      driver = await startSystem(
+        name,
+        { brokers: options.fjordBrokers, cpuProfDir: options.cpuProfDir },
+        progress,
+      );
     } catch (error) {
       const reason = `could not start: ${(error as Error).message.split('\n')[0]}`;
       progress(`${name} ${reason}`);

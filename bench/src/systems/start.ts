@@ -1,18 +1,20 @@
-import type { BenchOptions } from '../config/args.js';
-import { FjordDriver } from './fjord.js';
+import { FjordDriver, type FjordDriverOptions } from './fjord.js';
 import { NatsDriver } from './nats.js';
 import { RedisDriver } from './redis.js';
 import type { SystemDriver, SystemName } from './types.js';
 
-/** Starts one system on free 127.0.0.1 ports in a temp dir (installing a peer if needed). */
+/**
+ * Starts one system on free 127.0.0.1 ports in a temp dir (installing a peer if needed);
+ * `fjord` says how to start Fjord and is ignored for the peers.
+ */
 export function startSystem(
   name: SystemName,
-  options: BenchOptions,
+  fjord: FjordDriverOptions,
   log: (line: string) => void,
 ): Promise<SystemDriver> {
   switch (name) {
     case 'fjord':
-      return FjordDriver.start({ brokers: options.fjordBrokers, cpuProfDir: options.cpuProfDir });
+      return FjordDriver.start(fjord);
     case 'redis':
       return RedisDriver.start(log);
     case 'nats':

@@ -1,6 +1,6 @@
-import { SYSTEM_NAMES, type SystemName } from '../systems/types.js';
-import { WORKLOAD_IDS, type WorkloadId } from '../workloads/types.js';
-import { type Mode, PROFILES, type Profile } from './profile.js';
+import { type Mode, PROFILES, type Profile } from './config/profile.js';
+import { SYSTEM_NAMES, type SystemName } from './systems/types.js';
+import { WORKLOAD_IDS, type WorkloadId } from './workloads/types.js';
 
 /** What one `pnpm bench` run does. */
 export interface BenchOptions {
