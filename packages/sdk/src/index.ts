@@ -69,14 +69,19 @@ export {
 // --- For users -----------------------------------------------------------------------------
 export { Fjord } from './fjord.js';
 export type { Logger } from './logger.js';
-export type { ConsumerOptions, FjordOptions, ProducerOptions } from './options.js';
+export type {
+  ConsumerOptions,
+  FjordOptions,
+  Partitioner,
+  PartitionerArgs,
+  ProducerOptions,
+} from './options.js';
 export {
   CONSUMER_OPTIONS_SCHEMA,
   FJORD_OPTIONS_SCHEMA,
   PRODUCER_OPTIONS_SCHEMA,
   RETRY_SCHEMA,
 } from './options.js';
-export type { Partitioner, PartitionerArgs } from './producer/partitioner.js';
 export { createDefaultPartitioner } from './producer/partitioner.js';
 export { type Message, Producer, type RecordMetadata, type SendRequest } from './producer/producer.js';
 export type { RetryPolicy } from './retry.js';

@@ -2,9 +2,21 @@ import { COMPRESSION_NAMES, type CompressionName } from '@fjord/protocol';
 import { z } from 'zod';
 import { InvalidArgumentError } from './errors.js';
 import type { Logger } from './logger.js';
-import type { Partitioner } from './producer/partitioner.js';
 import type { RetryPolicy } from './retry.js';
 import type { Deserializer, Serializer } from './serde.js';
+
+/** What a partitioner sees of a message: bytes after serialization. */
+export interface PartitionerArgs {
+  topic: string;
+  /** The serialized key, null when the message has none. */
+  key: Buffer | null;
+  /** The serialized value, null when the message has none. */
+  value: Buffer | null;
+  numPartitions: number;
+}
+
+/** Chooses a partition in `[0, numPartitions)` for a message without an explicit partition. */
+export type Partitioner = (args: PartitionerArgs) => number;
 
 // Defaults live in the schemas; every duration carries its unit in the name.
 

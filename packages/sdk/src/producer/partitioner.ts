@@ -1,19 +1,7 @@
 import { partitionForKey } from '@fjord/protocol';
 import { InvalidArgumentError } from '../errors.js';
+import type { Partitioner, PartitionerArgs } from '../options.js';
 import { StickyPartitionChooser } from './sticky-partitioner.js';
-
-/** What a partitioner sees of a message: bytes after serialization. */
-export interface PartitionerArgs {
-  topic: string;
-  /** The serialized key, null when the message has none. */
-  key: Buffer | null;
-  /** The serialized value, null when the message has none. */
-  value: Buffer | null;
-  numPartitions: number;
-}
-
-/** Chooses a partition in `[0, numPartitions)` for a message without an explicit partition. */
-export type Partitioner = (args: PartitionerArgs) => number;
 
 /**
  * Kafka's default partitioner: keyed messages go to `murmur2(key) mod numPartitions`, so the

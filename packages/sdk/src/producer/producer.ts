@@ -9,13 +9,13 @@ import {
 import type { Cluster, TopicMetadata } from '../cluster/metadata.js';
 import { ClosedError, DeliveryTimeoutError, FjordError, InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ResolvedProducerOptions } from '../options.js';
+import type { Partitioner, ResolvedProducerOptions } from '../options.js';
 import { type Clock, type RetryPolicy, retry, systemClock } from '../retry.js';
 import { type Serializer, toBytes } from '../serde.js';
 import { type PendingRecord, RecordAccumulator } from './accumulator.js';
 import { Idempotence, type ProducerIdSource } from './idempotence.js';
 import { MemoryLimit } from './memory-limit.js';
-import { choosePartition, createDefaultPartitioner, type Partitioner } from './partitioner.js';
+import { choosePartition, createDefaultPartitioner } from './partitioner.js';
 import { type ProducerBatch, type RecordMetadata, SendCall } from './producer-batch.js';
 import { Sender } from './sender.js';
 /** One message to send. */
