@@ -8,7 +8,8 @@
 //    start apps as processes); apps import no client-side package (sdk, testkit, cli, bench);
 //    the SDK depends on protocol alone among the workspace packages.
 //
-// Usage: node scripts/check-deps.mjs [root]   (root defaults to the repository; tests pass a fixture)
+// Usage: node scripts/check-deps.mjs [--verbose] [root]
+//   root defaults to the repository (tests pass a fixture); --verbose lists every import of a cycle.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,7 +184,7 @@ function cycleThrough(start, component, graph) {
  * Checks the rules over the repository at `root`. Returns the violations as readable lines
  * (empty when the layering holds) and the number of files read.
  */
-export function checkDependencies(root) {
+export function checkDependencies(root, { verbose = false } = {}) {
   const packages = workspacePackages(root);
   const files = sourceRoots(root).flatMap((dir) => listSources(dir));
   // Edges between siblings: for an import from file a to file b, the two children of their
@@ -229,8 +230,12 @@ export function checkDependencies(root) {
       const cycle = cycleThrough(start, component, siblingGraph);
       const steps = cycle.slice(0, -1).map((sibling, i) => {
         const imports = siblingGraph.get(sibling).get(cycle[i + 1]);
-        const more = imports.length > 3 ? `\n        and ${imports.length - 3} more` : '';
-        return `    ${shown(sibling)} -> ${shown(cycle[i + 1])}:\n        ${imports.slice(0, 3).join('\n        ')}${more}`;
+        const shownImports = verbose ? imports : imports.slice(0, 3);
+        const more =
+          imports.length > shownImports.length
+            ? `\n        and ${imports.length - 3} more (--verbose lists them)`
+            : '';
+        return `    ${shown(sibling)} -> ${shown(cycle[i + 1])}:\n        ${shownImports.join('\n        ')}${more}`;
       });
       const all =
         component.length > cycle.length - 1
@@ -238,20 +243,19 @@ export function checkDependencies(root) {
           : '';
       return `folder cycle: ${cycle.map(shown).join(' -> ')}\n${steps.join('\n')}${all}`;
     });
-  if (process.env.FJORD_DEPS_DEBUG) {
-    for (const component of cyclicComponents(siblingGraph)) {
-      const members = new Set(component);
-      for (const from of component)
-        for (const [to, imports] of siblingGraph.get(from))
-          if (members.has(to)) console.error(`EDGE ${from} -> ${to}: ${imports.join('; ')}`);
-    }
-  }
   return { violations: [...cycleViolations, ...packageViolations], files: files.length };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..'));
-  const { violations, files } = checkDependencies(root);
+  const args = process.argv.slice(2);
+  const verbose = args.includes('--verbose');
+  const rootArg = args.find((arg) => !arg.startsWith('--'));
+  const root = resolve(rootArg ?? join(dirname(fileURLToPath(import.meta.url)), '..'));
+  if (!existsSync(root)) {
+    console.error(`fjord: cannot check dependencies: ${root} does not exist`);
+    process.exit(2);
+  }
+  const { violations, files } = checkDependencies(root, { verbose });
   if (violations.length > 0) {
     console.error(`fjord: ${violations.length} dependency rule violation(s) in ${files} files:\n`);
     for (const violation of violations) console.error(`${violation}\n`);

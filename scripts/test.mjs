@@ -1,5 +1,7 @@
-// `npm test` / `pnpm test`: install if needed, build and typecheck (turbo, cached), lint, then run the
-// whole vitest suite once and print vitest's own counts as the closing line.
+// `npm test` / `pnpm test`: install if needed, build and typecheck (turbo, cached), lint, check the
+// dependency rules, then run the whole vitest suite once and print vitest's own counts as the
+// closing line.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { ensureInstalled, pnpm } from './pnpm.mjs';
 
@@ -7,6 +9,11 @@ ensureInstalled();
 // Typecheck too: vitest strips types, so a test that no longer fits an API would still run.
 if (pnpm(['exec', 'turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only']) !== 0) process.exit(1);
 if (pnpm(['exec', 'biome', 'check', '.']) !== 0) process.exit(1);
+// Folder cycles and package rules (scripts/check-deps.mjs); cheap, so before the long suite.
+const depsCheck = spawnSync(process.execPath, [new URL('check-deps.mjs', import.meta.url).pathname], {
+  stdio: 'inherit',
+});
+if (depsCheck.status !== 0) process.exit(1);
 
 mkdirSync('test-results', { recursive: true });
 const report = 'test-results/vitest.json';
