@@ -8,8 +8,9 @@
 //    start apps as processes); apps import no client-side package (sdk, testkit, cli, bench);
 //    the SDK depends on protocol alone among the workspace packages.
 //
-// Usage: node scripts/check-deps.mjs [--verbose] [root]
-//   root defaults to the repository (tests pass a fixture); --verbose lists every import of a cycle.
+// Usage: node scripts/check-deps.mjs [--verbose] [--layers] [root]
+//   root defaults to the repository (tests pass a fixture); --verbose lists every import of a
+//   cycle; --layers prints, for each folder with sub-folders, which sub-folder imports which.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -181,6 +182,42 @@ function cycleThrough(start, component, graph) {
 }
 
 /**
+ * The folders of each parent that has sub-folders, as "child -> the siblings it imports",
+ * listed from the bottom layer up (a folder comes after everything it imports, cycles aside).
+ */
+function layersOf(siblingGraph, folders) {
+  const byParent = new Map();
+  for (const folder of folders) {
+    const parent = folder.includes('/') ? folder.slice(0, folder.lastIndexOf('/')) : '.';
+    if (!byParent.has(parent)) byParent.set(parent, []);
+    byParent.get(parent).push(folder);
+  }
+  const lines = [];
+  for (const parent of [...byParent.keys()].sort()) {
+    const children = byParent.get(parent);
+    const importsOf = (child) =>
+      [...(siblingGraph.get(child)?.keys() ?? [])].filter((to) => children.includes(to)).sort();
+    const placed = new Set();
+    const order = [];
+    while (order.length < children.length) {
+      const ready = children.filter((c) => !placed.has(c) && importsOf(c).every((to) => placed.has(to)));
+      const next = ready.length > 0 ? ready : children.filter((c) => !placed.has(c)).slice(0, 1);
+      for (const child of next.sort()) {
+        placed.add(child);
+        order.push(child);
+      }
+    }
+    lines.push(`${parent}/`);
+    for (const child of order) {
+      const name = (path) => (parent === '.' ? path : path.slice(parent.length + 1));
+      const imports = importsOf(child).map((to) => `${name(to)}/`);
+      lines.push(`  ${name(child)}/ -> ${imports.length > 0 ? imports.join(', ') : '(no sibling folder)'}`);
+    }
+  }
+  return lines;
+}
+
+/**
  * Checks the rules over the repository at `root`. Returns the violations as readable lines
  * (empty when the layering holds) and the number of files read.
  */
@@ -243,19 +280,25 @@ export function checkDependencies(root, { verbose = false } = {}) {
           : '';
       return `folder cycle: ${cycle.map(shown).join(' -> ')}\n${steps.join('\n')}${all}`;
     });
-  return { violations: [...cycleViolations, ...packageViolations], files: files.length };
+  return {
+    violations: [...cycleViolations, ...packageViolations],
+    files: files.length,
+    layers: layersOf(siblingGraph, folders),
+  };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const verbose = args.includes('--verbose');
+  const showLayers = args.includes('--layers');
   const rootArg = args.find((arg) => !arg.startsWith('--'));
   const root = resolve(rootArg ?? join(dirname(fileURLToPath(import.meta.url)), '..'));
   if (!existsSync(root)) {
     console.error(`fjord: cannot check dependencies: ${root} does not exist`);
     process.exit(2);
   }
-  const { violations, files } = checkDependencies(root, { verbose });
+  const { violations, files, layers } = checkDependencies(root, { verbose });
+  if (showLayers) console.log(`${layers.join('\n')}\n`);
   if (violations.length > 0) {
     console.error(`fjord: ${violations.length} dependency rule violation(s) in ${files} files:\n`);
     for (const violation of violations) console.error(`${violation}\n`);

@@ -51,8 +51,8 @@ function repository(files: Files): string {
   return root;
 }
 
-function check(files: Files): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [script, repository(files)], { encoding: 'utf8' });
+function check(files: Files, ...options: string[]): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, [script, ...options, repository(files)], { encoding: 'utf8' });
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
@@ -65,6 +65,13 @@ describe('dependency rules (scripts/check-deps.mjs)', () => {
     const { status, output } = check(clean);
     expect(output).toMatch(/dependency rules hold \(10 files, no folder cycle\)/);
     expect(status).toBe(0);
+  });
+
+  it('--layers lists the sub-folders of each folder from the bottom layer up, with what each imports', () => {
+    const { status, output } = check(clean, '--layers');
+    expect(status).toBe(0);
+    expect(output).toContain('apps/broker/src/\n  log/ -> (no sibling folder)\n  server/ -> log/\n');
+    expect(output).toContain('./\n  packages/ -> (no sibling folder)\n  apps/ -> packages/\n');
   });
 
   it('fails on a folder and a file beside it that import each other, naming both imports', () => {
