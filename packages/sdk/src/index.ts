@@ -21,7 +21,6 @@ export type {
   GroupPartitionOffset,
 } from './admin/group-admin.js';
 export { Consumer, type ConsumerRecord } from './consumer/consumer.js';
-export type { TopicPartition } from './consumer/fetcher.js';
 export type { CommitOptions } from './consumer/group/group-session.js';
 export type { RebalanceListener } from './consumer/group/rebalance-listener.js';
 export type { EachBatchPayload, EachMessagePayload, RunOptions } from './consumer/runner.js';
@@ -94,3 +93,4 @@ export {
   stringDeserializer,
   stringSerializer,
 } from './serde.js';
+export type { TopicPartition } from './topic-partition.js';

@@ -1,8 +1,8 @@
 import type { v1 } from '@fjord/protocol';
 import type { Cluster } from '../cluster/metadata.js';
-import type { TopicPartition } from '../consumer/fetcher.js';
 import { fetchCommitted, fromWire, throwIfError } from '../consumer/group/group-client.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { TopicPartition } from '../topic-partition.js';
 import type { Admin, OffsetSpec } from './admin.js';
 
 /** A group in {@link Admin.listGroups}. */

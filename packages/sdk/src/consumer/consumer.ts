@@ -6,7 +6,7 @@ import {
   type Record,
   type v1,
 } from '@fjord/protocol';
-import { lookupOffsets } from '../admin/admin.js';
+import { lookupOffsets } from '../cluster/list-offsets.js';
 import type { Cluster, TopicMetadata } from '../cluster/metadata.js';
 import {
   ClosedError,
@@ -21,6 +21,7 @@ import type { Logger } from '../logger.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import { backoffMs, type Clock, type RetryPolicy, retry, systemClock } from '../retry.js';
 import type { Deserializer } from '../serde.js';
+import { type TopicPartition, tpKey } from '../topic-partition.js';
 import {
   applyFetchResponse,
   buildFetchRequest,
@@ -28,8 +29,6 @@ import {
   newPartitionState,
   type PartitionState,
   seekState,
-  type TopicPartition,
-  tpKey,
 } from './fetcher.js';
 import { type CommitOptions, GroupSession, type PartitionHost } from './group/group-session.js';
 import type { RebalanceListener } from './group/rebalance-listener.js';

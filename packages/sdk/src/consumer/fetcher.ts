@@ -9,17 +9,7 @@ import {
   type v1,
 } from '@fjord/protocol';
 import { FjordError, protocolError } from '../errors.js';
-
-/** A topic and partition. */
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
-
-/** `topic:partition`, the key of per-partition state. */
-export function tpKey(tp: TopicPartition): string {
-  return `${tp.topic}:${tp.partition}`;
-}
+import { type TopicPartition, tpKey } from '../topic-partition.js';
 
 /** What the consumer keeps per assigned partition. */
 export interface PartitionState {

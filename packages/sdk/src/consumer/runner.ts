@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import { groupBy } from '../group-by.js';
-import type { TopicPartition } from './fetcher.js';
+import type { TopicPartition } from '../topic-partition.js';
 
 /** A record as the runner hands it out (the consumer's ConsumerRecord). */
 export interface RunnerRecord<K, V> extends TopicPartition {

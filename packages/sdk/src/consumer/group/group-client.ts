@@ -2,7 +2,7 @@ import { ErrorCode, type v1 } from '@fjord/protocol';
 import type { Cluster } from '../../cluster/metadata.js';
 import { protocolError } from '../../errors.js';
 import { groupBy } from '../../group-by.js';
-import type { TopicPartition } from '../fetcher.js';
+import type { TopicPartition } from '../../topic-partition.js';
 
 /** Partitions grouped by topic, as the wire carries them. */
 export function toWire(partitions: Iterable<TopicPartition>): v1.TopicPartitions[] {

@@ -3,7 +3,7 @@ import { FjordError, InvalidArgumentError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ResolvedConsumerOptions } from '../../options.js';
 import type { Clock } from '../../retry.js';
-import { type TopicPartition, tpKey } from '../fetcher.js';
+import { type TopicPartition, tpKey } from '../../topic-partition.js';
 import { commitOffsets, fetchCommitted, type OffsetAndPartition } from './group-client.js';
 import { Membership, type Subscription } from './membership.js';
 import type { RebalanceListener } from './rebalance-listener.js';

@@ -4,7 +4,7 @@ import type { Cluster } from '../../cluster/metadata.js';
 import { FjordError, protocolError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../../retry.js';
-import { type TopicPartition, tpKey } from '../fetcher.js';
+import { type TopicPartition, tpKey } from '../../topic-partition.js';
 import { fromWire, sendHeartbeat, toWire } from './group-client.js';
 
 /** What a member subscribes to: topic names or one regex. */

@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../fetcher.js';
+import type { TopicPartition } from '../../topic-partition.js';
 
 /**
  * Called by a group consumer inside `poll()` (so never while the application is processing
