@@ -1,6 +1,6 @@
 import { EARLIEST_TIMESTAMP, ErrorCode, LATEST_TIMESTAMP, topicNameProblem, type v1 } from '@fjord/protocol';
 import { lookupOffsets, type PartitionOffset } from '../cluster/list-offsets.js';
-import type { Cluster, TopicMetadata } from '../cluster/metadata.js';
+import type { Cluster } from '../cluster/metadata.js';
 import {
   FjordError,
   type FjordProtocolError,
@@ -10,7 +10,6 @@ import {
   RequestTimeoutError,
   throwAll,
 } from '../errors.js';
-import { groupBy } from '../group-by.js';
 import type { Logger } from '../logger.js';
 import { type Clock, type RetryPolicy, retry, systemClock } from '../retry.js';
 import {
