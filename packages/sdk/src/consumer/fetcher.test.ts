@@ -1,14 +1,8 @@
 import { Compression, ErrorCode, encodeRecordBatch, type v1 } from '@fjord/protocol';
 import { describe, expect, it } from 'vitest';
 import { CorruptMessageError, NotLeaderError, UnknownTopicOrPartitionError } from '../errors.js';
-import {
-  applyFetchResponse,
-  buildFetchRequest,
-  decodeFetched,
-  type FetchTarget,
-  newPartitionState,
-  seekState,
-} from './fetcher.js';
+import { applyFetchResponse, buildFetchRequest, decodeFetched, type FetchTarget } from './fetcher.js';
+import { newPartitionState, seekState } from './partition-state.js';
 
 function batch(baseOffset: bigint, count: number, firstValue = Number(baseOffset)): Buffer {
   return encodeRecordBatch({

@@ -9,59 +9,8 @@ import {
   type v1,
 } from '@fjord/protocol';
 import { FjordError, protocolError } from '../errors.js';
-import { type TopicPartition, tpKey } from '../topic-partition.js';
-
-/** What the consumer keeps per assigned partition. */
-export interface PartitionState {
-  topic: string;
-  partition: number;
-  /** Offset of the next record to hand out; undefined until reset by autoOffsetReset or seek. */
-  position: bigint | undefined;
-  paused: boolean;
-  /** Decoded records at or after `position`, not yet handed out. */
-  buffered: Record[];
-  /** Where the buffered batches end: the position once the buffer is drained (skips empty/control tails). */
-  bufferEnd: bigint;
-  /** Bumped by seek/reset so a fetch answered after a seek is dropped, not applied. */
-  generation: number;
-  /**
-   * The generation of the last Fetch sent for it (-1: none yet). A partition not fetched in its
-   * current generation (just assigned, sought, resumed) may cut a Fetch in flight short.
-   */
-  fetchedGeneration: number;
-  /** No fetch or offset lookup before this time (ms), after a retriable failure. */
-  retryAt: number;
-  /** Consecutive retriable failures, for backoff. */
-  failures: number;
-  /** Last high watermark the leader reported. */
-  highWatermark?: bigint;
-}
-
-/** A fresh state for a newly assigned partition. */
-export function newPartitionState(tp: TopicPartition): PartitionState {
-  return {
-    topic: tp.topic,
-    partition: tp.partition,
-    position: undefined,
-    paused: false,
-    buffered: [],
-    bufferEnd: -1n,
-    generation: 0,
-    fetchedGeneration: -1,
-    retryAt: 0,
-    failures: 0,
-  };
-}
-
-/** Moves a partition to `position`, dropping anything buffered for the old one. */
-export function seekState(state: PartitionState, position: bigint | undefined): void {
-  state.position = position;
-  state.buffered = [];
-  state.bufferEnd = -1n;
-  state.generation++;
-  state.failures = 0;
-  state.retryAt = 0;
-}
+import { tpKey } from '../topic-partition.js';
+import type { PartitionState } from './partition-state.js';
 
 /**
  * The records of fetched bytes at or after `position`, and where the last complete batch

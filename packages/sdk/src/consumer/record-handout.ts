@@ -1,0 +1,102 @@
+import type { Record } from '@fjord/protocol';
+import { DeserializationError } from '../errors.js';
+import type { Deserializer } from '../serde.js';
+import type { ConsumerRecord } from './consumer-record.js';
+import type { PartitionState } from './partition-state.js';
+
+/** What a {@link RecordHandout} needs from the consumer options. */
+export interface RecordHandoutOptions<K, V> {
+  maxPollRecords: number;
+  keyDeserializer?: Deserializer<K> | undefined;
+  valueDeserializer?: Deserializer<V> | undefined;
+}
+
+/**
+ * Turns buffered records into {@link ConsumerRecord}s (through the deserializers) and moves
+ * each partition's position past what it handed out. Each call starts at the next partition,
+ * so none starves when `maxPollRecords` cuts a call short.
+ */
+export class RecordHandout<K, V> {
+  readonly #options: RecordHandoutOptions<K, V>;
+  #start = 0;
+
+  constructor(options: RecordHandoutOptions<K, V>) {
+    this.#options = options;
+  }
+
+  /**
+   * Up to `maxPollRecords` buffered records of the unpaused partitions. A deserializer failure
+   * is thrown when it is the first record of the call; otherwise the call ends before it and
+   * the next call throws it.
+   */
+  drain(states: readonly PartitionState[]): Array<ConsumerRecord<K, V>> {
+    const out: Array<ConsumerRecord<K, V>> = [];
+    const limit = this.#options.maxPollRecords;
+    for (let i = 0; i < states.length && out.length < limit; i++) {
+      const state = states[(this.#start + i) % states.length] as PartitionState;
+      if (state.paused) continue;
+      try {
+        this.#take(state, out, limit);
+      } catch (error) {
+        if (out.length === 0) throw error;
+        break;
+      }
+    }
+    this.#start = states.length === 0 ? 0 : (this.#start + 1) % states.length;
+    return out;
+  }
+
+  #take(state: PartitionState, out: Array<ConsumerRecord<K, V>>, limit: number): void {
+    let taken = 0;
+    const context = { topic: state.topic, partition: state.partition };
+    try {
+      while (taken < state.buffered.length && out.length < limit) {
+        out.push(this.#toConsumerRecord(state.buffered[taken] as Record, context));
+        taken++;
+      }
+    } finally {
+      // A deserializer failure leaves the failing record first in the buffer, at the position.
+      // (The position moves once per call: a bigint per record is measurable at 1M records/s.)
+      if (taken > 0) state.position = (state.buffered[taken - 1] as Record).offset + 1n;
+      state.buffered = state.buffered.slice(taken);
+    }
+    if (state.buffered.length === 0 && state.position !== undefined && state.bufferEnd > state.position) {
+      state.position = state.bufferEnd;
+    }
+  }
+
+  #toConsumerRecord(record: Record, context: { topic: string; partition: number }): ConsumerRecord<K, V> {
+    const headers: { [name: string]: Buffer | null } = {};
+    for (const header of record.headers) headers[header.key] = header.value;
+    return {
+      topic: context.topic,
+      partition: context.partition,
+      offset: record.offset,
+      key: deserialize(this.#options.keyDeserializer, record.key, context, record, 'key'),
+      value: deserialize(this.#options.valueDeserializer, record.value, context, record, 'value'),
+      headers,
+      timestamp: record.timestamp,
+    };
+  }
+}
+
+function deserialize<T>(
+  deserializer: Deserializer<T> | undefined,
+  data: Buffer | null,
+  context: { topic: string; partition: number },
+  record: Record,
+  what: string,
+): T | null {
+  if (data === null) return null;
+  if (!deserializer) return data as T;
+  try {
+    return deserializer(data, context);
+  } catch (error) {
+    throw new DeserializationError(
+      `${what} deserializer failed at ${context.topic}:${context.partition} offset ${record.offset}: ` +
+        `${(error as Error)?.message ?? error}`,
+      { ...context, offset: record.offset },
+      { cause: error },
+    );
+  }
+}
