@@ -98,11 +98,14 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
       report,
       settled: () => this.#wakeup.notify(),
     });
-    this.#handout = new RecordHandout<K, V>({
-      maxPollRecords: options.maxPollRecords,
-      keyDeserializer: options.keyDeserializer as Deserializer<K> | undefined,
-      valueDeserializer: options.valueDeserializer as Deserializer<V> | undefined,
-    });
+    this.#handout = new RecordHandout<K, V>(
+      {
+        maxPollRecords: options.maxPollRecords,
+        keyDeserializer: options.keyDeserializer as Deserializer<K> | undefined,
+        valueDeserializer: options.valueDeserializer as Deserializer<V> | undefined,
+      },
+      backoff,
+    );
   }
 
   /**

@@ -47,15 +47,20 @@ export class FetchScheduler {
   }
 
   /**
-   * Starts a Fetch to each broker leading a partition that has a position, nothing buffered,
-   * is not paused and not backing off, unless one is in flight there already. The broker may
+   * Starts a Fetch to each broker leading a partition that has a position, nothing buffered
+   * (no undecodable batch waiting to be reported either), is not paused and not backing off, unless one is in flight there already. The broker may
    * hold the Fetch until `deadline` (at most `fetchMaxWaitMs`).
    */
   async start(states: readonly PartitionState[], deadline: number): Promise<void> {
     const { cluster, backoff, options, clock } = this.#deps;
     const now = clock.now();
     const ready = states.filter(
-      (s) => !s.paused && s.position !== undefined && s.buffered.length === 0 && s.retryAt <= now,
+      (s) =>
+        !s.paused &&
+        s.position !== undefined &&
+        s.buffered.length === 0 &&
+        s.undecodable === undefined &&
+        s.retryAt <= now,
     );
     const byLeader = new Map<string, FetchTarget[]>();
     for (const [topic, group] of groupBy(ready, (s) => s.topic)) {

@@ -1,6 +1,8 @@
 import { Compression, ErrorCode, encodeRecordBatch, type v1 } from '@fjord/protocol';
 import { describe, expect, it } from 'vitest';
 import { CorruptMessageError, NotLeaderError, UnknownTopicOrPartitionError } from '../errors.js';
+import { RecordDecodeError } from '../record-decode-error.js';
+import { bogusLengthBatch } from '../test-support/record-batches.js';
 import { applyFetchResponse, buildFetchRequest, decodeFetched, type FetchTarget } from './fetcher.js';
 import { newPartitionState, seekState } from './partition-state.js';
 
@@ -32,7 +34,10 @@ describe('decodeFetched', () => {
       records: [{ key: null, value: Buffer.alloc(4 << 20), timestamp: 1_700_000_000_000 }],
     });
     expect(bomb.length).toBeLessThan(64 << 10);
-    expect(() => decodeFetched(bomb, 0n, 1 << 20)).toThrow(/MESSAGE_TOO_LARGE|max|exceed/i);
+    const refused = decodeFetched(bomb, 0n, 1 << 20);
+    expect(refused.records).toEqual([]);
+    expect(refused.undecodable?.offset).toBe(0n);
+    expect(refused.undecodable?.cause).toMatchObject({ code: ErrorCode.MESSAGE_TOO_LARGE });
     expect(decodeFetched(bomb, 0n, 8 << 20).records[0]!.value!.length).toBe(4 << 20);
   });
 
@@ -49,10 +54,29 @@ describe('decodeFetched', () => {
     expect(decodeFetched(batch(0n, 3), 3n)).toEqual({ records: [], end: 3n });
   });
 
-  it('throws CORRUPT_MESSAGE for a batch whose CRC does not match', () => {
+  it('reports a batch whose CRC does not match as undecodable, with CORRUPT_MESSAGE', () => {
     const bytes = Buffer.from(batch(0n, 2));
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
-    expect(() => decodeFetched(bytes, 0n)).toThrow(/CRC|crc/);
+    const { records, undecodable } = decodeFetched(bytes, 0n);
+    expect(records).toEqual([]);
+    expect(undecodable).toMatchObject({ offset: 0n, nextOffset: 2n });
+    expect(undecodable?.cause).toMatchObject({ code: ErrorCode.CORRUPT_MESSAGE, message: /CRC/ });
+  });
+
+  it('keeps the records before an undecodable batch and stops there', () => {
+    const bytes = Buffer.concat([batch(0n, 3), bogusLengthBatch(3n, 2), batch(5n, 2)]);
+    const { records, end, undecodable } = decodeFetched(bytes, 1n);
+    expect(records.map((r) => r.offset)).toEqual([1n, 2n]);
+    expect(end).toBe(3n);
+    expect(undecodable).toMatchObject({ offset: 3n, nextOffset: 5n });
+    expect(undecodable?.cause).toMatchObject({ code: ErrorCode.INVALID_RECORD, message: /length 1048576/ });
+  });
+
+  it('names the position when it lies inside the undecodable batch', () => {
+    const { records, end, undecodable } = decodeFetched(bogusLengthBatch(10n, 3), 11n);
+    expect(records).toEqual([]);
+    expect(end).toBe(11n);
+    expect(undecodable).toMatchObject({ offset: 11n, nextOffset: 13n });
   });
 });
 
@@ -141,13 +165,40 @@ describe('applyFetchResponse', () => {
     expect((outcome.fatal[0] as UnknownTopicOrPartitionError).partition).toBe(2);
   });
 
-  it('reports a corrupt batch with its topic and partition', () => {
-    const bytes = Buffer.from(batch(0n, 2));
+  it('keeps a corrupt batch as a RecordDecodeError naming topic, partition and offset', () => {
+    const bytes = Buffer.from(batch(4n, 2));
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
-    const t = target(0, 0n);
+    const t = target(0, 4n);
+    t.state.failures = 2;
     const outcome = applyFetchResponse([t], response([{ records: bytes }]));
-    expect(outcome.fatal[0]).toBeInstanceOf(CorruptMessageError);
-    expect(outcome.fatal[0]?.message).toContain('topic "orders" partition 0');
+    expect(outcome).toEqual({ retriable: [], outOfRange: [], fatal: [] });
+    const error = t.state.undecodable;
+    expect(error).toBeInstanceOf(RecordDecodeError);
+    expect(error).toMatchObject({
+      code: 'RECORD_DECODE_ERROR',
+      topic: 'orders',
+      partition: 0,
+      offset: 4n,
+      nextOffset: 6n,
+      retriable: false,
+    });
+    expect(error?.message).toContain('offset 4 of topic "orders" partition 0');
+    expect(error?.cause).toBeInstanceOf(CorruptMessageError);
+    // Meeting the same bad batch again must not restart the backoff from its shortest wait.
+    expect(t.state.failures).toBe(2);
+  });
+
+  it('buffers the records before an undecodable batch and keeps the error for after them', () => {
+    const t = target(0, 0n);
+    applyFetchResponse([t], response([{ records: Buffer.concat([batch(0n, 2), bogusLengthBatch(2n, 1)]) }]));
+    expect(t.state.buffered.map((r) => r.offset)).toEqual([0n, 1n]);
+    expect(t.state.bufferEnd).toBe(2n);
+    expect(t.state.undecodable).toMatchObject({ offset: 2n, nextOffset: 3n });
+    const clean = target(0, 0n);
+    clean.state.failures = 3;
+    applyFetchResponse([clean], response([{ records: batch(0n, 2) }]));
+    expect(clean.state.failures).toBe(0);
+    expect(clean.state.undecodable).toBeUndefined();
   });
 
   it('treats a partition missing from the answer as retriable', () => {

@@ -1,40 +1,78 @@
 import {
+  type BatchHeader,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   decodeRecordBatch,
   ErrorCode,
   ProtocolError,
   RECORD_BATCH_OVERHEAD,
   type Record,
-  splitBatches,
+  readBatchHeader,
   type v1,
+  validateBatch,
 } from '@fjord/protocol';
 import { FjordError, protocolError } from '../errors.js';
+import { RecordDecodeError } from '../record-decode-error.js';
 import { tpKey } from '../topic-partition.js';
 import type { PartitionState } from './partition-state.js';
+
+/** A fetched batch that could not be decoded (see {@link decodeFetched}). */
+export interface UndecodableBatch {
+  /** The first offset at or after the position that could not be decoded. */
+  offset: bigint;
+  /** The offset after the batch; undefined when its header cannot be read. */
+  nextOffset: bigint | undefined;
+  /** The decoder's error. */
+  cause: unknown;
+}
+
+/** What {@link decodeFetched} found. */
+export interface DecodedFetch {
+  /** The records at or after the position, up to the first undecodable batch. */
+  records: Record[];
+  /** Where the records end: the position once they are handed out (skips empty/control tails). */
+  end: bigint;
+  /** The first batch that could not be decoded, if any; `end` is its `offset` then. */
+  undecodable?: UndecodableBatch;
+}
 
 /**
  * The records of fetched bytes at or after `position`, and where the last complete batch
  * ends. A fetch may start with a batch that begins before `position` (the broker serves whole
  * stored batches) and may end with a batch cut by the byte limit; the first is trimmed, the
  * second ignored (it is fetched again, whole, next time). Control batches carry no user data.
+ * Decoding stops at the first batch that fails (its header, CRC, records, or the
+ * `maxDecompressedBytes` cap): the records before it are kept, and it is reported as
+ * `undecodable`, so that one bad batch does not hide the good ones in front of it.
  */
 export function decodeFetched(
   bytes: Buffer,
   position: bigint,
   maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES,
-): { records: Record[]; end: bigint } {
+): DecodedFetch {
   const complete = completePrefix(bytes);
   let end = position;
   const records: Record[] = [];
-  if (complete.length === 0) return { records, end };
-  for (const { header, bytes: batch } of splitBatches(complete)) {
+  for (let at = 0; at < complete.length; ) {
+    let header: BatchHeader;
+    try {
+      header = readBatchHeader(complete, at);
+    } catch (cause) {
+      return { records, end, undecodable: { offset: end, nextOffset: undefined, cause } };
+    }
+    const batch = complete.subarray(at, at + header.sizeInBytes);
+    at += header.sizeInBytes;
     const batchEnd = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
     if (batchEnd <= position) continue;
-    if (batchEnd > end) end = batchEnd;
-    if (header.isControl) continue;
-    for (const record of decodeRecordBatch(batch, { maxDecompressedBytes }).records) {
-      if (record.offset >= position) records.push(record);
+    let decoded: Record[] = [];
+    try {
+      if (header.isControl) validateBatch(batch);
+      else decoded = decodeRecordBatch(batch, { maxDecompressedBytes }).records;
+    } catch (cause) {
+      const offset = header.baseOffset > position ? header.baseOffset : position;
+      return { records, end: offset, undecodable: { offset, nextOffset: batchEnd, cause } };
     }
+    if (batchEnd > end) end = batchEnd;
+    for (const record of decoded) if (record.offset >= position) records.push(record);
   }
   return { records, end };
 }
@@ -139,20 +177,40 @@ export function applyFetchResponse(
       continue;
     }
     state.highWatermark = BigInt(result.highWatermark);
-    state.failures = 0;
-    try {
-      const { records, end } = decodeFetched(result.records, target.fetchOffset, maxBatchBytes(state.topic));
-      state.buffered = records;
-      state.bufferEnd = end;
-    } catch (error) {
-      outcome.fatal.push(
-        error instanceof ProtocolError
-          ? protocolError(error.code, error.message, where, { cause: error })
-          : FjordError.from(error),
-      );
+    const { records, end, undecodable } = decodeFetched(
+      result.records,
+      target.fetchOffset,
+      maxBatchBytes(state.topic),
+    );
+    state.buffered = records;
+    state.bufferEnd = end;
+    if (undecodable) {
+      state.undecodable = decodeError(undecodable, where);
+    } else {
+      // Not reset by a batch that failed to decode: each poll that meets it waits longer.
+      state.failures = 0;
     }
   }
   return outcome;
+}
+
+function decodeError(
+  batch: UndecodableBatch,
+  where: { topic: string; partition: number },
+): RecordDecodeError {
+  const cause =
+    batch.cause instanceof ProtocolError
+      ? protocolError(batch.cause.code, batch.cause.message, where, { cause: batch.cause })
+      : FjordError.from(batch.cause);
+  const skip =
+    batch.nextOffset === undefined ? 'its header is unreadable' : `seek to ${batch.nextOffset} to skip it`;
+  const detail = batch.cause instanceof Error ? batch.cause.message : String(batch.cause);
+  return new RecordDecodeError(
+    `cannot decode the record batch at offset ${batch.offset} of topic "${where.topic}" partition ` +
+      `${where.partition} (${skip}): ${detail}`,
+    { ...where, offset: batch.offset, nextOffset: batch.nextOffset },
+    { cause },
+  );
 }
 
 // A partition missing from the answer is a server hiccup, worth another try.

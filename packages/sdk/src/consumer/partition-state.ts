@@ -1,4 +1,5 @@
 import type { Record } from '@fjord/protocol';
+import type { RecordDecodeError } from '../record-decode-error.js';
 import type { TopicPartition } from '../topic-partition.js';
 
 /** What the consumer keeps per assigned partition. */
@@ -23,6 +24,11 @@ export interface PartitionState {
   retryAt: number;
   /** Consecutive retriable failures, for backoff. */
   failures: number;
+  /**
+   * The batch at `bufferEnd` that could not be decoded: handed to poll() once the records
+   * before it are, and not fetched again before the backoff ends.
+   */
+  undecodable: RecordDecodeError | undefined;
   /** Last high watermark the leader reported. */
   highWatermark?: bigint;
 }
@@ -40,6 +46,7 @@ export function newPartitionState(tp: TopicPartition): PartitionState {
     fetchedGeneration: -1,
     retryAt: 0,
     failures: 0,
+    undecodable: undefined,
   };
 }
 
@@ -48,6 +55,7 @@ export function seekState(state: PartitionState, position: bigint | undefined): 
   state.position = position;
   state.buffered = [];
   state.bufferEnd = -1n;
+  state.undecodable = undefined;
   state.generation++;
   state.failures = 0;
   state.retryAt = 0;

@@ -1,7 +1,9 @@
 import type { Record } from '@fjord/protocol';
 import { DeserializationError } from '../errors.js';
+import { RecordDecodeError } from '../record-decode-error.js';
 import type { Deserializer } from '../serde.js';
 import type { ConsumerRecord } from './consumer-record.js';
+import type { PartitionBackoff } from './partition-backoff.js';
 import type { PartitionState } from './partition-state.js';
 
 /** What a {@link RecordHandout} needs from the consumer options. */
@@ -18,16 +20,20 @@ export interface RecordHandoutOptions<K, V> {
  */
 export class RecordHandout<K, V> {
   readonly #options: RecordHandoutOptions<K, V>;
+  readonly #backoff: PartitionBackoff;
   #start = 0;
 
-  constructor(options: RecordHandoutOptions<K, V>) {
+  constructor(options: RecordHandoutOptions<K, V>, backoff: PartitionBackoff) {
     this.#options = options;
+    this.#backoff = backoff;
   }
 
   /**
-   * Up to `maxPollRecords` buffered records of the unpaused partitions. A deserializer failure
-   * is thrown when it is the first record of the call; otherwise the call ends before it and
-   * the next call throws it.
+   * Up to `maxPollRecords` buffered records of the unpaused partitions. A deserializer failure,
+   * or a partition's undecodable batch once the records before it are out, is thrown when
+   * nothing was taken yet in this call; otherwise the call ends before it and the next call
+   * throws it. An undecodable batch is thrown once, then fetched again after a backoff, so a
+   * consumer polling without seeking past it meets it again, but never in a tight loop.
    */
   drain(states: readonly PartitionState[]): Array<ConsumerRecord<K, V>> {
     const out: Array<ConsumerRecord<K, V>> = [];
@@ -38,8 +44,12 @@ export class RecordHandout<K, V> {
       try {
         this.#take(state, out, limit);
       } catch (error) {
-        if (out.length === 0) throw error;
-        break;
+        if (out.length > 0) break;
+        if (error instanceof RecordDecodeError && state.undecodable === error) {
+          state.undecodable = undefined;
+          this.#backoff.backOff([state]);
+        }
+        throw error;
       }
     }
     this.#start = states.length === 0 ? 0 : (this.#start + 1) % states.length;
@@ -63,6 +73,7 @@ export class RecordHandout<K, V> {
     if (state.buffered.length === 0 && state.position !== undefined && state.bufferEnd > state.position) {
       state.position = state.bufferEnd;
     }
+    if (state.buffered.length === 0 && state.undecodable && out.length < limit) throw state.undecodable;
   }
 
   #toConsumerRecord(record: Record, context: { topic: string; partition: number }): ConsumerRecord<K, V> {
