@@ -15,6 +15,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   FjordAggregateError,
+  FjordError,
   InvalidArgumentError,
   MessageTooLargeError,
   NoOffsetForPartitionError,
@@ -23,7 +24,9 @@ import {
   UnknownTopicOrPartitionError,
 } from './errors.js';
 import { Fjord } from './fjord.js';
+import { RecordDecodeError } from './record-decode-error.js';
 import { stringDeserializer } from './serde.js';
+import { bogusLengthBatch } from './test-support/record-batches.js';
 
 interface FakeTopic {
   id: string;
@@ -543,5 +546,103 @@ describe('consumer (assign mode)', () => {
     }
     expect(values).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5']);
     await expect(reader.poll(10)).rejects.toThrow(/closed/);
+  });
+});
+
+describe('consumer and a batch it cannot decode', () => {
+  const tp = { topic: 'orders', partition: 0 };
+  let careful: Fjord;
+
+  beforeEach(async () => {
+    // Backoff long enough to tell a paced consumer from a spinning one.
+    careful = new Fjord({
+      bootstrap: [`127.0.0.1:${cluster.port}`],
+      retry: { initialRetryMs: 100, maxRetryMs: 400, jitter: 0 },
+    });
+    await fjord.admin().createTopics([{ name: 'orders', partitions: 1 }]);
+    const producer = fjord.producer();
+    await producer.send({
+      topic: 'orders',
+      messages: [0, 1, 2].map((i) => ({ value: `v${i}`, partition: 0 })),
+    });
+    // Offset 3: CRC-valid, but its record claims 1 MiB (stored as a broker without record checks would).
+    const topic = cluster.topics.get('orders') as FakeTopic;
+    (topic.logs[0] as Buffer[]).push(bogusLengthBatch(3n, 1));
+    topic.next[0] = 4n;
+    await producer.send({ topic: 'orders', messages: [4, 5].map((i) => ({ value: `v${i}`, partition: 0 })) });
+  });
+
+  afterEach(async () => {
+    await careful.close();
+  });
+
+  it('hands out the records before it, then one RecordDecodeError per backoff, and resumes after a seek', async () => {
+    const reader = careful.consumer({ autoOffsetReset: 'earliest', valueDeserializer: stringDeserializer });
+    await reader.assign([tp]);
+    const before: bigint[] = [];
+    while (before.length < 3) before.push(...(await reader.poll(1000)).map((r) => r.offset));
+    expect(before).toEqual([0n, 1n, 2n]);
+
+    const error = await reader.poll(1000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RecordDecodeError);
+    expect(error).toBeInstanceOf(FjordError);
+    expect(error).toMatchObject({
+      code: 'RECORD_DECODE_ERROR',
+      topic: 'orders',
+      partition: 0,
+      offset: 3n,
+      nextOffset: 4n,
+    });
+    expect(reader.position(tp)).toBe(3n);
+
+    // Polling on without seeking: the same error again, paced by the backoff (100, 200, 400,
+    // 400 ms ...), never a tight loop of fetches.
+    const fetchesBefore = cluster.fetchRequests.length;
+    const started = Date.now();
+    let errors = 0;
+    while (Date.now() - started < 1_500) {
+      const outcome = await reader.poll(200).catch((e: unknown) => e);
+      if (outcome instanceof RecordDecodeError) {
+        expect(outcome.offset).toBe(3n);
+        errors++;
+      } else expect(outcome).toEqual([]);
+    }
+    const fetches = cluster.fetchRequests.length - fetchesBefore;
+    expect(errors).toBeGreaterThanOrEqual(2);
+    expect(errors).toBeLessThanOrEqual(6);
+    expect(fetches).toBeLessThanOrEqual(errors + 1);
+
+    reader.seek(tp, (error as RecordDecodeError).nextOffset as bigint);
+    const after: string[] = [];
+    while (after.length < 2) after.push(...(await reader.poll(1000)).map((r) => `${r.offset}:${r.value}`));
+    expect(after).toEqual(['4:v4', '5:v5']);
+    await reader.close();
+  });
+
+  it('ends for-await and rejects run() with the error, after the records before it', async () => {
+    const iterating = careful.consumer({ autoOffsetReset: 'earliest' });
+    await iterating.assign([tp]);
+    const iterated: bigint[] = [];
+    const iteration = (async () => {
+      for await (const record of iterating) iterated.push(record.offset);
+    })();
+    await expect(iteration).rejects.toMatchObject({ name: 'RecordDecodeError', offset: 3n });
+    expect(iterated).toEqual([0n, 1n, 2n]);
+    await iterating.close();
+
+    const running = careful.consumer({ autoOffsetReset: 'earliest' });
+    await running.assign([tp]);
+    const handled: bigint[] = [];
+    await expect(
+      running.run({
+        eachMessage: ({ message }) => {
+          handled.push(message.offset);
+        },
+      }),
+    ).rejects.toBeInstanceOf(RecordDecodeError);
+    expect(handled).toEqual([0n, 1n, 2n]);
+    running.seek(tp, 4n);
+    expect((await running.poll(1000)).map((r) => r.offset)).toEqual([4n, 5n]);
+    await running.close();
   });
 });
