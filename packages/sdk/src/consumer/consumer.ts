@@ -1,4 +1,5 @@
 import { EARLIEST_TIMESTAMP, ErrorCode, LATEST_TIMESTAMP } from '@fjord/protocol';
+import { lookupOffsets } from '../cluster/list-offsets.js';
 import type { Cluster, TopicMetadata } from '../cluster/metadata.js';
 import { ClosedError, type FjordError, InvalidArgumentError, protocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -65,7 +66,13 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
     const report = (error: FjordError): void => {
       this.#errors.push(error);
     };
-    const backoff = new PartitionBackoff({ cluster, retry: deps.retry, clock: this.#clock, logger, report });
+    const backoff = new PartitionBackoff({
+      invalidate: (topic) => cluster.invalidate(topic),
+      retry: deps.retry,
+      clock: this.#clock,
+      logger,
+      report,
+    });
     this.#backoff = backoff;
     const { groupId } = options;
     if (groupId !== undefined) {
@@ -79,7 +86,14 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
     }
     const group = this.#group;
     this.#positions = new PositionManager({
-      cluster,
+      offsets: {
+        lookUp: async (topic, partitions, timestamp) =>
+          lookupOffsets(cluster, await cluster.topic(topic), partitions, timestamp),
+        invalidate: (topic) => cluster.invalidate(topic),
+        get requestTimeoutMs() {
+          return cluster.requestTimeoutMs;
+        },
+      },
       assignment: this.#assignment,
       autoOffsetReset: options.autoOffsetReset,
       retry: deps.retry,

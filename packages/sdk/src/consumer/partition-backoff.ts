@@ -1,4 +1,3 @@
-import type { Cluster } from '../cluster/metadata.js';
 import type { FjordError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { backoffMs, type Clock, type RetryPolicy } from '../retry.js';
@@ -7,7 +6,8 @@ import type { PartitionState } from './partition-state.js';
 
 /** What a {@link PartitionBackoff} needs. */
 export interface PartitionBackoffDeps {
-  cluster: Cluster;
+  /** Forgets a topic's cached metadata, so the next attempt finds moved leaders. */
+  invalidate: (topic: string) => void;
   retry: RetryPolicy;
   clock: Clock;
   logger: Logger;
@@ -36,7 +36,7 @@ export class PartitionBackoff {
       this.#deps.report(error);
       return;
     }
-    for (const state of states) this.#deps.cluster.invalidate(state.topic);
+    for (const state of states) this.#deps.invalidate(state.topic);
     this.backOff(states);
     this.#deps.logger.debug('fetch failed, will retry', {
       partitions: states.map(tpKey),

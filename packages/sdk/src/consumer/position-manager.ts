@@ -1,6 +1,5 @@
 import { EARLIEST_TIMESTAMP, ErrorCode, LATEST_TIMESTAMP } from '@fjord/protocol';
-import { lookupOffsets } from '../cluster/list-offsets.js';
-import type { Cluster } from '../cluster/metadata.js';
+import type { PartitionOffset } from '../cluster/list-offsets.js';
 import { FjordError, InvalidArgumentError, NoOffsetForPartitionError, protocolError } from '../errors.js';
 import { groupBy } from '../group-by.js';
 import type { Logger } from '../logger.js';
@@ -16,9 +15,23 @@ export type CommittedLookup = (
   partitions: readonly TopicPartition[],
 ) => Promise<Map<string, bigint | undefined>>;
 
+/** Where a {@link PositionManager} looks offsets up: the partition leaders, through ListOffsets. */
+export interface OffsetSource {
+  /** The offsets at `timestamp` of partitions of one topic. */
+  lookUp(
+    topic: string,
+    partitions: readonly number[],
+    timestamp: number,
+  ): Promise<Map<number, PartitionOffset>>;
+  /** Forgets the topic's cached metadata, after a retriable failure. */
+  invalidate(topic: string): void;
+  /** How long seekTo() keeps retrying. */
+  readonly requestTimeoutMs: number;
+}
+
 /** What a {@link PositionManager} needs. */
 export interface PositionManagerDeps {
-  cluster: Cluster;
+  offsets: OffsetSource;
   assignment: Assignment;
   autoOffsetReset: ResolvedConsumerOptions['autoOffsetReset'];
   retry: RetryPolicy;
@@ -70,7 +83,7 @@ export class PositionManager {
    * sought meanwhile keeps the newer seek.
    */
   async seekTo(partitions: readonly TopicPartition[], timestamp: number): Promise<void> {
-    const { assignment, retry: policy, clock, cluster } = this.#deps;
+    const { assignment, retry: policy, clock, offsets } = this.#deps;
     const states = partitions.map((tp) => assignment.get(tp));
     const generations = new Map(states.map((s) => [s, s.generation]));
     await retry(
@@ -79,7 +92,7 @@ export class PositionManager {
           await this.#lookUpAndSeek(group, timestamp, generations);
         }
       },
-      { policy, deadline: clock.now() + cluster.requestTimeoutMs, clock },
+      { policy, deadline: clock.now() + offsets.requestTimeoutMs, clock },
     );
   }
 
@@ -156,19 +169,17 @@ export class PositionManager {
     timestamp: number,
     generations: ReadonlyMap<PartitionState, number> = new Map(states.map((s) => [s, s.generation])),
   ): Promise<PartitionState[]> {
-    const { cluster } = this.#deps;
+    const { offsets } = this.#deps;
     const topic = (states[0] as PartitionState).topic;
-    const metadata = await cluster.topic(topic);
-    let found: Awaited<ReturnType<typeof lookupOffsets>>;
+    let found: Map<number, PartitionOffset>;
     try {
-      found = await lookupOffsets(
-        cluster,
-        metadata,
+      found = await offsets.lookUp(
+        topic,
         states.map((s) => s.partition),
         timestamp,
       );
     } catch (error) {
-      if (FjordError.from(error).retriable) cluster.invalidate(topic);
+      if (FjordError.from(error).retriable) offsets.invalidate(topic);
       throw error;
     }
     const sought: PartitionState[] = [];
