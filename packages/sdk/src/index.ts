@@ -83,6 +83,7 @@ export {
 } from './options.js';
 export { createDefaultPartitioner } from './producer/partitioner.js';
 export { type Message, Producer, type RecordMetadata, type SendRequest } from './producer/producer.js';
+export { RecordDecodeError, type UndecodableBatchLocation } from './record-decode-error.js';
 export type { RetryPolicy } from './retry.js';
 export { backoffMs } from './retry.js';
 export {
