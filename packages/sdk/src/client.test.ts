@@ -41,6 +41,8 @@ class FakeCluster {
   readonly fetchRequests: v1.FetchRequest__Output[] = [];
   /** Error codes returned once, per partition, by the next Produce requests. */
   readonly produceFailures = new Map<number, number[]>();
+  /** An error code every Fetch of the partition answers, per partition. */
+  readonly fetchErrors = new Map<number, number>();
   server = new grpc.Server();
   port = 0;
 
@@ -177,6 +179,11 @@ class FakeCluster {
         topics: req.topics.map((t) => ({
           topic: t.topic,
           partitions: t.partitions.map((p) => {
+            const failure = this.fetchErrors.get(p.partition);
+            if (failure !== undefined) {
+              bytes = Number.POSITIVE_INFINITY;
+              return { partition: p.partition, errorCode: failure };
+            }
             const topic = this.topics.get(t.topic) as FakeTopic;
             const next = topic.next[p.partition] as bigint;
             const offset = BigInt(p.fetchOffset);
@@ -616,6 +623,33 @@ describe('consumer and a batch it cannot decode', () => {
     const after: string[] = [];
     while (after.length < 2) after.push(...(await reader.poll(1000)).map((r) => `${r.offset}:${r.value}`));
     expect(after).toEqual(['4:v4', '5:v5']);
+    await reader.close();
+  });
+
+  it('backs off a partition whose fetch fails for good, instead of asking again at once', async () => {
+    const reader = careful.consumer({ autoOffsetReset: 'earliest' });
+    await reader.assign([tp]);
+    expect((await reader.poll(1000)).map((r) => r.offset)).toEqual([0n, 1n, 2n]);
+    cluster.fetchErrors.set(0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    reader.seek(tp, 4n);
+    const fetchesBefore = cluster.fetchRequests.length;
+    const started = Date.now();
+    let errors = 0;
+    while (Date.now() - started < 1_000) {
+      const outcome = await reader.poll(100).catch((e: unknown) => e);
+      if (outcome instanceof UnknownTopicOrPartitionError) errors++;
+      else expect(outcome).toEqual([]);
+    }
+    // 100, 200, 400 ms between attempts: a handful, where asking at once made hundreds.
+    expect(errors).toBeGreaterThanOrEqual(2);
+    expect(errors).toBeLessThanOrEqual(6);
+    expect(cluster.fetchRequests.length - fetchesBefore).toBeLessThanOrEqual(errors + 1);
+    cluster.fetchErrors.delete(0);
+    const resumed: bigint[] = [];
+    const deadline = Date.now() + 5_000;
+    while (resumed.length < 2 && Date.now() < deadline)
+      resumed.push(...(await reader.poll(500)).map((r) => r.offset));
+    expect(resumed).toEqual([4n, 5n]);
     await reader.close();
   });
 

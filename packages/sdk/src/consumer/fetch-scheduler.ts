@@ -149,7 +149,11 @@ export class FetchScheduler {
     const outcome = applyFetchResponse(targets, response, (topic) => this.#maxBatchBytes(topic));
     for (const { state, error } of outcome.retriable) backoff.fail([state], error);
     for (const { state, offset } of outcome.outOfRange) positions.outOfRange(state, offset);
-    for (const error of outcome.fatal) report(error);
+    for (const { state, error } of outcome.fatal) {
+      report(error);
+      // Polling on must not ask again at once: the same answer would come back in a tight loop.
+      backoff.backOff([state]);
+    }
   }
 
   /** The topic's max.message.bytes, which also caps how far a compressed batch may expand. */

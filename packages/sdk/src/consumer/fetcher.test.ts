@@ -161,8 +161,10 @@ describe('applyFetchResponse', () => {
     );
     expect(outcome.outOfRange).toEqual([{ state: targets[0]?.state, offset: 7n }]);
     expect(outcome.retriable.map((r) => r.error)).toEqual([expect.any(NotLeaderError)]);
-    expect(outcome.fatal).toEqual([expect.any(UnknownTopicOrPartitionError)]);
-    expect((outcome.fatal[0] as UnknownTopicOrPartitionError).partition).toBe(2);
+    expect(outcome.fatal).toEqual([
+      { state: targets[2]?.state, error: expect.any(UnknownTopicOrPartitionError) },
+    ]);
+    expect((outcome.fatal[0]?.error as UnknownTopicOrPartitionError).partition).toBe(2);
   });
 
   it('keeps a corrupt batch as a RecordDecodeError naming topic, partition and offset', () => {

@@ -132,8 +132,8 @@ export interface FetchOutcome {
   retriable: Array<{ state: PartitionState; error: FjordError }>;
   /** Partitions whose position is out of range (reset or report, per autoOffsetReset). */
   outOfRange: Array<{ state: PartitionState; offset: bigint }>;
-  /** Errors to report to the caller of poll(). */
-  fatal: FjordError[];
+  /** Partitions whose fetch failed for good: report the error to poll(), and back off. */
+  fatal: Array<{ state: PartitionState; error: FjordError }>;
 }
 
 /**
@@ -173,7 +173,7 @@ export function applyFetchResponse(
     if (result.errorCode !== ErrorCode.NONE) {
       const error = protocolError(result.errorCode, result.errorMessage, where);
       if (error.retriable) outcome.retriable.push({ state, error });
-      else outcome.fatal.push(error);
+      else outcome.fatal.push({ state, error });
       continue;
     }
     state.highWatermark = BigInt(result.highWatermark);
