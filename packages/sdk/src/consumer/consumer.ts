@@ -40,6 +40,10 @@ export interface ConsumerDeps {
  * Each poll() sends at most one Fetch per broker, covering every owned, unpaused partition
  * that broker leads, and keeps at most one answer per broker buffered. Not safe for
  * concurrent poll() calls.
+ *
+ * (Inside, this class only checks arguments and runs the poll loop; the held partitions are
+ * an {@link Assignment}, positions a {@link PositionManager}, Fetches a {@link FetchScheduler},
+ * handing records out a {@link RecordHandout}, retry timing a {@link PartitionBackoff}.)
  */
 export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerRecord<K, V>> {
   readonly #cluster: Cluster;
@@ -277,9 +281,13 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
   /**
    * Waits up to `timeoutMs` for records and returns at most `maxPollRecords` of them (an empty
    * array when none arrived in time), advancing positions past them. Rejects with
-   * OffsetOutOfRangeError (autoOffsetReset 'none'), NoOffsetForPartitionError, or the error of a
-   * partition that cannot be read (e.g. its topic was deleted); retriable problems are retried
-   * by later polls.
+   * OffsetOutOfRangeError (autoOffsetReset 'none'), NoOffsetForPartitionError,
+   * DeserializationError (a deserializer threw), RecordDecodeError (a fetched batch cannot be
+   * decoded: the records before it come first, the position stays at it; `seek()` past it), or
+   * the error of a partition that cannot be read (e.g. its topic was deleted); retriable problems
+   * are retried by later polls. A partition's error comes back at most once per backoff
+   * (`retry` options) while polling goes on without a seek, so a loop around poll() that logs
+   * and continues never spins.
    */
   async poll(timeoutMs: number): Promise<Array<ConsumerRecord<K, V>>> {
     // Calling poll() again means the records of the previous poll are processed.
