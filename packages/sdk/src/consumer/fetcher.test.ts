@@ -164,7 +164,7 @@ describe('applyFetchResponse', () => {
     expect(outcome.fatal).toEqual([
       { state: targets[2]?.state, error: expect.any(UnknownTopicOrPartitionError) },
     ]);
-    expect((outcome.fatal[0]?.error as UnknownTopicOrPartitionError).partition).toBe(2);
+    expect(outcome.fatal[0]?.error).toMatchObject({ partition: 2 });
   });
 
   it('keeps a corrupt batch as a RecordDecodeError naming topic, partition and offset', () => {
