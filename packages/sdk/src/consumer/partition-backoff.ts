@@ -59,6 +59,11 @@ export class PartitionBackoff {
     for (const state of states) state.retryAt = retryAt;
   }
 
+  /** True while the partition waits for its backoff to end. */
+  holdsBack(state: PartitionState): boolean {
+    return state.retryAt > this.#deps.clock.now();
+  }
+
   /** How long until a partition held back may be tried again (Infinity when none is). */
   nextRetryIn(states: readonly PartitionState[]): number {
     const now = this.#deps.clock.now();

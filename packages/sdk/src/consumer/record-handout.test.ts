@@ -62,6 +62,12 @@ describe('RecordHandout', () => {
     expect(error).toBeInstanceOf(DeserializationError);
     expect(error).toMatchObject({ topic: 't', partition: 0, offset: 1n });
     expect(p0.position).toBe(1n);
+    // Not again before the backoff ends: a loop around poll() must not spin on it.
+    expect(p0.retryAt).toBe(NOW + 100);
+    expect(records.drain([p0])).toEqual([]);
+    p0.retryAt = NOW;
+    expect(() => records.drain([p0])).toThrow(DeserializationError);
+    expect(p0.failures).toBe(2);
     seekState(p0, 2n);
     expect(p0.buffered).toEqual([]);
   });

@@ -32,21 +32,25 @@ export class RecordHandout<K, V> {
    * Up to `maxPollRecords` buffered records of the unpaused partitions. A deserializer failure,
    * or a partition's undecodable batch once the records before it are out, is thrown when
    * nothing was taken yet in this call; otherwise the call ends before it and the next call
-   * throws it. An undecodable batch is thrown once, then fetched again after a backoff, so a
-   * consumer polling without seeking past it meets it again, but never in a tight loop.
+   * throws it. Either backs the partition off: an undecodable batch is fetched again, and a
+   * refused record deserialized again, only after the backoff, so a consumer polling without
+   * seeking past them meets them again, but never in a tight loop.
    */
   drain(states: readonly PartitionState[]): Array<ConsumerRecord<K, V>> {
     const out: Array<ConsumerRecord<K, V>> = [];
     const limit = this.#options.maxPollRecords;
     for (let i = 0; i < states.length && out.length < limit; i++) {
       const state = states[(this.#start + i) % states.length] as PartitionState;
-      if (state.paused) continue;
+      // Records wait in the buffer only behind a refused one that is backing off.
+      if (state.paused || (state.buffered.length > 0 && this.#backoff.holdsBack(state))) continue;
       try {
         this.#take(state, out, limit);
       } catch (error) {
         if (out.length > 0) break;
         if (error instanceof RecordDecodeError && state.undecodable === error) {
           state.undecodable = undefined;
+          this.#backoff.backOff([state]);
+        } else if (error instanceof DeserializationError) {
           this.#backoff.backOff([state]);
         }
         throw error;
