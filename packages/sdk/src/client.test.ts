@@ -13,6 +13,7 @@ import {
 } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bogusLengthBatch } from './consumer/record-batches.fixture.js';
 import {
   FjordAggregateError,
   FjordError,
@@ -26,7 +27,6 @@ import {
 import { Fjord } from './fjord.js';
 import { RecordDecodeError } from './record-decode-error.js';
 import { stringDeserializer } from './serde.js';
-import { bogusLengthBatch } from './test-support/record-batches.js';
 
 interface FakeTopic {
   id: string;

@@ -2,9 +2,9 @@ import { Compression, ErrorCode, encodeRecordBatch, type v1 } from '@fjord/proto
 import { describe, expect, it } from 'vitest';
 import { CorruptMessageError, NotLeaderError, UnknownTopicOrPartitionError } from '../errors.js';
 import { RecordDecodeError } from '../record-decode-error.js';
-import { bogusLengthBatch } from '../test-support/record-batches.js';
 import { applyFetchResponse, buildFetchRequest, decodeFetched, type FetchTarget } from './fetcher.js';
 import { newPartitionState, seekState } from './partition-state.js';
+import { bogusLengthBatch } from './record-batches.fixture.js';
 
 function batch(baseOffset: bigint, count: number, firstValue = Number(baseOffset)): Buffer {
   return encodeRecordBatch({
