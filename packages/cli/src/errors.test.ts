@@ -1,4 +1,4 @@
-import { ConnectionError, protocolError, RetriesExceededError } from '@fjord/sdk';
+import { ConnectionError, protocolError, RetriesExceededError } from '@fjord/sdk/internal';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { connectionReason, errorLine, exitCodeFor } from './errors.js';
@@ -35,6 +35,10 @@ describe('errorLine', () => {
     expect(errorLine(bare)).toBe(
       'topic "x" partition 2: UNKNOWN_TOPIC_OR_PARTITION — This server does not host this topic-partition.',
     );
+    // The server's own text, whatever the SDK added to the message (here also the address).
+    const answered = protocolError(36, 'exists (since 12:00)', { topic: 'x', address: '127.0.0.1:7400' });
+    expect(answered.message).toBe('exists (since 12:00) (topic "x", 127.0.0.1:7400)');
+    expect(errorLine(answered)).toBe('topic "x": TOPIC_ALREADY_EXISTS — exists (since 12:00)');
   });
 
   it('keeps usage errors and plain errors as they are, on one line', () => {

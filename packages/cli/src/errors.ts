@@ -1,3 +1,4 @@
+import { FjordError } from '@fjord/sdk';
 import { CommanderError } from 'commander';
 import { UsageError } from './usage-error.js';
 
@@ -62,9 +63,8 @@ function describeFjordError(error: unknown): string {
     const partition = (error as { partition?: unknown }).partition;
     const where =
       typeof partition === 'number' ? `topic "${topic}" partition ${partition}` : `topic "${topic}"`;
-    // The SDK appends the same context in parentheses; say it once, up front.
-    const text = message.replace(/\s*\(topic "[^"]*"(?: partition \d+)?\)$/, '');
-    return `${where}: ${code} — ${text}`;
+    // The topic goes up front, so the server's own text (without the SDK's additions) follows.
+    return `${where}: ${code} — ${firstLine(rawMessageOf(error) ?? message)}`;
   }
   if (code && code !== 'UNKNOWN') return `${code}: ${message}`;
   return message;
@@ -76,7 +76,14 @@ function codeOf(error: unknown): string | undefined {
 }
 
 function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  return firstLine(error instanceof Error ? error.message : String(error));
+}
+
+function rawMessageOf(error: unknown): string | undefined {
+  return error instanceof FjordError ? error.rawMessage : undefined;
+}
+
+function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
 }
 

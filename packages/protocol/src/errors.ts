@@ -4,10 +4,14 @@
  *
  * `retriable` is the client's retry decision: true when the same request may succeed after
  * a metadata refresh or a wait (leader moved, broker restarting), false when retrying cannot
- * help (bad input, unknown topic). Fjord differs from Kafka on three rows:
- * UNKNOWN_TOPIC_OR_PARTITION and CORRUPT_MESSAGE are retriable in Kafka, but Fjord has no
- * topic auto-creation and a corrupt batch comes from the client, so neither is here;
- * BROKER_NOT_AVAILABLE is retriable here because it only ever means "restarting".
+ * help (bad input, unknown topic). Fjord differs from Kafka on five rows:
+ * - UNKNOWN_TOPIC_OR_PARTITION and CORRUPT_MESSAGE are retriable in Kafka, but Fjord has no
+ *   topic auto-creation and a corrupt batch comes from the client, so neither is here;
+ * - BROKER_NOT_AVAILABLE is retriable here because it only ever means "restarting";
+ * - ELECTION_NOT_NEEDED is retriable in Kafka (an InvalidMetadataException) but answers an
+ *   admin's preferred election that has nothing to do, which retrying cannot change;
+ * - INVALID_UPDATE_VERSION is retriable here: a leader whose ISR change carried a stale
+ *   partition epoch re-reads the partition and tries again.
  */
 export interface ErrorCodeInfo {
   readonly code: number;
@@ -79,7 +83,7 @@ const rows = [
   [101, 'DUPLICATE_BROKER_REGISTRATION', false, 'Another live broker process is registered with this id.'],
   [102, 'BROKER_ID_NOT_REGISTERED', false, 'The broker id is not registered.'],
   [107, 'INELIGIBLE_REPLICA', false, 'A replica that would join the ISR is fenced or not a live broker.'],
-  [108, 'INVALID_UPDATE_VERSION', true, 'The partition epoch in the request is not the current one.'],
+  [95, 'INVALID_UPDATE_VERSION', true, 'The partition epoch in the request is not the current one.'],
   [110, 'FENCED_MEMBER_EPOCH', false, 'The member epoch is fenced; the member must rejoin.'],
   [112, 'UNSUPPORTED_ASSIGNOR', false, 'The assignor is not supported (use uniform or range).'],
   [113, 'STALE_MEMBER_EPOCH', false, 'The member epoch is stale.'],

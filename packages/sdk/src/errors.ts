@@ -1,5 +1,43 @@
-import { ERROR_CODE_METADATA_KEY, ErrorCode, errorInfo, ProtocolError } from '@fjord/protocol';
+import {
+  ERROR_CODE_METADATA_KEY,
+  ERROR_CODES,
+  ErrorCode,
+  type ErrorName,
+  errorInfo,
+  ProtocolError,
+} from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
+
+/** The name of every error a Fjord server can answer with (the wire table, without `NONE`). */
+export type WireErrorName = Exclude<ErrorName, 'NONE'>;
+
+/** Codes of the errors the SDK raises itself, before or around a request. */
+export type ClientErrorCode =
+  /** Something that is not a Fjord error was thrown; see `cause`. */
+  | 'UNKNOWN'
+  /** A server answered with a wire error code this SDK version does not know; see `errorCode`. */
+  | 'UNKNOWN_ERROR_CODE'
+  | 'CONNECTION_ERROR'
+  | 'REQUEST_TIMEOUT'
+  | 'INVALID_ARGUMENT'
+  | 'RETRIES_EXCEEDED'
+  | 'DELIVERY_TIMEOUT'
+  | 'CLOSED'
+  | 'BUFFER_EXHAUSTED'
+  | 'UNSUPPORTED_FEATURE'
+  | 'NO_OFFSET_FOR_PARTITION'
+  | 'DESERIALIZATION_ERROR'
+  | 'RECORD_DECODE_ERROR'
+  | 'MULTIPLE_ERRORS'
+  /** The gRPC layer refused the request (message larger than the channel allows). */
+  | 'RESOURCE_EXHAUSTED'
+  /** The server does not implement the RPC (an older server). */
+  | 'UNIMPLEMENTED'
+  /** A consumer commit while its group membership is being re-established. */
+  | 'NOT_IN_GROUP';
+
+/** Every value {@link FjordError.code} can take: a typo in `error.code === '...'` does not compile. */
+export type FjordErrorCode = WireErrorName | ClientErrorCode;
 
 /** Options shared by every Fjord error constructor. */
 export interface FjordErrorOptions {
@@ -7,259 +45,637 @@ export interface FjordErrorOptions {
   cause?: unknown;
 }
 
-/** Where a per-partition wire error happened. */
-export interface PartitionContext {
+/** Where a wire error happened; each part given is added to the message and kept as a property. */
+export interface WireErrorContext {
   topic?: string;
   partition?: number;
+  /** The `host:port` of the server that answered. */
+  address?: string;
 }
 
 /**
  * The root of every error the SDK throws. `retriable` is the SDK's own retry decision: true
  * when the same request may succeed later (leader moved, broker restarting); the SDK has
  * already retried those within its timeouts before it lets one reach you.
+ *
+ * ```ts
+ * try {
+ *   await admin.createTopics([{ name: 'orders', partitions: 3 }]);
+ * } catch (e) {
+ *   const error = FjordError.from(e);
+ *   if (error instanceof TopicAlreadyExistsError) return; // or: error.code === 'TOPIC_ALREADY_EXISTS'
+ *   throw error;
+ * }
+ * ```
  */
 export class FjordError extends Error {
-  /** Stable error name, e.g. `NOT_LEADER_OR_FOLLOWER` or `CONNECTION_ERROR`. */
-  readonly code: string;
+  /** Stable error name, e.g. `NOT_LEADER_OR_FOLLOWER` (from a server) or `CONNECTION_ERROR` (from the SDK). */
+  readonly code: FjordErrorCode;
   /** The wire error code (Kafka numbering) when the error came from a server. */
   readonly errorCode?: number;
   /** True when retrying the same operation may succeed. */
   readonly retriable: boolean;
+  /**
+   * The message as the server (or the failing layer) wrote it, without the topic, partition or
+   * address the SDK adds to `message`. Equal to `message` for errors the SDK raises itself.
+   */
+  readonly rawMessage: string;
 
   constructor(
     message: string,
-    init: { code: string; retriable: boolean; errorCode?: number },
+    init: { code: FjordErrorCode; retriable: boolean; errorCode?: number; rawMessage?: string },
     options?: FjordErrorOptions,
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'FjordError';
+    this.name = new.target.name;
     this.code = init.code;
     this.retriable = init.retriable;
+    this.rawMessage = init.rawMessage ?? message;
     if (init.errorCode !== undefined) this.errorCode = init.errorCode;
   }
 
   /**
-   * Normalises anything thrown into a FjordError: FjordErrors pass through, gRPC errors are
-   * mapped by status and the `fjord-error-code` trailer, protocol errors by their code, the
-   * rest become a non-retriable `UNKNOWN` error that keeps the original as `cause`.
+   * Normalises anything thrown into a FjordError: FjordErrors pass through; gRPC errors are
+   * mapped by the `fjord-error-code` trailer, else by their status; `ProtocolError`s by their
+   * code; anything else becomes a non-retriable `UNKNOWN` error that keeps the original as
+   * `cause`. `address` names the server a gRPC error came from, when the caller knows it.
    */
   static from(error: unknown, address?: string): FjordError {
     if (error instanceof FjordError) return error;
     if (error instanceof ProtocolError) return protocolError(error.code, error.message, {}, { cause: error });
     if (isGrpcServiceError(error)) return fromGrpcError(error, address);
-    const message = error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof Error ? error.message : typeof error === 'string' ? error : describe(error);
     return new FjordError(message, { code: 'UNKNOWN', retriable: false }, { cause: error });
   }
 }
 
+function describe(value: unknown): string {
+  if (value === undefined || value === null) return `${value} was thrown`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 /**
- * An error reported by a coordinator or broker with a wire error code. Known codes have their
- * own subclass (see {@link protocolError}); the rest are instances of this class.
+ * An error a coordinator or broker answered with. Each wire code has its own subclass with a
+ * `static code` (`NotLeaderError.code === 'NOT_LEADER_OR_FOLLOWER'`), so both `instanceof` and
+ * a check of `code` narrow the type; a code this SDK does not know is an instance of this class
+ * with code `UNKNOWN_ERROR_CODE`. `retriable` comes from the wire table (`@fjord/protocol`).
  */
 export class FjordProtocolError extends FjordError {
+  declare readonly code: WireErrorName | 'UNKNOWN_ERROR_CODE';
   declare readonly errorCode: number;
   /** The topic the error is about, when it was reported per topic or partition. */
   readonly topic?: string;
   /** The partition the error is about, when it was reported per partition. */
   readonly partition?: number;
+  /** The `host:port` of the server that answered, when known. */
+  readonly address?: string;
 
+  /**
+   * `message` is the server's text (default: the wire table's); `message` of the error adds
+   * the context, `rawMessage` keeps the text as given.
+   */
   constructor(
     errorCode: number,
     message?: string,
-    context: PartitionContext = {},
+    context: WireErrorContext = {},
     options?: FjordErrorOptions,
   ) {
     const info = errorInfo(errorCode);
-    super(message || info.message, { code: info.name, retriable: info.retriable, errorCode }, options);
-    this.name = 'FjordProtocolError';
+    const known = WIRE_CODES.has(errorCode);
+    const raw = message || info.message;
+    super(
+      withContext(raw, context),
+      {
+        code: known ? (info.name as WireErrorName) : 'UNKNOWN_ERROR_CODE',
+        retriable: info.retriable,
+        errorCode,
+        rawMessage: raw,
+      },
+      options,
+    );
     if (context.topic !== undefined) this.topic = context.topic;
     if (context.partition !== undefined) this.partition = context.partition;
+    if (context.address !== undefined) this.address = context.address;
   }
 }
 
-type ProtocolErrorClass = new (
-  message?: string,
-  context?: PartitionContext,
-  options?: FjordErrorOptions,
-) => FjordProtocolError;
+const WIRE_CODES: ReadonlySet<number> = new Set(
+  ERROR_CODES.filter((info) => info.code !== ErrorCode.NONE).map((info) => info.code),
+);
 
-// Each subclass pins its wire code; the class name is the public name users `instanceof`.
-function wireClass(errorCode: number, name: string): ProtocolErrorClass {
-  const cls = class extends FjordProtocolError {
-    constructor(message?: string, context?: PartitionContext, options?: FjordErrorOptions) {
-      super(errorCode, message, context, options);
-      this.name = name;
-    }
-  };
-  Object.defineProperty(cls, 'name', { value: name });
-  return cls;
+// Servers often name the topic already; repeat it only when the message lacks it.
+function withContext(text: string, { topic, partition, address }: WireErrorContext): string {
+  const parts: string[] = [];
+  if (topic !== undefined) {
+    const named = partition === undefined && text.includes(`"${topic}"`);
+    if (!named)
+      parts.push(partition === undefined ? `topic "${topic}"` : `topic "${topic}" partition ${partition}`);
+  }
+  if (address !== undefined) parts.push(address);
+  return parts.length > 0 ? `${text} (${parts.join(', ')})` : text;
 }
 
+/** A class of {@link FjordProtocolError} for one wire code. */
+export interface WireErrorClass<N extends WireErrorName = WireErrorName> {
+  readonly code: N;
+  new (
+    message?: string,
+    context?: WireErrorContext,
+    options?: FjordErrorOptions,
+  ): FjordProtocolError & { readonly code: N };
+}
+
+/** -1: the server failed unexpectedly (a bug or an unexpected state); see its log. */
+export class UnknownServerError extends FjordProtocolError {
+  static readonly code = 'UNKNOWN_SERVER_ERROR';
+  declare readonly code: typeof UnknownServerError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.UNKNOWN_SERVER_ERROR, message, context, options);
+  }
+}
 /** 1: the offset is outside the partition's log (below log start or past its end). */
-export const OffsetOutOfRangeError = wireClass(ErrorCode.OFFSET_OUT_OF_RANGE, 'OffsetOutOfRangeError');
-export type OffsetOutOfRangeError = FjordProtocolError;
+export class OffsetOutOfRangeError extends FjordProtocolError {
+  static readonly code = 'OFFSET_OUT_OF_RANGE';
+  declare readonly code: typeof OffsetOutOfRangeError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.OFFSET_OUT_OF_RANGE, message, context, options);
+  }
+}
 /** 2: a record batch failed its CRC check or has a malformed header. */
-export const CorruptMessageError = wireClass(ErrorCode.CORRUPT_MESSAGE, 'CorruptMessageError');
-export type CorruptMessageError = FjordProtocolError;
+export class CorruptMessageError extends FjordProtocolError {
+  static readonly code = 'CORRUPT_MESSAGE';
+  declare readonly code: typeof CorruptMessageError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.CORRUPT_MESSAGE, message, context, options);
+  }
+}
 /** 3: the topic or partition does not exist (Fjord never auto-creates topics). */
-export const UnknownTopicOrPartitionError = wireClass(
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  'UnknownTopicOrPartitionError',
-);
-export type UnknownTopicOrPartitionError = FjordProtocolError;
+export class UnknownTopicOrPartitionError extends FjordProtocolError {
+  static readonly code = 'UNKNOWN_TOPIC_OR_PARTITION';
+  declare readonly code: typeof UnknownTopicOrPartitionError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message, context, options);
+  }
+}
 /** 5: the partition has no leader right now (retriable). */
-export const LeaderNotAvailableError = wireClass(ErrorCode.LEADER_NOT_AVAILABLE, 'LeaderNotAvailableError');
-export type LeaderNotAvailableError = FjordProtocolError;
+export class LeaderNotAvailableError extends FjordProtocolError {
+  static readonly code = 'LEADER_NOT_AVAILABLE';
+  declare readonly code: typeof LeaderNotAvailableError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.LEADER_NOT_AVAILABLE, message, context, options);
+  }
+}
 /** 6: the broker asked is not the partition's leader (retriable, after a metadata refresh). */
-export const NotLeaderError = wireClass(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'NotLeaderError');
-export type NotLeaderError = FjordProtocolError;
+export class NotLeaderError extends FjordProtocolError {
+  static readonly code = 'NOT_LEADER_OR_FOLLOWER';
+  declare readonly code: typeof NotLeaderError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.NOT_LEADER_OR_FOLLOWER, message, context, options);
+  }
+}
+/** 7: the server gave up waiting (e.g. for replicas to acknowledge with acks 'all') (retriable). Not the client-side deadline, which is {@link RequestTimeoutError}. */
+export class RequestTimedOutError extends FjordProtocolError {
+  static readonly code = 'REQUEST_TIMED_OUT';
+  declare readonly code: typeof RequestTimedOutError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.REQUEST_TIMED_OUT, message, context, options);
+  }
+}
+/** 8: the broker is not available, in Fjord only while it restarts (retriable). */
+export class BrokerNotAvailableError extends FjordProtocolError {
+  static readonly code = 'BROKER_NOT_AVAILABLE';
+  declare readonly code: typeof BrokerNotAvailableError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.BROKER_NOT_AVAILABLE, message, context, options);
+  }
+}
 /** 10: the record batch is larger than the topic's `max.message.bytes`. */
-export const MessageTooLargeError = wireClass(ErrorCode.MESSAGE_TOO_LARGE, 'MessageTooLargeError');
-export type MessageTooLargeError = FjordProtocolError;
+export class MessageTooLargeError extends FjordProtocolError {
+  static readonly code = 'MESSAGE_TOO_LARGE';
+  declare readonly code: typeof MessageTooLargeError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.MESSAGE_TOO_LARGE, message, context, options);
+  }
+}
+/** 13: the server lost a connection it needed (e.g. to a replica) before it could answer (retriable). */
+export class NetworkError extends FjordProtocolError {
+  static readonly code = 'NETWORK_EXCEPTION';
+  declare readonly code: typeof NetworkError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.NETWORK_EXCEPTION, message, context, options);
+  }
+}
+/** 15: the coordinator is not available (retriable). */
+export class CoordinatorNotAvailableError extends FjordProtocolError {
+  static readonly code = 'COORDINATOR_NOT_AVAILABLE';
+  declare readonly code: typeof CoordinatorNotAvailableError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.COORDINATOR_NOT_AVAILABLE, message, context, options);
+  }
+}
 /** 17: the topic name is invalid. */
-export const InvalidTopicError = wireClass(ErrorCode.INVALID_TOPIC_EXCEPTION, 'InvalidTopicError');
-export type InvalidTopicError = FjordProtocolError;
-/** 19: fewer in-sync replicas than `min.insync.replicas` (retriable). */
-export const NotEnoughReplicasError = wireClass(ErrorCode.NOT_ENOUGH_REPLICAS, 'NotEnoughReplicasError');
-export type NotEnoughReplicasError = FjordProtocolError;
-/** 36: a topic with this name already exists. */
-export const TopicAlreadyExistsError = wireClass(ErrorCode.TOPIC_ALREADY_EXISTS, 'TopicAlreadyExistsError');
-export type TopicAlreadyExistsError = FjordProtocolError;
-/** 37: the number of partitions is invalid. */
-export const InvalidPartitionsError = wireClass(ErrorCode.INVALID_PARTITIONS, 'InvalidPartitionsError');
-export type InvalidPartitionsError = FjordProtocolError;
-/** 38: the replication factor is invalid (or larger than the cluster supports). */
-export const InvalidReplicationFactorError = wireClass(
-  ErrorCode.INVALID_REPLICATION_FACTOR,
-  'InvalidReplicationFactorError',
-);
-export type InvalidReplicationFactorError = FjordProtocolError;
-/** 40: a topic config name or value is invalid. */
-export const InvalidConfigError = wireClass(ErrorCode.INVALID_CONFIG, 'InvalidConfigError');
-export type InvalidConfigError = FjordProtocolError;
-/** 42: the server could not interpret the request. */
-export const InvalidRequestError = wireClass(ErrorCode.INVALID_REQUEST, 'InvalidRequestError');
-export type InvalidRequestError = FjordProtocolError;
-
-/** 22: the partition is not assigned to this group member (commit of a partition not owned). */
-export const NotAssignedError = wireClass(ErrorCode.ILLEGAL_GENERATION, 'NotAssignedError');
-export type NotAssignedError = FjordProtocolError;
+export class InvalidTopicError extends FjordProtocolError {
+  static readonly code = 'INVALID_TOPIC_EXCEPTION';
+  declare readonly code: typeof InvalidTopicError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_TOPIC_EXCEPTION, message, context, options);
+  }
+}
+/** 19: fewer in-sync replicas than `min.insync.replicas`; nothing was written (retriable). */
+export class NotEnoughReplicasError extends FjordProtocolError {
+  static readonly code = 'NOT_ENOUGH_REPLICAS';
+  declare readonly code: typeof NotEnoughReplicasError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.NOT_ENOUGH_REPLICAS, message, context, options);
+  }
+}
+/** 20: the batch was written, but the ISR shrank below `min.insync.replicas` before enough replicas acknowledged it (retriable). */
+export class NotEnoughReplicasAfterAppendError extends FjordProtocolError {
+  static readonly code = 'NOT_ENOUGH_REPLICAS_AFTER_APPEND';
+  declare readonly code: typeof NotEnoughReplicasAfterAppendError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, message, context, options);
+  }
+}
+/** 21: `acks` must be 0, 1 or -1 (all). */
+export class InvalidRequiredAcksError extends FjordProtocolError {
+  static readonly code = 'INVALID_REQUIRED_ACKS';
+  declare readonly code: typeof InvalidRequiredAcksError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_REQUIRED_ACKS, message, context, options);
+  }
+}
+/** 22 (ILLEGAL_GENERATION): the partition is not assigned to this group member (commit of a partition not owned). */
+export class NotAssignedError extends FjordProtocolError {
+  static readonly code = 'ILLEGAL_GENERATION';
+  declare readonly code: typeof NotAssignedError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.ILLEGAL_GENERATION, message, context, options);
+  }
+}
 /** 24: the group id is invalid (empty). */
-export const InvalidGroupIdError = wireClass(ErrorCode.INVALID_GROUP_ID, 'InvalidGroupIdError');
-export type InvalidGroupIdError = FjordProtocolError;
+export class InvalidGroupIdError extends FjordProtocolError {
+  static readonly code = 'INVALID_GROUP_ID';
+  declare readonly code: typeof InvalidGroupIdError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_GROUP_ID, message, context, options);
+  }
+}
 /** 25: the coordinator does not know this group member (it was removed); the consumer rejoins. */
-export const UnknownMemberIdError = wireClass(ErrorCode.UNKNOWN_MEMBER_ID, 'UnknownMemberIdError');
-export type UnknownMemberIdError = FjordProtocolError;
+export class UnknownMemberIdError extends FjordProtocolError {
+  static readonly code = 'UNKNOWN_MEMBER_ID';
+  declare readonly code: typeof UnknownMemberIdError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.UNKNOWN_MEMBER_ID, message, context, options);
+  }
+}
+/** 32: a record's timestamp is out of the acceptable range. */
+export class InvalidTimestampError extends FjordProtocolError {
+  static readonly code = 'INVALID_TIMESTAMP';
+  declare readonly code: typeof InvalidTimestampError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_TIMESTAMP, message, context, options);
+  }
+}
+/** 36: a topic with this name already exists. */
+export class TopicAlreadyExistsError extends FjordProtocolError {
+  static readonly code = 'TOPIC_ALREADY_EXISTS';
+  declare readonly code: typeof TopicAlreadyExistsError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.TOPIC_ALREADY_EXISTS, message, context, options);
+  }
+}
+/** 37: the number of partitions is invalid. */
+export class InvalidPartitionsError extends FjordProtocolError {
+  static readonly code = 'INVALID_PARTITIONS';
+  declare readonly code: typeof InvalidPartitionsError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_PARTITIONS, message, context, options);
+  }
+}
+/** 38: the replication factor is invalid (or larger than the cluster supports). */
+export class InvalidReplicationFactorError extends FjordProtocolError {
+  static readonly code = 'INVALID_REPLICATION_FACTOR';
+  declare readonly code: typeof InvalidReplicationFactorError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_REPLICATION_FACTOR, message, context, options);
+  }
+}
+/** 40: a topic config name or value is invalid. */
+export class InvalidConfigError extends FjordProtocolError {
+  static readonly code = 'INVALID_CONFIG';
+  declare readonly code: typeof InvalidConfigError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_CONFIG, message, context, options);
+  }
+}
+/** 42: the server could not interpret the request. */
+export class InvalidRequestError extends FjordProtocolError {
+  static readonly code = 'INVALID_REQUEST';
+  declare readonly code: typeof InvalidRequestError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_REQUEST, message, context, options);
+  }
+}
+/** 45: an idempotent producer's batch skipped a sequence number (a batch before it was lost). */
+export class OutOfOrderSequenceNumberError extends FjordProtocolError {
+  static readonly code = 'OUT_OF_ORDER_SEQUENCE_NUMBER';
+  declare readonly code: typeof OutOfOrderSequenceNumberError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message, context, options);
+  }
+}
+/** 46: an idempotent producer's batch repeats a sequence number that is not among the last ones the broker remembers. */
+export class DuplicateSequenceNumberError extends FjordProtocolError {
+  static readonly code = 'DUPLICATE_SEQUENCE_NUMBER';
+  declare readonly code: typeof DuplicateSequenceNumberError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, message, context, options);
+  }
+}
+/** 47: the producer epoch is older than the one the broker knows (the producer is fenced). */
+export class InvalidProducerEpochError extends FjordProtocolError {
+  static readonly code = 'INVALID_PRODUCER_EPOCH';
+  declare readonly code: typeof InvalidProducerEpochError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_PRODUCER_EPOCH, message, context, options);
+  }
+}
+/** 56: the broker could not read or write its storage (retriable). */
+export class StorageError extends FjordProtocolError {
+  static readonly code = 'KAFKA_STORAGE_ERROR';
+  declare readonly code: typeof StorageError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.KAFKA_STORAGE_ERROR, message, context, options);
+  }
+}
+/** 59: the broker has no state for this producer id (e.g. retention removed it). */
+export class UnknownProducerIdError extends FjordProtocolError {
+  static readonly code = 'UNKNOWN_PRODUCER_ID';
+  declare readonly code: typeof UnknownProducerIdError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.UNKNOWN_PRODUCER_ID, message, context, options);
+  }
+}
 /** 68: the group still has members (reset offsets and delete need an empty group). */
-export const NonEmptyGroupError = wireClass(ErrorCode.NON_EMPTY_GROUP, 'NonEmptyGroupError');
-export type NonEmptyGroupError = FjordProtocolError;
+export class NonEmptyGroupError extends FjordProtocolError {
+  static readonly code = 'NON_EMPTY_GROUP';
+  declare readonly code: typeof NonEmptyGroupError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.NON_EMPTY_GROUP, message, context, options);
+  }
+}
 /** 69: the group does not exist. */
-export const GroupIdNotFoundError = wireClass(ErrorCode.GROUP_ID_NOT_FOUND, 'GroupIdNotFoundError');
-export type GroupIdNotFoundError = FjordProtocolError;
+export class GroupIdNotFoundError extends FjordProtocolError {
+  static readonly code = 'GROUP_ID_NOT_FOUND';
+  declare readonly code: typeof GroupIdNotFoundError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.GROUP_ID_NOT_FOUND, message, context, options);
+  }
+}
+/** 74: the leader epoch in the request is older than the broker's (retriable, after a metadata refresh). */
+export class FencedLeaderEpochError extends FjordProtocolError {
+  static readonly code = 'FENCED_LEADER_EPOCH';
+  declare readonly code: typeof FencedLeaderEpochError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.FENCED_LEADER_EPOCH, message, context, options);
+  }
+}
+/** 75: the leader epoch in the request is newer than the broker's (retriable). */
+export class UnknownLeaderEpochError extends FjordProtocolError {
+  static readonly code = 'UNKNOWN_LEADER_EPOCH';
+  declare readonly code: typeof UnknownLeaderEpochError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.UNKNOWN_LEADER_EPOCH, message, context, options);
+  }
+}
+/** 76: the batch's compression type is not supported. */
+export class UnsupportedCompressionTypeError extends FjordProtocolError {
+  static readonly code = 'UNSUPPORTED_COMPRESSION_TYPE';
+  declare readonly code: typeof UnsupportedCompressionTypeError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, message, context, options);
+  }
+}
+/** 77: the broker epoch is stale; the broker must register again. */
+export class StaleBrokerEpochError extends FjordProtocolError {
+  static readonly code = 'STALE_BROKER_EPOCH';
+  declare readonly code: typeof StaleBrokerEpochError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.STALE_BROKER_EPOCH, message, context, options);
+  }
+}
+/** 80: the preferred leader is down or not in the ISR (retriable). */
+export class PreferredLeaderNotAvailableError extends FjordProtocolError {
+  static readonly code = 'PREFERRED_LEADER_NOT_AVAILABLE';
+  declare readonly code: typeof PreferredLeaderNotAvailableError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, message, context, options);
+  }
+}
+/** 84: the preferred replica already leads the partition. */
+export class ElectionNotNeededError extends FjordProtocolError {
+  static readonly code = 'ELECTION_NOT_NEEDED';
+  declare readonly code: typeof ElectionNotNeededError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.ELECTION_NOT_NEEDED, message, context, options);
+  }
+}
+/** 87: a record in the batch is invalid. */
+export class InvalidRecordError extends FjordProtocolError {
+  static readonly code = 'INVALID_RECORD';
+  declare readonly code: typeof InvalidRecordError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_RECORD, message, context, options);
+  }
+}
+/** 95: the partition epoch in an ISR change is not the current one (retriable). */
+export class InvalidUpdateVersionError extends FjordProtocolError {
+  static readonly code = 'INVALID_UPDATE_VERSION';
+  declare readonly code: typeof InvalidUpdateVersionError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_UPDATE_VERSION, message, context, options);
+  }
+}
+/** 101: another live broker process is registered with this id. */
+export class DuplicateBrokerRegistrationError extends FjordProtocolError {
+  static readonly code = 'DUPLICATE_BROKER_REGISTRATION';
+  declare readonly code: typeof DuplicateBrokerRegistrationError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.DUPLICATE_BROKER_REGISTRATION, message, context, options);
+  }
+}
+/** 102: the broker id is not registered. */
+export class BrokerIdNotRegisteredError extends FjordProtocolError {
+  static readonly code = 'BROKER_ID_NOT_REGISTERED';
+  declare readonly code: typeof BrokerIdNotRegisteredError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.BROKER_ID_NOT_REGISTERED, message, context, options);
+  }
+}
+/** 107: a replica that would join the ISR is fenced or not a live broker. */
+export class IneligibleReplicaError extends FjordProtocolError {
+  static readonly code = 'INELIGIBLE_REPLICA';
+  declare readonly code: typeof IneligibleReplicaError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INELIGIBLE_REPLICA, message, context, options);
+  }
+}
 /** 110: the member's epoch is fenced (a zombie); the consumer rejoins. */
-export const FencedMemberEpochError = wireClass(ErrorCode.FENCED_MEMBER_EPOCH, 'FencedMemberEpochError');
-export type FencedMemberEpochError = FjordProtocolError;
+export class FencedMemberEpochError extends FjordProtocolError {
+  static readonly code = 'FENCED_MEMBER_EPOCH';
+  declare readonly code: typeof FencedMemberEpochError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.FENCED_MEMBER_EPOCH, message, context, options);
+  }
+}
+/** 112: the assignor is not supported (use `uniform` or `range`). */
+export class UnsupportedAssignorError extends FjordProtocolError {
+  static readonly code = 'UNSUPPORTED_ASSIGNOR';
+  declare readonly code: typeof UnsupportedAssignorError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.UNSUPPORTED_ASSIGNOR, message, context, options);
+  }
+}
 /** 113: the member's epoch is stale. */
-export const StaleMemberEpochError = wireClass(ErrorCode.STALE_MEMBER_EPOCH, 'StaleMemberEpochError');
-export type StaleMemberEpochError = FjordProtocolError;
+export class StaleMemberEpochError extends FjordProtocolError {
+  static readonly code = 'STALE_MEMBER_EPOCH';
+  declare readonly code: typeof StaleMemberEpochError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.STALE_MEMBER_EPOCH, message, context, options);
+  }
+}
 
-/** The one table from wire code to error class; codes not listed map to FjordProtocolError. */
-export const ERROR_CLASSES: ReadonlyMap<number, ProtocolErrorClass> = new Map([
-  [ErrorCode.OFFSET_OUT_OF_RANGE, OffsetOutOfRangeError],
-  [ErrorCode.CORRUPT_MESSAGE, CorruptMessageError],
-  [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, UnknownTopicOrPartitionError],
-  [ErrorCode.LEADER_NOT_AVAILABLE, LeaderNotAvailableError],
-  [ErrorCode.NOT_LEADER_OR_FOLLOWER, NotLeaderError],
-  [ErrorCode.MESSAGE_TOO_LARGE, MessageTooLargeError],
-  [ErrorCode.INVALID_TOPIC_EXCEPTION, InvalidTopicError],
-  [ErrorCode.NOT_ENOUGH_REPLICAS, NotEnoughReplicasError],
-  [ErrorCode.TOPIC_ALREADY_EXISTS, TopicAlreadyExistsError],
-  [ErrorCode.INVALID_PARTITIONS, InvalidPartitionsError],
-  [ErrorCode.INVALID_REPLICATION_FACTOR, InvalidReplicationFactorError],
-  [ErrorCode.INVALID_CONFIG, InvalidConfigError],
-  [ErrorCode.INVALID_REQUEST, InvalidRequestError],
-  [ErrorCode.ILLEGAL_GENERATION, NotAssignedError],
-  [ErrorCode.INVALID_GROUP_ID, InvalidGroupIdError],
-  [ErrorCode.UNKNOWN_MEMBER_ID, UnknownMemberIdError],
-  [ErrorCode.NON_EMPTY_GROUP, NonEmptyGroupError],
-  [ErrorCode.GROUP_ID_NOT_FOUND, GroupIdNotFoundError],
-  [ErrorCode.FENCED_MEMBER_EPOCH, FencedMemberEpochError],
-  [ErrorCode.STALE_MEMBER_EPOCH, StaleMemberEpochError],
-]);
+const WIRE_ERROR_CLASSES = {
+  UNKNOWN_SERVER_ERROR: UnknownServerError,
+  OFFSET_OUT_OF_RANGE: OffsetOutOfRangeError,
+  CORRUPT_MESSAGE: CorruptMessageError,
+  UNKNOWN_TOPIC_OR_PARTITION: UnknownTopicOrPartitionError,
+  LEADER_NOT_AVAILABLE: LeaderNotAvailableError,
+  NOT_LEADER_OR_FOLLOWER: NotLeaderError,
+  REQUEST_TIMED_OUT: RequestTimedOutError,
+  BROKER_NOT_AVAILABLE: BrokerNotAvailableError,
+  MESSAGE_TOO_LARGE: MessageTooLargeError,
+  NETWORK_EXCEPTION: NetworkError,
+  COORDINATOR_NOT_AVAILABLE: CoordinatorNotAvailableError,
+  INVALID_TOPIC_EXCEPTION: InvalidTopicError,
+  NOT_ENOUGH_REPLICAS: NotEnoughReplicasError,
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: NotEnoughReplicasAfterAppendError,
+  INVALID_REQUIRED_ACKS: InvalidRequiredAcksError,
+  ILLEGAL_GENERATION: NotAssignedError,
+  INVALID_GROUP_ID: InvalidGroupIdError,
+  UNKNOWN_MEMBER_ID: UnknownMemberIdError,
+  INVALID_TIMESTAMP: InvalidTimestampError,
+  TOPIC_ALREADY_EXISTS: TopicAlreadyExistsError,
+  INVALID_PARTITIONS: InvalidPartitionsError,
+  INVALID_REPLICATION_FACTOR: InvalidReplicationFactorError,
+  INVALID_CONFIG: InvalidConfigError,
+  INVALID_REQUEST: InvalidRequestError,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: OutOfOrderSequenceNumberError,
+  DUPLICATE_SEQUENCE_NUMBER: DuplicateSequenceNumberError,
+  INVALID_PRODUCER_EPOCH: InvalidProducerEpochError,
+  KAFKA_STORAGE_ERROR: StorageError,
+  UNKNOWN_PRODUCER_ID: UnknownProducerIdError,
+  NON_EMPTY_GROUP: NonEmptyGroupError,
+  GROUP_ID_NOT_FOUND: GroupIdNotFoundError,
+  FENCED_LEADER_EPOCH: FencedLeaderEpochError,
+  UNKNOWN_LEADER_EPOCH: UnknownLeaderEpochError,
+  UNSUPPORTED_COMPRESSION_TYPE: UnsupportedCompressionTypeError,
+  STALE_BROKER_EPOCH: StaleBrokerEpochError,
+  PREFERRED_LEADER_NOT_AVAILABLE: PreferredLeaderNotAvailableError,
+  ELECTION_NOT_NEEDED: ElectionNotNeededError,
+  INVALID_RECORD: InvalidRecordError,
+  INVALID_UPDATE_VERSION: InvalidUpdateVersionError,
+  DUPLICATE_BROKER_REGISTRATION: DuplicateBrokerRegistrationError,
+  BROKER_ID_NOT_REGISTERED: BrokerIdNotRegisteredError,
+  INELIGIBLE_REPLICA: IneligibleReplicaError,
+  FENCED_MEMBER_EPOCH: FencedMemberEpochError,
+  UNSUPPORTED_ASSIGNOR: UnsupportedAssignorError,
+  STALE_MEMBER_EPOCH: StaleMemberEpochError,
+} as const satisfies { readonly [N in WireErrorName]: WireErrorClass<N> };
 
-/** Builds the error for a wire code: its class from {@link ERROR_CLASSES}, the retriable flag from the protocol table. */
+/** The one table from wire code to error class; codes not listed become a plain {@link FjordProtocolError}. */
+export const ERROR_CLASSES: ReadonlyMap<number, WireErrorClass> = new Map(
+  Object.values(WIRE_ERROR_CLASSES).map((cls): [number, WireErrorClass] => [ErrorCode[cls.code], cls]),
+);
+
+/** Builds the error for a wire code: its class from {@link ERROR_CLASSES}, `retriable` from the wire table. */
 export function protocolError(
   errorCode: number,
   message?: string,
-  context: PartitionContext = {},
+  context: WireErrorContext = {},
   options?: FjordErrorOptions,
 ): FjordProtocolError {
   const cls = ERROR_CLASSES.get(errorCode);
-  const text = message || errorInfo(errorCode).message;
-  // Servers often name the topic already; repeat it only when the message lacks it.
-  const where = describeContext(context);
-  const named =
-    context.partition === undefined && context.topic !== undefined && text.includes(`"${context.topic}"`);
-  const full = where && !named ? `${text} (${where})` : text;
-  return cls ? new cls(full, context, options) : new FjordProtocolError(errorCode, full, context, options);
-}
-
-function describeContext({ topic, partition }: PartitionContext): string {
-  if (topic === undefined) return '';
-  return partition === undefined ? `topic "${topic}"` : `topic "${topic}" partition ${partition}`;
+  return cls
+    ? new cls(message, context, options)
+    : new FjordProtocolError(errorCode, message, context, options);
 }
 
 /** A broker or the coordinator could not be reached, or the connection broke mid-request (retriable). */
 export class ConnectionError extends FjordError {
+  static readonly code = 'CONNECTION_ERROR';
+  declare readonly code: typeof ConnectionError.code;
   /** The `host:port` that failed. */
   readonly address: string | undefined;
-  constructor(message: string, address?: string, options?: FjordErrorOptions) {
-    super(message, { code: 'CONNECTION_ERROR', retriable: true }, options);
-    this.name = 'ConnectionError';
+  constructor(message: string, address?: string, options?: FjordErrorOptions & { rawMessage?: string }) {
+    super(message, { code: ConnectionError.code, retriable: true, ...rawOf(options) }, options);
     this.address = address;
   }
 }
 
 /** A request got no answer within its deadline (`requestTimeoutMs`) (retriable). */
 export class RequestTimeoutError extends FjordError {
+  static readonly code = 'REQUEST_TIMEOUT';
+  declare readonly code: typeof RequestTimeoutError.code;
   /** The `host:port` the request went to, when known. */
   readonly address: string | undefined;
-  constructor(message: string, address?: string, options?: FjordErrorOptions) {
-    super(message, { code: 'REQUEST_TIMEOUT', retriable: true }, options);
-    this.name = 'RequestTimeoutError';
+  constructor(message: string, address?: string, options?: FjordErrorOptions & { rawMessage?: string }) {
+    super(message, { code: RequestTimeoutError.code, retriable: true, ...rawOf(options) }, options);
     this.address = address;
   }
 }
 
+function rawOf(options: { rawMessage?: string } | undefined): { rawMessage?: string } {
+  return options?.rawMessage === undefined ? {} : { rawMessage: options.rawMessage };
+}
+
 /** The caller passed something the SDK refuses before sending anything (bad option, bad message). */
 export class InvalidArgumentError extends FjordError {
+  static readonly code = 'INVALID_ARGUMENT';
+  declare readonly code: typeof InvalidArgumentError.code;
   constructor(message: string, options?: FjordErrorOptions) {
-    super(message, { code: 'INVALID_ARGUMENT', retriable: false }, options);
-    this.name = 'InvalidArgumentError';
+    super(message, { code: InvalidArgumentError.code, retriable: false }, options);
   }
 }
 
 /** Retries of a retriable failure ran out of time; `cause` is the last failure. */
 export class RetriesExceededError extends FjordError {
-  constructor(message: string, options?: FjordErrorOptions, code = 'RETRIES_EXCEEDED') {
-    super(message, { code, retriable: false }, options);
-    this.name = 'RetriesExceededError';
+  // Widened so that DeliveryTimeoutError, a kind of RetriesExceededError, can have its own code.
+  static readonly code: 'RETRIES_EXCEEDED' | 'DELIVERY_TIMEOUT' = 'RETRIES_EXCEEDED';
+  declare readonly code: 'RETRIES_EXCEEDED' | 'DELIVERY_TIMEOUT';
+  constructor(message: string, options?: FjordErrorOptions) {
+    super(message, { code: (new.target as typeof RetriesExceededError).code, retriable: false }, options);
   }
 }
 
 /** A produce could not be delivered within `deliveryTimeoutMs`; `cause` is the last failure. */
 export class DeliveryTimeoutError extends RetriesExceededError {
-  constructor(message: string, options?: FjordErrorOptions) {
-    super(message, options, 'DELIVERY_TIMEOUT');
-    this.name = 'DeliveryTimeoutError';
-  }
+  static override readonly code = 'DELIVERY_TIMEOUT';
+  declare readonly code: typeof DeliveryTimeoutError.code;
 }
 
 /** The client, producer or consumer was closed before or during the call. */
 export class ClosedError extends FjordError {
+  static readonly code = 'CLOSED';
+  declare readonly code: typeof ClosedError.code;
   constructor(message: string, options?: FjordErrorOptions) {
-    super(message, { code: 'CLOSED', retriable: false }, options);
-    this.name = 'ClosedError';
+    super(message, { code: ClosedError.code, retriable: false }, options);
   }
 }
 
@@ -269,25 +685,47 @@ export class ClosedError extends FjordError {
  * slow down (await its sends, `flush()` or `waitForCapacity()`).
  */
 export class BufferExhaustedError extends FjordError {
+  static readonly code = 'BUFFER_EXHAUSTED';
+  declare readonly code: typeof BufferExhaustedError.code;
   constructor(message: string, options?: FjordErrorOptions) {
-    super(message, { code: 'BUFFER_EXHAUSTED', retriable: false }, options);
-    this.name = 'BufferExhaustedError';
+    super(message, { code: BufferExhaustedError.code, retriable: false }, options);
   }
 }
 
-/** The feature exists in Kafka's API but not in Fjord yet (e.g. consumer groups). */
+/** The feature exists in Kafka's API but not in Fjord (e.g. transactions). */
 export class UnsupportedFeatureError extends FjordError {
+  static readonly code = 'UNSUPPORTED_FEATURE';
+  declare readonly code: typeof UnsupportedFeatureError.code;
   constructor(message: string, options?: FjordErrorOptions) {
-    super(message, { code: 'UNSUPPORTED_FEATURE', retriable: false }, options);
-    this.name = 'UnsupportedFeatureError';
+    super(message, { code: UnsupportedFeatureError.code, retriable: false }, options);
   }
 }
 
 /** A consumer has no position for a partition and `autoOffsetReset` is `'none'`. */
 export class NoOffsetForPartitionError extends FjordError {
+  static readonly code = 'NO_OFFSET_FOR_PARTITION';
+  declare readonly code: typeof NoOffsetForPartitionError.code;
   constructor(message: string, options?: FjordErrorOptions) {
-    super(message, { code: 'NO_OFFSET_FOR_PARTITION', retriable: false }, options);
-    this.name = 'NoOffsetForPartitionError';
+    super(message, { code: NoOffsetForPartitionError.code, retriable: false }, options);
+  }
+}
+
+/** A key or value deserializer threw; the consumer stays at `offset` (seek past it to skip the record). */
+export class DeserializationError extends FjordError {
+  static readonly code = 'DESERIALIZATION_ERROR';
+  declare readonly code: typeof DeserializationError.code;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  constructor(
+    message: string,
+    where: { topic: string; partition: number; offset: bigint },
+    options?: FjordErrorOptions,
+  ) {
+    super(message, { code: DeserializationError.code, retriable: false }, options);
+    this.topic = where.topic;
+    this.partition = where.partition;
+    this.offset = where.offset;
   }
 }
 
@@ -296,11 +734,16 @@ export class NoOffsetForPartitionError extends FjordError {
  * lists each; `retriable` is true only when every one of them is.
  */
 export class FjordAggregateError extends FjordError {
+  static readonly code = 'MULTIPLE_ERRORS';
+  declare readonly code: typeof FjordAggregateError.code;
   readonly errors: readonly FjordError[];
   constructor(message: string, errors: readonly FjordError[]) {
     const detail = errors.map((e) => `${e.code}: ${e.message}`).join('; ');
-    super(`${message}: ${detail}`, { code: 'MULTIPLE_ERRORS', retriable: errors.every((e) => e.retriable) });
-    this.name = 'FjordAggregateError';
+    super(`${message}: ${detail}`, {
+      code: FjordAggregateError.code,
+      retriable: errors.every((e) => e.retriable),
+      rawMessage: message,
+    });
     this.errors = errors;
   }
 }
@@ -311,12 +754,15 @@ export function throwAll(message: string, errors: readonly FjordError[]): void {
   if (errors.length > 1) throw new FjordAggregateError(message, errors);
 }
 
+// Structural, not `instanceof grpc.Metadata`: an application may load a second copy of grpc-js.
 function isGrpcServiceError(error: unknown): error is grpc.ServiceError {
+  if (!(error instanceof Error)) return false;
+  const candidate = error as Partial<grpc.ServiceError>;
   return (
-    error instanceof Error &&
-    typeof (error as Partial<grpc.ServiceError>).code === 'number' &&
-    'metadata' in error &&
-    (error as grpc.ServiceError).metadata instanceof grpc.Metadata
+    typeof candidate.code === 'number' &&
+    typeof candidate.metadata === 'object' &&
+    candidate.metadata !== null &&
+    typeof candidate.metadata.get === 'function'
   );
 }
 
@@ -326,58 +772,39 @@ function isGrpcServiceError(error: unknown): error is grpc.ServiceError {
  * connection problems, everything else is not.
  */
 export function fromGrpcError(error: grpc.ServiceError, address?: string): FjordError {
-  const where = address ? ` (${address})` : '';
-  const trailer = error.metadata?.get(ERROR_CODE_METADATA_KEY)[0];
+  const trailer = error.metadata.get(ERROR_CODE_METADATA_KEY)[0];
   const details = error.details || error.message;
+  const context = address === undefined ? {} : { address };
+  const cause = { cause: error };
   if (trailer !== undefined && /^-?\d+$/.test(String(trailer))) {
-    return protocolError(Number(trailer), `${details}${where}`, {}, { cause: error });
+    return protocolError(Number(trailer), details, context, cause);
   }
+  const server = address ?? 'server';
   switch (error.code) {
     case grpc.status.UNAVAILABLE:
-      return new ConnectionError(`cannot reach ${address ?? 'server'}: ${details}`, address, {
-        cause: error,
+      return new ConnectionError(`cannot reach ${server}: ${details}`, address, {
+        ...cause,
+        rawMessage: details,
       });
     case grpc.status.DEADLINE_EXCEEDED:
-      return new RequestTimeoutError(`request to ${address ?? 'server'} timed out: ${details}`, address, {
-        cause: error,
+      return new RequestTimeoutError(`request to ${server} timed out: ${details}`, address, {
+        ...cause,
+        rawMessage: details,
       });
     case grpc.status.CANCELLED:
-      return new ConnectionError(`request to ${address ?? 'server'} was cancelled: ${details}`, address, {
-        cause: error,
+      return new ConnectionError(`request to ${server} was cancelled: ${details}`, address, {
+        ...cause,
+        rawMessage: details,
       });
     case grpc.status.INVALID_ARGUMENT:
-      return protocolError(ErrorCode.INVALID_REQUEST, `${details}${where}`, {}, { cause: error });
+      return new InvalidRequestError(details, context, cause);
     case grpc.status.RESOURCE_EXHAUSTED:
-      return new FjordError(
-        `${details}${where}`,
-        { code: 'RESOURCE_EXHAUSTED', retriable: false },
-        { cause: error },
-      );
-    case grpc.status.UNIMPLEMENTED:
-      return new FjordError(
-        `${details}${where}`,
-        { code: 'UNIMPLEMENTED', retriable: false },
-        { cause: error },
-      );
+    case grpc.status.UNIMPLEMENTED: {
+      const code = error.code === grpc.status.UNIMPLEMENTED ? 'UNIMPLEMENTED' : 'RESOURCE_EXHAUSTED';
+      const message = address === undefined ? details : `${details} (${address})`;
+      return new FjordError(message, { code, retriable: false, rawMessage: details }, cause);
+    }
     default:
-      return protocolError(ErrorCode.UNKNOWN_SERVER_ERROR, `${details}${where}`, {}, { cause: error });
-  }
-}
-
-/** A key or value deserializer threw; the consumer stays at `offset` (seek past it to skip the record). */
-export class DeserializationError extends FjordError {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: bigint;
-  constructor(
-    message: string,
-    where: { topic: string; partition: number; offset: bigint },
-    options?: FjordErrorOptions,
-  ) {
-    super(message, { code: 'DESERIALIZATION_ERROR', retriable: false }, options);
-    this.name = 'DeserializationError';
-    this.topic = where.topic;
-    this.partition = where.partition;
-    this.offset = where.offset;
+      return new UnknownServerError(details, context, cause);
   }
 }

@@ -1,17 +1,25 @@
-// @fjord/sdk: the Fjord client.
+/**
+ * @fjord/sdk: the Fjord client. Everything an application needs is exported here, by name;
+ * tools built inside the Fjord repository (CLI, testkit, bench) reach the SDK's building
+ * blocks through `@fjord/sdk/internal`, which makes no compatibility promise.
+ *
+ * @packageDocumentation
+ */
 
-export {
+// Sections follow the sorted module paths (biome sorts the exports).
+// --- Admin -----------------------------------------------------------------------------------
+export type {
   Admin,
-  type ClusterDescription,
-  type ElectionResult,
-  type NewTopic,
-  type OffsetSpec,
-  type PartitionDescription,
-  type PartitionOffset,
-  type TopicConfigChange,
-  type TopicDescription,
-  type TopicListing,
-  type UnderReplicatedPartition,
+  ClusterDescription,
+  ElectionResult,
+  NewTopic,
+  OffsetSpec,
+  PartitionDescription,
+  PartitionOffset,
+  TopicConfigChange,
+  TopicDescription,
+  TopicListing,
+  UnderReplicatedPartition,
 } from './admin/admin.js';
 export type {
   GroupDescription,
@@ -20,52 +28,79 @@ export type {
   GroupOffsetReset,
   GroupPartitionOffset,
 } from './admin/group-admin.js';
-export { Consumer, type ConsumerRecord } from './consumer/consumer.js';
+// --- Consumer --------------------------------------------------------------------------------
+export type { Consumer, ConsumerRecord } from './consumer/consumer.js';
 export type { CommitOptions } from './consumer/group/group-session.js';
 export type { RebalanceListener } from './consumer/group/rebalance-listener.js';
 export type { EachBatchPayload, EachMessagePayload, RunOptions } from './consumer/runner.js';
-// --- Advanced: for tools and libraries built on the SDK ------------------------------------
+// --- Errors: the root, the errors the SDK raises itself, one class per wire error code -------
 export {
+  BrokerIdNotRegisteredError,
+  BrokerNotAvailableError,
   BufferExhaustedError,
+  type ClientErrorCode,
   ClosedError,
   ConnectionError,
+  CoordinatorNotAvailableError,
   CorruptMessageError,
   DeliveryTimeoutError,
   DeserializationError,
-  ERROR_CLASSES,
+  DuplicateBrokerRegistrationError,
+  DuplicateSequenceNumberError,
+  ElectionNotNeededError,
+  FencedLeaderEpochError,
   FencedMemberEpochError,
   FjordAggregateError,
   FjordError,
+  type FjordErrorCode,
   type FjordErrorOptions,
   FjordProtocolError,
-  fromGrpcError,
   GroupIdNotFoundError,
+  IneligibleReplicaError,
   InvalidArgumentError,
   InvalidConfigError,
   InvalidGroupIdError,
   InvalidPartitionsError,
+  InvalidProducerEpochError,
+  InvalidRecordError,
   InvalidReplicationFactorError,
   InvalidRequestError,
+  InvalidRequiredAcksError,
+  InvalidTimestampError,
   InvalidTopicError,
+  InvalidUpdateVersionError,
   LeaderNotAvailableError,
   MessageTooLargeError,
+  NetworkError,
   NonEmptyGroupError,
   NoOffsetForPartitionError,
   NotAssignedError,
+  NotEnoughReplicasAfterAppendError,
   NotEnoughReplicasError,
   NotLeaderError,
   OffsetOutOfRangeError,
-  type PartitionContext,
-  protocolError,
+  OutOfOrderSequenceNumberError,
+  PreferredLeaderNotAvailableError,
+  RequestTimedOutError,
   RequestTimeoutError,
   RetriesExceededError,
+  StaleBrokerEpochError,
   StaleMemberEpochError,
+  StorageError,
   TopicAlreadyExistsError,
+  UnknownLeaderEpochError,
   UnknownMemberIdError,
+  UnknownProducerIdError,
+  UnknownServerError,
   UnknownTopicOrPartitionError,
+  UnsupportedAssignorError,
+  UnsupportedCompressionTypeError,
   UnsupportedFeatureError,
+  type WireErrorClass,
+  type WireErrorContext,
+  type WireErrorName,
 } from './errors.js';
-// --- For users -----------------------------------------------------------------------------
+// --- The client, its options and logger, the default partitioner ---------------------------
 export { Fjord } from './fjord.js';
 export type { Logger } from './logger.js';
 export type {
@@ -75,17 +110,12 @@ export type {
   PartitionerArgs,
   ProducerOptions,
 } from './options.js';
-export {
-  CONSUMER_OPTIONS_SCHEMA,
-  FJORD_OPTIONS_SCHEMA,
-  PRODUCER_OPTIONS_SCHEMA,
-  RETRY_SCHEMA,
-} from './options.js';
 export { createDefaultPartitioner } from './producer/partitioner.js';
-export { type Message, Producer, type RecordMetadata, type SendRequest } from './producer/producer.js';
+// --- Producer, retry policy ------------------------------------------------------------------
+export type { Message, Producer, RecordMetadata, SendRequest } from './producer/producer.js';
 export { RecordDecodeError, type UndecodableBatchLocation } from './record-decode-error.js';
 export type { RetryPolicy } from './retry.js';
-export { backoffMs } from './retry.js';
+// --- Serializers -----------------------------------------------------------------------------
 export {
   type Deserializer,
   jsonDeserializer,
