@@ -3,7 +3,7 @@ import { ConnectionPool } from './cluster/connections.js';
 import { Cluster } from './cluster/metadata.js';
 import { Consumer } from './consumer/consumer.js';
 import { ClosedError } from './errors.js';
-import { childLogger, type Logger, silentLogger } from './logger.js';
+import { childLogger, fromFjordLogger, type Logger, silentLogger } from './logger.js';
 import {
   CONSUMER_OPTIONS_SCHEMA,
   type ConsumerOptions,
@@ -42,7 +42,8 @@ export class Fjord {
   /** Validates `options` (throws InvalidArgumentError naming every problem); connects lazily. */
   constructor(options: FjordOptions) {
     this.options = parseOptions(FJORD_OPTIONS_SCHEMA, options, 'Fjord');
-    this.#logger = childLogger(this.options.logger ?? silentLogger, { clientId: this.options.clientId });
+    const logger = this.options.logger ? fromFjordLogger(this.options.logger) : silentLogger;
+    this.#logger = childLogger(logger, { clientId: this.options.clientId });
     this.#pool = new ConnectionPool(this.options.clientId);
     this.#cluster = new Cluster({
       bootstrap: this.options.bootstrap,

@@ -102,7 +102,7 @@ export {
 } from './errors.js';
 // --- The client, its options and logger, the default partitioner ---------------------------
 export { Fjord } from './fjord.js';
-export type { Logger } from './logger.js';
+export type { FjordLogger } from './logger.js';
 export type {
   ConsumerOptions,
   FjordOptions,

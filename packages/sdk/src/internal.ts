@@ -7,7 +7,7 @@
 
 export { ERROR_CLASSES, fromGrpcError, protocolError, throwAll } from './errors.js';
 export * from './index.js';
-export { childLogger, silentLogger } from './logger.js';
+export { childLogger, fromFjordLogger, type Logger, silentLogger } from './logger.js';
 export {
   CONSUMER_OPTIONS_SCHEMA,
   FJORD_OPTIONS_SCHEMA,

@@ -1,7 +1,7 @@
 import { COMPRESSION_NAMES, type CompressionName } from '@fjord/protocol';
 import { z } from 'zod';
 import { InvalidArgumentError } from './errors.js';
-import type { Logger } from './logger.js';
+import type { FjordLogger } from './logger.js';
 import type { RetryPolicy } from './retry.js';
 import type { Deserializer, Serializer } from './serde.js';
 
@@ -36,7 +36,7 @@ export const RETRY_SCHEMA = z
   })
   .strict();
 
-const loggerSchema = z.custom<Logger>(
+const loggerSchema = z.custom<FjordLogger>(
   (v) =>
     typeof v === 'object' &&
     v !== null &&
@@ -60,7 +60,15 @@ export const FJORD_OPTIONS_SCHEMA = z
 
 /** Options of a {@link Fjord} client. */
 export interface FjordOptions {
-  /** Coordinator addresses, `host:port`; tried in turn until one answers. */
+  /**
+   * Where the cluster's coordinator answers, `host:port`. A Fjord cluster has one coordinator
+   * and no standby, so this is not a list of coordinators to fail over between: give the
+   * address (or addresses, e.g. behind different networks) of that one coordinator. Each
+   * coordinator call goes to the address that answered last; on a connection failure or a
+   * timeout the client tries the next one, and when none answers the call fails with a
+   * (retriable) ConnectionError or RequestTimeoutError. Brokers are found through the
+   * coordinator, not listed here.
+   */
   bootstrap: string[];
   /** Names this client in server logs (default `'fjord'`). */
   clientId?: string;
@@ -70,8 +78,8 @@ export interface FjordOptions {
   retry?: Partial<RetryPolicy>;
   /** Cached topic metadata is refreshed after this many milliseconds at the latest (default 300000). */
   metadataMaxAgeMs?: number;
-  /** Where the SDK logs; silent by default. */
-  logger?: Logger;
+  /** Where the SDK logs, e.g. a pino logger (see {@link FjordLogger}); silent by default. */
+  logger?: FjordLogger;
 }
 
 /** {@link FjordOptions} with defaults filled in. */
