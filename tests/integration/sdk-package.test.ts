@@ -83,6 +83,22 @@ const fjord = new Fjord({ bootstrap: ['127.0.0.1:1'], clientId: 'typed' });
 const send = (): Promise<RecordMetadata[]> => fjord.producer({ acks: 'all' }).send({ topic: 't', messages: [{ value: 'v' }] });
 const offset: bigint | undefined = undefined as RecordMetadata['offset'] | undefined;
 export { send, offset, UnknownTopicOrPartitionError };
+
+// Errors narrow by class and by code, and a misspelt code does not compile.
+import { type Consumer, type FjordError, NotLeaderError } from '@fjord/sdk';
+import { protocolError } from '@fjord/sdk/internal';
+const error: FjordError = protocolError(6);
+if (error instanceof NotLeaderError) {
+  const code: 'NOT_LEADER_OR_FOLLOWER' = error.code;
+  void code;
+}
+// @ts-expect-error: not an error code
+if (error.code === 'NOT_LEADER') void error;
+
+// Members tagged @internal are not in the published types.
+declare const consumer: Consumer;
+// @ts-expect-error: internal to run()
+void consumer.pollBatch;
 `,
     );
     const tsc = spawnSync(

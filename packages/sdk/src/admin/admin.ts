@@ -124,6 +124,7 @@ export class Admin {
   readonly #clock: Clock;
   readonly #groups: GroupAdmin;
 
+  /** @internal Applications get the admin client from `fjord.admin()`. */
   constructor(deps: AdminDeps) {
     this.#cluster = deps.cluster;
     this.#retry = deps.retry;

@@ -79,6 +79,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
   #codecsReady = false;
   #closed = false;
 
+  /** @internal Applications get a producer from `fjord.producer()`. */
   constructor(deps: ProducerDeps) {
     const options = deps.options;
     this.#cluster = deps.cluster;
