@@ -4,10 +4,13 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   BrokerIdNotRegisteredError,
   BrokerNotAvailableError,
+  BufferExhaustedError,
+  ClosedError,
   ConnectionError,
   CoordinatorNotAvailableError,
   CorruptMessageError,
   DeliveryTimeoutError,
+  DeserializationError,
   DuplicateBrokerRegistrationError,
   DuplicateSequenceNumberError,
   ElectionNotNeededError,
@@ -19,6 +22,7 @@ import {
   FjordProtocolError,
   GroupIdNotFoundError,
   IneligibleReplicaError,
+  InvalidArgumentError,
   InvalidConfigError,
   InvalidGroupIdError,
   InvalidPartitionsError,
@@ -34,6 +38,7 @@ import {
   MessageTooLargeError,
   NetworkError,
   NonEmptyGroupError,
+  NoOffsetForPartitionError,
   NotAssignedError,
   NotEnoughReplicasAfterAppendError,
   NotEnoughReplicasError,
@@ -56,6 +61,7 @@ import {
   UnknownTopicOrPartitionError,
   UnsupportedAssignorError,
   UnsupportedCompressionTypeError,
+  UnsupportedFeatureError,
 } from './errors.js';
 
 // Written out from Kafka's protocol error table (org.apache.kafka.common.protocol.Errors: name,
@@ -197,6 +203,17 @@ describe('errors the SDK raises itself', () => {
     [RequestTimeoutError, 'REQUEST_TIMEOUT', true, new RequestTimeoutError('slow', 'h:1')],
     [RetriesExceededError, 'RETRIES_EXCEEDED', false, new RetriesExceededError('gave up')],
     [DeliveryTimeoutError, 'DELIVERY_TIMEOUT', false, new DeliveryTimeoutError('too late')],
+    [InvalidArgumentError, 'INVALID_ARGUMENT', false, new InvalidArgumentError('bad option')],
+    [ClosedError, 'CLOSED', false, new ClosedError('closed')],
+    [BufferExhaustedError, 'BUFFER_EXHAUSTED', false, new BufferExhaustedError('full')],
+    [UnsupportedFeatureError, 'UNSUPPORTED_FEATURE', false, new UnsupportedFeatureError('no')],
+    [NoOffsetForPartitionError, 'NO_OFFSET_FOR_PARTITION', false, new NoOffsetForPartitionError('none')],
+    [
+      DeserializationError,
+      'DESERIALIZATION_ERROR',
+      false,
+      new DeserializationError('bad json', { topic: 't', partition: 0, offset: 5n }),
+    ],
   ] as const)('%o has static code %s', (cls, code, retriable, error) => {
     expect(cls.code).toBe(code);
     expect(error).toBeInstanceOf(cls);
@@ -205,6 +222,15 @@ describe('errors the SDK raises itself', () => {
     expect(error.retriable).toBe(retriable);
     expect(error.name).toBe(cls.name);
     expect(error.rawMessage).toBe(error.message);
+  });
+
+  it('FjordAggregateError has static code MULTIPLE_ERRORS', () => {
+    const error = new FjordAggregateError('x', [new ClosedError('closed')]);
+    expect([FjordAggregateError.code, error.code, error.name]).toEqual([
+      'MULTIPLE_ERRORS',
+      'MULTIPLE_ERRORS',
+      'FjordAggregateError',
+    ]);
   });
 });
 

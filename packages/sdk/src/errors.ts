@@ -136,8 +136,8 @@ export class FjordProtocolError extends FjordError {
   readonly address?: string;
 
   /**
-   * `message` is the server's text (default: the wire table's); `message` of the error adds
-   * the context, `rawMessage` keeps the text as given.
+   * `message` is the server's text (default: the wire table's message for the code). The
+   * error's `message` adds the context to it; `rawMessage` keeps it as given.
    */
   constructor(
     errorCode: number,
@@ -198,6 +198,7 @@ export class UnknownServerError extends FjordProtocolError {
     super(ErrorCode.UNKNOWN_SERVER_ERROR, message, context, options);
   }
 }
+
 /** 1: the offset is outside the partition's log (below log start or past its end). */
 export class OffsetOutOfRangeError extends FjordProtocolError {
   static readonly code = 'OFFSET_OUT_OF_RANGE';
@@ -206,6 +207,7 @@ export class OffsetOutOfRangeError extends FjordProtocolError {
     super(ErrorCode.OFFSET_OUT_OF_RANGE, message, context, options);
   }
 }
+
 /** 2: a record batch failed its CRC check or has a malformed header. */
 export class CorruptMessageError extends FjordProtocolError {
   static readonly code = 'CORRUPT_MESSAGE';
@@ -214,6 +216,7 @@ export class CorruptMessageError extends FjordProtocolError {
     super(ErrorCode.CORRUPT_MESSAGE, message, context, options);
   }
 }
+
 /** 3: the topic or partition does not exist (Fjord never auto-creates topics). */
 export class UnknownTopicOrPartitionError extends FjordProtocolError {
   static readonly code = 'UNKNOWN_TOPIC_OR_PARTITION';
@@ -222,6 +225,7 @@ export class UnknownTopicOrPartitionError extends FjordProtocolError {
     super(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message, context, options);
   }
 }
+
 /** 5: the partition has no leader right now (retriable). */
 export class LeaderNotAvailableError extends FjordProtocolError {
   static readonly code = 'LEADER_NOT_AVAILABLE';
@@ -230,6 +234,7 @@ export class LeaderNotAvailableError extends FjordProtocolError {
     super(ErrorCode.LEADER_NOT_AVAILABLE, message, context, options);
   }
 }
+
 /** 6: the broker asked is not the partition's leader (retriable, after a metadata refresh). */
 export class NotLeaderError extends FjordProtocolError {
   static readonly code = 'NOT_LEADER_OR_FOLLOWER';
@@ -238,6 +243,7 @@ export class NotLeaderError extends FjordProtocolError {
     super(ErrorCode.NOT_LEADER_OR_FOLLOWER, message, context, options);
   }
 }
+
 /** 7: the server gave up waiting (e.g. for replicas to acknowledge with acks 'all') (retriable). Not the client-side deadline, which is {@link RequestTimeoutError}. */
 export class RequestTimedOutError extends FjordProtocolError {
   static readonly code = 'REQUEST_TIMED_OUT';
@@ -246,6 +252,7 @@ export class RequestTimedOutError extends FjordProtocolError {
     super(ErrorCode.REQUEST_TIMED_OUT, message, context, options);
   }
 }
+
 /** 8: the broker is not available, in Fjord only while it restarts (retriable). */
 export class BrokerNotAvailableError extends FjordProtocolError {
   static readonly code = 'BROKER_NOT_AVAILABLE';
@@ -254,6 +261,7 @@ export class BrokerNotAvailableError extends FjordProtocolError {
     super(ErrorCode.BROKER_NOT_AVAILABLE, message, context, options);
   }
 }
+
 /** 10: the record batch is larger than the topic's `max.message.bytes`. */
 export class MessageTooLargeError extends FjordProtocolError {
   static readonly code = 'MESSAGE_TOO_LARGE';
@@ -262,6 +270,7 @@ export class MessageTooLargeError extends FjordProtocolError {
     super(ErrorCode.MESSAGE_TOO_LARGE, message, context, options);
   }
 }
+
 /** 13: the server lost a connection it needed (e.g. to a replica) before it could answer (retriable). */
 export class NetworkError extends FjordProtocolError {
   static readonly code = 'NETWORK_EXCEPTION';
@@ -270,6 +279,7 @@ export class NetworkError extends FjordProtocolError {
     super(ErrorCode.NETWORK_EXCEPTION, message, context, options);
   }
 }
+
 /** 15: the coordinator is not available (retriable). */
 export class CoordinatorNotAvailableError extends FjordProtocolError {
   static readonly code = 'COORDINATOR_NOT_AVAILABLE';
@@ -278,6 +288,7 @@ export class CoordinatorNotAvailableError extends FjordProtocolError {
     super(ErrorCode.COORDINATOR_NOT_AVAILABLE, message, context, options);
   }
 }
+
 /** 17: the topic name is invalid. */
 export class InvalidTopicError extends FjordProtocolError {
   static readonly code = 'INVALID_TOPIC_EXCEPTION';
@@ -286,6 +297,7 @@ export class InvalidTopicError extends FjordProtocolError {
     super(ErrorCode.INVALID_TOPIC_EXCEPTION, message, context, options);
   }
 }
+
 /** 19: fewer in-sync replicas than `min.insync.replicas`; nothing was written (retriable). */
 export class NotEnoughReplicasError extends FjordProtocolError {
   static readonly code = 'NOT_ENOUGH_REPLICAS';
@@ -294,6 +306,7 @@ export class NotEnoughReplicasError extends FjordProtocolError {
     super(ErrorCode.NOT_ENOUGH_REPLICAS, message, context, options);
   }
 }
+
 /** 20: the batch was written, but the ISR shrank below `min.insync.replicas` before enough replicas acknowledged it (retriable). */
 export class NotEnoughReplicasAfterAppendError extends FjordProtocolError {
   static readonly code = 'NOT_ENOUGH_REPLICAS_AFTER_APPEND';
@@ -302,6 +315,7 @@ export class NotEnoughReplicasAfterAppendError extends FjordProtocolError {
     super(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, message, context, options);
   }
 }
+
 /** 21: `acks` must be 0, 1 or -1 (all). */
 export class InvalidRequiredAcksError extends FjordProtocolError {
   static readonly code = 'INVALID_REQUIRED_ACKS';
@@ -310,6 +324,7 @@ export class InvalidRequiredAcksError extends FjordProtocolError {
     super(ErrorCode.INVALID_REQUIRED_ACKS, message, context, options);
   }
 }
+
 /** 22 (ILLEGAL_GENERATION): the partition is not assigned to this group member (commit of a partition not owned). */
 export class NotAssignedError extends FjordProtocolError {
   static readonly code = 'ILLEGAL_GENERATION';
@@ -318,6 +333,7 @@ export class NotAssignedError extends FjordProtocolError {
     super(ErrorCode.ILLEGAL_GENERATION, message, context, options);
   }
 }
+
 /** 24: the group id is invalid (empty). */
 export class InvalidGroupIdError extends FjordProtocolError {
   static readonly code = 'INVALID_GROUP_ID';
@@ -326,6 +342,7 @@ export class InvalidGroupIdError extends FjordProtocolError {
     super(ErrorCode.INVALID_GROUP_ID, message, context, options);
   }
 }
+
 /** 25: the coordinator does not know this group member (it was removed); the consumer rejoins. */
 export class UnknownMemberIdError extends FjordProtocolError {
   static readonly code = 'UNKNOWN_MEMBER_ID';
@@ -334,6 +351,7 @@ export class UnknownMemberIdError extends FjordProtocolError {
     super(ErrorCode.UNKNOWN_MEMBER_ID, message, context, options);
   }
 }
+
 /** 32: a record's timestamp is out of the acceptable range. */
 export class InvalidTimestampError extends FjordProtocolError {
   static readonly code = 'INVALID_TIMESTAMP';
@@ -342,6 +360,7 @@ export class InvalidTimestampError extends FjordProtocolError {
     super(ErrorCode.INVALID_TIMESTAMP, message, context, options);
   }
 }
+
 /** 36: a topic with this name already exists. */
 export class TopicAlreadyExistsError extends FjordProtocolError {
   static readonly code = 'TOPIC_ALREADY_EXISTS';
@@ -350,6 +369,7 @@ export class TopicAlreadyExistsError extends FjordProtocolError {
     super(ErrorCode.TOPIC_ALREADY_EXISTS, message, context, options);
   }
 }
+
 /** 37: the number of partitions is invalid. */
 export class InvalidPartitionsError extends FjordProtocolError {
   static readonly code = 'INVALID_PARTITIONS';
@@ -358,6 +378,7 @@ export class InvalidPartitionsError extends FjordProtocolError {
     super(ErrorCode.INVALID_PARTITIONS, message, context, options);
   }
 }
+
 /** 38: the replication factor is invalid (or larger than the cluster supports). */
 export class InvalidReplicationFactorError extends FjordProtocolError {
   static readonly code = 'INVALID_REPLICATION_FACTOR';
@@ -366,6 +387,7 @@ export class InvalidReplicationFactorError extends FjordProtocolError {
     super(ErrorCode.INVALID_REPLICATION_FACTOR, message, context, options);
   }
 }
+
 /** 40: a topic config name or value is invalid. */
 export class InvalidConfigError extends FjordProtocolError {
   static readonly code = 'INVALID_CONFIG';
@@ -374,6 +396,7 @@ export class InvalidConfigError extends FjordProtocolError {
     super(ErrorCode.INVALID_CONFIG, message, context, options);
   }
 }
+
 /** 42: the server could not interpret the request. */
 export class InvalidRequestError extends FjordProtocolError {
   static readonly code = 'INVALID_REQUEST';
@@ -382,6 +405,7 @@ export class InvalidRequestError extends FjordProtocolError {
     super(ErrorCode.INVALID_REQUEST, message, context, options);
   }
 }
+
 /** 45: an idempotent producer's batch skipped a sequence number (a batch before it was lost). */
 export class OutOfOrderSequenceNumberError extends FjordProtocolError {
   static readonly code = 'OUT_OF_ORDER_SEQUENCE_NUMBER';
@@ -390,6 +414,7 @@ export class OutOfOrderSequenceNumberError extends FjordProtocolError {
     super(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message, context, options);
   }
 }
+
 /** 46: an idempotent producer's batch repeats a sequence number that is not among the last ones the broker remembers. */
 export class DuplicateSequenceNumberError extends FjordProtocolError {
   static readonly code = 'DUPLICATE_SEQUENCE_NUMBER';
@@ -398,6 +423,7 @@ export class DuplicateSequenceNumberError extends FjordProtocolError {
     super(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, message, context, options);
   }
 }
+
 /** 47: the producer epoch is older than the one the broker knows (the producer is fenced). */
 export class InvalidProducerEpochError extends FjordProtocolError {
   static readonly code = 'INVALID_PRODUCER_EPOCH';
@@ -406,6 +432,7 @@ export class InvalidProducerEpochError extends FjordProtocolError {
     super(ErrorCode.INVALID_PRODUCER_EPOCH, message, context, options);
   }
 }
+
 /** 56: the broker could not read or write its storage (retriable). */
 export class StorageError extends FjordProtocolError {
   static readonly code = 'KAFKA_STORAGE_ERROR';
@@ -414,6 +441,7 @@ export class StorageError extends FjordProtocolError {
     super(ErrorCode.KAFKA_STORAGE_ERROR, message, context, options);
   }
 }
+
 /** 59: the broker has no state for this producer id (e.g. retention removed it). */
 export class UnknownProducerIdError extends FjordProtocolError {
   static readonly code = 'UNKNOWN_PRODUCER_ID';
@@ -422,6 +450,7 @@ export class UnknownProducerIdError extends FjordProtocolError {
     super(ErrorCode.UNKNOWN_PRODUCER_ID, message, context, options);
   }
 }
+
 /** 68: the group still has members (reset offsets and delete need an empty group). */
 export class NonEmptyGroupError extends FjordProtocolError {
   static readonly code = 'NON_EMPTY_GROUP';
@@ -430,6 +459,7 @@ export class NonEmptyGroupError extends FjordProtocolError {
     super(ErrorCode.NON_EMPTY_GROUP, message, context, options);
   }
 }
+
 /** 69: the group does not exist. */
 export class GroupIdNotFoundError extends FjordProtocolError {
   static readonly code = 'GROUP_ID_NOT_FOUND';
@@ -438,6 +468,7 @@ export class GroupIdNotFoundError extends FjordProtocolError {
     super(ErrorCode.GROUP_ID_NOT_FOUND, message, context, options);
   }
 }
+
 /** 74: the leader epoch in the request is older than the broker's (retriable, after a metadata refresh). */
 export class FencedLeaderEpochError extends FjordProtocolError {
   static readonly code = 'FENCED_LEADER_EPOCH';
@@ -446,6 +477,7 @@ export class FencedLeaderEpochError extends FjordProtocolError {
     super(ErrorCode.FENCED_LEADER_EPOCH, message, context, options);
   }
 }
+
 /** 75: the leader epoch in the request is newer than the broker's (retriable). */
 export class UnknownLeaderEpochError extends FjordProtocolError {
   static readonly code = 'UNKNOWN_LEADER_EPOCH';
@@ -454,6 +486,7 @@ export class UnknownLeaderEpochError extends FjordProtocolError {
     super(ErrorCode.UNKNOWN_LEADER_EPOCH, message, context, options);
   }
 }
+
 /** 76: the batch's compression type is not supported. */
 export class UnsupportedCompressionTypeError extends FjordProtocolError {
   static readonly code = 'UNSUPPORTED_COMPRESSION_TYPE';
@@ -462,6 +495,7 @@ export class UnsupportedCompressionTypeError extends FjordProtocolError {
     super(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, message, context, options);
   }
 }
+
 /** 77: the broker epoch is stale; the broker must register again. */
 export class StaleBrokerEpochError extends FjordProtocolError {
   static readonly code = 'STALE_BROKER_EPOCH';
@@ -470,6 +504,7 @@ export class StaleBrokerEpochError extends FjordProtocolError {
     super(ErrorCode.STALE_BROKER_EPOCH, message, context, options);
   }
 }
+
 /** 80: the preferred leader is down or not in the ISR (retriable). */
 export class PreferredLeaderNotAvailableError extends FjordProtocolError {
   static readonly code = 'PREFERRED_LEADER_NOT_AVAILABLE';
@@ -478,6 +513,7 @@ export class PreferredLeaderNotAvailableError extends FjordProtocolError {
     super(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, message, context, options);
   }
 }
+
 /** 84: the preferred replica already leads the partition. */
 export class ElectionNotNeededError extends FjordProtocolError {
   static readonly code = 'ELECTION_NOT_NEEDED';
@@ -486,6 +522,7 @@ export class ElectionNotNeededError extends FjordProtocolError {
     super(ErrorCode.ELECTION_NOT_NEEDED, message, context, options);
   }
 }
+
 /** 87: a record in the batch is invalid. */
 export class InvalidRecordError extends FjordProtocolError {
   static readonly code = 'INVALID_RECORD';
@@ -494,6 +531,7 @@ export class InvalidRecordError extends FjordProtocolError {
     super(ErrorCode.INVALID_RECORD, message, context, options);
   }
 }
+
 /** 95: the partition epoch in an ISR change is not the current one (retriable). */
 export class InvalidUpdateVersionError extends FjordProtocolError {
   static readonly code = 'INVALID_UPDATE_VERSION';
@@ -502,6 +540,7 @@ export class InvalidUpdateVersionError extends FjordProtocolError {
     super(ErrorCode.INVALID_UPDATE_VERSION, message, context, options);
   }
 }
+
 /** 101: another live broker process is registered with this id. */
 export class DuplicateBrokerRegistrationError extends FjordProtocolError {
   static readonly code = 'DUPLICATE_BROKER_REGISTRATION';
@@ -510,6 +549,7 @@ export class DuplicateBrokerRegistrationError extends FjordProtocolError {
     super(ErrorCode.DUPLICATE_BROKER_REGISTRATION, message, context, options);
   }
 }
+
 /** 102: the broker id is not registered. */
 export class BrokerIdNotRegisteredError extends FjordProtocolError {
   static readonly code = 'BROKER_ID_NOT_REGISTERED';
@@ -518,6 +558,7 @@ export class BrokerIdNotRegisteredError extends FjordProtocolError {
     super(ErrorCode.BROKER_ID_NOT_REGISTERED, message, context, options);
   }
 }
+
 /** 107: a replica that would join the ISR is fenced or not a live broker. */
 export class IneligibleReplicaError extends FjordProtocolError {
   static readonly code = 'INELIGIBLE_REPLICA';
@@ -526,6 +567,7 @@ export class IneligibleReplicaError extends FjordProtocolError {
     super(ErrorCode.INELIGIBLE_REPLICA, message, context, options);
   }
 }
+
 /** 110: the member's epoch is fenced (a zombie); the consumer rejoins. */
 export class FencedMemberEpochError extends FjordProtocolError {
   static readonly code = 'FENCED_MEMBER_EPOCH';
@@ -534,6 +576,7 @@ export class FencedMemberEpochError extends FjordProtocolError {
     super(ErrorCode.FENCED_MEMBER_EPOCH, message, context, options);
   }
 }
+
 /** 112: the assignor is not supported (use `uniform` or `range`). */
 export class UnsupportedAssignorError extends FjordProtocolError {
   static readonly code = 'UNSUPPORTED_ASSIGNOR';
@@ -542,6 +585,7 @@ export class UnsupportedAssignorError extends FjordProtocolError {
     super(ErrorCode.UNSUPPORTED_ASSIGNOR, message, context, options);
   }
 }
+
 /** 113: the member's epoch is stale. */
 export class StaleMemberEpochError extends FjordProtocolError {
   static readonly code = 'STALE_MEMBER_EPOCH';
