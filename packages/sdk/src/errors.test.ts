@@ -63,6 +63,7 @@ import {
   UnsupportedCompressionTypeError,
   UnsupportedFeatureError,
 } from './errors.js';
+import { RecordDecodeError } from './record-decode-error.js';
 
 // Written out from Kafka's protocol error table (org.apache.kafka.common.protocol.Errors: name,
 // number, and whether the exception is a RetriableException), not derived from the SDK's own
@@ -213,6 +214,12 @@ describe('errors the SDK raises itself', () => {
       'DESERIALIZATION_ERROR',
       false,
       new DeserializationError('bad json', { topic: 't', partition: 0, offset: 5n }),
+    ],
+    [
+      RecordDecodeError,
+      'RECORD_DECODE_ERROR',
+      false,
+      new RecordDecodeError('bad batch', { topic: 't', partition: 0, offset: 5n, nextOffset: 9n }),
     ],
   ] as const)('%o has static code %s', (cls, code, retriable, error) => {
     expect(cls.code).toBe(code);

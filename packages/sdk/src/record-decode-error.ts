@@ -19,6 +19,7 @@ export interface UndecodableBatchLocation {
  */
 export class RecordDecodeError extends FjordError {
   static readonly code = 'RECORD_DECODE_ERROR';
+  declare readonly code: typeof RecordDecodeError.code;
   readonly topic: string;
   readonly partition: number;
   readonly offset: bigint;
