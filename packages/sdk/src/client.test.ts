@@ -402,8 +402,10 @@ describe('producer', () => {
 
   it('gives up after deliveryTimeoutMs with the last cause', async () => {
     cluster.produceFailures.set(0, Array(1000).fill(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    // acks 1: no producer id to fetch first, so under load the deadline cannot pass before the
+    // first attempt (which would leave no cause to report).
     const error = await fjord
-      .producer({ deliveryTimeoutMs: 1_500 })
+      .producer({ acks: 1, deliveryTimeoutMs: 2_000 })
       .send({ topic: 'orders', messages: [{ value: 'x', partition: 0 }] })
       .catch((e: unknown) => e);
     expect((error as Error).name).toBe('DeliveryTimeoutError');
