@@ -54,6 +54,13 @@ export {
 } from './record-batch.js';
 export { type BuildBatchOptions, RecordBatchBuilder } from './record-batch-builder.js';
 export {
+  DEFAULT_DECOMPRESSION_BUDGET_BYTES,
+  DecompressionBudget,
+  type RecordValidationOptions,
+  type TimestampWindow,
+  validateBatchRecords,
+} from './record-validation.js';
+export {
   assertValidTopicName,
   parseTopicConfig,
   renderTopicConfig,

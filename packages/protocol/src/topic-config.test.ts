@@ -64,6 +64,8 @@ describe('parseTopicConfig', () => {
       'min.insync.replicas': 1,
       'cleanup.policy': 'delete',
       'message.timestamp.type': 'CreateTime',
+      'message.timestamp.before.max.ms': Number.MAX_SAFE_INTEGER,
+      'message.timestamp.after.max.ms': 3_600_000,
       'unclean.leader.election.enable': false,
     });
   });
@@ -77,6 +79,8 @@ describe('parseTopicConfig', () => {
         'min.insync.replicas': '2',
         'cleanup.policy': 'delete',
         'message.timestamp.type': 'LogAppendTime',
+        'message.timestamp.before.max.ms': '9223372036854775807',
+        'message.timestamp.after.max.ms': '0',
         'unclean.leader.election.enable': 'true',
       }),
     ).toEqual({
@@ -86,6 +90,8 @@ describe('parseTopicConfig', () => {
       'min.insync.replicas': 2,
       'cleanup.policy': 'delete',
       'message.timestamp.type': 'LogAppendTime',
+      'message.timestamp.before.max.ms': Number.MAX_SAFE_INTEGER,
+      'message.timestamp.after.max.ms': 0,
       'unclean.leader.election.enable': true,
     });
   });
@@ -102,6 +108,8 @@ describe('parseTopicConfig', () => {
     ['retention.ms', '99999999999999999999', /retention\.ms/],
     ['cleanup.policy', 'compact', /cleanup\.policy="compact"/],
     ['message.timestamp.type', 'createtime', /message\.timestamp\.type/],
+    ['message.timestamp.after.max.ms', '-1', /must be an integer >= 0/],
+    ['message.timestamp.before.max.ms', '1h', /must be an integer >= 0/],
     ['unclean.leader.election.enable', 'TRUE', /unclean\.leader\.election\.enable="TRUE"/],
   ])('rejects %s=%j with INVALID_CONFIG', (key, value, message) => {
     expect(configError({ [key]: value }).message).toMatch(message);
@@ -136,6 +144,6 @@ describe('renderTopicConfig', () => {
 describe('TOPIC_CONFIG_NAMES', () => {
   it('lists exactly the schema keys', () => {
     expect([...TOPIC_CONFIG_NAMES].sort()).toEqual(Object.keys(TOPIC_CONFIG_SCHEMA.shape).sort());
-    expect(TOPIC_CONFIG_NAMES).toHaveLength(7);
+    expect(TOPIC_CONFIG_NAMES).toHaveLength(9);
   });
 });

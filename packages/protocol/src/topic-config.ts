@@ -29,6 +29,15 @@ const intString = (min: number) =>
     .refine((n) => Number.isSafeInteger(n), 'is too large (must fit in 53 bits)')
     .refine((n) => n >= min, `must be an integer >= ${min}`);
 
+/**
+ * A non-negative duration in ms. Kafka writes "no limit" as Long.MAX_VALUE, beyond a safe
+ * integer: every value past 2^53 - 1 means the same (no limit) and is kept as 2^53 - 1.
+ */
+const unboundedMsString = z
+  .string()
+  .regex(/^\d+$/, 'must be an integer >= 0')
+  .transform((v) => Math.min(Number(v), Number.MAX_SAFE_INTEGER));
+
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 /**
@@ -49,6 +58,17 @@ export const TOPIC_CONFIG_SCHEMA = z
     'cleanup.policy': z.enum(['delete']).default('delete'),
     /** Whose clock stamps records: the producer's (CreateTime) or the broker's (LogAppendTime). */
     'message.timestamp.type': z.enum(['CreateTime', 'LogAppendTime']).default('CreateTime'),
+    /**
+     * KIP-937: how far before the broker's clock a CreateTime timestamp may be (no limit by
+     * default, as in Kafka).
+     */
+    'message.timestamp.before.max.ms': unboundedMsString.default(Number.MAX_SAFE_INTEGER),
+    /**
+     * KIP-937: how far after the broker's clock a CreateTime timestamp may be (1 hour, Kafka
+     * 4.0's default): one far-future record would otherwise hold back retention.ms for its
+     * whole partition.
+     */
+    'message.timestamp.after.max.ms': unboundedMsString.default(3_600_000),
     /** Allow electing a leader from outside the ISR (may lose acknowledged data). */
     'unclean.leader.election.enable': boolString.default(false),
   })

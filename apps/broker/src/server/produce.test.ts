@@ -1,5 +1,6 @@
 import {
   Compression,
+  compressRecords,
   crc32c,
   decodeRecordBatch,
   ERROR_CODE_METADATA_KEY,
@@ -64,6 +65,46 @@ function compressed(batch: Buffer): Buffer {
   copy.writeInt16BE(copy.readInt16BE(21) | 1, 21); // gzip
   copy.writeUInt32BE(crc32c(copy.subarray(21)), 17);
   return copy;
+}
+
+/**
+ * The poison pill of issue #12: CRC-valid, header consistent, but the first record's length
+ * varint claims ~1 MiB while the batch holds a few bytes.
+ */
+function poisonPill(): Buffer {
+  const batch = Buffer.from(batchOf([1, 2]));
+  // 0x80 0x80 0x80 0x01 is zig-zag 2^20 / 2... any length past the batch's end will do.
+  const records = batch.subarray(61);
+  const claimed = Buffer.from([0x80, 0x80, 0x80, 0x01]);
+  const poisoned = Buffer.concat([batch.subarray(0, 61), claimed, records.subarray(1)]);
+  poisoned.writeInt32BE(poisoned.length - 12, 8);
+  poisoned.writeUInt32BE(crc32c(poisoned.subarray(21)), 17);
+  return poisoned;
+}
+
+/** A batch whose second record's offset delta repeats the first one's (rewritten CRC). */
+function repeatedOffsetDelta(): Buffer {
+  const batch = Buffer.from(batchOf([1, 2]));
+  const firstLength = batch[61]! >> 1;
+  // Second record: its length varint (1 byte), attributes, timestamp delta (1 byte), offset delta.
+  const offsetDeltaAt = 61 + 1 + firstLength + 1 + 1 + 1;
+  expect(batch[offsetDeltaAt]).toBe(2); // zig-zag 1
+  batch[offsetDeltaAt] = 0;
+  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
+  return batch;
+}
+
+/** An lz4 batch whose records are malformed once decompressed (the value claims 100 bytes). */
+function compressedWithBadRecord(): Buffer {
+  const plain = encodeRecordBatch({ records: [{ key: null, value: Buffer.from('v'), timestamp: 1 }] });
+  const records = Buffer.from(plain.subarray(61));
+  records[records.length - 3] = 200; // value length varint: zig-zag 100
+  const section = compressRecords(Compression.Lz4, records);
+  const batch = Buffer.concat([plain.subarray(0, 61), section]);
+  batch.writeInt32BE(batch.length - 12, 8);
+  batch.writeInt16BE(Compression.Lz4, 21);
+  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
+  return batch;
 }
 
 /** 50 MB of zeros: about 50 KB of gzip, far beyond the default max.message.bytes once inflated. */
@@ -151,6 +192,16 @@ describe('Produce', () => {
     ],
     ['gzip decompression bomb', 'orders', 0, () => gzipBomb(), ErrorCode.MESSAGE_TOO_LARGE],
     ['batch over max.message.bytes', 'small', 0, () => batchOf(new Array(40).fill(1)), 10],
+    ['poison pill: a record claiming ~1 MiB', 'orders', 0, () => poisonPill(), ErrorCode.INVALID_RECORD],
+    ['repeated offset delta', 'orders', 0, () => repeatedOffsetDelta(), ErrorCode.INVALID_RECORD],
+    ['malformed record inside lz4', 'orders', 0, () => compressedWithBadRecord(), ErrorCode.INVALID_RECORD],
+    [
+      'timestamp 2 hours ahead (message.timestamp.after.max.ms)',
+      'orders',
+      0,
+      () => batchOf([Date.now(), Date.now() + 2 * 3_600_000]),
+      ErrorCode.INVALID_TIMESTAMP,
+    ],
     ['unknown partition', 'orders', 9, () => batchOf([1]), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     ['unknown topic', 'nope', 0, () => batchOf([1]), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     ['not the leader', 'elsewhere', 0, () => batchOf([1]), ErrorCode.NOT_LEADER_OR_FOLLOWER],
@@ -169,6 +220,28 @@ describe('Produce', () => {
       expect(await snapshot(h)).toEqual(before);
     },
   );
+
+  it('names the partition, the batch and the record of a refused record', async () => {
+    const h = await start();
+    const response = await h.produce(
+      produceTo('orders', 1, Buffer.concat([batchOf([1]), batchOf([2]), poisonPill()])),
+    );
+    const result = response.topics[0]!.partitions[0]!;
+    expect(result.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect(result.errorMessage).toMatch(/^orders\/1 batch 2 record 0 \(byte 0\) declares a length of/);
+    expect(h.replicas.get('orders', 1)!.log.logEndOffset).toBe(0n);
+  });
+
+  it('refuses timestamps older than message.timestamp.before.max.ms', async () => {
+    harness = await startBrokerHarness([
+      replica('recent', ORDERS, 0, { configs: { 'message.timestamp.before.max.ms': '60000' } }),
+    ]);
+    const old = await harness.produce(produceTo('recent', 0, batchOf([Date.now() - 120_000])));
+    expect(old.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.INVALID_TIMESTAMP });
+    expect(old.topics[0]!.partitions[0]!.errorMessage).toMatch(/before\.max\.ms is 60000/);
+    const fresh = await harness.produce(produceTo('recent', 0, batchOf([Date.now() - 1_000])));
+    expect(fresh.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, baseOffset: '0' });
+  });
 
   it('refreshes metadata once for a request with unknown topics', async () => {
     const h = await start();

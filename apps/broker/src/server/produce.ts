@@ -6,7 +6,7 @@ import { ProducerSequenceError } from '../log/producer-state.js';
 import type { WriteOp } from '../log/write-queue.js';
 import { waitForIsrAck } from './acks-waiter.js';
 import { waitForAppend } from './append-waiter.js';
-import { validateProducedBatches } from './batch-validation.js';
+import { requestValidation, validateProducedBatches } from './batch-validation.js';
 import type { Resolution } from './partition-resolver.js';
 import type { BrokerServiceDeps } from './service-deps.js';
 
@@ -59,6 +59,7 @@ export async function produce(
 
   // From here to store.write() nothing awaits: offsets are assigned and queued atomically.
   const nowMs = deps.nowMs();
+  const validation = requestValidation(nowMs);
   const outcomes: Outcome[] = targets.map((target, i): Outcome => {
     const resolution = resolutions[i]!;
     if (!resolution.ok)
@@ -75,13 +76,12 @@ export async function produce(
     }
     const refusal = request.acks === -1 ? notEnoughReplicas(hosted) : undefined;
     if (refusal) return { result: failed(target.partition, ErrorCode.NOT_ENOUGH_REPLICAS, refusal) };
-    const validation = validateProducedBatches(target.records, hosted.config);
-    if (!validation.ok)
-      return { result: failed(target.partition, validation.errorCode, validation.errorMessage) };
+    const checked = validateProducedBatches(target, target.records, hosted.config, validation);
+    if (!checked.ok) return { result: failed(target.partition, checked.errorCode, checked.errorMessage) };
     const logAppendTimeMs = hosted.config['message.timestamp.type'] === 'LogAppendTime' ? nowMs : null;
     let prepared: PreparedAppend;
     try {
-      prepared = hosted.log.prepareAppend(validation.batches, hosted.leaderEpoch, logAppendTimeMs);
+      prepared = hosted.log.prepareAppend(checked.batches, hosted.leaderEpoch, logAppendTimeMs);
     } catch (error) {
       // An idempotent producer's duplicate is answered by prepareAppend; only a sequence that
       // skips ahead or a fenced epoch gets here, and nothing of the partition is stored.
