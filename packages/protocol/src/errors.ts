@@ -85,8 +85,15 @@ const rows = [
   [107, 'INELIGIBLE_REPLICA', false, 'A replica that would join the ISR is fenced or not a live broker.'],
   [95, 'INVALID_UPDATE_VERSION', true, 'The partition epoch in the request is not the current one.'],
   [110, 'FENCED_MEMBER_EPOCH', false, 'The member epoch is fenced; the member must rejoin.'],
+  [
+    111,
+    'UNRELEASED_INSTANCE_ID',
+    false,
+    'The static member instance id is still held by a live member of the group.',
+  ],
   [112, 'UNSUPPORTED_ASSIGNOR', false, 'The assignor is not supported (use uniform or range).'],
   [113, 'STALE_MEMBER_EPOCH', false, 'The member epoch is stale.'],
+  [129, 'INVALID_REGULAR_EXPRESSION', false, 'The subscription regular expression is not valid RE2.'],
 ] as const satisfies ReadonlyArray<readonly [number, string, boolean, string]>;
 
 type Row = (typeof rows)[number];

@@ -35,8 +35,8 @@ function body(offsetDelta: number): number[] {
 }
 
 /** A CRC-valid batch around raw record bytes, whose header passes validateBatch. */
-function batchOf(records: number[], count: number, compression = Compression.None): Buffer {
-  let section = Buffer.from(records);
+function batchOf(records: number[], count: number, compression: number = Compression.None): Buffer {
+  let section: Buffer = Buffer.from(records);
   if (compression !== Compression.None) section = compressRecords(compression, section);
   const buf = Buffer.alloc(RECORD_BATCH_OVERHEAD + section.length);
   buf.writeInt32BE(buf.length - 12, 8);

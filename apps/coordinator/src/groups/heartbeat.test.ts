@@ -5,9 +5,10 @@ import { groupById } from '../metadata/group-records.js';
 import { type Assignment, type GroupMembership, toKeys } from '../metadata/group-state.js';
 import { metadataRecord } from '../metadata/records.js';
 import { emptyState, type MetadataState } from '../metadata/state.js';
-import { type HeartbeatInput, heartbeat } from './heartbeat.js';
+import { type HeartbeatInput, heartbeat, MAX_REBALANCE_TIMEOUT_MS } from './heartbeat.js';
 import { removeMember } from './membership.js';
 import { planCommit } from './offsets.js';
+import { MAX_SUBSCRIPTION_REGEX_LENGTH } from './subscription.js';
 
 function stateWithTopics(topics: Record<string, number>): MetadataState {
   return applyAll(emptyState(), [
@@ -94,7 +95,7 @@ describe('consumer group heartbeat state machine', () => {
       h.beat({ memberId: 'a', memberEpoch: 0, subscribedTopics: [], subscribedRegex: '(' }),
     ).toMatchObject({
       ok: false,
-      errorCode: ErrorCode.INVALID_REQUEST,
+      errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION,
     });
     expect(h.beat({ memberId: 'a', memberEpoch: 0, assignor: 'magic' })).toMatchObject({
       ok: false,
@@ -191,6 +192,48 @@ describe('consumer group heartbeat state machine', () => {
     expect(out).toMatchObject({ ok: true, assignment: { 'orders-1': [0], 'orders-2': [0] } });
   });
 
+  it('evaluates subscription regexes in linear time (RE2): ^(a+)+$ against aaaa…a-', () => {
+    const h = new Harness(stateWithTopics({ [`${'a'.repeat(27)}-`]: 1, aaa: 1 }));
+    const started = performance.now();
+    const out = h.beat({ memberId: 'a', memberEpoch: 0, subscribedTopics: [], subscribedRegex: '^(a+)+$' });
+    // A backtracking engine takes seconds here (2^27 paths); RE2 takes microseconds.
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(out).toMatchObject({ ok: true, assignment: { aaa: [0] } });
+  });
+
+  it('refuses regexes that are not RE2 or too long with INVALID_REGULAR_EXPRESSION', () => {
+    const h = new Harness(stateWithTopics({ ab: 1 }));
+    for (const regex of ['(?<=a)b', '(a)\\1', `a{1,5}${'b'.repeat(MAX_SUBSCRIPTION_REGEX_LENGTH)}`]) {
+      const out = h.beat({ memberId: 'a', memberEpoch: 0, subscribedTopics: [], subscribedRegex: regex });
+      expect(out).toMatchObject({ ok: false, errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION });
+      expect(!out.ok && out.message).toMatch(/regex/);
+    }
+    expect(h.group).toBeUndefined();
+  });
+
+  it('refuses a static instance id while its holder is alive (UNRELEASED_INSTANCE_ID)', () => {
+    const h = new Harness(stateWithTopics({ t: 2 }));
+    const owned: Record<string, Assignment> = {};
+    h.beat({ memberId: 'a', memberEpoch: 0, instanceId: 'i-a' });
+    h.settle(owned);
+    const thief = h.beat({ memberId: 'b', memberEpoch: 0, instanceId: 'i-a' });
+    expect(thief).toMatchObject({ ok: false, errorCode: ErrorCode.UNRELEASED_INSTANCE_ID });
+    expect(Object.keys(h.group!.members)).toEqual(['a']);
+    // Once the holder leaves with -2 (static leave), the instance id can be taken over.
+    h.beat({ memberId: 'a', memberEpoch: -2, instanceId: 'i-a', owned: owned.a });
+    expect(h.beat({ memberId: 'b', memberEpoch: 0, instanceId: 'i-a' })).toMatchObject({
+      ok: true,
+      assignment: { t: [0, 1] },
+      removedMemberIds: ['a'],
+    });
+  });
+
+  it('caps the rebalance timeout', () => {
+    const h = new Harness(stateWithTopics({ t: 1 }));
+    h.beat({ memberId: 'a', memberEpoch: 0, rebalanceTimeoutMs: 2_147_483_647 });
+    expect(h.group!.members.a!.rebalanceTimeoutMs).toBe(MAX_REBALANCE_TIMEOUT_MS);
+  });
+
   it('removes a member and reassigns (session expiry path)', () => {
     const h = new Harness(stateWithTopics({ t: 2 }));
     const owned: Record<string, Assignment> = {};
@@ -205,7 +248,7 @@ describe('consumer group heartbeat state machine', () => {
 });
 
 describe('offset commits', () => {
-  it('accept only owned partitions and never move offsets backwards', () => {
+  it('accept only owned partitions, and store a lower offset (a consumer that sought back)', () => {
     const h = new Harness(stateWithTopics({ t: 2 }));
     h.beat({ memberId: 'a', memberEpoch: 0 });
     const group = () => groupById(h.state, 'g')!;
@@ -220,7 +263,7 @@ describe('offset commits', () => {
       }),
     ]);
     const back = planCommit(group(), 'a', e, [{ topic: 't', partition: 0, offset: 5n, metadata: '' }]);
-    expect(back).toMatchObject({ ok: true, toStore: [] });
+    expect(back).toMatchObject({ ok: true, toStore: [{ offset: 5n }] });
     const notOwned = planCommit(group(), 'a', e, [
       { topic: 'other', partition: 0, offset: 5n, metadata: '' },
     ]);

@@ -15,12 +15,20 @@ import {
   refreshTarget,
   removeMember,
 } from './membership.js';
-import { compileRegex } from './subscription.js';
+import { regexProblem } from './subscription.js';
 
 /** Member epochs with a special meaning (KIP-848). */
 export const JOIN_EPOCH = 0;
 export const LEAVE_EPOCH = -1;
 export const STATIC_LEAVE_EPOCH = -2;
+
+/** The rebalance timeout of a member that names none: Kafka's max.poll.interval.ms default. */
+export const DEFAULT_REBALANCE_TIMEOUT_MS = 300_000;
+/**
+ * Longest rebalance timeout a member gets, whatever it asks for: a member slow to revoke
+ * holds its partitions that long, so an int32 maximum (24 days) must not be honoured.
+ */
+export const MAX_REBALANCE_TIMEOUT_MS = 1_800_000;
 
 /** A heartbeat as the state machine sees it (decoded from the wire). */
 export interface HeartbeatInput {
@@ -79,9 +87,9 @@ export function heartbeat(
   if (input.subscribedTopics.length === 0 && input.subscribedRegex === null) {
     return fail(ErrorCode.INVALID_REQUEST, 'the subscription is empty: subscribe to topics or a regex');
   }
-  if (input.subscribedRegex !== null && compileRegex(input.subscribedRegex) === null) {
-    return fail(ErrorCode.INVALID_REQUEST, `invalid subscription regex /${input.subscribedRegex}/`);
-  }
+  const badRegex = input.subscribedRegex === null ? undefined : regexProblem(input.subscribedRegex);
+  if (badRegex !== undefined) return fail(ErrorCode.INVALID_REGULAR_EXPRESSION, badRegex);
+  const rebalanceTimeoutMs = Math.min(input.rebalanceTimeoutMs, MAX_REBALANCE_TIMEOUT_MS);
   const group = current ? cloneGroup(current) : newGroup(input.groupId, assignor as AssignorName);
   const removedMemberIds: string[] = [];
   let member: MemberState | undefined = group.members[input.memberId];
@@ -89,6 +97,14 @@ export function heartbeat(
     if (Object.keys(group.members).length === 0) group.assignor = assignor as AssignorName;
     const memberId = input.memberId === '' ? newMemberId() : input.memberId;
     const previous = input.instanceId === null ? undefined : staticMember(group, input.instanceId);
+    if (previous && previous.memberId !== memberId && !previous.away) {
+      // KIP-848: the holder is alive (it did not leave with epoch -2, its session has not
+      // expired). Handing its partitions over would leave two consumers owning them.
+      return fail(
+        ErrorCode.UNRELEASED_INSTANCE_ID,
+        `instance id "${input.instanceId}" is held by live member ${previous.memberId} of group ${input.groupId}`,
+      );
+    }
     if (previous && previous.memberId !== memberId) {
       // A static member back under a new member id takes over the old one's place and
       // partitions: no group epoch bump, so nobody else is reassigned.
@@ -108,7 +124,7 @@ export function heartbeat(
         subscribedTopics: [...new Set(input.subscribedTopics)].sort(),
         subscribedRegex: input.subscribedRegex,
         sessionTimeoutMs: input.sessionTimeoutMs,
-        rebalanceTimeoutMs: input.rebalanceTimeoutMs,
+        rebalanceTimeoutMs,
         assigned: {},
         revoking: {},
       };
@@ -128,7 +144,7 @@ export function heartbeat(
   }
   member.away = false;
   member.sessionTimeoutMs = input.sessionTimeoutMs;
-  member.rebalanceTimeoutMs = input.rebalanceTimeoutMs;
+  member.rebalanceTimeoutMs = rebalanceTimeoutMs;
   const topics = [...new Set(input.subscribedTopics)].sort();
   if (
     topics.join('\u0000') !== member.subscribedTopics.join('\u0000') ||

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@fjord/protocol';
-import type { CommittedOffset, GroupMembership, GroupState } from '../metadata/group-state.js';
+import type { GroupMembership, GroupState } from '../metadata/group-state.js';
 
 /** One partition's offset in a commit. */
 export interface OffsetToCommit {
@@ -24,9 +24,10 @@ export type CommitPlan =
 
 /**
  * Checks a member's OffsetCommit: the member must exist with its current (or just previous)
- * epoch and own every partition it commits. Committed offsets never go backwards here: a
- * lower offset is accepted and ignored (only an admin reset moves offsets back), so a late
- * commit can never undo progress another member made.
+ * epoch and own every partition it commits. Every accepted offset is stored, a lower one
+ * too, as in Kafka: a consumer that seeks back and commits is honoured. A late commit of a
+ * member that lost the partition cannot undo another member's progress, because ownership
+ * and the epoch are checked (a fenced member's commit is refused).
  */
 export function planCommit(
   group: GroupState | undefined,
@@ -56,8 +57,7 @@ export function planCommit(
       });
       continue;
     }
-    const committed = committedOffset(group!, o.topic, o.partition);
-    if (committed === undefined || o.offset > BigInt(committed.offset)) toStore.push(o);
+    toStore.push(o);
     results.push({ ...where, errorCode: ErrorCode.NONE, errorMessage: '' });
   }
   return { ok: true, toStore, results };
@@ -98,13 +98,4 @@ export function checkMember(
     };
   }
   return undefined;
-}
-
-/** The committed offset of a partition, if any. */
-export function committedOffset(
-  group: GroupState,
-  topic: string,
-  partition: number,
-): CommittedOffset | undefined {
-  return group.offsets[topic]?.[String(partition)];
 }

@@ -1,16 +1,50 @@
+import { RE2JS } from 're2js';
 import type { GroupMembership, MemberState } from '../metadata/group-state.js';
 import type { MetadataState } from '../metadata/state.js';
 
-/** Compiles a subscription regex; null when the source is not a valid JavaScript RegExp. */
-export function compileRegex(source: string): RegExp | null {
+/**
+ * Longest subscription regex accepted, in characters. RE2 matches in time linear in the
+ * pattern times the topic name, and a resolution runs for every member on every rebalance,
+ * so the pattern is bounded too.
+ */
+export const MAX_SUBSCRIPTION_REGEX_LENGTH = 1000;
+
+/** Compiled patterns kept for reuse; past this many the cache starts over. */
+const MAX_CACHED_PATTERNS = 1000;
+const compiled = new Map<string, RE2JS | null>();
+
+/**
+ * Why `source` cannot be a subscription regex, or undefined when it can. Regexes use RE2
+ * syntax (as KIP-848's RE2/J) and are evaluated by re2js in linear time, so no pattern can
+ * stall the coordinator; backreferences and lookaround, which need backtracking, are refused.
+ */
+export function regexProblem(source: string): string | undefined {
+  if (source.length > MAX_SUBSCRIPTION_REGEX_LENGTH) {
+    return `subscription regex is ${source.length} characters long; at most ${MAX_SUBSCRIPTION_REGEX_LENGTH} are allowed`;
+  }
   try {
-    return new RegExp(source);
-  } catch {
-    return null;
+    RE2JS.compile(source);
+    return undefined;
+  } catch (error) {
+    return `subscription regex /${source}/ is not valid RE2: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 
-/** The existing topics a member subscribes to (names, and names matching its regex), sorted. */
+/** The compiled regex, or null when `source` is not an acceptable one (see {@link regexProblem}). */
+export function compileRegex(source: string): RE2JS | null {
+  const cached = compiled.get(source);
+  if (cached !== undefined) return cached;
+  const pattern = regexProblem(source) === undefined ? RE2JS.compile(source) : null;
+  if (compiled.size >= MAX_CACHED_PATTERNS) compiled.clear();
+  compiled.set(source, pattern);
+  return pattern;
+}
+
+/**
+ * The existing topics a member subscribes to (names, and names matching its regex), sorted.
+ * A regex matches a topic when it matches anywhere in the name, as JavaScript's
+ * `RegExp.test` (the SDK sends a RegExp's source): anchor it with ^ and $ for a whole name.
+ */
 export function resolveTopics(state: MetadataState, member: MemberState): string[] {
   const regex = member.subscribedRegex === null ? null : compileRegex(member.subscribedRegex);
   const topics = new Set<string>();

@@ -1,4 +1,4 @@
-import { applyGroupRecord } from './group-records.js';
+import { applyGroupRecord, dropTopicOffsets } from './group-records.js';
 import type { MetadataRecord } from './records.js';
 import { applyBrokerControlledShutdown } from './replication-records.js';
 import type { MetadataState, PartitionState, TopicState } from './state.js';
@@ -68,7 +68,9 @@ export function apply(state: MetadataState, record: MetadataRecord): MetadataSta
       const topic = requireTopic(state, record, record.topicId);
       const { [record.topicId]: _deleted, ...topics } = state.topics;
       const { [topic.name]: _name, ...topicIdsByName } = state.topicIdsByName;
-      return { ...state, topics, topicIdsByName };
+      // States from before consumer groups have no groups to clean.
+      const groups = state.groups === undefined ? {} : { groups: dropTopicOffsets(state.groups, topic.name) };
+      return { ...state, topics, topicIdsByName, ...groups };
     }
     case 'AlterTopicConfigs': {
       const topic = requireTopic(state, record, record.topicId);

@@ -15,6 +15,25 @@ export function groupById(state: MetadataState, groupId: string): GroupState | u
 }
 
 /**
+ * Every group's committed offsets of the topic `name`, dropped: applied with DeleteTopic, so
+ * a topic recreated under the same name starts without the old one's offsets (Kafka deletes
+ * them with the topic too). Groups without such offsets are shared unchanged.
+ */
+export function dropTopicOffsets(
+  groups: Readonly<Record<string, GroupState>>,
+  name: string,
+): Record<string, GroupState> {
+  let changed: Record<string, GroupState> | undefined;
+  for (const [groupId, group] of Object.entries(groups)) {
+    if (group.offsets[name] === undefined) continue;
+    const { [name]: _dropped, ...offsets } = group.offsets;
+    changed ??= { ...groups };
+    changed[groupId] = { ...group, offsets };
+  }
+  return changed ?? groups;
+}
+
+/**
  * Applies a consumer-group record (part of the metadata state machine, see apply.ts). Pure:
  * decisions (assignments, epochs, which offsets move) were taken before the record was
  * appended, so applying only stores them.
@@ -33,6 +52,8 @@ export function applyGroupRecord(state: MetadataState, record: GroupRecord): Met
         throw new Error(`cannot apply GroupOffsetCommit: group ${record.groupId} does not exist`);
       const offsets = { ...existing.offsets };
       for (const o of record.offsets) {
+        // A commit planned before its topic was deleted must not outlive the topic.
+        if (state.topicIdsByName[o.topic] === undefined) continue;
         offsets[o.topic] = {
           ...offsets[o.topic],
           [String(o.partition)]: { offset: o.offset, metadata: o.metadata },

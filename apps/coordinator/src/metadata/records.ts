@@ -101,8 +101,9 @@ export interface GroupUpdateRecord {
 }
 
 /**
- * Committed offsets of a group (decimal strings). A member commit only carries offsets that
- * move forward (checked before appending); an admin reset may move them back.
+ * Committed offsets of a group (decimal strings), from a member's commit or an admin reset;
+ * either may move an offset back. Offsets of a topic that does not exist when the record is
+ * applied are dropped (the topic was deleted meanwhile).
  */
 export interface GroupOffsetCommitRecord {
   v: 1;

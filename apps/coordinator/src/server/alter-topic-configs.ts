@@ -1,7 +1,8 @@
-import { ErrorCode, ProtocolError, parseTopicConfig, type v1 } from '@fjord/protocol';
+import { ErrorCode, ProtocolError, parseTopicConfig, type TopicConfig, type v1 } from '@fjord/protocol';
 import { metadataRecord } from '../metadata/records.js';
 import { topicByName } from '../metadata/state.js';
 import type { CoordinatorContext } from './coordinator-context.js';
+import { minInsyncReplicasProblem } from './create-topic-validation.js';
 
 type Overrides = Record<string, string>;
 
@@ -48,12 +49,17 @@ export async function alterTopicConfigs(
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${entry.topic}" does not exist`);
       const changed = applyConfigChanges(topic.configs, entry.changes);
       if (!changed.ok) return fail(ErrorCode.INVALID_CONFIG, changed.errorMessage, topic.topicId);
+      let config: TopicConfig;
       try {
-        parseTopicConfig(changed.overrides);
+        config = parseTopicConfig(changed.overrides);
       } catch (error) {
         if (error instanceof ProtocolError) return fail(error.code, error.message, topic.topicId);
         throw error;
       }
+      // The smallest replica set counts: every partition must be able to satisfy it.
+      const replicationFactor = Math.min(...topic.partitions.map((p) => p.replicas.length));
+      const minIsrProblem = minInsyncReplicasProblem(config, replicationFactor);
+      if (minIsrProblem) return fail(ErrorCode.INVALID_CONFIG, minIsrProblem, topic.topicId);
       if (!sameOverrides(topic.configs, changed.overrides)) {
         proposal.append(
           metadataRecord({ type: 'AlterTopicConfigs', topicId: topic.topicId, configs: changed.overrides }),

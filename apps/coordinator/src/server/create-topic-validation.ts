@@ -1,4 +1,11 @@
-import { ErrorCode, ProtocolError, parseTopicConfig, topicNameProblem, type v1 } from '@fjord/protocol';
+import {
+  ErrorCode,
+  ProtocolError,
+  parseTopicConfig,
+  type TopicConfig,
+  topicNameProblem,
+  type v1,
+} from '@fjord/protocol';
 import { liveBrokerIds, type MetadataState } from '../metadata/state.js';
 
 /** Kafka's upper bound is much higher; 10 000 keeps one topic's metadata small. */
@@ -55,12 +62,15 @@ export function validateNewTopic(
   const live = liveBrokerIds(state);
   const factorProblem = replicationFactorProblem(replicationFactor, live.length);
   if (factorProblem) return reject(ErrorCode.INVALID_REPLICATION_FACTOR, factorProblem);
+  let config: TopicConfig;
   try {
-    parseTopicConfig(topic.configs);
+    config = parseTopicConfig(topic.configs);
   } catch (error) {
     if (error instanceof ProtocolError) return reject(error.code, error.message);
     throw error;
   }
+  const minIsrProblem = minInsyncReplicasProblem(config, replicationFactor);
+  if (minIsrProblem) return reject(ErrorCode.INVALID_CONFIG, minIsrProblem);
   return {
     ok: true,
     name: topic.name,
@@ -83,4 +93,17 @@ function replicationFactorProblem(replicationFactor: number, liveBrokers: number
     );
   }
   return undefined;
+}
+
+/**
+ * Why `config` cannot hold for a topic with `replicationFactor` replicas, if it cannot: a
+ * min.insync.replicas above the factor would refuse every acks=all write forever.
+ */
+export function minInsyncReplicasProblem(config: TopicConfig, replicationFactor: number): string | undefined {
+  const minIsr = config['min.insync.replicas'];
+  if (minIsr <= replicationFactor) return undefined;
+  return (
+    `min.insync.replicas ${minIsr} is larger than the replication factor ${replicationFactor}: ` +
+    'no acks=all write could ever succeed'
+  );
 }

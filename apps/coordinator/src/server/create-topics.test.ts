@@ -9,6 +9,7 @@ import { ManualClock } from '../liveness/clock.js';
 import { MetadataStore } from '../metadata/metadata-store.js';
 import { metadataRecord } from '../metadata/records.js';
 import { topicByName } from '../metadata/state.js';
+import { alterTopicConfigs } from './alter-topic-configs.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { createTopics } from './create-topics.js';
 import { registerBroker } from './register-broker.js';
@@ -159,6 +160,29 @@ describe('CreateTopics validation', () => {
     expect(results.map((r) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.INVALID_TOPIC_EXCEPTION]);
     expect(store.metadataVersion).toBe(before);
     expect(store.state.topics).toEqual({});
+  });
+
+  it('refuses min.insync.replicas above the replication factor, at create and at alter', async () => {
+    await addBroker(1);
+    await addBroker(2);
+    const [refused] = await create([
+      topic('strict', 1, { replicationFactor: 2, configs: { 'min.insync.replicas': '3' } }),
+    ]);
+    expect(refused).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG });
+    expect(refused!.errorMessage).toMatch(/min\.insync\.replicas 3 .* replication factor 2/);
+    expect(topicByName(store.state, 'strict')).toBeUndefined();
+
+    const [created] = await create([
+      topic('strict', 1, { replicationFactor: 2, configs: { 'min.insync.replicas': '2' } }),
+    ]);
+    expect(created).toMatchObject({ errorCode: ErrorCode.NONE });
+    const alter = (value: string) =>
+      alterTopicConfigs(ctx, {
+        topics: [{ topic: 'strict', changes: [{ name: 'min.insync.replicas', value, delete: false }] }],
+      }).then((r) => r.topics![0]!);
+    expect(await alter('3')).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG });
+    expect(topicByName(store.state, 'strict')!.configs['min.insync.replicas']).toBe('2');
+    expect(await alter('1')).toMatchObject({ errorCode: ErrorCode.NONE });
   });
 
   it('creates the valid topics of a mixed request and nothing for the invalid ones', async () => {

@@ -1,6 +1,7 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import type { GroupContext } from '../../groups/group-context.js';
 import {
+  DEFAULT_REBALANCE_TIMEOUT_MS,
   type HeartbeatInput,
   type HeartbeatOutcome,
   heartbeat,
@@ -34,7 +35,7 @@ export async function consumerGroupHeartbeat(
     memberId: req.memberId,
     memberEpoch: req.memberEpoch,
     instanceId: req.instanceId === '' ? null : req.instanceId,
-    rebalanceTimeoutMs: req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : 300_000,
+    rebalanceTimeoutMs: req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : DEFAULT_REBALANCE_TIMEOUT_MS,
     sessionTimeoutMs,
     subscribedTopics: req.subscribedTopicNames.filter((t) => t !== ''),
     subscribedRegex: req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex,

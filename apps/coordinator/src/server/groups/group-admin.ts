@@ -81,6 +81,13 @@ export async function resetGroupOffsets(
         errorMessage: `group "${req.groupId}" has ${members} member(s): stop its consumers first`,
       };
     }
+    const unknown = offsets.find((o) => proposal.state.topicIdsByName[o.topic] === undefined);
+    if (unknown) {
+      return {
+        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        errorMessage: `topic "${unknown.topic}" does not exist`,
+      };
+    }
     if (offsets.length > 0) {
       proposal.append(
         metadataRecord({
