@@ -186,8 +186,8 @@ describe('consumer groups', () => {
       );
     try {
       expect(await heartbeat({ subscribedTopicRegex: '(' })).toMatchObject({
-        errorCode: ErrorCode.INVALID_REQUEST,
-        errorMessage: 'invalid subscription regex /(/',
+        errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION,
+        errorMessage: 'subscription regex /(/ is not valid RE2: error parsing regexp: missing closing ): `(`',
       });
       expect(await heartbeat({})).toMatchObject({
         errorCode: ErrorCode.INVALID_REQUEST,

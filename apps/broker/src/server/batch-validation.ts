@@ -1,4 +1,6 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
+  Compression,
   DecompressionBudget,
   ErrorCode,
   ProtocolError,
@@ -14,40 +16,82 @@ export type ValidationResult =
   | { ok: true; batches: ValidBatch[] }
   | { ok: false; errorCode: number; errorMessage: string };
 
-/** What the checks of one produce request share: the broker's clock and the decompression budget. */
-export interface RequestValidation {
-  nowMs: number;
-  budget: DecompressionBudget;
-}
-
-/** A fresh context for one produce request. */
-export function requestValidation(nowMs: number): RequestValidation {
-  return { nowMs, budget: new DecompressionBudget() };
+/** One partition of a produce request, with the config of its topic. */
+export interface PartitionToValidate {
+  topic: string;
+  partition: number;
+  records: Buffer;
+  config: TopicConfig;
 }
 
 /**
- * Checks the batches of one produce partition as Kafka's LogValidator does, before anything
- * is stored: header and CRC-32C (splitBatches), max.message.bytes, then every record walked
- * byte by byte (validateBatchRecords: lengths, varints, offset deltas, record count,
- * key/value/header lengths, the topic's timestamp window). A compressed batch is decompressed
- * once for that, capped by max.message.bytes and by the request's budget, and stored as it
- * came. One bad batch refuses the whole partition, so nothing of it is stored; the message
- * names the partition, the batch and the record.
+ * How long validating compressed batches may hold the event loop before it yields to other
+ * requests: one 1 MiB batch of zstd takes about this long on a loaded core (see
+ * packages/protocol/bench/validate.bench.mjs).
  */
-export function validateProducedBatches(
-  where: { topic: string; partition: number },
-  records: Buffer,
-  config: TopicConfig,
-  request: RequestValidation,
-): ValidationResult {
-  const name = `${where.topic}/${where.partition}`;
+const SLICE_MS = 10;
+
+/**
+ * Checks every partition of one produce request as Kafka's LogValidator does, before
+ * anything is stored: header and CRC-32C (splitBatches), max.message.bytes, then every record
+ * walked byte by byte (validateBatchRecords: lengths, varints, offset deltas, record count,
+ * key/value/header lengths, the topic's timestamp window). Compressed batches are
+ * decompressed for that, capped by max.message.bytes each and by one budget for the whole
+ * request, and stored as they came; between them the event loop gets a turn whenever
+ * decompressing has held it for SLICE_MS. One bad batch refuses its whole partition, so
+ * nothing of it is stored; the message names the partition, the batch and the record.
+ * `undefined` partitions (not led here) are skipped.
+ */
+export async function validateProduceRequest(
+  partitions: ReadonlyArray<PartitionToValidate | undefined>,
+  nowMs: number,
+): Promise<Array<ValidationResult | undefined>> {
+  const budget = new DecompressionBudget();
+  let sliceStart = performance.now();
+  const results: Array<ValidationResult | undefined> = [];
+  for (const part of partitions) {
+    if (!part) {
+      results.push(undefined);
+      continue;
+    }
+    const name = `${part.topic}/${part.partition}`;
+    const split = splitChecked(name, part);
+    if (!split.ok) {
+      results.push(split);
+      continue;
+    }
+    const options = {
+      maxDecompressedBytes: part.config['max.message.bytes'],
+      budget,
+      timestamps: window(part.config, nowMs),
+    };
+    let result: ValidationResult = split;
+    for (const [i, { header, bytes }] of split.batches.entries()) {
+      try {
+        validateBatchRecords(bytes, header, options);
+      } catch (error) {
+        result = refusal(`${name} batch ${i}`, error);
+        break;
+      }
+      if (header.compression !== Compression.None && performance.now() - sliceStart >= SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+/** Splits a partition's records into CRC-checked batches within max.message.bytes. */
+function splitChecked(name: string, part: PartitionToValidate): ValidationResult {
   let batches: ValidBatch[];
   try {
-    batches = splitBatches(records);
+    batches = splitBatches(part.records);
   } catch (error) {
     return refusal(`${name}:`, error);
   }
-  const maxBytes = config['max.message.bytes'];
+  const maxBytes = part.config['max.message.bytes'];
   for (const [i, { header }] of batches.entries()) {
     if (header.sizeInBytes > maxBytes) {
       return {
@@ -57,23 +101,17 @@ export function validateProducedBatches(
       };
     }
   }
-  const timestamps: TimestampWindow | undefined =
-    config['message.timestamp.type'] === 'LogAppendTime'
-      ? undefined
-      : {
-          nowMs: request.nowMs,
-          beforeMaxMs: config['message.timestamp.before.max.ms'],
-          afterMaxMs: config['message.timestamp.after.max.ms'],
-        };
-  const options = { maxDecompressedBytes: maxBytes, budget: request.budget, timestamps };
-  for (const [i, { header, bytes }] of batches.entries()) {
-    try {
-      validateBatchRecords(bytes, header, options);
-    } catch (error) {
-      return refusal(`${name} batch ${i}`, error);
-    }
-  }
   return { ok: true, batches };
+}
+
+/** The accepted CreateTime range; LogAppendTime topics stamp records themselves (not checked). */
+function window(config: TopicConfig, nowMs: number): TimestampWindow | undefined {
+  if (config['message.timestamp.type'] === 'LogAppendTime') return undefined;
+  return {
+    nowMs,
+    beforeMaxMs: config['message.timestamp.before.max.ms'],
+    afterMaxMs: config['message.timestamp.after.max.ms'],
+  };
 }
 
 function refusal(prefix: string, error: unknown): ValidationResult {

@@ -6,7 +6,7 @@ import { ProducerSequenceError } from '../log/producer-state.js';
 import type { WriteOp } from '../log/write-queue.js';
 import { waitForIsrAck } from './acks-waiter.js';
 import { waitForAppend } from './append-waiter.js';
-import { requestValidation, validateProducedBatches } from './batch-validation.js';
+import { validateProduceRequest } from './batch-validation.js';
 import type { Resolution } from './partition-resolver.js';
 import type { BrokerServiceDeps } from './service-deps.js';
 
@@ -52,14 +52,22 @@ export async function produce(
     t.partitions.map((p) => ({ topicIndex, topic: t.topic, partition: p.partition, records: p.records })),
   );
   let resolutions = await deps.resolver.resolveAll(targets);
-  if (await awaitEarlierBatches(deps, targets, resolutions)) {
-    // Leadership may have moved while we waited.
-    resolutions = targets.map((t) => deps.resolver.resolveCurrent(t.topic, t.partition));
-  }
+  // Before the synchronous part below: validating compressed batches may yield meanwhile.
+  const checks = await validateProduceRequest(
+    targets.map((t, i) => {
+      const resolution = resolutions[i]!;
+      return resolution.ok ? { ...t, config: resolution.hosted.config } : undefined;
+    }),
+    deps.nowMs(),
+  );
+  await awaitEarlierBatches(deps, targets, resolutions);
+  // Leadership may have moved while we waited; a partition refused already stays refused.
+  resolutions = resolutions.map((r, i) =>
+    r.ok ? deps.resolver.resolveCurrent(targets[i]!.topic, targets[i]!.partition) : r,
+  );
 
   // From here to store.write() nothing awaits: offsets are assigned and queued atomically.
   const nowMs = deps.nowMs();
-  const validation = requestValidation(nowMs);
   const outcomes: Outcome[] = targets.map((target, i): Outcome => {
     const resolution = resolutions[i]!;
     if (!resolution.ok)
@@ -76,7 +84,8 @@ export async function produce(
     }
     const refusal = request.acks === -1 ? notEnoughReplicas(hosted) : undefined;
     if (refusal) return { result: failed(target.partition, ErrorCode.NOT_ENOUGH_REPLICAS, refusal) };
-    const checked = validateProducedBatches(target, target.records, hosted.config, validation);
+    // Validated above: the partition resolved then, as every partition resolved now did.
+    const checked = checks[i]!;
     if (!checked.ok) return { result: failed(target.partition, checked.errorCode, checked.errorMessage) };
     const logAppendTimeMs = hosted.config['message.timestamp.type'] === 'LogAppendTime' ? nowMs : null;
     let prepared: PreparedAppend;
