@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compressRecords } from './compression/index.js';
+import { Compression, compressRecords } from './compression/index.js';
 import { crc32c } from './crc32c.js';
 import { ErrorCode, ProtocolError } from './errors.js';
-import { Compression, encodeRecordBatch, RECORD_BATCH_OVERHEAD, validateBatch } from './record-batch.js';
+import { encodeRecordBatch, RECORD_BATCH_OVERHEAD, validateBatch } from './record-batch.js';
 import {
   DecompressionBudget,
   type RecordValidationOptions,

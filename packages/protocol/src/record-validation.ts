@@ -11,9 +11,9 @@
  * records do not match the declared count, INVALID_TIMESTAMP for a timestamp outside the
  * window, MESSAGE_TOO_LARGE when decompression would pass a limit.
  */
-import { decompressRecords } from './compression/index.js';
+import { Compression, decompressRecords } from './compression/index.js';
 import { ErrorCode, ProtocolError } from './errors.js';
-import { type BatchHeader, Compression, RECORD_BATCH_OVERHEAD, TimestampType } from './record-batch.js';
+import { type BatchHeader, RECORD_BATCH_OVERHEAD, TimestampType } from './record-batch.js';
 import { ByteCursor } from './varint.js';
 
 /**
