@@ -9,9 +9,8 @@ import type { MetadataState } from '../metadata/state.js';
  */
 export const MAX_SUBSCRIPTION_REGEX_LENGTH = 1000;
 
-/** Compiled patterns kept for reuse; past this many the cache starts over. */
+/** Regexes whose matches are kept per topic-name map; past this many the map starts over. */
 const MAX_CACHED_PATTERNS = 1000;
-const compiled = new Map<string, RE2JS | null>();
 
 /**
  * Why `source` cannot be a subscription regex, or undefined when it can. Regexes use RE2
@@ -30,14 +29,29 @@ export function regexProblem(source: string): string | undefined {
   }
 }
 
-/** The compiled regex, or null when `source` is not an acceptable one (see {@link regexProblem}). */
-export function compileRegex(source: string): RE2JS | null {
-  const cached = compiled.get(source);
-  if (cached !== undefined) return cached;
-  const pattern = regexProblem(source) === undefined ? RE2JS.compile(source) : null;
-  if (compiled.size >= MAX_CACHED_PATTERNS) compiled.clear();
-  compiled.set(source, pattern);
-  return pattern;
+/**
+ * Topic names matching each regex, per topic-name map. The state is immutable and apply()
+ * replaces `topicIdsByName` only when a topic is created or deleted, so a regex is matched
+ * against the topics once per such change, not on every heartbeat of every member (re2js
+ * takes microseconds per name).
+ */
+const matchesByTopics = new WeakMap<Readonly<Record<string, string>>, Map<string, readonly string[]>>();
+
+function topicsMatching(topicIdsByName: Readonly<Record<string, string>>, source: string): readonly string[] {
+  let bySource = matchesByTopics.get(topicIdsByName);
+  if (!bySource) {
+    bySource = new Map();
+    matchesByTopics.set(topicIdsByName, bySource);
+  }
+  let matches = bySource.get(source);
+  if (!matches) {
+    // A stored subscription that is not valid RE2 (from before RE2) matches nothing.
+    const regex = regexProblem(source) === undefined ? RE2JS.compile(source) : undefined;
+    matches = regex ? Object.keys(topicIdsByName).filter((name) => regex.test(name)) : [];
+    if (bySource.size >= MAX_CACHED_PATTERNS) bySource.clear();
+    bySource.set(source, matches);
+  }
+  return matches;
 }
 
 /**
@@ -46,10 +60,11 @@ export function compileRegex(source: string): RE2JS | null {
  * `RegExp.test` (the SDK sends a RegExp's source): anchor it with ^ and $ for a whole name.
  */
 export function resolveTopics(state: MetadataState, member: MemberState): string[] {
-  const regex = member.subscribedRegex === null ? null : compileRegex(member.subscribedRegex);
   const topics = new Set<string>();
   for (const name of member.subscribedTopics) if (state.topicIdsByName[name] !== undefined) topics.add(name);
-  if (regex) for (const name of Object.keys(state.topicIdsByName)) if (regex.test(name)) topics.add(name);
+  if (member.subscribedRegex !== null) {
+    for (const name of topicsMatching(state.topicIdsByName, member.subscribedRegex)) topics.add(name);
+  }
   return [...topics].sort();
 }
 
