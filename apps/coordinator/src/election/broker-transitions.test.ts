@@ -52,44 +52,6 @@ describe('broker transitions applied by the metadata state machine', () => {
     expect(topicByName(replayed, 'orders')!.configs).toEqual({});
   });
 
-  it('deletes committed offsets with their topic: a recreated topic starts without them', () => {
-    const proposal = clusterWithBrokers([1]);
-    const first = createTopic(proposal, 'orders', 1);
-    createTopic(proposal, 'kept', 1);
-    const group = { groupId: 'g', groupEpoch: 1, assignmentEpoch: 1, assignor: 'uniform' as const };
-    proposal.append(
-      metadataRecord({
-        type: 'GroupUpdate',
-        group: { ...group, members: {}, target: {}, subscribedTopicPartitions: {} },
-      }),
-    );
-    const commit = (topic: string) =>
-      metadataRecord({
-        type: 'GroupOffsetCommit',
-        groupId: 'g',
-        offsets: [{ topic, partition: 0, offset: '100', metadata: '' }],
-      });
-    proposal.append(commit('orders'));
-    proposal.append(commit('kept'));
-    proposal.append(metadataRecord({ type: 'DeleteTopic', topicId: first }));
-    // A commit planned before the deletion and applied after it is dropped too.
-    proposal.append(commit('orders'));
-    proposal.append(
-      metadataRecord({
-        type: 'CreateTopic',
-        topicId: 'id-orders-2',
-        name: 'orders',
-        configs: {},
-        partitions: [{ partition: 0, replicas: [1], leader: 1, isr: [1] }],
-      }),
-    );
-    const offsets = proposal.state.groups.g!.offsets;
-    expect(offsets.orders).toBeUndefined();
-    expect(offsets.kept).toEqual({ '0': { offset: '100', metadata: '' } });
-    // Replaying the log gives the same state.
-    expect(applyAll(emptyState(), JSON.parse(JSON.stringify(proposal.records)))).toEqual(proposal.state);
-  });
-
   it('does not modify the state it is given', () => {
     const before = clusterWithBrokers([1]).state;
     const frozen = JSON.stringify(before);
