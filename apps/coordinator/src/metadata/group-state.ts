@@ -23,7 +23,7 @@ export interface MemberState {
   /** True while a static member is away (left with epoch -2); it keeps its partitions. */
   away: boolean;
   subscribedTopics: string[];
-  /** JavaScript RegExp source, or null. */
+  /** A regex in RE2 syntax (see groups/subscription.ts), or null. */
   subscribedRegex: string | null;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
