@@ -28,6 +28,7 @@ import {
   InvalidPartitionsError,
   InvalidProducerEpochError,
   InvalidRecordError,
+  InvalidRegularExpressionError,
   InvalidReplicationFactorError,
   InvalidRequestError,
   InvalidRequiredAcksError,
@@ -59,6 +60,7 @@ import {
   UnknownProducerIdError,
   UnknownServerError,
   UnknownTopicOrPartitionError,
+  UnreleasedInstanceIdError,
   UnsupportedAssignorError,
   UnsupportedCompressionTypeError,
   UnsupportedFeatureError,
@@ -112,8 +114,10 @@ const KAFKA: ReadonlyArray<readonly [name: string, code: number, kafkaRetriable:
   ['BROKER_ID_NOT_REGISTERED', 102, false, BrokerIdNotRegisteredError],
   ['INELIGIBLE_REPLICA', 107, false, IneligibleReplicaError],
   ['FENCED_MEMBER_EPOCH', 110, false, FencedMemberEpochError],
+  ['UNRELEASED_INSTANCE_ID', 111, false, UnreleasedInstanceIdError],
   ['UNSUPPORTED_ASSIGNOR', 112, false, UnsupportedAssignorError],
   ['STALE_MEMBER_EPOCH', 113, false, StaleMemberEpochError],
+  ['INVALID_REGULAR_EXPRESSION', 129, false, InvalidRegularExpressionError],
 ];
 
 // The rows where Fjord's retry decision deliberately differs from Kafka's (reasons in

@@ -577,6 +577,15 @@ export class FencedMemberEpochError extends FjordProtocolError {
   }
 }
 
+/** 111: the static member's instance id is still held by a live member of the group (KIP-848). */
+export class UnreleasedInstanceIdError extends FjordProtocolError {
+  static readonly code = 'UNRELEASED_INSTANCE_ID';
+  declare readonly code: typeof UnreleasedInstanceIdError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.UNRELEASED_INSTANCE_ID, message, context, options);
+  }
+}
+
 /** 112: the assignor is not supported (use `uniform` or `range`). */
 export class UnsupportedAssignorError extends FjordProtocolError {
   static readonly code = 'UNSUPPORTED_ASSIGNOR';
@@ -592,6 +601,15 @@ export class StaleMemberEpochError extends FjordProtocolError {
   declare readonly code: typeof StaleMemberEpochError.code;
   constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
     super(ErrorCode.STALE_MEMBER_EPOCH, message, context, options);
+  }
+}
+
+/** 129: the subscription regular expression is not valid RE2 syntax, or too long. */
+export class InvalidRegularExpressionError extends FjordProtocolError {
+  static readonly code = 'INVALID_REGULAR_EXPRESSION';
+  declare readonly code: typeof InvalidRegularExpressionError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.INVALID_REGULAR_EXPRESSION, message, context, options);
   }
 }
 
@@ -639,8 +657,10 @@ const WIRE_ERROR_CLASSES = {
   BROKER_ID_NOT_REGISTERED: BrokerIdNotRegisteredError,
   INELIGIBLE_REPLICA: IneligibleReplicaError,
   FENCED_MEMBER_EPOCH: FencedMemberEpochError,
+  UNRELEASED_INSTANCE_ID: UnreleasedInstanceIdError,
   UNSUPPORTED_ASSIGNOR: UnsupportedAssignorError,
   STALE_MEMBER_EPOCH: StaleMemberEpochError,
+  INVALID_REGULAR_EXPRESSION: InvalidRegularExpressionError,
 } as const satisfies { readonly [N in WireErrorName]: WireErrorClass<N> };
 
 /** The one table from wire code to error class; codes not listed become a plain {@link FjordProtocolError}. */
