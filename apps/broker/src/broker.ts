@@ -1,4 +1,4 @@
-import { createMetricsRegistry, HealthStatus, serveObservability } from '@fjord/observability';
+import { startGrpcServer, startObservability, startWithTeardown, stopGrpcServer } from '@fjord/server-kit';
 import type { Logger } from 'pino';
 import { ClusterIdentity } from './cluster/cluster-identity.js';
 import { GrpcCoordinatorClient } from './cluster/coordinator-client.js';
@@ -13,12 +13,8 @@ import { BrokerClients } from './replication/broker-clients.js';
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from './replication/clean-shutdown.js';
 import { controlledShutdown } from './replication/controlled-shutdown.js';
 import { ReplicationManager } from './replication/replication-manager.js';
-import { createBrokerService } from './server/broker-service.js';
-import { BROKER_SERVICE_NAME, startBrokerServer, stopServer } from './server/grpc-server.js';
+import { BROKER_SERVICE_NAME, brokerServiceBinding } from './server/broker-service.js';
 import { PartitionResolver } from './server/partition-resolver.js';
-
-/** In-flight requests get this long to finish on shutdown before they are cancelled. */
-const SHUTDOWN_GRACE_MS = 5_000;
 
 /** A started broker process. */
 export interface RunningBroker {
@@ -28,7 +24,7 @@ export interface RunningBroker {
   metricsPort: number;
   /** One retention pass now; resolves with the number of batches deleted. */
   runRetention(): Promise<number>;
-  /** Stops heartbeats and the server (5 s grace), then closes storage. */
+  /** Hands leaderships over, stops heartbeats and the server (5 s grace), then closes storage. */
   stop(): Promise<void>;
 }
 
@@ -37,137 +33,132 @@ export interface RunningBroker {
  * opens storage, starts the gRPC server, logs `listening`, then registers with the
  * coordinator and heartbeats (logging `registered`), and runs retention. Health is
  * NOT_SERVING until the first registration, and again from the first step of stop().
+ * Each resource registers its cleanup as it is created; a failed start and stop() run them.
  */
-export async function startBroker(config: BrokerConfig, logger: Logger): Promise<RunningBroker> {
-  const registry = createMetricsRegistry();
-  const health = new HealthStatus([BROKER_SERVICE_NAME]);
-  // First, so that probes get an answer (503) while storage opens.
-  const observability = await serveObservability({
-    host: config.host,
-    port: config.metricsPort,
-    registry,
-    health,
-    logger,
-  });
-  let store: LogStore;
-  try {
-    store = await LogStore.open(config.dataDir, {
+export function startBroker(config: BrokerConfig, logger: Logger): Promise<RunningBroker> {
+  return startWithTeardown(logger, async (teardown) => {
+    const observability = await startObservability(teardown, config, [BROKER_SERVICE_NAME], logger);
+    const { registry, health } = observability;
+    const store = await LogStore.open(config.dataDir, {
       flushPolicy: config.flushPolicy,
       flushIntervalMs: config.flushIntervalMs,
     });
-  } catch (error) {
-    await observability.close();
-    throw error;
-  }
-  const previousShutdownClean = await takeCleanShutdownMarker(store);
-  if (!previousShutdownClean)
-    logger.warn('previous process did not stop cleanly; rejoining ISRs only after catching up');
-  const replicas = new HostedReplicas(store, logger);
-  const metrics = new BrokerMetrics(registry, config.brokerId, replicas);
-  const coordinator = new GrpcCoordinatorClient(config.coordinator);
-  const clients = new BrokerClients();
-  let replication: ReplicationManager | undefined;
-  const membership = new ClusterMembership({
-    brokerId: config.brokerId,
-    advertisedHost: config.advertisedHost,
-    coordinator,
-    replicas,
-    identity: new ClusterIdentity(store),
-    logger,
-    previousShutdownClean,
-    // Registered: the broker is part of the cluster and will learn what it hosts.
-    onRegistered: () => health.setServing(),
-    onMetadata: (brokers) => {
-      replication?.setBrokers(brokers);
-      replication?.onMetadata();
-    },
-  });
-  replication = new ReplicationManager({
-    brokerId: config.brokerId,
-    store,
-    replicas,
-    clients,
-    coordinator: countingIsrChanges(coordinator, replicas, metrics),
-    logger,
-    brokerEpoch: () => membership.epoch,
-    refreshMetadata: () => membership.refresh(),
-    replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
-    replicaFetchWaitMaxMs: config.replicaFetchWaitMaxMs,
-    highWatermarkCheckpointIntervalMs: config.highWatermarkCheckpointIntervalMs,
-  });
-  replication.start();
-  const replicationManager = replication;
-  const shutdown = new AbortController();
-  const resolver = new PartitionResolver(config.brokerId, replicas, () => membership.refresh());
-  const handlers = createBrokerService({
-    brokerId: config.brokerId,
-    store,
-    replicas,
-    resolver,
-    logger,
-    nowMs: Date.now,
-    shutdownSignal: shutdown.signal,
-    replication: replicationManager,
-  });
-  let server: Awaited<ReturnType<typeof startBrokerServer>>;
-  try {
-    server = await startBrokerServer(handlers, config.host, config.port, {
+    teardown.add('log store', () => store.close());
+    const previousShutdownClean = await takeCleanShutdownMarker(store);
+    if (!previousShutdownClean)
+      logger.warn('previous process did not stop cleanly; rejoining ISRs only after catching up');
+    let served = false;
+    teardown.add('clean-shutdown marker', async () => {
+      // Only a broker that came up and drained may say so: after a failed start the next one
+      // must still catch up before rejoining ISRs if this one's predecessor crashed.
+      if (served) await writeCleanShutdownMarker(store);
+    });
+
+    const replicas = new HostedReplicas(store, logger);
+    teardown.add('partition deletions', () => replicas.whenDeletionsDone());
+    const metrics = new BrokerMetrics(registry, config.brokerId, replicas);
+    const coordinator = new GrpcCoordinatorClient(config.coordinator);
+    teardown.add('coordinator client', () => coordinator.close());
+    const clients = new BrokerClients();
+    teardown.add('broker clients', () => clients.close());
+
+    let replication: ReplicationManager | undefined;
+    const membership = new ClusterMembership({
+      brokerId: config.brokerId,
+      advertisedHost: config.advertisedHost,
+      coordinator,
+      replicas,
+      identity: new ClusterIdentity(store),
+      logger,
+      previousShutdownClean,
+      // Registered: the broker is part of the cluster and will learn what it hosts.
+      onRegistered: () => health.setServing(),
+      onMetadata: (brokers) => {
+        replication?.setBrokers(brokers);
+        replication?.onMetadata();
+      },
+    });
+    teardown.add('heartbeats', () => membership.stop());
+    const replicationManager = new ReplicationManager({
+      brokerId: config.brokerId,
+      store,
+      replicas,
+      clients,
+      coordinator: countingIsrChanges(coordinator, replicas, metrics),
+      logger,
+      brokerEpoch: () => membership.epoch,
+      refreshMetadata: () => membership.refresh(),
+      replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+      replicaFetchWaitMaxMs: config.replicaFetchWaitMaxMs,
+      highWatermarkCheckpointIntervalMs: config.highWatermarkCheckpointIntervalMs,
+    });
+    replication = replicationManager;
+    replicationManager.start();
+    teardown.add('replication', () => replicationManager.stop());
+
+    const shutdown = new AbortController();
+    const server = await startGrpcServer({
+      host: config.host,
+      port: config.port,
+      services: [
+        brokerServiceBinding({
+          brokerId: config.brokerId,
+          store,
+          replicas,
+          resolver: new PartitionResolver(config.brokerId, replicas, () => membership.refresh()),
+          logger,
+          nowMs: Date.now,
+          shutdownSignal: shutdown.signal,
+          replication: replicationManager,
+        }),
+      ],
       health,
       instrument: {
         metrics: metrics.requests,
         onSuccess: (api, request, response) => metrics.countTraffic(api, request, response),
       },
     });
-  } catch (error) {
-    await replicationManager.stop();
-    await store.close();
-    coordinator.close();
-    await observability.close();
-    throw error;
-  }
-  logger.info({ port: server.port, host: config.host }, 'listening');
-  membership.start(config.advertisedPort ?? server.port);
-  const retention = new RetentionScheduler(
-    () => replicas.all().map((p) => ({ log: p.log, config: p.config, topic: p.topic })),
-    config.retentionCheckIntervalMs,
-    logger,
-  );
-  retention.start();
+    teardown.add('grpc server', () => {
+      // Long-polling fetches answer now instead of holding the drain for their whole wait.
+      shutdown.abort();
+      return stopGrpcServer(server.server);
+    });
+    logger.info({ port: server.port, host: config.host }, 'listening');
+    membership.start(config.advertisedPort ?? server.port);
 
-  let stopping: Promise<void> | undefined;
-  return {
-    port: server.port,
-    metricsPort: observability.port,
-    runRetention: () => retention.runOnce(),
-    stop() {
-      stopping ??= (async () => {
-        // Before anything else: probes and balancers stop sending work while it drains.
-        health.shutdown();
-        // Hand leaderships over while still serving, so clients see NOT_LEADER and move on.
-        if (config.controlledShutdownTimeoutMs > 0 && membership.epoch !== null) {
-          await controlledShutdown({
-            brokerId: config.brokerId,
-            brokerEpoch: () => membership.epoch,
-            coordinator,
-            refreshMetadata: () => membership.refresh(),
-            logger,
-            timeoutMs: config.controlledShutdownTimeoutMs,
-          });
-        }
-        membership.stop();
-        shutdown.abort();
-        await stopServer(server.server, SHUTDOWN_GRACE_MS);
-        await replicationManager.stop();
-        await retention.stop();
-        await replicas.whenDeletionsDone();
-        await writeCleanShutdownMarker(store);
-        await store.close();
-        coordinator.close();
-        clients.close();
-        // Last: /metrics stays scrapeable and /healthz says 503 until the end.
-        await observability.close();
-      })();
-      return stopping;
-    },
-  };
+    const retention = new RetentionScheduler(
+      () => replicas.all().map((p) => ({ log: p.log, config: p.config, topic: p.topic })),
+      config.retentionCheckIntervalMs,
+      logger,
+    );
+    retention.start();
+    teardown.add('retention', () => retention.stop());
+    served = true;
+
+    let stopping: Promise<void> | undefined;
+    return {
+      port: server.port,
+      metricsPort: observability.port,
+      runRetention: () => retention.runNow(),
+      stop() {
+        stopping ??= (async () => {
+          // Before anything else: probes and balancers stop sending work while it drains.
+          health.shutdown();
+          // Hand leaderships over while still serving, so clients see NOT_LEADER and move on.
+          if (config.controlledShutdownTimeoutMs > 0 && membership.epoch !== null) {
+            await controlledShutdown({
+              brokerId: config.brokerId,
+              brokerEpoch: () => membership.epoch,
+              coordinator,
+              refreshMetadata: () => membership.refresh(),
+              logger,
+              timeoutMs: config.controlledShutdownTimeoutMs,
+            });
+          }
+          await teardown.run();
+        })();
+        return stopping;
+      },
+    };
+  });
 }

@@ -1,23 +1,14 @@
 #!/usr/bin/env node
-import { serveUntilSignal, settleConfig } from '@fjord/config';
+import { runServer } from '@fjord/server-kit';
 import { startBroker } from './broker.js';
-import { loadConfig, usage } from './config/load.js';
-import { createLogger } from './logger.js';
+import { BROKER_CONFIG_SCHEMA, BROKER_SETTINGS } from './config/schema.js';
 
-async function main(): Promise<void> {
-  const config = settleConfig(loadConfig(process.argv.slice(2), process.env), {
-    command: 'fjord-broker',
-    help: () => `${usage()}\n`,
-    resolve: (c) => c,
-  });
-  if (!config) return;
-  const logger = createLogger(config.brokerId, config.logLevel);
-  await serveUntilSignal({
-    name: 'broker',
-    logger,
-    start: () => startBroker(config, logger),
-    stop: (broker) => broker.stop(),
-  });
-}
-
-void main();
+await runServer({
+  command: 'fjord-broker',
+  synopsis: '--broker-id <id> [options]',
+  summary: 'Fjord broker: partition storage, produce, fetch and replication.',
+  settings: BROKER_SETTINGS,
+  schema: BROKER_CONFIG_SCHEMA,
+  logger: (config) => ({ component: 'broker', nodeId: `broker-${config.brokerId}`, level: config.logLevel }),
+  start: startBroker,
+});

@@ -44,7 +44,7 @@ describe('coordinator gRPC server (in-process, real client)', () => {
 
   afterEach(async () => {
     client?.close();
-    await coordinator?.close();
+    await coordinator?.stop();
     client = undefined;
     coordinator = undefined;
     await rm(dataDir, { recursive: true, force: true });

@@ -1,11 +1,17 @@
-import { createMetricsRegistry, HealthStatus, serveObservability } from '@fjord/observability';
+import { loadFjordProto } from '@fjord/protocol';
+import {
+  type Logger,
+  startGrpcServer,
+  startObservability,
+  startWithTeardown,
+  stopGrpcServer,
+} from '@fjord/server-kit';
 import type { CoordinatorConfig } from './config/config-schema.js';
 import { LeaderRebalancer } from './election/leader-rebalancer.js';
-import { type GroupCoordinator, startGroupCoordinator } from './groups/group-coordinator.js';
+import { startGroupCoordinator } from './groups/group-coordinator.js';
 import { BrokerSessions } from './liveness/broker-sessions.js';
 import { type Clock, systemClock } from './liveness/clock.js';
 import { LivenessMonitor } from './liveness/liveness-monitor.js';
-import type { Logger } from './logger.js';
 import { MetadataStore } from './metadata/metadata-store.js';
 import { metadataRecord } from './metadata/records.js';
 import { liveBrokerIds } from './metadata/state.js';
@@ -16,11 +22,14 @@ import { type RandomSource, systemRandom } from './random-source.js';
 import type { CoordinatorContext } from './server/coordinator-context.js';
 import { coordinatorServiceHandlers } from './server/coordinator-service.js';
 import { groupServiceHandlers } from './server/groups/group-service.js';
-import { bindCoordinatorServer, COORDINATOR_SERVICE_NAMES, shutdownServer } from './server/grpc-server.js';
 import { producerIdServiceHandlers } from './server/producer-id-service.js';
 
-/** How long in-flight requests may take to finish on shutdown (CONTRACTS.md). */
-export const SHUTDOWN_GRACE_MS = 5_000;
+/** Fully qualified names of the coordinator's gRPC services (also their health service names). */
+export const COORDINATOR_SERVICE_NAMES = [
+  'fjord.v1.CoordinatorService',
+  'fjord.v1.GroupCoordinatorService',
+  'fjord.v1.ProducerIdService',
+] as const;
 
 export interface StartCoordinatorOptions {
   config: CoordinatorConfig;
@@ -38,8 +47,8 @@ export interface RunningCoordinator {
   store: MetadataStore;
   sessions: BrokerSessions;
   liveness: LivenessMonitor;
-  /** Stops serving (in-flight calls get SHUTDOWN_GRACE_MS), stops liveness checks, closes LevelDB. */
-  close(): Promise<void>;
+  /** Stops serving (in-flight calls get 5 s), stops the periodic checks, closes LevelDB. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -47,38 +56,26 @@ export interface RunningCoordinator {
  * id on first start, gives every broker the state calls alive a fresh session, starts the
  * liveness checks and binds the gRPC server. Logs `metrics listening` (the /metrics and
  * /healthz server starts first, answering 503 until ready) and `listening` with the bound
- * ports. Health is SERVING once the gRPC server is bound, NOT_SERVING from close() on.
+ * ports. Health is SERVING once the gRPC server is bound, NOT_SERVING from stop() on.
+ * Each resource registers its cleanup as it is created; a failed start and stop() run them.
  */
-export async function startCoordinator(options: StartCoordinatorOptions): Promise<RunningCoordinator> {
+export function startCoordinator(options: StartCoordinatorOptions): Promise<RunningCoordinator> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
-  const registry = createMetricsRegistry();
-  const health = new HealthStatus(COORDINATOR_SERVICE_NAMES);
-  const observability = await serveObservability({
-    host: config.host,
-    port: config.metricsPort,
-    registry,
-    health,
-    logger,
-  });
-  let store: MetadataStore;
-  try {
-    store = await MetadataStore.open({
+  return startWithTeardown(logger, async (teardown) => {
+    const observability = await startObservability(teardown, config, COORDINATOR_SERVICE_NAMES, logger);
+    const { registry, health } = observability;
+    const store = await MetadataStore.open({
       dataDir: config.dataDir,
       snapshotEveryRecords: config.snapshotEveryRecords,
       logger,
     });
-  } catch (error) {
-    await observability.close();
-    throw error;
-  }
-  const endOffsets = new EndOffsets();
-  const metrics = new CoordinatorMetrics(registry, store, endOffsets);
-  let liveness: LivenessMonitor | undefined;
-  let rebalancer: LeaderRebalancer | undefined;
-  let groups: GroupCoordinator | undefined;
-  try {
+    teardown.add('metadata store', () => store.close());
+    const endOffsets = new EndOffsets();
+    teardown.add('end-offset clients', () => endOffsets.close());
+    const metrics = new CoordinatorMetrics(registry, store, endOffsets);
+
     await store.propose((proposal) => {
       if (proposal.state.clusterId === null) {
         proposal.append(metadataRecord({ type: 'InitCluster', clusterId: random.uuid() }));
@@ -90,15 +87,26 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     for (const brokerId of liveBrokerIds(store.state)) {
       sessions.restore(brokerId, store.state.brokers[String(brokerId)]!.incarnationId);
     }
-    liveness = new LivenessMonitor({
+    const liveness = new LivenessMonitor({
       store,
       sessions,
       logger,
+      // A quarter of the session timeout keeps fencing prompt.
       checkIntervalMs: Math.max(10, Math.floor(config.sessionTimeoutMs / 4)),
     });
     liveness.start();
-    rebalancer = new LeaderRebalancer(store, logger, config.leaderImbalanceCheckIntervalMs);
+    teardown.add('liveness check', () => liveness.stop());
+    const rebalancer = new LeaderRebalancer(store, logger, config.leaderImbalanceCheckIntervalMs);
     rebalancer.start();
+    teardown.add('preferred leader election', () => rebalancer.stop());
+    const groups = startGroupCoordinator({
+      store,
+      clock,
+      random,
+      logger,
+      heartbeatIntervalMs: config.groupHeartbeatIntervalMs,
+    });
+    teardown.add('group check', () => groups.monitor.stop());
 
     let boundPort = config.port;
     const ctx: CoordinatorContext = {
@@ -110,59 +118,48 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       sessionTimeoutMs: config.sessionTimeoutMs,
       coordinatorAddress: () => `${config.advertisedHost}:${boundPort}`,
     };
-    groups = startGroupCoordinator({
-      store,
-      clock,
-      random,
-      logger,
-      heartbeatIntervalMs: config.groupHeartbeatIntervalMs,
+    const services = loadFjordProto().fjord.v1;
+    const { server, port } = await startGrpcServer({
+      host: config.host,
+      port: config.port,
+      services: [
+        { definition: services.CoordinatorService.service, handlers: coordinatorServiceHandlers(ctx) },
+        { definition: services.GroupCoordinatorService.service, handlers: groupServiceHandlers(groups.context) },
+        {
+          definition: services.ProducerIdService.service,
+          handlers: producerIdServiceHandlers(new ProducerIdAllocator(store), logger),
+        },
+      ],
+      health,
+      instrument: { metrics: metrics.requests },
     });
-    const { server, port } = await bindCoordinatorServer(
-      coordinatorServiceHandlers(ctx),
-      config.host,
-      config.port,
-      groupServiceHandlers(groups.context),
-      producerIdServiceHandlers(new ProducerIdAllocator(store), logger),
-      { health, instrument: { metrics: metrics.requests } },
-    );
+    teardown.add('grpc server', () => {
+      // Held group heartbeats answer now instead of holding the drain up to an interval.
+      groups.waiters.close();
+      return stopGrpcServer(server);
+    });
     boundPort = port;
     logger.info(
       { port, host: config.host, clusterId: store.state.clusterId, metadataVersion: store.metadataVersion },
       'listening',
     );
     health.setServing();
-    const monitor = liveness;
-    const rebalance = rebalancer;
-    const groupMonitor = groups.monitor;
-    const heldHeartbeats = groups.waiters;
+
+    let stopping: Promise<void> | undefined;
     return {
       port,
       metricsPort: observability.port,
       store,
       sessions,
-      liveness: monitor,
-      async close() {
-        // Before anything else: probes and balancers stop sending work while it drains.
-        health.shutdown();
-        // Held group heartbeats would keep the server busy up to a heartbeat interval.
-        heldHeartbeats.close();
-        await shutdownServer(server, SHUTDOWN_GRACE_MS);
-        await monitor.stop();
-        await rebalance.stop();
-        await groupMonitor.stop();
-        endOffsets.close();
-        await store.close();
-        // Last: /metrics stays scrapeable and /healthz says 503 until the end.
-        await observability.close();
+      liveness,
+      stop() {
+        stopping ??= (async () => {
+          // Before anything else: probes and balancers stop sending work while it drains.
+          health.shutdown();
+          await teardown.run();
+        })();
+        return stopping;
       },
     };
-  } catch (error) {
-    await liveness?.stop();
-    await rebalancer?.stop();
-    await groups?.monitor.stop();
-    endOffsets.close();
-    await store.close();
-    await observability.close();
-    throw error;
-  }
+  });
 }

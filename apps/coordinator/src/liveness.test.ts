@@ -36,7 +36,7 @@ describe('broker liveness (fake clock)', () => {
 
   afterEach(async () => {
     await store?.close();
-    await coordinator?.close();
+    await coordinator?.stop();
     store = undefined;
     coordinator = undefined;
     await rm(dataDir, { recursive: true, force: true });
@@ -77,15 +77,15 @@ describe('broker liveness (fake clock)', () => {
     });
 
     clock.advance(SESSION_TIMEOUT_MS - 1);
-    expect(await monitor.checkNow()).toEqual([]);
+    expect(await monitor.runNow()).toEqual([]);
     clock.advance(1);
-    expect(await monitor.checkNow()).toEqual([1]);
+    expect(await monitor.runNow()).toEqual([1]);
     expect(ctx.store.state.brokers['1']!.fenced).toBe(true);
     const p0 = topicByName(ctx.store.state, 'orders')!.partitions[0]!;
     expect(p0).toMatchObject({ leader: -1, isr: [1], leaderEpoch: 1 });
     // Already fenced: nothing more to do.
     clock.advance(SESSION_TIMEOUT_MS);
-    expect(await monitor.checkNow()).toEqual([]);
+    expect(await monitor.runNow()).toEqual([]);
   });
 
   it('a heartbeat with the right epoch unfences the broker and re-elects it', async () => {
@@ -96,7 +96,7 @@ describe('broker liveness (fake clock)', () => {
       validateOnly: false,
     });
     clock.advance(SESSION_TIMEOUT_MS);
-    await monitor.checkNow();
+    await monitor.runNow();
 
     const beat = await brokerHeartbeat(ctx, {
       brokerId: 1,
@@ -120,7 +120,7 @@ describe('broker liveness (fake clock)', () => {
         brokerEpoch: String(brokerEpoch),
         knownMetadataVersion: '-1',
       });
-      expect(await monitor.checkNow()).toEqual([]);
+      expect(await monitor.runNow()).toEqual([]);
     }
   });
 
@@ -187,16 +187,16 @@ describe('broker liveness (fake clock)', () => {
         }),
       ),
     );
-    await coordinator.close();
+    await coordinator.stop();
     coordinator = undefined;
 
     const later = new ManualClock(1_000_000);
     coordinator = await startCoordinator({ config, logger, clock: later });
     expect(coordinator.store.state.brokers['4']!.fenced).toBe(false);
     later.advance(SESSION_TIMEOUT_MS - 1);
-    expect(await coordinator.liveness.checkNow()).toEqual([]);
+    expect(await coordinator.liveness.runNow()).toEqual([]);
     later.advance(1);
-    expect(await coordinator.liveness.checkNow()).toEqual([4]);
+    expect(await coordinator.liveness.runNow()).toEqual([4]);
   });
 
   it('after a restart, a restored session does not block a new incarnation, a heard-from one does', () => {

@@ -1,24 +1,13 @@
 #!/usr/bin/env node
-import { serveUntilSignal, settleConfig } from '@fjord/config';
-import { helpText } from './config/help-text.js';
-import { loadConfig } from './config/load-config.js';
+import { runServer } from '@fjord/server-kit';
+import { COORDINATOR_CONFIG_SCHEMA, COORDINATOR_SETTINGS } from './config/config-schema.js';
 import { startCoordinator } from './coordinator.js';
-import { createLogger } from './logger.js';
 
-async function main(): Promise<void> {
-  const config = settleConfig(loadConfig(process.argv.slice(2), process.env), {
-    command: 'fjord-coordinator',
-    help: helpText,
-    resolve: (c) => c,
-  });
-  if (!config) return;
-  const logger = createLogger(config.logLevel);
-  await serveUntilSignal({
-    name: 'coordinator',
-    logger,
-    start: () => startCoordinator({ config, logger }),
-    stop: (coordinator) => coordinator.close(),
-  });
-}
-
-await main();
+await runServer({
+  command: 'fjord-coordinator',
+  summary: 'Fjord coordinator: cluster metadata, broker liveness, leader election and consumer groups.',
+  settings: COORDINATOR_SETTINGS,
+  schema: COORDINATOR_CONFIG_SCHEMA,
+  logger: (config) => ({ component: 'coordinator', nodeId: 'coordinator', level: config.logLevel }),
+  start: (config, logger) => startCoordinator({ config, logger }),
+});

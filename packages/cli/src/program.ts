@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
-import { bootstrapOption } from './bootstrap.js';
+import { bootstrapOption, DEFAULT_BOOTSTRAP } from './bootstrap.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerConsume } from './commands/consume.js';
 import { registerDev } from './commands/dev.js';
@@ -30,7 +30,7 @@ export function buildProgram(io: Io, onBootstrap: (bootstrap: string) => void = 
     .addOption(bootstrapOption())
     .addHelpText(
       'after',
-      '\nEnvironment:\n  FJORD_BOOTSTRAP  coordinator address of client commands (default 127.0.0.1:7400)\n' +
+      `\nEnvironment:\n  FJORD_BOOTSTRAP  coordinator address of client commands (default ${DEFAULT_BOOTSTRAP})\n` +
         '  FJORD_DEBUG=1    print stack traces of errors',
     );
   registerDev(program, io);

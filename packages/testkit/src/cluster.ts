@@ -18,6 +18,12 @@ export interface ClusterOptions {
   sessionTimeoutMs?: number;
   /** Broker heartbeat interval given to the coordinator (default 500 ms). */
   heartbeatIntervalMs?: number;
+  /**
+   * Give the coordinator no session timeout or heartbeat interval, so that its own defaults
+   * apply (`fjord dev` runs a cluster as the apps run by default); `sessionTimeoutMs` and
+   * `heartbeatIntervalMs` are then ignored.
+   */
+  appDefaultTimings?: boolean;
   /** Extra coordinator flags, appended after the testkit's. */
   coordinatorArgs?: string[];
   /** Extra broker flags, the same for all brokers or per broker id. */
@@ -48,7 +54,10 @@ export interface ClusterOptions {
   onLog?: (node: string, line: string, event: LogEvent | undefined) => void;
   /** Called whenever a node's process exits (a crash as well as a stop). */
   onExit?: (node: string, exit: ExitInfo) => void;
-  /** Bound on each node's start (default 30 000 ms; brokers add the session timeout). */
+  /**
+   * Bound on each node's start (default 30 000 ms; brokers add the session timeout the
+   * testkit set, none with `appDefaultTimings`).
+   */
   startTimeoutMs?: number;
   /** Bound on each node's graceful stop before SIGKILL (default 10 000 ms). */
   stopTimeoutMs?: number;
@@ -198,14 +207,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     coordinator = await NodeProcess.start({
       name: 'coordinator',
       entry: appEntry('coordinator'),
-      args: [
-        '--session-timeout-ms',
-        String(sessionTimeoutMs(options)),
-        '--heartbeat-interval-ms',
-        String(options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS),
-        ...logLevelArgs(options),
-        ...(options.coordinatorArgs ?? []),
-      ],
+      args: [...timingArgs(options), ...logLevelArgs(options), ...(options.coordinatorArgs ?? [])],
       port: options.ports?.coordinator ?? 0,
       metricsPort: options.ports?.coordinatorMetrics ?? 0,
       dataDir: join(dataDir, 'coordinator'),
@@ -237,8 +239,19 @@ function brokerStates(description: ClusterDescription): string {
   return states.length === 0 ? 'no brokers' : states.join(' ');
 }
 
+/** The session timeout the testkit sets; 0 when the coordinator's default applies. */
 function sessionTimeoutMs(options: ClusterOptions): number {
-  return options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+  return options.appDefaultTimings ? 0 : (options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
+}
+
+function timingArgs(options: ClusterOptions): string[] {
+  if (options.appDefaultTimings) return [];
+  return [
+    '--session-timeout-ms',
+    String(sessionTimeoutMs(options)),
+    '--heartbeat-interval-ms',
+    String(options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS),
+  ];
 }
 
 function logLevelArgs(options: ClusterOptions): string[] {

@@ -1,102 +1,83 @@
+import {
+  bindHost,
+  DEFAULT_GRPC_PORT,
+  DEFAULT_HOST,
+  DEFAULT_METRICS_PORT,
+  durationMs,
+  hostPort,
+  int,
+  logLevel,
+  nonEmpty,
+  port,
+} from '@fjord/server-kit';
 import { z } from 'zod';
 
-/** An integer given as a string (flags and env are strings), at least `min`. */
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-    .regex(/^-?\d+$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
 /**
- * Broker configuration (docs/dev/CONTRACTS.md, "Process command lines"). Every key is a
- * flag (`--broker-id`) and an environment variable (`FJORD_BROKER_ID`); flags win over the
- * environment, the environment over these defaults.
+ * The broker's settings (docs/dev/CONTRACTS.md, "Process command lines"), each with its one
+ * default and the description `--help` shows. Every key is a flag (`--broker-id`), an
+ * environment variable (`FJORD_BROKER_ID`) and a config-file key.
  */
-export const BROKER_CONFIG_SCHEMA = z
+export const BROKER_SETTINGS = z
   .object({
-    /** Stable id of this broker in the cluster. Required. */
-    brokerId: int(0),
-    /** Address the gRPC server binds to. */
-    host: z.string().min(1).default('127.0.0.1'),
-    /** gRPC port; defaults to 7400 + brokerId; 0 picks an ephemeral port (logged in `listening`). */
-    port: int(0, 65_535).optional(),
-    /** Host clients and other brokers connect to (differs from `host` in containers); defaults to `host`. */
-    advertisedHost: z.string().min(1).optional(),
+    brokerId: int(0).describe('stable id of this broker in the cluster'),
+    host: bindHost,
+    port: port().optional().describe(`gRPC port, 0 = ephemeral (default ${DEFAULT_GRPC_PORT} + broker id)`),
+    advertisedHost: nonEmpty
+      .optional()
+      .describe('host clients and other brokers connect to, e.g. in a container (default: --host)'),
+    advertisedPort: port(1)
+      .optional()
+      .describe('port clients and other brokers connect to, e.g. a published port (default: the bound port)'),
+    dataDir: nonEmpty.optional().describe('LevelDB directory (default ./.fjord/broker-<id>)'),
+    coordinator: hostPort
+      .default(`${DEFAULT_HOST}:${DEFAULT_GRPC_PORT}`)
+      .describe("the coordinator's address, host:port"),
     /**
-     * Port clients and other brokers connect to, when it differs from the bound one (a
-     * container's published port, a proxy); defaults to the bound port.
-     */
-    advertisedPort: int(1, 65_535).optional(),
-    /** LevelDB directory; defaults to ./.fjord/broker-<id>. */
-    dataDir: z.string().min(1).optional(),
-    /** The coordinator's address, host:port. */
-    coordinator: z
-      .string()
-      .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port')
-      .default('127.0.0.1:7400'),
-    /**
-     * When writes reach the disk:
-     * - `os` (default): LevelDB write without fsync; the data is in the OS page cache before
-     *   the ack, so an acknowledged batch survives a process crash (kill -9) but not a machine
-     *   crash or power loss.
+     * - `os`: LevelDB write without fsync; the data is in the OS page cache before the ack, so
+     *   an acknowledged batch survives a process crash (kill -9) but not a machine crash.
      * - `sync`: fsync on every write; survives a machine crash; slowest.
      * - `interval`: like `os`, plus an fsync every `flushIntervalMs`; a machine crash loses at
      *   most the last interval.
      */
-    flushPolicy: z.enum(['os', 'interval', 'sync']).default('os'),
-    /** fsync period with flushPolicy=interval. */
-    flushIntervalMs: int(1).default(1000),
-    /** How often retention (retention.ms, retention.bytes) runs over every hosted partition. */
-    retentionCheckIntervalMs: int(1).default(300_000),
-    /**
-     * A follower that has not been caught up with its leader for this long leaves the ISR;
-     * one that catches up joins it again (Kafka's replica.lag.time.max.ms).
-     */
-    replicaLagTimeMaxMs: int(100).default(10_000),
-    /** How long a follower's fetch waits at the leader for new data. */
-    replicaFetchWaitMaxMs: int(0, 30_000).default(500),
-    /** How often high watermarks are checkpointed to partition meta (also on shutdown). */
-    highWatermarkCheckpointIntervalMs: int(100).default(5_000),
-    /** On SIGTERM, how long the broker tries to hand its leaderships over before stopping. */
-    controlledShutdownTimeoutMs: int(0).default(10_000),
-    /**
-     * Port of the HTTP server with /metrics (Prometheus) and /healthz, bound on `host`;
-     * defaults to 9400 + brokerId; 0 picks an ephemeral port (logged in `metrics listening`);
-     * -1 turns the server off.
-     */
-    metricsPort: int(-1, 65_535).optional(),
-    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+    flushPolicy: z
+      .enum(['os', 'interval', 'sync'])
+      .default('os')
+      .describe(
+        'when writes reach the disk: os = page cache, sync = fsync each write, interval = fsync periodically',
+      ),
+    flushIntervalMs: durationMs(1).default(1000).describe('fsync period with --flush-policy interval'),
+    retentionCheckIntervalMs: durationMs(1)
+      .default(300_000)
+      .describe('how often retention (retention.ms, retention.bytes) runs over every hosted partition'),
+    replicaLagTimeMaxMs: durationMs(100)
+      .default(10_000)
+      .describe('a follower not caught up with its leader for this long leaves the ISR'),
+    replicaFetchWaitMaxMs: durationMs(0, 30_000)
+      .default(500)
+      .describe("how long a follower's fetch waits at the leader for new data"),
+    highWatermarkCheckpointIntervalMs: durationMs(100)
+      .default(5_000)
+      .describe('how often high watermarks are checkpointed to partition meta (also on shutdown)'),
+    controlledShutdownTimeoutMs: durationMs(0)
+      .default(10_000)
+      .describe('on SIGTERM, how long the broker tries to hand its leaderships over, 0 = not at all'),
+    metricsPort: port(-1)
+      .optional()
+      .describe(
+        `HTTP port of /metrics and /healthz, 0 = ephemeral, -1 = off (default ${DEFAULT_METRICS_PORT} + broker id)`,
+      ),
+    logLevel,
   })
   .strict();
 
-/** Raw (string) configuration as read from flags and environment. */
-export type RawBrokerConfig = Record<string, string | undefined>;
+/** The settings with the defaults that depend on others (ports and data dir from the broker id). */
+export const BROKER_CONFIG_SCHEMA = BROKER_SETTINGS.transform((c) => ({
+  ...c,
+  port: c.port ?? DEFAULT_GRPC_PORT + c.brokerId,
+  advertisedHost: c.advertisedHost ?? c.host,
+  dataDir: c.dataDir ?? `./.fjord/broker-${c.brokerId}`,
+  metricsPort: c.metricsPort ?? DEFAULT_METRICS_PORT + c.brokerId,
+}));
 
-/** The broker's configuration with every default resolved. */
-export interface BrokerConfig {
-  brokerId: number;
-  host: string;
-  port: number;
-  advertisedHost: string;
-  /** Absent: the bound port is advertised. */
-  advertisedPort?: number | undefined;
-  dataDir: string;
-  coordinator: string;
-  flushPolicy: 'os' | 'interval' | 'sync';
-  flushIntervalMs: number;
-  retentionCheckIntervalMs: number;
-  replicaLagTimeMaxMs: number;
-  replicaFetchWaitMaxMs: number;
-  highWatermarkCheckpointIntervalMs: number;
-  controlledShutdownTimeoutMs: number;
-  /** -1: no metrics server. */
-  metricsPort: number;
-  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
-}
-
-/** Base of the default port: broker N listens on 7400 + N (the coordinator has 7400). */
-export const DEFAULT_PORT_BASE = 7400;
-
-/** Base of the default metrics port: broker N serves /metrics on 9400 + N (the coordinator has 9400). */
-export const DEFAULT_METRICS_PORT_BASE = 9400;
+/** The broker's configuration with every default resolved (`advertisedPort` absent: the bound port). */
+export type BrokerConfig = z.output<typeof BROKER_CONFIG_SCHEMA>;

@@ -29,7 +29,7 @@ describe('RetentionScheduler', () => {
       pino({ level: 'silent' }),
       () => 30_000,
     );
-    expect(await scheduler.runOnce()).toBe(1);
+    expect(await scheduler.runNow()).toBe(1);
     expect(expiring.logStartOffset).toBe(1n);
     expect(forever.logStartOffset).toBe(0n);
     await scheduler.stop();

@@ -1,5 +1,6 @@
-import { GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
-import * as grpc from '@grpc/grpc-js';
+import { loadFjordProto, type v1 } from '@fjord/protocol';
+import { GrpcClientPool, grpcAddress } from '@fjord/server-kit';
+import type * as grpc from '@grpc/grpc-js';
 
 /** A broker's advertised address as the coordinator lists it. */
 export interface BrokerAddress {
@@ -15,40 +16,27 @@ export interface BrokerAddress {
  */
 export class BrokerClients {
   private readonly addresses = new Map<number, string>();
-  private readonly clients = new Map<string, v1.BrokerServiceClient>();
+  private readonly clients = new GrpcClientPool({
+    service: loadFjordProto().fjord.v1.BrokerService,
+    // A restarted leader must be found again within a second or so, not minutes.
+    reconnectBackoffMs: { initial: 100, max: 1_000 },
+  });
 
   /** Replaces the known broker addresses. */
   setBrokers(brokers: readonly BrokerAddress[]): void {
-    for (const b of brokers) this.addresses.set(b.id, formatAddress(b.host, b.port));
+    for (const b of brokers) this.addresses.set(b.id, grpcAddress(b.host, b.port));
   }
 
   /** The client for broker `id`, or undefined while its address is unknown. */
   client(id: number): v1.BrokerServiceClient | undefined {
     const address = this.addresses.get(id);
-    if (!address) return undefined;
-    let client = this.clients.get(address);
-    if (!client) {
-      const Service = loadFjordProto().fjord.v1.BrokerService;
-      client = new Service(address, grpc.credentials.createInsecure(), {
-        ...GRPC_CHANNEL_OPTIONS,
-        // A restarted leader must be found again within a second or so, not minutes.
-        'grpc.initial_reconnect_backoff_ms': 100,
-        'grpc.max_reconnect_backoff_ms': 1_000,
-      });
-      this.clients.set(address, client);
-    }
-    return client;
+    return address === undefined ? undefined : this.clients.get(address);
   }
 
   /** Closes every channel. */
   close(): void {
-    for (const client of this.clients.values()) client.close();
-    this.clients.clear();
+    this.clients.close();
   }
-}
-
-function formatAddress(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Calls a unary method with a deadline and resolves with its response. */

@@ -1,4 +1,5 @@
 import { ErrorCode } from '@fjord/protocol';
+import { ScheduledJob } from '@fjord/server-kit';
 import type { Logger } from 'pino';
 import type { CoordinatorApi } from '../cluster/coordinator-client.js';
 import type { HostedPartition, HostedReplicas } from '../cluster/hosted-replicas.js';
@@ -47,29 +48,40 @@ export class ReplicationManager {
   private readonly led = new Map<string, Led>();
   private readonly fetchers = new Map<number, ReplicaFetcher>();
   private readonly inFlight = new Set<string>();
-  private isrTimer: NodeJS.Timeout | undefined;
-  private checkpointTimer: NodeJS.Timeout | undefined;
+  private readonly isrCheck: ScheduledJob;
+  private readonly highWatermarkCheckpoint: ScheduledJob;
   private stopped = false;
   private readonly now: () => number;
 
   constructor(private readonly options: ReplicationOptions) {
     this.now = options.nowMs ?? Date.now;
+    const { logger, replicaLagTimeMaxMs, highWatermarkCheckpointIntervalMs } = options;
+    this.isrCheck = new ScheduledJob({
+      name: 'ISR check',
+      // Twice per lag limit, so a lagging follower leaves the ISR at most half a limit late.
+      intervalMs: Math.max(50, Math.floor(replicaLagTimeMaxMs / 2)),
+      logger,
+      run: async () => this.checkIsr(),
+    });
+    this.highWatermarkCheckpoint = new ScheduledJob({
+      name: 'high watermark checkpoint',
+      intervalMs: highWatermarkCheckpointIntervalMs,
+      logger,
+      run: () => this.checkpoint(),
+    });
   }
 
-  /** Starts the ISR and checkpoint timers. */
+  /** Starts the ISR check and the high-watermark checkpoint. */
   start(): void {
-    const { replicaLagTimeMaxMs, highWatermarkCheckpointIntervalMs } = this.options;
-    this.isrTimer = setInterval(() => this.checkIsr(), Math.max(50, Math.floor(replicaLagTimeMaxMs / 2)));
-    this.isrTimer.unref();
-    this.checkpointTimer = setInterval(() => void this.checkpoint(), highWatermarkCheckpointIntervalMs);
-    this.checkpointTimer.unref();
+    this.isrCheck.start();
+    this.highWatermarkCheckpoint.start();
   }
 
-  /** Stops fetchers and timers and checkpoints every high watermark. */
+  /** Stops fetchers and the periodic jobs and checkpoints every high watermark. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.isrTimer) clearInterval(this.isrTimer);
-    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    await this.isrCheck.stop();
+    await this.highWatermarkCheckpoint.stop();
     for (const fetcher of this.fetchers.values()) fetcher.stop();
     await Promise.all([...this.fetchers.values()].map((f) => f.done));
     for (const led of this.led.values()) led.unsubscribe();

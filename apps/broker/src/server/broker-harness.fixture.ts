@@ -1,10 +1,10 @@
 import { GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
+import { startGrpcServer, stopGrpcServer } from '@fjord/server-kit';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { HostedReplicas, type ReplicaAssignment } from '../cluster/hosted-replicas.js';
 import { openTempStore, type TempStore } from '../log/temp-store.fixture.js';
-import { createBrokerService } from './broker-service.js';
-import { startBrokerServer, stopServer } from './grpc-server.js';
+import { brokerServiceBinding } from './broker-service.js';
 import { PartitionResolver } from './partition-resolver.js';
 
 /** A broker service in-process on 127.0.0.1:0 with a real gRPC client, no coordinator. */
@@ -37,7 +37,7 @@ export async function startBrokerHarness(
     return true;
   });
   const shutdown = new AbortController();
-  const handlers = createBrokerService({
+  const service = brokerServiceBinding({
     brokerId,
     store: temp.store,
     replicas,
@@ -46,7 +46,7 @@ export async function startBrokerHarness(
     nowMs: options.nowMs ?? Date.now,
     shutdownSignal: shutdown.signal,
   });
-  const { server, port } = await startBrokerServer(handlers, '127.0.0.1', 0);
+  const { server, port } = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [service] });
   const Service = loadFjordProto().fjord.v1.BrokerService;
   const client = new Service(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
   const unary =
@@ -69,7 +69,7 @@ export async function startBrokerHarness(
     async close() {
       client.close();
       shutdown.abort();
-      await stopServer(server, 1_000);
+      await stopGrpcServer(server, 1_000);
       await temp.cleanup();
     },
   };

@@ -1,59 +1,28 @@
-import type { v1 } from '@fjord/protocol';
-import * as grpc from '@grpc/grpc-js';
+import { loadFjordProto, type v1 } from '@fjord/protocol';
+import { type GrpcServiceBinding, unaryHandlers } from '@fjord/server-kit';
 import { fetch } from './fetch.js';
 import { listOffsets } from './list-offsets.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { produce } from './produce.js';
 import type { BrokerServiceDeps } from './service-deps.js';
 
-/** The BrokerService gRPC handlers over the given storage and hosted replicas. */
+/** The fully qualified name of the broker's gRPC service (also its health service name). */
+export const BROKER_SERVICE_NAME = 'fjord.v1.BrokerService';
+/** The BrokerService handlers over the given storage and hosted replicas. */
 export function createBrokerService(deps: BrokerServiceDeps): v1.BrokerServiceHandlers {
-  return {
-    Produce: unary(deps, 'Produce', (call) => produce(deps, call.request)),
-    Fetch: unary(deps, 'Fetch', (call) => {
+  return unaryHandlers<v1.BrokerServiceHandlers>(deps.logger, {
+    Produce: (request) => produce(deps, request),
+    Fetch: (request, call) => {
       const cancelled = new AbortController();
       call.on('cancelled', () => cancelled.abort());
-      return fetch(deps, call.request, cancelled.signal);
-    }),
-    ListOffsets: unary(deps, 'ListOffsets', (call) => listOffsets(deps, call.request)),
-    OffsetForLeaderEpoch: unary(deps, 'OffsetForLeaderEpoch', (call) =>
-      offsetForLeaderEpoch(deps, call.request),
-    ),
-  };
+      return fetch(deps, request, cancelled.signal);
+    },
+    ListOffsets: (request) => listOffsets(deps, request),
+    OffsetForLeaderEpoch: (request) => offsetForLeaderEpoch(deps, request),
+  });
 }
 
-/**
- * Adapts an async handler to grpc-js: errors that are already gRPC errors (request-level
- * failures built with grpcRequestError) pass through; anything else is a bug and answers
- * INTERNAL after being logged.
- */
-function unary<Req, Res>(
-  deps: BrokerServiceDeps,
-  method: string,
-  handler: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
-): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    handler(call).then(
-      (response) => callback(null, response),
-      (error: unknown) => {
-        if (isServiceError(error)) {
-          callback(error);
-          return;
-        }
-        deps.logger.error({ err: error, method }, 'request failed');
-        callback({
-          code: grpc.status.INTERNAL,
-          details: `${method} failed: ${error instanceof Error ? error.message : String(error)}`,
-        });
-      },
-    );
-  };
-}
-
-function isServiceError(error: unknown): error is grpc.ServiceError {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<grpc.ServiceError>).code === 'number' &&
-    'metadata' in error
-  );
+/** The BrokerService as the gRPC server serves it. */
+export function brokerServiceBinding(deps: BrokerServiceDeps): GrpcServiceBinding {
+  return { definition: loadFjordProto().fjord.v1.BrokerService.service, handlers: createBrokerService(deps) };
 }

@@ -1,5 +1,5 @@
+import type { Logger } from '@fjord/server-kit';
 import type { Clock } from '../liveness/clock.js';
-import type { Logger } from '../logger.js';
 import { groupsOf } from '../metadata/group-records.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { RandomSource } from '../random-source.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import { type Logger, ScheduledJob } from '@fjord/server-kit';
 import { groupById } from '../metadata/group-records.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { metadataRecord } from '../metadata/records.js';
@@ -20,62 +20,41 @@ export interface GroupMonitorOptions {
  * partitions within their rebalance timeout; their partitions go to the others. Each
  * removal is a GroupUpdate record like every other membership change.
  */
-export class GroupMonitor {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-
-  constructor(private readonly options: GroupMonitorOptions) {}
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.checkNow().catch((error: unknown) =>
-        this.options.logger.error({ err: error }, 'group check failed'),
-      );
-    }, this.options.checkIntervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
-
-  /** Checks once; never runs twice at once. */
-  checkNow(): Promise<void> {
-    this.running ??= this.removeExpired().finally(() => {
-      this.running = undefined;
+export class GroupMonitor extends ScheduledJob {
+  constructor(options: GroupMonitorOptions) {
+    super({
+      name: 'group check',
+      intervalMs: options.checkIntervalMs,
+      logger: options.logger,
+      run: () => removeExpired(options),
     });
-    return this.running;
   }
+}
 
-  private async removeExpired(): Promise<void> {
-    const { store, sessions, waiters, logger } = this.options;
-    if (sessions.expired().length === 0) return;
-    const removed = await store.propose((proposal) => {
-      // Re-read inside the proposal: a heartbeat may have arrived meanwhile.
-      const done: Array<{ groupId: string; memberId: string; reason: string }> = [];
-      const expired = sessions.expired();
-      for (const groupId of new Set(expired.map((e) => e.groupId))) {
-        const current = groupById(proposal.state, groupId);
-        const group = current ? cloneGroup(current) : undefined;
-        for (const e of expired.filter((x) => x.groupId === groupId)) {
-          if (group?.members[e.memberId]) {
-            removeMember(proposal.state, group, e.memberId);
-            done.push(e);
-          } else sessions.remove(groupId, e.memberId);
-        }
-        if (group && current && group.groupEpoch !== current.groupEpoch) {
-          proposal.append(metadataRecord({ type: 'GroupUpdate', group }));
-        }
+async function removeExpired({ store, sessions, waiters, logger }: GroupMonitorOptions): Promise<void> {
+  if (sessions.expired().length === 0) return;
+  const removed = await store.propose((proposal) => {
+    // Re-read inside the proposal: a heartbeat may have arrived meanwhile.
+    const done: Array<{ groupId: string; memberId: string; reason: string }> = [];
+    const expired = sessions.expired();
+    for (const groupId of new Set(expired.map((e) => e.groupId))) {
+      const current = groupById(proposal.state, groupId);
+      const group = current ? cloneGroup(current) : undefined;
+      for (const e of expired.filter((x) => x.groupId === groupId)) {
+        if (group?.members[e.memberId]) {
+          removeMember(proposal.state, group, e.memberId);
+          done.push(e);
+        } else sessions.remove(groupId, e.memberId);
       }
-      proposal.afterCommit(() => {
-        for (const e of done) sessions.remove(e.groupId, e.memberId);
-        for (const groupId of new Set(done.map((e) => e.groupId))) waiters.wake(groupId);
-      });
-      return done;
+      if (group && current && group.groupEpoch !== current.groupEpoch) {
+        proposal.append(metadataRecord({ type: 'GroupUpdate', group }));
+      }
+    }
+    proposal.afterCommit(() => {
+      for (const e of done) sessions.remove(e.groupId, e.memberId);
+      for (const groupId of new Set(done.map((e) => e.groupId))) waiters.wake(groupId);
     });
-    for (const e of removed) logger.info(e, 'group member removed');
-  }
+    return done;
+  });
+  for (const e of removed) logger.info(e, 'group member removed');
 }

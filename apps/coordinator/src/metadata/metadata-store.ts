@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '@fjord/server-kit';
 import { apply } from './apply.js';
 import { MetadataLog } from './metadata-log.js';
 import { Proposal } from './proposal.js';

@@ -1,5 +1,5 @@
-import { ErrorCode, GRPC_CHANNEL_OPTIONS, LATEST_TIMESTAMP, loadFjordProto, type v1 } from '@fjord/protocol';
-import * as grpc from '@grpc/grpc-js';
+import { ErrorCode, LATEST_TIMESTAMP, loadFjordProto, type v1 } from '@fjord/protocol';
+import { GrpcClientPool, grpcAddress } from '@fjord/server-kit';
 import { type MetadataState, topicByName } from '../metadata/state.js';
 
 /** Options of {@link EndOffsets}. */
@@ -31,7 +31,11 @@ export class EndOffsets {
   readonly #timeoutMs: number;
   readonly #cacheTtlMs: number;
   readonly #nowMs: () => number;
-  readonly #clients = new Map<string, v1.BrokerServiceClient>();
+  readonly #clients = new GrpcClientPool({
+    service: loadFjordProto().fjord.v1.BrokerService,
+    // A restarted broker should be reachable again by the next scrape.
+    reconnectBackoffMs: { initial: 250, max: 5_000 },
+  });
   #cached: { atMs: number; wanted: string; offsets: EndOffsetMap } | undefined;
   #inFlight: { wanted: string; offsets: Promise<EndOffsetMap> } | undefined;
   #closed = false;
@@ -66,8 +70,7 @@ export class EndOffsets {
   /** Closes the channels to the brokers; later lookups find nothing. */
   close(): void {
     this.#closed = true;
-    for (const client of this.#clients.values()) client.close();
-    this.#clients.clear();
+    this.#clients.close();
   }
 
   async #lookUp(
@@ -97,7 +100,7 @@ export class EndOffsets {
             partitions: numbers.map((partition) => ({ partition, timestamp: LATEST_TIMESTAMP })),
           })),
         };
-        const response = await this.#listOffsets(address(broker.host, broker.port), request).catch(
+        const response = await this.#listOffsets(grpcAddress(broker.host, broker.port), request).catch(
           () => undefined,
         );
         for (const topic of response?.topics ?? []) {
@@ -111,18 +114,12 @@ export class EndOffsets {
     return found;
   }
 
-  #listOffsets(target: string, request: v1.ListOffsetsRequest): Promise<v1.ListOffsetsResponse__Output> {
-    let client = this.#clients.get(target);
-    if (!client) {
-      const Service = loadFjordProto().fjord.v1.BrokerService;
-      client = new Service(target, grpc.credentials.createInsecure(), {
-        ...GRPC_CHANNEL_OPTIONS,
-        // A restarted broker should be reachable again by the next scrape.
-        'grpc.initial_reconnect_backoff_ms': 250,
-        'grpc.max_reconnect_backoff_ms': 5_000,
-      });
-      this.#clients.set(target, client);
-    }
+  // Async, so that a pool closed meanwhile rejects like an unreachable broker.
+  async #listOffsets(
+    target: string,
+    request: v1.ListOffsetsRequest,
+  ): Promise<v1.ListOffsetsResponse__Output> {
+    const client = this.#clients.get(target);
     return new Promise((resolve, reject) => {
       client.listOffsets(request, { deadline: Date.now() + this.#timeoutMs }, (error, response) =>
         error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
@@ -136,8 +133,4 @@ function describe(partitions: ReadonlyMap<string, ReadonlySet<number>>): string 
     .map(([topic, numbers]) => `${topic}:${[...numbers].sort((a, b) => a - b).join(',')}`)
     .sort()
     .join(' ');
-}
-
-function address(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@fjord/protocol';
+import { InvalidRequestError } from '@fjord/server-kit';
 import type { MetadataState } from '../metadata/state.js';
-import { InvalidRequestError } from './invalid-request-error.js';
 
 /** Why a broker-only request is refused (unknown broker or stale epoch), or undefined. */
 export function brokerEpochProblem(

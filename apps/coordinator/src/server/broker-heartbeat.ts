@@ -1,7 +1,7 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
+import { InvalidRequestError } from '@fjord/server-kit';
 import { proposeUnfence } from '../election/broker-transitions.js';
 import type { CoordinatorContext } from './coordinator-context.js';
-import { InvalidRequestError } from './invalid-request-error.js';
 import { brokerInfos, hostedReplicas } from './views.js';
 
 /**

@@ -1,5 +1,5 @@
+import type { Logger } from '@fjord/server-kit';
 import type { BrokerSessions } from '../liveness/broker-sessions.js';
-import type { Logger } from '../logger.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { RandomSource } from '../random-source.js';
 

@@ -7,6 +7,7 @@ import {
   startCluster,
 } from '@fjord/testkit';
 import { type Command, Option } from 'commander';
+import { DEFAULT_BOOTSTRAP } from '../bootstrap.js';
 import { formatLogLine, useColor } from '../dev-log.js';
 import { type Io, println } from '../io.js';
 import { integerAtLeast, port } from '../parse.js';
@@ -20,12 +21,12 @@ interface DevOptions {
   logLevel: LogLevel;
 }
 
-// The apps' own defaults (docs/dev/CONTRACTS.md); the testkit's are shorter, for fast tests.
-const SESSION_TIMEOUT_MS = 10_000;
-const HEARTBEAT_INTERVAL_MS = 2_000;
+// How long `fjord dev` waits for each node's graceful stop before it kills it.
 const STOP_TIMEOUT_MS = 10_000;
 const HOST = '127.0.0.1';
 const FORCE_AFTER_MS = 1_000;
+// The coordinator listens where client commands look by default, so they need no FJORD_BOOTSTRAP.
+const DEFAULT_COORDINATOR_PORT = Number(DEFAULT_BOOTSTRAP.slice(DEFAULT_BOOTSTRAP.lastIndexOf(':') + 1));
 // Each node's /metrics and /healthz port is its gRPC port + this (7400 -> 9400, as in docker-compose).
 const METRICS_PORT_OFFSET = 2_000;
 
@@ -40,7 +41,7 @@ export function registerDev(program: Command, io: Io): void {
       '--port <port>',
       'coordinator port; broker N listens on port + N; /metrics and /healthz on those + 2000',
       port,
-      7400,
+      DEFAULT_COORDINATOR_PORT,
     )
     .addOption(
       new Option('--log-level <level>', 'log level of every node')
@@ -125,8 +126,8 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
           coordinatorMetrics: metricsPort,
           firstBrokerMetrics: metricsPort + 1,
         },
-        sessionTimeoutMs: SESSION_TIMEOUT_MS,
-        heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+        // Sessions and heartbeats as the apps run by default, not the testkit's short ones.
+        appDefaultTimings: true,
         stopTimeoutMs: STOP_TIMEOUT_MS,
         logLevel: opts.logLevel,
         onLog: (node, line, event) => println(io.stdout, formatLogLine(node, line, event, format)),
@@ -152,7 +153,7 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
           `${metricsPort + 1}..${metricsPort + opts.brokers} (brokers); /healthz on each`,
       );
       println(io.stdout, `  data and logs in ${dataDir}`);
-      const env = cluster.bootstrap === '127.0.0.1:7400' ? '' : `FJORD_BOOTSTRAP=${cluster.bootstrap} `;
+      const env = cluster.bootstrap === DEFAULT_BOOTSTRAP ? '' : `FJORD_BOOTSTRAP=${cluster.bootstrap} `;
       println(io.stdout, `  try: ${env}pnpm fjord topics create demo --partitions 3`);
       println(io.stdout, '  Ctrl-C to stop');
       println(io.stdout, '');

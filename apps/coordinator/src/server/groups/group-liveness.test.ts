@@ -155,12 +155,12 @@ describe('group liveness (fake clock)', () => {
 
     clock.advance(SESSION_MS - 1_000);
     await beat('a');
-    await monitor.checkNow();
+    await monitor.runNow();
     expect(members()).toEqual(['a', 'b']);
 
     // b was last heard of exactly one session timeout ago; a only 1 s ago.
     clock.advance(1_000);
-    await monitor.checkNow();
+    await monitor.runNow();
     expect(members()).toEqual(['a']);
     expect(sessions.expired()).toEqual([]);
     await settle();
@@ -182,13 +182,13 @@ describe('group liveness (fake clock)', () => {
     await beat('a');
     owned.set('a', keep);
     await beat('b');
-    await monitor.checkNow();
+    await monitor.runNow();
     expect(members()).toEqual(['a', 'b']);
     expect(assigned('b')).toEqual([]);
 
     // Heartbeats keep its session, but not its revocation deadline.
     clock.advance(1);
-    await monitor.checkNow();
+    await monitor.runNow();
     expect(members()).toEqual(['b']);
     await settle();
     expect(owned.get('b')!.keys).toEqual(['t:0', 't:1', 't:2', 't:3']);
@@ -202,7 +202,7 @@ describe('group liveness (fake clock)', () => {
     clock.advance(REBALANCE_MS * 2);
     await beat('a');
     await beat('b');
-    await monitor.checkNow();
+    await monitor.runNow();
     expect(members()).toEqual(['a', 'b']);
     expect(assigned('a')).toHaveLength(2);
   });
@@ -220,7 +220,7 @@ describe('group liveness (fake clock)', () => {
     expect(group()!.members.s!.away).toBe(true);
     clock.advance(SESSION_MS - 1);
     await beat('o');
-    await monitor.checkNow();
+    await monitor.runNow();
     expect(members()).toEqual(['o', 's']);
     expect(owned.get('o')!.keys).toEqual(theirs);
 
@@ -231,7 +231,7 @@ describe('group liveness (fake clock)', () => {
     // The old member id's session ended with it: nothing expires later.
     clock.advance(2);
     await beat('o');
-    await monitor.checkNow();
+    await monitor.runNow();
     expect(members()).toEqual(['o', 's2']);
     expect(owned.get('o')!.keys).toEqual(theirs);
   });
@@ -244,7 +244,7 @@ describe('group liveness (fake clock)', () => {
     owned.delete('s');
     clock.advance(SESSION_MS);
     await beat('o');
-    await monitor.checkNow();
+    await monitor.runNow();
     expect(members()).toEqual(['o']);
     await settle();
     expect(owned.get('o')!.keys).toEqual(['t:0', 't:1', 't:2', 't:3']);
@@ -278,10 +278,10 @@ describe('group liveness (fake clock)', () => {
     try {
       await restarted.monitor.stop();
       clock.advance(SESSION_MS - 1);
-      await restarted.monitor.checkNow();
+      await restarted.monitor.runNow();
       expect(members()).toEqual(['a']);
       clock.advance(1);
-      await restarted.monitor.checkNow();
+      await restarted.monitor.runNow();
       expect(members()).toEqual([]);
     } finally {
       restarted.waiters.close();

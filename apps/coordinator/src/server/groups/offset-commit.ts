@@ -1,9 +1,9 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
+import { InvalidRequestError } from '@fjord/server-kit';
 import type { GroupContext } from '../../groups/group-context.js';
 import { type OffsetToCommit, planCommit } from '../../groups/offsets.js';
 import { groupById } from '../../metadata/group-records.js';
 import { metadataRecord } from '../../metadata/records.js';
-import { InvalidRequestError } from '../invalid-request-error.js';
 
 /** OffsetCommit: a member commits offsets of partitions it owns; forward moves are stored. */
 export async function offsetCommit(

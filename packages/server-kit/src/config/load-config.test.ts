@@ -4,17 +4,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from './load-config.js';
+import { int } from './settings.js';
 
-const int = z.string().regex(/^\d+$/, 'must be a whole number').transform(Number);
 const schema = z
   .object({
     host: z.string().default('127.0.0.1'),
-    port: int.default(7400),
-    sessionTimeoutMs: int.default(10_000),
+    port: int(0, 65_535).default(7400),
+    sessionTimeoutMs: int(1).default(10_000),
     logLevel: z.enum(['info', 'debug']).default('info'),
   })
   .strict();
-const keys = ['host', 'port', 'sessionTimeoutMs', 'logLevel'];
 
 describe('loadConfig', () => {
   let dir: string;
@@ -28,7 +27,8 @@ describe('loadConfig', () => {
     writeFileSync(path, text);
     return path;
   };
-  const load = (argv: string[], env: NodeJS.ProcessEnv = {}) => loadConfig({ schema, keys, argv, env });
+  const load = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+    loadConfig({ settings: schema, schema, argv, env });
 
   it('fills in defaults', () => {
     expect(load([])).toEqual({

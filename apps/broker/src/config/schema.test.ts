@@ -1,5 +1,9 @@
+import { helpText, loadConfig as loadSettings } from '@fjord/server-kit';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, usage } from './load.js';
+import { BROKER_CONFIG_SCHEMA, BROKER_SETTINGS } from './schema.js';
+
+const loadConfig = (argv: string[], env: NodeJS.ProcessEnv) =>
+  loadSettings({ settings: BROKER_SETTINGS, schema: BROKER_CONFIG_SCHEMA, argv, env });
 
 describe('loadConfig', () => {
   it('fills defaults from the broker id', () => {
@@ -73,6 +77,9 @@ describe('loadConfig', () => {
 
   it('answers --help', () => {
     expect(loadConfig(['--help'], {})).toEqual({ kind: 'help' });
-    expect(usage()).toContain('--retention-check-interval-ms');
+    const help = helpText({ command: 'fjord-broker', summary: '', settings: BROKER_SETTINGS });
+    expect(help).toMatch(/--retention-check-interval-ms <value> .*\(default 300000\)/);
+    expect(help).toMatch(/--port <value> .*\(default 7400 \+ broker id\)/);
+    expect(help).toMatch(/--broker-id <value> .*\(required\)/);
   });
 });

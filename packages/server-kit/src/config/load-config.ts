@@ -7,10 +7,13 @@ import { envName, flagName } from './names.js';
 export const CONFIG_FILE_ENV = 'FJORD_CONFIG';
 
 export interface LoadConfigOptions<Schema extends z.ZodType> {
-  /** Validates the raw string values and fills in defaults. */
+  /** The settings (camelCase keys): which flags, variables and file keys exist. */
+  settings: z.ZodObject;
+  /**
+   * Validates the raw string values and fills in defaults: `settings` itself, or `settings`
+   * with checks across settings (`.refine`) or derived values (`.transform`).
+   */
   schema: Schema;
-  /** The settings, in the order help lists them (camelCase). */
-  keys: readonly string[];
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
 }
@@ -33,7 +36,8 @@ type Source = 'flag' | 'env' | 'file';
 export function loadConfig<Schema extends z.ZodType>(
   options: LoadConfigOptions<Schema>,
 ): ConfigResult<z.output<Schema>> {
-  const { schema, keys, argv, env } = options;
+  const { schema, argv, env } = options;
+  const keys = Object.keys(options.settings.shape);
   const known = new Set(keys);
   const flagToKey = new Map(keys.map((key) => [flagName(key), key]));
   const { tokens } = parseArgs({

@@ -1,5 +1,9 @@
+import { helpText, loadConfig as loadSettings } from '@fjord/server-kit';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './load-config.js';
+import { COORDINATOR_CONFIG_SCHEMA, COORDINATOR_SETTINGS } from './config-schema.js';
+
+const loadConfig = (argv: string[], env: NodeJS.ProcessEnv) =>
+  loadSettings({ settings: COORDINATOR_SETTINGS, schema: COORDINATOR_CONFIG_SCHEMA, argv, env });
 
 describe('loadConfig', () => {
   it('fills in the documented defaults', () => {
@@ -63,7 +67,10 @@ describe('loadConfig', () => {
     expect(result.kind === 'invalid' && result.problems[0]).toMatch(/--heartbeat-interval-ms/);
   });
 
-  it('recognises --help', () => {
+  it('recognises --help, whose text states the schema defaults', () => {
     expect(loadConfig(['--help'], {})).toEqual({ kind: 'help' });
+    const help = helpText({ command: 'fjord-coordinator', summary: '', settings: COORDINATOR_SETTINGS });
+    expect(help).toMatch(/--session-timeout-ms <value> .*\(default 10000\)\n +env FJORD_SESSION_TIMEOUT_MS/);
+    expect(help).toMatch(/--metrics-port <value> .*-1 = off \(default 9400\)/);
   });
 });

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { LOG_LEVELS } from '../logger.js';
+import { DEFAULT_HOST } from './network-defaults.js';
+
+// Zod pieces for settings. Flags, FJORD_* variables and file values all arrive as strings,
+// so every numeric setting parses a string; the messages name the rule, and loadConfig adds
+// the setting's flag, variable and the value it got.
+
+/** A whole number given as a string, within [min, max]. */
+export function int(min: number, max: number = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .trim()
+    .regex(/^-?\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`));
+}
+
+/** A duration in milliseconds, within [min, max] (the name says the unit; the key ends in `Ms`). */
+export function durationMs(min: number, max: number = Number.MAX_SAFE_INTEGER) {
+  return int(min, max);
+}
+
+/** A TCP port; `min` 0 lets the OS pick an ephemeral one, -1 is allowed where it means "off". */
+export function port(min: 0 | 1 | -1 = 0) {
+  return int(min, 65_535);
+}
+
+/** A non-empty string (a host, a directory). */
+export const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+/** `host:port`, with an IPv6 host in brackets (`[::1]:7400`). */
+export const hostPort = z
+  .string()
+  .trim()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, 'must be host:port');
+
+/** The `logLevel` setting every server has. */
+export const logLevel = z.enum(LOG_LEVELS).default('info').describe('log level');
+
+/** The `host` setting every server has: where its gRPC and metrics servers bind. */
+export const bindHost = nonEmpty
+  .default(DEFAULT_HOST)
+  .describe('bind address of the gRPC and metrics servers');

@@ -1,0 +1,105 @@
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  grpcAddress,
+  type RunningGrpcServer,
+  type StartGrpcServerOptions,
+  startGrpcServer,
+  stopGrpcServer,
+} from './grpc-server.js';
+
+// A one-method service without a .proto: requests and responses are raw bytes.
+const bytes = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
+const definition: grpc.ServiceDefinition = {
+  Echo: {
+    path: '/test.Echo/Echo',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: bytes.serialize,
+    requestDeserialize: bytes.deserialize,
+    responseSerialize: bytes.serialize,
+    responseDeserialize: bytes.deserialize,
+  },
+};
+const EchoClient = grpc.makeGenericClientConstructor(definition, 'Echo');
+
+function call(port: number, payload: string): Promise<string> {
+  const client = new EchoClient(
+    `127.0.0.1:${port}`,
+    grpc.credentials.createInsecure(),
+  ) as unknown as grpc.Client & {
+    Echo: (req: Buffer, done: (error: grpc.ServiceError | null, res?: Buffer) => void) => void;
+  };
+  return new Promise<string>((resolve, reject) => {
+    client.Echo(Buffer.from(payload), (error, response) => {
+      client.close();
+      if (error) reject(error);
+      else resolve(response!.toString());
+    });
+  });
+}
+
+describe('grpcAddress', () => {
+  it('brackets an IPv6 host once', () => {
+    expect(grpcAddress('127.0.0.1', 7400)).toBe('127.0.0.1:7400');
+    expect(grpcAddress('::1', 7400)).toBe('[::1]:7400');
+    expect(grpcAddress('[::1]', 7400)).toBe('[::1]:7400');
+  });
+});
+
+type EchoHandler = (call: grpc.ServerUnaryCall<Buffer, Buffer>, done: grpc.sendUnaryData<Buffer>) => void;
+
+describe('startGrpcServer / stopGrpcServer', () => {
+  let running: RunningGrpcServer | undefined;
+  afterEach(() => {
+    running?.server.forceShutdown();
+    running = undefined;
+  });
+
+  /** Starts the Echo service on 127.0.0.1, an ephemeral port. */
+  async function serveEcho(Echo: EchoHandler, extra: Partial<StartGrpcServerOptions> = {}) {
+    running = await startGrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      services: [{ definition, handlers: { Echo } }],
+      ...extra,
+    });
+    return running;
+  }
+
+  it('serves the given services on the bound ephemeral port, counting each call', async () => {
+    const answered: string[] = [];
+    const { port, server } = await serveEcho((c, done) => done(null, c.request), {
+      instrument: {
+        metrics: { start: (api: string) => (outcome: string) => answered.push(`${api} ${outcome}`) } as never,
+      },
+    });
+    expect(port).toBeGreaterThan(0);
+    expect(await call(port, 'hello')).toBe('hello');
+    expect(answered).toEqual(['Echo ok']);
+    await stopGrpcServer(server, 1_000);
+  });
+
+  it('lets an in-flight call finish within the grace', async () => {
+    let release: () => void = () => {};
+    const { port, server } = await serveEcho((c, done) => {
+      release = () => done(null, c.request);
+    });
+    const finished = call(port, 'slow');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stopped = stopGrpcServer(server, 5_000);
+    release();
+    expect(await finished).toBe('slow');
+    await stopped;
+  });
+
+  it('cancels the calls still running after the grace', async () => {
+    const { port, server } = await serveEcho(() => undefined);
+    const stuck = call(port, 'never answered');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const began = Date.now();
+    await stopGrpcServer(server, 200);
+    expect(Date.now() - began).toBeLessThan(2_000);
+    await expect(stuck).rejects.toMatchObject({ code: grpc.status.CANCELLED });
+  });
+});

@@ -1,0 +1,81 @@
+import { ERROR_CODE_METADATA_KEY, ErrorCode, grpcRequestError } from '@fjord/protocol';
+import * as grpc from '@grpc/grpc-js';
+import type { ErrorLogger } from '../logger.js';
+import { InvalidRequestError } from './invalid-request-error.js';
+
+/** A request handler: the request, and the call for those that need more (cancellation). */
+export type RequestHandler<Req, Res> = (
+  request: Req,
+  call: grpc.ServerUnaryCall<Req, Res>,
+) => Res | Promise<Res>;
+
+/**
+ * Adapts an async request handler to grpc-js; every handler of both servers goes through it,
+ * so a failure is answered, and counted in the metrics' `outcome`, the same way everywhere:
+ * - {@link InvalidRequestError}: INVALID_ARGUMENT with INVALID_REQUEST;
+ * - an error that already carries a Fjord code (built with `grpcRequestError`): as it is;
+ * - anything else is a bug: logged, and answered INTERNAL with UNKNOWN_SERVER_ERROR, so a bug
+ *   in one handler never takes the process down.
+ */
+export function unaryHandler<Req, Res>(
+  logger: ErrorLogger,
+  method: string,
+  handle: RequestHandler<Req, Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => handle(call.request, call))
+      .then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(answerFor(logger, method, error)),
+      );
+  };
+}
+
+function answerFor(logger: ErrorLogger, method: string, error: unknown): grpc.ServiceError {
+  if (error instanceof InvalidRequestError) {
+    return grpcRequestError(grpc.status.INVALID_ARGUMENT, ErrorCode.INVALID_REQUEST, error.message);
+  }
+  if (carriesFjordCode(error)) return error;
+  logger.error({ err: error, method }, 'request failed unexpectedly');
+  const message = `${method} failed: ${error instanceof Error ? error.message : String(error)}`;
+  return grpcRequestError(grpc.status.INTERNAL, ErrorCode.UNKNOWN_SERVER_ERROR, message);
+}
+
+function carriesFjordCode(error: unknown): error is grpc.ServiceError {
+  const metadata = (error as Partial<grpc.ServiceError> | null)?.metadata;
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<grpc.ServiceError>).code === 'number' &&
+    // Not instanceof: a Metadata from another copy of grpc-js is just as good.
+    typeof metadata?.get === 'function' &&
+    metadata.get(ERROR_CODE_METADATA_KEY).length > 0
+  );
+}
+
+/** The request handlers of a service, keyed like its generated handler map. */
+export type RequestHandlersOf<Service> = {
+  [K in keyof Service as string extends K ? never : K]: Service[K] extends grpc.handleUnaryCall<
+    infer Req,
+    infer Res
+  >
+    ? RequestHandler<Req, Res>
+    : never;
+};
+
+/**
+ * A service's whole handler map through {@link unaryHandler}, each method named by its key:
+ * `unaryHandlers<v1.BrokerServiceHandlers>(logger, { Produce: (request) => ... })`.
+ */
+export function unaryHandlers<Service extends grpc.UntypedServiceImplementation>(
+  logger: ErrorLogger,
+  handlers: RequestHandlersOf<Service>,
+): Service {
+  const adapted: grpc.UntypedServiceImplementation = {};
+  for (const [method, handle] of Object.entries(
+    handlers as Record<string, RequestHandler<unknown, unknown>>,
+  )) {
+    adapted[method] = unaryHandler(logger, method, handle);
+  }
+  return adapted as Service;
+}
