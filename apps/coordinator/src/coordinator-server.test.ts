@@ -182,4 +182,25 @@ describe('coordinator gRPC server (in-process, real client)', () => {
     expect(duplicate.errorCode).toBe(ErrorCode.DUPLICATE_BROKER_REGISTRATION);
     expect(BigInt(again.brokerEpoch)).toBeGreaterThan(BigInt(registered.brokerEpoch));
   });
+
+  it('a coordinator whose port is taken fails to start and releases the store it opened', async () => {
+    const otherDir = await mkdtemp(join(tmpdir(), 'fjord-coordinator-second-'));
+    const second = (port: number) =>
+      COORDINATOR_CONFIG_SCHEMA.parse({ port: String(port), metricsPort: '0', dataDir: otherDir });
+    try {
+      await expect(startCoordinator({ config: second(coordinator!.port), logger })).rejects.toThrow();
+      // LevelDB locks its directory: this start fails if the failed one left the store open.
+      const started = await startCoordinator({ config: second(0), logger });
+      await started.stop();
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stop() closes the metrics server too, once however often it is called', async () => {
+    const healthz = `http://127.0.0.1:${coordinator!.metricsPort}/healthz`;
+    expect((await fetch(healthz)).status).toBe(200);
+    await Promise.all([coordinator!.stop(), coordinator!.stop()]);
+    await expect(fetch(healthz)).rejects.toThrow();
+  });
 });

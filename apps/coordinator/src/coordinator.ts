@@ -124,7 +124,10 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       port: config.port,
       services: [
         { definition: services.CoordinatorService.service, handlers: coordinatorServiceHandlers(ctx) },
-        { definition: services.GroupCoordinatorService.service, handlers: groupServiceHandlers(groups.context) },
+        {
+          definition: services.GroupCoordinatorService.service,
+          handlers: groupServiceHandlers(groups.context),
+        },
         {
           definition: services.ProducerIdService.service,
           handlers: producerIdServiceHandlers(new ProducerIdAllocator(store), logger),
