@@ -15,7 +15,7 @@ describe('errorLine', () => {
     });
     expect(errorLine(error, { bootstrap: '127.0.0.1:7400' })).toBe(
       'cannot reach coordinator at 127.0.0.1:7400 (connection refused) — is the cluster running? ' +
-        'start it with: pnpm start',
+        'start it with: npm start',
     );
   });
 

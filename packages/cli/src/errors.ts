@@ -36,7 +36,7 @@ function connectionLine(error: Error, { bootstrap }: ErrorContext): string {
   if (address === undefined || address === bootstrap) {
     return (
       `cannot reach coordinator at ${address ?? 'the bootstrap address'} (${reason}) — is the cluster running? ` +
-      'start it with: pnpm start'
+      'start it with: npm start'
     );
   }
   return `cannot reach broker at ${address} (${reason}) — is it running?`;

@@ -55,7 +55,7 @@ describe('fjord command line', () => {
     expect(await run(['topics', 'list'], io)).toBe(1);
     expect(io.err()).toBe(
       'fjord: cannot reach coordinator at 127.0.0.1:1 (connection refused) — is the cluster running? ' +
-        'start it with: pnpm start\n',
+        'start it with: npm start\n',
     );
   });
 

@@ -154,7 +154,7 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
       );
       println(io.stdout, `  data and logs in ${dataDir}`);
       const env = cluster.bootstrap === DEFAULT_BOOTSTRAP ? '' : `FJORD_BOOTSTRAP=${cluster.bootstrap} `;
-      println(io.stdout, `  try: ${env}pnpm fjord topics create demo --partitions 3`);
+      println(io.stdout, `  try: ${env}npx fjord topics create demo --partitions 3`);
       println(io.stdout, '  Ctrl-C to stop');
       println(io.stdout, '');
     }
