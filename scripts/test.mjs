@@ -31,6 +31,9 @@ let summary = '0 passed, 1 failed';
 try {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   summary = `${json.numPassedTests} passed, ${json.numFailedTests} failed`;
+  // Tests that need a system tool `npm test` cannot install (tests/integration/required-tool.ts).
+  if (json.numPendingTests > 0)
+    console.log(`${json.numPendingTests} skipped (their reasons are printed above)`);
 } catch {
   console.error('fjord: vitest wrote no JSON report');
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { missingTool } from './required-tool.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY: Record<string, string> = {
@@ -68,7 +69,10 @@ describe('server configuration', () => {
     expect(lines).toHaveLength(5);
   });
 
-  it('docker-compose accepts docker-compose.yml, and every service passes its app config schema', () => {
+  const noCompose = missingTool('docker-compose', 'apt-get install docker-compose');
+  const composeTitle =
+    'docker-compose accepts docker-compose.yml, and every service passes its app config schema';
+  it.skipIf(noCompose)(noCompose ? `${composeTitle} (skipped: ${noCompose})` : composeTitle, () => {
     const config = spawnSync('docker-compose', ['-f', join(REPO, 'docker-compose.yml'), 'config'], {
       encoding: 'utf8',
     });
