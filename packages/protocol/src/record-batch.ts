@@ -1,5 +1,6 @@
 /**
- * Kafka RecordBatch v2 (magic 2), byte for byte (ARCHITECTURE-BRIEF §3).
+ * Kafka RecordBatch v2 (magic 2), byte for byte: https://kafka.apache.org/documentation/#recordbatch
+ * and apache/kafka `clients/src/main/java/org/apache/kafka/common/record/DefaultRecordBatch.java`.
  *
  * The broker never re-encodes records: it reads the 61-byte header, checks the CRC, patches
  * baseOffset / partitionLeaderEpoch (both outside the CRC) and stores the bytes as they came.
