@@ -1,5 +1,13 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +55,29 @@ function readmeExample(readme: string): string {
   return match[1]!;
 }
 
+/** The README's CLI lines: the ```sh block under "## CLI", one command per line. */
+function readmeCliLines(readme: string): string[] {
+  const section = readme.slice(readme.indexOf('## CLI'));
+  const match = /```sh\n([\s\S]*?)```/.exec(section);
+  if (!match) throw new Error('README has no ```sh block under "## CLI"');
+  return match[1]!.split('\n').filter((line) => line.trim() !== '');
+}
+
+/**
+ * A PATH of a machine that has Node and npm and nothing else: a folder with links to node,
+ * npm and npx, and sh (npm runs scripts and bins through it). No pnpm, no git.
+ */
+function nodeAndNpmOnly(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const npmCli = realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+  const npxCli = realpathSync(execFileSync('sh', ['-c', 'command -v npx'], { encoding: 'utf8' }).trim());
+  symlinkSync(process.execPath, join(dir, 'node'));
+  symlinkSync(npmCli, join(dir, 'npm'));
+  symlinkSync(npxCli, join(dir, 'npx'));
+  symlinkSync('/bin/sh', join(dir, 'sh'));
+  return dir;
+}
+
 describe('the README quick start, from a fresh clone', () => {
   const work = mkdtempSync(join(tmpdir(), 'fjord-quickstart-'));
   const clone = join(work, 'fjord');
@@ -68,10 +99,17 @@ describe('the README quick start, from a fresh clone', () => {
     expect(readme).toContain('npm test');
 
     const port = await freePortRange();
+    // As on a machine with Node 20 and npm only: the scripts fall back to `npx pnpm`.
+    const newcomer = {
+      PATH: nodeAndNpmOnly(join(work, 'bin')),
+      HOME: process.env.HOME ?? work,
+      ...(process.env.CI ? { CI: process.env.CI } : {}),
+    };
     let output = '';
     // Its own process group, so that SIGINT reaches npm and everything under it, as Ctrl-C does.
     dev = spawn('npm', ['start', '--', '--port', String(port), '--data-dir', join(work, 'data')], {
       cwd: clone,
+      env: newcomer,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -125,6 +163,24 @@ describe('the README quick start, from a fresh clone', () => {
     });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(run.stdout).toContain('orders');
+
+    // The banner's hint is a command that works here.
+    expect(output).toContain(`try: FJORD_BOOTSTRAP=${bootstrap} npx fjord topics create demo`);
+
+    // The README's CLI lines, as written, in order, with only node and npm on PATH; the
+    // cluster's address comes from FJORD_BOOTSTRAP, as the README says it may.
+    const lines = readmeCliLines(readme);
+    expect(lines.length).toBeGreaterThan(10);
+    for (const line of lines) {
+      const cli = spawnSync('/bin/sh', ['-c', line], {
+        cwd: clone,
+        env: { ...newcomer, FJORD_BOOTSTRAP: bootstrap },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      const failure = cli.status === 0 ? '' : `${cli.stdout}${cli.stderr}${cli.error ?? ''}`;
+      expect({ line, status: cli.status, failure }).toEqual({ line, status: 0, failure: '' });
+    }
 
     // Ctrl-C. npm itself dies of the SIGINT, as it does in a terminal; what matters is that
     // the CLI stops every node cleanly.
