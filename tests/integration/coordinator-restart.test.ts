@@ -1,23 +1,17 @@
-import { Fjord } from '@fjord/sdk';
-import { type Cluster, randomName, startCluster, waitFor } from '@fjord/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomName, waitFor } from '@fjord/testkit';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from './cluster-setup.js';
 import { pollUntil, range } from './helpers.js';
 
 describe('a coordinator killed and restarted', () => {
-  let cluster: Cluster;
-  let fjord: Fjord;
-
-  beforeAll(async () => {
-    cluster = await startCluster({ brokers: 3, sessionTimeoutMs: 3_000, heartbeatIntervalMs: 500 });
-    fjord = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'coordinator-restart-test' });
-  });
-  afterAll(async () => {
-    await fjord?.close();
-    await cluster?.stop();
+  const setup = useCluster('coordinator-restart-test', {
+    brokers: 3,
+    sessionTimeoutMs: 3_000,
+    heartbeatIntervalMs: 500,
   });
 
   it('still knows every broker and topic, and produce and consume resume', async () => {
-    const admin = fjord.admin();
+    const admin = setup.fjord.admin();
     const topics = [randomName('a'), randomName('b')];
     await admin.createTopics([
       { name: topics[0]!, partitions: 3 },
@@ -25,14 +19,14 @@ describe('a coordinator killed and restarted', () => {
     ]);
     const before = await admin.describeTopics(topics);
     const clusterBefore = await admin.describeCluster();
-    const producer = fjord.producer({ acks: 1 });
+    const producer = setup.fjord.producer({ acks: 1 });
     await producer.send({
       topic: topics[0]!,
       messages: range(0, 30).map((i) => ({ key: `k${i}`, value: `v${i}` })),
     });
 
-    await cluster.coordinator.kill('SIGKILL');
-    await cluster.coordinator.restart();
+    await setup.cluster.coordinator.kill('SIGKILL');
+    await setup.cluster.coordinator.restart();
 
     await waitFor(
       async () => {
@@ -57,7 +51,7 @@ describe('a coordinator killed and restarted', () => {
       messages: range(30, 60).map((i) => ({ key: `k${i}`, value: `v${i}` })),
     });
     await producer.close();
-    const reader = fjord.consumer({ autoOffsetReset: 'earliest' });
+    const reader = setup.fjord.consumer({ autoOffsetReset: 'earliest' });
     await reader.assign(range(0, 3).map((partition) => ({ topic: topics[0]!, partition })));
     const records = await pollUntil(reader, 60);
     await reader.close();
@@ -70,7 +64,7 @@ describe('a coordinator killed and restarted', () => {
     // A topic created after the restart works too.
     const fresh = randomName('fresh');
     await admin.createTopics([{ name: fresh, partitions: 1 }]);
-    const [meta] = await fjord.producer({ acks: 1 }).send({ topic: fresh, messages: [{ value: 'x' }] });
+    const [meta] = await setup.fjord.producer({ acks: 1 }).send({ topic: fresh, messages: [{ value: 'x' }] });
     expect(meta!.offset).toBe(0n);
   });
 });

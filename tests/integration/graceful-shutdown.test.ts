@@ -1,29 +1,23 @@
-import { Fjord } from '@fjord/sdk';
-import { type Cluster, randomName, startCluster } from '@fjord/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomName } from '@fjord/testkit';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from './cluster-setup.js';
 import { missingAcks, offsetsOf, range, readWholeTopic, SteadyProducer } from './helpers.js';
 
 describe('a broker stopped with SIGTERM during steady produce', () => {
-  let cluster: Cluster;
-  let fjord: Fjord;
-
-  beforeAll(async () => {
-    cluster = await startCluster({ brokers: 2, sessionTimeoutMs: 3_000, heartbeatIntervalMs: 500 });
-    fjord = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'graceful-shutdown-test' });
-  });
-  afterAll(async () => {
-    await fjord?.close();
-    await cluster?.stop();
+  const setup = useCluster('graceful-shutdown-test', {
+    brokers: 2,
+    sessionTimeoutMs: 3_000,
+    heartbeatIntervalMs: 500,
   });
 
   it('exits 0 within a bounded time and loses no acknowledged record', async () => {
     const topic = randomName('sigterm');
-    await fjord.admin().createTopics([{ name: topic, partitions: 4 }]);
-    const producer = new SteadyProducer(fjord, topic, { acks: 1 });
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 4 }]);
+    const producer = new SteadyProducer(setup.fjord, topic, { acks: 1 });
     producer.start();
     expect(await producer.waitForAcked(1_000)).toBeGreaterThanOrEqual(1_000);
 
-    const broker = cluster.broker(1);
+    const broker = setup.cluster.broker(1);
     const started = Date.now();
     // SIGTERM; SIGKILL only if it is still running after 30 s.
     await broker.stop(30_000);
@@ -34,11 +28,11 @@ describe('a broker stopped with SIGTERM during steady produce', () => {
 
     const ackedAtStop = producer.acked.length;
     await broker.restart();
-    await cluster.waitForBrokers({ alive: [1, 2] });
+    await setup.cluster.waitForBrokers({ alive: [1, 2] });
     expect(await producer.waitForAcked(ackedAtStop + 1_000)).toBeGreaterThanOrEqual(ackedAtStop + 1_000);
     await producer.stop();
 
-    const stored = await readWholeTopic(fjord, topic);
+    const stored = await readWholeTopic(setup.fjord, topic);
     for (const list of stored.values()) expect(offsetsOf(list)).toEqual(range(0, list.length));
     expect(missingAcks(producer.acked, stored)).toEqual([]);
   });

@@ -2,14 +2,14 @@ import { ErrorCode, GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord
 import {
   type Consumer,
   type ConsumerRecord,
-  Fjord,
   GroupIdNotFoundError,
   InvalidArgumentError,
   NonEmptyGroupError,
 } from '@fjord/sdk';
-import { type Cluster, randomName, startCluster, waitFor } from '@fjord/testkit';
+import { randomName, waitFor } from '@fjord/testkit';
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from './cluster-setup.js';
 import { range } from './helpers.js';
 
 /** Polls every consumer in turn until `count` distinct values arrived in total. */
@@ -35,25 +35,15 @@ async function pollAll(
 }
 
 describe('consumer groups', () => {
-  let cluster: Cluster;
-  let fjord: Fjord;
-
-  beforeAll(async () => {
-    cluster = await startCluster({ brokers: 2 });
-    fjord = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'groups-basic-test' });
-  });
-  afterAll(async () => {
-    await fjord?.close();
-    await cluster?.stop();
-  });
+  const setup = useCluster('groups-basic-test', { brokers: 2 });
 
   it('4 members of one group on a 12-partition topic own 3 partitions each and together get every record', async () => {
     const topic = randomName('orders');
     const groupId = randomName('g');
-    await fjord.admin().createTopics([{ name: topic, partitions: 12 }]);
-    const producer = fjord.producer({ acks: 1 });
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 12 }]);
+    const producer = setup.fjord.producer({ acks: 1 });
     await producer.send({ topic, messages: range(0, 240).map((i) => ({ key: `k${i}`, value: `v${i}` })) });
-    const consumers = range(0, 4).map(() => fjord.consumer({ groupId, autoOffsetReset: 'earliest' }));
+    const consumers = range(0, 4).map(() => setup.fjord.consumer({ groupId, autoOffsetReset: 'earliest' }));
     for (const c of consumers) await c.subscribe([topic]);
     // Keep polling until the group settled on 3 partitions each.
     const got = consumers.map(() => [] as ConsumerRecord[]);
@@ -75,35 +65,35 @@ describe('consumer groups', () => {
         .sort(),
     );
 
-    const description = await fjord.admin().describeGroup(groupId);
+    const description = await setup.fjord.admin().describeGroup(groupId);
     expect(description.members).toHaveLength(4);
     expect(description.assignor).toBe('uniform');
     for (const m of description.members) expect(m.assignment).toHaveLength(3);
-    await expect(fjord.admin().resetGroupOffsets(groupId, [{ topic, to: 'earliest' }])).rejects.toThrow(
+    await expect(setup.fjord.admin().resetGroupOffsets(groupId, [{ topic, to: 'earliest' }])).rejects.toThrow(
       NonEmptyGroupError,
     );
     await Promise.all(consumers.map((c) => c.close()));
     await producer.close();
-    const offsets = await fjord.admin().listGroupOffsets(groupId);
+    const offsets = await setup.fjord.admin().listGroupOffsets(groupId);
     expect(offsets).toHaveLength(12);
     expect(offsets.reduce((sum, o) => sum + o.offset, 0n)).toBe(300n);
     expect(offsets.every((o) => o.lag === 0n)).toBe(true);
-    expect((await fjord.admin().listGroups()).find((g) => g.groupId === groupId)?.state).toBe('Empty');
-    await fjord.admin().deleteGroup(groupId);
-    await expect(fjord.admin().describeGroup(groupId)).rejects.toThrow(GroupIdNotFoundError);
+    expect((await setup.fjord.admin().listGroups()).find((g) => g.groupId === groupId)?.state).toBe('Empty');
+    await setup.fjord.admin().deleteGroup(groupId);
+    await expect(setup.fjord.admin().describeGroup(groupId)).rejects.toThrow(GroupIdNotFoundError);
   });
 
   it('two groups on one topic each receive every record; a restarted group resumes at its commits', async () => {
     const topic = randomName('shared');
-    await fjord.admin().createTopics([{ name: topic, partitions: 4 }]);
-    const producer = fjord.producer({ acks: 1 });
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 4 }]);
+    const producer = setup.fjord.producer({ acks: 1 });
     await producer.send({ topic, messages: range(0, 100).map((i) => ({ value: `v${i}` })) });
     const [a, b] = [randomName('ga'), randomName('gb')];
     const groupA = [
-      fjord.consumer({ groupId: a, autoOffsetReset: 'earliest' }),
-      fjord.consumer({ groupId: a, autoOffsetReset: 'earliest' }),
+      setup.fjord.consumer({ groupId: a, autoOffsetReset: 'earliest' }),
+      setup.fjord.consumer({ groupId: a, autoOffsetReset: 'earliest' }),
     ];
-    const groupB = [fjord.consumer({ groupId: b, autoOffsetReset: 'earliest' })];
+    const groupB = [setup.fjord.consumer({ groupId: b, autoOffsetReset: 'earliest' })];
     for (const c of [...groupA, ...groupB]) await c.subscribe([topic]);
     const gotA = await pollAll(groupA, 100);
     const gotB = await pollAll(groupB, 100);
@@ -112,7 +102,7 @@ describe('consumer groups', () => {
     for (const c of [...groupA, ...groupB]) await c.close();
 
     await producer.send({ topic, messages: range(100, 110).map((i) => ({ value: `v${i}` })) });
-    const again = fjord.consumer({ groupId: a, autoOffsetReset: 'earliest' });
+    const again = setup.fjord.consumer({ groupId: a, autoOffsetReset: 'earliest' });
     await again.subscribe([topic]);
     const next = await pollAll([again], 10);
     expect(
@@ -132,25 +122,25 @@ describe('consumer groups', () => {
   it('answers bad group input with a clear error and changes nothing', async () => {
     const topic = randomName('guarded');
     const groupId = randomName('g');
-    await fjord.admin().createTopics([{ name: topic, partitions: 2 }]);
-    const producer = fjord.producer({ acks: 1 });
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 2 }]);
+    const producer = setup.fjord.producer({ acks: 1 });
     await producer.send({ topic, messages: range(0, 4).map((i) => ({ value: `v${i}`, partition: i % 2 })) });
     await producer.close();
-    const consumer = fjord.consumer({ groupId, autoOffsetReset: 'earliest', autoCommit: false });
+    const consumer = setup.fjord.consumer({ groupId, autoOffsetReset: 'earliest', autoCommit: false });
     await consumer.subscribe([topic]);
     await pollAll([consumer], 4);
     await consumer.commit();
-    const committed = await fjord.admin().listGroupOffsets(groupId);
+    const committed = await setup.fjord.admin().listGroupOffsets(groupId);
 
     // Commit for a partition the member does not own (another topic's): refused, nothing stored.
     await expect(
       consumer.commit({ offsets: [{ topic: `${topic}-other`, partition: 0, offset: 1n }] }),
     ).rejects.toThrow(new InvalidArgumentError(`${topic}-other:0 is not assigned to this consumer`));
     // Reset while the group has a member: refused, offsets unchanged.
-    await expect(fjord.admin().resetGroupOffsets(groupId, [{ topic, to: 'earliest' }])).rejects.toThrow(
+    await expect(setup.fjord.admin().resetGroupOffsets(groupId, [{ topic, to: 'earliest' }])).rejects.toThrow(
       /has 1 member\(s\): stop its consumers first/,
     );
-    expect(await fjord.admin().listGroupOffsets(groupId)).toEqual(committed);
+    expect(await setup.fjord.admin().listGroupOffsets(groupId)).toEqual(committed);
     // Regex flags the coordinator cannot honour, and an empty subscription.
     await expect(consumer.subscribe(/orders/g)).rejects.toThrow(/flags "g" are not supported/);
     await expect(consumer.subscribe([])).rejects.toThrow(InvalidArgumentError);
@@ -160,19 +150,19 @@ describe('consumer groups', () => {
     // Unknown and empty group ids.
     const missing = randomName('missing');
     for (const call of [
-      () => fjord.admin().describeGroup(missing),
-      () => fjord.admin().resetGroupOffsets(missing, [{ topic, to: 'earliest' }]),
-      () => fjord.admin().deleteGroup(missing),
+      () => setup.fjord.admin().describeGroup(missing),
+      () => setup.fjord.admin().resetGroupOffsets(missing, [{ topic, to: 'earliest' }]),
+      () => setup.fjord.admin().deleteGroup(missing),
     ]) {
       await expect(call()).rejects.toThrow(new RegExp(`group "${missing}" does not exist`));
     }
-    await expect(fjord.admin().describeGroup(' ')).rejects.toThrow(InvalidArgumentError);
-    expect(() => fjord.consumer({ groupId: '' })).toThrow(/groupId: must not be empty/);
+    await expect(setup.fjord.admin().describeGroup(' ')).rejects.toThrow(InvalidArgumentError);
+    expect(() => setup.fjord.consumer({ groupId: '' })).toThrow(/groupId: must not be empty/);
 
     // What only another client could send: the coordinator checks it too, and creates nothing.
     const proto = loadFjordProto().fjord.v1;
     const groups = new proto.GroupCoordinatorService(
-      cluster.bootstrap,
+      setup.cluster.bootstrap,
       grpc.credentials.createInsecure(),
       GRPC_CHANNEL_OPTIONS,
     );
@@ -202,6 +192,6 @@ describe('consumer groups', () => {
     } finally {
       groups.close();
     }
-    expect((await fjord.admin().listGroups()).map((g) => g.groupId)).not.toContain(missing);
+    expect((await setup.fjord.admin().listGroups()).map((g) => g.groupId)).not.toContain(missing);
   });
 });

@@ -1,6 +1,7 @@
-import { type Consumer, type ConsumerRecord, Fjord } from '@fjord/sdk';
-import { type Cluster, randomName, sleep, startCluster, waitFor } from '@fjord/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Consumer, ConsumerRecord, Fjord } from '@fjord/sdk';
+import { randomName, sleep, waitFor } from '@fjord/testkit';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from './cluster-setup.js';
 import { range } from './helpers.js';
 
 const keys = (c: Consumer) =>
@@ -25,25 +26,15 @@ function keepPolling(consumers: Consumer[], sink: ConsumerRecord[] = []) {
 }
 
 describe('consumer group rebalancing', () => {
-  let cluster: Cluster;
-  let fjord: Fjord;
-
-  beforeAll(async () => {
-    cluster = await startCluster({ brokers: 1 });
-    fjord = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'groups-rebalance-test' });
-  });
-  afterAll(async () => {
-    await fjord?.close();
-    await cluster?.stop();
-  });
+  const setup = useCluster('groups-rebalance-test', { brokers: 1 });
 
   it('a closing member hands its partitions over within 1 s: the other is reading them by then', async () => {
     const topic = randomName('handover');
     const groupId = randomName('g');
-    await fjord.admin().createTopics([{ name: topic, partitions: 6 }]);
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 6 }]);
     const [a, b] = [
-      fjord.consumer({ groupId, autoOffsetReset: 'earliest' }),
-      fjord.consumer({ groupId, autoOffsetReset: 'earliest' }),
+      setup.fjord.consumer({ groupId, autoOffsetReset: 'earliest' }),
+      setup.fjord.consumer({ groupId, autoOffsetReset: 'earliest' }),
     ];
     await a.subscribe([topic]);
     await b.subscribe([topic]);
@@ -53,7 +44,7 @@ describe('consumer group rebalancing', () => {
     await bLoop.stop();
     // One record on each of b's partitions that b never hands out: a must fetch it from there.
     const bPartitions = b.assignment().map((tp) => tp.partition);
-    const producer = fjord.producer({ acks: 1 });
+    const producer = setup.fjord.producer({ acks: 1 });
     await producer.send({ topic, messages: bPartitions.map((partition) => ({ value: 'moved', partition })) });
     await producer.close();
     // From the moment close() is called: the leave, the reassignment reaching a (a settled
@@ -78,9 +69,9 @@ describe('consumer group rebalancing', () => {
   it('a static member restarted within the session timeout keeps its partitions; nobody else moves', async () => {
     const topic = randomName('static');
     const groupId = randomName('g');
-    await fjord.admin().createTopics([{ name: topic, partitions: 4 }]);
-    const other = fjord.consumer({ groupId, groupInstanceId: 'other', sessionTimeoutMs: 10_000 });
-    let member = fjord.consumer({ groupId, groupInstanceId: 'static-1', sessionTimeoutMs: 10_000 });
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 4 }]);
+    const other = setup.fjord.consumer({ groupId, groupInstanceId: 'other', sessionTimeoutMs: 10_000 });
+    let member = setup.fjord.consumer({ groupId, groupInstanceId: 'static-1', sessionTimeoutMs: 10_000 });
     await other.subscribe([topic]);
     await member.subscribe([topic]);
     const otherLoop = keepPolling([other]);
@@ -88,20 +79,20 @@ describe('consumer group rebalancing', () => {
     await waitFor(() => other.assignment().length === 2 && member.assignment().length === 2, {
       timeoutMs: 20_000,
     });
-    const before = await fjord.admin().describeGroup(groupId);
+    const before = await setup.fjord.admin().describeGroup(groupId);
     const mine = keys(member);
     const theirs = keys(other);
     await memberLoop.stop();
     await member.close();
     await sleep(1_500);
     expect(keys(other)).toEqual(theirs);
-    member = fjord.consumer({ groupId, groupInstanceId: 'static-1', sessionTimeoutMs: 10_000 });
+    member = setup.fjord.consumer({ groupId, groupInstanceId: 'static-1', sessionTimeoutMs: 10_000 });
     await member.subscribe([topic]);
     memberLoop = keepPolling([member]);
     await waitFor(() => member.assignment().length === 2, { timeoutMs: 10_000 });
     expect(keys(member)).toEqual(mine);
     expect(keys(other)).toEqual(theirs);
-    const after = await fjord.admin().describeGroup(groupId);
+    const after = await setup.fjord.admin().describeGroup(groupId);
     expect(after.groupEpoch).toBe(before.groupEpoch);
     await Promise.all([memberLoop.stop(), otherLoop.stop()]);
     await Promise.all([member.close(), other.close()]);
@@ -110,13 +101,13 @@ describe('consumer group rebalancing', () => {
   it('a RegExp subscription picks up a topic created after it joined', async () => {
     const prefix = randomName('rx');
     const groupId = randomName('g');
-    await fjord.admin().createTopics([{ name: `${prefix}-a`, partitions: 1 }]);
-    const consumer = fjord.consumer({ groupId, autoOffsetReset: 'earliest' });
+    await setup.fjord.admin().createTopics([{ name: `${prefix}-a`, partitions: 1 }]);
+    const consumer = setup.fjord.consumer({ groupId, autoOffsetReset: 'earliest' });
     await consumer.subscribe(new RegExp(`^${prefix}-`));
     const loop = keepPolling([consumer]);
     await waitFor(() => consumer.assignment().length === 1, { timeoutMs: 20_000 });
-    await fjord.admin().createTopics([{ name: `${prefix}-b`, partitions: 2 }]);
-    await fjord.producer({ acks: 1 }).send({ topic: `${prefix}-b`, messages: [{ value: 'late' }] });
+    await setup.fjord.admin().createTopics([{ name: `${prefix}-b`, partitions: 2 }]);
+    await setup.fjord.producer({ acks: 1 }).send({ topic: `${prefix}-b`, messages: [{ value: 'late' }] });
     await waitFor(() => loop.sink.some((r) => r.value?.toString() === 'late'), { timeoutMs: 20_000 });
     expect(keys(consumer)).toEqual([`${prefix}-a:0`, `${prefix}-b:0`, `${prefix}-b:1`]);
     await loop.stop();
@@ -126,23 +117,23 @@ describe('consumer group rebalancing', () => {
   it('resetGroupOffsets to a timestamp makes the next run start there', async () => {
     const topic = randomName('reset');
     const groupId = randomName('g');
-    await fjord.admin().createTopics([{ name: topic, partitions: 1 }]);
-    const producer = fjord.producer({ acks: 1 });
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 1 }]);
+    const producer = setup.fjord.producer({ acks: 1 });
     await producer.send({ topic, messages: range(0, 5).map((i) => ({ value: `old${i}` })) });
     await sleep(50);
     const cut = Date.now();
     await sleep(50);
     await producer.send({ topic, messages: range(0, 5).map((i) => ({ value: `new${i}` })) });
-    const first = fjord.consumer({ groupId, autoOffsetReset: 'earliest' });
+    const first = setup.fjord.consumer({ groupId, autoOffsetReset: 'earliest' });
     await first.subscribe([topic]);
     const loop = keepPolling([first]);
     await waitFor(() => loop.sink.length === 10, { timeoutMs: 20_000 });
     await loop.stop();
     await first.close();
-    expect((await fjord.admin().listGroupOffsets(groupId))[0]!.offset).toBe(10n);
-    await fjord.admin().resetGroupOffsets(groupId, [{ topic, to: { timestamp: cut } }]);
-    expect((await fjord.admin().listGroupOffsets(groupId))[0]!.offset).toBe(5n);
-    const second = fjord.consumer({ groupId, autoOffsetReset: 'earliest' });
+    expect((await setup.fjord.admin().listGroupOffsets(groupId))[0]!.offset).toBe(10n);
+    await setup.fjord.admin().resetGroupOffsets(groupId, [{ topic, to: { timestamp: cut } }]);
+    expect((await setup.fjord.admin().listGroupOffsets(groupId))[0]!.offset).toBe(5n);
+    const second = setup.fjord.consumer({ groupId, autoOffsetReset: 'earliest' });
     await second.subscribe([topic]);
     const records: ConsumerRecord[] = [];
     await second.run({
@@ -158,25 +149,25 @@ describe('consumer group rebalancing', () => {
   it('a coordinator restarted during consumption loses no committed offset, and the group carries on', async () => {
     const topic = randomName('restart');
     const groupId = randomName('g');
-    await fjord.admin().createTopics([{ name: topic, partitions: 2 }]);
-    const producer = fjord.producer({ acks: 1 });
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 2 }]);
+    const producer = setup.fjord.producer({ acks: 1 });
     await producer.send({ topic, messages: range(0, 50).map((i) => ({ value: `v${i}` })) });
-    const consumer = fjord.consumer({ groupId, autoOffsetReset: 'earliest', sessionTimeoutMs: 30_000 });
+    const consumer = setup.fjord.consumer({ groupId, autoOffsetReset: 'earliest', sessionTimeoutMs: 30_000 });
     await consumer.subscribe([topic]);
     const loop = keepPolling([consumer]);
     await waitFor(() => loop.sink.length === 50, { timeoutMs: 20_000 });
     await consumer.commit();
-    const committedBefore = await fjord.admin().listGroupOffsets(groupId);
+    const committedBefore = await setup.fjord.admin().listGroupOffsets(groupId);
     expect(committedBefore.reduce((s, o) => s + o.offset, 0n)).toBe(50n);
 
-    await cluster.coordinator.kill('SIGKILL');
-    await cluster.coordinator.restart();
-    await cluster.waitForBrokers({ alive: [1] });
+    await setup.cluster.coordinator.kill('SIGKILL');
+    await setup.cluster.coordinator.restart();
+    await setup.cluster.waitForBrokers({ alive: [1] });
     // The client's channel reconnects with backoff: retry the first read.
     let committedAfter: Awaited<ReturnType<ReturnType<Fjord['admin']>['listGroupOffsets']>> = [];
     await waitFor(
       async () => {
-        committedAfter = await fjord
+        committedAfter = await setup.fjord
           .admin()
           .listGroupOffsets(groupId)
           .catch(() => []);
@@ -195,7 +186,7 @@ describe('consumer group rebalancing', () => {
     expect(consumer.assignment()).toHaveLength(2);
     await loop.stop();
     await consumer.close();
-    const final = await fjord.admin().listGroupOffsets(groupId);
+    const final = await setup.fjord.admin().listGroupOffsets(groupId);
     expect(final.reduce((s, o) => s + o.offset, 0n)).toBe(80n);
     await producer.close();
   });

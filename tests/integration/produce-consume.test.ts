@@ -1,7 +1,7 @@
 import { partitionForKey } from '@fjord/protocol';
-import { Fjord } from '@fjord/sdk';
-import { type Cluster, randomName, startCluster } from '@fjord/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomName } from '@fjord/testkit';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from './cluster-setup.js';
 import { byPartition, offsetsOf, pollUntil, range } from './helpers.js';
 
 // Kafka's published murmur2 results (UtilsTest.testMurmur2). The expected partition is
@@ -16,27 +16,17 @@ const KAFKA_MURMUR2_VECTORS: ReadonlyArray<[string, number]> = [
 ];
 
 describe('a 6-partition topic on a 3-broker cluster', () => {
-  let cluster: Cluster;
-  let fjord: Fjord;
-
-  beforeAll(async () => {
-    cluster = await startCluster({ brokers: 3 });
-    fjord = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'produce-consume-test' });
-  });
-  afterAll(async () => {
-    await fjord?.close();
-    await cluster?.stop();
-  });
+  const setup = useCluster('produce-consume-test', { brokers: 3 });
 
   it('stores 100,000 keyed records where Kafka would, in order, and gives them all back', async () => {
     const topic = randomName('orders');
     const partitions = 6;
-    await fjord.admin().createTopics([{ name: topic, partitions, replicationFactor: 1 }]);
+    await setup.fjord.admin().createTopics([{ name: topic, partitions, replicationFactor: 1 }]);
 
     const total = 100_000;
     const keys = [...KAFKA_MURMUR2_VECTORS.map(([key]) => key), ...range(0, 994).map((i) => `user-${i}`)];
     const sequenceOf = new Map<string, number>();
-    const producer = fjord.producer({ acks: 1 });
+    const producer = setup.fjord.producer({ acks: 1 });
     const chunk = 2_000;
     for (let start = 0; start < total; start += chunk) {
       const messages = range(start, Math.min(total, start + chunk)).map((i) => {
@@ -53,7 +43,7 @@ describe('a 6-partition topic on a 3-broker cluster', () => {
     }
     await producer.close();
 
-    const reader = fjord.consumer({ autoOffsetReset: 'earliest' });
+    const reader = setup.fjord.consumer({ autoOffsetReset: 'earliest' });
     await reader.assign(range(0, partitions).map((partition) => ({ topic, partition })));
     const records = await pollUntil(reader, total, 120_000);
     await reader.close();
@@ -82,8 +72,8 @@ describe('a 6-partition topic on a 3-broker cluster', () => {
 
   it('keeps headers, null keys and values, timestamps, and honours an explicit partition', async () => {
     const topic = randomName('shapes');
-    await fjord.admin().createTopics([{ name: topic, partitions: 3 }]);
-    const producer = fjord.producer({ acks: 'all' });
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 3 }]);
+    const producer = setup.fjord.producer({ acks: 'all' });
     const metas = await producer.send({
       topic,
       messages: [
@@ -108,7 +98,7 @@ describe('a 6-partition topic on a 3-broker cluster', () => {
       [2, 1n],
       [2, 2n],
     ]);
-    const reader = fjord.consumer({ autoOffsetReset: 'earliest' });
+    const reader = setup.fjord.consumer({ autoOffsetReset: 'earliest' });
     await reader.assign([{ topic, partition: 2 }]);
     const [a, b, c] = await pollUntil(reader, 3);
     await reader.close();
@@ -124,9 +114,9 @@ describe('a 6-partition topic on a 3-broker cluster', () => {
 
   it('sticks null-key records to one partition for about batchBytes, then moves on (sticky partitioner)', async () => {
     const topic = randomName('spread');
-    await fjord.admin().createTopics([{ name: topic, partitions: 3 }]);
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 3 }]);
     // About 20 records of ~10 bytes fill 200 bytes, then the partition changes.
-    const producer = fjord.producer({ acks: 1, batchBytes: 200 });
+    const producer = setup.fjord.producer({ acks: 1, batchBytes: 200 });
     const used = new Set<number>();
     const chosen: number[] = [];
     for (let i = 0; i < 400; i++) {

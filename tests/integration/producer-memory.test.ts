@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Fjord } from '@fjord/sdk';
-import { type Cluster, randomName, startCluster } from '@fjord/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomName } from '@fjord/testkit';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from './cluster-setup.js';
 
 const run = promisify(execFile);
 const FIXTURE = fileURLToPath(new URL('./fixtures/produce-many.mjs', import.meta.url));
@@ -12,21 +12,11 @@ const MiB = 1024 * 1024;
 const MAX_OLD_SPACE_MIB = 128;
 
 describe('producer memory bound', () => {
-  let cluster: Cluster;
-  let fjord: Fjord;
-
-  beforeAll(async () => {
-    cluster = await startCluster({ brokers: 2 });
-    fjord = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'producer-memory-test' });
-  });
-  afterAll(async () => {
-    await fjord?.close();
-    await cluster?.stop();
-  });
+  const setup = useCluster('producer-memory-test', { brokers: 2 });
 
   it('sends 1,000,000 un-awaited records within bufferMemoryBytes plus a fixed margin, and all arrive', async () => {
     const topic = randomName('million');
-    await fjord.admin().createTopics([{ name: topic, partitions: 4, replicationFactor: 1 }]);
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 4, replicationFactor: 1 }]);
     const count = 1_000_000;
     const bufferMemoryBytes = 16 * MiB;
     const { stdout } = await run(
@@ -38,7 +28,7 @@ describe('producer memory bound', () => {
         `--max-old-space-size=${MAX_OLD_SPACE_MIB}`,
         '--expose-gc',
         FIXTURE,
-        cluster.bootstrap,
+        setup.cluster.bootstrap,
         topic,
         String(count),
         String(bufferMemoryBytes),
@@ -61,7 +51,7 @@ describe('producer memory bound', () => {
     expect(report.peakRss - report.baselineRss).toBeLessThan(bufferMemoryBytes + 256 * MiB);
     expect(report.peakHeap - report.baselineHeap).toBeLessThan(bufferMemoryBytes + 224 * MiB);
 
-    const offsets = await fjord.admin().listOffsets(topic, 'latest');
+    const offsets = await setup.fjord.admin().listOffsets(topic, 'latest');
     expect(offsets.reduce((sum, o) => sum + Number(o.offset), 0)).toBe(count);
   });
 });

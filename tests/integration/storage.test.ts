@@ -1,30 +1,25 @@
-import { Fjord, type FjordError, OffsetOutOfRangeError } from '@fjord/sdk';
-import { type Cluster, randomName, startCluster, waitFor } from '@fjord/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FjordError, OffsetOutOfRangeError } from '@fjord/sdk';
+import { randomName, waitFor } from '@fjord/testkit';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from './cluster-setup.js';
 import { offsetsOf, pollUntil, range } from './helpers.js';
 
 describe('broker storage', () => {
-  let cluster: Cluster;
-  let fjord: Fjord;
-
-  beforeAll(async () => {
-    // Retention runs every 200 ms here instead of every 5 minutes.
-    cluster = await startCluster({ brokers: 1, brokerArgs: ['--retention-check-interval-ms', '200'] });
-    fjord = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'storage-test' });
-  });
-  afterAll(async () => {
-    await fjord?.close();
-    await cluster?.stop();
+  // Retention runs every 200 ms here instead of every 5 minutes.
+  const setup = useCluster('storage-test', {
+    brokers: 1,
+    brokerArgs: ['--retention-check-interval-ms', '200'],
   });
 
-  const earliest = async (topic: string) => (await fjord.admin().listOffsets(topic, 'earliest'))[0]!.offset;
+  const earliest = async (topic: string) =>
+    (await setup.fjord.admin().listOffsets(topic, 'earliest'))[0]!.offset;
 
   it('retention by size deletes whole batches from the front and moves the log start offset', async () => {
     const topic = randomName('by-size');
-    await fjord
+    await setup.fjord
       .admin()
       .createTopics([{ name: topic, partitions: 1, configs: { 'retention.bytes': '3000' } }]);
-    const producer = fjord.producer({ acks: 1 });
+    const producer = setup.fjord.producer({ acks: 1 });
     // One send = one batch of ~570 bytes.
     for (let i = 0; i < 20; i++)
       await producer.send({ topic, messages: [{ value: `${i}:${'x'.repeat(500)}` }] });
@@ -37,7 +32,7 @@ describe('broker storage', () => {
     const logStart = await earliest(topic);
     expect(logStart).toBe(14n);
 
-    const reader = fjord.consumer({ autoOffsetReset: 'earliest' });
+    const reader = setup.fjord.consumer({ autoOffsetReset: 'earliest' });
     await reader.assign([{ topic, partition: 0 }]);
     const kept = await pollUntil(reader, 20 - Number(logStart));
     await reader.close();
@@ -47,7 +42,7 @@ describe('broker storage', () => {
     );
 
     // Fetching below the log start offset is OFFSET_OUT_OF_RANGE.
-    const strict = fjord.consumer({ autoOffsetReset: 'none' });
+    const strict = setup.fjord.consumer({ autoOffsetReset: 'none' });
     await strict.assign([{ topic, partition: 0 }]);
     await strict.seek({ topic, partition: 0 }, 0n);
     const error = await strict.poll(2_000).then(
@@ -61,8 +56,10 @@ describe('broker storage', () => {
 
   it('retention by time deletes batches older than retention.ms', async () => {
     const topic = randomName('by-time');
-    await fjord.admin().createTopics([{ name: topic, partitions: 1, configs: { 'retention.ms': '600000' } }]);
-    const producer = fjord.producer({ acks: 1 });
+    await setup.fjord
+      .admin()
+      .createTopics([{ name: topic, partitions: 1, configs: { 'retention.ms': '600000' } }]);
+    const producer = setup.fjord.producer({ acks: 1 });
     const hourAgo = Date.now() - 3_600_000;
     for (let i = 0; i < 5; i++)
       await producer.send({ topic, messages: [{ value: `old${i}`, timestamp: hourAgo + i }] });
@@ -72,18 +69,18 @@ describe('broker storage', () => {
       message: 'old batches deleted',
     });
 
-    const reader = fjord.consumer({ autoOffsetReset: 'earliest' });
+    const reader = setup.fjord.consumer({ autoOffsetReset: 'earliest' });
     await reader.assign([{ topic, partition: 0 }]);
     const kept = await pollUntil(reader, 5);
     await reader.close();
     expect(kept.map((r) => r.value!.toString())).toEqual(range(0, 5).map((i) => `new${i}`));
-    expect((await fjord.admin().listOffsets(topic, 'latest'))[0]!.offset).toBe(10n);
+    expect((await setup.fjord.admin().listOffsets(topic, 'latest'))[0]!.offset).toBe(10n);
   });
 
   it('ListOffsets by timestamp returns the first offset whose timestamp is at or after it', async () => {
     const topic = randomName('by-timestamp');
-    await fjord.admin().createTopics([{ name: topic, partitions: 1 }]);
-    const producer = fjord.producer({ acks: 1 });
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 1 }]);
+    const producer = setup.fjord.producer({ acks: 1 });
     // Recent, so that time retention (7 days by default, checked every 200 ms here) keeps them.
     const base = Date.now() - 60_000;
     // Offsets 0..6; timestamps are not monotonic, and some batches hold several records.
@@ -106,7 +103,7 @@ describe('broker storage', () => {
     await producer.send({ topic, messages: [{ value: 'g', timestamp: base + 5000 }] });
 
     const lookup = async (timestamp: number) =>
-      (await fjord.admin().listOffsets(topic, { timestamp }))[0]!.offset;
+      (await setup.fjord.admin().listOffsets(topic, { timestamp }))[0]!.offset;
     expect(await lookup(0)).toBe(0n);
     expect(await lookup(base + 1000)).toBe(0n);
     expect(await lookup(base + 1001)).toBe(1n);
@@ -116,19 +113,19 @@ describe('broker storage', () => {
     expect(await lookup(base + 2600)).toBe(5n);
     expect(await lookup(base + 5000)).toBe(6n);
     expect(await lookup(base + 5001)).toBe(-1n);
-    expect((await fjord.admin().listOffsets(topic, 'earliest'))[0]!.offset).toBe(0n);
-    expect((await fjord.admin().listOffsets(topic, 'latest'))[0]!.offset).toBe(7n);
+    expect((await setup.fjord.admin().listOffsets(topic, 'earliest'))[0]!.offset).toBe(0n);
+    expect((await setup.fjord.admin().listOffsets(topic, 'latest'))[0]!.offset).toBe(7n);
   });
 
   it('acknowledged data survives a broker SIGKILL with the default flush policy', async () => {
     const topic = randomName('durable');
-    await fjord.admin().createTopics([{ name: topic, partitions: 1 }]);
-    const producer = fjord.producer({ acks: 1 });
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 1 }]);
+    const producer = setup.fjord.producer({ acks: 1 });
     await producer.send({ topic, messages: range(0, 100).map((i) => ({ value: `r${i}` })) });
-    await cluster.broker(1).kill('SIGKILL');
-    await cluster.broker(1).restart();
-    await cluster.waitForBrokers({ alive: [1] });
-    const reader = fjord.consumer({ autoOffsetReset: 'earliest' });
+    await setup.cluster.broker(1).kill('SIGKILL');
+    await setup.cluster.broker(1).restart();
+    await setup.cluster.waitForBrokers({ alive: [1] });
+    const reader = setup.fjord.consumer({ autoOffsetReset: 'earliest' });
     await reader.assign([{ topic, partition: 0 }]);
     const records = await pollUntil(reader, 100, 30_000);
     await reader.close();

@@ -5,6 +5,11 @@ import { openTempStore, type TempStore } from './temp-store.fixture.js';
 // An fsync cannot be observed from the data (the page cache answers reads either way), so these
 // tests watch the `sync` option reach LevelDB: classic-level fsyncs its log file on a write
 // whose options say `sync: true`, and on no other.
+/** The options argument (the second) of a recorded batch() call. */
+function optionsOf(call: unknown[] | undefined): unknown {
+  return call?.[1];
+}
+
 describe('LogStore flush policies', () => {
   let temp: TempStore | undefined;
   afterEach(async () => {
@@ -18,7 +23,7 @@ describe('LogStore flush policies', () => {
     const batch = vi.spyOn(temp.store.db, 'batch');
     await temp.store.write([{ type: 'put', key: Buffer.from([9]), value: Buffer.from('x') }]);
     expect(batch).toHaveBeenCalledTimes(1);
-    expect(batch.mock.calls[0]![1]).toMatchObject({ sync: true });
+    expect(optionsOf(batch.mock.calls[0])).toMatchObject({ sync: true });
     expect(await temp.store.db.get(Buffer.from([9]))).toEqual(Buffer.from('x'));
   });
 
@@ -27,7 +32,7 @@ describe('LogStore flush policies', () => {
     const batch = vi.spyOn(temp.store.db, 'batch');
     await temp.store.write([{ type: 'put', key: Buffer.from([9]), value: Buffer.from('x') }]);
     expect(batch).toHaveBeenCalledTimes(1);
-    expect(batch.mock.calls[0]![1]).toMatchObject({ sync: false });
+    expect(optionsOf(batch.mock.calls[0])).toMatchObject({ sync: false });
   });
 
   it('fsyncs periodically under flushPolicy=interval, and only then', async () => {
@@ -35,7 +40,7 @@ describe('LogStore flush policies', () => {
     const batch = vi.spyOn(temp.store.db, 'batch');
     const put = vi.spyOn(temp.store.db, 'put');
     await temp.store.write([{ type: 'put', key: Buffer.from([9]), value: Buffer.from('x') }]);
-    expect(batch.mock.calls[0]![1]).toMatchObject({ sync: false });
+    expect(optionsOf(batch.mock.calls[0])).toMatchObject({ sync: false });
     const deadline = Date.now() + 5_000;
     while (put.mock.calls.length === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
