@@ -1,4 +1,4 @@
-// `pnpm bench [--quick]`: install if needed, build, then run the benchmark harness (bench/).
+// `npm run bench [-- --quick]` / `pnpm bench [--quick]`: install if needed, build, then run the benchmark harness (bench/).
 import { ensureInstalled, pnpm } from './pnpm.mjs';
 
 ensureInstalled();

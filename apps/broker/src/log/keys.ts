@@ -5,7 +5,9 @@
  *   log  0x01 | topicId (16) | partition (u32) | baseOffset (u64)                -> batch bytes
  *   time 0x02 | topicId (16) | partition (u32) | maxTimestamp (i64*) | baseOffset -> empty
  *   meta 0x03 | topicId (16) | partition (u32)                                   -> PartitionMeta
- *   flush 0x04                                                                   -> marker for fsync
+ *   flush 0x04                                                                   -> empty (a sync write of it fsyncs)
+ *   cluster 0x05                                                                 -> cluster id (UTF-8)
+ *   clean 0x06                                                                   -> empty, present after a clean stop
  *
  * (*) i64 with the sign bit flipped, so negative timestamps sort before positive ones.
  */
