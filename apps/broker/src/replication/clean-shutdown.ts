@@ -2,18 +2,20 @@ import { CLEAN_SHUTDOWN_KEY } from '../log/keys.js';
 import type { LogStore } from '../log/store.js';
 
 /**
- * Reads and removes the clean-shutdown marker: true when the previous process on this data
- * directory stopped cleanly (or there was none: a new directory lost nothing). Removing it
- * at once means a crash of this process is seen as unclean by the next one.
+ * Reads and removes the clean-shutdown marker: true only when the previous process on this
+ * data directory stopped cleanly. A directory without the marker is unclean, an empty one
+ * included: a replaced disk lost everything its broker held, and must not register as a
+ * replica that has every acknowledged record (it would be elected from the ISR ahead of
+ * eligible leader replicas and lead with an empty log). A brand-new broker is in no ISR
+ * yet, so an unclean first registration changes nothing for it.
+ *
+ * The removal is synced: after a machine crash right after this start the marker must be
+ * gone, or the next start would count as clean although this process may have lost writes.
  */
 export async function takeCleanShutdownMarker(store: LogStore): Promise<boolean> {
   const marker = await store.db.get(CLEAN_SHUTDOWN_KEY);
-  if (marker === undefined) {
-    // A brand-new data directory has no keys at all: nothing can have been lost.
-    const [anyKey] = await store.db.keys({ limit: 1 }).all();
-    return anyKey === undefined;
-  }
-  await store.write([{ type: 'del', key: CLEAN_SHUTDOWN_KEY }]);
+  if (marker === undefined) return false;
+  await store.runExclusive((db) => db.del(CLEAN_SHUTDOWN_KEY, { sync: true }));
   return true;
 }
 

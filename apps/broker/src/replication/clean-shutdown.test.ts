@@ -1,0 +1,49 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTempStore, type TempStore } from '../testing/temp-store.js';
+import { takeCleanShutdownMarker, writeCleanShutdownMarker } from './clean-shutdown.js';
+
+describe('clean-shutdown marker', () => {
+  let temp: TempStore;
+  beforeEach(async () => {
+    temp = await openTempStore();
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+
+  it('counts an empty data directory as unclean: a replaced disk lost whatever it held', async () => {
+    expect(await takeCleanShutdownMarker(temp.store)).toBe(false);
+  });
+
+  it('is clean once after a clean shutdown, and unclean after a start without one', async () => {
+    await writeCleanShutdownMarker(temp.store);
+    await temp.reopen();
+    expect(await takeCleanShutdownMarker(temp.store)).toBe(true);
+    await temp.reopen();
+    expect(await takeCleanShutdownMarker(temp.store)).toBe(false);
+  });
+
+  it('removes the marker with a synced write, so a machine crash right after start is unclean', async () => {
+    await writeCleanShutdownMarker(temp.store);
+    await temp.reopen();
+    const db = temp.store.db;
+    const syncs: boolean[] = [];
+    const { del, batch } = db;
+    // Records the sync option of every LevelDB write the call makes.
+    db.del = ((key: Buffer, options?: { sync?: boolean }) => {
+      syncs.push(options?.sync === true);
+      return del.call(db, key, options);
+    }) as typeof db.del;
+    db.batch = ((ops: never, options?: { sync?: boolean }) => {
+      syncs.push(options?.sync === true);
+      return batch.call(db, ops, options);
+    }) as typeof db.batch;
+    try {
+      expect(await takeCleanShutdownMarker(temp.store)).toBe(true);
+    } finally {
+      db.del = del;
+      db.batch = batch;
+    }
+    expect(syncs).toEqual([true]);
+  });
+});
