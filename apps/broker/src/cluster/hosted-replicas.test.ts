@@ -63,4 +63,30 @@ describe('HostedReplicas', () => {
     await replicas.whenDeletionsDone();
     expect(await dumpKeys(temp.store)).toEqual([]);
   });
+
+  it('serves a replicated partition as replicated from its first apply: no local append moves its high watermark', async () => {
+    // Stored by an earlier process: 3 records, of which the ISR had acknowledged 1.
+    const stored = await PartitionLog.load(temp.store, KEEP_ID, 0);
+    stored.setReplicated(true);
+    await appendTo(temp.store, stored, [batchOf([1, 2, 3])]);
+    stored.setHighWatermark(1n);
+    await stored.checkpointHighWatermark();
+    await temp.reopen();
+
+    const replicas = new HostedReplicas(temp.store, silent);
+    await replicas.apply([replica('keep', KEEP_ID, 0, { replicas: [1, 2, 3], isr: [1, 2, 3] })]);
+    const log = replicas.get('keep', 0)!.log;
+    expect(log.isReplicated).toBe(true);
+    expect(log.highWatermark).toBe(1n);
+    // Before replication has looked at the partition, an append (an acks=all produce) must
+    // not become committed by the leader alone.
+    await appendTo(temp.store, log, [batchOf([4])]);
+    expect(log.logEndOffset).toBe(4n);
+    expect(log.highWatermark).toBe(1n);
+
+    // Going down to one replica hands the watermark back to local appends.
+    await replicas.apply([replica('keep', KEEP_ID, 0)]);
+    expect(log.isReplicated).toBe(false);
+    expect(log.highWatermark).toBe(4n);
+  });
 });

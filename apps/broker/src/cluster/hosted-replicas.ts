@@ -116,6 +116,9 @@ export class HostedReplicas {
       const log =
         current.get(key)?.log ??
         (await PartitionLog.load(this.store, assignment.topicId, assignment.partition));
+      // Before the partition is published: a replicated log's high watermark moves only
+      // through replication, so nothing appended meanwhile is committed by the leader alone.
+      log.setReplicated(assignment.replicas.length > 1);
       let config = configs.get(assignment.topicId);
       if (!config) {
         config = this.parseConfig(assignment);

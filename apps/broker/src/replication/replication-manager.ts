@@ -101,7 +101,6 @@ export class ReplicationManager {
     const leaders = new Set<number>();
     for (const p of replicas.all()) {
       const key = partitionKey(p);
-      p.log.setReplicated(p.replicas.length > 1);
       if (p.leader === brokerId) {
         seen.add(key);
         this.becomeLeader(key, p);
