@@ -100,15 +100,31 @@ export class ReplicaFetcher {
     }
   }
 
+  /**
+   * Truncates each partition to where its log agrees with the leader's, in as many
+   * OffsetForLeaderEpoch rounds as that takes (KIP-279); a round that cut to an intermediate
+   * offset asks again at once with the follower's new latest epoch.
+   */
   private async truncate(client: v1.BrokerServiceClient, partitions: HostedPartition[]): Promise<void> {
+    let pending = partitions;
+    // Every intermediate round drops at least one epoch from the follower's cache, so this ends.
+    while (pending.length > 0 && !this.stopped) pending = await this.truncateRound(client, pending);
+  }
+
+  /** One OffsetForLeaderEpoch round; returns the partitions that need another. */
+  private async truncateRound(
+    client: v1.BrokerServiceClient,
+    partitions: HostedPartition[],
+  ): Promise<HostedPartition[]> {
     const { brokerId, store, logger } = this.deps;
+    const again: HostedPartition[] = [];
     // A log without epochs has nothing that could disagree with the leader.
     const asking = partitions.filter((p) => {
       if (p.log.leaderEpochCache.length > 0) return true;
       this.truncatedFor.set(key(p), p.leaderEpoch);
       return false;
     });
-    if (asking.length === 0) return;
+    if (asking.length === 0) return again;
     const byTopic = groupByTopic(asking);
     const response = await callUnary<v1.OffsetForLeaderEpochRequest, v1.OffsetForLeaderEpochResponse__Output>(
       client,
@@ -137,12 +153,26 @@ export class ReplicaFetcher {
           continue;
         }
         const log = asked.log;
-        const target = truncationOffset(log.leaderEpochCache, log.logEndOffset, log.highWatermark, {
+        const step = truncationOffset(log.leaderEpochCache, log.logEndOffset, log.highWatermark, {
           epoch: result.leaderEpoch,
           endOffset: BigInt(result.endOffset),
         });
         // biome-ignore lint/complexity/useMathMinMax: bigint operands (Math.min takes numbers)
-        const offset = target < log.logStartOffset ? log.logStartOffset : target;
+        const offset = step.offset < log.logStartOffset ? log.logStartOffset : step.offset;
+        if (!step.complete) {
+          await truncateTo(store, log, offset);
+          logger.info(
+            {
+              topic: asked.topic,
+              partition: asked.partition,
+              to: String(offset),
+              leaderEpoch: asked.leaderEpoch,
+            },
+            'truncated to the end of an epoch the leader does not have; asking again',
+          );
+          again.push(asked);
+          continue;
+        }
         if (offset < log.logEndOffset) {
           const before = log.logEndOffset;
           await truncateTo(store, log, offset);
@@ -160,6 +190,7 @@ export class ReplicaFetcher {
         this.truncatedFor.set(key(asked), asked.leaderEpoch);
       }
     }
+    return again;
   }
 
   private async fetchOnce(client: v1.BrokerServiceClient, partitions: HostedPartition[]): Promise<void> {

@@ -32,12 +32,39 @@ describe('epoch lookups (KIP-101)', () => {
       [0, 0n],
       [1, 12n],
     ];
-    expect(truncationOffset(follower, 15n, 3n, { epoch: 0, endOffset: 11n })).toBe(11n);
+    const done = (offset: bigint) => ({ offset, complete: true });
+    expect(truncationOffset(follower, 15n, 3n, { epoch: 0, endOffset: 11n })).toEqual(done(11n));
     // Same epoch on both: the smaller end wins.
-    expect(truncationOffset(follower, 15n, 3n, { epoch: 1, endOffset: 20n })).toBe(15n);
-    expect(truncationOffset(follower, 15n, 3n, { epoch: 1, endOffset: 13n })).toBe(13n);
+    expect(truncationOffset(follower, 15n, 3n, { epoch: 1, endOffset: 20n })).toEqual(done(15n));
+    expect(truncationOffset(follower, 15n, 3n, { epoch: 1, endOffset: 13n })).toEqual(done(13n));
     // The leader knows no such epoch: fall back to the high watermark.
-    expect(truncationOffset(follower, 15n, 3n, { epoch: -1, endOffset: -1n })).toBe(3n);
+    expect(truncationOffset(follower, 15n, 3n, { epoch: -1, endOffset: -1n })).toEqual(done(3n));
+  });
+
+  it('cuts to an intermediate offset and asks again when the leader answers an epoch the follower lacks', () => {
+    // Follower [[1,0],[3,100]] asks for epoch 3; the leader [[1,0],[2,50],[4,80]] answers
+    // epoch 2 ending at 80, which the follower never had: cut at the end of its epoch 1...
+    expect(
+      truncationOffset(
+        [
+          [1, 0n],
+          [3, 100n],
+        ],
+        120n,
+        0n,
+        { epoch: 2, endOffset: 80n },
+      ),
+    ).toEqual({ offset: 100n, complete: false });
+    // ...and ask for epoch 1, which the leader ends at 50.
+    expect(truncationOffset([[1, 0n]], 100n, 0n, { epoch: 1, endOffset: 50n })).toEqual({
+      offset: 50n,
+      complete: true,
+    });
+    // Every epoch of the follower is newer than the leader's answer: nothing is shared.
+    expect(truncationOffset([[5, 10n]], 20n, 0n, { epoch: 2, endOffset: 8n })).toEqual({
+      offset: -1n,
+      complete: true,
+    });
   });
 });
 

@@ -103,8 +103,12 @@ export async function truncateTo(
   let newEnd = offset;
   await store.runExclusive(async (db) => {
     const state = copyState(log.pendingState);
-    const from = restartAt === undefined ? offset : state.logStartOffset;
-    if (restartAt === undefined && from >= state.logEndOffset) {
+    const keep = offset < state.logEndOffset ? offset : state.logEndOffset;
+    const from = restartAt === undefined ? keep : state.logStartOffset;
+    // An epoch that starts at the log end has no records but must go too (an intermediate
+    // KIP-279 round cuts there), or the next round would ask for it again.
+    const epochsToDrop = state.leaderEpochCache.some(([, start]) => start >= keep);
+    if (restartAt === undefined && from >= state.logEndOffset && !epochsToDrop) {
       newEnd = state.logEndOffset;
       return;
     }
@@ -166,22 +170,37 @@ export function endOffsetForEpoch(
   return { epoch: cache[index]![0], endOffset: next ? next[1] : logEndOffset };
 }
 
+/** Where a follower truncates in one OffsetForLeaderEpoch round, and whether it must ask again. */
+export interface TruncationStep {
+  /** The offset to truncate to; -1 when the whole log diverges (the caller clamps to the log start). */
+  offset: bigint;
+  /**
+   * False when the leader answered an epoch the follower does not have: the follower cuts
+   * its log back to the end of its largest epoch below that one and asks again with that
+   * epoch (KIP-279), as many rounds as it takes.
+   */
+  complete: boolean;
+}
+
 /**
  * Where a follower truncates given the leader's answer to OffsetForLeaderEpoch for the
- * follower's latest epoch: the leader's end of that epoch, or, when the leader does not
- * have it, the end of the largest earlier epoch both have (KIP-101 with KIP-279's
- * refinement). Never above the follower's own log end.
+ * follower's latest epoch (KIP-101 with KIP-279's refinement, as Kafka's
+ * AbstractFetcherThread): when the follower has the epoch the leader answered, the smaller
+ * of both ends of that epoch; when it does not, an intermediate cut at the end of its own
+ * largest earlier epoch, and another round. Never above the follower's own log end.
  */
 export function truncationOffset(
   followerCache: ReadonlyArray<readonly [number, bigint]>,
   followerLogEnd: bigint,
   followerHighWatermark: bigint,
   leader: { epoch: number; endOffset: bigint },
-): bigint {
+): TruncationStep {
   const min = (a: bigint, b: bigint) => (a < b ? a : b);
-  if (leader.epoch < 0 || leader.endOffset < 0n) return min(followerHighWatermark, followerLogEnd);
-  // The end of the largest epoch <= the leader's in our own log (-1 when we have none:
-  // the caller clamps to the log start).
+  if (leader.epoch < 0 || leader.endOffset < 0n)
+    return { offset: min(followerHighWatermark, followerLogEnd), complete: true };
   const own = endOffsetForEpoch(followerCache, followerLogEnd, leader.epoch);
-  return min(min(leader.endOffset, own.endOffset), followerLogEnd);
+  // Every epoch we have is newer than anything the leader has: nothing of ours is shared.
+  if (own.epoch < 0) return { offset: -1n, complete: true };
+  if (own.epoch !== leader.epoch) return { offset: min(own.endOffset, followerLogEnd), complete: false };
+  return { offset: min(min(leader.endOffset, own.endOffset), followerLogEnd), complete: true };
 }

@@ -10,6 +10,8 @@ import { PartitionResolver } from './partition-resolver.js';
 /** A broker service in-process on 127.0.0.1:0 with a real gRPC client, no coordinator. */
 export interface BrokerHarness {
   brokerId: number;
+  /** The bound gRPC port on 127.0.0.1. */
+  port: number;
   temp: TempStore;
   replicas: HostedReplicas;
   client: v1.BrokerServiceClient;
@@ -59,6 +61,7 @@ export async function startBrokerHarness(
       });
   return {
     brokerId,
+    port,
     temp,
     replicas,
     client,
