@@ -86,6 +86,8 @@ export class PartitionLog {
   private readonly appendListeners = new Set<() => void>();
   private retentionRunning = false;
   private deleted = false;
+  /** The truncation queued or running (replication), until it has reset the state. */
+  private truncation: Promise<unknown> | undefined;
 
   private constructor(
     private readonly store: LogStore,
@@ -413,10 +415,37 @@ export class PartitionLog {
     this.notifyAppend();
   }
 
-  /** Writes the high watermark to meta when it moved since the last checkpoint. */
+  /**
+   * Writes the high watermark to meta when it moved since the last checkpoint. Waits for a
+   * truncation in progress first: meta computed before it would write the removed suffix's
+   * epochs, size and producers back.
+   */
   async checkpointHighWatermark(): Promise<void> {
+    await this.afterTruncation();
     if (this.deleted || this.highWatermarkOffset === this.checkpointedHighWatermark) return;
     await this.store.write([this.metaOp(this.pending)]);
+  }
+
+  /**
+   * @internal For replication (replica-log.ts): runs a truncation, which reads and resets
+   * the state when its turn in the write queue comes. Until it is done,
+   * {@link afterTruncation} holds back writes that would compute meta from the state
+   * before it.
+   */
+  truncating<T>(run: () => Promise<T>): Promise<T> {
+    // Set synchronously, so a write asked for right after this call already waits.
+    const running = (this.truncation ?? Promise.resolve()).catch(() => undefined).then(run);
+    this.truncation = running;
+    const clear = () => {
+      if (this.truncation === running) this.truncation = undefined;
+    };
+    running.then(clear, clear);
+    return running;
+  }
+
+  /** @internal Resolves once no truncation is queued or running. */
+  async afterTruncation(): Promise<void> {
+    while (this.truncation) await this.truncation.catch(() => undefined);
   }
 
   private rollback(): void {

@@ -7,7 +7,13 @@ import {
   openTempStore,
   type TempStore,
 } from '../log/temp-store.fixture.js';
-import { appendAsFollower, endOffsetForEpoch, truncateTo, truncationOffset } from './replica-log.js';
+import {
+  appendAsFollower,
+  assignEpochStart,
+  endOffsetForEpoch,
+  truncateTo,
+  truncationOffset,
+} from './replica-log.js';
 
 const TOPIC_ID = 'eeeeeeee-0000-4000-8000-000000000005';
 
@@ -119,6 +125,33 @@ describe('follower log operations', () => {
     const reloaded = await PartitionLog.load(temp.store, TOPIC_ID, 1);
     expect(reloaded.highWatermark).toBe(2n);
     expect(reloaded.logEndOffset).toBe(3n);
+  });
+
+  it('writes no pre-truncation state from a checkpoint or epoch start queued while a truncation runs', async () => {
+    const log = await PartitionLog.load(temp.store, TOPIC_ID, 2);
+    log.setReplicated(true);
+    await appendTo(temp.store, log, [batchOf([1, 2, 3, 4, 5])], 0);
+    await appendTo(temp.store, log, [batchOf([6, 7, 8, 9, 10])], 1);
+    const sizeOfFirst = (await log.read(0n, 1 << 20, true, 'logEnd')).batches[0]!.length;
+    log.setHighWatermark(3n);
+    // Both are queued behind the truncation, not awaited in between (the checkpoint timer
+    // and a leadership change do exactly that).
+    const truncation = truncateTo(temp.store, log, 5n);
+    const checkpoint = log.checkpointHighWatermark();
+    const epochStart = assignEpochStart(temp.store, log, 2);
+    await Promise.all([truncation, checkpoint, epochStart]);
+
+    const expectedCache = [
+      [0, 0n],
+      [2, 5n],
+    ];
+    expect(log.logEndOffset).toBe(5n);
+    expect(log.leaderEpochCache).toEqual(expectedCache);
+    const reloaded = await PartitionLog.load(temp.store, TOPIC_ID, 2);
+    expect(reloaded.logEndOffset).toBe(5n);
+    expect(reloaded.leaderEpochCache).toEqual(expectedCache);
+    expect(reloaded.sizeBytes).toBe(sizeOfFirst);
+    expect(reloaded.highWatermark).toBe(3n);
   });
 });
 

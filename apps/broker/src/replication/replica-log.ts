@@ -36,6 +36,7 @@ export class NonContiguousAppendError extends Error {
  */
 export async function appendAsFollower(store: LogStore, log: PartitionLog, records: Buffer): Promise<number> {
   if (records.length === 0) return 0;
+  await log.afterTruncation();
   const batches = splitBatches(records);
   const state = log.pendingState;
   const ops: WriteOp[] = [];
@@ -77,6 +78,8 @@ export async function appendAsFollower(store: LogStore, log: PartitionLog, recor
  * before its first append, so OffsetForLeaderEpoch answers correctly at once).
  */
 export async function assignEpochStart(store: LogStore, log: PartitionLog, epoch: number): Promise<void> {
+  // The epoch starts where the log ends after a truncation in progress, not before it.
+  await log.afterTruncation();
   const state = log.pendingState;
   const last = state.leaderEpochCache.at(-1);
   if (last && last[0] >= epoch) return;
@@ -93,12 +96,22 @@ export async function assignEpochStart(store: LogStore, log: PartitionLog, epoch
  * its time-index entry and later leader-epoch entries, in one storage write queued after
  * every earlier write. With `restartAt` the whole log goes and starts again at that offset
  * (the follower fell below the leader's log start). Resolves with the new log end.
+ * Meta writes of the log queued meanwhile wait for it (PartitionLog.truncating).
  */
-export async function truncateTo(
+export function truncateTo(
   store: LogStore,
   log: PartitionLog,
   offset: bigint,
   restartAt?: bigint,
+): Promise<bigint> {
+  return log.truncating(() => truncateNow(store, log, offset, restartAt));
+}
+
+async function truncateNow(
+  store: LogStore,
+  log: PartitionLog,
+  offset: bigint,
+  restartAt: bigint | undefined,
 ): Promise<bigint> {
   let newEnd = offset;
   await store.runExclusive(async (db) => {
