@@ -1,4 +1,6 @@
 import { ErrorCode, ProtocolError, parseTopicConfig, type TopicConfig, type v1 } from '@fjord/protocol';
+import { elrChangesForConfigs } from '../election/min-isr-change.js';
+import { appendPartitionChanges } from '../election/partition-changes.js';
 import { metadataRecord } from '../metadata/records.js';
 import { topicByName } from '../metadata/state.js';
 import type { CoordinatorContext } from './coordinator-context.js';
@@ -23,6 +25,7 @@ export function applyConfigChanges(
 /**
  * AlterTopicConfigs: per topic, applies every change to the overrides and validates the
  * result as a whole; one AlterTopicConfigs record per topic, or nothing for that topic.
+ * A change of `min.insync.replicas` also clears the topic's eligible leader replicas.
  */
 export async function alterTopicConfigs(
   ctx: CoordinatorContext,
@@ -61,9 +64,11 @@ export async function alterTopicConfigs(
       const minIsrProblem = minInsyncReplicasProblem(config, replicationFactor);
       if (minIsrProblem) return fail(ErrorCode.INVALID_CONFIG, minIsrProblem, topic.topicId);
       if (!sameOverrides(topic.configs, changed.overrides)) {
+        const elrChanges = elrChangesForConfigs(topic, changed.overrides);
         proposal.append(
           metadataRecord({ type: 'AlterTopicConfigs', topicId: topic.topicId, configs: changed.overrides }),
         );
+        appendPartitionChanges(proposal, elrChanges);
       }
       return { name: entry.topic, topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: '' };
     }),
