@@ -1,6 +1,7 @@
 import { startGrpcServer, startObservability, startWithTeardown, stopGrpcServer } from '@fjord/server-kit';
 import type { Logger } from 'pino';
 import { ClusterIdentity } from './cluster/cluster-identity.js';
+import { claimDataDirectory } from './cluster/directory-identity.js';
 import { GrpcCoordinatorClient } from './cluster/coordinator-client.js';
 import { HostedReplicas } from './cluster/hosted-replicas.js';
 import { ClusterMembership } from './cluster/membership.js';
@@ -44,6 +45,10 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       flushIntervalMs: config.flushIntervalMs,
     });
     teardown.add('log store', () => store.close());
+    // Before anything reads replica data (the clean-shutdown marker included): another
+    // broker's directory is refused here.
+    const directory = await claimDataDirectory(store, config.dataDir, config.brokerId);
+    logger.info({ dataDir: config.dataDir, directoryId: directory.directoryId }, 'data directory claimed');
     const previousShutdownClean = await takeCleanShutdownMarker(store);
     if (!previousShutdownClean)
       logger.warn('previous process did not stop cleanly; rejoining ISRs only after catching up');

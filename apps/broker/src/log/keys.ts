@@ -8,6 +8,7 @@
  *   flush 0x04                                                                   -> empty (a sync write of it fsyncs)
  *   cluster 0x05                                                                 -> cluster id (UTF-8)
  *   clean 0x06                                                                   -> empty, present after a clean stop
+ *   dir 0x07                                                                     -> DirectoryIdentity (JSON)
  *
  * (*) i64 with the sign bit flipped, so negative timestamps sort before positive ones.
  */
@@ -19,6 +20,7 @@ export const KeyKind = {
   FlushMarker: 0x04,
   ClusterId: 0x05,
   CleanShutdown: 0x06,
+  DirectoryIdentity: 0x07,
 } as const;
 export type KeyKind = (typeof KeyKind)[keyof typeof KeyKind];
 
@@ -138,3 +140,6 @@ export const CLUSTER_ID_KEY = Buffer.from([KeyKind.ClusterId]);
 
 /** Present while the broker is stopped after a clean shutdown; removed on start. */
 export const CLEAN_SHUTDOWN_KEY = Buffer.from([KeyKind.CleanShutdown]);
+
+/** Holds the broker id and directory id this data directory belongs to (Kafka's meta.properties). */
+export const DIRECTORY_IDENTITY_KEY = Buffer.from([KeyKind.DirectoryIdentity]);

@@ -30,14 +30,17 @@ describe('clean-shutdown marker', () => {
     const syncs: boolean[] = [];
     const { del, batch } = db;
     // Records the sync option of every LevelDB write the call makes.
-    db.del = ((key: Buffer, options?: { sync?: boolean }) => {
-      syncs.push(options?.sync === true);
-      return del.call(db, key, options);
-    }) as typeof db.del;
-    db.batch = ((ops: never, options?: { sync?: boolean }) => {
-      syncs.push(options?.sync === true);
-      return batch.call(db, ops, options);
-    }) as typeof db.batch;
+    const spy =
+      (write: (...args: never[]) => unknown) =>
+      (...args: unknown[]) => {
+        const options = args.find(
+          (a): a is { sync?: boolean } => typeof a === 'object' && a !== null && 'sync' in a,
+        );
+        syncs.push(options?.sync === true);
+        return (write as (...a: unknown[]) => unknown).apply(db, args);
+      };
+    db.del = spy(del) as typeof db.del;
+    db.batch = spy(batch) as typeof db.batch;
     try {
       expect(await takeCleanShutdownMarker(temp.store)).toBe(true);
     } finally {
