@@ -66,6 +66,7 @@ describe('parseTopicConfig', () => {
       'message.timestamp.type': 'CreateTime',
       'message.timestamp.before.max.ms': Number.MAX_SAFE_INTEGER,
       'message.timestamp.after.max.ms': 3_600_000,
+      'producer.id.expiration.ms': 86_400_000,
       'unclean.leader.election.enable': false,
     });
   });
@@ -81,6 +82,7 @@ describe('parseTopicConfig', () => {
         'message.timestamp.type': 'LogAppendTime',
         'message.timestamp.before.max.ms': '9223372036854775807',
         'message.timestamp.after.max.ms': '0',
+        'producer.id.expiration.ms': '60000',
         'unclean.leader.election.enable': 'true',
       }),
     ).toEqual({
@@ -92,6 +94,7 @@ describe('parseTopicConfig', () => {
       'message.timestamp.type': 'LogAppendTime',
       'message.timestamp.before.max.ms': Number.MAX_SAFE_INTEGER,
       'message.timestamp.after.max.ms': 0,
+      'producer.id.expiration.ms': 60_000,
       'unclean.leader.election.enable': true,
     });
   });
@@ -111,6 +114,7 @@ describe('parseTopicConfig', () => {
     ['message.timestamp.after.max.ms', '-1', /must be an integer >= 0/],
     ['message.timestamp.before.max.ms', '1h', /must be an integer >= 0/],
     ['unclean.leader.election.enable', 'TRUE', /unclean\.leader\.election\.enable="TRUE"/],
+    ['producer.id.expiration.ms', '0', /producer\.id\.expiration\.ms="0"/],
   ])('rejects %s=%j with INVALID_CONFIG', (key, value, message) => {
     expect(configError({ [key]: value }).message).toMatch(message);
   });
@@ -144,6 +148,6 @@ describe('renderTopicConfig', () => {
 describe('TOPIC_CONFIG_NAMES', () => {
   it('lists exactly the schema keys', () => {
     expect([...TOPIC_CONFIG_NAMES].sort()).toEqual(Object.keys(TOPIC_CONFIG_SCHEMA.shape).sort());
-    expect(TOPIC_CONFIG_NAMES).toHaveLength(9);
+    expect(TOPIC_CONFIG_NAMES).toHaveLength(10);
   });
 });

@@ -69,6 +69,12 @@ export const TOPIC_CONFIG_SCHEMA = z
      * whole partition.
      */
     'message.timestamp.after.max.ms': unboundedMsString.default(3_600_000),
+    /**
+     * How long the broker keeps an idempotent producer's state after its last append to a
+     * partition (1 day by default, as Kafka's broker config of that name); a producer
+     * silent for longer starts again at sequence 0.
+     */
+    'producer.id.expiration.ms': intString(1).default(86_400_000),
     /** Allow electing a leader from outside the ISR (may lose acknowledged data). */
     'unclean.leader.election.enable': boolString.default(false),
   })

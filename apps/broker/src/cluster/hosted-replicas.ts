@@ -124,6 +124,7 @@ export class HostedReplicas {
         config = this.parseConfig(assignment);
         configs.set(assignment.topicId, config);
       }
+      log.setProducerIdExpirationMs(config['producer.id.expiration.ms']);
       // An AlterPartition answer may have taught us a newer partition epoch than a heartbeat
       // answer computed before it; never step back.
       const known = current.get(key);
@@ -201,7 +202,7 @@ export class HostedReplicas {
     const id = topicIdToBytes(topicId);
     const deletion = this.store
       .runExclusive(async (db) => {
-        for (const kind of [KeyKind.Log, KeyKind.TimeIndex, KeyKind.Meta]) {
+        for (const kind of [KeyKind.Log, KeyKind.TimeIndex, KeyKind.Meta, KeyKind.ProducerState]) {
           const prefix = partitionPrefix(kind, id, partition);
           await db.clear({ gte: prefix, lt: prefixUpperBound(prefix) });
         }

@@ -9,6 +9,7 @@
  *   cluster 0x05                                                                 -> cluster id (UTF-8)
  *   clean 0x06                                                                   -> empty, present after a clean stop
  *   dir 0x07                                                                     -> DirectoryIdentity (JSON)
+ *   producer 0x08 | topicId (16) | partition (u32) | producerId (u64)            -> ProducerEntry (JSON)
  *
  * (*) i64 with the sign bit flipped, so negative timestamps sort before positive ones.
  */
@@ -21,6 +22,7 @@ export const KeyKind = {
   ClusterId: 0x05,
   CleanShutdown: 0x06,
   DirectoryIdentity: 0x07,
+  ProducerState: 0x08,
 } as const;
 export type KeyKind = (typeof KeyKind)[keyof typeof KeyKind];
 
@@ -122,6 +124,19 @@ export function parseTimeIndexKey(key: Buffer): { timestampMs: number; baseOffse
 /** Meta key of one partition. */
 export function metaKey(topicId: Buffer, partition: number): Buffer {
   return partitionPrefix(KeyKind.Meta, topicId, partition);
+}
+
+/** Key of one idempotent producer's state in one partition. */
+export function producerStateKey(topicId: Buffer, partition: number, producerId: bigint): Buffer {
+  const key = Buffer.allocUnsafe(PARTITION_PREFIX_BYTES + 8);
+  partitionPrefix(KeyKind.ProducerState, topicId, partition).copy(key, 0);
+  key.writeBigUInt64BE(producerId, PARTITION_PREFIX_BYTES);
+  return key;
+}
+
+/** Producer id stored in a producer-state key. */
+export function producerIdOfStateKey(key: Buffer): bigint {
+  return key.readBigUInt64BE(PARTITION_PREFIX_BYTES);
 }
 
 /** Topic id bytes and partition stored in a meta key. */

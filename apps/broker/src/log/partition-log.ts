@@ -1,6 +1,7 @@
 import {
   type BatchHeader,
   ErrorCode,
+  parseTopicConfig,
   patchBaseOffset,
   patchPartitionLeaderEpoch,
   readBatchHeader,
@@ -28,15 +29,28 @@ import {
 import { copyState, type PartitionState, truncateEpochCacheStart } from './partition-state.js';
 import {
   checkSequence,
+  expiredProducerIds,
+  isIdempotent,
   type ProducerBatchEntry,
   ProducerSequenceError,
+  producerStatesFromLegacy,
   recordBatch,
 } from './producer-state.js';
+import { loadProducerStates, producerEntryOps } from './producer-state-store.js';
 import type { RetentionPolicy } from './retention-policy.js';
 import type { LogStore } from './store.js';
 import type { WriteOp } from './write-queue.js';
 
 export type { TimestampLookup } from './partition-scans.js';
+
+/** The topic default of producer.id.expiration.ms, until the topic's config is applied. */
+const DEFAULT_PRODUCER_ID_EXPIRATION_MS = parseTopicConfig({})['producer.id.expiration.ms'];
+
+/** Options of {@link PartitionLog.load}. */
+export interface PartitionLogOptions {
+  /** The clock producer ids expire by (default Date.now). */
+  nowMs?: () => number;
+}
 
 /** A batch that passed validation, ready to be appended (its bytes are patched in place). */
 export interface ValidBatch {
@@ -88,13 +102,16 @@ export class PartitionLog {
   private deleted = false;
   /** The truncation queued or running (replication), until it has reset the state. */
   private truncation: Promise<unknown> | undefined;
+  private producerIdExpirationMs = DEFAULT_PRODUCER_ID_EXPIRATION_MS;
 
   private constructor(
     private readonly store: LogStore,
     readonly topicId: string,
     readonly partition: number,
     state: PartitionState,
-    checkpointedHighWatermark?: bigint,
+    checkpointedHighWatermark: bigint | undefined,
+    /** @internal The clock of producer-id expiry. */
+    readonly nowMs: () => number,
   ) {
     this.topicIdBytes = topicIdToBytes(topicId);
     this.committed = state;
@@ -105,12 +122,24 @@ export class PartitionLog {
     this.checkpointedHighWatermark = this.highWatermarkOffset;
   }
 
-  /** Loads a partition's state from storage (an empty log when nothing is stored yet). */
-  static async load(store: LogStore, topicId: string, partition: number): Promise<PartitionLog> {
+  /**
+   * Loads a partition's state from storage (an empty log when nothing is stored yet). Meta of
+   * an older broker that held the producer state is moved to per-producer keys here.
+   */
+  static async load(
+    store: LogStore,
+    topicId: string,
+    partition: number,
+    options: PartitionLogOptions = {},
+  ): Promise<PartitionLog> {
     const db = store.db;
     const id = topicIdToBytes(topicId);
+    const nowMs = options.nowMs ?? Date.now;
     const storedMeta = await db.get(metaKey(id, partition));
-    const meta = storedMeta ? decodePartitionMeta(storedMeta) : emptyPartitionMeta();
+    const { legacyProducers, ...meta } = storedMeta ? decodePartitionMeta(storedMeta) : emptyPartitionMeta();
+    let producers = await loadProducerStates(db, id, partition);
+    const migrate = legacyProducers !== undefined && producers.size === 0;
+    if (migrate) producers = producerStatesFromLegacy(legacyProducers, nowMs());
     const last = await lastEntry(db, partitionPrefix(KeyKind.Log, id, partition));
     let logEndOffset = meta.logStartOffset;
     if (last) {
@@ -120,13 +149,34 @@ export class PartitionLog {
     const lastIndex = await lastEntry(db, partitionPrefix(KeyKind.TimeIndex, id, partition));
     const maxTimestampMs = lastIndex ? parseTimeIndexKey(lastIndex[0]).timestampMs : null;
     const { highWatermark, ...rest } = meta;
-    return new PartitionLog(
+    const log = new PartitionLog(
       store,
       topicId,
       partition,
-      { ...rest, logEndOffset, maxTimestampMs },
+      { ...rest, logEndOffset, maxTimestampMs, producers },
       highWatermark,
+      nowMs,
     );
+    if (migrate) {
+      const state = log.pendingState;
+      await store.write([...producerEntryOps(id, partition, producers, producers.keys()), log.metaOp(state)]);
+    }
+    return log;
+  }
+
+  /** Sets the topic's producer.id.expiration.ms (applied with its config). */
+  setProducerIdExpirationMs(expirationMs: number): void {
+    this.producerIdExpirationMs = expirationMs;
+  }
+
+  /**
+   * @internal Removes the producers of `state` that expired by now and returns their ids
+   * (their keys must be deleted in the same write).
+   */
+  expireProducers(state: PartitionState, nowMs: number): bigint[] {
+    const expired = expiredProducerIds(state.producers, nowMs, this.producerIdExpirationMs);
+    for (const producerId of expired) state.producers.delete(producerId);
+    return expired;
   }
 
   get logStartOffset(): bigint {
@@ -168,8 +218,12 @@ export class PartitionLog {
    */
   prepareAppend(batches: ValidBatch[], leaderEpoch: number, logAppendTimeMs: number | null): PreparedAppend {
     if (this.deleted) throw new Error(`partition ${this.topicId}/${this.partition} was deleted`);
-    const duplicates = this.findDuplicates(batches);
+    const nowMs = this.nowMs();
+    const expired = expiredProducerIds(this.pending.producers, nowMs, this.producerIdExpirationMs);
+    const duplicates = this.findDuplicates(batches, expired, nowMs);
     const state = this.pending;
+    // Checked: from here on nothing throws, so the state may change.
+    const touched = this.expireProducers(state, nowMs);
     let baseOffset: bigint | undefined;
     let endOffset = state.logEndOffset;
     const ops: WriteOp[] = [];
@@ -182,7 +236,8 @@ export class PartitionLog {
       }
       const offset = state.logEndOffset;
       baseOffset ??= offset;
-      recordBatch(state.producers, header, offset);
+      recordBatch(state.producers, header, offset, nowMs);
+      if (isIdempotent(header)) touched.push(header.producerId);
       patchBaseOffset(bytes, offset);
       patchPartitionLeaderEpoch(bytes, leaderEpoch);
       let maxTimestampMs = header.maxTimestamp;
@@ -202,6 +257,8 @@ export class PartitionLog {
       state.sizeBytes += bytes.length;
       endOffset = state.logEndOffset;
     }
+    // Only the producers this append changed: the state of the others is on disk already.
+    ops.push(...producerEntryOps(this.topicIdBytes, this.partition, state.producers, touched));
     // Even an append of duplicates only writes (the unchanged meta): its answer must wait
     // until the original write, queued earlier, has committed; if that write fails, this
     // one fails too (write-queue.ts).
@@ -221,15 +278,20 @@ export class PartitionLog {
    * it in the same call) before anything changes: per batch, the entry of the original
    * write when it is a duplicate, else undefined. Throws ProducerSequenceError on refusal.
    */
-  private findDuplicates(batches: ValidBatch[]): Array<ProducerBatchEntry | undefined> {
+  private findDuplicates(
+    batches: ValidBatch[],
+    expired: readonly bigint[],
+    nowMs: number,
+  ): Array<ProducerBatchEntry | undefined> {
     if (!batches.some((b) => b.header.producerId >= 0n)) return batches.map(() => undefined);
     const producers = new Map(this.pending.producers);
+    for (const producerId of expired) producers.delete(producerId);
     let offset = this.pending.logEndOffset;
     return batches.map(({ header }) => {
       const check = checkSequence(producers, header);
       if (check.kind === 'refuse') throw new ProducerSequenceError(check.errorCode, check.errorMessage);
       if (check.kind === 'duplicate') return check.entry;
-      recordBatch(producers, header, offset);
+      recordBatch(producers, header, offset, nowMs);
       offset += BigInt(header.lastOffsetDelta) + 1n;
       return undefined;
     });
@@ -457,7 +519,10 @@ export class PartitionLog {
     for (const listener of [...this.appendListeners]) listener();
   }
 
-  /** @internal The meta write for `state`, with the current high watermark as checkpoint. */
+  /**
+   * @internal The meta write for `state`, with the current high watermark as checkpoint
+   * (producer state has its own keys: producer-state-store.ts).
+   */
   metaOp(state: PartitionState): WriteOp {
     const highWatermark = this.highWatermarkOffset;
     this.checkpointedHighWatermark = highWatermark;

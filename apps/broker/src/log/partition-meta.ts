@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { encodeProducerStates, type ProducerStates, storedProducerStatesSchema } from './producer-state.js';
+import { legacyProducerStatesSchema } from './producer-state.js';
 
 /** Per-partition state kept next to the log, written in the same LevelDB batch as the change. */
 export interface PartitionMeta {
@@ -13,27 +13,29 @@ export interface PartitionMeta {
    * the log end offset was the high watermark.
    */
   highWatermark?: bigint;
-  /**
-   * Idempotent producers' state, written with every append so that it survives a restart
-   * exactly as the log does (absent in meta written before idempotence: no producers).
-   */
-  producers: ProducerStates;
+}
+
+/** Meta as read: older brokers also kept every idempotent producer's state in it. */
+export interface StoredPartitionMeta extends PartitionMeta {
+  /** The whole producer state of meta written before per-producer keys (producer-state-store.ts). */
+  legacyProducers?: z.output<typeof legacyProducerStatesSchema>;
 }
 
 const offsetString = z.string().regex(/^\d+$/).transform(BigInt);
 
 // JSON with offsets as decimal strings: tiny, one per partition, and readable in a dump.
+// Producer state has its own keys, so the meta stays this small however many producers write.
 const storedMetaSchema = z.object({
   logStartOffset: offsetString,
   sizeBytes: z.number().int().nonnegative(),
   leaderEpochCache: z.array(z.tuple([z.number().int(), offsetString])),
   highWatermark: offsetString.optional(),
-  producers: storedProducerStatesSchema.optional(),
+  producers: legacyProducerStatesSchema.optional(),
 });
 
 /** An empty partition's meta. */
-export function emptyPartitionMeta(): PartitionMeta {
-  return { logStartOffset: 0n, sizeBytes: 0, leaderEpochCache: [], producers: new Map() };
+export function emptyPartitionMeta(): StoredPartitionMeta {
+  return { logStartOffset: 0n, sizeBytes: 0, leaderEpochCache: [] };
 }
 
 /** Serializes meta for the meta key. */
@@ -44,13 +46,12 @@ export function encodePartitionMeta(meta: PartitionMeta): Buffer {
       sizeBytes: meta.sizeBytes,
       leaderEpochCache: meta.leaderEpochCache.map(([epoch, offset]) => [epoch, offset.toString()]),
       highWatermark: meta.highWatermark?.toString(),
-      producers: meta.producers.size > 0 ? encodeProducerStates(meta.producers) : undefined,
     }),
   );
 }
 
 /** Parses stored meta; throws when the stored bytes are not valid meta. */
-export function decodePartitionMeta(bytes: Buffer): PartitionMeta {
+export function decodePartitionMeta(bytes: Buffer): StoredPartitionMeta {
   const { producers, ...rest } = storedMetaSchema.parse(JSON.parse(bytes.toString('utf8')));
-  return { ...rest, producers: producers ?? new Map() };
+  return producers && producers.length > 0 ? { ...rest, legacyProducers: producers } : rest;
 }

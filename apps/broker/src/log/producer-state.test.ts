@@ -1,13 +1,8 @@
 import { ErrorCode, encodeRecordBatch, validateBatch } from '@fjord/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { metaKey, producerStateKey } from './keys.js';
 import { PartitionLog } from './partition-log.js';
-import {
-  checkSequence,
-  MAX_PRODUCERS_PER_PARTITION,
-  ProducerSequenceError,
-  type ProducerStates,
-  recordBatch,
-} from './producer-state.js';
+import { ProducerSequenceError } from './producer-state.js';
 import { appendTo, dumpKeys, idempotentBatch, openTempStore, type TempStore } from './temp-store.fixture.js';
 
 const TOPIC_ID = '7c2d1e57-3d4f-4a8b-9c0d-1e2f3a4b5c6e';
@@ -104,20 +99,50 @@ describe('idempotent producer state', () => {
     );
   });
 
-  it('keeps at most MAX_PRODUCERS_PER_PARTITION producers, evicting the least recent writer', () => {
-    const states: ProducerStates = new Map();
-    const header = (producerId: bigint) => validateBatch(idempotentBatch(producerId, 0, 0, 1));
-    for (let id = 0n; id < BigInt(MAX_PRODUCERS_PER_PARTITION); id++) recordBatch(states, header(id), id);
-    // Producer 0 writes again, so producer 1 is now the least recent.
-    recordBatch(states, validateBatch(idempotentBatch(0n, 0, 1, 1)), 5000n);
-    recordBatch(states, header(100_000n), 5001n);
-    expect(states.size).toBe(MAX_PRODUCERS_PER_PARTITION);
-    expect(states.has(0n)).toBe(true);
-    expect(states.has(1n)).toBe(false);
-    expect(checkSequence(states, validateBatch(idempotentBatch(1n, 0, 1, 1)))).toMatchObject({
-      kind: 'refuse',
-      errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-    });
+  it('evicts no producer by count: a retried first batch after 1,000 other producers is still a duplicate', async () => {
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 1)])).toBe(0n);
+    for (let id = 1000n; id < 2001n; id++) await appendTo(temp.store, log, [idempotentBatch(id, 0, 0, 1)]);
+    const end = log.logEndOffset;
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 1)])).toBe(0n);
+    expect(log.logEndOffset).toBe(end);
+  });
+
+  it('expires a producer id producer.id.expiration.ms after its last append, also across a restart', async () => {
+    let now = 1_000_000;
+    const clock = { nowMs: () => now };
+    log = await PartitionLog.load(temp.store, TOPIC_ID, 0, clock);
+    log.setProducerIdExpirationMs(60_000);
+    await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 2)]);
+    now += 30_000;
+    await appendTo(temp.store, log, [idempotentBatch(8n, 0, 0, 1)]);
+    now += 30_000;
+    // 60 s after producer 7's last append, 30 s after producer 8's.
+    await temp.reopen();
+    log = await PartitionLog.load(temp.store, TOPIC_ID, 0, clock);
+    log.setProducerIdExpirationMs(60_000);
+    expect(await appendTo(temp.store, log, [idempotentBatch(8n, 0, 1, 1)])).toBe(3n);
+    // Producer 7 is forgotten: its next sequence is refused, a new sequence 0 is appended.
+    expect(await refusal(temp, log, idempotentBatch(7n, 0, 2, 1))).toBe(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 2)])).toBe(4n);
+    await temp.reopen();
+    log = await PartitionLog.load(temp.store, TOPIC_ID, 0, clock);
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 0, 0, 2)])).toBe(4n);
+    expect(await appendTo(temp.store, log, [idempotentBatch(8n, 0, 1, 1)])).toBe(3n);
+  });
+
+  it('writes only the producers an append changed (per-producer keys, not the whole state)', async () => {
+    for (let id = 0n; id < 1000n; id++) await appendTo(temp.store, log, [idempotentBatch(id, 0, 0, 1)]);
+    const bytes = idempotentBatch(500n, 0, 1, 1);
+    const prepared = log.prepareAppend([{ header: validateBatch(bytes), bytes }], 0, null);
+    const written = prepared.ops.reduce(
+      (sum, op) => sum + op.key.length + (op.type === 'put' ? op.value.length : 0),
+      0,
+    );
+    prepared.rollback();
+    // The batch itself, its producer's entry and the (small) meta: far below 1,000 entries.
+    expect(written - bytes.length).toBeLessThan(1_024);
   });
 
   it('rolls the state back when the write fails', async () => {
@@ -140,5 +165,28 @@ describe('idempotent producer state', () => {
     );
     expect(await appendTo(temp.store, reloaded, [idempotentBatch(7n, 2, 4, 1)])).toBe(4n);
     expect(reloaded.logEndOffset).toBe(5n);
+  });
+
+  it('moves the producer state of meta written by an older broker to per-producer keys', async () => {
+    await appendTo(temp.store, log, [idempotentBatch(7n, 3, 0, 2)]);
+    // Meta as brokers before per-producer keys wrote it: the whole state inside.
+    const legacy = {
+      logStartOffset: '0',
+      sizeBytes: log.sizeBytes,
+      leaderEpochCache: [[0, '0']],
+      producers: [['7', 3, [[0, 1, '0', '1']]]],
+    };
+    const meta = metaKey(log.topicIdBytes, 0);
+    const producerKey = producerStateKey(log.topicIdBytes, 0, 7n);
+    await temp.store.write([
+      { type: 'put', key: meta, value: Buffer.from(JSON.stringify(legacy)) },
+      { type: 'del', key: producerKey },
+    ]);
+    await temp.reopen();
+    log = await PartitionLog.load(temp.store, TOPIC_ID, 0);
+    expect(await appendTo(temp.store, log, [idempotentBatch(7n, 3, 0, 2)])).toBe(0n);
+    expect(await refusal(temp, log, idempotentBatch(7n, 2, 2, 1))).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect(await temp.store.db.get(producerKey)).toBeDefined();
+    expect(JSON.parse((await temp.store.db.get(meta))!.toString()).producers).toBeUndefined();
   });
 });

@@ -3,9 +3,12 @@ import { z } from 'zod';
 
 /**
  * Idempotent-producer state of one partition (Kafka's ProducerStateManager without
- * transactions): per producer id, its epoch and the last {@link MAX_KEPT_BATCHES} batches it
- * wrote. It is enough to answer a retried batch with its original offset and to refuse a
- * batch whose sequence skips ahead or comes from a fenced (older) epoch.
+ * transactions): per producer id, its epoch, the last {@link MAX_KEPT_BATCHES} batches it
+ * wrote and when it last wrote. It is enough to answer a retried batch with its original
+ * offset and to refuse a batch whose sequence skips ahead or comes from a fenced (older)
+ * epoch. A producer id is forgotten `producer.id.expiration.ms` after its last append (as
+ * in Kafka), never because other producers wrote: a count limit would let any client evict
+ * a producer whose retried first batch would then be appended twice.
  *
  * Entries are immutable: a change replaces the entry, so copying the state (the partition
  * log keeps an on-disk and a queued copy) is a shallow Map copy.
@@ -13,13 +16,6 @@ import { z } from 'zod';
 
 /** Batches kept per producer: the SDK has at most 5 requests in flight per broker (as Kafka). */
 export const MAX_KEPT_BATCHES = 5;
-/**
- * Producers kept per partition; the one that wrote least recently goes first. The state is
- * rewritten with every append (it lives in the partition meta), so it must stay small;
- * Kafka instead expires producer ids after producer.id.expiration.ms. An evicted producer's
- * next batch is refused as out of order, and the SDK starts a new epoch.
- */
-export const MAX_PRODUCERS_PER_PARTITION = 1000;
 const MAX_SEQUENCE = 2147483647;
 
 /** Where one batch of a producer landed. */
@@ -33,11 +29,13 @@ export interface ProducerBatchEntry {
 /** One producer id's state in a partition. */
 export interface ProducerEntry {
   readonly epoch: number;
+  /** When this replica last appended a batch of the producer (ms): expiry counts from here. */
+  readonly lastAppendMs: number;
   /** Oldest first, at most {@link MAX_KEPT_BATCHES}. */
   readonly batches: readonly ProducerBatchEntry[];
 }
 
-/** Producer id -> state. */
+/** Producer id -> state, in the order of their last appends (oldest first). */
 export type ProducerStates = Map<bigint, ProducerEntry>;
 
 /** What to do with a batch: append it, answer it as the duplicate it is, or refuse it. */
@@ -103,10 +101,15 @@ export function checkSequence(states: ProducerStates, header: BatchHeader): Sequ
 }
 
 /**
- * Records a batch written at `baseOffset` (by the leader after {@link checkSequence}, or by
- * a follower copying the leader's batches, which needs no check).
+ * Records a batch written at `baseOffset` at `nowMs` (by the leader after
+ * {@link checkSequence}, or by a follower copying the leader's batches, which needs no check).
  */
-export function recordBatch(states: ProducerStates, header: BatchHeader, baseOffset: bigint): void {
+export function recordBatch(
+  states: ProducerStates,
+  header: BatchHeader,
+  baseOffset: bigint,
+  nowMs: number,
+): void {
   if (!isIdempotent(header)) return;
   const entry = states.get(header.producerId);
   const batch: ProducerBatchEntry = {
@@ -116,13 +119,26 @@ export function recordBatch(states: ProducerStates, header: BatchHeader, baseOff
     lastOffset: baseOffset + BigInt(header.lastOffsetDelta),
   };
   const kept = entry && entry.epoch === header.producerEpoch ? entry.batches : [];
-  // Delete first: a Map iterates in insertion order, which is then write recency.
+  // Delete first: a Map iterates in insertion order, which is then the order of last appends.
   states.delete(header.producerId);
-  if (states.size >= MAX_PRODUCERS_PER_PARTITION) states.delete(states.keys().next().value as bigint);
   states.set(header.producerId, {
     epoch: header.producerEpoch,
+    lastAppendMs: nowMs,
     batches: [...kept, batch].slice(-MAX_KEPT_BATCHES),
   });
+}
+
+/**
+ * The producer ids whose last append is `expirationMs` or longer ago. Only the front of the
+ * map is looked at (it is ordered by last append), so this is cheap on every append.
+ */
+export function expiredProducerIds(states: ProducerStates, nowMs: number, expirationMs: number): bigint[] {
+  const expired: bigint[] = [];
+  for (const [producerId, entry] of states) {
+    if (nowMs - entry.lastAppendMs < expirationMs) break;
+    expired.push(producerId);
+  }
+  return expired;
 }
 
 /**
@@ -138,47 +154,64 @@ export function truncateProducerStates(states: ProducerStates, endOffset: bigint
   return result;
 }
 
-/** The stored form: [producerId, epoch, [[firstSeq, lastSeq, baseOffset, lastOffset], ...]]. */
-export type StoredProducerStates = Array<[string, number, Array<[number, number, string, string]>]>;
-
-/** Converts the state to its stored (JSON) form. */
-export function encodeProducerStates(states: ProducerStates): StoredProducerStates {
-  return [...states].map(([producerId, entry]) => [
-    producerId.toString(),
-    entry.epoch,
-    entry.batches.map((b) => [b.firstSeq, b.lastSeq, b.baseOffset.toString(), b.lastOffset.toString()]),
-  ]);
-}
-
 const offset = z.string().regex(/^\d+$/).transform(BigInt);
 const sequence = z.number().int().min(0).max(MAX_SEQUENCE);
+const epochSchema = z.number().int().min(0).max(32767);
+const storedBatchesSchema = z.array(z.tuple([sequence, sequence, offset, offset])).max(MAX_KEPT_BATCHES);
 
-/** Schema of the stored form; parses to {@link ProducerStates}. */
-export const storedProducerStatesSchema = z
-  .array(
-    z.tuple([
-      z.string().regex(/^\d+$/).transform(BigInt),
-      z.number().int().min(0).max(32767),
-      z.array(z.tuple([sequence, sequence, offset, offset])).max(MAX_KEPT_BATCHES),
+function batchesFromStored(batches: Array<[number, number, bigint, bigint]>): ProducerBatchEntry[] {
+  return batches.map(([firstSeq, lastSeq, baseOffset, lastOffset]) => ({
+    firstSeq,
+    lastSeq,
+    baseOffset,
+    lastOffset,
+  }));
+}
+
+/**
+ * One producer's stored entry (its own key, log/keys.ts): JSON
+ * `[epoch, lastAppendMs, [[firstSeq, lastSeq, baseOffset, lastOffset], ...]]`, offsets as
+ * decimal strings. About 40 bytes per kept batch.
+ */
+export function encodeProducerEntry(entry: ProducerEntry): Buffer {
+  return Buffer.from(
+    JSON.stringify([
+      entry.epoch,
+      entry.lastAppendMs,
+      entry.batches.map((b) => [b.firstSeq, b.lastSeq, b.baseOffset.toString(), b.lastOffset.toString()]),
     ]),
-  )
-  .transform(
-    (entries): ProducerStates =>
-      new Map(
-        entries.map(([producerId, epoch, batches]) => [
-          producerId,
-          {
-            epoch,
-            batches: batches.map(([firstSeq, lastSeq, baseOffset, lastOffset]) => ({
-              firstSeq,
-              lastSeq,
-              baseOffset,
-              lastOffset,
-            })),
-          },
-        ]),
-      ),
   );
+}
+
+const storedEntrySchema = z.tuple([epochSchema, z.number().int(), storedBatchesSchema]);
+
+/** Parses a stored entry; throws when the bytes are not one. */
+export function decodeProducerEntry(bytes: Buffer): ProducerEntry {
+  const [epoch, lastAppendMs, batches] = storedEntrySchema.parse(JSON.parse(bytes.toString('utf8')));
+  return { epoch, lastAppendMs, batches: batchesFromStored(batches) };
+}
+
+/**
+ * Schema of the whole-state form that older brokers kept inside the partition meta
+ * (`[[producerId, epoch, batches], ...]`), read once to move it to per-producer keys. It
+ * has no append times: the entries get `lastAppendMs`, so they live one full expiration.
+ */
+export const legacyProducerStatesSchema = z.array(
+  z.tuple([z.string().regex(/^\d+$/).transform(BigInt), epochSchema, storedBatchesSchema]),
+);
+
+/** The legacy entries as producer states whose last append is `nowMs`. */
+export function producerStatesFromLegacy(
+  entries: z.output<typeof legacyProducerStatesSchema>,
+  nowMs: number,
+): ProducerStates {
+  return new Map(
+    entries.map(([producerId, epoch, batches]) => [
+      producerId,
+      { epoch, lastAppendMs: nowMs, batches: batchesFromStored(batches) },
+    ]),
+  );
+}
 
 /** Thrown by an append that a producer's sequence or epoch refuses; nothing was changed. */
 export class ProducerSequenceError extends Error {

@@ -186,4 +186,23 @@ describe('idempotent producer state on a follower', () => {
       await followerTemp.cleanup();
     }
   });
+
+  it('restores exactly what it had after a restart, a truncation and a restart again', async () => {
+    for (let id = 1n; id <= 50n; id++) {
+      await appendTo(temp.store, log, [idempotentBatch(id, 1, 0, 2)]);
+      await appendTo(temp.store, log, [idempotentBatch(id, 1, 2, 1)]);
+    }
+    const snapshot = (l: PartitionLog) => [...l.pendingState.producers].sort(([a], [b]) => (a < b ? -1 : 1));
+    const before = snapshot(log);
+    await temp.reopen();
+    log = await PartitionLog.load(temp.store, TOPIC_ID, 0);
+    expect(snapshot(log)).toEqual(before);
+    log.setReplicated(true);
+    await truncateTo(temp.store, log, 51n);
+    const truncated = snapshot(log);
+    expect(truncated.find(([id]) => id === 50n)?.[1].batches).toEqual([]);
+    await temp.reopen();
+    log = await PartitionLog.load(temp.store, TOPIC_ID, 0);
+    expect(snapshot(log)).toEqual(truncated);
+  });
 });

@@ -10,7 +10,8 @@ import {
 import type { PartitionLog } from '../log/partition-log.js';
 import { lastEntry } from '../log/partition-scans.js';
 import { copyState } from '../log/partition-state.js';
-import { recordBatch, truncateProducerStates } from '../log/producer-state.js';
+import { isIdempotent, recordBatch, truncateProducerStates } from '../log/producer-state.js';
+import { producerDiffOps, producerEntryOps } from '../log/producer-state-store.js';
 import type { LogStore } from '../log/store.js';
 import type { WriteOp } from '../log/write-queue.js';
 
@@ -40,6 +41,8 @@ export async function appendAsFollower(store: LogStore, log: PartitionLog, recor
   const batches = splitBatches(records);
   const state = log.pendingState;
   const ops: WriteOp[] = [];
+  const nowMs = log.nowMs();
+  const touched = log.expireProducers(state, nowMs);
   let appended = 0;
   for (const { header, bytes } of batches) {
     const end = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
@@ -58,12 +61,14 @@ export async function appendAsFollower(store: LogStore, log: PartitionLog, recor
     }
     // The same producer state as the leader's, so a new leader after failover answers a
     // producer's retry of a batch it got by replication as the duplicate it is.
-    recordBatch(state.producers, header, header.baseOffset);
+    recordBatch(state.producers, header, header.baseOffset, nowMs);
+    if (isIdempotent(header)) touched.push(header.producerId);
     state.logEndOffset = end;
     state.sizeBytes += bytes.length;
     appended++;
   }
-  if (appended === 0) return 0;
+  if (appended === 0 && touched.length === 0) return 0;
+  ops.push(...producerEntryOps(log.topicIdBytes, log.partition, state.producers, touched));
   ops.push(log.metaOp(state));
   const after = copyState(state);
   await store.write(ops, {
@@ -156,7 +161,9 @@ async function truncateNow(
     if (restartAt !== undefined) state.logStartOffset = restartAt;
     state.leaderEpochCache = state.leaderEpochCache.filter(([, start]) => start < newEnd);
     if (restartAt !== undefined) state.leaderEpochCache = [];
+    const producersBefore = state.producers;
     state.producers = restartAt === undefined ? truncateProducerStates(state.producers, newEnd) : new Map();
+    ops.push(...producerDiffOps(log.topicIdBytes, log.partition, producersBefore, state.producers));
     if (log.highWatermark > newEnd) log.setHighWatermark(newEnd);
     ops.push(log.metaOp(state));
     await db.batch(ops);
