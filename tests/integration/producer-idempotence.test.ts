@@ -136,4 +136,41 @@ describe('idempotent producer under connection drops and a broker restart', () =
     expect(range(0, RECORDS).filter((i) => !copies.has(`v-${i}`))).toEqual([]);
     expect(duplicates).toBeGreaterThan(0);
   });
+
+  it('after a batch fails for good, the batches sealed behind it are re-sequenced in a new epoch and delivered once', {
+    timeout: 60_000,
+  }, async () => {
+    const topic = randomName('rebump');
+    await fjord
+      .admin()
+      .createTopics([
+        { name: topic, partitions: 1, replicationFactor: 1, configs: { 'max.message.bytes': '1024' } },
+      ]);
+    const producer = fjord.producer({ acks: 'all', idempotent: true, lingerMs: 0, deliveryTimeoutMs: 8_000 });
+    try {
+      const tooLarge = producer.send({ topic, messages: [{ key: null, value: 'x'.repeat(2_000) }] }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      // Every answer is RESPONSE_DELAY_MS late, so these are sealed and sent, with the sequences
+      // after the refused batch's, before its refusal (MESSAGE_TOO_LARGE, not retriable) arrives.
+      const after: Array<Promise<unknown>> = [];
+      for (const i of range(0, 3)) {
+        await sleep(20);
+        after.push(producer.send({ topic, messages: [{ key: null, value: `after-${i}` }] }));
+      }
+      expect(await tooLarge).toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
+      await Promise.all(after);
+    } finally {
+      await producer.close();
+    }
+    const reader = fjord.consumer({ autoOffsetReset: 'earliest' });
+    await reader.assign([{ topic, partition: 0 }]);
+    const values: string[] = [];
+    const deadline = Date.now() + 10_000;
+    while (values.length < 3 && Date.now() < deadline)
+      for (const record of await reader.poll(500)) values.push(String(record.value));
+    await reader.close();
+    expect(values).toEqual(['after-0', 'after-1', 'after-2']);
+  });
 });

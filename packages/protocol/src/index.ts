@@ -48,6 +48,7 @@ export {
   type RecordInput,
   readBatchHeader,
   setLogAppendTime,
+  setProducerState,
   splitBatches,
   TimestampType,
   validateBatch,

@@ -14,6 +14,7 @@ import {
   type RecordInput,
   readBatchHeader,
   setLogAppendTime,
+  setProducerState,
   splitBatches,
   TimestampType,
   validateBatch,
@@ -875,5 +876,19 @@ describe('decodeRecordBatch on malformed input', () => {
     expect(decodeRecordBatch(batch).records[0]!.timestamp).toBe(T0 + 999);
     const create = handBuiltBatch(rec, { count: 1, attributes: 0x00, maxTimestamp: T0 + 999 });
     expect(decodeRecordBatch(create).records[0]!.timestamp).toBe(T0 - 3);
+  });
+});
+
+describe('setProducerState', () => {
+  it('rewrites producer id, epoch and base sequence and leaves a valid CRC', () => {
+    const batch = encodeRecordBatch({
+      producerId: 7n,
+      producerEpoch: 0,
+      baseSequence: 12,
+      records: [{ key: null, value: b('v'), timestamp: T0 }],
+    });
+    setProducerState(batch, 9n, 1, 0);
+    const h = validateBatch(batch);
+    expect([h.producerId, h.producerEpoch, h.baseSequence]).toEqual([9n, 1, 0]);
   });
 });

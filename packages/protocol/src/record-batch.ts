@@ -575,6 +575,28 @@ export function patchPartitionLeaderEpoch(batch: Buffer, epoch: number): void {
 }
 
 /**
+ * Rewrites producerId, producerEpoch and baseSequence and then the CRC, in place, as Kafka's
+ * `ProducerBatch.resetProducerState`: an idempotent producer that started a new epoch
+ * re-sequences the batches it had already sealed. Only for a batch this process built.
+ */
+export function setProducerState(
+  batch: Buffer,
+  producerId: bigint,
+  producerEpoch: number,
+  baseSequence: number,
+): void {
+  assertHasHeader(batch, 'set the producer state');
+  const end = batch.readInt32BE(BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
+  if (end < RECORD_BATCH_OVERHEAD || end > batch.length) {
+    throw corrupt(`cannot set the producer state: batch declares ${end} bytes, buffer has ${batch.length}`);
+  }
+  batch.writeBigInt64BE(producerId, PRODUCER_ID_OFFSET);
+  batch.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET);
+  batch.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET);
+  batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES_OFFSET, end)), CRC_OFFSET);
+}
+
+/**
  * Stamps the batch with the broker's clock, as Kafka's `setMaxTimestamp(LOG_APPEND_TIME, t)`:
  * sets attribute bit 3, writes maxTimestamp (baseTimestamp is kept), and rewrites the CRC,
  * in place. Call it only on a batch that passed {@link validateBatch}: recomputing the CRC

@@ -1,4 +1,4 @@
-import { type Header, RecordBatchBuilder } from '@fjord/protocol';
+import { type Header, RecordBatchBuilder, setProducerState } from '@fjord/protocol';
 import type { FjordError } from '../errors.js';
 
 /** Where a message was written. */
@@ -144,6 +144,18 @@ export class ProducerBatch {
       this.#sealed = this.#builder.build({ compression, producerId, producerEpoch, baseSequence });
     }
     return this.#sealed;
+  }
+
+  /**
+   * Gives a sealed batch a new producer id, epoch and base sequence (after an epoch bump,
+   * KIP-360): the bytes stay the same records, re-stamped with a new CRC. Without this, a
+   * batch sealed in the old epoch would be refused as out of order until it expired.
+   */
+  resequence(producerId: bigint, producerEpoch: number, baseSequence: number): void {
+    if (!this.#sealed) throw new Error('only a sealed batch is re-sequenced');
+    setProducerState(this.#sealed, producerId, producerEpoch, baseSequence);
+    this.producerEpoch = producerEpoch;
+    this.baseSequence = baseSequence;
   }
 
   /** Resolves every record with its offset (baseOffset + position; -1n with acks=0). */

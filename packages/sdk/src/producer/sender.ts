@@ -130,7 +130,10 @@ export class Sender {
     if (idempotence?.needsNewEpoch) {
       if (this.#totalInFlight() === 0) {
         idempotence.bumpEpoch().then(
-          () => this.wakeup(),
+          () => {
+            this.#resequenceSealed(idempotence);
+            this.wakeup();
+          },
           (error: unknown) => this.#failAll(FjordError.from(error)),
         );
       }
@@ -206,6 +209,25 @@ export class Sender {
     for (const request of requests.values()) this.#send(request);
     if (requests.size > 0) this.wakeup();
     if (wakeAt < Number.POSITIVE_INFINITY) this.#arm(wakeAt);
+  }
+
+  /**
+   * After an epoch bump (nothing in flight), the batches already sealed in the old epoch get
+   * the new epoch and sequences from 0, in queue order (Kafka's startSequencesAtBeginning):
+   * the broker would refuse their old sequences as out of order. Sealed batches lead their
+   * queue (batches are sealed on their first send, in queue order), so batches sealed later
+   * continue after them. A batch whose earlier attempt may have landed can be stored twice,
+   * as in Kafka: the epoch bump gave up on knowing.
+   */
+  #resequenceSealed(idempotence: Idempotence): void {
+    for (const queue of this.#d.accumulator.queues()) {
+      for (const batch of queue.batches) {
+        if (!batch.isSealed) break;
+        const sequence = idempotence.nextSequence(queue.topic, queue.partition, batch.recordCount);
+        batch.resequence(idempotence.producerId, idempotence.epoch, sequence);
+        batch.retryAt = 0;
+      }
+    }
   }
 
   #seal(queue: PartitionQueue, batch: ProducerBatch): Buffer {
