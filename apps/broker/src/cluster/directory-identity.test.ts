@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIRECTORY_IDENTITY_KEY } from '../log/keys.js';
-import { openTempStore, type TempStore } from '../testing/temp-store.js';
+import { openTempStore, type TempStore } from '../log/temp-store.fixture.js';
 import { claimDataDirectory, ForeignDataDirectoryError } from './directory-identity.js';
 
 describe('claimDataDirectory', () => {

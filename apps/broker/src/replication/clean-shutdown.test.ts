@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openTempStore, type TempStore } from '../testing/temp-store.js';
+import { openTempStore, type TempStore } from '../log/temp-store.fixture.js';
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from './clean-shutdown.js';
 
 describe('clean-shutdown marker', () => {

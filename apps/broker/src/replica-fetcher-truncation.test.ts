@@ -1,10 +1,11 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HostedReplicas } from '../cluster/hosted-replicas.js';
-import { type BrokerHarness, replica, startBrokerHarness } from '../testing/broker-harness.js';
-import { appendTo, batchOf, openTempStore, type TempStore } from '../testing/temp-store.js';
-import { BrokerClients } from './broker-clients.js';
-import { ReplicaFetcher } from './replica-fetcher.js';
+import { HostedReplicas } from './cluster/hosted-replicas.js';
+import { replica } from './cluster/replica.fixture.js';
+import { appendTo, batchOf, openTempStore, type TempStore } from './log/temp-store.fixture.js';
+import { BrokerClients } from './replication/broker-clients.js';
+import { ReplicaFetcher } from './replication/replica-fetcher.js';
+import { type BrokerHarness, startBrokerHarness } from './server/broker-harness.fixture.js';
 
 const TOPIC_ID = 'abababab-0000-4000-8000-00000000000a';
 const silent = pino({ level: 'silent' });
