@@ -78,6 +78,21 @@ export interface ReadResult {
 }
 
 /**
+ * Thrown by an append while a truncation of the log is queued or running (leadership
+ * arrived while a follower round was still cutting the log): offsets given from the log end
+ * before the cut would leave a hole after it. Retriable; nothing was changed.
+ */
+export class TruncationInProgressError extends ProducerSequenceError {
+  constructor(topicId: string, partition: number) {
+    super(
+      ErrorCode.NOT_LEADER_OR_FOLLOWER,
+      `partition ${topicId}/${partition} is still truncating to its previous leader's log; retry`,
+    );
+    this.name = 'TruncationInProgressError';
+  }
+}
+
+/**
  * One partition's log in the broker's LevelDB: appends (offset assignment, time index,
  * meta), reads from an offset, lookups by timestamp and retention. The high watermark is
  * kept apart from the log end offset: with replication it trails the LEO; until then it
@@ -214,10 +229,11 @@ export class PartitionLog {
    * other's producer sequences. A batch an idempotent producer already wrote is not
    * appended again: it keeps its original offsets (returned as `baseOffset` when it is the
    * first). Throws {@link ProducerSequenceError}, changing nothing, when a producer's
-   * sequence or epoch refuses a batch.
+   * sequence or epoch refuses a batch, or a truncation of the log is in progress.
    */
   prepareAppend(batches: ValidBatch[], leaderEpoch: number, logAppendTimeMs: number | null): PreparedAppend {
     if (this.deleted) throw new Error(`partition ${this.topicId}/${this.partition} was deleted`);
+    if (this.truncation) throw new TruncationInProgressError(this.topicId, this.partition);
     const nowMs = this.nowMs();
     const expired = expiredProducerIds(this.pending.producers, nowMs, this.producerIdExpirationMs);
     const duplicates = this.findDuplicates(batches, expired, nowMs);

@@ -213,7 +213,11 @@ export function producerStatesFromLegacy(
   );
 }
 
-/** Thrown by an append that a producer's sequence or epoch refuses; nothing was changed. */
+/**
+ * Thrown by an append that is refused before anything changed: a producer's sequence or
+ * epoch (or a truncation in progress: partition-log.ts). The produce
+ * path answers the partition with `errorCode`.
+ */
 export class ProducerSequenceError extends Error {
   constructor(
     readonly errorCode: number,

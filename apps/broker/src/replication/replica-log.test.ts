@@ -1,3 +1,4 @@
+import { ErrorCode } from '@fjord/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PartitionLog } from '../log/partition-log.js';
 import {
@@ -125,6 +126,22 @@ describe('follower log operations', () => {
     const reloaded = await PartitionLog.load(temp.store, TOPIC_ID, 1);
     expect(reloaded.highWatermark).toBe(2n);
     expect(reloaded.logEndOffset).toBe(3n);
+  });
+
+  it('refuses an append while a truncation is queued, then appends after the cut', async () => {
+    const log = await PartitionLog.load(temp.store, TOPIC_ID, 3);
+    log.setReplicated(true);
+    await appendTo(temp.store, log, [batchOf([1, 2, 3, 4, 5])], 0);
+    await appendTo(temp.store, log, [batchOf([6, 7, 8, 9, 10])], 1);
+    // Leadership arrived while a fetcher round was still cutting the log: offsets given from
+    // the old log end would leave a hole after the cut.
+    const truncation = truncateTo(temp.store, log, 5n);
+    const during = appendTo(temp.store, log, [batchOf([11])], 2);
+    await expect(during).rejects.toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+    await truncation;
+    expect(await appendTo(temp.store, log, [batchOf([11])], 2)).toBe(5n);
+    const reloaded = await PartitionLog.load(temp.store, TOPIC_ID, 3);
+    expect(reloaded.logEndOffset).toBe(6n);
   });
 
   it('writes no pre-truncation state from a checkpoint or epoch start queued while a truncation runs', async () => {
