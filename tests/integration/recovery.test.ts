@@ -1,31 +1,22 @@
 import { rmSync } from 'node:fs';
-import { Fjord, type TopicDescription } from '@fjord/sdk';
-import { appEntry, type Cluster, NodeProcess, randomName, startCluster, waitFor } from '@fjord/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TopicDescription } from '@fjord/sdk';
+import { appEntry, NodeProcess, randomName, waitFor } from '@fjord/testkit';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from './cluster-setup.js';
 import { pollUntil, range } from './helpers.js';
 
 /** Recovery cases on a real 3-broker cluster: a replaced (wiped) disk, a swapped data directory. */
 describe('recovery', () => {
-  let cluster: Cluster;
-  let fjord: Fjord;
-
-  beforeAll(async () => {
-    cluster = await startCluster({
-      brokers: 3,
-      sessionTimeoutMs: 3_000,
-      heartbeatIntervalMs: 500,
-      brokerArgs: ['--replica-lag-time-max-ms', '2000'],
-      coordinatorArgs: ['--leader-imbalance-check-interval-ms', '0'],
-    });
-    fjord = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'recovery-test' });
-  });
-  afterAll(async () => {
-    await fjord?.close();
-    await cluster?.stop();
+  const setup = useCluster('recovery-test', {
+    brokers: 3,
+    sessionTimeoutMs: 3_000,
+    heartbeatIntervalMs: 500,
+    brokerArgs: ['--replica-lag-time-max-ms', '2000'],
+    coordinatorArgs: ['--leader-imbalance-check-interval-ms', '0'],
   });
 
   const describeTopic = async (topic: string): Promise<TopicDescription> =>
-    (await fjord.admin().describeTopics([topic]))[0]!;
+    (await setup.fjord.admin().describeTopics([topic]))[0]!;
   const partitionState = (d: TopicDescription) => d.partitions[0]!;
   const waitForPartition = (
     topic: string,
@@ -45,7 +36,7 @@ describe('recovery', () => {
   };
   const fullIsr = (d: TopicDescription) => d.partitions.every((p) => p.isr.length === p.replicas.length);
   const readValues = async (topic: string, count: number): Promise<Map<bigint, string>> => {
-    const consumer = fjord.consumer({ autoOffsetReset: 'earliest' });
+    const consumer = setup.fjord.consumer({ autoOffsetReset: 'earliest' });
     await consumer.assign([{ topic, partition: 0 }]);
     const records = await pollUntil(consumer, count, 30_000);
     await consumer.close();
@@ -54,7 +45,7 @@ describe('recovery', () => {
 
   it('a broker restarted on a wiped data directory is unclean: it does not lead with an empty log while an eligible replica exists', async () => {
     const topic = randomName('wiped');
-    await fjord
+    await setup.fjord
       .admin()
       .createTopics([
         { name: topic, partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } },
@@ -63,30 +54,30 @@ describe('recovery', () => {
     const [eligible, other] = partitionState(await describeTopic(topic)).replicas.filter(
       (id) => id !== leader,
     ) as [number, number];
-    const producer = fjord.producer({ acks: 'all', deliveryTimeoutMs: 10_000 });
+    const producer = setup.fjord.producer({ acks: 'all', deliveryTimeoutMs: 10_000 });
     const messages = range(0, 30).map((i) => ({ key: `k${i % 3}`, value: `committed-${i}` }));
     const metas = await producer.send({ topic, messages });
     await producer.close();
 
     try {
       await waitForPartition(topic, fullIsr, 'every replica in the ISR');
-      await cluster.broker(other).stop();
+      await setup.cluster.broker(other).stop();
       await waitForPartition(
         topic,
         (d) => partitionState(d).isr.length === 2 && partitionState(d).elr.length === 0,
         `ISR [${leader},${eligible}] without eligible replicas`,
       );
-      await cluster.broker(eligible).stop();
+      await setup.cluster.broker(eligible).stop();
       await waitForPartition(
         topic,
         (d) => sameIds(partitionState(d).isr, [leader]) && sameIds(partitionState(d).elr, [eligible]),
         `ISR [${leader}] with ELR [${eligible}]`,
       );
       // The last ISR member crashes and its disk is replaced.
-      await cluster.broker(leader).kill('SIGKILL');
+      await setup.cluster.broker(leader).kill('SIGKILL');
       await waitForPartition(topic, (d) => partitionState(d).leader === -1, 'the partition to go offline');
-      rmSync(cluster.broker(leader).dataDir, { recursive: true, force: true });
-      await cluster.broker(leader).restart();
+      rmSync(setup.cluster.broker(leader).dataDir, { recursive: true, force: true });
+      await setup.cluster.broker(leader).restart();
       const waiting = await waitForPartition(
         topic,
         (d) => partitionState(d).isr.length === 0,
@@ -95,7 +86,7 @@ describe('recovery', () => {
       );
       expect(partitionState(waiting)).toMatchObject({ leader: -1, elr: [eligible] });
 
-      await cluster.broker(eligible).restart();
+      await setup.cluster.broker(eligible).restart();
       await waitForPartition(
         topic,
         (d) => partitionState(d).leader === eligible,
@@ -103,7 +94,7 @@ describe('recovery', () => {
       );
     } finally {
       for (const id of [other, eligible, leader])
-        if (!cluster.broker(id).running) await cluster.broker(id).restart();
+        if (!setup.cluster.broker(id).running) await setup.cluster.broker(id).restart();
     }
     await waitForPartition(topic, fullIsr, 'every replica to rejoin the ISR', 60_000);
     const values = await readValues(topic, messages.length);
@@ -112,22 +103,22 @@ describe('recovery', () => {
 
   it("a broker started on another broker's data directory is refused, naming both ids, and deletes nothing", async () => {
     const topic = randomName('swapped');
-    await fjord.admin().createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
+    await setup.fjord.admin().createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
     const owner = partitionState(await describeTopic(topic)).leader;
-    const producer = fjord.producer({ acks: 'all' });
+    const producer = setup.fjord.producer({ acks: 'all' });
     const messages = range(0, 10).map((i) => ({ key: null, value: `owned-${i}` }));
     const metas = await producer.send({ topic, messages });
     await producer.close();
 
     const strangerId = 9;
-    await cluster.broker(owner).stop();
+    await setup.cluster.broker(owner).stop();
     let stranger: NodeProcess | undefined;
     try {
       const start = NodeProcess.start({
         name: `broker-${strangerId}-on-broker-${owner}-data`,
         entry: appEntry('broker'),
-        args: ['--broker-id', String(strangerId), '--coordinator', cluster.bootstrap],
-        dataDir: cluster.broker(owner).dataDir,
+        args: ['--broker-id', String(strangerId), '--coordinator', setup.cluster.bootstrap],
+        dataDir: setup.cluster.broker(owner).dataDir,
         readyEvent: 'registered',
         startTimeoutMs: 20_000,
       });
@@ -135,7 +126,7 @@ describe('recovery', () => {
       await expect(start).rejects.toThrow(`belongs to broker ${owner}, not to broker ${strangerId}`);
     } finally {
       await stranger?.stop();
-      await cluster.broker(owner).restart();
+      await setup.cluster.broker(owner).restart();
     }
     await waitForPartition(topic, (d) => partitionState(d).leader === owner, 'the owner to lead again');
     const values = await readValues(topic, messages.length);

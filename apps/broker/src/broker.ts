@@ -1,8 +1,8 @@
 import { startGrpcServer, startObservability, startWithTeardown, stopGrpcServer } from '@fjord/server-kit';
 import type { Logger } from 'pino';
 import { ClusterIdentity } from './cluster/cluster-identity.js';
-import { claimDataDirectory } from './cluster/directory-identity.js';
 import { GrpcCoordinatorClient } from './cluster/coordinator-client.js';
+import { claimDataDirectory } from './cluster/directory-identity.js';
 import { HostedReplicas } from './cluster/hosted-replicas.js';
 import { ClusterMembership } from './cluster/membership.js';
 import type { BrokerConfig } from './config/schema.js';
