@@ -37,7 +37,8 @@ export function patternMatchesFilter(pattern: ResourcePattern, filter: AclBindin
   if (filter.name === undefined) return true;
   if (patternType === 'ANY' || patternType === pattern.patternType) return filter.name === pattern.name;
   // MATCH: does the pattern apply to a resource called filter.name?
-  if (pattern.patternType === 'LITERAL') return filter.name === pattern.name || pattern.name === WILDCARD_RESOURCE;
+  if (pattern.patternType === 'LITERAL')
+    return filter.name === pattern.name || pattern.name === WILDCARD_RESOURCE;
   return filter.name.startsWith(pattern.name);
 }
 
@@ -46,8 +47,13 @@ export function aclMatchesFilter(binding: AclBinding, filter: AclBindingFilter):
   const { entry } = binding;
   if (filter.principal !== undefined && filter.principal !== entry.principal) return false;
   if (filter.host !== undefined && filter.host !== entry.host) return false;
-  if (filter.operation !== undefined && filter.operation !== 'ANY' && filter.operation !== entry.operation) return false;
-  if (filter.permission !== undefined && filter.permission !== 'ANY' && filter.permission !== entry.permission) {
+  if (filter.operation !== undefined && filter.operation !== 'ANY' && filter.operation !== entry.operation)
+    return false;
+  if (
+    filter.permission !== undefined &&
+    filter.permission !== 'ANY' &&
+    filter.permission !== entry.permission
+  ) {
     return false;
   }
   return patternMatchesFilter(binding.pattern, filter);

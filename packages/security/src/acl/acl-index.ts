@@ -74,7 +74,8 @@ export class AclIndex {
   *all(resourceType?: ResourceType): Iterable<AclBinding> {
     for (const [type, index] of this.byType) {
       if (resourceType !== undefined && type !== resourceType) continue;
-      for (const table of [index.literal, index.prefixed]) for (const bucket of table.values()) yield* bucket.values();
+      for (const table of [index.literal, index.prefixed])
+        for (const bucket of table.values()) yield* bucket.values();
     }
   }
 
@@ -88,6 +89,8 @@ export class AclIndex {
   }
 
   private refreshPrefixLengths(index: TypeIndex): void {
-    index.prefixLengths = [...new Set([...index.prefixed.keys()].map((prefix) => prefix.length))].sort((a, b) => a - b);
+    index.prefixLengths = [...new Set([...index.prefixed.keys()].map((prefix) => prefix.length))].sort(
+      (a, b) => a - b,
+    );
   }
 }

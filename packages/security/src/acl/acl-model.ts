@@ -61,7 +61,15 @@ export interface AclBinding {
 /** A stable identity of a binding, used to keep the ACL set free of duplicates. */
 export function aclKey(binding: AclBinding): string {
   const { pattern: p, entry: e } = binding;
-  return JSON.stringify([p.resourceType, p.patternType, p.name, e.principal, e.host, e.operation, e.permission]);
+  return JSON.stringify([
+    p.resourceType,
+    p.patternType,
+    p.name,
+    e.principal,
+    e.host,
+    e.operation,
+    e.permission,
+  ]);
 }
 
 /** Kafka's own readable form, for logs and the CLI. */

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VALID_OPERATIONS } from './acl-validation.js';
-import { RPC_AUTHORIZATION, type RpcCheck, type ResourceSource, rpcAuthorization } from './rpc-authorization.js';
+import {
+  type ResourceSource,
+  RPC_AUTHORIZATION,
+  type RpcCheck,
+  rpcAuthorization,
+} from './rpc-authorization.js';
 
 const PROTO_DIR = fileURLToPath(new URL('../../../../proto/fjord/v1/', import.meta.url));
 
@@ -26,7 +31,9 @@ function readProtos() {
     }
     for (const message of text.matchAll(/message\s+(\w+)\s*\{([\s\S]*?)\n\}/g)) {
       const fields = new Map<string, ProtoField>();
-      for (const f of (message[2] as string).matchAll(/^\s*(repeated\s+)?([\w.<>, ]+?)\s+(\w+)\s*=\s*\d+;/gm)) {
+      for (const f of (message[2] as string).matchAll(
+        /^\s*(repeated\s+)?([\w.<>, ]+?)\s+(\w+)\s*=\s*\d+;/gm,
+      )) {
         fields.set(f[3] as string, { type: (f[2] as string).trim(), repeated: f[1] !== undefined });
       }
       messages.set(message[1] as string, fields);
@@ -47,7 +54,8 @@ function resolvePath(messageName: string, path: string): string {
     const name = repeated ? step.slice(0, -2) : step;
     const fieldInfo = messages.get(current)?.get(name);
     if (!fieldInfo) throw new Error(`${messageName}: no field '${name}' in ${current} (path ${path})`);
-    if (fieldInfo.repeated !== repeated) throw new Error(`${messageName}: '${name}' repeated=${fieldInfo.repeated} but path says ${repeated}`);
+    if (fieldInfo.repeated !== repeated)
+      throw new Error(`${messageName}: '${name}' repeated=${fieldInfo.repeated} but path says ${repeated}`);
     type = fieldInfo.type;
     if (i < steps.length - 1) current = type;
   });
@@ -69,22 +77,27 @@ describe('RPC authorization table', () => {
     expect(Object.keys(RPC_AUTHORIZATION).filter((rpc) => !rpcs.has(rpc))).toEqual([]);
   });
 
-  it.each([...rpcs.entries()])('%s names only fields its request %s has, with operations valid for the resource', (rpc, request) => {
-    const entry = rpcAuthorization(`/${rpc}`);
-    const branches = 'field' in entry.checks ? [entry.checks.then, entry.checks.otherwise] : [entry.checks];
-    if ('field' in entry.checks) expect(resolvePath(request, entry.checks.field)).toMatch(/^int(32|64)$/);
-    if (entry.brokerIdField) expect(resolvePath(request, entry.brokerIdField)).toBe('int32');
-    for (const checks of branches) {
-      expect(checks.length).toBeGreaterThan(0);
-      for (const check of checks) {
-        expect(VALID_OPERATIONS[check.resourceType]).toContain(check.operation);
-        if (check.orElse) expect(VALID_OPERATIONS[check.orElse.resourceType]).toContain(check.orElse.operation);
-        for (const source of sources(check)) {
-          if (source.kind === 'field') expect(resolvePath(request, source.path)).toBe('string');
+  it.each([...rpcs.entries()])(
+    '%s names only fields its request %s has, with operations valid for the resource',
+    (rpc, request) => {
+      const entry = rpcAuthorization(`/${rpc}`);
+      const branches =
+        'field' in entry.checks ? [entry.checks.whenTrue, entry.checks.whenFalse] : [entry.checks];
+      if ('field' in entry.checks) expect(resolvePath(request, entry.checks.field)).toMatch(/^int(32|64)$/);
+      if (entry.brokerIdField) expect(resolvePath(request, entry.brokerIdField)).toBe('int32');
+      for (const checks of branches) {
+        expect(checks.length).toBeGreaterThan(0);
+        for (const check of checks) {
+          expect(VALID_OPERATIONS[check.resourceType]).toContain(check.operation);
+          if (check.orElse)
+            expect(VALID_OPERATIONS[check.orElse.resourceType]).toContain(check.orElse.operation);
+          for (const source of sources(check)) {
+            if (source.kind === 'field') expect(resolvePath(request, source.path)).toBe('string');
+          }
         }
       }
-    }
-  });
+    },
+  );
 
   it('makes exactly the broker RPCs broker-only, each with the broker id it claims', () => {
     const brokerOnly = Object.entries(RPC_AUTHORIZATION)
@@ -97,7 +110,14 @@ describe('RPC authorization table', () => {
       ['ControlledShutdown', 'broker_id'],
     ]);
     for (const entry of Object.values(RPC_AUTHORIZATION).filter((e) => e.brokerOnly)) {
-      expect(entry.checks).toEqual([{ operation: 'CLUSTER_ACTION', resourceType: 'CLUSTER', resource: { kind: 'cluster' }, onDenied: 'refuse-call' }]);
+      expect(entry.checks).toEqual([
+        {
+          operation: 'CLUSTER_ACTION',
+          resourceType: 'CLUSTER',
+          resource: { kind: 'cluster' },
+          onDenied: 'refuse-call',
+        },
+      ]);
     }
   });
 
@@ -105,25 +125,32 @@ describe('RPC authorization table', () => {
     const fetch = rpcAuthorization('/fjord.v1.BrokerService/Fetch').checks;
     expect(fetch).toMatchObject({
       field: 'replica_id',
-      then: [{ operation: 'CLUSTER_ACTION', resourceType: 'CLUSTER' }],
-      otherwise: [{ operation: 'READ', resourceType: 'TOPIC', resource: { path: 'topics[].topic' } }],
+      whenTrue: [{ operation: 'CLUSTER_ACTION', resourceType: 'CLUSTER' }],
+      whenFalse: [{ operation: 'READ', resourceType: 'TOPIC', resource: { path: 'topics[].topic' } }],
     });
   });
 
   it('maps the Kafka APIs as Kafka does', () => {
     const ops = (rpc: string) => {
       const checks = rpcAuthorization(rpc).checks;
-      return ('field' in checks ? checks.otherwise : checks).map((c) => `${c.operation} ${c.resourceType}${c.orElse ? ` | ${c.orElse.operation} ${c.orElse.resourceType}` : ''}`);
+      return ('field' in checks ? checks.whenFalse : checks).map(
+        (c) =>
+          `${c.operation} ${c.resourceType}${c.orElse ? ` | ${c.orElse.operation} ${c.orElse.resourceType}` : ''}`,
+      );
     };
     expect(ops('fjord.v1.BrokerService/Produce')).toEqual(['WRITE TOPIC']);
     expect(ops('fjord.v1.CoordinatorService/CreateTopics')).toEqual(['CREATE TOPIC | CREATE CLUSTER']);
     expect(ops('fjord.v1.GroupCoordinatorService/OffsetCommit')).toEqual(['READ GROUP', 'READ TOPIC']);
     expect(ops('fjord.v1.CoordinatorService/AlterTopicConfigs')).toEqual(['ALTER_CONFIGS TOPIC']);
     expect(ops('fjord.v1.GroupCoordinatorService/DeleteGroup')).toEqual(['DELETE GROUP']);
-    expect(ops('fjord.v1.ProducerIdService/InitProducerId')).toEqual(['IDEMPOTENT_WRITE CLUSTER | WRITE TOPIC']);
+    expect(ops('fjord.v1.ProducerIdService/InitProducerId')).toEqual([
+      'IDEMPOTENT_WRITE CLUSTER | WRITE TOPIC',
+    ]);
   });
 
   it('refuses to look up an RPC it does not know', () => {
-    expect(() => rpcAuthorization('/fjord.v1.BrokerService/Nope')).toThrow(/no authorization rule for RPC 'fjord.v1.BrokerService\/Nope'/);
+    expect(() => rpcAuthorization('/fjord.v1.BrokerService/Nope')).toThrow(
+      /no authorization rule for RPC 'fjord.v1.BrokerService\/Nope'/,
+    );
   });
 });

@@ -31,7 +31,11 @@ export interface RpcCheck {
    * Passing this alternative instead is enough (Kafka's "Cluster CREATE, or CREATE on each
    * topic"): checked first, and when it passes the check itself is skipped.
    */
-  readonly orElse?: { readonly operation: AclOperation; readonly resourceType: ResourceType; readonly resource: ResourceSource };
+  readonly orElse?: {
+    readonly operation: AclOperation;
+    readonly resourceType: ResourceType;
+    readonly resource: ResourceSource;
+  };
   /**
    * When true, `orElse` is satisfied by the operation on any one resource of its type
    * (authorizeByResourceType, KIP-679).
@@ -44,8 +48,8 @@ export interface RpcCondition {
   /** A field of the request and the test on it, e.g. `replica_id >= 0`. */
   readonly field: string;
   readonly test: '>= 0';
-  readonly then: readonly RpcCheck[];
-  readonly otherwise: readonly RpcCheck[];
+  readonly whenTrue: readonly RpcCheck[];
+  readonly whenFalse: readonly RpcCheck[];
 }
 
 /** How one Fjord RPC is authorized. */
@@ -67,9 +71,18 @@ export interface RpcAuthorization {
 const CLUSTER: ResourceSource = { kind: 'cluster' };
 const field = (path: string): ResourceSource => ({ kind: 'field', path });
 
-const CLUSTER_ACTION: RpcCheck = { operation: 'CLUSTER_ACTION', resourceType: 'CLUSTER', resource: CLUSTER, onDenied: 'refuse-call' };
+const CLUSTER_ACTION: RpcCheck = {
+  operation: 'CLUSTER_ACTION',
+  resourceType: 'CLUSTER',
+  resource: CLUSTER,
+  onDenied: 'refuse-call',
+};
 
-function topics(operation: AclOperation, path: string, onDenied: DenialEffect = 'per-resource-error'): RpcCheck {
+function topics(
+  operation: AclOperation,
+  path: string,
+  onDenied: DenialEffect = 'per-resource-error',
+): RpcCheck {
   return { operation, resourceType: 'TOPIC', resource: field(path), onDenied };
 }
 
@@ -107,8 +120,8 @@ export const RPC_AUTHORIZATION: Readonly<Record<string, RpcAuthorization>> = {
     checks: {
       field: 'replica_id',
       test: '>= 0',
-      then: [CLUSTER_ACTION],
-      otherwise: [topics('READ', 'topics[].topic')],
+      whenTrue: [CLUSTER_ACTION],
+      whenFalse: [topics('READ', 'topics[].topic')],
     },
     note:
       'A replica fetch (replica_id >= 0) advances the leader\u2019s view of the follower and so the high watermark: ' +
@@ -126,8 +139,8 @@ export const RPC_AUTHORIZATION: Readonly<Record<string, RpcAuthorization>> = {
     checks: {
       field: 'replica_id',
       test: '>= 0',
-      then: [CLUSTER_ACTION],
-      otherwise: [topics('DESCRIBE', 'topics[].topic')],
+      whenTrue: [CLUSTER_ACTION],
+      whenFalse: [topics('DESCRIBE', 'topics[].topic')],
     },
   },
   'fjord.v1.CoordinatorService/RegisterBroker': brokerOnly('BrokerRegistration', 'broker_id'),
@@ -158,7 +171,14 @@ export const RPC_AUTHORIZATION: Readonly<Record<string, RpcAuthorization>> = {
   'fjord.v1.CoordinatorService/ListTopics': {
     kafkaApi: 'Metadata (all topics)',
     brokerOnly: false,
-    checks: [{ operation: 'DESCRIBE', resourceType: 'TOPIC', resource: { kind: 'each-listed' }, onDenied: 'omit-from-answer' }],
+    checks: [
+      {
+        operation: 'DESCRIBE',
+        resourceType: 'TOPIC',
+        resource: { kind: 'each-listed' },
+        onDenied: 'omit-from-answer',
+      },
+    ],
   },
   'fjord.v1.CoordinatorService/DescribeTopics': {
     kafkaApi: 'DescribeTopicPartitions',

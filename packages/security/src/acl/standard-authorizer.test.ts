@@ -39,7 +39,15 @@ function authorizer(): StandardAuthorizer {
   return a;
 }
 
-type Row = [principal: string, host: string, operation: AclOperation, type: ResourceType, name: string, allowed: boolean, why: string];
+type Row = [
+  principal: string,
+  host: string,
+  operation: AclOperation,
+  type: ResourceType,
+  name: string,
+  allowed: boolean,
+  why: string,
+];
 
 // principal x host x operation x resource -> expected, with the ACL (or rule) that decides.
 const MATRIX: Row[] = [
@@ -51,7 +59,15 @@ const MATRIX: Row[] = [
   ['User:alice', '1.2.3.4', 'READ', 'GROUP', 'billing', true, 'group literal allow'],
   ['User:alice', '1.2.3.4', 'DESCRIBE', 'GROUP', 'billing', true, 'DESCRIBE implied by READ'],
   ['User:alice', '1.2.3.4', 'DELETE', 'GROUP', 'billing', false, 'READ does not imply DELETE'],
-  ['User:alice', '1.2.3.4', 'READ', 'GROUP', 'orders', false, 'a topic ACL says nothing about a group of the same name'],
+  [
+    'User:alice',
+    '1.2.3.4',
+    'READ',
+    'GROUP',
+    'orders',
+    false,
+    'a topic ACL says nothing about a group of the same name',
+  ],
   ['User:alice', '1.2.3.4', 'CREATE', 'CLUSTER', 'kafka-cluster', false, 'no cluster ACL'],
   ['User:bob', '1.2.3.4', 'WRITE', 'TOPIC', 'logs-app', true, 'prefixed ALL'],
   ['User:bob', '1.2.3.4', 'DELETE', 'TOPIC', 'logs-', true, 'prefix matches the name equal to it'],
@@ -64,33 +80,97 @@ const MATRIX: Row[] = [
   ['User:mallory', '1.2.3.4', 'READ', 'TOPIC', 'orders', false, 'default deny'],
   ['User:carol', '1.2.3.4', 'READ', 'TOPIC', 'anything', true, 'literal wildcard resource'],
   ['User:carol', '1.2.3.4', 'READ', 'TOPIC', 'secret-plans', false, 'prefixed deny beats wildcard allow'],
-  ['User:carol', '1.2.3.4', 'DESCRIBE', 'TOPIC', 'secret-plans', true, 'a DENY READ does not deny the DESCRIBE an ALLOW READ implies'],
+  [
+    'User:carol',
+    '1.2.3.4',
+    'DESCRIBE',
+    'TOPIC',
+    'secret-plans',
+    true,
+    'a DENY READ does not deny the DESCRIBE an ALLOW READ implies',
+  ],
   ['User:carol', '1.2.3.4', 'WRITE', 'TOPIC', 'anything', false, 'wildcard allow is for READ'],
   ['User:dave', '10.0.0.5', 'WRITE', 'TOPIC', 'metrics', true, 'host-specific allow from that host'],
   ['User:dave', '10.0.0.6', 'WRITE', 'TOPIC', 'metrics', false, 'host-specific allow from another host'],
-  ['User:frank', '1.2.3.4', 'READ', 'TOPIC', 'quarantine', false, 'User:* DENY ALL beats a principal ALLOW ALL'],
+  [
+    'User:frank',
+    '1.2.3.4',
+    'READ',
+    'TOPIC',
+    'quarantine',
+    false,
+    'User:* DENY ALL beats a principal ALLOW ALL',
+  ],
   ['User:admin', '1.2.3.4', 'READ', 'TOPIC', 'quarantine', true, 'super user bypasses even a deny'],
   ['User:admin', '1.2.3.4', 'CLUSTER_ACTION', 'CLUSTER', 'kafka-cluster', true, 'super user'],
-  ['User:erin', '1.2.3.4', 'DESCRIBE_CONFIGS', 'TOPIC', 'orders', true, 'DESCRIBE_CONFIGS implied by ALTER_CONFIGS'],
+  [
+    'User:erin',
+    '1.2.3.4',
+    'DESCRIBE_CONFIGS',
+    'TOPIC',
+    'orders',
+    true,
+    'DESCRIBE_CONFIGS implied by ALTER_CONFIGS',
+  ],
   ['User:erin', '1.2.3.4', 'DESCRIBE', 'TOPIC', 'orders', false, 'ALTER_CONFIGS does not imply DESCRIBE'],
   ['User:erin', '1.2.3.4', 'CREATE', 'CLUSTER', 'kafka-cluster', true, 'cluster create'],
   ['User:erin', '1.2.3.4', 'CREATE', 'TOPIC', 'new-topic', false, 'cluster ACL is not a topic ACL'],
   ['User:broker-1', '1.2.3.4', 'CLUSTER_ACTION', 'CLUSTER', 'kafka-cluster', true, 'broker principal'],
-  ['User:alice', '1.2.3.4', 'CLUSTER_ACTION', 'CLUSTER', 'kafka-cluster', false, 'a client principal is no broker'],
+  [
+    'User:alice',
+    '1.2.3.4',
+    'CLUSTER_ACTION',
+    'CLUSTER',
+    'kafka-cluster',
+    false,
+    'a client principal is no broker',
+  ],
   ['User:broker-1', '1.2.3.4', 'READ', 'TOPIC', 'orders', false, 'CLUSTER_ACTION grants no topic access'],
 ];
 
 describe('StandardAuthorizer matrix', () => {
   const a = authorizer();
-  it.each(MATRIX)('%s from %s: %s %s %s -> %s (%s)', (principal, host, operation, resourceType, resourceName, allowed) => {
-    expect(a.authorize({ principal: parsePrincipal(principal), host, operation, resourceType, resourceName }).allowed).toBe(allowed);
-  });
+  it.each(MATRIX)(
+    '%s from %s: %s %s %s -> %s (%s)',
+    (principal, host, operation, resourceType, resourceName, allowed) => {
+      expect(
+        a.authorize({ principal: parsePrincipal(principal), host, operation, resourceType, resourceName })
+          .allowed,
+      ).toBe(allowed);
+    },
+  );
 
   it('explains decisions with the deciding ACL', () => {
-    const result = a.authorize({ principal: parsePrincipal('User:bob'), host: 'h', operation: 'WRITE', resourceType: 'TOPIC', resourceName: 'logs-audit' });
-    expect(result).toMatchObject({ allowed: false, reason: 'deny-acl', acl: { entry: { permission: 'DENY' } } });
-    expect(a.authorize({ principal: parsePrincipal('User:admin'), host: 'h', operation: 'ALL', resourceType: 'GROUP', resourceName: 'x' }).reason).toBe('super-user');
-    expect(a.authorize({ principal: parsePrincipal('User:x'), host: 'h', operation: 'READ', resourceType: 'GROUP', resourceName: 'x' }).reason).toBe('no-matching-acl');
+    const result = a.authorize({
+      principal: parsePrincipal('User:bob'),
+      host: 'h',
+      operation: 'WRITE',
+      resourceType: 'TOPIC',
+      resourceName: 'logs-audit',
+    });
+    expect(result).toMatchObject({
+      allowed: false,
+      reason: 'deny-acl',
+      acl: { entry: { permission: 'DENY' } },
+    });
+    expect(
+      a.authorize({
+        principal: parsePrincipal('User:admin'),
+        host: 'h',
+        operation: 'ALL',
+        resourceType: 'GROUP',
+        resourceName: 'x',
+      }).reason,
+    ).toBe('super-user');
+    expect(
+      a.authorize({
+        principal: parsePrincipal('User:x'),
+        host: 'h',
+        operation: 'READ',
+        resourceType: 'GROUP',
+        resourceName: 'x',
+      }).reason,
+    ).toBe('no-matching-acl');
   });
 });
 
@@ -99,7 +179,13 @@ describe('allow.everyone.if.no.acl.found', () => {
     const a = new StandardAuthorizer({ allowEveryoneIfNoAclFound: true });
     a.createAcls([acl('User:alice', 'ALLOW', 'READ', 'TOPIC', 'orders')]);
     const ask = (principal: string, name: string) =>
-      a.authorize({ principal: parsePrincipal(principal), host: 'h', operation: 'READ', resourceType: 'TOPIC', resourceName: name }).allowed;
+      a.authorize({
+        principal: parsePrincipal(principal),
+        host: 'h',
+        operation: 'READ',
+        resourceType: 'TOPIC',
+        resourceName: name,
+      }).allowed;
     expect(ask('User:bob', 'unprotected')).toBe(true);
     expect(ask('User:bob', 'orders')).toBe(false);
     expect(ask('User:alice', 'orders')).toBe(true);
@@ -120,7 +206,13 @@ describe('authorizeByResourceType (KIP-679)', () => {
       acl('User:s', 'ALLOW', 'WRITE', 'TOPIC', 'b'),
     ]);
     const ask = (p: string) => a.authorizeByResourceType(parsePrincipal(p), 'h', 'WRITE', 'TOPIC');
-    expect([ask('User:p'), ask('User:q'), ask('User:r'), ask('User:s'), ask('User:t')]).toEqual([true, false, false, true, false]);
+    expect([ask('User:p'), ask('User:q'), ask('User:r'), ask('User:s'), ask('User:t')]).toEqual([
+      true,
+      false,
+      false,
+      true,
+      false,
+    ]);
   });
 });
 
@@ -149,7 +241,10 @@ describe('ACL administration', () => {
     expect(() => new StandardAuthorizer({ superUsers: ['admin'] })).toThrow(/invalid principal 'admin'/);
   });
 
-  const names = (bindings: AclBinding[]) => bindings.map((b) => `${b.entry.principal}/${b.pattern.patternType}:${b.pattern.name}/${b.entry.operation}`).sort();
+  const names = (bindings: AclBinding[]) =>
+    bindings
+      .map((b) => `${b.entry.principal}/${b.pattern.patternType}:${b.pattern.name}/${b.entry.operation}`)
+      .sort();
 
   it('describes with Kafka filter semantics (ANY, MATCH, LITERAL, PREFIXED, absent = any)', () => {
     const a = authorizer();
@@ -160,10 +255,18 @@ describe('ACL administration', () => {
       'User:bob/PREFIXED:logs-/ALL',
       'User:carol/LITERAL:*/READ',
     ]);
-    expect(describe({ resourceType: 'TOPIC', name: 'logs-', patternType: 'ANY' })).toEqual(['User:bob/PREFIXED:logs-/ALL']);
+    expect(describe({ resourceType: 'TOPIC', name: 'logs-', patternType: 'ANY' })).toEqual([
+      'User:bob/PREFIXED:logs-/ALL',
+    ]);
     expect(describe({ resourceType: 'TOPIC', name: 'logs-', patternType: 'LITERAL' })).toEqual([]);
-    expect(describe({ resourceType: 'TOPIC', patternType: 'PREFIXED' })).toEqual(['User:bob/PREFIXED:logs-/ALL', 'User:carol/PREFIXED:secret-/READ']);
-    expect(describe({ principal: 'User:erin' })).toEqual(['User:erin/LITERAL:kafka-cluster/CREATE', 'User:erin/LITERAL:orders/ALTER_CONFIGS']);
+    expect(describe({ resourceType: 'TOPIC', patternType: 'PREFIXED' })).toEqual([
+      'User:bob/PREFIXED:logs-/ALL',
+      'User:carol/PREFIXED:secret-/READ',
+    ]);
+    expect(describe({ principal: 'User:erin' })).toEqual([
+      'User:erin/LITERAL:kafka-cluster/CREATE',
+      'User:erin/LITERAL:orders/ALTER_CONFIGS',
+    ]);
     expect(describe({ permission: 'DENY', operation: 'ALL' })).toEqual(['User:*/LITERAL:quarantine/ALL']);
     expect(describe({ host: '10.0.0.5' })).toEqual(['User:dave/LITERAL:metrics/WRITE']);
     expect(describe({ resourceType: 'GROUP', name: 'orders', patternType: 'MATCH' })).toEqual([]);
@@ -171,9 +274,19 @@ describe('ACL administration', () => {
 
   it('deletes what each filter matches, and the decisions change accordingly', () => {
     const a = authorizer();
-    const ask = () => a.authorize({ principal: parsePrincipal('User:bob'), host: 'h', operation: 'WRITE', resourceType: 'TOPIC', resourceName: 'logs-audit' }).allowed;
+    const ask = () =>
+      a.authorize({
+        principal: parsePrincipal('User:bob'),
+        host: 'h',
+        operation: 'WRITE',
+        resourceType: 'TOPIC',
+        resourceName: 'logs-audit',
+      }).allowed;
     expect(ask()).toBe(false);
-    const [deleted, none] = a.deleteAcls([{ principal: 'User:bob', permission: 'DENY' }, { principal: 'User:nobody' }]);
+    const [deleted, none] = a.deleteAcls([
+      { principal: 'User:bob', permission: 'DENY' },
+      { principal: 'User:nobody' },
+    ]);
     expect(names(deleted ?? [])).toEqual(['User:bob/LITERAL:logs-audit/WRITE']);
     expect(none).toEqual([]);
     expect(ask()).toBe(true);

@@ -79,13 +79,15 @@ export class StandardAuthorizer {
       if (entry.principal !== principal && entry.principal !== WILDCARD_PRINCIPAL) continue;
       if (entry.host !== request.host && entry.host !== WILDCARD_HOST) continue;
       if (entry.permission === 'DENY') {
-        if (denyCovers(entry.operation, request.operation)) return { allowed: false, reason: 'deny-acl', acl };
+        if (denyCovers(entry.operation, request.operation))
+          return { allowed: false, reason: 'deny-acl', acl };
       } else if (!allow && allowCovers(entry.operation, request.operation)) {
         allow = acl;
       }
     }
     if (allow) return { allowed: true, reason: 'allow-acl', acl: allow };
-    if (!anyAclForResource && this.allowEveryoneIfNoAclFound) return { allowed: true, reason: 'no-acl-for-resource' };
+    if (!anyAclForResource && this.allowEveryoneIfNoAclFound)
+      return { allowed: true, reason: 'no-acl-for-resource' };
     return { allowed: false, reason: 'no-matching-acl' };
   }
 
@@ -95,7 +97,12 @@ export class StandardAuthorizer {
    * some topic): true if some ALLOW ACL (literal or prefixed) is not cancelled by a DENY that
    * covers it: a DENY on the literal wildcard, on the same literal name, or on a prefix of it.
    */
-  authorizeByResourceType(principal: KafkaPrincipal, host: string, operation: AclOperation, resourceType: ResourceType): boolean {
+  authorizeByResourceType(
+    principal: KafkaPrincipal,
+    host: string,
+    operation: AclOperation,
+    resourceType: ResourceType,
+  ): boolean {
     const name = formatPrincipal(principal);
     if (this.superUsers.has(name)) return true;
     const deniedLiterals = new Set<string>();

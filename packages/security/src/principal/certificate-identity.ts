@@ -1,3 +1,5 @@
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import { SubjectAlternativeNameExtension, X509Certificate } from '@peculiar/x509';
 
 /** The names in a certificate that a principal can be derived from. */
@@ -26,7 +28,9 @@ function escapeValue(value: string): string {
  * (Java would print them as `OID=#hex`).
  */
 export function certificateIdentity(certificate: Uint8Array | string): CertificateIdentity {
-  const parsed = new X509Certificate(typeof certificate === 'string' ? certificate : Uint8Array.from(certificate));
+  const parsed = new X509Certificate(
+    typeof certificate === 'string' ? certificate : Uint8Array.from(certificate),
+  );
   const rdns = parsed.subjectName.toJSON();
   const subject = rdns
     .slice()

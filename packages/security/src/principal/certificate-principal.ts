@@ -33,7 +33,9 @@ export class CertificatePrincipalMapper {
     this.mapper = new PrincipalMapper(options.rules ?? DEFAULT_PRINCIPAL_MAPPING_RULES);
     this.source = options.source ?? 'subject';
     if (!(this.source in SOURCES)) {
-      throw new Error(`unknown certificate principal source '${this.source}': expected ${Object.keys(SOURCES).join(', ')}`);
+      throw new Error(
+        `unknown certificate principal source '${this.source}': expected ${Object.keys(SOURCES).join(', ')}`,
+      );
     }
   }
 

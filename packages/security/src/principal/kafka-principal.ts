@@ -12,7 +12,10 @@ export interface KafkaPrincipal {
 export const USER_PRINCIPAL_TYPE = 'User';
 
 /** The principal of a connection that did not authenticate (Kafka's `User:ANONYMOUS`). */
-export const ANONYMOUS_PRINCIPAL: KafkaPrincipal = Object.freeze({ principalType: USER_PRINCIPAL_TYPE, name: 'ANONYMOUS' });
+export const ANONYMOUS_PRINCIPAL: KafkaPrincipal = Object.freeze({
+  principalType: USER_PRINCIPAL_TYPE,
+  name: 'ANONYMOUS',
+});
 
 /** A `User:` principal with this name. */
 export function userPrincipal(name: string): KafkaPrincipal {

@@ -10,7 +10,8 @@ describe('KafkaPrincipal', () => {
   });
 
   it('refuses text without a type or a name', () => {
-    for (const bad of ['alice', ':alice', 'User:', '']) expect(() => parsePrincipal(bad), bad).toThrow(/expected <type>:<name>/);
+    for (const bad of ['alice', ':alice', 'User:', ''])
+      expect(() => parsePrincipal(bad), bad).toThrow(/expected <type>:<name>/);
   });
 });
 
@@ -25,15 +26,21 @@ describe('ssl.principal.mapping.rules (Kafka documentation examples)', () => {
 
   it('maps the documented distinguished names', () => {
     const mapper = new PrincipalMapper(documented);
-    expect(mapper.map('CN=serviceuser,OU=ServiceUsers,O=Unknown,L=Unknown,ST=Unknown,C=Unknown')).toBe('serviceuser');
-    expect(mapper.map('CN=adminUser,OU=Admin,O=Unknown,L=Unknown,ST=Unknown,C=Unknown')).toBe('adminuser@admin');
+    expect(mapper.map('CN=serviceuser,OU=ServiceUsers,O=Unknown,L=Unknown,ST=Unknown,C=Unknown')).toBe(
+      'serviceuser',
+    );
+    expect(mapper.map('CN=adminUser,OU=Admin,O=Unknown,L=Unknown,ST=Unknown,C=Unknown')).toBe(
+      'adminuser@admin',
+    );
     expect(mapper.map('OU=x,cn=Kafka.Broker1,O=y')).toBe('kafka.broker1');
     expect(mapper.map('O=NoCommonName')).toBe('O=NoCommonName');
   });
 
   it('upper-cases with /U', () => {
     const mapper = new PrincipalMapper('RULE:^CN=(.*?),OU=(.*?),O=(.*?),L=(.*?),ST=(.*?),C=(.*?)$/$1@$2/U');
-    expect(mapper.map('CN=adminUser,OU=Admin,O=Unknown,L=Unknown,ST=Unknown,C=Unknown')).toBe('ADMINUSER@ADMIN');
+    expect(mapper.map('CN=adminUser,OU=Admin,O=Unknown,L=Unknown,ST=Unknown,C=Unknown')).toBe(
+      'ADMINUSER@ADMIN',
+    );
   });
 
   it('DEFAULT keeps the whole name; no matching rule is an error', () => {
@@ -61,7 +68,8 @@ describe('ssl.principal.mapping.rules (Kafka documentation examples)', () => {
       'RULE:CN=(.*?),OU=ServiceUsers.*/U',
       'RULE:CN=(.*?),OU=ServiceUsers.*/LU',
     ];
-    for (const rule of invalid) expect(() => parsePrincipalMappingRules(rule), rule).toThrow(/invalid principal mapping rule '/);
+    for (const rule of invalid)
+      expect(() => parsePrincipalMappingRules(rule), rule).toThrow(/invalid principal mapping rule '/);
     expect(() => parsePrincipalMappingRules('DEFAULT/L')).toThrow("cannot parse '/L'");
     expect(() => parsePrincipalMappingRules('RULE:^CN=(.*$/$1/')).toThrow(/bad regular expression/);
     expect(() => parsePrincipalMappingRules(' , ')).toThrow(/contain no rule/);

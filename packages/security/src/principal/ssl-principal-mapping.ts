@@ -65,7 +65,9 @@ function compileRule(rule: string, source: string, replacement: string, flag: st
     // Kafka matches the whole name (Matcher.matches), hence the anchors.
     pattern = new RegExp(`^(?:${source})$`);
   } catch (error) {
-    throw new Error(`invalid principal mapping rule '${rule}': bad regular expression: ${(error as Error).message}`);
+    throw new Error(
+      `invalid principal mapping rule '${rule}': bad regular expression: ${(error as Error).message}`,
+    );
   }
   return {
     kind: 'rule',

@@ -1,8 +1,8 @@
 import { AuthenticationError } from './authentication-error.js';
 import { deriveScramKeys } from './scram-credential.js';
 import { constantTimeEqual } from './scram-crypto.js';
-import type { ScramCredentialLookup } from './scram-server.js';
 import { DEFAULT_SCRAM_ITERATIONS, type ScramMechanism } from './scram-mechanism.js';
+import type { ScramCredentialLookup } from './scram-server.js';
 
 const UNKNOWN_USER_SALT = Buffer.alloc(32);
 
@@ -22,8 +22,14 @@ export function verifyPlainWithScramCredential(
   const message = 'authentication failed: invalid credentials (PLAIN)';
   // An unknown user costs the same PBKDF2 work as a known one, so timing does not tell them apart.
   const salt = credential?.salt ?? UNKNOWN_USER_SALT;
-  const { storedKey } = deriveScramKeys(mechanism, password, salt, credential?.iterations ?? DEFAULT_SCRAM_ITERATIONS);
+  const { storedKey } = deriveScramKeys(
+    mechanism,
+    password,
+    salt,
+    credential?.iterations ?? DEFAULT_SCRAM_ITERATIONS,
+  );
   if (!credential) throw new AuthenticationError(message, 'unknown-user');
-  if (!constantTimeEqual(storedKey, credential.storedKey)) throw new AuthenticationError(message, 'invalid-proof');
+  if (!constantTimeEqual(storedKey, credential.storedKey))
+    throw new AuthenticationError(message, 'invalid-proof');
   return username;
 }

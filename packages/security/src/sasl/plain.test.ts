@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthenticationError } from './authentication-error.js';
+import type { AuthenticationError } from './authentication-error.js';
 import { formatPlainMessage, parsePlainMessage } from './plain.js';
 import { verifyPlainWithScramCredential } from './plain-verification.js';
 import { createScramCredential } from './scram-credential.js';
@@ -9,7 +9,11 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe('PLAIN (RFC 4616)', () => {
   it('round-trips a message with and without authzid', () => {
-    expect(parsePlainMessage(formatPlainMessage({ authorizationId: '', username: 'tim', password: 'tanstaaftanstaaf' }))).toEqual({
+    expect(
+      parsePlainMessage(
+        formatPlainMessage({ authorizationId: '', username: 'tim', password: 'tanstaaftanstaaf' }),
+      ),
+    ).toEqual({
       authorizationId: '',
       username: 'tim',
       password: 'tanstaaftanstaaf',

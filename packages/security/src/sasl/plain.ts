@@ -12,7 +12,10 @@ export interface PlainMessage {
 export const MAX_PLAIN_FIELD_BYTES = 255;
 
 function malformed(what: string): AuthenticationError {
-  return new AuthenticationError(`authentication failed: malformed PLAIN message (${what})`, 'malformed-message');
+  return new AuthenticationError(
+    `authentication failed: malformed PLAIN message (${what})`,
+    'malformed-message',
+  );
 }
 
 /** Encodes `[authzid] NUL authcid NUL passwd` as UTF-8. */

@@ -74,7 +74,12 @@ export class ScramClient {
           'iteration-count-out-of-range',
         );
       }
-      const keys: ScramKeys = deriveScramKeys(this.mechanism, this.options.password, parsed.salt, parsed.iterations);
+      const keys: ScramKeys = deriveScramKeys(
+        this.mechanism,
+        this.options.password,
+        parsed.salt,
+        parsed.iterations,
+      );
       const withoutProof = formatClientFinalWithoutProof(GS2_HEADER_NO_BINDING, parsed.nonce);
       const authMessage = `${state.bare},${parsed.text},${withoutProof}`;
       const clientSignature = hmac(this.mechanism, keys.storedKey, authMessage);
@@ -93,7 +98,10 @@ export class ScramClient {
     this.guard(() => {
       const parsed = parseServerFinal(serverFinal);
       if ('error' in parsed) {
-        throw new AuthenticationError(`authentication failed: the server answered e=${parsed.error}`, 'server-error');
+        throw new AuthenticationError(
+          `authentication failed: the server answered e=${parsed.error}`,
+          'server-error',
+        );
       }
       if (!constantTimeEqual(parsed.verifier, state.expectedServerSignature)) {
         throw new AuthenticationError(

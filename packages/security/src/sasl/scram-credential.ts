@@ -76,7 +76,11 @@ export function createScramCredential(
 }
 
 function assertIterations(iterations: number): void {
-  if (!Number.isSafeInteger(iterations) || iterations < MIN_SCRAM_ITERATIONS || iterations > MAX_SCRAM_ITERATIONS) {
+  if (
+    !Number.isSafeInteger(iterations) ||
+    iterations < MIN_SCRAM_ITERATIONS ||
+    iterations > MAX_SCRAM_ITERATIONS
+  ) {
     throw new Error(
       `SCRAM iterations must be an integer from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}, got ${iterations}`,
     );

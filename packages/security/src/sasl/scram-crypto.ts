@@ -15,7 +15,12 @@ export function hmac(mechanism: ScramMechanism, key: Uint8Array, data: Uint8Arra
 }
 
 /** Hi(password, salt, i): PBKDF2 with HMAC as the PRF and one block of output. */
-export function hi(mechanism: ScramMechanism, password: string, salt: Uint8Array, iterations: number): Buffer {
+export function hi(
+  mechanism: ScramMechanism,
+  password: string,
+  salt: Uint8Array,
+  iterations: number,
+): Buffer {
   return pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, mechanism.keyLength, mechanism.hash);
 }
 

@@ -13,10 +13,18 @@ export interface ScramMechanism {
 }
 
 /** SCRAM-SHA-256 (RFC 7677). */
-export const SCRAM_SHA_256: ScramMechanism = Object.freeze({ name: 'SCRAM-SHA-256', hash: 'sha256', keyLength: 32 });
+export const SCRAM_SHA_256: ScramMechanism = Object.freeze({
+  name: 'SCRAM-SHA-256',
+  hash: 'sha256',
+  keyLength: 32,
+});
 
 /** SCRAM-SHA-512 (as Kafka implements it; same construction with SHA-512). */
-export const SCRAM_SHA_512: ScramMechanism = Object.freeze({ name: 'SCRAM-SHA-512', hash: 'sha512', keyLength: 64 });
+export const SCRAM_SHA_512: ScramMechanism = Object.freeze({
+  name: 'SCRAM-SHA-512',
+  hash: 'sha512',
+  keyLength: 64,
+});
 
 /** The SCRAM mechanisms a Fjord server offers, by wire name. */
 export const SCRAM_MECHANISMS: ReadonlyMap<string, ScramMechanism> = new Map([
@@ -40,7 +48,9 @@ export const DEFAULT_SCRAM_ITERATIONS = 4096;
 export function scramMechanism(name: string): ScramMechanism {
   const found = SCRAM_MECHANISMS.get(name.toUpperCase());
   if (!found) {
-    throw new Error(`unknown SCRAM mechanism '${name}': expected one of ${[...SCRAM_MECHANISMS.keys()].join(', ')}`);
+    throw new Error(
+      `unknown SCRAM mechanism '${name}': expected one of ${[...SCRAM_MECHANISMS.keys()].join(', ')}`,
+    );
   }
   return found;
 }

@@ -65,7 +65,8 @@ function isValidNonce(nonce: string): boolean {
 }
 
 function checkLength(message: string, what: string): void {
-  if (message.length > MAX_SCRAM_MESSAGE_LENGTH) throw malformed(`${what} (longer than ${MAX_SCRAM_MESSAGE_LENGTH})`);
+  if (message.length > MAX_SCRAM_MESSAGE_LENGTH)
+    throw malformed(`${what} (longer than ${MAX_SCRAM_MESSAGE_LENGTH})`);
 }
 
 /** Splits `a=1,b=2` into attributes in order, refusing anything that is not `x=value`. */
@@ -95,14 +96,21 @@ export function parseClientFirst(message: string): ClientFirstMessage {
   if (!match) throw malformed('client-first message (no GS2 header)');
   const [, binding, authzid, bare] = match as unknown as [string, string, string | undefined, string];
   if (binding.startsWith('p=')) {
-    throw new AuthenticationError('authentication failed: SCRAM channel binding is not supported', 'unsupported-feature');
+    throw new AuthenticationError(
+      'authentication failed: SCRAM channel binding is not supported',
+      'unsupported-feature',
+    );
   }
   const parts = attributes(bare, 'client-first message');
   const [first, second, ...extensions] = parts;
   if (first?.[0] === 'm') {
-    throw new AuthenticationError('authentication failed: SCRAM mandatory extensions are not supported', 'unsupported-feature');
+    throw new AuthenticationError(
+      'authentication failed: SCRAM mandatory extensions are not supported',
+      'unsupported-feature',
+    );
   }
-  if (first?.[0] !== 'n' || second?.[0] !== 'r') throw malformed('client-first message (expected n=...,r=...)');
+  if (first?.[0] !== 'n' || second?.[0] !== 'r')
+    throw malformed('client-first message (expected n=...,r=...)');
   // Optional extensions (Kafka's tokenauth=...) are tolerated but carry no meaning here.
   if (extensions.some(([key]) => key === 'm')) throw malformed('client-first message (misplaced m=)');
   const nonce = second[1];
@@ -127,9 +135,13 @@ export function parseServerFirst(message: string): ServerFirstMessage {
   const parts = attributes(message, 'server-first message');
   const [r, s, i] = parts;
   if (r?.[0] === 'm') {
-    throw new AuthenticationError('authentication failed: SCRAM mandatory extensions are not supported', 'unsupported-feature');
+    throw new AuthenticationError(
+      'authentication failed: SCRAM mandatory extensions are not supported',
+      'unsupported-feature',
+    );
   }
-  if (r?.[0] !== 'r' || s?.[0] !== 's' || i?.[0] !== 'i') throw malformed('server-first message (expected r,s,i)');
+  if (r?.[0] !== 'r' || s?.[0] !== 's' || i?.[0] !== 'i')
+    throw malformed('server-first message (expected r,s,i)');
   if (!isValidNonce(r[1])) throw malformed('server-first message (bad nonce)');
   const salt = decodeBase64(s[1], 'server-first message (bad salt)');
   if (salt.length === 0) throw malformed('server-first message (empty salt)');
@@ -156,9 +168,9 @@ export function parseClientFinal(message: string): ClientFinalMessage {
   const parts = attributes(withoutProof, 'client-final message');
   const [c, r] = parts;
   if (c?.[0] !== 'c' || r?.[0] !== 'r') throw malformed('client-final message (expected c=...,r=...)');
-  const channelBinding = Buffer.from(decodeBase64(c[1], 'client-final message (bad channel binding)')).toString(
-    'utf8',
-  );
+  const channelBinding = Buffer.from(
+    decodeBase64(c[1], 'client-final message (bad channel binding)'),
+  ).toString('utf8');
   const proof = decodeBase64(message.slice(proofAt + 3), 'client-final message (bad proof)');
   return { channelBinding, nonce: r[1], proof, withoutProof };
 }

@@ -3,11 +3,19 @@ import { AuthenticationError, type AuthenticationFailureReason } from './authent
 import { SCRAM_SALT_LENGTH, type ScramCredential } from './scram-credential.js';
 import { constantTimeEqual, hash, hmac, xor } from './scram-crypto.js';
 import { DEFAULT_SCRAM_ITERATIONS, type ScramMechanism } from './scram-mechanism.js';
-import { formatServerFinal, formatServerFirst, parseClientFinal, parseClientFirst } from './scram-messages.js';
+import {
+  formatServerFinal,
+  formatServerFirst,
+  parseClientFinal,
+  parseClientFirst,
+} from './scram-messages.js';
 import { randomScramNonce } from './scram-nonce.js';
 
 /** Finds the stored credential of a user for a mechanism, or undefined for an unknown user. */
-export type ScramCredentialLookup = (username: string, mechanism: ScramMechanism) => ScramCredential | undefined;
+export type ScramCredentialLookup = (
+  username: string,
+  mechanism: ScramMechanism,
+) => ScramCredential | undefined;
 
 /** Options of a {@link ScramServer}. */
 export interface ScramServerOptions {
@@ -105,14 +113,19 @@ export class ScramServer {
       const proofFits = final.proof.length === clientSignature.length;
       const clientKey = proofFits ? xor(final.proof, clientSignature) : clientSignature;
       const matches = constantTimeEqual(hash(this.mechanism, clientKey), credential.storedKey);
-      if (!proofFits || !matches || !state.known) throw this.fail(state.known ? 'invalid-proof' : 'unknown-user');
+      if (!proofFits || !matches || !state.known)
+        throw this.fail(state.known ? 'invalid-proof' : 'unknown-user');
       this.state = { step: 'done', username: state.username };
       return formatServerFinal(hmac(this.mechanism, credential.serverKey, authMessage));
     });
   }
 
   private fakeCredential(username: string): ScramCredential {
-    const salt = hmac(this.mechanism, this.options.unknownUserSecret, `fake-salt:${this.mechanism.name}:${username}`);
+    const salt = hmac(
+      this.mechanism,
+      this.options.unknownUserSecret,
+      `fake-salt:${this.mechanism.name}:${username}`,
+    );
     return {
       mechanism: this.mechanism,
       salt: salt.subarray(0, SCRAM_SALT_LENGTH),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError } from './authentication-error.js';
-import { createScramCredential, deriveScramKeys, type ScramCredential } from './scram-credential.js';
 import { ScramClient } from './scram-client.js';
+import { createScramCredential, deriveScramKeys, type ScramCredential } from './scram-credential.js';
 import { SCRAM_SHA_256, SCRAM_SHA_512, type ScramMechanism, scramMechanism } from './scram-mechanism.js';
 import { escapeSaslName, unescapeSaslName } from './scram-messages.js';
 import { ScramServer } from './scram-server.js';
@@ -54,7 +54,9 @@ describe('published test vectors', () => {
     const clientFirst = client.firstMessage();
     expect(clientFirst).toBe('n,,n=user,r=rOprNGfwEbeRWgbNEkqO');
     const serverFirst = server.handleClientFirst(clientFirst);
-    expect(serverFirst).toBe('r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096');
+    expect(serverFirst).toBe(
+      'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096',
+    );
     const clientFinal = client.finalMessage(serverFirst);
     expect(clientFinal).toBe(
       'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
@@ -81,7 +83,9 @@ describe('published test vectors', () => {
     const serverFirst = server.handleClientFirst(client.firstMessage());
     expect(serverFirst).toBe('r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096');
     const clientFinal = client.finalMessage(serverFirst);
-    expect(clientFinal).toBe('c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=');
+    expect(clientFinal).toBe(
+      'c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=',
+    );
     expect(server.handleClientFinal(clientFinal)).toBe('v=rmF9pqV8S7suAoZWja4dJRkFsKQ=');
   });
 });
@@ -94,7 +98,13 @@ describe('salted credentials', () => {
     expect(credential.serverKey.equals(keys.serverKey)).toBe(true);
     expect(credential.storedKey).toHaveLength(64);
     expect(JSON.stringify(credential)).not.toContain('correct horse');
-    expect(Object.keys(credential).sort()).toEqual(['iterations', 'mechanism', 'salt', 'serverKey', 'storedKey']);
+    expect(Object.keys(credential).sort()).toEqual([
+      'iterations',
+      'mechanism',
+      'salt',
+      'serverKey',
+      'storedKey',
+    ]);
   });
 
   it('gives two users with the same password different credentials (random salt)', () => {
@@ -105,7 +115,9 @@ describe('salted credentials', () => {
   });
 
   it('refuses fewer than 4096 or more than 16384 iterations, as Kafka does', () => {
-    expect(() => createScramCredential(SCRAM_SHA_256, 'p', { iterations: 4095 })).toThrow(/from 4096 to 16384, got 4095/);
+    expect(() => createScramCredential(SCRAM_SHA_256, 'p', { iterations: 4095 })).toThrow(
+      /from 4096 to 16384, got 4095/,
+    );
     expect(() => createScramCredential(SCRAM_SHA_256, 'p', { iterations: 16_385 })).toThrow(/got 16385/);
     expect(() => createScramCredential(SCRAM_SHA_256, '')).toThrow(/must not be empty/);
   });
@@ -130,7 +142,10 @@ describe.each([SCRAM_SHA_256, SCRAM_SHA_512])('$name exchange', (mechanism) => {
     const server = serverFor({ alice }, mechanism);
     const client = new ScramClient(mechanism, { username: 'alice', password: 'guess' });
     const serverFirst = server.handleClientFirst(client.firstMessage());
-    const error = expectAuthFailure(() => server.handleClientFinal(client.finalMessage(serverFirst)), 'invalid-proof');
+    const error = expectAuthFailure(
+      () => server.handleClientFinal(client.finalMessage(serverFirst)),
+      'invalid-proof',
+    );
     expect(error.message).toBe(`authentication failed: invalid credentials (${mechanism.name})`);
     expect(server.username).toBeUndefined();
   });
@@ -145,13 +160,20 @@ describe.each([SCRAM_SHA_256, SCRAM_SHA_512])('$name exchange', (mechanism) => {
       new ScramClient(mechanism, { username: 'mallory', password: 'x' }).firstMessage(),
     );
     expect(again.split(',')[1]).toBe(serverFirst.split(',')[1]);
-    const error = expectAuthFailure(() => server.handleClientFinal(client.finalMessage(serverFirst)), 'unknown-user');
+    const error = expectAuthFailure(
+      () => server.handleClientFinal(client.finalMessage(serverFirst)),
+      'unknown-user',
+    );
     expect(error.message).toBe(`authentication failed: invalid credentials (${mechanism.name})`);
   });
 
   it('refuses a client-final message replayed into a new exchange (new server nonce)', () => {
     const first = serverFor({ alice }, mechanism);
-    const client = new ScramClient(mechanism, { username: 'alice', password: 'alice-secret', clientNonce: 'fixed' });
+    const client = new ScramClient(mechanism, {
+      username: 'alice',
+      password: 'alice-secret',
+      clientNonce: 'fixed',
+    });
     const clientFirst = client.firstMessage();
     const recorded = client.finalMessage(first.handleClientFirst(clientFirst));
     first.handleClientFinal(recorded);
@@ -176,12 +198,18 @@ describe.each([SCRAM_SHA_256, SCRAM_SHA_512])('$name exchange', (mechanism) => {
   });
 
   it('lets the client detect a server that does not hold the credential or altered server-first', () => {
-    const impostor = serverFor({ alice: createScramCredential(mechanism, 'other', { salt: alice.salt }) }, mechanism);
+    const impostor = serverFor(
+      { alice: createScramCredential(mechanism, 'other', { salt: alice.salt }) },
+      mechanism,
+    );
     const client = new ScramClient(mechanism, { username: 'alice', password: 'alice-secret' });
     const serverFirst = impostor.handleClientFirst(client.firstMessage());
     client.finalMessage(serverFirst);
     // The impostor cannot verify the proof; a forged v= is rejected by the client.
-    expectAuthFailure(() => client.verifyServerFinal(`v=${Buffer.alloc(mechanism.keyLength).toString('base64')}`), 'invalid-server-signature');
+    expectAuthFailure(
+      () => client.verifyServerFinal(`v=${Buffer.alloc(mechanism.keyLength).toString('base64')}`),
+      'invalid-server-signature',
+    );
 
     const honest = serverFor({ alice }, mechanism);
     const victim = new ScramClient(mechanism, { username: 'alice', password: 'alice-secret' });
@@ -200,7 +228,8 @@ describe.each([SCRAM_SHA_256, SCRAM_SHA_512])('$name exchange', (mechanism) => {
     for (const [change, reason] of cases) {
       const client = new ScramClient(mechanism, { username: 'alice', password: 'p', clientNonce: 'abc' });
       client.firstMessage();
-      const serverFirst = change === 'nonce' ? 'r=zzzdef,s=QSXCR+Q6sek8bf92,i=4096' : `r=abcdef,s=QSXCR+Q6sek8bf92,${change}`;
+      const serverFirst =
+        change === 'nonce' ? 'r=zzzdef,s=QSXCR+Q6sek8bf92,i=4096' : `r=abcdef,s=QSXCR+Q6sek8bf92,${change}`;
       expectAuthFailure(() => client.finalMessage(serverFirst), reason);
     }
   });
@@ -215,10 +244,19 @@ describe.each([SCRAM_SHA_256, SCRAM_SHA_512])('$name exchange', (mechanism) => {
   it('refuses steps out of order and malformed messages', () => {
     const server = serverFor({ alice }, mechanism);
     expectAuthFailure(() => server.handleClientFinal('c=biws,r=x,p=AAAA'), 'unexpected-message');
-    for (const bad of ['', 'n=alice,r=x', 'n,,r=x,n=alice', 'p=tls-unique,,n=alice,r=x', 'n,,m=ext,n=alice,r=x', 'n,,n=a=,r=x']) {
+    for (const bad of [
+      '',
+      'n=alice,r=x',
+      'n,,r=x,n=alice',
+      'p=tls-unique,,n=alice,r=x',
+      'n,,m=ext,n=alice,r=x',
+      'n,,n=a=,r=x',
+    ]) {
       expect(() => serverFor({ alice }, mechanism).handleClientFirst(bad), bad).toThrow(AuthenticationError);
     }
-    expect(() => serverFor({ alice }, mechanism).handleClientFirst(`n,,n=alice,r=${'x'.repeat(5000)}`)).toThrow(/longer than 4096/);
+    expect(() =>
+      serverFor({ alice }, mechanism).handleClientFirst(`n,,n=alice,r=${'x'.repeat(5000)}`),
+    ).toThrow(/longer than 4096/);
     const other = serverFor({ alice }, mechanism);
     expectAuthFailure(() => other.handleClientFirst('n,a=bob,n=alice,r=abc'), 'unsupported-feature');
   });
@@ -232,7 +270,8 @@ describe('saslname escaping (RFC 5802 §5.1, as Kafka does it)', () => {
   });
 
   it('refuses a stray = or a raw comma', () => {
-    for (const bad of ['a=', 'a=2X', 'a,b', '=3d']) expect(() => unescapeSaslName(bad), bad).toThrow(AuthenticationError);
+    for (const bad of ['a=', 'a=2X', 'a,b', '=3d'])
+      expect(() => unescapeSaslName(bad), bad).toThrow(AuthenticationError);
   });
 
   it('authenticates a username that needs escaping', () => {

@@ -34,7 +34,12 @@ describe('session tokens', () => {
     const { tokens: t } = tokens();
     const { token, claims } = t.issue('User:alice', 'conn-1');
     expect(t.verify(token, 'conn-1')).toEqual(claims);
-    expect(claims).toMatchObject({ principal: 'User:alice', issuedAt: 1_000_000, expiresAt: 1_060_000, connectionId: 'conn-1' });
+    expect(claims).toMatchObject({
+      principal: 'User:alice',
+      issuedAt: 1_000_000,
+      expiresAt: 1_060_000,
+      connectionId: 'conn-1',
+    });
     expect(t.issue('User:alice').claims.tokenId).not.toBe(claims.tokenId);
   });
 
@@ -50,11 +55,42 @@ describe('session tokens', () => {
   it('refuses tampered principal, expiry or connection, and a forged signature', () => {
     const { tokens: t } = tokens();
     const { token } = t.issue('User:alice', 'conn-1');
-    expect(refusal(() => t.verify(tamper(token, (p) => { p.p = 'User:admin'; }), 'conn-1'))).toBe('bad-signature');
-    expect(refusal(() => t.verify(tamper(token, (p) => { p.exp = Number(p.exp) + 1e9; }), 'conn-1'))).toBe('bad-signature');
-    expect(refusal(() => t.verify(tamper(token, (p) => { delete p.cid; })))).toBe('bad-signature');
-    const forged = new SessionTokens({ key: { id: 'a', secret: Buffer.alloc(32, 9) }, clock: new ManualClock(1_000_000) });
-    expect(refusal(() => t.verify(forged.issue('User:admin', 'conn-1').token, 'conn-1'))).toBe('bad-signature');
+    expect(
+      refusal(() =>
+        t.verify(
+          tamper(token, (p) => {
+            p.p = 'User:admin';
+          }),
+          'conn-1',
+        ),
+      ),
+    ).toBe('bad-signature');
+    expect(
+      refusal(() =>
+        t.verify(
+          tamper(token, (p) => {
+            p.exp = Number(p.exp) + 1e9;
+          }),
+          'conn-1',
+        ),
+      ),
+    ).toBe('bad-signature');
+    expect(
+      refusal(() =>
+        t.verify(
+          tamper(token, (p) => {
+            delete p.cid;
+          }),
+        ),
+      ),
+    ).toBe('bad-signature');
+    const forged = new SessionTokens({
+      key: { id: 'a', secret: Buffer.alloc(32, 9) },
+      clock: new ManualClock(1_000_000),
+    });
+    expect(refusal(() => t.verify(forged.issue('User:admin', 'conn-1').token, 'conn-1'))).toBe(
+      'bad-signature',
+    );
     expect(refusal(() => t.verify(`${token.slice(0, -2)}xx`, 'conn-1'))).toBe('bad-signature');
   });
 
@@ -68,7 +104,10 @@ describe('session tokens', () => {
   it('refuses malformed tokens and unknown keys without echoing the token', () => {
     const { tokens: t } = tokens();
     for (const bad of ['', 'abc', 'fjt1.a.b', 'fjt2.a.b.c', `fjt1.a.${'x'.repeat(5000)}.c`]) {
-      expect(refusal(() => t.verify(bad)), bad).toBe('malformed');
+      expect(
+        refusal(() => t.verify(bad)),
+        bad,
+      ).toBe('malformed');
     }
     const other = new SessionTokens({ key: KEY_B, clock: new ManualClock(1_000_000) });
     const { token } = other.issue('User:alice');
@@ -82,9 +121,17 @@ describe('session tokens', () => {
 
   it('refuses a token issued in the future beyond the allowed skew', () => {
     const { tokens: t, clock } = tokens();
-    const ahead = new SessionTokens({ key: KEY_A, clock: new ManualClock(clock.now() + 5000), lifetimeMs: LIFETIME });
+    const ahead = new SessionTokens({
+      key: KEY_A,
+      clock: new ManualClock(clock.now() + 5000),
+      lifetimeMs: LIFETIME,
+    });
     expect(refusal(() => t.verify(ahead.issue('User:alice').token))).toBe('not-yet-valid');
-    const slightlyAhead = new SessionTokens({ key: KEY_A, clock: new ManualClock(clock.now() + 500), lifetimeMs: LIFETIME });
+    const slightlyAhead = new SessionTokens({
+      key: KEY_A,
+      clock: new ManualClock(clock.now() + 500),
+      lifetimeMs: LIFETIME,
+    });
     expect(t.verify(slightlyAhead.issue('User:alice').token).principal).toBe('User:alice');
   });
 
@@ -109,8 +156,12 @@ describe('session tokens', () => {
 
   it('refuses weak keys and bad lifetimes with a clear error', () => {
     const clock = new ManualClock();
-    expect(() => new SessionTokens({ key: { id: 'a', secret: Buffer.alloc(16) }, clock })).toThrow(/at least 32 bytes, got 16/);
-    expect(() => new SessionTokens({ key: { id: 'a.b', secret: Buffer.alloc(32) }, clock })).toThrow(/key id/);
+    expect(() => new SessionTokens({ key: { id: 'a', secret: Buffer.alloc(16) }, clock })).toThrow(
+      /at least 32 bytes, got 16/,
+    );
+    expect(() => new SessionTokens({ key: { id: 'a.b', secret: Buffer.alloc(32) }, clock })).toThrow(
+      /key id/,
+    );
     expect(() => new SessionTokens({ key: KEY_A, clock, lifetimeMs: 0 })).toThrow(/positive/);
     expect(() => tokens().tokens.keys.rotate(KEY_A)).toThrow(/new id/);
   });

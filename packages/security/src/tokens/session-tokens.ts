@@ -75,7 +75,12 @@ export class SessionTokens {
       tokenId: randomUUID(),
       ...(connectionId === undefined ? {} : { connectionId }),
     };
-    const payload: WirePayload = { p: principal, iat: claims.issuedAt, exp: claims.expiresAt, jti: claims.tokenId };
+    const payload: WirePayload = {
+      p: principal,
+      iat: claims.issuedAt,
+      exp: claims.expiresAt,
+      jti: claims.tokenId,
+    };
     if (connectionId !== undefined) payload.cid = connectionId;
     const key = this.keys.signingKey();
     const signed = `${VERSION}.${key.id}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
@@ -95,7 +100,8 @@ export class SessionTokens {
     if (!secret) throw new TokenError('unknown-key');
     const expected = Buffer.from(sign(secret, `${VERSION}.${keyId}.${payloadText}`), 'base64url');
     const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new TokenError('bad-signature');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw new TokenError('bad-signature');
     const payload = parsePayload(payloadText);
     const now = this.clock.now();
     if (now >= payload.exp) throw new TokenError('expired');

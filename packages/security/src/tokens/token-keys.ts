@@ -19,7 +19,9 @@ function checkKey(key: TokenSigningKey): TokenSigningKey {
     throw new Error(`a token key id is 1-64 characters of [A-Za-z0-9_-], got '${key.id}'`);
   }
   if (key.secret.length < MIN_TOKEN_SECRET_BYTES) {
-    throw new Error(`a token key secret needs at least ${MIN_TOKEN_SECRET_BYTES} bytes, got ${key.secret.length}`);
+    throw new Error(
+      `a token key secret needs at least ${MIN_TOKEN_SECRET_BYTES} bytes, got ${key.secret.length}`,
+    );
   }
   return { id: key.id, secret: Uint8Array.from(key.secret) };
 }
@@ -49,7 +51,8 @@ export class TokenKeyRing {
   /** Makes `next` the signing key; the current one is accepted for one more token lifetime. */
   rotate(next: TokenSigningKey): void {
     const checked = checkKey(next);
-    if (checked.id === this.current.id) throw new Error(`the new token key must have a new id, '${next.id}' is in use`);
+    if (checked.id === this.current.id)
+      throw new Error(`the new token key must have a new id, '${next.id}' is in use`);
     this.previous = { key: this.current, acceptedUntil: this.clock.now() + this.tokenLifetimeMs };
     this.current = checked;
   }

@@ -1,0 +1,26 @@
+// @fjord/security: the self-contained security building blocks the server kit wires in.
+// Client-side SCRAM/PLAIN pieces are also exported alone from `@fjord/security/client`.
+
+export * from './acl/acl-filter.js';
+export * from './acl/acl-model.js';
+export * from './acl/acl-validation.js';
+export * from './acl/implied-operations.js';
+export * from './acl/rpc-authorization.js';
+export * from './acl/standard-authorizer.js';
+export * from './client.js';
+export * from './dev-certificates/development-certificates.js';
+export * from './dev-certificates/write-development-certificates.js';
+export * from './principal/certificate-identity.js';
+export * from './principal/certificate-principal.js';
+export * from './principal/kafka-principal.js';
+export * from './principal/ssl-principal-mapping.js';
+export { MAX_PLAIN_FIELD_BYTES, parsePlainMessage } from './sasl/plain.js';
+export { verifyPlainWithScramCredential } from './sasl/plain-verification.js';
+export * from './sasl/scram-credential.js';
+export { DEFAULT_SCRAM_ITERATIONS } from './sasl/scram-mechanism.js';
+export { escapeSaslName, unescapeSaslName } from './sasl/scram-messages.js';
+export { type ScramCredentialLookup, ScramServer, type ScramServerOptions } from './sasl/scram-server.js';
+export * from './tokens/clock.js';
+export * from './tokens/session-tokens.js';
+export * from './tokens/token-error.js';
+export * from './tokens/token-keys.js';
