@@ -6,6 +6,7 @@ export * from './acl/acl-model.js';
 export * from './acl/acl-validation.js';
 export * from './acl/implied-operations.js';
 export * from './acl/rpc-authorization.js';
+export * from './acl/rpc-authorizer.js';
 export * from './acl/standard-authorizer.js';
 export * from './client.js';
 export * from './dev-certificates/development-certificates.js';
