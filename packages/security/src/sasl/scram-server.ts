@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AuthenticationError, type AuthenticationFailureReason } from './authentication-error.js';
 import { SCRAM_SALT_LENGTH, type ScramCredential } from './scram-credential.js';
 import { constantTimeEqual, hash, hmac, xor } from './scram-crypto.js';
-import { DEFAULT_SCRAM_ITERATIONS, type ScramMechanism } from './scram-mechanism.js';
+import { DEFAULT_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS, type ScramMechanism } from './scram-mechanism.js';
 import {
   formatServerFinal,
   formatServerFirst,
@@ -82,6 +82,8 @@ export class ScramServer {
         throw this.fail('unsupported-feature');
       }
       const stored = this.options.lookup(first.username, this.mechanism);
+      // A credential stored with too few iterations is refused, as Kafka does, rather than served.
+      if (stored && stored.iterations < MIN_SCRAM_ITERATIONS) throw this.fail('iteration-count-out-of-range');
       const credential = stored ?? this.fakeCredential(first.username);
       const nonce = first.clientNonce + (this.options.serverNonce ?? randomScramNonce());
       const serverFirst = formatServerFirst(nonce, credential.salt, credential.iterations);

@@ -234,7 +234,14 @@ describe.each([SCRAM_SHA_256, SCRAM_SHA_512])('$name exchange', (mechanism) => {
     }
   });
 
-  it('server answers e= from the server as a failure on the client', () => {
+  it('server refuses to use a stored credential with fewer than 4096 iterations', () => {
+    const weak: ScramCredential = { ...alice, iterations: 1000 };
+    const server = serverFor({ alice: weak }, mechanism);
+    const client = new ScramClient(mechanism, { username: 'alice', password: 'alice-secret' });
+    expectAuthFailure(() => server.handleClientFirst(client.firstMessage()), 'iteration-count-out-of-range');
+  });
+
+  it('client treats e= from the server as a failure', () => {
     const server = serverFor({ alice }, mechanism);
     const client = new ScramClient(mechanism, { username: 'alice', password: 'alice-secret' });
     client.finalMessage(server.handleClientFirst(client.firstMessage()));
