@@ -3,6 +3,8 @@ import { type AclBinding, aclKey, type ResourceType, WILDCARD_RESOURCE } from '.
 interface TypeIndex {
   readonly literal: Map<string, Map<string, AclBinding>>;
   readonly prefixed: Map<string, Map<string, AclBinding>>;
+  /** How many prefix patterns have each length. */
+  readonly prefixesOfLength: Map<number, number>;
   /** Distinct prefix lengths in use, ascending: a check looks up only these slices of the name. */
   prefixLengths: number[];
 }
@@ -29,7 +31,8 @@ export class AclIndex {
     if (!bucket) {
       bucket = new Map();
       table.set(binding.pattern.name, bucket);
-      if (binding.pattern.patternType === 'PREFIXED') this.refreshPrefixLengths(index);
+      if (binding.pattern.patternType === 'PREFIXED')
+        this.countPrefix(index, binding.pattern.name.length, +1);
     }
     const key = aclKey(binding);
     if (bucket.has(key)) return false;
@@ -48,7 +51,8 @@ export class AclIndex {
     this.count--;
     if (bucket.size === 0) {
       table.delete(binding.pattern.name);
-      if (binding.pattern.patternType === 'PREFIXED') this.refreshPrefixLengths(index);
+      if (binding.pattern.patternType === 'PREFIXED')
+        this.countPrefix(index, binding.pattern.name.length, -1);
     }
     return true;
   }
@@ -82,15 +86,20 @@ export class AclIndex {
   private typeIndex(resourceType: ResourceType): TypeIndex {
     let index = this.byType.get(resourceType);
     if (!index) {
-      index = { literal: new Map(), prefixed: new Map(), prefixLengths: [] };
+      index = { literal: new Map(), prefixed: new Map(), prefixesOfLength: new Map(), prefixLengths: [] };
       this.byType.set(resourceType, index);
     }
     return index;
   }
 
-  private refreshPrefixLengths(index: TypeIndex): void {
-    index.prefixLengths = [...new Set([...index.prefixed.keys()].map((prefix) => prefix.length))].sort(
-      (a, b) => a - b,
-    );
+  // The sorted list changes only when a length appears or disappears, so replaying many prefix
+  // ACLs (of few distinct lengths) from the metadata log stays linear.
+  private countPrefix(index: TypeIndex, length: number, delta: 1 | -1): void {
+    const count = (index.prefixesOfLength.get(length) ?? 0) + delta;
+    if (count === 0) index.prefixesOfLength.delete(length);
+    else index.prefixesOfLength.set(length, count);
+    if (count === 0 || (delta === 1 && count === 1)) {
+      index.prefixLengths = [...index.prefixesOfLength.keys()].sort((a, b) => a - b);
+    }
   }
 }
