@@ -18,6 +18,7 @@ export * from './principal/ssl-principal-mapping.js';
 export { MAX_PLAIN_FIELD_BYTES, parsePlainMessage } from './sasl/plain.js';
 export { verifyPlainWithScramCredential } from './sasl/plain-verification.js';
 export * from './sasl/scram-credential.js';
+export * from './sasl/scram-credential-store.js';
 export { DEFAULT_SCRAM_ITERATIONS } from './sasl/scram-mechanism.js';
 export { escapeSaslName, unescapeSaslName } from './sasl/scram-messages.js';
 export { type ScramCredentialLookup, ScramServer, type ScramServerOptions } from './sasl/scram-server.js';
