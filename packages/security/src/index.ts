@@ -8,6 +8,7 @@ export * from './acl/implied-operations.js';
 export * from './acl/rpc-authorization.js';
 export * from './acl/rpc-authorizer.js';
 export * from './acl/standard-authorizer.js';
+export * from './authentication/sasl-session.js';
 export * from './client.js';
 export * from './dev-certificates/development-certificates.js';
 export * from './dev-certificates/write-development-certificates.js';
