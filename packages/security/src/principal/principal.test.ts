@@ -36,6 +36,12 @@ describe('ssl.principal.mapping.rules (Kafka documentation examples)', () => {
     expect(mapper.map('O=NoCommonName')).toBe('O=NoCommonName');
   });
 
+  it("applies the brief's example rule RULE:^CN=(.*?),OU=.*$/$1/L", () => {
+    const mapper = new PrincipalMapper('RULE:^CN=(.*?),OU=.*$/$1/L,DEFAULT');
+    expect(mapper.map('CN=Alice,OU=eng,O=Fjord,C=NO')).toBe('alice');
+    expect(mapper.map('CN=Bob,O=Fjord')).toBe('CN=Bob,O=Fjord');
+  });
+
   it('upper-cases with /U', () => {
     const mapper = new PrincipalMapper('RULE:^CN=(.*?),OU=(.*?),O=(.*?),L=(.*?),ST=(.*?),C=(.*?)$/$1@$2/U');
     expect(mapper.map('CN=adminUser,OU=Admin,O=Unknown,L=Unknown,ST=Unknown,C=Unknown')).toBe(
