@@ -4,6 +4,7 @@
 export * from './acl/acl-filter.js';
 export * from './acl/acl-model.js';
 export * from './acl/acl-validation.js';
+export * from './acl/client-host.js';
 export * from './acl/implied-operations.js';
 export * from './acl/rpc-authorization.js';
 export * from './acl/rpc-authorizer.js';

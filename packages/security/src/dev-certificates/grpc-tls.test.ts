@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientHostFromGrpcPeer } from '../acl/client-host.js';
 import { CertificatePrincipalMapper } from '../principal/certificate-principal.js';
 import {
   type DevelopmentCertificateFiles,
@@ -93,10 +94,9 @@ describe('development certificates with grpc-js mutual TLS', () => {
     server.addService(WHO_AM_I, {
       whoAmI: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         const peer = call.getAuthContext().sslPeerCertificate;
-        callback(
-          null,
-          Buffer.from(peer?.raw ? `User:${mapper.principalOf(peer.raw).name}` : 'no certificate'),
-        );
+        const principal = peer?.raw ? `User:${mapper.principalOf(peer.raw).name}` : 'no certificate';
+        // The ACL host of the caller, read from what grpc-js reports as the peer.
+        callback(null, Buffer.from(`${principal}@${clientHostFromGrpcPeer(call.getPeer())}`));
       },
     });
     port = await new Promise<number>((resolve, reject) =>
@@ -119,8 +119,8 @@ describe('development certificates with grpc-js mutual TLS', () => {
     key: from.clients.alice?.privateKey,
   });
 
-  it('serves a client certificate of its CA and gives the handler the principal', async () => {
-    expect(await ask(port, client(first))).toBe('User:alice');
+  it('serves a client certificate of its CA and gives the handler the principal and the ACL host', async () => {
+    expect(await ask(port, client(first))).toBe('User:alice@127.0.0.1');
   });
 
   it('refuses a client without a certificate and a client that trusts another CA', async () => {
@@ -135,10 +135,10 @@ describe('development certificates with grpc-js mutual TLS', () => {
     let answer = '';
     while (Date.now() < deadline) {
       answer = await ask(port, client(second));
-      if (answer === 'User:alice') break;
+      if (answer === 'User:alice@127.0.0.1') break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(answer).toBe('User:alice');
+    expect(answer).toBe('User:alice@127.0.0.1');
     // The old CA is no longer trusted by the server, so the old client certificate is refused.
     expect(await ask(port, client(first, second.caCertificate))).toBe('error:UNAVAILABLE');
   });
