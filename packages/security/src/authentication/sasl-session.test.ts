@@ -71,6 +71,13 @@ describe('SaslSession', () => {
       formatPlainMessage({ authorizationId: '', username: 'alice', password: 'alice-pw' }),
     );
     expect(ok).toMatchObject({ done: true, principal: { name: 'alice' } });
+    const { options: only256 } = setup();
+    const store = new ScramCredentialStore();
+    store.set('bob', createScramCredential(SCRAM_SHA_256, 'bob-pw'));
+    const bob = new SaslSession('PLAIN', { ...only256, lookup: store.lookup, enabledMechanisms: ['PLAIN'] });
+    expect(
+      bob.step(formatPlainMessage({ authorizationId: '', username: 'bob', password: 'bob-pw' })),
+    ).toMatchObject({ done: true });
     expect(() =>
       new SaslSession('PLAIN', plainOptions).step(
         formatPlainMessage({ authorizationId: '', username: 'alice', password: 'wrong' }),

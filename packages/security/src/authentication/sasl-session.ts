@@ -2,7 +2,7 @@ import { formatPrincipal, type KafkaPrincipal, userPrincipal } from '../principa
 import { AuthenticationError } from '../sasl/authentication-error.js';
 import { parsePlainMessage } from '../sasl/plain.js';
 import { verifyPlainWithScramCredential } from '../sasl/plain-verification.js';
-import { SCRAM_MECHANISMS, SCRAM_SHA_512 } from '../sasl/scram-mechanism.js';
+import { SCRAM_MECHANISMS, SCRAM_SHA_256, SCRAM_SHA_512 } from '../sasl/scram-mechanism.js';
 import { type ScramCredentialLookup, ScramServer } from '../sasl/scram-server.js';
 import type { SessionTokens } from '../tokens/session-tokens.js';
 
@@ -51,7 +51,7 @@ export type SaslStep =
  * The server side of one login, as Kafka's SaslHandshake + SaslAuthenticate: created with the
  * mechanism the client chose, fed the client's messages one by one, and on success it yields
  * the principal and a session token bound to the connection. PLAIN is checked against the
- * stored SCRAM-SHA-512 credential. Any failure throws `AuthenticationError` and ends the session.
+ * user's stored SCRAM-SHA-512 credential, or its SCRAM-SHA-256 one. Any failure throws `AuthenticationError` and ends the session.
  */
 export class SaslSession {
   private readonly scram: ScramServer | undefined;
@@ -85,9 +85,11 @@ export class SaslSession {
     try {
       if (!this.scram) {
         const plain = parsePlainMessage(message);
+        // The user's SCRAM-SHA-512 credential if there is one, else the SCRAM-SHA-256 one.
+        const mechanism = this.options.lookup(plain.username, SCRAM_SHA_512) ? SCRAM_SHA_512 : SCRAM_SHA_256;
         const user = verifyPlainWithScramCredential(
           this.options.lookup,
-          SCRAM_SHA_512,
+          mechanism,
           plain.username,
           plain.password,
         );
