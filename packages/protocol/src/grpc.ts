@@ -62,6 +62,12 @@ export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   // window larger than the biggest answer lets a response flow in one go. (grpc-js applies
   // this to the sessions it opens as a client; its server keeps Node's default.)
   'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
+  // grpc-js backs reconnects off from 1 s up to 120 s: a client that saw a broker restart
+  // for a while (connections refused) kept waiting up to two minutes after the broker was
+  // back, past a producer's delivery timeout. Kafka's clients reconnect after 50 ms, backing
+  // off to at most 1 s (reconnect.backoff.ms, reconnect.backoff.max.ms); do the same.
+  'grpc.initial_reconnect_backoff_ms': 50,
+  'grpc.max_reconnect_backoff_ms': 1_000,
 };
 
 /** Metadata key carrying the Fjord error code of a whole-request failure. */
