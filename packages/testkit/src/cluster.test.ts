@@ -80,3 +80,34 @@ describe('Cluster.stop', () => {
     );
   }, 30_000);
 });
+
+describe('startCluster with networkFaults', () => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      brokers: 2,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: 250,
+      networkFaults: true,
+    });
+  }, 60_000);
+  afterAll(() => cluster?.stop());
+
+  it('advertises each broker behind its proxy and names the callers of each proxy', async () => {
+    const links = cluster.links!;
+    const description = await cluster.describeCluster();
+    for (const id of [1, 2]) {
+      expect(description.brokers.find((b) => b.id === id)?.port).toBe(links.toBroker(id).port);
+      expect(links.toCoordinator(id).peers).toContain(`broker-${id}`);
+    }
+  });
+
+  it('fences a broker cut from the coordinator, and unfences it when the link heals', async () => {
+    cluster.links!.cut(1, 'coordinator');
+    // Broker 2's link is untouched: it stays alive the whole time.
+    await cluster.waitForBrokers({ alive: [2], fenced: [1], timeoutMs: SESSION_TIMEOUT_MS + 10_000 });
+    cluster.links!.heal();
+    await cluster.waitForBrokers({ alive: [1, 2], timeoutMs: SESSION_TIMEOUT_MS + 20_000 });
+  }, 60_000);
+});

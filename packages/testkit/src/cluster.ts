@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { appEntry } from './app-entries.js';
 import { type ClusterDescription, CoordinatorClient } from './coordinator-client.js';
 import type { LogEvent } from './log-lines.js';
+import { NetworkLinks } from './network-links.js';
 import { type ExitInfo, NodeProcess } from './node-process.js';
 import { waitFor } from './wait-for.js';
 
@@ -61,6 +62,13 @@ export interface ClusterOptions {
   startTimeoutMs?: number;
   /** Bound on each node's graceful stop before SIGKILL (default 10 000 ms). */
   stopTimeoutMs?: number;
+  /**
+   * Route every broker's traffic through TCP proxies ({@link Cluster.links}) so that tests
+   * can cut links: one proxy in front of each broker (its advertised port) and one on each
+   * broker's way to the coordinator. Clients still bootstrap from the coordinator directly.
+   * Default false.
+   */
+  networkFaults?: boolean;
 }
 
 /** Options of {@link Cluster.waitForBrokers}. */
@@ -84,6 +92,8 @@ export class Cluster {
   /** The cluster directory (node data under `coordinator/`, `broker-<id>/`; logs under `logs/`). */
   readonly dataDir: string;
   readonly coordinator: NodeProcess;
+  /** The proxied network, with `networkFaults: true`; undefined otherwise. */
+  readonly links: NetworkLinks | undefined;
   readonly #brokers = new Map<number, NodeProcess>();
   readonly #options: ClusterOptions;
   readonly #removeDir: boolean;
@@ -96,6 +106,12 @@ export class Cluster {
     this.dataDir = dataDir;
     this.#removeDir = removeDir;
     this.coordinator = coordinator;
+    this.links = options.networkFaults
+      ? new NetworkLinks(coordinator.port, () => {
+          const nodes = [coordinator, ...this.#brokers.values()];
+          return new Map(nodes.filter((node) => node.running).map((node) => [node.pid, node.name]));
+        })
+      : undefined;
   }
 
   /** The coordinator's address, what clients bootstrap from: `127.0.0.1:<port>`. */
@@ -124,10 +140,11 @@ export class Cluster {
       typeof options.brokerArgs === 'function' ? options.brokerArgs(id) : (options.brokerArgs ?? []);
     const firstBroker = options.ports?.firstBroker;
     const firstBrokerMetrics = options.ports?.firstBrokerMetrics;
+    const route = this.links ? await this.links.addBroker(id) : ['--coordinator', this.bootstrap];
     const node = await NodeProcess.start({
       name: `broker-${id}`,
       entry: appEntry('broker'),
-      args: ['--broker-id', String(id), '--coordinator', this.bootstrap, ...logLevelArgs(options), ...extra],
+      args: ['--broker-id', String(id), ...route, ...logLevelArgs(options), ...extra],
       port: firstBroker === undefined ? 0 : firstBroker + id - 1,
       metricsPort: firstBrokerMetrics === undefined ? 0 : firstBrokerMetrics + id - 1,
       dataDir: join(this.dataDir, `broker-${id}`),
@@ -137,6 +154,7 @@ export class Cluster {
       startTimeoutMs: (options.startTimeoutMs ?? 30_000) + sessionTimeoutMs(options),
       stopTimeoutMs: options.stopTimeoutMs,
     });
+    this.links?.setBrokerPort(id, node.port);
     this.#brokers.set(id, node);
     return node;
   }
@@ -186,6 +204,7 @@ export class Cluster {
     try {
       await Promise.all(this.brokers.map((node) => node.stop()));
       await this.coordinator.stop();
+      await this.links?.close();
     } finally {
       if (this.#removeDir) rmSync(this.dataDir, { recursive: true, force: true });
     }

@@ -11,6 +11,7 @@ export {
 export { type ClusterDescription, CoordinatorClient } from './coordinator-client.js';
 export { type LogEvent, parseLogLine } from './log-lines.js';
 export { randomName } from './names.js';
+export { type LinkEnd, linkEndName, NetworkLinks, type NodePids } from './network-links.js';
 export {
   type ExitInfo,
   type NodeHandle,
@@ -20,5 +21,6 @@ export {
   type WaitForLogOptions,
 } from './node-process.js';
 export { killAllTrackedChildren, trackedChildCount } from './registry.js';
+export { loopbackSocketOwner } from './socket-owner.js';
 export { TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';
 export { sleep, type WaitForOptions, waitFor } from './wait-for.js';
