@@ -109,6 +109,19 @@ describe('history checker', () => {
     expect(percentile([], 0.5)).toBeNull();
   });
 
+  it('measures failover from link cuts too, and not from heals, restarts or wipes', () => {
+    const r = checkHistory([
+      ack('a', 0, 100),
+      { type: 'fault', action: 'cut', target: 'broker-1|broker-2', t: 200 },
+      ack('b', 1, 2_100),
+      { type: 'fault', action: 'heal', target: 'broker-1|broker-2', t: 2_200 },
+      { type: 'fault', action: 'wipe', broker: 3, t: 2_300 },
+      { type: 'fault', action: 'isolate', broker: 3, t: 2_400 },
+      ack('c', 2, 2_600),
+    ]);
+    expect(r.failoverMs).toEqual([2_000, 500]);
+  });
+
   it('parses JSONL', () => {
     expect(
       parseHistory(`${JSON.stringify(send('a', 0))}\n\n${JSON.stringify(ack('a', 0, 1))}\n`),

@@ -33,14 +33,25 @@ export interface FailEvent {
   t: number;
 }
 
-/** A fault was injected or healed. */
+/**
+ * A fault was injected or healed: a process signalled (kill, pause, term; restart, resume),
+ * a link blackholed (cut, isolate; heal), a broker's data directory removed (wipe).
+ */
 export interface FaultEvent {
   type: 'fault';
-  action: 'kill' | 'restart' | 'pause' | 'resume' | 'term';
-  broker: number;
+  action: 'kill' | 'restart' | 'pause' | 'resume' | 'term' | 'cut' | 'isolate' | 'heal' | 'wipe';
+  /** The broker hit, when the fault hits one broker. */
+  broker?: number;
+  /** What was hit otherwise: `coordinator`, or a link such as `broker-1|broker-2`. */
+  target?: string;
+  /** Name of the scheduled fault this event belongs to (fault-matrix schedules). */
+  fault?: string;
   partitionLeader?: number;
   t: number;
 }
+
+/** Fault actions that start an outage: failover is measured from each of them. */
+const OUTAGE_STARTS: ReadonlySet<FaultEvent['action']> = new Set(['kill', 'pause', 'cut', 'isolate']);
 
 /** A consumer saw a record, during the run ('poll') or in the final read-all ('final'). */
 export interface ReadEvent {
@@ -68,7 +79,7 @@ export interface CheckResult {
   reordered: Array<{ producer: number; key: string; ids: [string, string] }>;
   /** Offsets a consumer saw during the run that hold another record (or none) at the end. */
   visibleThenGone: Array<{ at: string; seen: string; final: string | null }>;
-  /** Last ack before each kill/pause fault to the first ack after it (ms). */
+  /** Last ack before each kill, pause, cut or isolate to the first ack after it (ms). */
   failoverMs: number[];
   failoverP50Ms: number | null;
   failoverP99Ms: number | null;
@@ -151,7 +162,7 @@ export function checkHistory(events: readonly HistoryEvent[]): CheckResult {
   const ackTimes = [...acks.values()].map((a) => a.t).sort((a, b) => a - b);
   const failoverMs: number[] = [];
   for (const fault of faults) {
-    if (fault.action !== 'kill' && fault.action !== 'pause') continue;
+    if (!OUTAGE_STARTS.has(fault.action)) continue;
     const before = lastAtOrBefore(ackTimes, fault.t);
     const after = ackTimes.find((t) => t > fault.t);
     if (before !== undefined && after !== undefined) failoverMs.push(after - before);
