@@ -129,6 +129,7 @@ describe('the fault matrix: partitions, coordinator faults, wiped disks, double 
       const name = describeFault(fault);
       await waitForFullIsr(`before fault ${i + 1} (${name})`);
       const acksBefore = workload.acked();
+      console.log(`fault ${i + 1}/${SCHEDULE.length}: ${name} at +${Date.now() - started} ms`);
       await injectFault(ctx, fault);
       injected.set(fault.kind, (injected.get(fault.kind) ?? 0) + 1);
       // Producers may stall during a fault but must make progress once it is healed.
@@ -174,6 +175,7 @@ describe('the fault matrix: partitions, coordinator faults, wiped disks, double 
       recordsAcked: result.acked,
       recordsFailed: result.failed,
       recordsChecked: checked,
+      sendFailures: Object.fromEntries(workload.failures()),
       lost: result.lost.length,
       duplicated: result.duplicated.length,
       moved: result.moved.length,

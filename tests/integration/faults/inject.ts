@@ -46,18 +46,20 @@ export async function injectFault(ctx: FaultContext, fault: ScheduledFault): Pro
       const target = `${linkEndName(leader)}|${linkEndName(cutOff)}`;
       ctx.record({ type: 'fault', action: 'cut', target, fault: name, t: Date.now() });
       ctx.links.cut(leader, cutOff);
-      await waitFor(
+      // Leadership may move meanwhile (preferred-leader elections): whichever of the two
+      // leads then drops the other from the ISR, and the fault hits the leader of that moment.
+      const shrunk = await waitFor(
         async () => {
           const p = await describePartitionZero(ctx);
-          return !p.isr.includes(cutOff);
+          return p.isr.length < p.replicas.length && p.leader >= 0 ? p : undefined;
         },
         {
           timeoutMs: ctx.timings.settleTimeoutMs,
           intervalMs: 200,
-          message: `broker ${cutOff} out of the ISR`,
+          message: 'the ISR of partition 0 to shrink',
         },
       );
-      await killAndRestart(ctx, leader, fault.kind === 'shrunk-isr-disk-wiped', name);
+      await killAndRestart(ctx, shrunk.leader, fault.kind === 'shrunk-isr-disk-wiped', name);
       ctx.links.heal();
       ctx.record({ type: 'fault', action: 'heal', target, fault: name, t: Date.now() });
       return;
@@ -148,7 +150,14 @@ async function describePartitionZero(ctx: FaultContext) {
 
 /** The leader of partition 0 and its other replicas, in a random order. */
 async function partitionZero(ctx: FaultContext): Promise<{ leader: number; followers: number[] }> {
-  const p = await describePartitionZero(ctx);
+  // Brokers may be fenced for a moment after a coordinator fault even with a full ISR.
+  const p = await waitFor(
+    async () => {
+      const p = await describePartitionZero(ctx);
+      return p.leader >= 0 ? p : undefined;
+    },
+    { timeoutMs: ctx.timings.settleTimeoutMs, intervalMs: 200, message: 'a leader of partition 0' },
+  );
   const followers = p.replicas.filter((id) => id !== p.leader);
   if (ctx.random() < 0.5) followers.reverse();
   return { leader: p.leader, followers };

@@ -3,6 +3,8 @@ import { sleep } from '@fjord/testkit';
 import { range } from '../helpers.js';
 import type { HistoryEvent } from '../history/checker.js';
 
+const SEND_FAILURE_BACKOFF_MS = 100;
+
 /** Options of {@link startWorkload}. */
 export interface WorkloadOptions {
   fjord: Fjord;
@@ -20,6 +22,8 @@ export interface WorkloadOptions {
 export interface Workload {
   /** Acknowledged records so far. */
   acked(): number;
+  /** Failed sends so far, by error message (first 160 characters). */
+  failures(): ReadonlyMap<string, number>;
   stop(): Promise<void>;
 }
 
@@ -32,6 +36,7 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
   const { fjord, topic, record } = options;
   let stopping = false;
   let acked = 0;
+  const failures = new Map<string, number>();
   const producers: Producer[] = range(0, options.producers).map(() =>
     fjord.producer({ acks: 'all', idempotent: true, deliveryTimeoutMs: options.deliveryTimeoutMs }),
   );
@@ -66,6 +71,11 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
       } catch (error) {
         const t = Date.now();
         for (const m of batch) record({ type: 'fail', id: m.id, error: String(error), t });
+        const why = String(error).slice(0, 160);
+        failures.set(why, (failures.get(why) ?? 0) + 1);
+        // A send that fails at once must not spin: the proxies of the cluster live in this
+        // process, and a loop that never yields stops the whole network.
+        await sleep(SEND_FAILURE_BACKOFF_MS);
       }
     }
   });
@@ -93,6 +103,7 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
 
   return {
     acked: () => acked,
+    failures: () => failures,
     async stop() {
       stopping = true;
       await Promise.all(loops);
