@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Fjord } from '@fjord/sdk';
@@ -54,6 +54,7 @@ describe('the fault matrix: partitions, coordinator faults, wiped disks, double 
 
   beforeAll(async () => {
     if (!Number.isSafeInteger(SEED)) throw new Error(`FJORD_FAULT_SEED must be an integer, got ${SEED}`);
+    rmSync(HISTORY_DIR, { recursive: true, force: true });
     cluster = await startCluster({
       brokers: 3,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
@@ -72,6 +73,8 @@ describe('the fault matrix: partitions, coordinator faults, wiped disks, double 
   });
   afterAll(async () => {
     mkdirSync(HISTORY_DIR, { recursive: true });
+    // The nodes' logs next to the history, for a post-mortem of a failed run.
+    if (cluster) cpSync(join(cluster.dataDir, 'logs'), join(HISTORY_DIR, 'logs'), { recursive: true });
     writeFileSync(
       join(HISTORY_DIR, 'history.jsonl'),
       `${history.map((e) => JSON.stringify(e)).join('\n')}\n`,

@@ -41,13 +41,15 @@ export async function injectFault(ctx: FaultContext, fault: ScheduledFault): Pro
     }
     case 'shrunk-isr-leader-kill':
     case 'shrunk-isr-disk-wiped': {
-      const { leader, followers } = await partitionZero(ctx);
+      // The follower is cut from every other broker, so it falls out of the ISR whoever
+      // leads (leadership may move to the preferred replica at any time).
+      const { followers } = await partitionZero(ctx);
       const cutOff = followers[0]!;
-      const target = `${linkEndName(leader)}|${linkEndName(cutOff)}`;
+      const peers = ctx.cluster.brokers.map((node) => brokerIdOf(node.name)).filter((id) => id !== cutOff);
+      const target = `${linkEndName(cutOff)}|${peers.map(linkEndName).join(',')}`;
       ctx.record({ type: 'fault', action: 'cut', target, fault: name, t: Date.now() });
-      ctx.links.cut(leader, cutOff);
-      // Leadership may move meanwhile (preferred-leader elections): whichever of the two
-      // leads then drops the other from the ISR, and the fault hits the leader of that moment.
+      for (const peer of peers) ctx.links.cut(cutOff, peer);
+      // The fault hits whoever leads once the ISR shrank.
       const shrunk = await waitFor(
         async () => {
           const p = await describePartitionZero(ctx);
@@ -141,6 +143,11 @@ async function killAndRestart(ctx: FaultContext, broker: number, wipe: boolean, 
   await sleep(1_000 + Math.floor(ctx.random() * 1_500));
   await node.restart();
   ctx.record({ type: 'fault', action: 'restart', broker, fault: name, t: Date.now() });
+}
+
+/** 3 for `broker-3`. */
+function brokerIdOf(nodeName: string): number {
+  return Number(nodeName.slice('broker-'.length));
 }
 
 async function describePartitionZero(ctx: FaultContext) {
