@@ -68,6 +68,12 @@ export interface RaftNodeOptions<C> {
    * metadata store learns its applied index, and the simulation checks what committed.
    */
   onApplied?: (entry: RaftEntry<C>) => void;
+  /**
+   * Called when the role, term or known leader changes: where leader-only work (broker and
+   * member sessions, producer-id blocks) starts and stops, and where metrics count leader
+   * changes. Runs inside the input that caused it; do not call back into the node from it.
+   */
+  onStatusChange?: (status: RaftStatus) => void;
   faultInjection?: RaftFaultInjection;
 }
 
@@ -126,6 +132,8 @@ export class RaftNode<C> {
   private readonly faults: RaftFaultInjection;
   private readonly onFatal: (error: Error) => void;
   private readonly onApplied: (entry: RaftEntry<C>) => void;
+  private readonly onStatusChange: (status: RaftStatus) => void;
+  private lastReported = '';
 
   private currentTerm: number;
   private votedFor: number | null;
@@ -166,6 +174,9 @@ export class RaftNode<C> {
     if (!options.voters.includes(options.id)) {
       throw new Error(`raft voter ${options.id} is not among the voters ${options.voters.join(',')}`);
     }
+    if (![1, 3, 5].includes(options.voters.length)) {
+      throw new Error(`a raft quorum has 1, 3 or 5 voters, not ${options.voters.length}`);
+    }
     if (new Set(options.voters).size !== options.voters.length) {
       throw new Error(`raft voters must be distinct: ${options.voters.join(',')}`);
     }
@@ -181,6 +192,7 @@ export class RaftNode<C> {
     this.faults = options.faultInjection ?? {};
     this.onFatal = options.onFatal ?? (() => undefined);
     this.onApplied = options.onApplied ?? (() => undefined);
+    this.onStatusChange = options.onStatusChange ?? (() => undefined);
 
     const persisted = options.persisted;
     this.currentTerm = persisted.term;
@@ -787,8 +799,13 @@ export class RaftNode<C> {
     else this.outbox.push({ afterSync, message });
   }
 
-  /** Ends every input: one sync covers all the writes it made (group commit). */
+  /** Ends every input: reports a status change, and one sync covers all the writes it made (group commit). */
   private afterInput(): void {
+    const reported = `${this.currentRole} ${this.currentTerm} ${String(this.leader)}`;
+    if (reported !== this.lastReported) {
+      this.lastReported = reported;
+      this.onStatusChange(this.status());
+    }
     if (!this.unsyncedWrites || this.stopped) return;
     this.unsyncedWrites = false;
     const seq = ++this.syncsRequested;

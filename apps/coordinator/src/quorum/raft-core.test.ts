@@ -1,0 +1,158 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../liveness/clock.js';
+import { DEFAULT_RAFT_CONFIG, majorityOf, raftConfig } from './raft-config.js';
+import { NotLeaderError } from './raft-errors.js';
+import type { RaftMessage } from './raft-messages.js';
+import { RaftNode, type RaftStatus } from './raft-node.js';
+import { emptyPersistedRaftState, type RaftStorage } from './raft-storage.js';
+import type { TimerClock } from './timer-clock.js';
+
+describe('raft config', () => {
+  it('has production defaults that pass its own checks', () => {
+    expect(raftConfig()).toEqual(DEFAULT_RAFT_CONFIG);
+  });
+
+  it('names the bad setting', () => {
+    expect(() => raftConfig({ heartbeatIntervalMs: 0 })).toThrow(
+      /heartbeatIntervalMs must be a positive integer, got 0/,
+    );
+    expect(() => raftConfig({ heartbeatIntervalMs: 600 })).toThrow(/at most half of electionTimeoutMs/);
+    expect(() => raftConfig({ leaseMs: 1000 })).toThrow(/leaseMs \(1000\) must be below electionTimeoutMs/);
+  });
+
+  it('counts majorities', () => {
+    expect([1, 3, 5].map(majorityOf)).toEqual([1, 2, 3]);
+  });
+});
+
+/** A clock whose timers never fire: the test drives the node by messages alone. */
+class FrozenClock extends ManualClock implements TimerClock {
+  setTimer() {
+    return { cancel: () => undefined };
+  }
+}
+
+const nullStorage: RaftStorage<string> = {
+  saveTermAndVote: () => undefined,
+  append: () => undefined,
+  truncateFrom: () => undefined,
+  saveSnapshot: () => undefined,
+  sync: (callback) => callback(),
+};
+
+function follower(sent: Array<RaftMessage<string>>, statuses: RaftStatus[] = []) {
+  return new RaftNode<string>({
+    id: 2,
+    voters: [1, 2, 3],
+    config: raftConfig(),
+    clock: new FrozenClock(5000),
+    random: { uuid: () => 'u', int: () => 0 },
+    transport: { send: (m) => sent.push(m), listen: () => undefined },
+    storage: nullStorage,
+    persisted: emptyPersistedRaftState(),
+    stateMachine: { apply: () => undefined, snapshot: () => null, restore: () => undefined },
+    onStatusChange: (status) => statuses.push(status),
+  });
+}
+
+describe('RaftNode', () => {
+  it('refuses a proposal when it does not lead, naming the leader it follows', () => {
+    const sent: Array<RaftMessage<string>> = [];
+    const statuses: RaftStatus[] = [];
+    const node = follower(sent, statuses);
+    node.start();
+    node.receive({
+      type: 'AppendEntries',
+      from: 1,
+      to: 2,
+      term: 4,
+      prevLogIndex: 0,
+      prevLogTerm: 0,
+      entries: [{ index: 1, term: 4, command: null }],
+      leaderCommit: 0,
+      leaderTimeMs: 0,
+    });
+    expect(node.status()).toMatchObject({ term: 4, leaderId: 1, role: 'follower', lastIndex: 1 });
+    expect(statuses.map((s) => [s.role, s.term, s.leaderId])).toEqual([['follower', 4, 1]]);
+    const outcomes: unknown[] = [];
+    node.propose('x', (outcome) => outcomes.push(outcome));
+    expect(outcomes).toHaveLength(1);
+    const [outcome] = outcomes as Array<{ ok: false; error: NotLeaderError }>;
+    expect(outcome?.error).toBeInstanceOf(NotLeaderError);
+    expect(outcome?.error.leaderHint).toBe(1);
+  });
+
+  it('answers a mismatched AppendEntries with the fast back-off hint', () => {
+    const sent: Array<RaftMessage<string>> = [];
+    const node = follower(sent);
+    node.start();
+    const append = (
+      prevLogIndex: number,
+      prevLogTerm: number,
+      entries: Array<{ index: number; term: number }>,
+    ) =>
+      node.receive({
+        type: 'AppendEntries',
+        from: 1,
+        to: 2,
+        term: 3,
+        prevLogIndex,
+        prevLogTerm,
+        entries: entries.map((e) => ({ ...e, command: 'c' })),
+        leaderCommit: 0,
+        leaderTimeMs: 0,
+      });
+    append(0, 0, [
+      { index: 1, term: 1 },
+      { index: 2, term: 2 },
+      { index: 3, term: 2 },
+    ]);
+    append(3, 3, []);
+    expect(sent.at(-1)).toMatchObject({
+      type: 'AppendEntriesResponse',
+      success: false,
+      conflictTerm: 2,
+      conflictIndex: 2,
+    });
+    append(7, 3, []);
+    expect(sent.at(-1)).toMatchObject({ success: false, conflictTerm: null, conflictIndex: 4 });
+    // A conflicting suffix is replaced.
+    append(1, 1, [{ index: 2, term: 3 }]);
+    expect(sent.at(-1)).toMatchObject({ success: true, matchIndex: 2 });
+    expect(node.status().lastIndex).toBe(2);
+    expect(node.termAt(2)).toBe(3);
+  });
+
+  it('refuses voter sets other than 1, 3 or 5 distinct ids including its own', () => {
+    const base = {
+      config: raftConfig(),
+      clock: new FrozenClock(),
+      random: { uuid: () => 'u', int: () => 0 },
+      transport: { send: () => undefined, listen: () => undefined },
+      storage: nullStorage,
+      persisted: emptyPersistedRaftState<string>(),
+      stateMachine: { apply: () => undefined, snapshot: () => null, restore: () => undefined },
+    };
+    expect(() => new RaftNode({ ...base, id: 4, voters: [1, 2, 3] })).toThrow(
+      /voter 4 is not among the voters 1,2,3/,
+    );
+    expect(() => new RaftNode({ ...base, id: 1, voters: [1, 1, 2] })).toThrow(/voters must be distinct/);
+    expect(() => new RaftNode({ ...base, id: 1, voters: [1, 2] })).toThrow(/1, 3 or 5 voters, not 2/);
+  });
+});
+
+describe('the Raft core takes time, randomness and timers only through its interfaces', () => {
+  it('calls no Date.now, Math.random or bare timer outside the production clock', () => {
+    const dir = new URL('.', import.meta.url).pathname;
+    const core = readdirSync(dir).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'timer-clock.ts',
+    );
+    expect(core).toContain('raft-node.ts');
+    for (const file of core) {
+      const source = readFileSync(join(dir, file), 'utf8');
+      expect(source, file).not.toMatch(/Date\.now|Math\.random|\bset(Timeout|Interval|Immediate)\(/);
+    }
+  });
+});
