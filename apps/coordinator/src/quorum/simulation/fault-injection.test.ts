@@ -27,7 +27,7 @@ describe('raft simulation catches injected bugs', () => {
     const failure = firstFailure({ grantEveryVote: true }, 5, 100);
     console.log(failure.message);
     expect(failure.message).toMatch(/both lead term \d+/);
-    expect(failure.message).toContain(`FJORD_SIM_SEED=${failure.seed} `);
+    expect(failure.message).toContain(`FJORD_SIM_FAULTS=grantEveryVote FJORD_SIM_SEED=${failure.seed} `);
   });
 
   it('a leader that commits without a majority: an acknowledged or committed entry is lost', {

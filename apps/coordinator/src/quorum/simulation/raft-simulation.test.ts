@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  parseFaults,
   replayCommand,
   runSimulation,
   SimulationFailure,
@@ -15,6 +16,8 @@ import {
 const replaySeed = process.env.FJORD_SIM_SEED === undefined ? undefined : Number(process.env.FJORD_SIM_SEED);
 const seedCount = Number(process.env.FJORD_SIM_SEEDS ?? 200);
 const durationMs = Number(process.env.FJORD_SIM_DURATION_MS ?? 60_000);
+/** Injected bugs (FJORD_SIM_FAULTS=grantEveryVote,...): to replay what fault-injection.test.ts finds. */
+const faultInjection = parseFaults(process.env.FJORD_SIM_FAULTS);
 
 function summarize(reports: SimulationReport[], wallMs: number): string {
   const sum = (f: (r: SimulationReport) => number) => reports.reduce((a, r) => a + f(r), 0);
@@ -31,12 +34,19 @@ function summarize(reports: SimulationReport[], wallMs: number): string {
 
 describe('raft deterministic simulation', () => {
   if (replaySeed !== undefined) {
-    it(`replays seed ${replaySeed}`, () => {
-      const report = runSimulation({
-        seed: replaySeed,
-        durationMs,
-        keepTrace: process.env.FJORD_SIM_TRACE === '1',
-      });
+    it(`replays seed ${replaySeed} (FJORD_SIM_TRACE=1 prints every event)`, () => {
+      let report: SimulationReport;
+      try {
+        report = runSimulation({
+          seed: replaySeed,
+          durationMs,
+          faultInjection,
+          keepTrace: process.env.FJORD_SIM_TRACE === '1',
+        });
+      } catch (error) {
+        if (error instanceof SimulationFailure && error.trace) console.log(error.trace.join('\n'));
+        throw error;
+      }
       if (report.trace) console.log(report.trace.join('\n'));
       console.log(`seed ${replaySeed}: trace ${report.traceHash}, ${report.events} events`);
     });
@@ -50,7 +60,7 @@ describe('raft deterministic simulation', () => {
     const started = performance.now();
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
-        reports.push(runSimulation({ seed, durationMs }));
+        reports.push(runSimulation({ seed, durationMs, faultInjection }));
       }),
       {
         numRuns: seedCount,
@@ -83,5 +93,13 @@ describe('raft deterministic simulation', () => {
     expect(replayCommand(7)).toBe(
       'FJORD_SIM_SEED=7 pnpm exec vitest run apps/coordinator/src/quorum/simulation/raft-simulation.test.ts',
     );
+    expect(replayCommand(7, { grantEveryVote: true })).toMatch(
+      /^FJORD_SIM_FAULTS=grantEveryVote FJORD_SIM_SEED=7 /,
+    );
+    expect(parseFaults('grantEveryVote,commitWithoutMajority')).toEqual({
+      grantEveryVote: true,
+      commitWithoutMajority: true,
+    });
+    expect(() => parseFaults('grantTwice')).toThrow(/unknown fault grantTwice/);
   });
 });

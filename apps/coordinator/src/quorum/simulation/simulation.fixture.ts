@@ -49,18 +49,38 @@ export class SimulationFailure extends Error {
     readonly seed: number,
     readonly voters: number,
     readonly reason: unknown,
+    faults: RaftFaultInjection = {},
+    /** The events up to the failure, when the run kept its trace. */
+    readonly trace: string[] | null = null,
   ) {
     super(
       `raft simulation failed for seed ${seed} (${voters} voters): ${reason instanceof Error ? reason.message : String(reason)}\n` +
-        `replay: ${replayCommand(seed)}`,
+        `replay: ${replayCommand(seed, faults)}`,
     );
     this.name = 'SimulationFailure';
   }
 }
 
-/** The one-line command that replays `seed` exactly. */
-export function replayCommand(seed: number): string {
-  return `FJORD_SIM_SEED=${seed} pnpm exec vitest run apps/coordinator/src/quorum/simulation/raft-simulation.test.ts`;
+/** The one-line command that replays `seed` exactly (with the same injected bugs, if any). */
+export function replayCommand(seed: number, faults: RaftFaultInjection = {}): string {
+  const names = Object.entries(faults)
+    .filter(([, on]) => on === true)
+    .map(([name]) => name);
+  const faultVariable = names.length === 0 ? '' : `FJORD_SIM_FAULTS=${names.join(',')} `;
+  return `${faultVariable}FJORD_SIM_SEED=${seed} pnpm exec vitest run apps/coordinator/src/quorum/simulation/raft-simulation.test.ts`;
+}
+
+/** Parses FJORD_SIM_FAULTS (comma-separated {@link RaftFaultInjection} names); throws on an unknown one. */
+export function parseFaults(value: string | undefined): RaftFaultInjection {
+  const known: Array<keyof RaftFaultInjection> = ['grantEveryVote', 'commitWithoutMajority'];
+  const faults: RaftFaultInjection = {};
+  for (const name of (value ?? '').split(',').filter((n) => n !== '')) {
+    if (!known.includes(name as keyof RaftFaultInjection)) {
+      throw new Error(`FJORD_SIM_FAULTS: unknown fault ${name}; known: ${known.join(', ')}`);
+    }
+    faults[name as keyof RaftFaultInjection] = true;
+  }
+  return faults;
 }
 
 const HEAL_PHASE_MS = 15_000;
@@ -93,18 +113,23 @@ interface Running {
 export function runSimulation(options: SimulationOptions): SimulationReport {
   const root = new SeededRandom(options.seed);
   const voterCount = options.voters ?? root.pick([1, 3, 3, 3, 5, 5]);
+  const queue = new EventQueue(options.keepTrace === true);
   try {
-    return simulate(options, root, voterCount);
+    return simulate(options, root, voterCount, queue);
   } catch (error) {
-    throw new SimulationFailure(options.seed, voterCount, error);
+    throw new SimulationFailure(options.seed, voterCount, error, options.faultInjection, queue.trace);
   }
 }
 
-function simulate(options: SimulationOptions, root: SeededRandom, voterCount: number): SimulationReport {
+function simulate(
+  options: SimulationOptions,
+  root: SeededRandom,
+  voterCount: number,
+  queue: EventQueue,
+): SimulationReport {
   const durationMs = options.durationMs ?? 60_000;
   const healAt = Math.max(0, durationMs - HEAL_PHASE_MS);
   const config = raftConfig({ snapshotEveryEntries: 50, ...options.config });
-  const queue = new EventQueue(options.keepTrace === true);
   const netRandom = root.fork();
   const diskRandom = root.fork();
   const nodeRandom = root.fork();
