@@ -1,4 +1,5 @@
 import type { Timer, TimerClock } from '../timer-clock.js';
+import type { ProcessPauses } from './process-pauses.fixture.js';
 
 interface ScheduledEvent {
   at: number;
@@ -136,6 +137,7 @@ export class NodeClock implements TimerClock {
     private readonly node: number,
     /** Local milliseconds per simulated millisecond. */
     private readonly rate: number,
+    private readonly pauses: ProcessPauses,
   ) {}
 
   nowMs(): number {
@@ -147,7 +149,9 @@ export class NodeClock implements TimerClock {
     const delay = Math.ceil(delayMs / this.rate);
     const timer: Timer = this.queue.after(delay, `n${this.node} timer`, () => {
       this.timers.delete(timer);
-      if (!this.dead) callback();
+      this.pauses.run(this.node, `n${this.node} timer`, () => {
+        if (!this.dead) callback();
+      });
     });
     this.timers.add(timer);
     return {

@@ -27,7 +27,7 @@ function summarize(reports: SimulationReport[], wallMs: number): string {
     `(${((reports.length * 1000) / wallMs).toFixed(1)} seeds/s, ${((sum((r) => r.events) * 1000) / wallMs / 1000).toFixed(0)}k events/s)`,
     `voters 1/3/5: ${[1, 3, 5].map((v) => reports.filter((r) => r.voters === v).length).join('/')}`,
     `proposals ${sum((r) => r.proposals)}, acknowledged ${sum((r) => r.acknowledged)}, leader elections ${sum((r) => r.leaderElections)}`,
-    `crashes ${sum((r) => r.crashes)}, network faults ${sum((r) => r.networkFaults)}, lease reads checked ${sum((r) => r.readsChecked)}`,
+    `crashes ${sum((r) => r.crashes)}, pauses ${sum((r) => r.pauses)}, network faults ${sum((r) => r.networkFaults)}, lease reads checked ${sum((r) => r.readsChecked)}`,
     `recovery after heal: p50 ${recoveries[Math.floor(recoveries.length / 2)]} ms, max ${recoveries[recoveries.length - 1]} ms`,
   ].join('\n  ');
 }

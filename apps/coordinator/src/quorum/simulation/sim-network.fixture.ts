@@ -1,6 +1,7 @@
 import type { RaftMessage } from '../raft-messages.js';
 import type { RaftTransport } from '../raft-transport.js';
 import type { EventQueue } from './event-queue.fixture.js';
+import type { ProcessPauses } from './process-pauses.fixture.js';
 import type { SeededRandom } from './seeded-random.fixture.js';
 
 /** How badly the simulated network behaves right now. */
@@ -34,6 +35,7 @@ export class SimNetwork<C> {
     private readonly queue: EventQueue,
     private readonly random: SeededRandom,
     initial: NetworkConditions,
+    private readonly pauses: ProcessPauses,
   ) {
     this.conditions = { ...initial };
   }

@@ -1,6 +1,7 @@
 import type { RaftEntry, RaftSnapshot } from '../raft-messages.js';
 import type { PersistedRaftState, RaftStorage } from '../raft-storage.js';
 import type { EventQueue } from './event-queue.fixture.js';
+import type { ProcessPauses } from './process-pauses.fixture.js';
 import type { SeededRandom } from './seeded-random.fixture.js';
 
 type Operation<C> =
@@ -33,6 +34,7 @@ export class SimDisk<C> {
     private readonly random: SeededRandom,
     private readonly node: number,
     private readonly maxFsyncMs: number,
+    private readonly pauses: ProcessPauses,
   ) {}
 
   /** What a starting node reads: a copy of the durable state. */
@@ -67,7 +69,10 @@ export class SimDisk<C> {
         this.queue.at(at, `n${this.node} fsync`, () => {
           if (incarnation !== this.incarnation || batch.done) return;
           this.complete(batch);
-          callback();
+          // The data is on disk now; the process hears of it when it runs again.
+          this.pauses.run(this.node, `n${this.node} fsync callback`, () => {
+            if (incarnation === this.incarnation) callback();
+          });
         });
       },
     };

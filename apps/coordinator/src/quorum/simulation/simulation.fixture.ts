@@ -4,6 +4,7 @@ import { type RaftFaultInjection, RaftNode } from '../raft-node.js';
 import { EventQueue, NodeClock } from './event-queue.fixture.js';
 import { InvariantChecker, InvariantViolation } from './invariant-checker.fixture.js';
 import { MetadataWorkload } from './metadata-workload.fixture.js';
+import { ProcessPauses } from './process-pauses.fixture.js';
 import { SeededRandom } from './seeded-random.fixture.js';
 import { type NetworkConditions, SimNetwork } from './sim-network.fixture.js';
 import { SimDisk } from './sim-storage.fixture.js';
@@ -35,6 +36,7 @@ export interface SimulationReport {
   maxCommitIndex: number;
   leaderElections: number;
   crashes: number;
+  pauses: number;
   networkFaults: number;
   readsChecked: number;
   fsyncs: number;
@@ -135,24 +137,25 @@ function simulate(
   const nodeRandom = root.fork();
   const nemesisRandom = root.fork();
   const clientRandom = root.fork();
-  const network = new SimNetwork<MetadataCommand>(queue, netRandom, CALM);
+  const pauses = new ProcessPauses(queue);
+  const network = new SimNetwork<MetadataCommand>(queue, netRandom, CALM, pauses);
   const checker = new InvariantChecker<MetadataCommand>(() => queue.now);
   network.onSend = (message) => checker.onSend(message);
 
   const ids = Array.from({ length: voterCount }, (_, i) => i + 1);
   const disks = new Map(
-    ids.map((id) => [id, new SimDisk<MetadataCommand>(queue, diskRandom, id, MAX_FSYNC_MS)]),
+    ids.map((id) => [id, new SimDisk<MetadataCommand>(queue, diskRandom, id, MAX_FSYNC_MS, pauses)]),
   );
   const clockRates = new Map(ids.map((id) => [id, 1 + (nodeRandom.next() - 0.5) * 0.02]));
   const running = new Map<number, Running>();
   const nodes = new Map<number, RaftNode<MetadataCommand>>();
-  const stats = { proposals: 0, acknowledged: 0, crashes: 0, networkFaults: 0 };
+  const stats = { proposals: 0, acknowledged: 0, crashes: 0, pauses: 0, networkFaults: 0 };
   let firstAckAfterHeal: number | null = null;
 
   const start = (id: number): void => {
     const disk = disks.get(id) as SimDisk<MetadataCommand>;
     const alive = { value: true };
-    const clock = new NodeClock(queue, id, clockRates.get(id) as number);
+    const clock = new NodeClock(queue, id, clockRates.get(id) as number, pauses);
     const stateMachine = new MetadataStateMachine();
     const node: RaftNode<MetadataCommand> = new RaftNode<MetadataCommand>({
       id,
@@ -182,6 +185,7 @@ function simulate(
     if (!r) return;
     stats.crashes++;
     r.alive.value = false;
+    pauses.clear(id);
     r.clock.kill();
     network.disconnect(id);
     (disks.get(id) as SimDisk<MetadataCommand>).crash();
@@ -225,6 +229,21 @@ function simulate(
         undoLater(r.between(100, 6000), `restart n${id}`, () => {
           if (!running.has(id)) start(id);
         });
+        break;
+      }
+      case 'crashAll': {
+        const down = [...running.keys()];
+        for (const id of down) crash(id);
+        undoLater(r.between(100, 3000), 'restart all', () => {
+          for (const id of down) if (!running.has(id)) start(id);
+        });
+        break;
+      }
+      case 'pause': {
+        // SIGSTOP, often of the leader and often longer than an election timeout.
+        const id = leader !== undefined && r.chance(0.6) ? leader : r.pick(ids);
+        stats.pauses++;
+        pauses.pause(id, Math.min(r.between(200, 5000), Math.max(0, healAt - queue.now)));
         break;
       }
       case 'split': {
@@ -276,9 +295,11 @@ function simulate(
   const client = (name: string): void => {
     let target = clientRandom.pick(ids);
     const tick = (): void => {
-      for (const [id, r] of running) if (r.node.canServeReads()) checker.onRead(id, r.node, nodes);
+      for (const [id, r] of running) {
+        if (!pauses.isPaused(id) && r.node.canServeReads()) checker.onRead(id, r.node, nodes);
+      }
       const r = running.get(target);
-      if (!r) {
+      if (!r || pauses.isPaused(target)) {
         target = clientRandom.pick(ids);
       } else {
         const command = workload.next(r.stateMachine.state);
