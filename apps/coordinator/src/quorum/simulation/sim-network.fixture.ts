@@ -89,16 +89,17 @@ export class SimNetwork<C> {
       const delay = this.random.chance(c.slowRate)
         ? this.random.between(c.maxDelayMs, c.slowDelayMs)
         : this.random.between(c.minDelayMs, c.maxDelayMs);
-      this.queue.after(
-        delay,
-        `deliver ${message.from}>${message.to} ${message.type} t${message.term}`,
-        () => {
+      const label = `deliver ${message.from}>${message.to} ${message.type} t${message.term}`;
+      this.queue.after(delay, label, () => {
+        if (!this.handlers.has(message.to) || this.isCut(message.from, message.to)) return;
+        // A paused receiver's kernel keeps the bytes; the process reads them when it resumes.
+        this.pauses.run(message.to, label, () => {
           const handler = this.handlers.get(message.to);
-          if (!handler || this.isCut(message.from, message.to)) return;
+          if (!handler) return;
           this.delivered++;
           handler(JSON.parse(wire) as RaftMessage<C>);
-        },
-      );
+        });
+      });
     }
   }
 }
