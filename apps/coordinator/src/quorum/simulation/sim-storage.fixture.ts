@@ -17,8 +17,8 @@ interface Batch<C> {
 
 /**
  * A simulated disk that outlives the node processes using it. Writes land in a batch; a sync
- * makes the batch durable after a random fsync latency. A crash keeps a random prefix of the
- * batches whose sync was requested but had not called back (the OS may have written them or
+ * makes the batch durable after a random fsync latency (now and then a long stall). A crash
+ * keeps a random prefix of the batches whose sync was requested but had not called back (the OS may have written them or
  * not) and loses everything else that was not synced, as LevelDB does on power loss.
  */
 export class SimDisk<C> {
@@ -64,7 +64,11 @@ export class SimDisk<C> {
         current = [];
         this.inFlight.push(batch);
         // fsyncs complete in order: a later one never overtakes an earlier one.
-        const at = Math.max(this.lastCompletion, this.queue.now + this.random.between(0, this.maxFsyncMs));
+        // Now and then an fsync stalls (a busy disk), widening the window a crash can hit.
+        const latency = this.random.chance(0.05)
+          ? this.random.between(this.maxFsyncMs, 60 * this.maxFsyncMs)
+          : this.random.between(0, this.maxFsyncMs);
+        const at = Math.max(this.lastCompletion, this.queue.now + latency);
         this.lastCompletion = at;
         this.queue.at(at, `n${this.node} fsync`, () => {
           if (incarnation !== this.incarnation || batch.done) return;
