@@ -18,8 +18,9 @@ interface Batch<C> {
 /**
  * A simulated disk that outlives the node processes using it. Writes land in a batch; a sync
  * makes the batch durable after a random fsync latency (now and then a long stall). A crash
- * keeps a random prefix of the batches whose sync was requested but had not called back (the OS may have written them or
- * not) and loses everything else that was not synced, as LevelDB does on power loss.
+ * keeps a random prefix of the batches whose sync was requested but had not called back (the
+ * OS may have written them or not) and loses everything else that was not synced, as LevelDB
+ * does on power loss.
  */
 export class SimDisk<C> {
   private durable: PersistedRaftState<C> = { term: 0, votedFor: null, snapshot: null, entries: [] };
