@@ -46,6 +46,8 @@ export interface RaftFaultInjection {
   grantEveryVote?: boolean;
   /** The leader commits its whole log as soon as it is durable locally, without a majority. */
   commitWithoutMajority?: boolean;
+  /** Votes and acknowledgments leave before the writes they vouch for are durable. */
+  sendBeforeFsync?: boolean;
 }
 
 export interface RaftNodeOptions<C> {
@@ -795,7 +797,7 @@ export class RaftNode<C> {
 
   private send(message: RaftMessage<C>): void {
     const afterSync = this.unsyncedWrites ? this.syncsRequested + 1 : this.syncsRequested;
-    if (afterSync <= this.syncsDone) this.transport.send(message);
+    if (afterSync <= this.syncsDone || this.faults.sendBeforeFsync === true) this.transport.send(message);
     else this.outbox.push({ afterSync, message });
   }
 

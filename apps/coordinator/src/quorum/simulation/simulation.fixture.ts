@@ -19,6 +19,8 @@ export interface SimulationOptions {
   /** Raft settings; production's defaults, except snapshots every 50 entries so they happen. */
   config?: Partial<RaftConfig>;
   faultInjection?: RaftFaultInjection;
+  /** Share of nemesis faults that crash every voter at once (default 0.05). */
+  crashAllRate?: number;
   /** Keep every event's label (for comparing two runs of one seed line by line). */
   keepTrace?: boolean;
 }
@@ -74,7 +76,11 @@ export function replayCommand(seed: number, faults: RaftFaultInjection = {}): st
 
 /** Parses FJORD_SIM_FAULTS (comma-separated {@link RaftFaultInjection} names); throws on an unknown one. */
 export function parseFaults(value: string | undefined): RaftFaultInjection {
-  const known: Array<keyof RaftFaultInjection> = ['grantEveryVote', 'commitWithoutMajority'];
+  const known: Array<keyof RaftFaultInjection> = [
+    'grantEveryVote',
+    'commitWithoutMajority',
+    'sendBeforeFsync',
+  ];
   const faults: RaftFaultInjection = {};
   for (const name of (value ?? '').split(',').filter((n) => n !== '')) {
     if (!known.includes(name as keyof RaftFaultInjection)) {
@@ -216,8 +222,11 @@ function simulate(
   };
   const nemesis = (): void => {
     const r = nemesisRandom;
-    const kind =
-      voterCount === 1 ? 'crash' : r.pick(['crash', 'crash', 'split', 'isolateLeader', 'oneWay', 'weather']);
+    const kind = r.chance(options.crashAllRate ?? 0.05)
+      ? 'crashAll'
+      : voterCount === 1
+        ? r.pick(['crash', 'pause'])
+        : r.pick(['crash', 'crash', 'pause', 'split', 'isolateLeader', 'oneWay', 'weather']);
     const forMs = r.between(300, 8000);
     const leader = leaderNow();
     switch (kind) {
