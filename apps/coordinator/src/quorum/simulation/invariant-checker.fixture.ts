@@ -27,7 +27,11 @@ const STATE_SAMPLE_EVERY = 32;
 export class InvariantChecker<C> {
   private leaderOfTerm = new Map<number, number>();
   private visibleTerm = new Map<number, number>();
-  private committed = new Map<number, { term: number; command: string; by: number }>();
+  /**
+   * Committed entries by index. `seenInTerm` is the term of the node that first applied it: at
+   * least the term of the leader that committed it, so every leader of a later term must have it.
+   */
+  private committed = new Map<number, { term: number; command: string; by: number; seenInTerm: number }>();
   private stateAt = new Map<number, { digest: string; by: number }>();
   private lastApplied = new Map<number, number>();
   private lastCommit = new Map<number, number>();
@@ -62,7 +66,13 @@ export class InvariantChecker<C> {
   }
 
   /** Called for each entry a node applies, with the node's state machine state after it. */
-  onApplied(id: number, entry: RaftEntry<C>, state: () => unknown, snapshotIndex: number): void {
+  onApplied(
+    id: number,
+    entry: RaftEntry<C>,
+    state: () => unknown,
+    snapshotIndex: number,
+    term: number,
+  ): void {
     // After installing a snapshot a node goes on from the snapshot's index.
     const expected = Math.max(this.lastApplied.get(id) ?? 0, snapshotIndex) + 1;
     if (entry.index !== expected) this.fail(`node ${id} applied ${entry.index}, expected ${expected}`);
@@ -70,7 +80,7 @@ export class InvariantChecker<C> {
     const command = JSON.stringify(entry.command);
     const known = this.committed.get(entry.index);
     if (!known) {
-      this.committed.set(entry.index, { term: entry.term, command, by: id });
+      this.committed.set(entry.index, { term: entry.term, command, by: id, seenInTerm: term });
     } else if (known.term !== entry.term || known.command !== command) {
       this.fail(
         `node ${id} committed index ${entry.index} as term ${entry.term} ${command}, node ${known.by} as term ${known.term} ${known.command}`,
@@ -133,8 +143,11 @@ export class InvariantChecker<C> {
 
   private checkLeaderCompleteness(id: number, node: RaftNode<C>): void {
     const snapshotIndex = node.status().snapshotIndex;
+    // Leader completeness (§5.4): a leader of term T holds what committed in terms before T. A
+    // leader of an older term can still appear (a paused candidate counting late votes); it
+    // cannot commit anything, which the other checks see.
     for (const [index, entry] of this.committed) {
-      if (index <= snapshotIndex) continue;
+      if (index <= snapshotIndex || entry.seenInTerm >= node.term) continue;
       const term = node.termAt(index);
       if (term !== entry.term) {
         this.fail(
@@ -143,7 +156,7 @@ export class InvariantChecker<C> {
       }
     }
     for (const ack of this.acknowledged) {
-      if (ack.index > snapshotIndex && node.termAt(ack.index) !== ack.term) {
+      if (ack.index > snapshotIndex && ack.term < node.term && node.termAt(ack.index) !== ack.term) {
         this.fail(
           `leader ${id} of term ${node.term} lacks acknowledged entry ${ack.index} (term ${ack.term})`,
         );

@@ -175,7 +175,7 @@ function simulate(
       stateMachine,
       faultInjection: options.faultInjection,
       onApplied: (entry) =>
-        checker.onApplied(id, entry, () => stateMachine.snapshot(), node.status().snapshotIndex),
+        checker.onApplied(id, entry, () => stateMachine.snapshot(), node.status().snapshotIndex, node.term),
       onFatal: (error) => {
         throw error;
       },
