@@ -153,6 +153,8 @@ export class RaftNode<C> {
   private matchIndex = new Map<number, number>();
   /** Leader only: per peer, the send time of the latest request it answered in this term. */
   private ackedSendTime = new Map<number, number>();
+  /** Leader only: when a snapshot last went to a peer that has not answered it yet. */
+  private snapshotSentAt = new Map<number, number>();
   /** Leader only: index of its no-op; reads wait until it commits. */
   private termStartIndex = 0;
   private pendingProposals = new Map<number, PendingProposal>();
@@ -496,6 +498,7 @@ export class RaftNode<C> {
       this.matchIndex.set(peer, 0);
       // A grace period: peers count as heard from now, so the quorum check starts afresh.
       this.ackedSendTime.set(peer, now);
+      this.snapshotSentAt.delete(peer);
     }
     const noop: RaftEntry<C> = { index: this.log.lastIndex + 1, term: this.currentTerm, command: null };
     this.termStartIndex = noop.index;
@@ -533,6 +536,11 @@ export class RaftNode<C> {
     const next = this.nextIndex.get(peer) ?? this.log.lastIndex + 1;
     const now = this.clock.nowMs();
     if (next <= this.log.snapshotIndex && this.snapshot) {
+      // The whole state goes in one message: resend it only when an election timeout passed
+      // without an answer, not on every heartbeat to a peer that is down or paused.
+      const sentAt = this.snapshotSentAt.get(peer);
+      if (sentAt !== undefined && now - sentAt < this.config.electionTimeoutMs) return;
+      this.snapshotSentAt.set(peer, now);
       this.send({
         type: 'InstallSnapshot',
         from: this.id,
@@ -587,6 +595,7 @@ export class RaftNode<C> {
     }
     if (this.currentRole !== 'leader' || response.term !== this.currentTerm) return;
     this.noteAck(response.from, response.leaderTimeMs);
+    this.snapshotSentAt.delete(response.from);
     this.recordMatch(response.from, response.matchIndex);
   }
 
