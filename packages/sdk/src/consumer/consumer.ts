@@ -62,6 +62,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
   #closing = false;
   #runLoop: Promise<void> | undefined;
 
+  /** @internal Applications get a consumer from `fjord.consumer()`. */
   constructor(deps: ConsumerDeps) {
     const { cluster, options, logger } = deps;
     this.#cluster = cluster;
