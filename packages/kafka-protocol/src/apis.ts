@@ -1,0 +1,101 @@
+import { API_VERSIONS_REQUEST } from './messages/api-versions-request.js';
+import { API_VERSIONS_RESPONSE } from './messages/api-versions-response.js';
+import { CREATE_TOPICS_REQUEST } from './messages/create-topics-request.js';
+import { CREATE_TOPICS_RESPONSE } from './messages/create-topics-response.js';
+import { DELETE_TOPICS_REQUEST } from './messages/delete-topics-request.js';
+import { DELETE_TOPICS_RESPONSE } from './messages/delete-topics-response.js';
+import { DESCRIBE_CLUSTER_REQUEST } from './messages/describe-cluster-request.js';
+import { DESCRIBE_CLUSTER_RESPONSE } from './messages/describe-cluster-response.js';
+import { DESCRIBE_CONFIGS_REQUEST } from './messages/describe-configs-request.js';
+import { DESCRIBE_CONFIGS_RESPONSE } from './messages/describe-configs-response.js';
+import { DESCRIBE_GROUPS_REQUEST } from './messages/describe-groups-request.js';
+import { DESCRIBE_GROUPS_RESPONSE } from './messages/describe-groups-response.js';
+import { FETCH_REQUEST } from './messages/fetch-request.js';
+import { FETCH_RESPONSE } from './messages/fetch-response.js';
+import { FIND_COORDINATOR_REQUEST } from './messages/find-coordinator-request.js';
+import { FIND_COORDINATOR_RESPONSE } from './messages/find-coordinator-response.js';
+import { HEARTBEAT_REQUEST } from './messages/heartbeat-request.js';
+import { HEARTBEAT_RESPONSE } from './messages/heartbeat-response.js';
+import { INIT_PRODUCER_ID_REQUEST } from './messages/init-producer-id-request.js';
+import { INIT_PRODUCER_ID_RESPONSE } from './messages/init-producer-id-response.js';
+import { JOIN_GROUP_REQUEST } from './messages/join-group-request.js';
+import { JOIN_GROUP_RESPONSE } from './messages/join-group-response.js';
+import { LEAVE_GROUP_REQUEST } from './messages/leave-group-request.js';
+import { LEAVE_GROUP_RESPONSE } from './messages/leave-group-response.js';
+import { LIST_GROUPS_REQUEST } from './messages/list-groups-request.js';
+import { LIST_GROUPS_RESPONSE } from './messages/list-groups-response.js';
+import { LIST_OFFSETS_REQUEST } from './messages/list-offsets-request.js';
+import { LIST_OFFSETS_RESPONSE } from './messages/list-offsets-response.js';
+import { METADATA_REQUEST } from './messages/metadata-request.js';
+import { METADATA_RESPONSE } from './messages/metadata-response.js';
+import { OFFSET_COMMIT_REQUEST } from './messages/offset-commit-request.js';
+import { OFFSET_COMMIT_RESPONSE } from './messages/offset-commit-response.js';
+import { OFFSET_FETCH_REQUEST } from './messages/offset-fetch-request.js';
+import { OFFSET_FETCH_RESPONSE } from './messages/offset-fetch-response.js';
+import { PRODUCE_REQUEST } from './messages/produce-request.js';
+import { PRODUCE_RESPONSE } from './messages/produce-response.js';
+import { SYNC_GROUP_REQUEST } from './messages/sync-group-request.js';
+import { SYNC_GROUP_RESPONSE } from './messages/sync-group-response.js';
+import type { MessageSchema } from './schema.js';
+
+/** Kafka API keys of the messages this package has schemas for. */
+export const ApiKey = {
+  Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
+  Metadata: 3,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  FindCoordinator: 10,
+  JoinGroup: 11,
+  Heartbeat: 12,
+  LeaveGroup: 13,
+  SyncGroup: 14,
+  DescribeGroups: 15,
+  ListGroups: 16,
+  ApiVersions: 18,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  InitProducerId: 22,
+  DescribeConfigs: 32,
+  DescribeCluster: 60,
+} as const;
+
+/** The request and response schema of one API. */
+export interface ApiMessages {
+  readonly apiKey: number;
+  /** Kafka's name of the API, e.g. `Fetch`. */
+  readonly name: string;
+  readonly request: MessageSchema;
+  readonly response: MessageSchema;
+}
+
+const PAIRS: ReadonlyArray<[MessageSchema, MessageSchema]> = [
+  [PRODUCE_REQUEST, PRODUCE_RESPONSE],
+  [FETCH_REQUEST, FETCH_RESPONSE],
+  [LIST_OFFSETS_REQUEST, LIST_OFFSETS_RESPONSE],
+  [METADATA_REQUEST, METADATA_RESPONSE],
+  [OFFSET_COMMIT_REQUEST, OFFSET_COMMIT_RESPONSE],
+  [OFFSET_FETCH_REQUEST, OFFSET_FETCH_RESPONSE],
+  [FIND_COORDINATOR_REQUEST, FIND_COORDINATOR_RESPONSE],
+  [JOIN_GROUP_REQUEST, JOIN_GROUP_RESPONSE],
+  [HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE],
+  [LEAVE_GROUP_REQUEST, LEAVE_GROUP_RESPONSE],
+  [SYNC_GROUP_REQUEST, SYNC_GROUP_RESPONSE],
+  [DESCRIBE_GROUPS_REQUEST, DESCRIBE_GROUPS_RESPONSE],
+  [LIST_GROUPS_REQUEST, LIST_GROUPS_RESPONSE],
+  [API_VERSIONS_REQUEST, API_VERSIONS_RESPONSE],
+  [CREATE_TOPICS_REQUEST, CREATE_TOPICS_RESPONSE],
+  [DELETE_TOPICS_REQUEST, DELETE_TOPICS_RESPONSE],
+  [INIT_PRODUCER_ID_REQUEST, INIT_PRODUCER_ID_RESPONSE],
+  [DESCRIBE_CONFIGS_REQUEST, DESCRIBE_CONFIGS_RESPONSE],
+  [DESCRIBE_CLUSTER_REQUEST, DESCRIBE_CLUSTER_RESPONSE],
+];
+
+/** Every API with schemas, by API key. */
+export const API_MESSAGES: ReadonlyMap<number, ApiMessages> = new Map(
+  PAIRS.map(([request, response]) => [
+    request.apiKey,
+    { apiKey: request.apiKey, name: request.name.replace(/Request$/, ''), request, response },
+  ]),
+);
