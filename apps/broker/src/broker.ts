@@ -15,6 +15,7 @@ import { takeCleanShutdownMarker, writeCleanShutdownMarker } from './replication
 import { controlledShutdown } from './replication/controlled-shutdown.js';
 import { ReplicationManager } from './replication/replication-manager.js';
 import { BROKER_SERVICE_NAME, brokerServiceBinding } from './server/broker-service.js';
+import { startBrokerKafka } from './kafka/broker-kafka.js';
 import { PartitionResolver } from './server/partition-resolver.js';
 
 /** A started broker process. */
@@ -102,20 +103,21 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
     teardown.add('replication', () => replicationManager.stop());
 
     const shutdown = new AbortController();
+    const serviceDeps = {
+      brokerId: config.brokerId,
+      store,
+      replicas,
+      resolver: new PartitionResolver(config.brokerId, replicas, () => membership.refresh()),
+      logger,
+      nowMs: Date.now,
+      shutdownSignal: shutdown.signal,
+      replication: replicationManager,
+    };
     const server = await startGrpcServer({
       host: config.host,
       port: config.port,
       services: [
-        brokerServiceBinding({
-          brokerId: config.brokerId,
-          store,
-          replicas,
-          resolver: new PartitionResolver(config.brokerId, replicas, () => membership.refresh()),
-          logger,
-          nowMs: Date.now,
-          shutdownSignal: shutdown.signal,
-          replication: replicationManager,
-        }),
+        brokerServiceBinding(serviceDeps),
       ],
       health,
       instrument: {
@@ -129,7 +131,9 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       return stopGrpcServer(server.server);
     });
     logger.info({ port: server.port, host: config.host }, 'listening');
-    membership.start(config.advertisedPort ?? server.port);
+    const kafka = await startBrokerKafka(config, serviceDeps, logger);
+    if (kafka) teardown.add('kafka listener', () => kafka.close());
+    membership.start(config.advertisedPort ?? server.port, kafka?.advertisedPort);
 
     const retention = new RetentionScheduler(
       () => replicas.all().map((p) => ({ log: p.log, config: p.config, topic: p.topic })),

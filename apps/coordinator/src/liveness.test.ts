@@ -65,6 +65,8 @@ describe('broker liveness (fake clock)', () => {
       port: 7401,
       incarnationId,
       previousShutdownClean: true,
+      kafkaHost: '',
+      kafkaPort: 0,
     });
 
   it('fences a broker whose session expired, taking leadership away', async () => {
@@ -159,7 +161,13 @@ describe('broker liveness (fake clock)', () => {
       { brokerId: 1, host: 'h', port: 0 },
       { brokerId: 1, host: 'h', port: 70_000 },
     ]) {
-      const response = await registerBroker(ctx, { ...bad, incarnationId: 'x', previousShutdownClean: true });
+      const response = await registerBroker(ctx, {
+        ...bad,
+        incarnationId: 'x',
+        previousShutdownClean: true,
+        kafkaHost: '',
+        kafkaPort: 0,
+      });
       expect(response.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     }
     expect(ctx.store.state.brokers).toEqual({});

@@ -47,6 +47,8 @@ export interface ClusterOptions {
     coordinatorMetrics?: number;
     firstBrokerMetrics?: number;
   };
+  /** Give every broker a Kafka-protocol listener on an ephemeral port (default false). */
+  kafka?: boolean;
   /** `--log-level` of every node (default info). */
   logLevel?: LogLevel;
   /** Folder of the per-node log files (default `<dataDir>/logs`); `null` = no files. */
@@ -119,6 +121,11 @@ export class Cluster {
     return this.coordinator.address;
   }
 
+  /** Kafka bootstrap servers: every broker's Kafka listener, `host:port` in id order. */
+  get kafkaBootstrap(): string[] {
+    return this.brokers.map((node) => node.kafkaAddress);
+  }
+
   /** Brokers in id order. */
   get brokers(): NodeProcess[] {
     return [...this.#brokers.entries()].sort(([a], [b]) => a - b).map(([, node]) => node);
@@ -147,6 +154,7 @@ export class Cluster {
       args: ['--broker-id', String(id), ...route, ...logLevelArgs(options), ...extra],
       port: firstBroker === undefined ? 0 : firstBroker + id - 1,
       metricsPort: firstBrokerMetrics === undefined ? 0 : firstBrokerMetrics + id - 1,
+      kafkaPort: options.kafka ? 0 : undefined,
       dataDir: join(this.dataDir, `broker-${id}`),
       readyEvent: 'registered',
       ...nodeIo(options, this.dataDir, `broker-${id}`),

@@ -33,6 +33,11 @@ export interface NodeOptions {
    * restart reuses the port bound first.
    */
   metricsPort?: number;
+  /**
+   * Port of a broker's Kafka listener (`--kafka-port`); 0 = ephemeral, learned from the
+   * `kafka listening` log line; absent = no Kafka listener. A restart reuses the port bound first.
+   */
+  kafkaPort?: number;
   /** The node's data directory (created if missing). */
   dataDir: string;
   /** `listening` (default) or `registered` (brokers: registered with the coordinator). */
@@ -88,6 +93,8 @@ export class NodeProcess {
   #metricsPort: number;
   /** True once the metrics port in use is known (logged, or fixed and logged once). */
   #metricsPortKnown = false;
+  #kafkaPort: number | undefined;
+  #kafkaPortKnown = false;
   #incarnation: Incarnation | undefined;
   #paused = false;
   #lastPid = -1;
@@ -100,6 +107,7 @@ export class NodeProcess {
     this.host = options.host ?? '127.0.0.1';
     this.#port = options.port ?? 0;
     this.#metricsPort = options.metricsPort ?? 0;
+    this.#kafkaPort = options.kafkaPort;
     this.#ring = new LineRing(options.keepLines ?? 500);
   }
 
@@ -131,6 +139,20 @@ export class NodeProcess {
    */
   get metricsPort(): number | undefined {
     return this.#metricsPortKnown ? this.#metricsPort : undefined;
+  }
+
+  /**
+   * The bound port of the broker's Kafka listener, from its `kafka listening` line; undefined
+   * when it runs none.
+   */
+  get kafkaPort(): number | undefined {
+    return this.#kafkaPortKnown ? this.#kafkaPort : undefined;
+  }
+
+  /** `host:port` Kafka clients dial; throws when the node runs no Kafka listener. */
+  get kafkaAddress(): string {
+    if (!this.#kafkaPortKnown) throw new Error(`${this.name} runs no Kafka listener`);
+    return `${this.host}:${this.#kafkaPort}`;
   }
 
   /**
@@ -244,6 +266,7 @@ export class NodeProcess {
       String(this.#metricsPort),
       '--data-dir',
       this.dataDir,
+      ...(this.#kafkaPort === undefined ? [] : ['--kafka-port', String(this.#kafkaPort)]),
     ];
     const log = this.#openLogFile(args);
     const child = spawn(process.execPath, args, {
@@ -265,6 +288,10 @@ export class NodeProcess {
           if (event.msg === 'metrics listening' && typeof event.metricsPort === 'number') {
             this.#metricsPort = event.metricsPort;
             this.#metricsPortKnown = true;
+          }
+          if (event.msg === 'kafka listening' && typeof event.kafkaPort === 'number') {
+            this.#kafkaPort = event.kafkaPort;
+            this.#kafkaPortKnown = true;
           }
           if (event.msg === 'listening') {
             if (typeof event.port === 'number') this.#port = event.port;

@@ -41,6 +41,7 @@ export class ClusterMembership {
   private metadataVersion = '-1';
   private intervalMs: number;
   private port = 0;
+  private kafkaPort = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private running: Promise<boolean> | undefined;
@@ -56,9 +57,13 @@ export class ClusterMembership {
     return this.brokerEpoch;
   }
 
-  /** Starts registering and heartbeating; `port` is the advertised (bound) port. */
-  start(port: number): void {
+  /**
+   * Starts registering and heartbeating; `port` is the advertised (bound) port, `kafkaPort`
+   * the advertised port of the Kafka listener (0: none).
+   */
+  start(port: number, kafkaPort = 0): void {
     this.port = port;
+    this.kafkaPort = kafkaPort;
     this.stopped = false;
     void this.tick();
   }
@@ -150,6 +155,8 @@ export class ClusterMembership {
         brokerId,
         host: advertisedHost,
         port: this.port,
+        kafkaHost: this.kafkaPort > 0 ? advertisedHost : '',
+        kafkaPort: this.kafkaPort,
         incarnationId: this.incarnationId,
         // A later registration of the same process lost nothing: only the first can be unclean.
         previousShutdownClean: this.registeredOnce || (this.options.previousShutdownClean ?? true),

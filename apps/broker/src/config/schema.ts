@@ -28,6 +28,12 @@ export const BROKER_SETTINGS = z
     advertisedPort: port(1)
       .optional()
       .describe('port clients and other brokers connect to, e.g. a published port (default: the bound port)'),
+    kafkaPort: port()
+      .optional()
+      .describe('port of the Kafka-protocol listener on --host, 0 = ephemeral (default: no Kafka listener)'),
+    kafkaAdvertisedPort: port(1)
+      .optional()
+      .describe('port Kafka clients are told to connect to (default: the bound Kafka port)'),
     dataDir: nonEmpty.optional().describe('LevelDB directory (default ./.fjord/broker-<id>)'),
     coordinator: hostPort
       .default(`${DEFAULT_HOST}:${DEFAULT_GRPC_PORT}`)

@@ -8,6 +8,8 @@ export interface BrokerRegistration {
   brokerId: number;
   host: string;
   port: number;
+  kafkaHost?: string;
+  kafkaPort?: number;
   incarnationId: string;
 }
 

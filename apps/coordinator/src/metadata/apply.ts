@@ -23,8 +23,9 @@ export function apply(state: MetadataState, record: MetadataRecord): MetadataSta
       if (state.clusterId !== null) throw new InconsistentRecordError(record, 'cluster already initialised');
       return { ...state, clusterId: record.clusterId };
     case 'RegisterBroker': {
-      const { brokerId, host, port, incarnationId, brokerEpoch } = record;
-      const broker = { brokerId, host, port, incarnationId, brokerEpoch, fenced: false };
+      const { brokerId, host, port, kafkaHost, kafkaPort, incarnationId, brokerEpoch } = record;
+      const kafka = kafkaPort ? { kafkaHost, kafkaPort } : {};
+      const broker = { brokerId, host, port, ...kafka, incarnationId, brokerEpoch, fenced: false };
       return { ...state, brokers: { ...state.brokers, [String(brokerId)]: broker } };
     }
     case 'FenceBroker':

@@ -26,6 +26,9 @@ export interface RegisterBrokerRecord {
   brokerId: number;
   host: string;
   port: number;
+  /** Advertised Kafka listener (absent: none, and in records from before the listener existed). */
+  kafkaHost?: string;
+  kafkaPort?: number;
   incarnationId: string;
   /** The offset this record got in the log (monotonic, as in KRaft); decimal string. */
   brokerEpoch: string;

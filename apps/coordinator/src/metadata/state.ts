@@ -26,6 +26,9 @@ export interface BrokerState {
   brokerId: number;
   host: string;
   port: number;
+  /** Advertised Kafka listener; absent when the broker runs none. */
+  kafkaHost?: string;
+  kafkaPort?: number;
   incarnationId: string;
   /** Offset of the broker's latest RegisterBroker record; decimal string. */
   brokerEpoch: string;

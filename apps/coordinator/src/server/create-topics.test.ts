@@ -57,6 +57,8 @@ describe('CreateTopics validation', () => {
       port: 7400 + brokerId,
       incarnationId: `i${brokerId}`,
       previousShutdownClean: true,
+      kafkaHost: '',
+      kafkaPort: 0,
     });
 
   const create = (topics: v1.CreatableTopic__Output[], validateOnly = false) =>

@@ -11,6 +11,12 @@ export function registrationProblem(request: v1.RegisterBrokerRequest__Output): 
   if (!Number.isInteger(request.port) || request.port < 1 || request.port > 65_535) {
     return `port must be between 1 and 65535, got ${request.port}`;
   }
+  if (
+    request.kafkaPort !== 0 &&
+    (request.kafkaPort < 1 || request.kafkaPort > 65_535 || request.kafkaHost.trim() === '')
+  ) {
+    return `kafka listener must be a host and a port between 1 and 65535, got "${request.kafkaHost}":${request.kafkaPort}`;
+  }
   return undefined;
 }
 
@@ -39,7 +45,9 @@ export async function registerBroker(
   if (problem) return answer(ErrorCode.INVALID_REQUEST, problem);
 
   const { brokerId, incarnationId } = request;
-  const registration = { brokerId, host: request.host.trim(), port: request.port, incarnationId };
+  const kafka =
+    request.kafkaPort > 0 ? { kafkaHost: request.kafkaHost.trim(), kafkaPort: request.kafkaPort } : {};
+  const registration = { brokerId, host: request.host.trim(), port: request.port, ...kafka, incarnationId };
   const outcome = await ctx.store.propose((proposal) => {
     const existing = proposal.state.brokers[String(brokerId)];
     if (

@@ -15,7 +15,14 @@ export function brokerInfos(state: MetadataState): v1.BrokerInfo[] {
 }
 
 function brokerInfo(broker: BrokerState): v1.BrokerInfo {
-  return { id: broker.brokerId, host: broker.host, port: broker.port, alive: !broker.fenced };
+  return {
+    id: broker.brokerId,
+    host: broker.host,
+    port: broker.port,
+    alive: !broker.fenced,
+    kafkaHost: broker.kafkaHost ?? '',
+    kafkaPort: broker.kafkaPort ?? 0,
+  };
 }
 
 /**

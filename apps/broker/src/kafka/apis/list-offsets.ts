@@ -1,0 +1,41 @@
+import { ApiKey } from '@fjord/kafka-protocol';
+import { listOffsets } from '../../server/list-offsets.js';
+import { asStructs, int64, type KafkaApi } from '../api.js';
+import type { KafkaDeps } from '../kafka-deps.js';
+
+/**
+ * ListOffsets v1–6: the broker's own lookup (-2 earliest, -1 latest = high watermark, which
+ * is also the last stable offset since Fjord has no transactions, or a timestamp). v7's
+ * max-timestamp query (-3) is not served, so v7 is not advertised.
+ */
+export function listOffsetsApi(deps: KafkaDeps): KafkaApi {
+  return {
+    apiKey: ApiKey.ListOffsets,
+    minVersion: 1,
+    maxVersion: 6,
+    async handle(request) {
+      const answer = await listOffsets(deps.broker, {
+        topics: asStructs(request.topics).map((t) => ({
+          topic: t.name as string,
+          partitions: asStructs(t.partitions).map((p) => ({
+            partition: p.partitionIndex as number,
+            timestamp: String(p.timestamp as bigint),
+          })),
+        })),
+      });
+      return {
+        throttleTimeMs: 0,
+        topics: (answer.topics ?? []).map((t) => ({
+          name: t.topic,
+          partitions: (t.partitions ?? []).map((p) => ({
+            partitionIndex: p.partition,
+            errorCode: p.errorCode,
+            timestamp: int64(p.timestamp),
+            offset: int64(p.offset),
+            leaderEpoch: p.leaderEpoch,
+          })),
+        })),
+      };
+    },
+  };
+}

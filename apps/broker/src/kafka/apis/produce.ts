@@ -1,0 +1,84 @@
+import { ApiKey } from '@fjord/kafka-protocol';
+import { ErrorCode } from '@fjord/protocol';
+import { produce } from '../../server/produce.js';
+import { asStructs, int64, type KafkaApi } from '../api.js';
+import type { KafkaDeps } from '../kafka-deps.js';
+
+const VALID_ACKS = new Set([0, 1, -1]);
+
+/**
+ * Produce v3–9 (RecordBatch v2 only, hence from v3): the broker's own produce core, the one
+ * the gRPC path calls, so batch validation, idempotent-producer sequence checks, acks and
+ * min.insync.replicas behave the same on both paths. acks=0 gets no response, as in Kafka.
+ * Transactional produce is refused (Fjord has no transactions).
+ */
+export function produceApi(deps: KafkaDeps): KafkaApi {
+  return {
+    apiKey: ApiKey.Produce,
+    minVersion: 3,
+    maxVersion: 9,
+    async handle(request) {
+      const topicData = asStructs(request.topicData);
+      const acks = request.acks as number;
+      const refusal =
+        request.transactionalId !== null
+          ? { code: ErrorCode.INVALID_REQUEST, message: 'transactions are not supported by Fjord' }
+          : VALID_ACKS.has(acks)
+            ? undefined
+            : {
+                code: ErrorCode.INVALID_REQUIRED_ACKS,
+                message: `acks must be 0, 1 or -1 (all), got ${acks}`,
+              };
+      if (refusal) {
+        return {
+          responses: topicData.map((t) => ({
+            name: t.name,
+            partitionResponses: asStructs(t.partitionData).map((p) =>
+              failed(p.index as number, refusal.code, refusal.message),
+            ),
+          })),
+          throttleTimeMs: 0,
+        };
+      }
+      const answer = await produce(deps.broker, {
+        acks,
+        timeoutMs: request.timeoutMs as number,
+        topics: topicData.map((t) => ({
+          topic: t.name as string,
+          partitions: asStructs(t.partitionData).map((p) => ({
+            partition: p.index as number,
+            records: (p.records as Buffer | null) ?? Buffer.alloc(0),
+          })),
+        })),
+      });
+      if (acks === 0) return null;
+      return {
+        responses: (answer.topics ?? []).map((t) => ({
+          name: t.topic,
+          partitionResponses: (t.partitions ?? []).map((p) => ({
+            index: p.partition,
+            errorCode: p.errorCode,
+            baseOffset: int64(p.baseOffset),
+            logAppendTimeMs: int64(p.logAppendTimeMs),
+            logStartOffset: int64(p.logStartOffset),
+            recordErrors: [],
+            errorMessage: p.errorCode === ErrorCode.NONE ? null : (p.errorMessage ?? null),
+          })),
+        })),
+        throttleTimeMs: 0,
+      };
+    },
+  };
+}
+
+function failed(index: number, errorCode: number, message: string) {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage: message,
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * Kafka error codes the Kafka listener answers with that Fjord's own protocol has no use for
+ * (the shared table in @fjord/protocol holds the rest, with the same numbers).
+ */
+export const KafkaErrorCode = {
+  UNSUPPORTED_VERSION: 35,
+  REBALANCE_IN_PROGRESS: 27,
+  INCONSISTENT_GROUP_PROTOCOL: 23,
+  UNKNOWN_SERVER_ERROR: -1,
+  UNSUPPORTED_ENDPOINT_TYPE: 119,
+} as const;

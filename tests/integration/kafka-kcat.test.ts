@@ -1,0 +1,87 @@
+import { Fjord } from '@fjord/sdk';
+import { type Cluster, randomName, startCluster } from '@fjord/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil, range } from './helpers.js';
+import { kcat, parseKcatRecords } from './kafka-clients.js';
+
+describe('kcat (librdkafka) against the brokers’ Kafka listeners', () => {
+  let cluster: Cluster;
+  let fjord: Fjord;
+  let bootstrap: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 3, kafka: true });
+    fjord = new Fjord({ bootstrap: [cluster.bootstrap], clientId: 'kafka-kcat-test' });
+    bootstrap = cluster.kafkaBootstrap.join(',');
+  });
+  afterAll(async () => {
+    await fjord?.close();
+    await cluster?.stop();
+  });
+
+  it('-L lists the three brokers at their Kafka addresses and a topic with its leaders and ISR', async () => {
+    const topic = randomName('kcat-meta');
+    await fjord.admin().createTopics([{ name: topic, partitions: 3, replicationFactor: 3 }]);
+    const metadata = JSON.parse(await kcat(['-b', bootstrap, '-L', '-J', '-t', topic])) as {
+      brokers: Array<{ id: number; name: string }>;
+      topics: Array<{
+        topic: string;
+        partitions: Array<{ partition: number; leader: number; isrs: number[] }>;
+      }>;
+    };
+    expect(metadata.brokers.map((b) => [b.id, b.name]).sort()).toEqual(
+      cluster.brokers.map((node, i) => [i + 1, node.kafkaAddress]),
+    );
+    const [described] = await fjord.admin().describeTopics([topic]);
+    const listed = metadata.topics.find((t) => t.topic === topic)!;
+    expect(listed.partitions.map((p) => [p.partition, p.leader]).sort()).toEqual(
+      described!.partitions.map((p) => [p.partition, p.leader]).sort(),
+    );
+    for (const p of listed.partitions) expect(p.isrs.map((r) => r.id).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('-P with acks=all writes keyed records with headers that the Fjord SDK reads back exactly', async () => {
+    const topic = randomName('kcat-produce');
+    await fjord.admin().createTopics([{ name: topic, partitions: 1, replicationFactor: 3 }]);
+    const lines = range(0, 50).map((i) => `key-${i}:value-${i}`);
+    await kcat(
+      ['-b', bootstrap, '-P', '-t', topic, '-p', '0', '-K', ':', '-H', 'origin=kcat', '-X', 'acks=all'],
+      `${lines.join('\n')}\n`,
+    );
+    const consumer = fjord.consumer({ autoOffsetReset: 'earliest' });
+    await consumer.assign([{ topic, partition: 0 }]);
+    const records = await pollUntil(consumer, 50, 30_000);
+    await consumer.close();
+    expect(records.map((r) => [Number(r.offset), r.key?.toString(), r.value?.toString()])).toEqual(
+      range(0, 50).map((i) => [i, `key-${i}`, `value-${i}`]),
+    );
+    expect(records.every((r) => r.headers.origin?.toString() === 'kcat')).toBe(true);
+  });
+
+  it('-C -e reads what the Fjord SDK wrote: keys, values, headers, timestamps and offsets', async () => {
+    const topic = randomName('kcat-consume');
+    await fjord.admin().createTopics([{ name: topic, partitions: 2, replicationFactor: 3 }]);
+    const producer = fjord.producer({ acks: -1 });
+    const timestamp = Date.now() - 60_000;
+    const sent = await producer.send({
+      topic,
+      messages: range(0, 40).map((i) => ({
+        key: `k${i}`,
+        value: `v${i}`,
+        partition: i % 2,
+        headers: { n: String(i) },
+        timestamp,
+      })),
+    });
+    await producer.close();
+    const records = parseKcatRecords(
+      await kcat(['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-J']),
+    );
+    expect(records).toHaveLength(40);
+    for (const [i, meta] of sent.entries()) {
+      const record = records.find((r) => r.partition === meta.partition && r.offset === Number(meta.offset));
+      expect(record).toMatchObject({ key: `k${i}`, payload: `v${i}`, ts: timestamp, tstype: 'create' });
+      expect(record?.headers).toEqual(['n', String(i)]);
+    }
+  });
+});
