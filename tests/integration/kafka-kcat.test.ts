@@ -26,7 +26,7 @@ describe('kcat (librdkafka) against the brokers’ Kafka listeners', () => {
       brokers: Array<{ id: number; name: string }>;
       topics: Array<{
         topic: string;
-        partitions: Array<{ partition: number; leader: number; isrs: number[] }>;
+        partitions: Array<{ partition: number; leader: number; isrs: Array<{ id: number }> }>;
       }>;
     };
     expect(metadata.brokers.map((b) => [b.id, b.name]).sort()).toEqual(

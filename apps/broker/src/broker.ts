@@ -6,6 +6,7 @@ import { claimDataDirectory } from './cluster/directory-identity.js';
 import { HostedReplicas } from './cluster/hosted-replicas.js';
 import { ClusterMembership } from './cluster/membership.js';
 import type { BrokerConfig } from './config/schema.js';
+import { startBrokerKafka } from './kafka/broker-kafka.js';
 import { RetentionScheduler } from './log/retention-scheduler.js';
 import { LogStore } from './log/store.js';
 import { BrokerMetrics } from './observability/broker-metrics.js';
@@ -15,7 +16,6 @@ import { takeCleanShutdownMarker, writeCleanShutdownMarker } from './replication
 import { controlledShutdown } from './replication/controlled-shutdown.js';
 import { ReplicationManager } from './replication/replication-manager.js';
 import { BROKER_SERVICE_NAME, brokerServiceBinding } from './server/broker-service.js';
-import { startBrokerKafka } from './kafka/broker-kafka.js';
 import { PartitionResolver } from './server/partition-resolver.js';
 
 /** A started broker process. */
@@ -116,9 +116,7 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
     const server = await startGrpcServer({
       host: config.host,
       port: config.port,
-      services: [
-        brokerServiceBinding(serviceDeps),
-      ],
+      services: [brokerServiceBinding(serviceDeps)],
       health,
       instrument: {
         metrics: metrics.requests,

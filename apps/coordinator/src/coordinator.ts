@@ -107,6 +107,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       heartbeatIntervalMs: config.groupHeartbeatIntervalMs,
     });
     teardown.add('group check', () => groups.monitor.stop());
+    teardown.add('classic group deadlines', () => groups.classic.stop());
 
     let boundPort = config.port;
     const ctx: CoordinatorContext = {

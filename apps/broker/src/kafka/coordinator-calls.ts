@@ -14,8 +14,12 @@ function call<Req, Res>(
   timeoutMs = CALL_TIMEOUT_MS,
 ) {
   return new Promise<Res>((resolve, reject) => {
-    method.call(client, request, { deadline: Date.now() + timeoutMs }, (error, response) =>
-      error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
+    (method as Unary<Req, Res>).call(
+      client,
+      request,
+      { deadline: Date.now() + timeoutMs },
+      (error, response) =>
+        error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
     );
   });
 }
@@ -66,9 +70,63 @@ export class CoordinatorCalls {
   initProducerId(): Promise<v1.InitProducerIdResponse__Output> {
     return call(this.#producerIds.initProducerId, this.#producerIds, {});
   }
-  /** The GroupCoordinatorService client, for the group RPCs forwarded as they are. */
-  get groups(): v1.GroupCoordinatorServiceClient {
-    return this.#groups;
+  joinGroup(request: v1.JoinGroupRequest, timeoutMs: number): Promise<v1.JoinGroupResponse__Output> {
+    return call<v1.JoinGroupRequest, v1.JoinGroupResponse__Output>(
+      this.#groups.joinGroup,
+      this.#groups,
+      request,
+      timeoutMs,
+    );
+  }
+  syncGroup(request: v1.SyncGroupRequest, timeoutMs: number): Promise<v1.SyncGroupResponse__Output> {
+    return call<v1.SyncGroupRequest, v1.SyncGroupResponse__Output>(
+      this.#groups.syncGroup,
+      this.#groups,
+      request,
+      timeoutMs,
+    );
+  }
+  heartbeat(request: v1.HeartbeatRequest): Promise<v1.HeartbeatResponse__Output> {
+    return call<v1.HeartbeatRequest, v1.HeartbeatResponse__Output>(
+      this.#groups.heartbeat,
+      this.#groups,
+      request,
+    );
+  }
+  leaveGroup(request: v1.LeaveGroupRequest): Promise<v1.LeaveGroupResponse__Output> {
+    return call<v1.LeaveGroupRequest, v1.LeaveGroupResponse__Output>(
+      this.#groups.leaveGroup,
+      this.#groups,
+      request,
+    );
+  }
+  classicOffsetCommit(request: v1.ClassicOffsetCommitRequest): Promise<v1.OffsetCommitResponse__Output> {
+    return call<v1.ClassicOffsetCommitRequest, v1.OffsetCommitResponse__Output>(
+      this.#groups.classicOffsetCommit,
+      this.#groups,
+      request,
+    );
+  }
+  offsetFetch(request: v1.OffsetFetchRequest): Promise<v1.OffsetFetchResponse__Output> {
+    return call<v1.OffsetFetchRequest, v1.OffsetFetchResponse__Output>(
+      this.#groups.offsetFetch,
+      this.#groups,
+      request,
+    );
+  }
+  listGroups(): Promise<v1.ListGroupsResponse__Output> {
+    return call<v1.ListGroupsRequest, v1.ListGroupsResponse__Output>(
+      this.#groups.listGroups,
+      this.#groups,
+      {},
+    );
+  }
+  describeGroup(request: v1.DescribeGroupRequest): Promise<v1.DescribeGroupResponse__Output> {
+    return call<v1.DescribeGroupRequest, v1.DescribeGroupResponse__Output>(
+      this.#groups.describeGroup,
+      this.#groups,
+      request,
+    );
   }
 
   close(): void {
@@ -76,14 +134,4 @@ export class CoordinatorCalls {
     this.#producerIds.close();
     this.#cluster.close();
   }
-}
-
-/** Calls one unary method of a client with the forwarding deadline. */
-export function forward<Req, Res>(
-  client: grpc.Client,
-  method: Unary<Req, Res>,
-  request: Req,
-  timeoutMs?: number,
-) {
-  return call(method, client, request, timeoutMs);
 }

@@ -3,6 +3,9 @@ import { apiVersionsApi } from './apis/api-versions.js';
 import { describeClusterApi, findCoordinatorApi, initProducerIdApi } from './apis/cluster-info.js';
 import { describeConfigsApi } from './apis/describe-configs.js';
 import { fetchApi } from './apis/fetch.js';
+import { describeGroupsApi, listGroupsApi } from './apis/group-listing.js';
+import { heartbeatApi, joinGroupApi, leaveGroupApi, syncGroupApi } from './apis/group-membership.js';
+import { offsetCommitApi, offsetFetchApi } from './apis/group-offsets.js';
 import { listOffsetsApi } from './apis/list-offsets.js';
 import { metadataApi } from './apis/metadata.js';
 import { produceApi } from './apis/produce.js';
@@ -22,6 +25,14 @@ export function createKafkaApis(deps: KafkaDeps): ReadonlyMap<number, KafkaApi> 
     initProducerIdApi(deps),
     describeConfigsApi(deps),
     describeClusterApi(deps),
+    joinGroupApi(deps),
+    syncGroupApi(deps),
+    heartbeatApi(deps),
+    leaveGroupApi(deps),
+    offsetCommitApi(deps),
+    offsetFetchApi(deps),
+    listGroupsApi(deps),
+    describeGroupsApi(deps),
   ];
   apis.push(apiVersionsApi(() => apis));
   return new Map(apis.map((api) => [api.apiKey, api]));

@@ -1,6 +1,7 @@
 import type { Logger } from '@fjord/server-kit';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { RandomSource } from '../random-source.js';
+import type { ClassicGroups } from './classic/classic-groups.js';
 import type { GroupSessions } from './group-sessions.js';
 import type { HeartbeatWaiters } from './heartbeat-waiters.js';
 
@@ -11,6 +12,8 @@ export interface GroupContext {
   /** Held (long-poll) heartbeats, woken when their group changes. */
   waiters: HeartbeatWaiters;
   random: RandomSource;
+  /** Groups of the classic protocol (Kafka clients' JoinGroup/SyncGroup). */
+  classic: ClassicGroups;
   logger: Logger;
   /** How often members are told to heartbeat. */
   heartbeatIntervalMs: number;

@@ -3,6 +3,7 @@ import type { Clock } from '../liveness/clock.js';
 import { groupsOf } from '../metadata/group-records.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { RandomSource } from '../random-source.js';
+import { ClassicGroups } from './classic/classic-groups.js';
 import type { GroupContext } from './group-context.js';
 import { GroupMonitor } from './group-monitor.js';
 import { GroupSessions } from './group-sessions.js';
@@ -30,6 +31,8 @@ export interface GroupCoordinator {
   waiters: HeartbeatWaiters;
   monitor: GroupMonitor;
   context: GroupContext;
+  /** Classic-protocol groups; `stop()` ends their deadline checks. */
+  classic: ClassicGroups;
 }
 
 /**
@@ -53,7 +56,10 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
     checkIntervalMs: Math.max(10, Math.min(250, Math.floor(heartbeatIntervalMs / 2))),
   });
   monitor.start();
+  const classic = new ClassicGroups(store, clock, () => random.uuid());
+  classic.start();
   const context: GroupContext = {
+    classic,
     store,
     sessions,
     waiters,
@@ -63,5 +69,5 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
     minSessionTimeoutMs: MIN_MEMBER_SESSION_TIMEOUT_MS,
     maxSessionTimeoutMs: MAX_MEMBER_SESSION_TIMEOUT_MS,
   };
-  return { sessions, waiters, monitor, context };
+  return { sessions, waiters, monitor, classic, context };
 }

@@ -36,6 +36,11 @@ export interface MemberState {
 /** The membership part of a group: replaced as a whole by a GroupUpdate record. */
 export interface GroupMembership {
   groupId: string;
+  /**
+   * `classic` for a group of Kafka's classic protocol (JoinGroup/SyncGroup; its members are
+   * kept in memory, see classic/classic-groups.ts); absent for Fjord's KIP-848 protocol.
+   */
+  protocol?: 'classic';
   /** Bumped on every change of members, subscriptions or subscribed topics' partitions. */
   groupEpoch: number;
   /** The group epoch the target assignment was computed for. */

@@ -67,6 +67,7 @@ function run(ctx: GroupContext, input: HeartbeatInput, token: number | undefined
   return ctx.store.propose((proposal): HeartbeatOutcome | undefined => {
     if (token !== undefined && !ctx.waiters.isLatest(input.groupId, input.memberId, token)) return undefined;
     const current = groupById(proposal.state, input.groupId);
+    if (current?.protocol === 'classic') return classicGroupConflict(input.groupId);
     const result = heartbeat(proposal.state, current, input, () => ctx.random.uuid());
     if (!result.ok) return result;
     const before = current ? cloneGroup(current) : undefined;
@@ -172,4 +173,13 @@ function updateSession(ctx: GroupContext, input: HeartbeatInput, outcome: Succes
     !isEmptyAssignment(member.revoking),
     member.rebalanceTimeoutMs,
   );
+}
+
+/** Kafka's INCONSISTENT_GROUP_PROTOCOL: the id belongs to a classic (JoinGroup) group. */
+function classicGroupConflict(groupId: string): HeartbeatOutcome {
+  return {
+    ok: false,
+    errorCode: 23,
+    message: `group "${groupId}" is a classic (JoinGroup/SyncGroup) group; a Fjord-protocol member cannot join it`,
+  };
 }

@@ -3,6 +3,7 @@ import type { GroupContext } from '../../groups/group-context.js';
 import { groupById, groupsOf } from '../../metadata/group-records.js';
 import { groupStateName } from '../../metadata/group-state.js';
 import { metadataRecord } from '../../metadata/records.js';
+import { classicListing, describeClassicGroup } from './classic-group-views.js';
 import { offsetsFromWire } from './offset-commit.js';
 import { assignmentToWire } from './wire.js';
 
@@ -19,11 +20,16 @@ const notFound = (groupId: string) => ({
 export function listGroups(ctx: GroupContext): v1.ListGroupsResponse {
   const groups = Object.values(groupsOf(ctx.store.state)).sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
   return {
-    groups: groups.map((g) => ({
-      groupId: g.groupId,
-      state: groupStateName(g),
-      members: Object.keys(g.members).length,
-    })),
+    groups: groups.map((g) =>
+      g.protocol === 'classic'
+        ? classicListing(g.groupId, ctx.classic.get(g.groupId))
+        : {
+            groupId: g.groupId,
+            state: groupStateName(g),
+            members: Object.keys(g.members).length,
+            protocol: 'consumer',
+          },
+    ),
   };
 }
 
@@ -35,7 +41,10 @@ export function describeGroup(
   if (req.groupId.trim() === '') return { ...INVALID_GROUP, members: [] };
   const group = groupById(ctx.store.state, req.groupId);
   if (!group) return { ...notFound(req.groupId), members: [] };
+  if (group.protocol === 'classic')
+    return describeClassicGroup(group.groupId, ctx.classic.get(group.groupId));
   return {
+    protocol: 'consumer',
     errorCode: ErrorCode.NONE,
     errorMessage: '',
     groupId: group.groupId,

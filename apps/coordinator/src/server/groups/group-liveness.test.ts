@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ClassicGroups } from '../../groups/classic/classic-groups.js';
 import type { GroupContext } from '../../groups/group-context.js';
 import { startGroupCoordinator } from '../../groups/group-coordinator.js';
 import { GroupMonitor } from '../../groups/group-monitor.js';
@@ -85,6 +86,7 @@ describe('group liveness (fake clock)', () => {
       sessions,
       waiters,
       random: systemRandom,
+      classic: new ClassicGroups(store, clock, () => systemRandom.uuid()),
       logger,
       heartbeatIntervalMs: 500,
       minSessionTimeoutMs: 500,

@@ -1,6 +1,13 @@
 import type { v1 } from '@fjord/protocol';
 import { unaryHandlers } from '@fjord/server-kit';
 import type { GroupContext } from '../../groups/group-context.js';
+import {
+  classicHeartbeat,
+  classicOffsetCommit,
+  joinGroup,
+  leaveGroup,
+  syncGroup,
+} from './classic-group-rpcs.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { deleteGroup, describeGroup, listGroups, resetGroupOffsets } from './group-admin.js';
 import { offsetCommit } from './offset-commit.js';
@@ -15,5 +22,10 @@ export function groupServiceHandlers(ctx: GroupContext): v1.GroupCoordinatorServ
     DescribeGroup: (request) => describeGroup(ctx, request),
     ResetGroupOffsets: (request) => resetGroupOffsets(ctx, request),
     DeleteGroup: (request) => deleteGroup(ctx, request),
+    JoinGroup: (request) => joinGroup(ctx, request),
+    SyncGroup: (request) => syncGroup(ctx, request),
+    Heartbeat: (request) => classicHeartbeat(ctx, request),
+    LeaveGroup: (request) => leaveGroup(ctx, request),
+    ClassicOffsetCommit: (request) => classicOffsetCommit(ctx, request),
   });
 }

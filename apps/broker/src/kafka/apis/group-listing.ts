@@ -1,0 +1,80 @@
+import { ApiKey } from '@fjord/kafka-protocol';
+import { ErrorCode } from '@fjord/protocol';
+import type { KafkaApi } from '../api.js';
+import type { KafkaDeps } from '../kafka-deps.js';
+
+/** Kafka's protocol type of consumer groups, classic and KIP-848 alike. */
+const CONSUMER = 'consumer';
+
+/**
+ * ListGroups v0–4: every group of the coordinator, classic and Fjord-protocol ones, as
+ * consumer groups; v4 filters by state (Kafka's state names for classic groups, Fjord's for
+ * its own).
+ */
+export function listGroupsApi(deps: KafkaDeps): KafkaApi {
+  return {
+    apiKey: ApiKey.ListGroups,
+    minVersion: 0,
+    maxVersion: 4,
+    async handle(request) {
+      const answer = await deps.coordinator.listGroups();
+      const states = (request.statesFilter as string[] | undefined) ?? [];
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        groups: answer.groups
+          .filter((g) => states.length === 0 || states.some((s) => s.toLowerCase() === g.state.toLowerCase()))
+          .map((g) => ({ groupId: g.groupId, protocolType: CONSUMER, groupState: g.state })),
+      };
+    },
+  };
+}
+
+/**
+ * DescribeGroups v0–4: state, protocol type, the assignor chosen (protocol data) and members
+ * with their client ids and the subscription and assignment bytes they sent. Fjord-protocol
+ * groups have no such bytes (server-side assignment) and are shown with empty ones.
+ * Authorized operations (v3) are not computed (Kafka's "not requested" value).
+ */
+export function describeGroupsApi(deps: KafkaDeps): KafkaApi {
+  return {
+    apiKey: ApiKey.DescribeGroups,
+    minVersion: 0,
+    maxVersion: 4,
+    async handle(request) {
+      const ids = request.groups as string[];
+      const described = await Promise.all(ids.map((groupId) => deps.coordinator.describeGroup({ groupId })));
+      return {
+        throttleTimeMs: 0,
+        groups: described.map((g, i) => {
+          if (g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) {
+            // Kafka describes an unknown group as Dead, without an error.
+            return {
+              errorCode: ErrorCode.NONE,
+              groupId: ids[i],
+              groupState: 'Dead',
+              protocolType: '',
+              protocolData: '',
+              members: [],
+            };
+          }
+          return {
+            errorCode: g.errorCode,
+            groupId: ids[i],
+            groupState: g.state,
+            protocolType: g.protocol === 'classic' ? g.protocolType : CONSUMER,
+            protocolData: g.protocol === 'classic' ? g.protocolName : g.assignor,
+            members: g.members.map((m) => ({
+              memberId: m.memberId,
+              groupInstanceId: m.instanceId === '' ? null : m.instanceId,
+              clientId: m.clientId,
+              clientHost: m.clientHost,
+              memberMetadata: m.classicMetadata,
+              memberAssignment: m.classicAssignment,
+            })),
+          };
+        }),
+      };
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { ApiKey } from '@fjord/kafka-protocol';
+import { asStructs, type KafkaApi } from '../api.js';
+import type { KafkaDeps } from '../kafka-deps.js';
+
+/** Extra time a forwarded JoinGroup gets beyond the rebalance timeout it waits for. */
+const JOIN_GRACE_MS = 5_000;
+
+/**
+ * JoinGroup v0–5, forwarded to the coordinator's classic group protocol (brief §14). It
+ * answers once the rebalance completes. Member ids are given on the first join (the
+ * MEMBER_ID_REQUIRED round trip of v4+ is never asked for, which Kafka permits).
+ */
+export function joinGroupApi(deps: KafkaDeps): KafkaApi {
+  return {
+    apiKey: ApiKey.JoinGroup,
+    minVersion: 0,
+    maxVersion: 5,
+    async handle(request, { header }) {
+      const sessionTimeoutMs = request.sessionTimeoutMs as number;
+      const rebalanceTimeoutMs =
+        header.apiVersion >= 1 ? (request.rebalanceTimeoutMs as number) : sessionTimeoutMs;
+      const answer = await deps.coordinator.joinGroup(
+        {
+          groupId: request.groupId as string,
+          sessionTimeoutMs,
+          rebalanceTimeoutMs,
+          memberId: request.memberId as string,
+          instanceId: (request.groupInstanceId as string | null) ?? '',
+          protocolType: request.protocolType as string,
+          protocols: asStructs(request.protocols).map((p) => ({
+            name: p.name as string,
+            metadata: p.metadata as Buffer,
+          })),
+          clientId: header.clientId ?? '',
+          clientHost: '',
+        },
+        Math.max(rebalanceTimeoutMs, 0) + JOIN_GRACE_MS,
+      );
+      return {
+        throttleTimeMs: 0,
+        errorCode: answer.errorCode,
+        generationId: answer.generationId,
+        protocolType: answer.protocolType,
+        protocolName: answer.protocolName,
+        leader: answer.leader,
+        memberId: answer.memberId,
+        members: answer.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.instanceId === '' ? null : m.instanceId,
+          metadata: m.metadata,
+        })),
+      };
+    },
+  };
+}
+
+/** SyncGroup v0–3, forwarded: the leader's assignments go to every member. */
+export function syncGroupApi(deps: KafkaDeps): KafkaApi {
+  return {
+    apiKey: ApiKey.SyncGroup,
+    minVersion: 0,
+    maxVersion: 3,
+    async handle(request) {
+      const answer = await deps.coordinator.syncGroup(
+        {
+          groupId: request.groupId as string,
+          generationId: request.generationId as number,
+          memberId: request.memberId as string,
+          instanceId: (request.groupInstanceId as string | null) ?? '',
+          assignments: asStructs(request.assignments).map((a) => ({
+            memberId: a.memberId as string,
+            assignment: a.assignment as Buffer,
+          })),
+        },
+        // A follower waits for the leader, which has up to its session timeout.
+        120_000,
+      );
+      return { throttleTimeMs: 0, errorCode: answer.errorCode, assignment: answer.assignment };
+    },
+  };
+}
+
+/** Heartbeat v0–3, forwarded. */
+export function heartbeatApi(deps: KafkaDeps): KafkaApi {
+  return {
+    apiKey: ApiKey.Heartbeat,
+    minVersion: 0,
+    maxVersion: 3,
+    async handle(request) {
+      const answer = await deps.coordinator.heartbeat({
+        groupId: request.groupId as string,
+        generationId: request.generationId as number,
+        memberId: request.memberId as string,
+        instanceId: (request.groupInstanceId as string | null) ?? '',
+      });
+      return { throttleTimeMs: 0, errorCode: answer.errorCode };
+    },
+  };
+}
+
+/** LeaveGroup v0–3 (v3 leaves several members, by member or instance id), forwarded. */
+export function leaveGroupApi(deps: KafkaDeps): KafkaApi {
+  return {
+    apiKey: ApiKey.LeaveGroup,
+    minVersion: 0,
+    maxVersion: 3,
+    async handle(request, { header }) {
+      const members =
+        header.apiVersion >= 3
+          ? asStructs(request.members).map((m) => ({
+              memberId: m.memberId as string,
+              instanceId: (m.groupInstanceId as string | null) ?? '',
+            }))
+          : [{ memberId: request.memberId as string, instanceId: '' }];
+      const answer = await deps.coordinator.leaveGroup({
+        groupId: request.groupId as string,
+        members,
+      });
+      const results = answer.members.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.instanceId === '' ? null : m.instanceId,
+        errorCode: m.errorCode,
+      }));
+      // Before v3 the one member's error is the request's.
+      const errorCode =
+        header.apiVersion >= 3 ? answer.errorCode : (results[0]?.errorCode ?? answer.errorCode);
+      return { throttleTimeMs: 0, errorCode, members: results };
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { ApiKey } from '@fjord/kafka-protocol';
+import { ErrorCode } from '@fjord/protocol';
+import { asStructs, type KafkaApi } from '../api.js';
+import type { KafkaDeps } from '../kafka-deps.js';
+
+/**
+ * OffsetCommit v0–7, forwarded to the coordinator's classic commit: a member's commit with
+ * its generation, or a simple commit (v0, or generation -1) to a group without members.
+ * Retention times and commit timestamps (v1–4) are accepted and not used: committed offsets
+ * live as long as their group, as in Kafka 4.
+ */
+export function offsetCommitApi(deps: KafkaDeps): KafkaApi {
+  return {
+    apiKey: ApiKey.OffsetCommit,
+    minVersion: 0,
+    maxVersion: 7,
+    async handle(request, { header }) {
+      const topics = asStructs(request.topics);
+      const answer = await deps.coordinator.classicOffsetCommit({
+        groupId: request.groupId as string,
+        generationId: header.apiVersion >= 1 ? (request.generationIdOrMemberEpoch as number) : -1,
+        memberId: header.apiVersion >= 1 ? (request.memberId as string) : '',
+        instanceId: (request.groupInstanceId as string | null) ?? '',
+        topics: topics.map((t) => ({
+          topic: t.name as string,
+          partitions: asStructs(t.partitions).map((p) => ({
+            partition: p.partitionIndex as number,
+            offset: String(p.committedOffset as bigint),
+            metadata: (p.committedMetadata as string | null) ?? '',
+          })),
+        })),
+      });
+      const byTopic = new Map(answer.topics.map((t) => [t.topic, t]));
+      return {
+        throttleTimeMs: 0,
+        topics: topics.map((t) => ({
+          name: t.name,
+          partitions: asStructs(t.partitions).map((p) => ({
+            partitionIndex: p.partitionIndex,
+            errorCode:
+              answer.errorCode !== ErrorCode.NONE
+                ? answer.errorCode
+                : (byTopic.get(t.name as string)?.partitions.find((r) => r.partition === p.partitionIndex)
+                    ?.errorCode ?? ErrorCode.NONE),
+          })),
+        })),
+      };
+    },
+  };
+}
+
+/**
+ * OffsetFetch v1–7: the group's committed offsets from the coordinator (-1 where none, and
+ * for a group that does not exist, as Kafka answers). Null topics (v2+) = every committed
+ * partition. requireStable (v7) needs nothing: Fjord has no transactions.
+ */
+export function offsetFetchApi(deps: KafkaDeps): KafkaApi {
+  return {
+    apiKey: ApiKey.OffsetFetch,
+    minVersion: 1,
+    maxVersion: 7,
+    async handle(request) {
+      const requested = request.topics === null ? null : asStructs(request.topics);
+      const answer = await deps.coordinator.offsetFetch({
+        groupId: request.groupId as string,
+        memberId: '',
+        memberEpoch: -1,
+        topics: (requested ?? []).map((t) => ({
+          topic: t.name as string,
+          partitions: t.partitionIndexes as number[],
+        })),
+      });
+      const missingGroup = answer.errorCode === ErrorCode.GROUP_ID_NOT_FOUND;
+      const errorCode = missingGroup ? ErrorCode.NONE : answer.errorCode;
+      const committed = new Map(
+        missingGroup ? [] : answer.offsets.map((o) => [`${o.topic}:${o.partition}`, o]),
+      );
+      const topics =
+        requested === null
+          ? [...new Set(answer.offsets.map((o) => o.topic))].map((name) => ({
+              name,
+              partitionIndexes: answer.offsets.filter((o) => o.topic === name).map((o) => o.partition),
+            }))
+          : requested.map((t) => ({
+              name: t.name as string,
+              partitionIndexes: t.partitionIndexes as number[],
+            }));
+      return {
+        throttleTimeMs: 0,
+        errorCode,
+        topics: topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((partitionIndex) => {
+            const found = committed.get(`${t.name}:${partitionIndex}`);
+            return {
+              partitionIndex,
+              committedOffset: BigInt(found?.offset ?? -1),
+              committedLeaderEpoch: -1,
+              metadata: found?.metadata ?? '',
+              errorCode,
+            };
+          }),
+        })),
+      };
+    },
+  };
+}
