@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 
 /** The Debian package's kcat (librdkafka 2.0.2). */
 export const KCAT = '/usr/bin/kcat';
@@ -37,4 +37,32 @@ export function parseKcatRecords(stdout: string): KcatRecord[] {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as KcatRecord);
+}
+
+/** A kcat left running (e.g. a `-G` group member), with the lines it printed so far. */
+export class RunningKcat {
+  readonly lines: string[] = [];
+  readonly #child: ChildProcess;
+  readonly #exited: Promise<void>;
+
+  constructor(args: string[]) {
+    this.#child = spawn(KCAT, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let partial = '';
+    this.#child.stdout?.on('data', (chunk: Buffer) => {
+      const text = partial + chunk.toString();
+      const parts = text.split('\n');
+      partial = parts.pop() ?? '';
+      this.lines.push(...parts.filter((l) => l !== ''));
+    });
+    this.#exited = new Promise((resolve) => this.#child.once('exit', () => resolve()));
+  }
+
+  /** Stops it as Ctrl-C would (kcat then leaves its group and commits), SIGKILL after 10 s. */
+  async stop(): Promise<void> {
+    if (this.#child.exitCode !== null) return;
+    this.#child.kill('SIGINT');
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 10_000);
+    await this.#exited;
+    clearTimeout(timer);
+  }
 }

@@ -1,8 +1,9 @@
 import { Fjord } from '@fjord/sdk';
-import { type Cluster, randomName, startCluster } from '@fjord/testkit';
+import { type Cluster, randomName, startCluster, waitFor } from '@fjord/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fjord as cli } from './cli-runner.js';
 import { pollUntil, range } from './helpers.js';
-import { kcat, parseKcatRecords } from './kafka-clients.js';
+import { kcat, parseKcatRecords, RunningKcat } from './kafka-clients.js';
 
 describe('kcat (librdkafka) against the brokers’ Kafka listeners', () => {
   let cluster: Cluster;
@@ -83,5 +84,62 @@ describe('kcat (librdkafka) against the brokers’ Kafka listeners', () => {
       expect(record).toMatchObject({ key: `k${i}`, payload: `v${i}`, ts: timestamp, tstype: 'create' });
       expect(record?.headers).toEqual(['n', String(i)]);
     }
+  });
+
+  it('-G consumes as a group member; `fjord groups describe` shows the member, its partitions and its commits', async () => {
+    const topic = randomName('kcat-group');
+    const group = randomName('kcat-group');
+    await fjord.admin().createTopics([{ name: topic, partitions: 2, replicationFactor: 3 }]);
+    const producer = fjord.producer({ acks: -1 });
+    await producer.send({ topic, messages: range(0, 20).map((i) => ({ value: `r${i}`, partition: i % 2 })) });
+    await producer.close();
+    const member = new RunningKcat([
+      '-b',
+      bootstrap,
+      '-G',
+      group,
+      topic,
+      '-o',
+      'beginning',
+      '-f',
+      '%p %o %s\\n',
+      '-u',
+      '-X',
+      'auto.commit.interval.ms=100',
+      '-X',
+      'session.timeout.ms=10000',
+    ]);
+    try {
+      await waitFor(() => (member.lines.length >= 20 ? true : undefined), {
+        timeoutMs: 60_000,
+        message: 'kcat -G printed 20 records',
+      });
+      const describeRows = async () => {
+        const run = await cli(['groups', 'describe', group, '--bootstrap', cluster.bootstrap]);
+        expect(run.code, run.stderr).toBe(0);
+        return run.stdout.split('\n').map((l) => l.trim().split(/\s+/));
+      };
+      // TOPIC PARTITION COMMITTED LOG-END LAG: auto-commit catches up to the end.
+      const described = await waitFor(
+        async () => {
+          const rows = await describeRows();
+          const lagRows = rows.filter((cells) => cells[0] === topic);
+          return lagRows.length === 2 && lagRows.every((r) => r[2] === '10' && r[4] === '0')
+            ? rows
+            : undefined;
+        },
+        { timeoutMs: 30_000, message: 'commits of both partitions at 10 with lag 0' },
+      );
+      const memberRows = described.filter((cells) => cells.some((c) => c === `${topic}:0,${topic}:1`));
+      expect(memberRows).toHaveLength(1);
+      expect(described.some((cells) => cells.includes('Stable'))).toBe(true);
+    } finally {
+      await member.stop();
+    }
+    expect(member.lines.map((l) => l.split(' ')[2]).sort()).toEqual(
+      range(0, 20)
+        .map((i) => `r${i}`)
+        .sort(),
+    );
   });
 });
