@@ -56,6 +56,8 @@ describe('coordinator gRPC server (in-process, real client)', () => {
       brokerId: 1,
       host: '127.0.0.1',
       port: 7401,
+      kafkaHost: '127.0.0.1',
+      kafkaPort: 9092,
       incarnationId: 'a',
     });
     expect(registered).toMatchObject({ errorCode: 0, heartbeatIntervalMs: 2000, sessionTimeoutMs: 10000 });
@@ -92,7 +94,9 @@ describe('coordinator gRPC server (in-process, real client)', () => {
       ['orders', topicId, 1, 1, [1]],
     ]);
     expect(beat.replicas[0]!.configs).toMatchObject({ 'retention.ms': '60000', 'cleanup.policy': 'delete' });
-    expect(beat.brokers).toEqual([{ id: 1, host: '127.0.0.1', port: 7401, alive: true }]);
+    expect(beat.brokers).toEqual([
+      { id: 1, host: '127.0.0.1', port: 7401, alive: true, kafkaHost: '127.0.0.1', kafkaPort: 9092 },
+    ]);
 
     const described = await call(c, c.describeTopics, { topics: ['orders', 'missing', 'bad name'] });
     expect(described.topics.map((t) => t.errorCode)).toEqual([
@@ -135,7 +139,9 @@ describe('coordinator gRPC server (in-process, real client)', () => {
     const metadata = await call(c, c.getMetadata, { topics: [] });
     expect(metadata.clusterId).toBe(registered.clusterId);
     expect(metadata.topics.map((t) => t.name)).toEqual(['orders']);
-    expect(metadata.brokers).toEqual([{ id: 1, host: '127.0.0.1', port: 7401, alive: true }]);
+    expect(metadata.brokers).toEqual([
+      { id: 1, host: '127.0.0.1', port: 7401, alive: true, kafkaHost: '127.0.0.1', kafkaPort: 9092 },
+    ]);
 
     const cluster = await call(c, c.describeCluster, {});
     expect(cluster.coordinator).toBe(`coord.test:${coordinator!.port}`);

@@ -109,7 +109,9 @@ describe('broker liveness (fake clock)', () => {
     expect(ctx.store.state.brokers['1']!.fenced).toBe(false);
     expect(beat.hasChanges).toBe(true);
     expect(beat.replicas).toMatchObject([{ topic: 'orders', partition: 0, leader: 1, leaderEpoch: 2 }]);
-    expect(beat.brokers).toEqual([{ id: 1, host: '127.0.0.1', port: 7401, alive: true }]);
+    expect(beat.brokers).toEqual([
+      { id: 1, host: '127.0.0.1', port: 7401, alive: true, kafkaHost: '', kafkaPort: 0 },
+    ]);
   });
 
   it('heartbeats keep the session alive', async () => {

@@ -16,6 +16,8 @@ export interface KafkaApi {
   readonly apiKey: number;
   readonly minVersion: number;
   readonly maxVersion: number;
+  /** What a Kafka user should know about how Fjord serves it (docs/KAFKA-COMPATIBILITY.md). */
+  readonly notes: string;
   handle(request: KafkaStruct, context: KafkaRequestContext): Promise<KafkaStruct | null>;
 }
 

@@ -37,3 +37,16 @@ export function createKafkaApis(deps: KafkaDeps): ReadonlyMap<number, KafkaApi> 
   apis.push(apiVersionsApi(() => apis));
   return new Map(apis.map((api) => [api.apiKey, api]));
 }
+
+/**
+ * The served APIs without a running broker (for docs/KAFKA-COMPATIBILITY.md): the handlers
+ * capture their dependencies and touch them only when called, which these never are.
+ */
+export function servedKafkaApis(): KafkaApi[] {
+  const unavailable = new Proxy({} as KafkaDeps, {
+    get: () => {
+      throw new Error('servedKafkaApis() lists the APIs; it cannot serve requests');
+    },
+  });
+  return [...createKafkaApis(unavailable).values()].sort((a, b) => a.apiKey - b.apiKey);
+}

@@ -12,6 +12,8 @@ export function apiVersionsApi(all: () => readonly KafkaApi[]): KafkaApi {
     apiKey: ApiKey.ApiVersions,
     minVersion: 0,
     maxVersion: 4,
+    notes:
+      'v3+ flexible; a newer version is answered with a v0 UNSUPPORTED_VERSION response listing the ApiVersions range, as Kafka does.',
     async handle() {
       return { errorCode: 0, apiKeys: apiKeyRanges(all()), throttleTimeMs: 0 };
     },

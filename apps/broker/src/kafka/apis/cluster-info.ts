@@ -14,6 +14,7 @@ export function describeClusterApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.DescribeCluster,
     minVersion: 0,
     maxVersion: 1,
+    notes: 'Broker endpoints only (controllers: UNSUPPORTED_ENDPOINT_TYPE).',
     async handle(request) {
       const endpointType = request.endpointType as number;
       if (endpointType !== BROKER_ENDPOINTS) {
@@ -55,6 +56,8 @@ export function findCoordinatorApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.FindCoordinator,
     minVersion: 0,
     maxVersion: 4,
+    notes:
+      'Groups: the broker asked (it forwards group requests to the coordinator). Transactions: COORDINATOR_NOT_AVAILABLE.',
     async handle(request, { header }) {
       const keyType = request.keyType as number;
       const found = keyType === GROUP_KEY;
@@ -83,6 +86,8 @@ export function initProducerIdApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.InitProducerId,
     minVersion: 0,
     maxVersion: 4,
+    notes:
+      "Idempotent producers: a fresh id from the coordinator's ProducerIdService (also when a v3+ client asks to bump its epoch). Transactional ids are refused.",
     async handle(request) {
       if (request.transactionalId !== null) {
         return {

@@ -21,6 +21,7 @@ export function describeConfigsApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.DescribeConfigs,
     minVersion: 0,
     maxVersion: 2,
+    notes: 'Topics: effective configuration, defaults marked. Brokers: an empty list.',
     async handle(request) {
       const resources = asStructs(request.resources);
       const topicNames = resources

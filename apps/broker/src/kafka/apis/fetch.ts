@@ -19,6 +19,8 @@ export function fetchApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.Fetch,
     minVersion: 4,
     maxVersion: 11,
+    notes:
+      "The gRPC path's fetch core: long-poll, byte limits, leader-epoch checks; stored batches as they are. Fetch sessions are declined (session id 0), so clients send full requests.",
     async handle(request, { signal }) {
       if ((request.sessionId as number) !== 0) {
         return { throttleTimeMs: 0, errorCode: FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };

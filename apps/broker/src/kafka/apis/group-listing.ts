@@ -16,6 +16,7 @@ export function listGroupsApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.ListGroups,
     minVersion: 0,
     maxVersion: 4,
+    notes: 'Classic and Fjord-protocol groups alike, as consumer groups; v4 filters by state.',
     async handle(request) {
       const answer = await deps.coordinator.listGroups();
       const states = (request.statesFilter as string[] | undefined) ?? [];
@@ -41,6 +42,8 @@ export function describeGroupsApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.DescribeGroups,
     minVersion: 0,
     maxVersion: 4,
+    notes:
+      "Classic groups with their members' subscription and assignment bytes; Fjord-protocol groups with empty ones. An unknown group is Dead.",
     async handle(request) {
       const ids = request.groups as string[];
       const described = await Promise.all(ids.map((groupId) => deps.coordinator.describeGroup({ groupId })));

@@ -15,6 +15,8 @@ export function joinGroupApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.JoinGroup,
     minVersion: 0,
     maxVersion: 5,
+    notes:
+      "Forwarded to the coordinator's classic group protocol; answers when the rebalance completes. Member ids are given on the first join.",
     async handle(request, { header }) {
       const sessionTimeoutMs = request.sessionTimeoutMs as number;
       const rebalanceTimeoutMs =
@@ -60,6 +62,7 @@ export function syncGroupApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.SyncGroup,
     minVersion: 0,
     maxVersion: 3,
+    notes: "Forwarded; the leader's client-side assignment reaches every member.",
     async handle(request) {
       const answer = await deps.coordinator.syncGroup(
         {
@@ -86,6 +89,7 @@ export function heartbeatApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.Heartbeat,
     minVersion: 0,
     maxVersion: 3,
+    notes: 'Forwarded; REBALANCE_IN_PROGRESS asks the member to rejoin.',
     async handle(request) {
       const answer = await deps.coordinator.heartbeat({
         groupId: request.groupId as string,
@@ -104,6 +108,7 @@ export function leaveGroupApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.LeaveGroup,
     minVersion: 0,
     maxVersion: 3,
+    notes: 'Forwarded; v3 leaves several members by member or instance id.',
     async handle(request, { header }) {
       const members =
         header.apiVersion >= 3

@@ -14,6 +14,8 @@ export function offsetCommitApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.OffsetCommit,
     minVersion: 0,
     maxVersion: 7,
+    notes:
+      "Forwarded: a member's commit with its generation, or a simple commit (v0, generation -1) to a group without members. Retention times are accepted and unused.",
     async handle(request, { header }) {
       const topics = asStructs(request.topics);
       const answer = await deps.coordinator.classicOffsetCommit({
@@ -59,6 +61,7 @@ export function offsetFetchApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.OffsetFetch,
     minVersion: 1,
     maxVersion: 7,
+    notes: 'Committed offsets, -1 where none (also for an unknown group). Leader epochs are not kept (-1).',
     async handle(request) {
       const requested = request.topics === null ? null : asStructs(request.topics);
       const answer = await deps.coordinator.offsetFetch({

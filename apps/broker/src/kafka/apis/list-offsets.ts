@@ -13,6 +13,8 @@ export function listOffsetsApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.ListOffsets,
     minVersion: 1,
     maxVersion: 6,
+    notes:
+      "-2 earliest, -1 latest (the high watermark, which is also the last stable offset), or a timestamp. v7's max-timestamp query is not served.",
     async handle(request) {
       const answer = await listOffsets(deps.broker, {
         topics: asStructs(request.topics).map((t) => ({

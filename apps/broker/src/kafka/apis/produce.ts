@@ -17,6 +17,8 @@ export function produceApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.Produce,
     minVersion: 3,
     maxVersion: 9,
+    notes:
+      "RecordBatch v2 only (hence v3+). The gRPC path's produce core: same validation, idempotence checks, acks and min.insync.replicas. acks=0 gets no response. No transactions.",
     async handle(request) {
       const topicData = asStructs(request.topicData);
       const acks = request.acks as number;

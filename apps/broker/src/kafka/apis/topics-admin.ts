@@ -16,6 +16,8 @@ export function createTopicsApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.CreateTopics,
     minVersion: 0,
     maxVersion: 4,
+    notes:
+      'Forwarded to the coordinator; -1 partitions or replication factor take the defaults. Manual replica assignments are refused.',
     async handle(request) {
       const topics = asStructs(request.topics);
       const manual = topics.filter((t) => asStructs(t.assignments).length > 0);
@@ -56,6 +58,7 @@ export function deleteTopicsApi(deps: KafkaDeps): KafkaApi {
     apiKey: ApiKey.DeleteTopics,
     minVersion: 0,
     maxVersion: 5,
+    notes: 'By name (v6 deletes by id and is not served).',
     async handle(request) {
       const names = (request.topicNames as string[] | null) ?? [];
       const answer = await deps.coordinator.deleteTopics({ topics: names });
