@@ -28,8 +28,8 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /**
- * An ephemeral port P such that P..P+3 (coordinator and three brokers) and P+2000..P+2003
- * (their /metrics and /healthz) are free.
+ * An ephemeral port P such that P..P+3 (coordinator and three brokers), P+2000..P+2003
+ * (their /metrics and /healthz) and P+1000..P+1002 (the brokers' Kafka listeners) are free.
  */
 async function freePortRange(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -41,17 +41,19 @@ async function freePortRange(): Promise<number> {
       });
     });
     if (base > 63_000) continue;
-    const free = await Promise.all([1, 2, 3, 2000, 2001, 2002, 2003].map((i) => portFree(base + i)));
+    const free = await Promise.all(
+      [1, 2, 3, 1000, 1001, 1002, 2000, 2001, 2002, 2003].map((i) => portFree(base + i)),
+    );
     if (free.every(Boolean)) return base;
   }
   throw new Error('no free ranges of 4 ports found');
 }
 
-/** The README's SDK example: the first ```js block under "## SDK". */
-function readmeExample(readme: string): string {
-  const section = readme.slice(readme.indexOf('## SDK'));
-  const match = /```js\n([\s\S]*?)```/.exec(section);
-  if (!match) throw new Error('README has no ```js block under "## SDK"');
+/** The first ```<lang> block of a README section, e.g. the SDK example under "## SDK". */
+function readmeExample(readme: string, heading = '## SDK', lang = 'js'): string {
+  const section = readme.slice(readme.indexOf(heading));
+  const match = new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``).exec(section);
+  if (!match) throw new Error(`README has no \`\`\`${lang} block under "${heading}"`);
   return match[1]!;
 }
 
@@ -107,7 +109,16 @@ describe('the README quick start, from a fresh clone', () => {
     };
     let output = '';
     // Its own process group, so that SIGINT reaches npm and everything under it, as Ctrl-C does.
-    dev = spawn('npm', ['start', '--', '--port', String(port), '--data-dir', join(work, 'data')], {
+    const kafkaPort = port + 1000;
+    const args = [
+      '--port',
+      String(port),
+      '--kafka-port',
+      String(kafkaPort),
+      '--data-dir',
+      join(work, 'data'),
+    ];
+    dev = spawn('npm', ['start', '--', ...args], {
       cwd: clone,
       env: newcomer,
       detached: true,
@@ -181,6 +192,39 @@ describe('the README quick start, from a fresh clone', () => {
       const failure = cli.status === 0 ? '' : `${cli.stdout}${cli.stderr}${cli.error ?? ''}`;
       expect({ line, status: cli.status, failure }).toEqual({ line, status: 0, failure: '' });
     }
+
+    // The README's Kafka client examples, as pasted, pointed at this cluster's Kafka port:
+    // kcat (with the topic created by the CLI), then KafkaJS reading both records.
+    const kafkaBootstrap = `127.0.0.1:${kafkaPort}`;
+    const kcatRun = spawnSync(
+      '/bin/sh',
+      [
+        '-e',
+        '-c',
+        readmeExample(readme, '## Kafka clients', 'sh').replaceAll('127.0.0.1:9092', kafkaBootstrap),
+      ],
+      {
+        cwd: clone,
+        encoding: 'utf8',
+        // kcat is the one tool beyond node and npm these lines need (Debian package kcat).
+        env: { ...newcomer, PATH: `${newcomer.PATH}:/usr/bin`, FJORD_BOOTSTRAP: bootstrap },
+      },
+    );
+    expect({ status: kcatRun.status, stderr: kcatRun.stderr }).toMatchObject({ status: 0 });
+    expect(kcatRun.stdout).toContain('kcat hello from kcat');
+    const kafkaExample = join(clone, 'tests', 'integration', 'kafka-example.mjs');
+    writeFileSync(
+      kafkaExample,
+      readmeExample(readme, '## Kafka clients', 'js').replaceAll('127.0.0.1:9092', kafkaBootstrap),
+    );
+    const kafkajsRun = spawnSync(process.execPath, [kafkaExample], {
+      cwd: join(clone, 'tests', 'integration'),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect({ status: kafkajsRun.status, stderr: kafkajsRun.stderr }).toMatchObject({ status: 0 });
+    expect(kafkajsRun.stdout).toMatch(/\d+@\d+ kcat hello from kcat/);
+    expect(kafkajsRun.stdout).toMatch(/\d+@\d+ kafkajs hello from KafkaJS/);
 
     // Ctrl-C. npm itself dies of the SIGINT, as it does in a terminal; what matters is that
     // the CLI stops every node cleanly.

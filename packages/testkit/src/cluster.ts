@@ -46,6 +46,8 @@ export interface ClusterOptions {
     firstBroker?: number;
     coordinatorMetrics?: number;
     firstBrokerMetrics?: number;
+    /** Broker `id`'s Kafka listener gets `firstBrokerKafka + id - 1` (implies `kafka`). */
+    firstBrokerKafka?: number;
   };
   /** Give every broker a Kafka-protocol listener on an ephemeral port (default false). */
   kafka?: boolean;
@@ -154,7 +156,7 @@ export class Cluster {
       args: ['--broker-id', String(id), ...route, ...logLevelArgs(options), ...extra],
       port: firstBroker === undefined ? 0 : firstBroker + id - 1,
       metricsPort: firstBrokerMetrics === undefined ? 0 : firstBrokerMetrics + id - 1,
-      kafkaPort: options.kafka ? 0 : undefined,
+      kafkaPort: kafkaPortOf(options, id),
       dataDir: join(this.dataDir, `broker-${id}`),
       readyEvent: 'registered',
       ...nodeIo(options, this.dataDir, `broker-${id}`),
@@ -294,4 +296,11 @@ function nodeIo(options: ClusterOptions, dataDir: string, name: string) {
     onLine: onLog ? (line: string, event: LogEvent | undefined) => onLog(name, line, event) : undefined,
     onExit: onExit ? (exit: ExitInfo) => onExit(name, exit) : undefined,
   };
+}
+
+/** A broker's Kafka port: fixed from `ports.firstBrokerKafka`, ephemeral with `kafka`, else none. */
+function kafkaPortOf(options: ClusterOptions, id: number): number | undefined {
+  const first = options.ports?.firstBrokerKafka;
+  if (first !== undefined) return first + id - 1;
+  return options.kafka ? 0 : undefined;
 }

@@ -18,6 +18,7 @@ interface DevOptions {
   brokers: number;
   dataDir: string;
   port: number;
+  kafkaPort: number;
   logLevel: LogLevel;
 }
 
@@ -43,6 +44,7 @@ export function registerDev(program: Command, io: Io): void {
       port,
       DEFAULT_COORDINATOR_PORT,
     )
+    .option('--kafka-port <port>', "broker N's Kafka-protocol listener is on port + N - 1", port, 9092)
     .addOption(
       new Option('--log-level <level>', 'log level of every node')
         .choices(['trace', 'debug', 'info', 'warn', 'error'])
@@ -55,7 +57,7 @@ export function registerDev(program: Command, io: Io): void {
 
 async function runDev(opts: DevOptions, io: Io): Promise<void> {
   const metricsPort = opts.port + METRICS_PORT_OFFSET;
-  if (metricsPort + opts.brokers > 65_535) {
+  if (metricsPort + opts.brokers > 65_535 || opts.kafkaPort + opts.brokers - 1 > 65_535) {
     throw new UsageError(
       `dev: ports ${opts.port}..${opts.port + opts.brokers} and ${metricsPort}..${metricsPort + opts.brokers} ` +
         'do not fit below 65536',
@@ -67,6 +69,7 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
     names.flatMap((node, i) => [
       { node, port: opts.port + i },
       { node: `${node} metrics`, port: metricsPort + i },
+      ...(i === 0 ? [] : [{ node: `${node} kafka`, port: opts.kafkaPort + i - 1 }]),
     ]),
     HOST,
   );
@@ -125,6 +128,7 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
           firstBroker: opts.port + 1,
           coordinatorMetrics: metricsPort,
           firstBrokerMetrics: metricsPort + 1,
+          firstBrokerKafka: opts.kafkaPort,
         },
         // Sessions and heartbeats as the apps run by default, not the testkit's short ones.
         appDefaultTimings: true,
@@ -151,6 +155,10 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
         io.stdout,
         `  metrics: http://${HOST}:${metricsPort}/metrics (coordinator), ports ` +
           `${metricsPort + 1}..${metricsPort + opts.brokers} (brokers); /healthz on each`,
+      );
+      println(
+        io.stdout,
+        `  Kafka clients: bootstrap ${cluster.kafkaBootstrap.join(',')} (kcat, KafkaJS, librdkafka, Java)`,
       );
       println(io.stdout, `  data and logs in ${dataDir}`);
       const env = cluster.bootstrap === DEFAULT_BOOTSTRAP ? '' : `FJORD_BOOTSTRAP=${cluster.bootstrap} `;
