@@ -32,7 +32,7 @@ export function listGroupsApi(deps: KafkaDeps): KafkaApi {
 }
 
 /**
- * DescribeGroups v0–4: state, protocol type, the assignor chosen (protocol data) and members
+ * DescribeGroups v0–5: state, protocol type, the assignor chosen (protocol data) and members
  * with their client ids and the subscription and assignment bytes they sent. Fjord-protocol
  * groups have no such bytes (server-side assignment) and are shown with empty ones.
  * Authorized operations (v3) are not computed (Kafka's "not requested" value).
@@ -41,7 +41,7 @@ export function describeGroupsApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.DescribeGroups,
     minVersion: 0,
-    maxVersion: 4,
+    maxVersion: 5,
     notes:
       "Classic groups with their members' subscription and assignment bytes; Fjord-protocol groups with empty ones. An unknown group is Dead.",
     async handle(request) {

@@ -6,15 +6,17 @@ import type { KafkaDeps } from '../kafka-deps.js';
 const JOIN_GRACE_MS = 5_000;
 
 /**
- * JoinGroup v0–5, forwarded to the coordinator's classic group protocol (brief §14). It
+ * JoinGroup v0–9, forwarded to the coordinator's classic group protocol (brief §14). It
  * answers once the rebalance completes. Member ids are given on the first join (the
- * MEMBER_ID_REQUIRED round trip of v4+ is never asked for, which Kafka permits).
+ * MEMBER_ID_REQUIRED round trip of v4+ is never asked for, which Kafka permits). The v8
+ * reason is logged by nobody (informational); skipAssignment (v9) is never set, since static
+ * leaders are always sent the members.
  */
 export function joinGroupApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.JoinGroup,
     minVersion: 0,
-    maxVersion: 5,
+    maxVersion: 9,
     notes:
       "Forwarded to the coordinator's classic group protocol; answers when the rebalance completes. Member ids are given on the first join.",
     async handle(request, { header }) {
@@ -56,12 +58,12 @@ export function joinGroupApi(deps: KafkaDeps): KafkaApi {
   };
 }
 
-/** SyncGroup v0–3, forwarded: the leader's assignments go to every member. */
+/** SyncGroup v0–5, forwarded: the leader's assignments go to every member; v5's protocol type and name are checked. */
 export function syncGroupApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.SyncGroup,
     minVersion: 0,
-    maxVersion: 3,
+    maxVersion: 5,
     notes: "Forwarded; the leader's client-side assignment reaches every member.",
     async handle(request) {
       const answer = await deps.coordinator.syncGroup(
@@ -70,6 +72,8 @@ export function syncGroupApi(deps: KafkaDeps): KafkaApi {
           generationId: request.generationId as number,
           memberId: request.memberId as string,
           instanceId: (request.groupInstanceId as string | null) ?? '',
+          protocolType: (request.protocolType as string | null) ?? '',
+          protocolName: (request.protocolName as string | null) ?? '',
           assignments: asStructs(request.assignments).map((a) => ({
             memberId: a.memberId as string,
             assignment: a.assignment as Buffer,
@@ -78,17 +82,23 @@ export function syncGroupApi(deps: KafkaDeps): KafkaApi {
         // A follower waits for the leader, which has up to its session timeout.
         120_000,
       );
-      return { throttleTimeMs: 0, errorCode: answer.errorCode, assignment: answer.assignment };
+      return {
+        throttleTimeMs: 0,
+        errorCode: answer.errorCode,
+        protocolType: answer.protocolType || null,
+        protocolName: answer.protocolName || null,
+        assignment: answer.assignment,
+      };
     },
   };
 }
 
-/** Heartbeat v0–3, forwarded. */
+/** Heartbeat v0–4, forwarded. */
 export function heartbeatApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.Heartbeat,
     minVersion: 0,
-    maxVersion: 3,
+    maxVersion: 4,
     notes: 'Forwarded; REBALANCE_IN_PROGRESS asks the member to rejoin.',
     async handle(request) {
       const answer = await deps.coordinator.heartbeat({
@@ -102,12 +112,12 @@ export function heartbeatApi(deps: KafkaDeps): KafkaApi {
   };
 }
 
-/** LeaveGroup v0–3 (v3 leaves several members, by member or instance id), forwarded. */
+/** LeaveGroup v0–5 (v3+ leaves several members, by member or instance id; v5's reason is informational), forwarded. */
 export function leaveGroupApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.LeaveGroup,
     minVersion: 0,
-    maxVersion: 3,
+    maxVersion: 5,
     notes: 'Forwarded; v3 leaves several members by member or instance id.',
     async handle(request, { header }) {
       const members =

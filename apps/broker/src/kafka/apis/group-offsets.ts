@@ -1,10 +1,10 @@
-import { ApiKey } from '@fjord/kafka-protocol';
+import { ApiKey, type KafkaStruct } from '@fjord/kafka-protocol';
 import { ErrorCode } from '@fjord/protocol';
 import { asStructs, type KafkaApi } from '../api.js';
 import type { KafkaDeps } from '../kafka-deps.js';
 
 /**
- * OffsetCommit v0–7, forwarded to the coordinator's classic commit: a member's commit with
+ * OffsetCommit v0–8, forwarded to the coordinator's classic commit: a member's commit with
  * its generation, or a simple commit (v0, or generation -1) to a group without members.
  * Retention times and commit timestamps (v1–4) are accepted and not used: committed offsets
  * live as long as their group, as in Kafka 4.
@@ -13,7 +13,7 @@ export function offsetCommitApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.OffsetCommit,
     minVersion: 0,
-    maxVersion: 7,
+    maxVersion: 8,
     notes:
       "Forwarded: a member's commit with its generation, or a simple commit (v0, generation -1) to a group without members. Retention times are accepted and unused.",
     async handle(request, { header }) {
@@ -52,59 +52,78 @@ export function offsetCommitApi(deps: KafkaDeps): KafkaApi {
 }
 
 /**
- * OffsetFetch v1–7: the group's committed offsets from the coordinator (-1 where none, and
+ * OffsetFetch v1–8: the group's committed offsets from the coordinator (-1 where none, and
  * for a group that does not exist, as Kafka answers). Null topics (v2+) = every committed
- * partition. requireStable (v7) needs nothing: Fjord has no transactions.
+ * partition; v8 asks for several groups at once. requireStable (v7+) needs nothing: Fjord has
+ * no transactions.
  */
 export function offsetFetchApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.OffsetFetch,
     minVersion: 1,
-    maxVersion: 7,
-    notes: 'Committed offsets, -1 where none (also for an unknown group). Leader epochs are not kept (-1).',
-    async handle(request) {
-      const requested = request.topics === null ? null : asStructs(request.topics);
-      const answer = await deps.coordinator.offsetFetch({
-        groupId: request.groupId as string,
-        memberId: '',
-        memberEpoch: -1,
-        topics: (requested ?? []).map((t) => ({
-          topic: t.name as string,
-          partitions: t.partitionIndexes as number[],
-        })),
-      });
-      const missingGroup = answer.errorCode === ErrorCode.GROUP_ID_NOT_FOUND;
-      const errorCode = missingGroup ? ErrorCode.NONE : answer.errorCode;
-      const committed = new Map(
-        missingGroup ? [] : answer.offsets.map((o) => [`${o.topic}:${o.partition}`, o]),
-      );
-      const topics =
-        requested === null
-          ? [...new Set(answer.offsets.map((o) => o.topic))].map((name) => ({
-              name,
-              partitionIndexes: answer.offsets.filter((o) => o.topic === name).map((o) => o.partition),
-            }))
-          : requested.map((t) => ({
-              name: t.name as string,
-              partitionIndexes: t.partitionIndexes as number[],
-            }));
-      return {
-        throttleTimeMs: 0,
-        errorCode,
-        topics: topics.map((t) => ({
-          name: t.name,
-          partitions: t.partitionIndexes.map((partitionIndex) => {
-            const found = committed.get(`${t.name}:${partitionIndex}`);
-            return {
-              partitionIndex,
-              committedOffset: BigInt(found?.offset ?? -1),
-              committedLeaderEpoch: -1,
-              metadata: found?.metadata ?? '',
-              errorCode,
-            };
+    maxVersion: 8,
+    notes:
+      'Committed offsets, -1 where none (also for an unknown group); v8 batches groups. Leader epochs are not kept (-1).',
+    async handle(request, { header }) {
+      if (header.apiVersion >= 8) {
+        const groups = await Promise.all(
+          asStructs(request.groups).map(async (g) => {
+            const answer = await groupOffsets(
+              deps,
+              g.groupId as string,
+              g.topics === null ? null : asStructs(g.topics),
+            );
+            return { groupId: g.groupId, topics: answer.topics, errorCode: answer.errorCode };
           }),
-        })),
-      };
+        );
+        return { throttleTimeMs: 0, groups };
+      }
+      const answer = await groupOffsets(
+        deps,
+        request.groupId as string,
+        request.topics === null ? null : asStructs(request.topics),
+      );
+      return { throttleTimeMs: 0, ...answer };
     },
+  };
+}
+
+/** One group's committed offsets for the requested topics (null: all), in OffsetFetch's shape. */
+async function groupOffsets(deps: KafkaDeps, groupId: string, requested: KafkaStruct[] | null) {
+  const answer = await deps.coordinator.offsetFetch({
+    groupId,
+    memberId: '',
+    memberEpoch: -1,
+    topics: (requested ?? []).map((t) => ({
+      topic: t.name as string,
+      partitions: t.partitionIndexes as number[],
+    })),
+  });
+  const missingGroup = answer.errorCode === ErrorCode.GROUP_ID_NOT_FOUND;
+  const errorCode = missingGroup ? ErrorCode.NONE : answer.errorCode;
+  const offsets = missingGroup ? [] : answer.offsets;
+  const committed = new Map(offsets.map((o) => [`${o.topic}:${o.partition}`, o]));
+  const topics =
+    requested === null
+      ? [...new Set(offsets.map((o) => o.topic))].map((name) => ({
+          name,
+          partitionIndexes: offsets.filter((o) => o.topic === name).map((o) => o.partition),
+        }))
+      : requested.map((t) => ({ name: t.name as string, partitionIndexes: t.partitionIndexes as number[] }));
+  return {
+    errorCode,
+    topics: topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => {
+        const found = committed.get(`${t.name}:${partitionIndex}`);
+        return {
+          partitionIndex,
+          committedOffset: BigInt(found?.offset ?? -1),
+          committedLeaderEpoch: -1,
+          metadata: found?.metadata ?? '',
+          errorCode,
+        };
+      }),
+    })),
   };
 }

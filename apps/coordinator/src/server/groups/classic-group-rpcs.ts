@@ -42,6 +42,15 @@ export async function syncGroup(
 ): Promise<v1.SyncGroupResponse> {
   const group = ctx.classic.get(req.groupId);
   if (!group) return unknown(req.memberId, req.groupId);
+  const mismatch =
+    (req.protocolType !== '' && req.protocolType !== group.protocolType) ||
+    (req.protocolName !== '' && req.protocolName !== group.protocolName);
+  if (mismatch && group.members.has(req.memberId)) {
+    return {
+      errorCode: ClassicErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+      errorMessage: `the generation uses ${group.protocolType}/${group.protocolName}, not ${req.protocolType}/${req.protocolName}`,
+    };
+  }
   const assignments = new Map(req.assignments.map((a) => [a.memberId, Buffer.from(a.assignment)]));
   return group.sync(req.generationId, req.memberId, assignments);
 }
