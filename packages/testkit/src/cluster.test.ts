@@ -25,7 +25,9 @@ describe('startCluster with one broker', () => {
     expect(broker.port).not.toBe(cluster.coordinator.port);
     expect(cluster.brokers).toEqual([broker]);
     const description = await cluster.describeCluster();
-    expect(description.brokers).toEqual([{ id: 1, host: '127.0.0.1', port: broker.port, alive: true }]);
+    expect(description.brokers).toEqual([
+      { id: 1, host: '127.0.0.1', port: broker.port, alive: true, kafkaHost: '', kafkaPort: 0 },
+    ]);
     expect(existsSync(broker.logFile!)).toBe(true);
   });
 
