@@ -41,6 +41,8 @@ describe('AlterTopicConfigs and the eligible leader replicas (KIP-966)', () => {
         port: 7400 + brokerId,
         incarnationId: `i${brokerId}`,
         previousShutdownClean: true,
+        kafkaHost: '',
+        kafkaPort: 0,
       });
     }
     // min.insync.replicas=3 and the ISR shrank to [1]: 2 and 3 left it while nothing could
