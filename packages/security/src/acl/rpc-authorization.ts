@@ -214,6 +214,33 @@ export const RPC_AUTHORIZATION: Readonly<Record<string, RpcAuthorization>> = {
     brokerOnly: false,
     checks: [group('READ'), topics('READ', 'topics[].topic')],
   },
+  // The classic (JoinGroup/SyncGroup) protocol that brokers forward for Kafka clients: Kafka
+  // checks READ on the group for each of them, and READ on the topics of a commit.
+  'fjord.v1.GroupCoordinatorService/JoinGroup': {
+    kafkaApi: 'JoinGroup',
+    brokerOnly: false,
+    checks: [group('READ')],
+  },
+  'fjord.v1.GroupCoordinatorService/SyncGroup': {
+    kafkaApi: 'SyncGroup',
+    brokerOnly: false,
+    checks: [group('READ')],
+  },
+  'fjord.v1.GroupCoordinatorService/Heartbeat': {
+    kafkaApi: 'Heartbeat',
+    brokerOnly: false,
+    checks: [group('READ')],
+  },
+  'fjord.v1.GroupCoordinatorService/LeaveGroup': {
+    kafkaApi: 'LeaveGroup',
+    brokerOnly: false,
+    checks: [group('READ')],
+  },
+  'fjord.v1.GroupCoordinatorService/ClassicOffsetCommit': {
+    kafkaApi: 'OffsetCommit (classic group)',
+    brokerOnly: false,
+    checks: [group('READ'), topics('READ', 'topics[].topic')],
+  },
   'fjord.v1.GroupCoordinatorService/OffsetFetch': {
     kafkaApi: 'OffsetFetch',
     brokerOnly: false,
