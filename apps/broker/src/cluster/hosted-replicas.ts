@@ -39,6 +39,19 @@ export type ReplicaAssignment = Pick<
   | 'configs'
 >;
 
+/**
+ * A listed replica whose stored state could not be loaded (undecodable meta, a failed read):
+ * not served (KAFKA_STORAGE_ERROR) and its data kept for inspection, while every other
+ * partition goes on. It stays offline until the broker restarts or the replica is removed.
+ */
+export interface OfflinePartition {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly partition: number;
+  /** Why it could not be loaded. */
+  readonly reason: string;
+}
+
 const replicaId = (topicId: string, partition: number) => `${topicId}/${partition}`;
 
 /**
@@ -50,6 +63,7 @@ const replicaId = (topicId: string, partition: number) => `${topicId}/${partitio
  */
 export class HostedReplicas {
   private byTopic = new Map<string, Map<number, HostedPartition>>();
+  private offlineById = new Map<string, OfflinePartition>();
   private applied = false;
   private applying: Promise<void> = Promise.resolve();
   private readonly deletions = new Set<Promise<void>>();
@@ -77,6 +91,19 @@ export class HostedReplicas {
   /** Every hosted partition. */
   all(): HostedPartition[] {
     return [...this.byTopic.values()].flatMap((partitions) => [...partitions.values()]);
+  }
+
+  /** Listed replicas that could not be loaded from storage ({@link OfflinePartition}). */
+  offline(): OfflinePartition[] {
+    return [...this.offlineById.values()];
+  }
+
+  /** The offline replica (topic by name, partition), or undefined when it is not offline. */
+  offlinePartition(topic: string, partition: number): OfflinePartition | undefined {
+    for (const offline of this.offlineById.values()) {
+      if (offline.topic === topic && offline.partition === partition) return offline;
+    }
+    return undefined;
   }
 
   /** Applies the complete list of hosted replicas; calls are serialized. */
@@ -110,12 +137,17 @@ export class HostedReplicas {
   private async applyNow(assignments: readonly ReplicaAssignment[]): Promise<void> {
     const current = new Map(this.all().map((p) => [replicaId(p.topicId, p.partition), p]));
     const next = new Map<string, Map<number, HostedPartition>>();
+    const nextOffline = new Map<string, OfflinePartition>();
     const configs = new Map<string, TopicConfig>();
     for (const assignment of assignments) {
       const key = replicaId(assignment.topicId, assignment.partition);
-      const log =
-        current.get(key)?.log ??
-        (await PartitionLog.load(this.store, assignment.topicId, assignment.partition));
+      const offline = this.offlineById.get(key);
+      if (offline) {
+        nextOffline.set(key, { ...offline, topic: assignment.topic });
+        continue;
+      }
+      const log = current.get(key)?.log ?? (await this.loadOrTakeOffline(assignment, nextOffline));
+      if (!log) continue;
       // Before the partition is published: a replicated log's high watermark moves only
       // through replication, so nothing appended meanwhile is committed by the leader alone.
       log.setReplicated(assignment.replicas.length > 1);
@@ -150,8 +182,17 @@ export class HostedReplicas {
     }
     const listed = new Set(assignments.map((a) => replicaId(a.topicId, a.partition)));
     const firstApply = !this.applied;
+    const droppedOffline = [...this.offlineById].filter(([key]) => !listed.has(key));
     this.byTopic = next;
+    this.offlineById = nextOffline;
     this.applied = true;
+    for (const [, offline] of droppedOffline) {
+      this.logger.info(
+        { topic: offline.topic, topicId: offline.topicId, partition: offline.partition },
+        'offline replica removed',
+      );
+      this.deletePartitionData(offline.topicId, offline.partition);
+    }
     for (const [key, hosted] of current) {
       if (listed.has(key)) continue;
       hosted.log.markDeleted();
@@ -163,6 +204,28 @@ export class HostedReplicas {
     }
     // Topics deleted while this broker was down exist only on disk; find them once.
     if (firstApply) await this.deleteUnlistedStoredPartitions(listed);
+  }
+
+  /**
+   * Loads a new replica's log; when its stored state cannot be read, logs it and records it
+   * in `offline` instead, so one bad partition does not fail the whole apply.
+   */
+  private async loadOrTakeOffline(
+    assignment: ReplicaAssignment,
+    offline: Map<string, OfflinePartition>,
+  ): Promise<PartitionLog | undefined> {
+    try {
+      return await PartitionLog.load(this.store, assignment.topicId, assignment.partition);
+    } catch (error) {
+      const { topic, topicId, partition } = assignment;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.error(
+        { err: error, topic, topicId, partition },
+        'partition taken offline: its stored state cannot be loaded',
+      );
+      offline.set(replicaId(topicId, partition), { topic, topicId, partition, reason });
+      return undefined;
+    }
   }
 
   private parseConfig(assignment: ReplicaAssignment): TopicConfig {

@@ -151,7 +151,9 @@ export class PartitionLog {
     const id = topicIdToBytes(topicId);
     const nowMs = options.nowMs ?? Date.now;
     const storedMeta = await db.get(metaKey(id, partition));
-    const { legacyProducers, ...meta } = storedMeta ? decodePartitionMeta(storedMeta) : emptyPartitionMeta();
+    const { legacyProducers, ...meta } = storedMeta
+      ? decodePartitionMeta(storedMeta, topicId, partition)
+      : emptyPartitionMeta();
     let producers = await loadProducerStates(db, id, partition);
     const migrate = legacyProducers !== undefined && producers.size === 0;
     if (migrate) producers = producerStatesFromLegacy(legacyProducers, nowMs());

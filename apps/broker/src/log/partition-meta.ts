@@ -50,8 +50,23 @@ export function encodePartitionMeta(meta: PartitionMeta): Buffer {
   );
 }
 
-/** Parses stored meta; throws when the stored bytes are not valid meta. */
-export function decodePartitionMeta(bytes: Buffer): StoredPartitionMeta {
-  const { producers, ...rest } = storedMetaSchema.parse(JSON.parse(bytes.toString('utf8')));
+/** Thrown by {@link decodePartitionMeta} when the stored bytes are not valid meta. */
+export class CorruptPartitionMetaError extends Error {
+  constructor(topicId: string, partition: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`the stored meta of partition ${topicId}/${partition} cannot be decoded: ${reason}`, { cause });
+    this.name = 'CorruptPartitionMetaError';
+  }
+}
+
+/** Parses the stored meta of `topicId`/`partition`; throws {@link CorruptPartitionMetaError}. */
+export function decodePartitionMeta(bytes: Buffer, topicId: string, partition: number): StoredPartitionMeta {
+  let parsed: z.output<typeof storedMetaSchema>;
+  try {
+    parsed = storedMetaSchema.parse(JSON.parse(bytes.toString('utf8')));
+  } catch (error) {
+    throw new CorruptPartitionMetaError(topicId, partition, error);
+  }
+  const { producers, ...rest } = parsed;
   return producers && producers.length > 0 ? { ...rest, legacyProducers: producers } : rest;
 }

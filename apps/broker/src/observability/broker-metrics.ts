@@ -50,6 +50,14 @@ export class BrokerMetrics {
       },
     });
     new Gauge({
+      name: 'fjord_broker_offline_partitions',
+      help: 'Listed partition replicas this broker does not serve because their stored state cannot be loaded',
+      registers,
+      collect() {
+        this.set(replicas.offline().length);
+      },
+    });
+    new Gauge({
       name: 'fjord_broker_leader_partitions',
       help: 'Partitions this broker leads',
       registers,

@@ -25,7 +25,11 @@ export class PartitionResolver {
   /** Resolves every (topic, partition) of one request, refreshing metadata at most once. */
   async resolveAll(requested: ReadonlyArray<{ topic: string; partition: number }>): Promise<Resolution[]> {
     const needsRefresh =
-      !this.replicas.hasMetadata || requested.some((r) => !this.replicas.get(r.topic, r.partition));
+      !this.replicas.hasMetadata ||
+      requested.some(
+        (r) =>
+          !this.replicas.get(r.topic, r.partition) && !this.replicas.offlinePartition(r.topic, r.partition),
+      );
     const refreshed = needsRefresh ? await this.refreshMetadata() : true;
     return requested.map((r) => this.resolve(r.topic, r.partition, refreshed));
   }
@@ -41,6 +45,13 @@ export class PartitionResolver {
   private resolve(topic: string, partition: number, refreshed: boolean): Resolution {
     const hosted = this.replicas.get(topic, partition);
     if (!hosted) {
+      const offline = this.replicas.offlinePartition(topic, partition);
+      if (offline) {
+        return fail(
+          ErrorCode.KAFKA_STORAGE_ERROR,
+          `broker ${this.brokerId} has ${topic}/${partition} offline: ${offline.reason}`,
+        );
+      }
       if (!refreshed || !this.replicas.hasMetadata) {
         return fail(
           ErrorCode.NOT_LEADER_OR_FOLLOWER,
