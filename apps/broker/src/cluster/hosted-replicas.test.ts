@@ -1,6 +1,6 @@
 import { ErrorCode } from '@fjord/protocol';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { metaKey, topicIdToBytes } from '../log/keys.js';
 import { PartitionLog } from '../log/partition-log.js';
 import { appendTo, batchOf, dumpKeys, openTempStore, type TempStore } from '../log/temp-store.fixture.js';
@@ -125,5 +125,34 @@ describe('HostedReplicas', () => {
     await replicas.whenDeletionsDone();
     expect(replicas.offline()).toEqual([]);
     expect(await dumpKeys(temp.store)).toEqual([]);
+  });
+
+  it('deletes a removed partition in chunks: a write to another partition is not queued behind the whole deletion', async () => {
+    const replicas = new HostedReplicas(temp.store, silent, { deletionChunkKeys: 100 });
+    await replicas.apply([replica('orders', OLD_ID, 0), replica('keep', KEEP_ID, 0)]);
+    // 3,000 batches: 6,000 log and time-index keys, 60 chunks of 100.
+    const timestamps = Array.from({ length: 3_000 }, (_, i) => [i]);
+    await appendTo(
+      temp.store,
+      replicas.get('orders', 0)!.log,
+      timestamps.map((ts) => batchOf(ts)),
+    );
+    const batch = vi.spyOn(temp.store.db, 'batch');
+
+    await replicas.apply([replica('keep', KEEP_ID, 0)]);
+    let deletionDone = false;
+    const deletion = replicas.whenDeletionsDone().then(() => {
+      deletionDone = true;
+    });
+    await appendTo(temp.store, replicas.get('keep', 0)!.log, [batchOf([1])]);
+    // The append was answered while the deletion still had chunks to go.
+    expect(deletionDone).toBe(false);
+    await deletion;
+    const batchSizes = (batch.mock.calls as unknown as Array<[unknown[]]>).map(([ops]) => ops.length);
+    expect(batchSizes.length).toBeGreaterThan(60);
+    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(100);
+    const keys = await dumpKeys(temp.store);
+    expect(keys.some((k) => k.includes(OLD_ID.replace(/-/g, '')))).toBe(false);
+    expect(replicas.get('keep', 0)!.log.logEndOffset).toBe(1n);
   });
 });

@@ -1,13 +1,7 @@
 import { parseTopicConfig, TOPIC_CONFIG_NAMES, type TopicConfig, type v1 } from '@fjord/protocol';
 import type { Logger } from 'pino';
-import {
-  KeyKind,
-  parseMetaKey,
-  partitionPrefix,
-  prefixUpperBound,
-  topicIdFromBytes,
-  topicIdToBytes,
-} from '../log/keys.js';
+import { KeyKind, parseMetaKey, prefixUpperBound, topicIdFromBytes } from '../log/keys.js';
+import { DEFAULT_DELETION_CHUNK_KEYS, deletePartitionData } from '../log/partition-deletion.js';
 import { PartitionLog } from '../log/partition-log.js';
 import type { LogStore } from '../log/store.js';
 
@@ -52,6 +46,12 @@ export interface OfflinePartition {
   readonly reason: string;
 }
 
+/** Options of {@link HostedReplicas}. */
+export interface HostedReplicasOptions {
+  /** Keys deleted per write-queue turn when a replica's data is deleted (partition-deletion.ts). */
+  deletionChunkKeys?: number;
+}
+
 const replicaId = (topicId: string, partition: number) => `${topicId}/${partition}`;
 
 /**
@@ -71,6 +71,7 @@ export class HostedReplicas {
   constructor(
     private readonly store: LogStore,
     private readonly logger: Logger,
+    private readonly options: HostedReplicasOptions = {},
   ) {}
 
   /** True after the first successful {@link apply}; until then nothing is served. */
@@ -191,7 +192,7 @@ export class HostedReplicas {
         { topic: offline.topic, topicId: offline.topicId, partition: offline.partition },
         'offline replica removed',
       );
-      this.deletePartitionData(offline.topicId, offline.partition);
+      this.startDeletion(offline.topicId, offline.partition);
     }
     for (const [key, hosted] of current) {
       if (listed.has(key)) continue;
@@ -200,7 +201,7 @@ export class HostedReplicas {
         { topic: hosted.topic, topicId: hosted.topicId, partition: hosted.partition },
         'replica removed',
       );
-      this.deletePartitionData(hosted.topicId, hosted.partition);
+      this.startDeletion(hosted.topicId, hosted.partition);
     }
     // Topics deleted while this broker was down exist only on disk; find them once.
     if (firstApply) await this.deleteUnlistedStoredPartitions(listed);
@@ -257,19 +258,13 @@ export class HostedReplicas {
     for (const { topicId, partition } of stored) {
       if (listed.has(replicaId(topicId, partition))) continue;
       this.logger.info({ topicId, partition }, 'deleting data of a replica no longer hosted');
-      this.deletePartitionData(topicId, partition);
+      this.startDeletion(topicId, partition);
     }
   }
 
-  private deletePartitionData(topicId: string, partition: number): void {
-    const id = topicIdToBytes(topicId);
-    const deletion = this.store
-      .runExclusive(async (db) => {
-        for (const kind of [KeyKind.Log, KeyKind.TimeIndex, KeyKind.Meta, KeyKind.ProducerState]) {
-          const prefix = partitionPrefix(kind, id, partition);
-          await db.clear({ gte: prefix, lt: prefixUpperBound(prefix) });
-        }
-      })
+  private startDeletion(topicId: string, partition: number): void {
+    const chunkKeys = this.options.deletionChunkKeys ?? DEFAULT_DELETION_CHUNK_KEYS;
+    const deletion = deletePartitionData(this.store, topicId, partition, chunkKeys)
       .catch((error: unknown) => {
         this.logger.error({ err: error, topicId, partition }, 'deleting replica data failed');
       })
