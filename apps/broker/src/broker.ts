@@ -15,6 +15,10 @@ import { BrokerClients } from './replication/broker-clients.js';
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from './replication/clean-shutdown.js';
 import { controlledShutdown } from './replication/controlled-shutdown.js';
 import { ReplicationManager } from './replication/replication-manager.js';
+import {
+  handOverLeadershipsOnStorageFailure,
+  STORAGE_FAILURE_HAND_OVER_MS,
+} from './replication/storage-failure.js';
 import { BROKER_SERVICE_NAME, brokerServiceBinding } from './server/broker-service.js';
 import { PartitionResolver } from './server/partition-resolver.js';
 
@@ -99,6 +103,17 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       highWatermarkCheckpointIntervalMs: config.highWatermarkCheckpointIntervalMs,
     });
     replication = replicationManager;
+    const storageFailures = handOverLeadershipsOnStorageFailure(store, {
+      brokerId: config.brokerId,
+      brokerEpoch: () => membership.epoch,
+      coordinator,
+      refreshMetadata: () => membership.refresh(),
+      logger,
+      // Also when SIGTERM hand-over is switched off: a broker that cannot write must not lead.
+      timeoutMs: config.controlledShutdownTimeoutMs || STORAGE_FAILURE_HAND_OVER_MS,
+      countFailure: () => metrics.storageWriteFailures.inc(),
+    });
+    teardown.add('storage failure watch', () => storageFailures.stop());
     replicationManager.start();
     teardown.add('replication', () => replicationManager.stop());
 

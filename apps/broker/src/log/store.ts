@@ -29,13 +29,30 @@ export class LogStore {
   private readonly queue: WriteQueue;
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly writeFailureListeners = new Set<(error: Error) => void>();
 
   private constructor(
     readonly db: BrokerDb,
     private readonly options: LogStoreOptions,
   ) {
     const sync = options.flushPolicy === 'sync';
-    this.queue = new WriteQueue((ops) => db.batch(ops, { sync }));
+    this.queue = new WriteQueue((ops) =>
+      db.batch(ops, { sync }).catch((error: unknown) => {
+        this.notifyWriteFailure(error);
+        throw error;
+      }),
+    );
+  }
+
+  /**
+   * Calls `listener` on every failed storage write (disk full, I/O error): batch writes and
+   * the interval fsync. Returns a function that removes it.
+   */
+  onWriteFailure(listener: (error: Error) => void): () => void {
+    this.writeFailureListeners.add(listener);
+    return () => {
+      this.writeFailureListeners.delete(listener);
+    };
   }
 
   /** Opens (creating if needed) the LevelDB in `dir`. */
@@ -67,15 +84,18 @@ export class LogStore {
     await this.db.close();
   }
 
+  private notifyWriteFailure(error: unknown): void {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    for (const listener of this.writeFailureListeners) listener(failure);
+  }
+
   private startFlushTimer(): void {
     if (this.options.flushPolicy !== 'interval') return;
     this.flushTimer = setInterval(() => {
       // A sync write makes LevelDB fsync its log file, which holds every earlier write too.
       this.queue
         .runExclusive(() => this.db.put(FLUSH_MARKER_KEY, Buffer.alloc(0), { sync: true }))
-        .catch(() => {
-          // A failed flush shows up again as a failed write; nothing to undo here.
-        });
+        .catch((error: unknown) => this.notifyWriteFailure(error));
     }, this.options.flushIntervalMs);
     this.flushTimer.unref();
   }

@@ -16,6 +16,7 @@ export class BrokerMetrics {
   readonly bytesIn: Counter;
   readonly bytesOut: Counter<'client'>;
   readonly isrChanges: Counter<'change'>;
+  readonly storageWriteFailures: Counter;
 
   constructor(registry: Registry, brokerId: number, replicas: HostedReplicas) {
     const registers = [registry];
@@ -35,6 +36,11 @@ export class BrokerMetrics {
       name: 'fjord_broker_isr_changes_total',
       help: 'ISR changes this broker asked for as leader and the coordinator accepted, by change (shrink or expand)',
       labelNames: ['change'],
+      registers,
+    });
+    this.storageWriteFailures = new Counter({
+      name: 'fjord_broker_storage_write_failures_total',
+      help: 'LevelDB writes that failed (disk full, I/O error); the first one hands every leadership of this broker over',
       registers,
     });
     // Start every labelled series at 0, so rate() sees the first increase.
