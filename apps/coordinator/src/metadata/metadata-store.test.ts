@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MetadataLog } from './metadata-log.js';
 import { MetadataStore } from './metadata-store.js';
 import { metadataRecord } from './records.js';
 import { emptyState } from './state.js';
@@ -81,6 +82,7 @@ describe('MetadataStore (metadata log on LevelDB)', () => {
   });
 
   afterEach(async () => {
+    vi.restoreAllMocks();
     await Promise.all(open.splice(0).map((s) => s.close()));
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -177,5 +179,67 @@ describe('MetadataStore (metadata log on LevelDB)', () => {
       ),
     );
     expect(results).toEqual([false, true, true, true, true]);
+  });
+
+  it('group commit: proposals queued behind a synced write are written together, each resolved after its write', async () => {
+    const store = await openStore();
+    await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c' })));
+    const append = vi.spyOn(MetadataLog.prototype, 'append');
+    const versionsAtResolve: number[] = [];
+    const offsets = await Promise.all(
+      [0, 1, 2, 3, 4, 5, 6, 7].map((i) =>
+        store
+          .propose((p) =>
+            p.append(
+              metadataRecord({
+                type: 'CreateTopic',
+                topicId: `t${i}`,
+                name: `n${i}`,
+                partitions: [],
+                configs: {},
+              }),
+            ),
+          )
+          .then((offset) => {
+            versionsAtResolve.push(store.metadataVersion);
+            return offset;
+          }),
+      ),
+    );
+    expect(offsets).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The first write alone, the seven proposals planned while it was in flight in one more.
+    expect(append.mock.calls.map(([first, records]) => [first, records.length])).toEqual([
+      [1, 1],
+      [2, 7],
+    ]);
+    // Each resolved only once its records were durable and current.
+    versionsAtResolve.forEach((version, i) => expect(version).toBeGreaterThanOrEqual(offsets[i]!));
+    expect(Object.keys(store.state.topics)).toHaveLength(8);
+  });
+
+  it('group commit: a failed write fails every proposal in it and planned on top of it; later ones start from the stored state', async () => {
+    const store = await openStore();
+    await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c' })));
+    const create = (name: string) =>
+      store.propose((p) => {
+        if (p.state.topicIdsByName[name] !== undefined) return 'exists';
+        p.append(metadataRecord({ type: 'CreateTopic', topicId: name, name, partitions: [], configs: {} }));
+        return 'created';
+      });
+    const append = vi.spyOn(MetadataLog.prototype, 'append');
+    const first = create('a');
+    append.mockRejectedValueOnce(new Error('disk full'));
+    const second = create('b').catch((error: Error) => error.message);
+    const third = create('b').catch((error: Error) => error.message);
+    await expect(first).resolves.toBe('created');
+    expect(await second).toBe('disk full');
+    expect(await third).toBe('disk full');
+    expect(store.state.topicIdsByName.b).toBeUndefined();
+    expect(store.metadataVersion).toBe(1);
+    await expect(create('b')).resolves.toBe('created');
+    expect(store.metadataVersion).toBe(2);
+    await closeStore(store);
+    const reopened = await openStore();
+    expect(Object.keys(reopened.state.topicIdsByName).sort()).toEqual(['a', 'b']);
   });
 });

@@ -34,7 +34,10 @@ export class Proposal {
     return this.next++;
   }
 
-  /** Runs `hook` right after the batch is durably stored, before the next proposal starts. */
+  /**
+   * Runs `hook` right after the batch is durably stored, in proposal order, before this or any
+   * later proposal resolves (later proposals may already be planned: group commit).
+   */
   afterCommit(hook: () => void): void {
     this.commitHooks.push(hook);
   }

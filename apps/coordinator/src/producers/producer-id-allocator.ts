@@ -12,6 +12,7 @@ export const PRODUCER_ID_BLOCK_SIZE = 1000;
 export class ProducerIdAllocator {
   #next = 0n;
   #blockEnd = 0n;
+  #refill: Promise<void> | undefined;
 
   constructor(
     private readonly store: MetadataStore,
@@ -20,11 +21,19 @@ export class ProducerIdAllocator {
 
   /** The next unused producer id. */
   async allocate(): Promise<bigint> {
-    if (this.#next < this.#blockEnd) return this.#next++;
-    // Proposals run one at a time, so concurrent callers cannot take the same block; a
-    // caller that finds a fresh block after waiting uses it instead of taking another.
+    while (this.#next >= this.#blockEnd) {
+      // One block at a time: callers arriving while it is being recorded share it (proposals
+      // are planned before earlier ones are stored, so each would otherwise take its own).
+      this.#refill ??= this.takeBlock().finally(() => {
+        this.#refill = undefined;
+      });
+      await this.#refill;
+    }
+    return this.#next++;
+  }
+
+  private async takeBlock(): Promise<void> {
     await this.store.propose((proposal) => {
-      if (this.#next < this.#blockEnd) return;
       const firstId = BigInt(proposal.state.producerIdsEnd ?? '0');
       proposal.append(
         metadataRecord({ type: 'ProducerIdBlock', firstId: firstId.toString(), size: this.blockSize }),
@@ -34,7 +43,5 @@ export class ProducerIdAllocator {
         this.#blockEnd = firstId + BigInt(this.blockSize);
       });
     });
-    if (this.#next >= this.#blockEnd) return this.allocate();
-    return this.#next++;
   }
 }
