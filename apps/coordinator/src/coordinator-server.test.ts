@@ -50,6 +50,66 @@ describe('coordinator gRPC server (in-process, real client)', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  it('a heartbeat sends no replica list when only metadata unrelated to the broker changed', async () => {
+    const c = client!;
+    const registered = await call(c, c.registerBroker, {
+      brokerId: 1,
+      host: '127.0.0.1',
+      port: 7401,
+      incarnationId: 'inc-1',
+    });
+    await call(c, c.createTopics, { topics: [{ name: 'orders', partitions: 2 }] });
+    const full = await call(c, c.brokerHeartbeat, {
+      brokerId: 1,
+      brokerEpoch: registered.brokerEpoch,
+      knownMetadataVersion: -1,
+    });
+    expect(full).toMatchObject({ hasChanges: true, viewUnchanged: false });
+    expect(full.replicas).toHaveLength(2);
+    expect(full.viewDigest).toMatch(/^[0-9a-f]{64}$/);
+
+    // A producer id block moves the metadata version; broker 1's replicas and brokers do not change.
+    const { ProducerIdService } = loadFjordProto().fjord.v1;
+    const producers = new ProducerIdService(
+      `127.0.0.1:${coordinator!.port}`,
+      grpc.credentials.createInsecure(),
+    );
+    await new Promise((resolve, reject) =>
+      producers.initProducerId({}, (error, response) => (error ? reject(error) : resolve(response))),
+    );
+    producers.close();
+    const quiet = await call(c, c.brokerHeartbeat, {
+      brokerId: 1,
+      brokerEpoch: registered.brokerEpoch,
+      knownMetadataVersion: full.metadataVersion,
+      knownViewDigest: full.viewDigest,
+    });
+    expect(BigInt(quiet.metadataVersion)).toBeGreaterThan(BigInt(full.metadataVersion));
+    expect(quiet).toMatchObject({ hasChanges: true, viewUnchanged: true, replicas: [], brokers: [] });
+    expect(quiet.viewDigest).toBe(full.viewDigest);
+
+    // A broker that sends no digest (older, or just started) always gets the complete list.
+    const older = await call(c, c.brokerHeartbeat, {
+      brokerId: 1,
+      brokerEpoch: registered.brokerEpoch,
+      knownMetadataVersion: full.metadataVersion,
+    });
+    expect(older).toMatchObject({ hasChanges: true, viewUnchanged: false });
+    expect(older.replicas).toHaveLength(2);
+
+    // A change to its replicas is sent in full.
+    await call(c, c.createTopics, { topics: [{ name: 'payments', partitions: 1 }] });
+    const changed = await call(c, c.brokerHeartbeat, {
+      brokerId: 1,
+      brokerEpoch: registered.brokerEpoch,
+      knownMetadataVersion: quiet.metadataVersion,
+      knownViewDigest: quiet.viewDigest,
+    });
+    expect(changed).toMatchObject({ hasChanges: true, viewUnchanged: false });
+    expect(changed.replicas).toHaveLength(3);
+    expect(changed.viewDigest).not.toBe(quiet.viewDigest);
+  });
+
   it('serves register, heartbeat with hosted replicas, describe, alter config and delete', async () => {
     const c = client!;
     const registered = await call(c, c.registerBroker, {

@@ -104,6 +104,7 @@ describe('broker liveness (fake clock)', () => {
       brokerId: 1,
       brokerEpoch: String(brokerEpoch),
       knownMetadataVersion: '-1',
+      knownViewDigest: '',
     });
     expect(beat.errorCode).toBe(ErrorCode.NONE);
     expect(ctx.store.state.brokers['1']!.fenced).toBe(false);
@@ -123,6 +124,7 @@ describe('broker liveness (fake clock)', () => {
         brokerId: 1,
         brokerEpoch: String(brokerEpoch),
         knownMetadataVersion: '-1',
+        knownViewDigest: '',
       });
       expect(await monitor.runNow()).toEqual([]);
     }
@@ -131,12 +133,18 @@ describe('broker liveness (fake clock)', () => {
   it('refuses heartbeats from unknown brokers and stale epochs', async () => {
     await setUp();
     const { brokerEpoch } = await register(1);
-    const unknown = await brokerHeartbeat(ctx, { brokerId: 9, brokerEpoch: '1', knownMetadataVersion: '-1' });
+    const unknown = await brokerHeartbeat(ctx, {
+      brokerId: 9,
+      brokerEpoch: '1',
+      knownMetadataVersion: '-1',
+      knownViewDigest: '',
+    });
     expect(unknown.errorCode).toBe(ErrorCode.BROKER_ID_NOT_REGISTERED);
     const stale = await brokerHeartbeat(ctx, {
       brokerId: 1,
       brokerEpoch: String(BigInt(String(brokerEpoch)) - 1n),
       knownMetadataVersion: '-1',
+      knownViewDigest: '',
     });
     expect(stale.errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
   });

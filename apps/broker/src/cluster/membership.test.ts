@@ -19,6 +19,10 @@ class FakeCoordinator {
   staleOnce = false;
   version = 1;
   hosted: v1.HostedReplica[] = [replica('orders', TOPIC_ID, 0)];
+  /** Stands for the digest of `hosted`; a heartbeat that knows it gets no list (view_unchanged). */
+  viewDigest(): string {
+    return JSON.stringify(this.hosted);
+  }
   server = new grpc.Server(GRPC_CHANNEL_OPTIONS);
   clusterId = 'cluster-a';
 
@@ -45,10 +49,13 @@ class FakeCoordinator {
           return;
         }
         const changed = call.request.knownMetadataVersion !== String(this.version);
+        const unchanged = changed && call.request.knownViewDigest === this.viewDigest();
         callback(null, {
           metadataVersion: String(this.version),
           hasChanges: changed,
-          replicas: changed ? this.hosted : [],
+          replicas: changed && !unchanged ? this.hosted : [],
+          viewDigest: this.viewDigest(),
+          viewUnchanged: unchanged,
         });
       },
     };
@@ -152,5 +159,31 @@ describe('ClusterMembership', () => {
     coordinator.server.forceShutdown();
     membership.start(7401);
     expect(await membership.refresh()).toBe(false);
+  });
+
+  it('sends the digest of the view it applied; an unchanged view moves only its version', async () => {
+    const { coordinator, membership, replicas } = await setUp();
+    membership.start(7401);
+    await eventually(() => replicas.get('orders', 0) !== undefined, 'hosted replicas');
+    const hosted = replicas.get('orders', 0)!;
+    // Metadata moves, this broker's view does not: no list comes, nothing is applied.
+    coordinator.version = 2;
+    await eventually(
+      () => coordinator.heartbeats.some((h) => h.knownMetadataVersion === '2'),
+      'version 2 known',
+    );
+    const firstView = coordinator.viewDigest();
+    expect(coordinator.heartbeats.at(-1)!.knownViewDigest).toBe(firstView);
+    expect(replicas.get('orders', 0)).toBe(hosted);
+    // Its view changes: the full list comes and is applied.
+    coordinator.hosted = [];
+    coordinator.version = 3;
+    await eventually(() => replicas.get('orders', 0) === undefined, 'replica removal');
+    const secondView = coordinator.viewDigest();
+    expect(secondView).not.toBe(firstView);
+    await eventually(
+      () => coordinator.heartbeats.some((h) => h.knownViewDigest === secondView),
+      'new view known',
+    );
   });
 });

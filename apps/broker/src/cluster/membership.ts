@@ -39,6 +39,8 @@ export class ClusterMembership {
   readonly incarnationId = randomUUID();
   private brokerEpoch: string | null = null;
   private metadataVersion = '-1';
+  /** The coordinator's digest of the replicas and brokers last applied ('' = none yet). */
+  private viewDigest = '';
   private intervalMs: number;
   private port = 0;
   private kafkaPort = 0;
@@ -111,6 +113,7 @@ export class ClusterMembership {
         brokerId,
         brokerEpoch: this.brokerEpoch!,
         knownMetadataVersion: this.metadataVersion,
+        knownViewDigest: this.viewDigest,
       });
     } catch (error) {
       logger.warn({ err: errorSummary(error) }, 'heartbeat failed; coordinator unreachable');
@@ -131,7 +134,10 @@ export class ClusterMembership {
       logger.warn({ errorCode: response.errorCode, error: response.errorMessage }, 'heartbeat refused');
       return false;
     }
-    if (response.hasChanges) {
+    if (response.hasChanges && response.viewUnchanged) {
+      // Metadata moved elsewhere (groups, other brokers' partitions): nothing to apply.
+      this.metadataVersion = response.metadataVersion;
+    } else if (response.hasChanges) {
       try {
         await replicas.apply(response.replicas);
       } catch (error) {
@@ -143,6 +149,7 @@ export class ClusterMembership {
         'hosted replicas updated',
       );
       this.metadataVersion = response.metadataVersion;
+      this.viewDigest = response.viewDigest;
       this.options.onMetadata?.(response.brokers);
     }
     return true;
@@ -185,6 +192,7 @@ export class ClusterMembership {
       this.registeredOnce = true;
       // A new incarnation starts from a full hosted-replica list.
       this.metadataVersion = '-1';
+      this.viewDigest = '';
       if (response.heartbeatIntervalMs > 0) this.intervalMs = response.heartbeatIntervalMs;
       logger.info(
         { brokerId, brokerEpoch: response.brokerEpoch, clusterId: response.clusterId },

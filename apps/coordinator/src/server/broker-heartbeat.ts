@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import { InvalidRequestError } from '@fjord/server-kit';
 import { proposeUnfence } from '../election/broker-transitions.js';
@@ -7,7 +8,9 @@ import { brokerInfos, hostedReplicas } from './views.js';
 /**
  * BrokerHeartbeat: checks the broker's epoch, refreshes its session, unfences it if it was
  * fenced, and hands it the complete list of replicas it hosts when metadata moved past the
- * version it knows.
+ * version it knows and that list (or the brokers list) differs from the one the broker last
+ * applied (`known_view_digest`): most metadata changes (group updates, producer id blocks,
+ * other brokers' partitions) do not concern it, and then only the version moves.
  */
 export async function brokerHeartbeat(
   ctx: CoordinatorContext,
@@ -22,6 +25,8 @@ export async function brokerHeartbeat(
     hasChanges: false,
     replicas: [],
     brokers: [],
+    viewDigest: '',
+    viewUnchanged: false,
   });
 
   const broker = ctx.store.state.brokers[String(request.brokerId)];
@@ -49,14 +54,22 @@ export async function brokerHeartbeat(
   const state = ctx.store.state;
   const metadataVersion = ctx.store.metadataVersion;
   const hasChanges = BigInt(metadataVersion) > knownVersion;
-  return {
-    errorCode: ErrorCode.NONE,
-    errorMessage: '',
-    metadataVersion: String(metadataVersion),
-    hasChanges,
-    replicas: hasChanges ? hostedReplicas(state, request.brokerId) : [],
-    brokers: hasChanges ? brokerInfos(state) : [],
-  };
+  const base = { errorCode: ErrorCode.NONE, errorMessage: '', metadataVersion: String(metadataVersion) };
+  if (!hasChanges) {
+    return { ...base, hasChanges, replicas: [], brokers: [], viewDigest: '', viewUnchanged: false };
+  }
+  const replicas = hostedReplicas(state, request.brokerId);
+  const brokers = brokerInfos(state);
+  const viewDigest = digestOf(replicas, brokers);
+  if (request.knownViewDigest !== '' && request.knownViewDigest === viewDigest) {
+    return { ...base, hasChanges, replicas: [], brokers: [], viewDigest, viewUnchanged: true };
+  }
+  return { ...base, hasChanges, replicas, brokers, viewDigest, viewUnchanged: false };
+}
+
+/** SHA-256 of the view a heartbeat answer carries (both lists are built in a stable order). */
+function digestOf(replicas: readonly v1.HostedReplica[], brokers: readonly v1.BrokerInfo[]): string {
+  return createHash('sha256').update(JSON.stringify({ replicas, brokers })).digest('hex');
 }
 
 function parseInt64(value: string, field: string): bigint {
