@@ -100,7 +100,6 @@ describe('the README quick start, from a fresh clone', () => {
     expect(readme).toContain('npm start');
     expect(readme).toContain('npm test');
 
-    const port = await freePortRange();
     // As on a machine with Node 20 and npm only: the scripts fall back to `npx pnpm`.
     const newcomer = {
       PATH: nodeAndNpmOnly(join(work, 'bin')),
@@ -108,55 +107,68 @@ describe('the README quick start, from a fresh clone', () => {
       ...(process.env.CI ? { CI: process.env.CI } : {}),
     };
     let output = '';
-    // Its own process group, so that SIGINT reaches npm and everything under it, as Ctrl-C does.
-    const kafkaPort = port + 1000;
-    const args = [
-      '--port',
-      String(port),
-      '--kafka-port',
-      String(kafkaPort),
-      '--data-dir',
-      join(work, 'data'),
-    ];
-    dev = spawn('npm', ['start', '--', ...args], {
-      cwd: clone,
-      env: newcomer,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    dev.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    dev.stderr!.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    // 'close' fires when every process holding the pipes (npm, the wrapper, the CLI and the
-    // nodes it started) has gone.
-    const closed = new Promise<void>((resolve) => dev!.on('close', () => resolve()));
-
-    const bootstrap = `127.0.0.1:${port}`;
-    const fjord = new Fjord({ bootstrap: [bootstrap], clientId: 'quickstart-test' });
-    try {
-      const up = waitFor(
-        async () => {
-          const cluster = await fjord.admin().describeCluster();
-          return cluster.brokers.length === 3 && cluster.brokers.every((b) => b.alive);
-        },
-        {
-          timeoutMs: 600_000,
-          intervalMs: 1_000,
-          message: () => `local cluster up; output so far:\n${output}`,
-        },
-      );
-      let isUp = false;
-      const endedEarly = closed.then(() => {
-        if (!isUp) throw new Error(`npm start ended before the cluster was up:\n${output}`);
+    let port = 0;
+    let closed: Promise<void> = Promise.resolve();
+    // The ports are free when chosen, but the first `npm start` installs and builds for half
+    // a minute, and a test running beside this one can take one of them meanwhile. The CLI
+    // then says so and exits, as it would for a user, who would pick other ports: so does this.
+    for (let attempt = 1; ; attempt++) {
+      port = await freePortRange();
+      output = '';
+      const args = [
+        '--port',
+        String(port),
+        '--kafka-port',
+        String(port + 1000),
+        '--data-dir',
+        join(work, `data-${attempt}`),
+      ];
+      // Its own process group, so that SIGINT reaches npm and everything under it, as Ctrl-C does.
+      const started = spawn('npm', ['start', '--', ...args], {
+        cwd: clone,
+        env: newcomer,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      await Promise.race([up, endedEarly]);
-      isUp = true;
-    } finally {
-      await fjord.close();
+      dev = started;
+      started.stdout!.on('data', (d: Buffer) => {
+        output += d.toString();
+      });
+      started.stderr!.on('data', (d: Buffer) => {
+        output += d.toString();
+      });
+      // 'close' fires when every process holding the pipes (npm, the wrapper, the CLI and the
+      // nodes it started) has gone.
+      closed = new Promise<void>((resolve) => started.on('close', () => resolve()));
+      let ended = false;
+      void closed.then(() => {
+        ended = true;
+      });
+      const fjord = new Fjord({ bootstrap: [`127.0.0.1:${port}`], clientId: 'quickstart-test' });
+      try {
+        const up = waitFor(
+          async () => {
+            if (ended) return true;
+            const cluster = await fjord.admin().describeCluster();
+            return cluster.brokers.length === 3 && cluster.brokers.every((b) => b.alive);
+          },
+          {
+            timeoutMs: 600_000,
+            intervalMs: 1_000,
+            message: () => `local cluster up; output so far:\n${output}`,
+          },
+        );
+        await up;
+        if (!ended) break;
+        if (!output.includes('is already in use') || attempt === 3) {
+          throw new Error(`npm start ended before the cluster was up:\n${output}`);
+        }
+      } finally {
+        await fjord.close();
+      }
     }
+    const kafkaPort = port + 1000;
+    const bootstrap = `127.0.0.1:${port}`;
 
     // Every node answers its health check next to /metrics, at its port + 2000.
     for (const i of [0, 1, 2, 3]) {
@@ -228,7 +240,7 @@ describe('the README quick start, from a fresh clone', () => {
 
     // Ctrl-C. npm itself dies of the SIGINT, as it does in a terminal; what matters is that
     // the CLI stops every node cleanly.
-    process.kill(-dev.pid!, 'SIGINT');
+    process.kill(-dev!.pid!, 'SIGINT');
     const outcome = await Promise.race([
       closed.then(() => 'closed'),
       new Promise((r) => setTimeout(() => r('timeout'), 30_000)),

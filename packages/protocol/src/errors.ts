@@ -43,6 +43,12 @@ const rows = [
   [10, 'MESSAGE_TOO_LARGE', false, 'The record batch is larger than the topic accepts (max.message.bytes).'],
   [13, 'NETWORK_EXCEPTION', true, 'The server disconnected before a response was received.'],
   [15, 'COORDINATOR_NOT_AVAILABLE', true, 'The coordinator is not available.'],
+  [
+    16,
+    'NOT_COORDINATOR',
+    true,
+    'This coordinator is not the quorum leader; retry at the leader (the answer names it when known).',
+  ],
   [17, 'INVALID_TOPIC_EXCEPTION', false, 'The topic name is invalid.'],
   [19, 'NOT_ENOUGH_REPLICAS', true, 'There are fewer in-sync replicas than min.insync.replicas.'],
   [

@@ -70,6 +70,12 @@ export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 1_000,
 };
 
+/**
+ * Trailer of a NOT_COORDINATOR (16) answer: the client address (host:port) of the quorum
+ * leader, when the answering coordinator knows it. Clients retry there.
+ */
+export const LEADER_HINT_METADATA_KEY = 'fjord-coordinator-leader';
+
 /** Metadata key carrying the Fjord error code of a whole-request failure. */
 export const ERROR_CODE_METADATA_KEY = 'fjord-error-code';
 

@@ -289,6 +289,18 @@ export class CoordinatorNotAvailableError extends FjordProtocolError {
   }
 }
 
+/**
+ * 16: the coordinator that answered is not the quorum leader (retriable). The SDK follows
+ * the leader by itself; this reaches an application only when no leader could be found.
+ */
+export class NotCoordinatorError extends FjordProtocolError {
+  static readonly code = 'NOT_COORDINATOR';
+  declare readonly code: typeof NotCoordinatorError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.NOT_COORDINATOR, message, context, options);
+  }
+}
+
 /** 17: the topic name is invalid. */
 export class InvalidTopicError extends FjordProtocolError {
   static readonly code = 'INVALID_TOPIC_EXCEPTION';
@@ -625,6 +637,7 @@ const WIRE_ERROR_CLASSES = {
   MESSAGE_TOO_LARGE: MessageTooLargeError,
   NETWORK_EXCEPTION: NetworkError,
   COORDINATOR_NOT_AVAILABLE: CoordinatorNotAvailableError,
+  NOT_COORDINATOR: NotCoordinatorError,
   INVALID_TOPIC_EXCEPTION: InvalidTopicError,
   NOT_ENOUGH_REPLICAS: NotEnoughReplicasError,
   NOT_ENOUGH_REPLICAS_AFTER_APPEND: NotEnoughReplicasAfterAppendError,

@@ -76,6 +76,7 @@ export {
   NonEmptyGroupError,
   NoOffsetForPartitionError,
   NotAssignedError,
+  NotCoordinatorError,
   NotEnoughReplicasAfterAppendError,
   NotEnoughReplicasError,
   NotLeaderError,

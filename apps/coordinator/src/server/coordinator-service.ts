@@ -7,6 +7,7 @@ import { controlledShutdown } from './controlled-shutdown.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { createTopics } from './create-topics.js';
 import { deleteTopics } from './delete-topics.js';
+import { describeQuorum } from './describe-quorum.js';
 import { electLeaders } from './elect-leaders.js';
 import { registerBroker } from './register-broker.js';
 import { describeCluster, describeTopics, getMetadata, listTopics } from './topic-queries.js';
@@ -25,5 +26,6 @@ export function coordinatorServiceHandlers(ctx: CoordinatorContext): v1.Coordina
     AlterPartition: (request) => alterPartition(ctx, request),
     ControlledShutdown: (request) => controlledShutdown(ctx, request),
     ElectLeaders: (request) => electLeaders(ctx, request),
+    DescribeQuorum: () => describeQuorum(ctx),
   });
 }

@@ -203,6 +203,14 @@ export const RPC_AUTHORIZATION: Readonly<Record<string, RpcAuthorization>> = {
     brokerOnly: false,
     checks: [{ operation: 'ALTER', resourceType: 'CLUSTER', resource: CLUSTER, onDenied: 'refuse-call' }],
   },
+  'fjord.v1.CoordinatorService/DescribeQuorum': {
+    kafkaApi: 'DescribeQuorum',
+    brokerOnly: false,
+    checks: [{ operation: 'DESCRIBE', resourceType: 'CLUSTER', resource: CLUSTER, onDenied: 'refuse-call' }],
+    note:
+      'As Kafka. A client refused here still finds the leader: every follower names it in its ' +
+      'NOT_COORDINATOR answers.',
+  },
   'fjord.v1.GroupCoordinatorService/ConsumerGroupHeartbeat': {
     kafkaApi: 'ConsumerGroupHeartbeat',
     brokerOnly: false,
