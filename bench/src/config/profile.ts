@@ -45,7 +45,9 @@ export const PROFILES: Record<Mode, Profile> = {
     w4WarmupSeconds: 0.1,
     w5BacklogBytes: 4 * MiB,
     w5FillMaxSeconds: 2,
-    drainMaxSeconds: 10,
+    // A drain ends as soon as everything is read, so a generous bound costs nothing when the
+    // systems work; on a loaded CI machine NATS consumers took over 10 s for W2's 20,000.
+    drainMaxSeconds: 30,
   },
   // All workloads, all peers, both sizes in under 3 minutes on 2 cores.
   quick: {
