@@ -126,12 +126,14 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       logger,
       nowMs: Date.now,
       shutdownSignal: shutdown.signal,
+      maxAckWaitMs: config.maxAckWaitMs,
       replication: replicationManager,
     };
     const server = await startGrpcServer({
       host: config.host,
       port: config.port,
-      services: [brokerServiceBinding(serviceDeps)],
+      services: [brokerServiceBinding(serviceDeps, config.maxLookupRequestBytes)],
+      limits: config,
       health,
       instrument: {
         metrics: metrics.requests,

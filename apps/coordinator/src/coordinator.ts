@@ -136,6 +136,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       ],
       health,
       instrument: { metrics: metrics.requests },
+      limits: config,
     });
     teardown.add('grpc server', () => {
       // Held group heartbeats answer now instead of holding the drain up to an interval.

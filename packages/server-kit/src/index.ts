@@ -2,6 +2,11 @@
 // server's plumbing exists once: configuration, the gRPC server, the request adapter, the
 // logger, periodic jobs, the teardown stack, and running until a signal.
 
+export {
+  DEFAULT_MAX_CONCURRENT_STREAMS,
+  type GrpcServerLimits,
+  grpcLimitSettings,
+} from './config/grpc-limits.js';
 export { type HelpTextOptions, helpText, type SettingHelp, settingHelp } from './config/help-text.js';
 export {
   CONFIG_FILE_ENV,
@@ -24,6 +29,7 @@ export {
   stopGrpcServer,
 } from './grpc/grpc-server.js';
 export { InvalidRequestError } from './grpc/invalid-request-error.js';
+export { guardedDefinition, guardedDeserializer, RefusedRequest } from './grpc/request-guard.js';
 export {
   type RequestHandler,
   type RequestHandlersOf,

@@ -1,9 +1,11 @@
+import { MAX_GRPC_MESSAGE_BYTES } from '@fjord/protocol';
 import {
   bindHost,
   DEFAULT_GRPC_PORT,
   DEFAULT_HOST,
   DEFAULT_METRICS_PORT,
   durationMs,
+  grpcLimitSettings,
   hostPort,
   int,
   logLevel,
@@ -71,6 +73,18 @@ export const BROKER_SETTINGS = z
       .optional()
       .describe(
         `HTTP port of /metrics and /healthz, 0 = ephemeral, -1 = off (default ${DEFAULT_METRICS_PORT} + broker id)`,
+      ),
+    // Produce carries batches of batches: as large as a client may send.
+    ...grpcLimitSettings(MAX_GRPC_MESSAGE_BYTES),
+    maxLookupRequestBytes: int(1024, MAX_GRPC_MESSAGE_BYTES)
+      .default(1024 * 1024)
+      .describe(
+        'largest Fetch, ListOffsets or OffsetForLeaderEpoch request accepted, in bytes (they carry no records)',
+      ),
+    maxAckWaitMs: durationMs(1, 3_600_000)
+      .default(30_000)
+      .describe(
+        'longest an acks=all produce waits for its in-sync replicas, also when its timeout asks for more (also the wait when it names none)',
       ),
     logLevel,
   })

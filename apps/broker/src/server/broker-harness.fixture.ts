@@ -3,6 +3,7 @@ import { startGrpcServer, stopGrpcServer } from '@fjord/server-kit';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { HostedReplicas, type ReplicaAssignment } from '../cluster/hosted-replicas.js';
+import { BROKER_SETTINGS } from '../config/schema.js';
 import { openTempStore, type TempStore } from '../log/temp-store.fixture.js';
 import { brokerServiceBinding } from './broker-service.js';
 import { PartitionResolver } from './partition-resolver.js';
@@ -39,15 +40,21 @@ export async function startBrokerHarness(
     return true;
   });
   const shutdown = new AbortController();
-  const service = brokerServiceBinding({
-    brokerId,
-    store: temp.store,
-    replicas,
-    resolver,
-    logger,
-    nowMs: options.nowMs ?? Date.now,
-    shutdownSignal: shutdown.signal,
-  });
+  // The broker's defaults, from its settings schema.
+  const defaults = BROKER_SETTINGS.pick({ maxAckWaitMs: true, maxLookupRequestBytes: true }).parse({});
+  const service = brokerServiceBinding(
+    {
+      brokerId,
+      store: temp.store,
+      replicas,
+      resolver,
+      logger,
+      nowMs: options.nowMs ?? Date.now,
+      shutdownSignal: shutdown.signal,
+      maxAckWaitMs: defaults.maxAckWaitMs,
+    },
+    defaults.maxLookupRequestBytes,
+  );
   const { server, port } = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [service] });
   const Service = loadFjordProto().fjord.v1.BrokerService;
   const client = new Service(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);

@@ -1,5 +1,6 @@
 import { loadFjordProto, type v1 } from '@fjord/protocol';
 import { type GrpcServiceBinding, unaryHandlers } from '@fjord/server-kit';
+import type * as grpc from '@grpc/grpc-js';
 import { fetch } from './fetch.js';
 import { listOffsets } from './list-offsets.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
@@ -11,18 +12,37 @@ export const BROKER_SERVICE_NAME = 'fjord.v1.BrokerService';
 /** The BrokerService handlers over the given storage and hosted replicas. */
 export function createBrokerService(deps: BrokerServiceDeps): v1.BrokerServiceHandlers {
   return unaryHandlers<v1.BrokerServiceHandlers>(deps.logger, {
-    Produce: (request) => produce(deps, request),
-    Fetch: (request, call) => {
-      const cancelled = new AbortController();
-      call.on('cancelled', () => cancelled.abort());
-      return fetch(deps, request, cancelled.signal);
-    },
+    Produce: (request, call) => produce(deps, request, cancellationOf(call)),
+    Fetch: (request, call) => fetch(deps, request, cancellationOf(call)),
     ListOffsets: (request) => listOffsets(deps, request),
     OffsetForLeaderEpoch: (request) => offsetForLeaderEpoch(deps, request),
   });
 }
 
-/** The BrokerService as the gRPC server serves it. */
-export function brokerServiceBinding(deps: BrokerServiceDeps): GrpcServiceBinding {
-  return { definition: loadFjordProto().fjord.v1.BrokerService.service, handlers: createBrokerService(deps) };
+/** Aborts when the client cancels the call (or its deadline passes): waits stop, nobody reads the answer. */
+function cancellationOf(call: grpc.ServerUnaryCall<unknown, unknown>): AbortSignal {
+  const cancelled = new AbortController();
+  if (call.cancelled) cancelled.abort();
+  else call.on('cancelled', () => cancelled.abort());
+  return cancelled.signal;
+}
+
+/**
+ * The BrokerService as the gRPC server serves it. Requests that carry no records (Fetch,
+ * ListOffsets, OffsetForLeaderEpoch) are capped at `maxLookupRequestBytes`; Produce only by
+ * the server's request cap.
+ */
+export function brokerServiceBinding(
+  deps: BrokerServiceDeps,
+  maxLookupRequestBytes: number,
+): GrpcServiceBinding {
+  return {
+    definition: loadFjordProto().fjord.v1.BrokerService.service,
+    handlers: createBrokerService(deps),
+    maxRequestBytes: {
+      Fetch: maxLookupRequestBytes,
+      ListOffsets: maxLookupRequestBytes,
+      OffsetForLeaderEpoch: maxLookupRequestBytes,
+    },
+  };
 }

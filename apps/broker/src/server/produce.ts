@@ -14,8 +14,6 @@ import type { BrokerServiceDeps } from './service-deps.js';
 const OVERTAKEN_WAIT_MS = 100;
 
 const VALID_ACKS = new Set([0, 1, -1]);
-/** acks=all wait when the request names no timeout. */
-const DEFAULT_ACK_TIMEOUT_MS = 30_000;
 
 interface Target {
   topicIndex: number;
@@ -35,11 +33,14 @@ interface Outcome {
  * assign offsets synchronously, then write all partitions of the request in ONE storage
  * write (group-committed with concurrent requests). Answers after the write (acks=1), once
  * every in-sync replica has the batch (acks=-1, refused up front with NOT_ENOUGH_REPLICAS
- * when the ISR is below min.insync.replicas), or at once (acks=0).
+ * when the ISR is below min.insync.replicas), or at once (acks=0). The acks=all wait lasts
+ * the request's timeout_ms, at most the broker's maxAckWaitMs, and ends when `cancelled`
+ * aborts (the client gave up: nobody would read the answer).
  */
 export async function produce(
   deps: BrokerServiceDeps,
   request: v1.ProduceRequest__Output,
+  cancelled?: AbortSignal,
 ): Promise<v1.ProduceResponse> {
   if (!VALID_ACKS.has(request.acks)) {
     throw grpcRequestError(
@@ -138,7 +139,7 @@ export async function produce(
           }
         }
       }
-      if (written && request.acks === -1) await awaitIsrAcks(deps, request, outcomes);
+      if (written && request.acks === -1) await awaitIsrAcks(deps, request, outcomes, cancelled);
     }
   }
   return { topics: groupByTopic(request, targets, outcomes) };
@@ -179,8 +180,12 @@ async function awaitIsrAcks(
   deps: BrokerServiceDeps,
   request: v1.ProduceRequest__Output,
   outcomes: Outcome[],
+  cancelled: AbortSignal | undefined,
 ): Promise<void> {
-  const timeoutMs = request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_ACK_TIMEOUT_MS;
+  // The client's timeout is a wish; the broker's bound holds even for one that asks more.
+  const timeoutMs =
+    request.timeoutMs > 0 ? Math.min(request.timeoutMs, deps.maxAckWaitMs) : deps.maxAckWaitMs;
+  const signal = cancelled ? AbortSignal.any([cancelled, deps.shutdownSignal]) : deps.shutdownSignal;
   await Promise.all(
     outcomes.map(async (outcome) => {
       if (!outcome.prepared || !outcome.hosted) return;
@@ -189,7 +194,7 @@ async function awaitIsrAcks(
         outcome.hosted,
         outcome.prepared.endOffset,
         timeoutMs,
-        deps.shutdownSignal,
+        signal,
       );
       if (ack.errorCode !== ErrorCode.NONE) {
         outcome.result = failed(outcome.result.partition ?? 0, ack.errorCode, ack.errorMessage);

@@ -13,6 +13,8 @@ export interface BrokerServiceDeps {
   logger: Logger;
   /** Wall clock in ms (LogAppendTime); replaceable in tests. */
   nowMs: () => number;
+  /** Longest an acks=all produce waits for its in-sync replicas, whatever timeout it asks. */
+  maxAckWaitMs: number;
   /** Aborted when the broker shuts down: long-polling fetches answer at once. */
   shutdownSignal: AbortSignal;
   /** Follower bookkeeping of replicated partitions; absent in single-broker test harnesses. */

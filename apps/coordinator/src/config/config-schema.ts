@@ -3,6 +3,7 @@ import {
   DEFAULT_GRPC_PORT,
   DEFAULT_METRICS_PORT,
   durationMs,
+  grpcLimitSettings,
   int,
   logLevel,
   nonEmpty,
@@ -41,6 +42,8 @@ export const COORDINATOR_SETTINGS = z
     metricsPort: port(-1)
       .default(DEFAULT_METRICS_PORT)
       .describe('HTTP port of /metrics and /healthz, 0 = ephemeral, -1 = off'),
+    // Metadata, group and producer-id requests only: no record batches.
+    ...grpcLimitSettings(8 * 1024 * 1024),
     logLevel,
   })
   .strict();

@@ -2,6 +2,15 @@ import { ErrorCode } from '@fjord/protocol';
 import { InvalidRequestError } from '@fjord/server-kit';
 import type { MetadataState } from '../metadata/state.js';
 
+/**
+ * STALE_BROKER_EPOCH's message. It names neither epoch: the current broker epoch is the
+ * credential broker-only RPCs check, so an answer that printed it would hand it to anyone
+ * who sent a wrong one.
+ */
+export function staleBrokerEpochMessage(brokerId: number): string {
+  return `broker ${brokerId} sent a stale broker epoch (another registration of the id replaced it); register again`;
+}
+
 /** Why a broker-only request is refused (unknown broker or stale epoch), or undefined. */
 export function brokerEpochProblem(
   state: MetadataState,
@@ -24,7 +33,7 @@ export function brokerEpochProblem(
   if (BigInt(broker.brokerEpoch) !== epoch) {
     return {
       errorCode: ErrorCode.STALE_BROKER_EPOCH,
-      errorMessage: `broker ${brokerId} sent epoch ${epoch}; the current epoch is ${broker.brokerEpoch}`,
+      errorMessage: staleBrokerEpochMessage(brokerId),
     };
   }
   return undefined;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import { InvalidRequestError } from '@fjord/server-kit';
 import { proposeUnfence } from '../election/broker-transitions.js';
+import { staleBrokerEpochMessage } from './broker-epoch-check.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { brokerInfos, hostedReplicas } from './views.js';
 
@@ -34,10 +35,7 @@ export async function brokerHeartbeat(
     return refusal(ErrorCode.BROKER_ID_NOT_REGISTERED, `broker ${request.brokerId} is not registered`);
   }
   if (BigInt(broker.brokerEpoch) !== brokerEpoch) {
-    return refusal(
-      ErrorCode.STALE_BROKER_EPOCH,
-      `broker ${request.brokerId} sent epoch ${brokerEpoch}; the current epoch is ${broker.brokerEpoch}`,
-    );
+    return refusal(ErrorCode.STALE_BROKER_EPOCH, staleBrokerEpochMessage(request.brokerId));
   }
   // Refresh first, so a liveness check racing with the unfence below sees a fresh session.
   ctx.sessions.touch(request.brokerId, broker.incarnationId);

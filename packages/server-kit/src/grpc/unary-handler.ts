@@ -2,6 +2,7 @@ import { ERROR_CODE_METADATA_KEY, ErrorCode, grpcRequestError } from '@fjord/pro
 import * as grpc from '@grpc/grpc-js';
 import type { ErrorLogger } from '../logger.js';
 import { InvalidRequestError } from './invalid-request-error.js';
+import { RefusedRequest } from './request-guard.js';
 
 /** A request handler: the request, and the call for those that need more (cancellation). */
 export type RequestHandler<Req, Res> = (
@@ -12,6 +13,8 @@ export type RequestHandler<Req, Res> = (
 /**
  * Adapts an async request handler to grpc-js; every handler of both servers goes through it,
  * so a failure is answered, and counted in the metrics' `outcome`, the same way everywhere:
+ * - a request its guarded deserializer refused ({@link RefusedRequest}: too large, not a valid
+ *   message): INVALID_ARGUMENT with the refusal's code, before the handler runs;
  * - {@link InvalidRequestError}: INVALID_ARGUMENT with INVALID_REQUEST;
  * - an error that already carries a Fjord code (built with `grpcRequestError`): as it is;
  * - anything else is a bug: logged, and answered INTERNAL with UNKNOWN_SERVER_ERROR, so a bug
@@ -23,6 +26,11 @@ export function unaryHandler<Req, Res>(
   handle: RequestHandler<Req, Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    const request: unknown = call.request;
+    if (request instanceof RefusedRequest) {
+      callback(request.toServiceError());
+      return;
+    }
     Promise.resolve()
       .then(() => handle(call.request, call))
       .then(
