@@ -1,4 +1,4 @@
-import { ErrorCode } from '@fjord/protocol';
+import { ErrorCode, topicNameProblem } from '@fjord/protocol';
 import type { HostedPartition, HostedReplicas } from '../cluster/hosted-replicas.js';
 
 /** A requested partition this broker leads, or the error code to answer with. */
@@ -59,11 +59,16 @@ export class PartitionResolver {
         );
       }
       const known = this.replicas.topic(topic) !== undefined;
+      // Never echo an invalid name: one of 10 000 characters named by each of thousands of
+      // partitions made a 90 KiB request a 33 MiB answer (found by the gRPC fuzzer).
+      const nameProblem = known ? undefined : topicNameProblem(topic);
       return fail(
         ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         known
           ? `broker ${this.brokerId} does not host partition ${partition} of topic "${topic}"`
-          : `broker ${this.brokerId} does not host topic "${topic}"`,
+          : nameProblem
+            ? `broker ${this.brokerId} hosts no such topic: ${nameProblem}`
+            : `broker ${this.brokerId} does not host topic "${topic}"`,
       );
     }
     if (hosted.log.isDeleted)

@@ -1,6 +1,9 @@
 import { ErrorCode } from '@fjord/protocol';
 import type { GroupMembership, GroupState } from '../metadata/group-state.js';
 
+/** Longest topic name a per-partition message repeats (a valid name has at most 249 characters). */
+const MAX_ECHOED_NAME = 249;
+
 /** One partition's offset in a commit. */
 export interface OffsetToCommit {
   topic: string;
@@ -53,7 +56,9 @@ export function planCommit(
       results.push({
         ...where,
         errorCode: ErrorCode.ILLEGAL_GENERATION,
-        errorMessage: `${o.topic}:${o.partition} is not assigned to member ${memberId}`,
+        // Neither a long (invalid) topic name nor the member id is echoed per partition: a
+        // request naming thousands of partitions would be answered many times its size.
+        errorMessage: `${o.topic.length > MAX_ECHOED_NAME ? `a topic of ${o.topic.length} characters` : o.topic}:${o.partition} is not assigned to this member`,
       });
       continue;
     }
