@@ -152,7 +152,7 @@ function repeated(
       const fits = Math.floor(MAX_REPEATED_BYTES / Math.max(encodeFields([field]).length, 1));
       return Array.from({ length: Math.min(count, fits) }, () => field);
     });
-  return fc.oneof({ weight: 12, arbitrary: few }, { weight: 1, arbitrary: huge });
+  return fc.oneof({ weight: 30, arbitrary: few }, { weight: 1, arbitrary: huge });
 }
 
 /**

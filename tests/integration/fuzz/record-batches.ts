@@ -56,7 +56,7 @@ const mutatedBatch = fc
  * batches, a batch followed by garbage, and plain noise.
  */
 export const recordBytes: fc.Arbitrary<Buffer> = fc.oneof(
-  { weight: 4, arbitrary: validBatch },
+  { weight: 8, arbitrary: validBatch },
   { weight: 1, arbitrary: fc.array(validBatch, { minLength: 2, maxLength: 3 }).map((b) => Buffer.concat(b)) },
   { weight: 3, arbitrary: mutatedBatch.map(resealed) },
   { weight: 1, arbitrary: mutatedBatch },

@@ -66,7 +66,7 @@ export function fieldOverrides(world: FuzzWorld): FieldOverrides {
     'ProduceRequest.acks': integerNear(-1n, 0n, 1n),
     'ProduceRequest.timeoutMs': integerNear(0n, 1n, 500n, BigInt(world.maxAckWaitMs) * 10n),
     'ProduceTopic.topic': stringNear(world.produceTopic),
-    'ProducePartition.partition': partition,
+    'ProducePartition.partition': integerNear(0n, 1n),
     'ProducePartition.records': records,
     'FetchRequest.replicaId': integerNear(-1n, ...world.brokerIds.map(BigInt)),
     'FetchRequest.maxWaitMs': integerNear(0n, 10n, 300n),

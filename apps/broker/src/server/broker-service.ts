@@ -1,6 +1,5 @@
 import { loadFjordProto, type v1 } from '@fjord/protocol';
-import { type GrpcServiceBinding, unaryHandlers } from '@fjord/server-kit';
-import type * as grpc from '@grpc/grpc-js';
+import { callCancellation, type GrpcServiceBinding, unaryHandlers } from '@fjord/server-kit';
 import { fetch } from './fetch.js';
 import { listOffsets } from './list-offsets.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
@@ -12,19 +11,11 @@ export const BROKER_SERVICE_NAME = 'fjord.v1.BrokerService';
 /** The BrokerService handlers over the given storage and hosted replicas. */
 export function createBrokerService(deps: BrokerServiceDeps): v1.BrokerServiceHandlers {
   return unaryHandlers<v1.BrokerServiceHandlers>(deps.logger, {
-    Produce: (request, call) => produce(deps, request, cancellationOf(call)),
-    Fetch: (request, call) => fetch(deps, request, cancellationOf(call)),
+    Produce: (request, call) => produce(deps, request, callCancellation(call)),
+    Fetch: (request, call) => fetch(deps, request, callCancellation(call)),
     ListOffsets: (request) => listOffsets(deps, request),
     OffsetForLeaderEpoch: (request) => offsetForLeaderEpoch(deps, request),
   });
-}
-
-/** Aborts when the client cancels the call (or its deadline passes): waits stop, nobody reads the answer. */
-function cancellationOf(call: grpc.ServerUnaryCall<unknown, unknown>): AbortSignal {
-  const cancelled = new AbortController();
-  if (call.cancelled) cancelled.abort();
-  else call.on('cancelled', () => cancelled.abort());
-  return cancelled.signal;
 }
 
 /**

@@ -28,6 +28,21 @@ describe('HeartbeatWaiters', () => {
     expect(waiters.waitingCount).toBe(0);
   });
 
+  it('ends a wait at once when its call is cancelled, and one already cancelled does not wait', async () => {
+    const waiters = new HeartbeatWaiters();
+    const cancelled = new AbortController();
+    const wait = track(waiters.wait('g', 'a', 500, cancelled.signal));
+    await vi.advanceTimersByTimeAsync(100);
+    cancelled.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(wait.reason).toBe('cancelled');
+    expect(waiters.waitingCount).toBe(0);
+    const again = track(waiters.wait('g', 'a', 500, cancelled.signal));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(again.reason).toBe('cancelled');
+    expect(waiters.waitingCount).toBe(0);
+  });
+
   it('wakes every wait of a group that changed, and only that group', async () => {
     const waiters = new HeartbeatWaiters();
     const a = track(waiters.wait('g', 'a', 500));

@@ -1,5 +1,5 @@
 /** Why a held heartbeat stopped waiting. */
-export type WakeReason = 'changed' | 'timeout' | 'superseded' | 'closed';
+export type WakeReason = 'changed' | 'timeout' | 'superseded' | 'closed' | 'cancelled';
 
 /**
  * Where held (long-poll) group heartbeats wait. A member whose heartbeat brings it nothing new
@@ -43,10 +43,12 @@ export class HeartbeatWaiters {
 
   /**
    * Waits until the group changes ({@link wake}), a newer heartbeat of the member arrives,
-   * {@link close} is called, or `ms` pass. One wait per member at a time (the newest).
+   * {@link close} is called, `ms` pass, or `signal` aborts (the client cancelled the call:
+   * 'cancelled'). One wait per member at a time (the newest).
    */
-  wait(groupId: string, memberId: string, ms: number): Promise<WakeReason> {
+  wait(groupId: string, memberId: string, ms: number, signal?: AbortSignal): Promise<WakeReason> {
     if (this.#closed) return Promise.resolve('closed');
+    if (signal?.aborted) return Promise.resolve('cancelled');
     return new Promise((resolve) => {
       let members = this.#waiting.get(groupId);
       if (!members) {
@@ -57,6 +59,7 @@ export class HeartbeatWaiters {
       members.get(memberId)?.('superseded');
       const finish = (reason: WakeReason): void => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', cancel);
         const current = this.#waiting.get(groupId);
         if (current?.get(memberId) === finish) {
           current.delete(memberId);
@@ -64,7 +67,9 @@ export class HeartbeatWaiters {
         }
         resolve(reason);
       };
+      const cancel = (): void => finish('cancelled');
       const timer = setTimeout(() => finish('timeout'), Math.max(0, ms));
+      signal?.addEventListener('abort', cancel, { once: true });
       members.set(memberId, finish);
     });
   }

@@ -20,11 +20,13 @@ type Success = Extract<HeartbeatOutcome, { ok: true }>;
  * GroupUpdate only when the group changed (a plain keep-alive writes nothing), and keeps the
  * member's in-memory session. A heartbeat that asks for it (`maxWaitMs`) and brings the
  * member nothing new is held until the member's answer changes or its time is up (see
- * HeartbeatWaiters), so a rebalance reaches stable members at once.
+ * HeartbeatWaiters), so a rebalance reaches stable members at once; a held heartbeat whose
+ * call is cancelled (`cancelled`) stops waiting at once.
  */
 export async function consumerGroupHeartbeat(
   ctx: GroupContext,
   req: v1.ConsumerGroupHeartbeatRequest__Output,
+  cancelled?: AbortSignal,
 ): Promise<v1.ConsumerGroupHeartbeatResponse> {
   const sessionTimeoutMs = Math.min(
     ctx.maxSessionTimeoutMs,
@@ -50,7 +52,8 @@ export async function consumerGroupHeartbeat(
     if (outcome.ok) {
       updateSession(ctx, input, outcome);
       const holdMs = token === undefined ? 0 : holdFor(ctx, req.maxWaitMs, input, outcome);
-      if (token !== undefined && holdMs > 0) outcome = await hold(ctx, input, token, outcome, holdMs);
+      if (token !== undefined && holdMs > 0)
+        outcome = await hold(ctx, input, token, outcome, holdMs, cancelled);
     }
     return toResponse(ctx, input, outcome);
   } finally {
@@ -96,12 +99,15 @@ async function hold(
   token: number,
   held: Success,
   holdMs: number,
+  cancelled: AbortSignal | undefined,
 ): Promise<HeartbeatOutcome> {
   const deadline = Date.now() + holdMs;
   for (;;) {
-    const reason = await ctx.waiters.wait(input.groupId, input.memberId, deadline - Date.now());
-    // A newer heartbeat took over: it keeps the session and gets the news, not this one.
-    if (reason === 'superseded' || !ctx.waiters.isLatest(input.groupId, input.memberId, token)) return held;
+    const reason = await ctx.waiters.wait(input.groupId, input.memberId, deadline - Date.now(), cancelled);
+    // A newer heartbeat took over: it keeps the session and gets the news, not this one. A
+    // cancelled call's answer is read by nobody, and must not count as the member heard from.
+    if (reason === 'superseded' || reason === 'cancelled') return held;
+    if (!ctx.waiters.isLatest(input.groupId, input.memberId, token)) return held;
     if (reason !== 'changed') break;
     // Most changes of a group leave most members' answers alone: check cheaply (the state
     // machine is pure) before proposing anything.

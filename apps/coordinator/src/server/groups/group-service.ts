@@ -1,5 +1,5 @@
 import type { v1 } from '@fjord/protocol';
-import { unaryHandlers } from '@fjord/server-kit';
+import { callCancellation, unaryHandlers } from '@fjord/server-kit';
 import type { GroupContext } from '../../groups/group-context.js';
 import {
   classicHeartbeat,
@@ -15,7 +15,7 @@ import { offsetFetch } from './offset-fetch.js';
 /** The GroupCoordinatorService implementation: each RPC delegates to its handler module. */
 export function groupServiceHandlers(ctx: GroupContext): v1.GroupCoordinatorServiceHandlers {
   return unaryHandlers<v1.GroupCoordinatorServiceHandlers>(ctx.logger, {
-    ConsumerGroupHeartbeat: (request) => consumerGroupHeartbeat(ctx, request),
+    ConsumerGroupHeartbeat: (request, call) => consumerGroupHeartbeat(ctx, request, callCancellation(call)),
     OffsetCommit: (request) => offsetCommit(ctx, request),
     OffsetFetch: (request) => offsetFetch(ctx, request),
     ListGroups: () => listGroups(ctx),
