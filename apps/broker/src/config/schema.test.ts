@@ -26,6 +26,10 @@ describe('loadConfig', () => {
         highWatermarkCheckpointIntervalMs: 5_000,
         controlledShutdownTimeoutMs: 10_000,
         metricsPort: 9402,
+        maxRequestBytes: 64 * 1024 * 1024,
+        maxConcurrentStreams: 100,
+        maxLookupRequestBytes: 1024 * 1024,
+        maxAckWaitMs: 30_000,
         logLevel: 'info',
       },
     });

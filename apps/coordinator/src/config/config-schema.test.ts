@@ -21,6 +21,8 @@ describe('loadConfig', () => {
         groupHeartbeatIntervalMs: 500,
         snapshotEveryRecords: 1_000,
         metricsPort: 9400,
+        maxRequestBytes: 8 * 1024 * 1024,
+        maxConcurrentStreams: 100,
         logLevel: 'info',
       },
     });
