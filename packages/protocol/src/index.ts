@@ -61,6 +61,7 @@ export {
   type TimestampWindow,
   validateBatchRecords,
 } from './record-validation.js';
+export { RESERVED_NAMES, reservedNameProblem } from './reserved-names.js';
 export {
   assertValidTopicName,
   parseTopicConfig,

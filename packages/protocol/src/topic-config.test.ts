@@ -38,6 +38,9 @@ describe('topic names', () => {
     ['x/y', /may contain only/],
     ['é', /may contain only/],
     ['tab\t', /may contain only/],
+    ['constructor', /"constructor" is reserved \(it names a member of JavaScript's Object.prototype\)/],
+    ['__proto__', /reserved/],
+    ['toString', /reserved/],
   ])('rejects %j', (name, problem) => {
     expect(topicNameProblem(name)).toMatch(problem);
     try {

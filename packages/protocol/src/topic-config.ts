@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { ErrorCode, ProtocolError } from './errors.js';
+import { reservedNameProblem } from './reserved-names.js';
 
-/** Kafka's topic-name rules: 1-249 characters of [a-zA-Z0-9._-], and not "." or "..". */
+/**
+ * Kafka's topic-name rules: 1-249 characters of [a-zA-Z0-9._-], and not "." or "..". Fjord
+ * also refuses the names of Object.prototype's members (RESERVED_NAMES).
+ */
 export const TOPIC_NAME_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /** Returns why `name` is not a valid topic name, or undefined when it is valid. */
@@ -12,7 +16,7 @@ export function topicNameProblem(name: unknown): string | undefined {
   if (!TOPIC_NAME_PATTERN.test(name)) {
     return `topic name "${name}" may contain only ASCII letters, digits, ".", "_" and "-"`;
   }
-  return undefined;
+  return reservedNameProblem('topic name', name);
 }
 
 /** Throws INVALID_TOPIC_EXCEPTION when `name` is not a valid topic name. */

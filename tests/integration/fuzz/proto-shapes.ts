@@ -94,6 +94,11 @@ export const hostileString: fc.Arbitrary<FieldValue> = fc.oneof(
         '\u{1f600}',
         'a b',
         '__consumer_offsets',
+        // Names of Object.prototype members: a lookup in a plain object finds them.
+        'constructor',
+        '__proto__',
+        'toString',
+        'hasOwnProperty',
       )
       .map(utf8),
   },

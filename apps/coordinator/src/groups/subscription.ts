@@ -1,6 +1,6 @@
 import { RE2JS } from 're2js';
 import type { GroupMembership, MemberState } from '../metadata/group-state.js';
-import type { MetadataState } from '../metadata/state.js';
+import { type MetadataState, topicIdByName } from '../metadata/state.js';
 
 /**
  * Longest subscription regex accepted, in characters. RE2 matches in time linear in the
@@ -61,7 +61,7 @@ function topicsMatching(topicIdsByName: Readonly<Record<string, string>>, source
  */
 export function resolveTopics(state: MetadataState, member: MemberState): string[] {
   const topics = new Set<string>();
-  for (const name of member.subscribedTopics) if (state.topicIdsByName[name] !== undefined) topics.add(name);
+  for (const name of member.subscribedTopics) if (topicIdByName(state, name) !== undefined) topics.add(name);
   if (member.subscribedRegex !== null) {
     for (const name of topicsMatching(state.topicIdsByName, member.subscribedRegex)) topics.add(name);
   }
@@ -80,7 +80,7 @@ export function subscribedTopicPartitions(
   const out: Record<string, number> = {};
   for (const member of Object.values(group.members)) {
     for (const topic of resolveTopics(state, member)) {
-      const id = state.topicIdsByName[topic]!;
+      const id = topicIdByName(state, topic)!;
       out[topic] = state.topics[id]!.partitions.length;
     }
   }

@@ -1,7 +1,7 @@
 import { applyGroupRecord, dropTopicOffsets } from './group-records.js';
 import type { MetadataRecord } from './records.js';
 import { applyBrokerControlledShutdown } from './replication-records.js';
-import type { MetadataState, PartitionState, TopicState } from './state.js';
+import { type MetadataState, type PartitionState, type TopicState, topicIdByName } from './state.js';
 
 /** A record that does not fit the state it is applied to: the log is corrupt or out of order. */
 export class InconsistentRecordError extends Error {
@@ -42,7 +42,7 @@ export function apply(state: MetadataState, record: MetadataRecord): MetadataSta
         (reason) => new InconsistentRecordError(record, reason),
       );
     case 'CreateTopic': {
-      if (state.topics[record.topicId] || state.topicIdsByName[record.name] !== undefined) {
+      if (state.topics[record.topicId] || topicIdByName(state, record.name) !== undefined) {
         throw new InconsistentRecordError(record, `topic ${record.name} (${record.topicId}) already exists`);
       }
       const partitions: PartitionState[] = record.partitions.map((p) => ({

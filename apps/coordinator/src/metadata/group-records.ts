@@ -1,6 +1,6 @@
 import type { GroupState } from './group-state.js';
 import type { GroupDeleteRecord, GroupOffsetCommitRecord, GroupUpdateRecord } from './records.js';
-import type { MetadataState } from './state.js';
+import { type MetadataState, topicIdByName } from './state.js';
 
 type GroupRecord = GroupUpdateRecord | GroupOffsetCommitRecord | GroupDeleteRecord;
 
@@ -11,7 +11,9 @@ export function groupsOf(state: MetadataState): Record<string, GroupState> {
 
 /** A group by id, if it exists. */
 export function groupById(state: MetadataState, groupId: string): GroupState | undefined {
-  return groupsOf(state)[groupId];
+  const groups = groupsOf(state);
+  // Own properties only: a group id may be `constructor` or `__proto__`.
+  return Object.hasOwn(groups, groupId) ? groups[groupId] : undefined;
 }
 
 /**
@@ -42,18 +44,18 @@ export function applyGroupRecord(state: MetadataState, record: GroupRecord): Met
   const groups = groupsOf(state);
   switch (record.type) {
     case 'GroupUpdate': {
-      const existing = groups[record.group.groupId];
+      const existing = groupById(state, record.group.groupId);
       const group: GroupState = { ...structuredClone(record.group), offsets: existing?.offsets ?? {} };
       return { ...state, groups: { ...groups, [group.groupId]: group } };
     }
     case 'GroupOffsetCommit': {
-      const existing = groups[record.groupId];
+      const existing = groupById(state, record.groupId);
       if (!existing)
         throw new Error(`cannot apply GroupOffsetCommit: group ${record.groupId} does not exist`);
       const offsets = { ...existing.offsets };
       for (const o of record.offsets) {
         // A commit planned before its topic was deleted must not outlive the topic.
-        if (state.topicIdsByName[o.topic] === undefined) continue;
+        if (topicIdByName(state, o.topic) === undefined) continue;
         offsets[o.topic] = {
           ...offsets[o.topic],
           [String(o.partition)]: { offset: o.offset, metadata: o.metadata },

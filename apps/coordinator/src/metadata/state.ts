@@ -95,8 +95,18 @@ export function liveBrokerIds(state: MetadataState): number[] {
 
 /** The topic with this name, if it exists. */
 export function topicByName(state: MetadataState, name: string): TopicState | undefined {
-  const topicId = state.topicIdsByName[name];
+  const topicId = topicIdByName(state, name);
   return topicId === undefined ? undefined : state.topics[topicId];
+}
+
+/**
+ * The id of the topic named `name`, if it exists. Own properties only: `constructor`,
+ * `toString` and `__proto__` are valid topic names, and a plain lookup found Object's
+ * prototype members under them (CreateTopics answered "already exists"; a subscription to
+ * one crashed every heartbeat of its group; found by the gRPC fuzzer).
+ */
+export function topicIdByName(state: MetadataState, name: string): string | undefined {
+  return Object.hasOwn(state.topicIdsByName, name) ? state.topicIdsByName[name] : undefined;
 }
 
 /** All topics sorted by name. */

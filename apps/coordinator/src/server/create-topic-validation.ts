@@ -6,7 +6,7 @@ import {
   topicNameProblem,
   type v1,
 } from '@fjord/protocol';
-import { liveBrokerIds, type MetadataState } from '../metadata/state.js';
+import { liveBrokerIds, type MetadataState, topicIdByName } from '../metadata/state.js';
 
 /** Kafka's upper bound is much higher; 10 000 keeps one topic's metadata small. */
 export const MAX_PARTITIONS = 10_000;
@@ -48,7 +48,7 @@ export function validateNewTopic(
   if ((namesInRequest.get(topic.name) ?? 0) > 1) {
     return reject(ErrorCode.INVALID_REQUEST, `topic "${topic.name}" appears more than once in the request`);
   }
-  if (state.topicIdsByName[topic.name] !== undefined) {
+  if (topicIdByName(state, topic.name) !== undefined) {
     return reject(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${topic.name}" already exists`);
   }
   if (!Number.isInteger(topic.partitions) || topic.partitions < 1 || topic.partitions > MAX_PARTITIONS) {

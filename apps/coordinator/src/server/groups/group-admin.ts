@@ -3,6 +3,7 @@ import type { GroupContext } from '../../groups/group-context.js';
 import { groupById, groupsOf } from '../../metadata/group-records.js';
 import { groupStateName } from '../../metadata/group-state.js';
 import { metadataRecord } from '../../metadata/records.js';
+import { topicIdByName } from '../../metadata/state.js';
 import { classicListing, describeClassicGroup } from './classic-group-views.js';
 import { offsetsFromWire } from './offset-commit.js';
 import { assignmentToWire } from './wire.js';
@@ -90,7 +91,7 @@ export async function resetGroupOffsets(
         errorMessage: `group "${req.groupId}" has ${members} member(s): stop its consumers first`,
       };
     }
-    const unknown = offsets.find((o) => proposal.state.topicIdsByName[o.topic] === undefined);
+    const unknown = offsets.find((o) => topicIdByName(proposal.state, o.topic) === undefined);
     if (unknown) {
       return {
         errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
