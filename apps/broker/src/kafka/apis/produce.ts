@@ -19,7 +19,7 @@ export function produceApi(deps: KafkaDeps): KafkaApi {
     maxVersion: 9,
     notes:
       "RecordBatch v2 only (hence v3+). The gRPC path's produce core: same validation, idempotence checks, acks and min.insync.replicas. acks=0 gets no response. No transactions.",
-    async handle(request) {
+    async handle(request, { signal }) {
       const topicData = asStructs(request.topicData);
       const acks = request.acks as number;
       const refusal =
@@ -42,17 +42,22 @@ export function produceApi(deps: KafkaDeps): KafkaApi {
           throttleTimeMs: 0,
         };
       }
-      const answer = await produce(deps.broker, {
-        acks,
-        timeoutMs: request.timeoutMs as number,
-        topics: topicData.map((t) => ({
-          topic: t.name as string,
-          partitions: asStructs(t.partitionData).map((p) => ({
-            partition: p.index as number,
-            records: (p.records as Buffer | null) ?? Buffer.alloc(0),
+      const answer = await produce(
+        deps.broker,
+        {
+          acks,
+          timeoutMs: request.timeoutMs as number,
+          topics: topicData.map((t) => ({
+            topic: t.name as string,
+            partitions: asStructs(t.partitionData).map((p) => ({
+              partition: p.index as number,
+              records: (p.records as Buffer | null) ?? Buffer.alloc(0),
+            })),
           })),
-        })),
-      });
+          // The connection closed: nobody reads the answer, so the acks=all wait stops.
+        },
+        signal,
+      );
       if (acks === 0) return null;
       return {
         responses: (answer.topics ?? []).map((t) => ({
