@@ -21,10 +21,10 @@ import { pollUntil } from './helpers.js';
 // produce left a batch behind, every acknowledged one is stored, no refused topic exists, and
 // the cluster still produces, fetches and commits.
 //
-// FJORD_FUZZ_RUNS sets the number of cases (default 2 000; 100 000 for a long run). A failure
+// FJORD_FUZZ_RUNS sets the number of cases (default 1 500; 100 000 for a long run). A failure
 // prints fast-check's seed and path; FJORD_FUZZ_SEED and FJORD_FUZZ_PATH replay it.
 
-const RUNS = Number(process.env.FJORD_FUZZ_RUNS ?? 2_000);
+const RUNS = Number(process.env.FJORD_FUZZ_RUNS ?? 1_500);
 const SEED = process.env.FJORD_FUZZ_SEED === undefined ? undefined : Number(process.env.FJORD_FUZZ_SEED);
 const PATH = process.env.FJORD_FUZZ_PATH;
 
