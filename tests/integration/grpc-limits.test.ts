@@ -19,6 +19,7 @@ const COORDINATOR_MAX_REQUEST_BYTES = 64 * 1024;
 const BROKER_MAX_LOOKUP_REQUEST_BYTES = 4 * 1024;
 const MAX_CONCURRENT_STREAMS = 2;
 const MAX_ACK_WAIT_MS = 5_000;
+const GROUP_HEARTBEAT_INTERVAL_MS = 20_000;
 
 type Unary<Req, Res> = (
   req: Req,
@@ -60,7 +61,13 @@ describe('gRPC limits (issue #13, item 7)', () => {
       brokers: 2,
       // A paused follower must not be fenced (and so leave the ISR) while a test waits on it.
       sessionTimeoutMs: 60_000,
-      coordinatorArgs: ['--max-request-bytes', String(COORDINATOR_MAX_REQUEST_BYTES)],
+      coordinatorArgs: [
+        '--max-request-bytes',
+        String(COORDINATOR_MAX_REQUEST_BYTES),
+        // Lets a settled member's heartbeat be held for long enough to cancel it.
+        '--group-heartbeat-interval-ms',
+        String(GROUP_HEARTBEAT_INTERVAL_MS),
+      ],
       brokerArgs: [
         '--max-lookup-request-bytes',
         String(BROKER_MAX_LOOKUP_REQUEST_BYTES),
@@ -233,6 +240,71 @@ describe('gRPC limits (issue #13, item 7)', () => {
       expect(produce.ms).toBeLessThan(MAX_ACK_WAIT_MS + 5_000);
     } finally {
       follower.resume();
+    }
+  }, 60_000);
+
+  it('stops holding a cancelled ConsumerGroupHeartbeat at once', async () => {
+    const proto = loadFjordProto().fjord.v1;
+    const groups = new proto.GroupCoordinatorService(
+      cluster.bootstrap,
+      grpc.credentials.createInsecure(),
+      GRPC_CHANNEL_OPTIONS,
+    );
+    try {
+      type Req = v1.ConsumerGroupHeartbeatRequest;
+      type Res = v1.ConsumerGroupHeartbeatResponse__Output;
+      const base = {
+        groupId: randomName('limits-group'),
+        subscribedTopicNames: [empty],
+        sessionTimeoutMs: 60_000,
+      };
+      // Join, then report owning the assignment until the member is settled (epoch and partitions as given).
+      let member = (
+        await start<Req, Res>(groups, groups.ConsumerGroupHeartbeat, { ...base, memberEpoch: 0 }).answer
+      ).response!;
+      for (let i = 0; i < 5; i++) {
+        member = (
+          await start<Req, Res>(groups, groups.ConsumerGroupHeartbeat, {
+            ...base,
+            memberId: member.memberId,
+            memberEpoch: member.memberEpoch,
+            ownedPartitions: member.assignment,
+          }).answer
+        ).response!;
+      }
+      const before = await answeredOk(
+        cluster.coordinator.metricsUrl,
+        'fjord_coordinator',
+        'ConsumerGroupHeartbeat',
+      );
+      const held = start<Req, Res>(groups, groups.ConsumerGroupHeartbeat, {
+        ...base,
+        memberId: member.memberId,
+        memberEpoch: member.memberEpoch,
+        ownedPartitions: member.assignment,
+        maxWaitMs: GROUP_HEARTBEAT_INTERVAL_MS,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Still held: nothing changed for the member.
+      expect(
+        await answeredOk(cluster.coordinator.metricsUrl, 'fjord_coordinator', 'ConsumerGroupHeartbeat'),
+      ).toBe(before);
+      held.cancel();
+      expect((await held.answer).error?.code).toBe(grpc.status.CANCELLED);
+      const cancelledAt = Date.now();
+      let after = before;
+      while (after === before && Date.now() - cancelledAt < 5_000) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = await answeredOk(
+          cluster.coordinator.metricsUrl,
+          'fjord_coordinator',
+          'ConsumerGroupHeartbeat',
+        );
+      }
+      expect(after).toBe(before + 1);
+      expect(Date.now() - cancelledAt).toBeLessThan(5_000);
+    } finally {
+      groups.close();
     }
   }, 60_000);
 
