@@ -33,10 +33,15 @@ describe('startBroker and stop()', () => {
   it('a broker whose port is taken fails to start and releases the store it opened', async () => {
     const first = await startBroker(await brokerConfig(0), logger);
     running.push(first);
-    const second = { ...(await brokerConfig(0)), port: first.port };
+    const config = await brokerConfig(0);
+    const onPort = (port: number) => ({
+      ...config,
+      listeners: config.listeners.map((listener) => ({ ...listener, port })),
+    });
+    const second = onPort(first.port);
     await expect(startBroker(second, logger)).rejects.toThrow();
     // LevelDB locks its directory: this start fails if the failed one left the store open.
-    const retried = await startBroker({ ...second, port: 0 }, logger);
+    const retried = await startBroker(onPort(0), logger);
     running.push(retried);
     expect(retried.port).toBeGreaterThan(0);
   });

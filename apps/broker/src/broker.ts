@@ -1,4 +1,11 @@
-import { startGrpcServer, startObservability, startWithTeardown, stopGrpcServer } from '@fjord/server-kit';
+import {
+  advertisedEndpoints,
+  grpcAddress,
+  startGrpcServer,
+  startObservability,
+  startWithTeardown,
+  stopGrpcServer,
+} from '@fjord/server-kit';
 import type { Logger } from 'pino';
 import { ClusterIdentity } from './cluster/cluster-identity.js';
 import { GrpcCoordinatorClient } from './cluster/coordinator-client.js';
@@ -24,8 +31,10 @@ import { PartitionResolver } from './server/partition-resolver.js';
 
 /** A started broker process. */
 export interface RunningBroker {
-  /** The bound gRPC port (the actual one with port 0). */
+  /** The inter-broker listener's bound gRPC port (the actual one with port 0). */
   port: number;
+  /** Bound gRPC port by listener name. */
+  ports: ReadonlyMap<string, number>;
   /** The bound /metrics and /healthz port; -1 when disabled. */
   metricsPort: number;
   /** One retention pass now; resolves with the number of batches deleted. */
@@ -75,7 +84,6 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
     let replication: ReplicationManager | undefined;
     const membership = new ClusterMembership({
       brokerId: config.brokerId,
-      advertisedHost: config.advertisedHost,
       coordinator,
       replicas,
       identity: new ClusterIdentity(store),
@@ -129,9 +137,13 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       maxAckWaitMs: config.maxAckWaitMs,
       replication: replicationManager,
     };
+    // The inter-broker listener first: it is the one registered as the broker's own address.
+    const listeners = [
+      ...config.listeners.filter((l) => l.name === config.interBrokerListenerName),
+      ...config.listeners.filter((l) => l.name !== config.interBrokerListenerName),
+    ];
     const server = await startGrpcServer({
-      host: config.host,
-      port: config.port,
+      listeners,
       services: [brokerServiceBinding(serviceDeps, config.maxLookupRequestBytes)],
       limits: config,
       health,
@@ -145,10 +157,20 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       shutdown.abort();
       return stopGrpcServer(server.server);
     });
-    logger.info({ port: server.port, host: config.host }, 'listening');
+    logger.info(
+      {
+        port: server.port,
+        host: listeners[0]!.host,
+        listeners: listeners.map((l) => `${l.name}://${grpcAddress(l.host, server.ports.get(l.name)!)}`),
+      },
+      'listening',
+    );
     const kafka = await startBrokerKafka(config, serviceDeps, logger);
     if (kafka) teardown.add('kafka listener', () => kafka.close());
-    membership.start(config.advertisedPort ?? server.port, kafka?.advertisedPort);
+    membership.start({
+      grpc: advertisedEndpoints(listeners, server.ports),
+      kafka: kafka?.endpoints ?? [],
+    });
 
     const retention = new RetentionScheduler(
       () => replicas.all().map((p) => ({ log: p.log, config: p.config, topic: p.topic })),
@@ -162,6 +184,7 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
     let stopping: Promise<void> | undefined;
     return {
       port: server.port,
+      ports: server.ports,
       metricsPort: observability.port,
       runRetention: () => retention.runNow(),
       stop() {

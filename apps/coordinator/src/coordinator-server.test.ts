@@ -155,7 +155,15 @@ describe('coordinator gRPC server (in-process, real client)', () => {
     ]);
     expect(beat.replicas[0]!.configs).toMatchObject({ 'retention.ms': '60000', 'cleanup.policy': 'delete' });
     expect(beat.brokers).toEqual([
-      { id: 1, host: '127.0.0.1', port: 7401, alive: true, kafkaHost: '127.0.0.1', kafkaPort: 9092 },
+      {
+        id: 1,
+        host: '127.0.0.1',
+        port: 7401,
+        alive: true,
+        kafkaHost: '127.0.0.1',
+        kafkaPort: 9092,
+        kafkaListeners: [],
+      },
     ]);
 
     const described = await call(c, c.describeTopics, { topics: ['orders', 'missing', 'bad name'] });
@@ -200,7 +208,15 @@ describe('coordinator gRPC server (in-process, real client)', () => {
     expect(metadata.clusterId).toBe(registered.clusterId);
     expect(metadata.topics.map((t) => t.name)).toEqual(['orders']);
     expect(metadata.brokers).toEqual([
-      { id: 1, host: '127.0.0.1', port: 7401, alive: true, kafkaHost: '127.0.0.1', kafkaPort: 9092 },
+      {
+        id: 1,
+        host: '127.0.0.1',
+        port: 7401,
+        alive: true,
+        kafkaHost: '127.0.0.1',
+        kafkaPort: 9092,
+        kafkaListeners: [],
+      },
     ]);
 
     const cluster = await call(c, c.describeCluster, {});

@@ -1,5 +1,7 @@
 import { loadFjordProto } from '@fjord/protocol';
 import {
+  advertisedEndpoints,
+  grpcAddress,
   type Logger,
   startGrpcServer,
   startObservability,
@@ -40,8 +42,10 @@ export interface StartCoordinatorOptions {
 
 /** A running coordinator. */
 export interface RunningCoordinator {
-  /** The port the gRPC server is bound to. */
+  /** The port the first listener is bound to. */
   port: number;
+  /** Bound port by listener name. */
+  ports: ReadonlyMap<string, number>;
   /** The port of /metrics and /healthz; -1 when disabled. */
   metricsPort: number;
   store: MetadataStore;
@@ -109,7 +113,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
     teardown.add('group check', () => groups.monitor.stop());
     teardown.add('classic group deadlines', () => groups.classic.stop());
 
-    let boundPort = config.port;
+    let endpoints = advertisedEndpoints(config.listeners, new Map());
     const ctx: CoordinatorContext = {
       store,
       sessions,
@@ -117,12 +121,14 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       logger,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       sessionTimeoutMs: config.sessionTimeoutMs,
-      coordinatorAddress: () => `${config.advertisedHost}:${boundPort}`,
+      coordinatorAddress: (listenerName) => {
+        const endpoint = endpoints.find((e) => e.name === listenerName) ?? endpoints[0]!;
+        return grpcAddress(endpoint.host, endpoint.port);
+      },
     };
     const services = loadFjordProto().fjord.v1;
-    const { server, port } = await startGrpcServer({
-      host: config.host,
-      port: config.port,
+    const { server, port, ports } = await startGrpcServer({
+      listeners: config.listeners,
       services: [
         { definition: services.CoordinatorService.service, handlers: coordinatorServiceHandlers(ctx) },
         {
@@ -143,9 +149,15 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       groups.waiters.close();
       return stopGrpcServer(server);
     });
-    boundPort = port;
+    endpoints = advertisedEndpoints(config.listeners, ports);
     logger.info(
-      { port, host: config.host, clusterId: store.state.clusterId, metadataVersion: store.metadataVersion },
+      {
+        port,
+        host: config.listeners[0]!.host,
+        listeners: config.listeners.map((l) => `${l.name}://${grpcAddress(l.host, ports.get(l.name)!)}`),
+        clusterId: store.state.clusterId,
+        metadataVersion: store.metadataVersion,
+      },
       'listening',
     );
     health.setServing();
@@ -153,6 +165,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
     let stopping: Promise<void> | undefined;
     return {
       port,
+      ports,
       metricsPort: observability.port,
       store,
       sessions,

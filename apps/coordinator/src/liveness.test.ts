@@ -67,6 +67,8 @@ describe('broker liveness (fake clock)', () => {
       previousShutdownClean: true,
       kafkaHost: '',
       kafkaPort: 0,
+      listeners: [],
+      kafkaListeners: [],
     });
 
   it('fences a broker whose session expired, taking leadership away', async () => {
@@ -105,13 +107,14 @@ describe('broker liveness (fake clock)', () => {
       brokerEpoch: String(brokerEpoch),
       knownMetadataVersion: '-1',
       knownViewDigest: '',
+      listenerName: '',
     });
     expect(beat.errorCode).toBe(ErrorCode.NONE);
     expect(ctx.store.state.brokers['1']!.fenced).toBe(false);
     expect(beat.hasChanges).toBe(true);
     expect(beat.replicas).toMatchObject([{ topic: 'orders', partition: 0, leader: 1, leaderEpoch: 2 }]);
     expect(beat.brokers).toEqual([
-      { id: 1, host: '127.0.0.1', port: 7401, alive: true, kafkaHost: '', kafkaPort: 0 },
+      { id: 1, host: '127.0.0.1', port: 7401, alive: true, kafkaHost: '', kafkaPort: 0, kafkaListeners: [] },
     ]);
   });
 
@@ -125,6 +128,7 @@ describe('broker liveness (fake clock)', () => {
         brokerEpoch: String(brokerEpoch),
         knownMetadataVersion: '-1',
         knownViewDigest: '',
+        listenerName: '',
       });
       expect(await monitor.runNow()).toEqual([]);
     }
@@ -138,6 +142,7 @@ describe('broker liveness (fake clock)', () => {
       brokerEpoch: '1',
       knownMetadataVersion: '-1',
       knownViewDigest: '',
+      listenerName: '',
     });
     expect(unknown.errorCode).toBe(ErrorCode.BROKER_ID_NOT_REGISTERED);
     const stale = await brokerHeartbeat(ctx, {
@@ -145,6 +150,7 @@ describe('broker liveness (fake clock)', () => {
       brokerEpoch: String(BigInt(String(brokerEpoch)) - 1n),
       knownMetadataVersion: '-1',
       knownViewDigest: '',
+      listenerName: '',
     });
     expect(stale.errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
   });
@@ -177,6 +183,8 @@ describe('broker liveness (fake clock)', () => {
         previousShutdownClean: true,
         kafkaHost: '',
         kafkaPort: 0,
+        listeners: [],
+        kafkaListeners: [],
       });
       expect(response.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     }

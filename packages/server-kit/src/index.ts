@@ -19,8 +19,10 @@ export { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_METRICS_PORT } from './config/
 export { bindHost, durationMs, hostPort, int, logLevel, nonEmpty, port } from './config/settings.js';
 export { EXIT_BAD_CONFIG, type SettleOptions, settleConfig } from './config/settle.js';
 export { callCancellation } from './grpc/call-cancellation.js';
+export { LISTENER_METADATA_KEY, listenerOfCall } from './grpc/call-listener.js';
 export { GrpcClientPool, type GrpcClientPoolOptions } from './grpc/client-pool.js';
 export {
+  type GrpcListenerBinding,
   type GrpcServiceBinding,
   grpcAddress,
   type RunningGrpcServer,
@@ -46,6 +48,29 @@ export { type RunServerOptions, runServer, type StoppableServer } from './lifecy
 export { ScheduledJob, type ScheduledJobOptions } from './lifecycle/scheduled-job.js';
 export { type LifecycleLogger, type ServeOptions, serveUntilSignal } from './lifecycle/serve.js';
 export { startWithTeardown, Teardown } from './lifecycle/teardown.js';
+export { type AdvertisedEndpoint, advertisedEndpoints } from './listeners/advertised-endpoints.js';
+export {
+  DEFAULT_LISTENER_NAME,
+  type ListenerAddress,
+  parseListenerList,
+  parseSecurityProtocolMap,
+  SECURITY_PROTOCOLS,
+  type SecurityProtocol,
+  SUPPORTED_SECURITY_PROTOCOLS,
+} from './listeners/listener-address.js';
+export {
+  advertisedListenerList,
+  bindListenerList,
+  reportListenerProblems,
+  securityProtocolMap,
+} from './listeners/listener-settings.js';
+export {
+  type Listener,
+  type ListenerProblem,
+  type ListenerShorthand,
+  type ResolveListenersOptions,
+  resolveListeners,
+} from './listeners/resolve-listeners.js';
 export {
   createLogger,
   type ErrorLogger,

@@ -11,6 +11,15 @@ import { replica } from './replica.fixture.js';
 
 const TOPIC_ID = 'dddddddd-0000-4000-8000-000000000004';
 
+/** An inter-broker listener first, then one for clients on the host; and a Kafka listener. */
+const LISTENERS = {
+  grpc: [
+    { name: 'INTERNAL', host: '127.0.0.1', port: 7401, securityProtocol: 'PLAINTEXT' },
+    { name: 'EXTERNAL', host: 'localhost', port: 17401, securityProtocol: 'PLAINTEXT' },
+  ],
+  kafka: [{ name: 'INTERNAL', host: '127.0.0.1', port: 9092, securityProtocol: 'PLAINTEXT' }],
+};
+
 /** A scripted stand-in for the coordinator's two broker-facing calls, over real gRPC. */
 class FakeCoordinator {
   registrations: v1.RegisterBrokerRequest__Output[] = [];
@@ -98,7 +107,6 @@ describe('ClusterMembership', () => {
     const replicas = new HostedReplicas(temp.store, pino({ level: 'silent' }));
     membership = new ClusterMembership({
       brokerId: 1,
-      advertisedHost: '127.0.0.1',
       coordinator: client,
       replicas,
       identity: new ClusterIdentity(temp.store),
@@ -111,10 +119,20 @@ describe('ClusterMembership', () => {
   it('retries a refused registration, then applies the hosted replicas', async () => {
     const { coordinator, membership, replicas } = await setUp();
     coordinator.refuseRegistrations = 1;
-    membership.start(7401);
+    membership.start(LISTENERS);
     await eventually(() => replicas.get('orders', 0) !== undefined, 'hosted replicas');
     expect(coordinator.registrations).toHaveLength(2);
-    expect(coordinator.registrations[0]).toMatchObject({ brokerId: 1, host: '127.0.0.1', port: 7401 });
+    expect(coordinator.registrations[0]).toMatchObject({
+      brokerId: 1,
+      host: '127.0.0.1',
+      port: 7401,
+      kafkaHost: '127.0.0.1',
+      kafkaPort: 9092,
+      listeners: LISTENERS.grpc,
+      kafkaListeners: LISTENERS.kafka,
+    });
+    // The other brokers' addresses come on the inter-broker listener (the first gRPC one).
+    expect(coordinator.heartbeats[0]!.listenerName).toBe('INTERNAL');
     expect(coordinator.registrations[1]!.incarnationId).toBe(membership.incarnationId);
     expect(coordinator.heartbeats[0]!.knownMetadataVersion).toBe('-1');
     expect(membership.epoch).toBe('2');
@@ -123,7 +141,7 @@ describe('ClusterMembership', () => {
   it('refuses to join a coordinator of another cluster, and keeps its data', async () => {
     const { coordinator, membership, replicas } = await setUp();
     await new ClusterIdentity(temp!.store).adopt('cluster-b');
-    membership.start(7401);
+    membership.start(LISTENERS);
     await eventually(() => coordinator.registrations.length >= 3, 'several registration attempts');
     expect(membership.epoch).toBeNull();
     expect(coordinator.heartbeats).toHaveLength(0);
@@ -133,7 +151,7 @@ describe('ClusterMembership', () => {
 
   it('registers again after STALE_BROKER_EPOCH and removes replicas no longer listed', async () => {
     const { coordinator, membership, replicas } = await setUp();
-    membership.start(7401);
+    membership.start(LISTENERS);
     await eventually(() => replicas.get('orders', 0) !== undefined, 'hosted replicas');
     coordinator.staleOnce = true;
     await eventually(() => coordinator.registrations.length === 2, 're-registration');
@@ -144,7 +162,7 @@ describe('ClusterMembership', () => {
 
   it('shares one heartbeat between concurrent refreshes', async () => {
     const { coordinator, membership } = await setUp();
-    membership.start(7401);
+    membership.start(LISTENERS);
     await eventually(() => membership.epoch !== null, 'registration');
     membership.stop();
     (membership as unknown as { stopped: boolean }).stopped = false; // refresh without the timer
@@ -157,13 +175,13 @@ describe('ClusterMembership', () => {
   it('answers refresh with false while the coordinator is unreachable', async () => {
     const { coordinator, membership } = await setUp();
     coordinator.server.forceShutdown();
-    membership.start(7401);
+    membership.start(LISTENERS);
     expect(await membership.refresh()).toBe(false);
   });
 
   it('sends the digest of the view it applied; an unchanged view moves only its version', async () => {
     const { coordinator, membership, replicas } = await setUp();
-    membership.start(7401);
+    membership.start(LISTENERS);
     await eventually(() => replicas.get('orders', 0) !== undefined, 'hosted replicas');
     const hosted = replicas.get('orders', 0)!;
     // Metadata moves, this broker's view does not: no list comes, nothing is applied.

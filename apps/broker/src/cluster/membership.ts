@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, errorInfo } from '@fjord/protocol';
+import { ErrorCode, errorInfo, type v1 } from '@fjord/protocol';
 import type { Logger } from 'pino';
 import type { ClusterIdentity } from './cluster-identity.js';
 import type { CoordinatorApi } from './coordinator-client.js';
 import type { HostedReplicas } from './hosted-replicas.js';
 
+/** The addresses a broker registers (advertised, after binding). */
+export interface RegisteredListeners {
+  /** Every gRPC listener; the first one is the inter-broker listener. */
+  grpc: readonly v1.ListenerEndpoint[];
+  /** Every Kafka-protocol listener (none: the broker runs no Kafka listener). */
+  kafka: readonly v1.ListenerEndpoint[];
+}
+
 export interface MembershipOptions {
   brokerId: number;
-  advertisedHost: string;
   coordinator: CoordinatorApi;
   replicas: HostedReplicas;
   /** Refuses a coordinator of another cluster than the one this data directory belongs to. */
@@ -42,8 +49,7 @@ export class ClusterMembership {
   /** The coordinator's digest of the replicas and brokers last applied ('' = none yet). */
   private viewDigest = '';
   private intervalMs: number;
-  private port = 0;
-  private kafkaPort = 0;
+  private listeners: RegisteredListeners = { grpc: [], kafka: [] };
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private running: Promise<boolean> | undefined;
@@ -60,12 +66,13 @@ export class ClusterMembership {
   }
 
   /**
-   * Starts registering and heartbeating; `port` is the advertised (bound) port, `kafkaPort`
-   * the advertised port of the Kafka listener (0: none).
+   * Starts registering and heartbeating with the advertised addresses of the bound listeners;
+   * the first gRPC listener is the inter-broker one, whose addresses of other brokers this
+   * broker asks for.
    */
-  start(port: number, kafkaPort = 0): void {
-    this.port = port;
-    this.kafkaPort = kafkaPort;
+  start(listeners: RegisteredListeners): void {
+    if (listeners.grpc.length === 0) throw new Error('a broker registers at least one gRPC listener');
+    this.listeners = listeners;
     this.stopped = false;
     void this.tick();
   }
@@ -114,6 +121,7 @@ export class ClusterMembership {
         brokerEpoch: this.brokerEpoch!,
         knownMetadataVersion: this.metadataVersion,
         knownViewDigest: this.viewDigest,
+        listenerName: this.listeners.grpc[0]!.name,
       });
     } catch (error) {
       logger.warn({ err: errorSummary(error) }, 'heartbeat failed; coordinator unreachable');
@@ -156,14 +164,18 @@ export class ClusterMembership {
   }
 
   private async register(): Promise<boolean> {
-    const { coordinator, logger, brokerId, advertisedHost } = this.options;
+    const { coordinator, logger, brokerId } = this.options;
+    const interBroker = this.listeners.grpc[0]!;
+    const firstKafka = this.listeners.kafka[0];
     try {
       const response = await coordinator.registerBroker({
         brokerId,
-        host: advertisedHost,
-        port: this.port,
-        kafkaHost: this.kafkaPort > 0 ? advertisedHost : '',
-        kafkaPort: this.kafkaPort,
+        host: interBroker.host,
+        port: interBroker.port,
+        kafkaHost: firstKafka?.host ?? '',
+        kafkaPort: firstKafka?.port ?? 0,
+        listeners: [...this.listeners.grpc],
+        kafkaListeners: [...this.listeners.kafka],
         incarnationId: this.incarnationId,
         // A later registration of the same process lost nothing: only the first can be unclean.
         previousShutdownClean: this.registeredOnce || (this.options.previousShutdownClean ?? true),

@@ -14,8 +14,17 @@ describe('loadConfig', () => {
       config: {
         brokerId: 2,
         host: '127.0.0.1',
-        port: 7402,
-        advertisedHost: '127.0.0.1',
+        listeners: [
+          {
+            name: 'PLAINTEXT',
+            host: '127.0.0.1',
+            port: 7402,
+            advertisedHost: '127.0.0.1',
+            securityProtocol: 'PLAINTEXT',
+          },
+        ],
+        kafkaListeners: [],
+        interBrokerListenerName: 'PLAINTEXT',
         dataDir: './.fjord/broker-2',
         coordinator: '127.0.0.1:7400',
         flushPolicy: 'os',
@@ -44,9 +53,8 @@ describe('loadConfig', () => {
     });
     expect(result.kind === 'ok' && result.config).toMatchObject({
       brokerId: 1,
-      port: 0,
+      listeners: [{ name: 'PLAINTEXT', port: 0, advertisedHost: 'broker-1.local' }],
       flushPolicy: 'sync',
-      advertisedHost: 'broker-1.local',
       metricsPort: -1,
     });
     const fromEnv = loadConfig([], { FJORD_BROKER_ID: '1', FJORD_METRICS_PORT: '0' });
@@ -85,5 +93,141 @@ describe('loadConfig', () => {
     expect(help).toMatch(/--retention-check-interval-ms <value> .*\(default 300000\)/);
     expect(help).toMatch(/--port <value> .*\(default 7400 \+ broker id\)/);
     expect(help).toMatch(/--broker-id <value> .*\(required\)/);
+  });
+});
+
+describe('listeners', () => {
+  const containerListeners = [
+    '--broker-id',
+    '1',
+    '--listeners',
+    'INTERNAL://0.0.0.0:7400,EXTERNAL://:7500',
+    '--advertised-listeners',
+    'INTERNAL://broker-1:7400,EXTERNAL://127.0.0.1:17401',
+    '--kafka-listeners',
+    'INTERNAL://0.0.0.0:9092,EXTERNAL://0.0.0.0:9192',
+    '--kafka-advertised-listeners',
+    'INTERNAL://broker-1:9092,EXTERNAL://127.0.0.1:19092',
+    '--listener-security-protocol-map',
+    'INTERNAL:PLAINTEXT,EXTERNAL:plaintext',
+  ];
+
+  it('takes named gRPC and Kafka listeners, Kafka style', () => {
+    const result = loadConfig([...containerListeners, '--inter-broker-listener-name', 'INTERNAL'], {});
+    if (result.kind !== 'ok') throw new Error(JSON.stringify(result));
+    expect(result.config.listeners).toEqual([
+      {
+        name: 'INTERNAL',
+        host: '0.0.0.0',
+        port: 7400,
+        advertisedHost: 'broker-1',
+        advertisedPort: 7400,
+        securityProtocol: 'PLAINTEXT',
+      },
+      {
+        name: 'EXTERNAL',
+        host: '0.0.0.0',
+        port: 7500,
+        advertisedHost: '127.0.0.1',
+        advertisedPort: 17401,
+        securityProtocol: 'PLAINTEXT',
+      },
+    ]);
+    expect(result.config.kafkaListeners.map((l) => [l.name, l.advertisedHost, l.advertisedPort])).toEqual([
+      ['INTERNAL', 'broker-1', 9092],
+      ['EXTERNAL', '127.0.0.1', 19092],
+    ]);
+    expect(result.config.interBrokerListenerName).toBe('INTERNAL');
+  });
+
+  it('reads them from FJORD_* variables too, and defaults the inter-broker listener to the first', () => {
+    const result = loadConfig([], {
+      FJORD_BROKER_ID: '2',
+      FJORD_LISTENERS: 'REPLICATION://127.0.0.1:0,CLIENTS://127.0.0.1:0',
+      FJORD_LISTENER_SECURITY_PROTOCOL_MAP: 'REPLICATION:PLAINTEXT,CLIENTS:PLAINTEXT',
+    });
+    if (result.kind !== 'ok') throw new Error(JSON.stringify(result));
+    expect(result.config.listeners.map((l) => l.name)).toEqual(['REPLICATION', 'CLIENTS']);
+    expect(result.config.interBrokerListenerName).toBe('REPLICATION');
+  });
+
+  it('keeps --kafka-port and --kafka-advertised-port as one PLAINTEXT Kafka listener', () => {
+    const result = loadConfig(
+      ['--broker-id', '1', '--kafka-port', '0', '--kafka-advertised-port', '19092'],
+      {},
+    );
+    if (result.kind !== 'ok') throw new Error(JSON.stringify(result));
+    expect(result.config.kafkaListeners).toEqual([
+      {
+        name: 'PLAINTEXT',
+        host: '127.0.0.1',
+        port: 0,
+        advertisedHost: '127.0.0.1',
+        advertisedPort: 19092,
+        securityProtocol: 'PLAINTEXT',
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      ['--listeners', 'INTERNAL://127.0.0.1:7401', '--port', '7401'],
+      '--port / FJORD_PORT: cannot be combined with --listeners',
+    ],
+    [
+      ['--listeners', 'INTERNAL://0.0.0.0:7401', '--listener-security-protocol-map', 'INTERNAL:PLAINTEXT'],
+      'listener INTERNAL binds every interface',
+    ],
+    [
+      ['--listeners', 'INTERNAL://127.0.0.1:7401'],
+      'listener INTERNAL has no security protocol: add INTERNAL:PLAINTEXT',
+    ],
+    [
+      ['--listeners', 'INTERNAL://127.0.0.1:7401,INTERNAL://127.0.0.1:7402'],
+      'listener INTERNAL is named twice',
+    ],
+    [['--listeners', 'PLAINTEXT://127.0.0.1:7401,SSL://127.0.0.1:7401'], 'both bind port 7401'],
+    [['--listeners', 'INTERNAL:7401'], '"INTERNAL:7401" is not NAME://host:port'],
+    [
+      ['--listeners', 'PLAINTEXT://127.0.0.1:7401', '--advertised-listeners', 'PLAINTEXT://0.0.0.0:7401'],
+      'advertises "0.0.0.0"',
+    ],
+    [
+      ['--listeners', 'PLAINTEXT://127.0.0.1:7401', '--advertised-listeners', 'OTHER://h:1'],
+      'listener OTHER is not in --listeners',
+    ],
+    [
+      ['--advertised-listeners', 'PLAINTEXT://h:1'],
+      '--advertised-listeners / FJORD_ADVERTISED_LISTENERS: needs --listeners',
+    ],
+    [
+      ['--listeners', 'PLAINTEXT://127.0.0.1:7401', '--inter-broker-listener-name', 'INTERNAL'],
+      'listener INTERNAL is not in --listeners (PLAINTEXT)',
+    ],
+    [['--listener-security-protocol-map', 'PLAINTEXT:TLS'], 'unknown security protocol "TLS"'],
+  ])('refuses %j with a message naming the problem', (flags, message) => {
+    const result = loadConfig(['--broker-id', '1', ...flags], {});
+    expect(result.kind).toBe('invalid');
+    expect(result.kind === 'invalid' && result.problems.join('\n')).toContain(message);
+  });
+
+  it('parses SSL, SASL_SSL and SASL_PLAINTEXT listeners and refuses them as not yet supported', () => {
+    const result = loadConfig(
+      [
+        '--broker-id',
+        '1',
+        '--listeners',
+        'SSL://127.0.0.1:7401,SASL_SSL://127.0.0.1:7402,CLIENTS://127.0.0.1:7403',
+        '--listener-security-protocol-map',
+        'CLIENTS:SASL_PLAINTEXT',
+      ],
+      {},
+    );
+    const problems = result.kind === 'invalid' ? result.problems : [];
+    expect(problems).toEqual([
+      expect.stringContaining('listener SSL: security protocol SSL is not yet supported'),
+      expect.stringContaining('listener SASL_SSL: security protocol SASL_SSL is not yet supported'),
+      expect.stringContaining('listener CLIENTS: security protocol SASL_PLAINTEXT is not yet supported'),
+    ]);
   });
 });

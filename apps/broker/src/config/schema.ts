@@ -1,6 +1,8 @@
 import { MAX_GRPC_MESSAGE_BYTES } from '@fjord/protocol';
 import {
+  advertisedListenerList,
   bindHost,
+  bindListenerList,
   DEFAULT_GRPC_PORT,
   DEFAULT_HOST,
   DEFAULT_METRICS_PORT,
@@ -11,6 +13,9 @@ import {
   logLevel,
   nonEmpty,
   port,
+  reportListenerProblems,
+  resolveListeners,
+  securityProtocolMap,
 } from '@fjord/server-kit';
 import { z } from 'zod';
 
@@ -23,19 +28,45 @@ export const BROKER_SETTINGS = z
   .object({
     brokerId: int(0).describe('stable id of this broker in the cluster'),
     host: bindHost,
-    port: port().optional().describe(`gRPC port, 0 = ephemeral (default ${DEFAULT_GRPC_PORT} + broker id)`),
+    port: port()
+      .optional()
+      .describe(
+        `gRPC port of the one PLAINTEXT listener when --listeners is absent, 0 = ephemeral (default ${DEFAULT_GRPC_PORT} + broker id)`,
+      ),
     advertisedHost: nonEmpty
       .optional()
-      .describe('host clients and other brokers connect to, e.g. in a container (default: --host)'),
+      .describe('host clients and other brokers connect to, without --listeners (default: --host)'),
     advertisedPort: port(1)
       .optional()
-      .describe('port clients and other brokers connect to, e.g. a published port (default: the bound port)'),
+      .describe('port clients and other brokers connect to, without --listeners (default: the bound port)'),
     kafkaPort: port()
       .optional()
-      .describe('port of the Kafka-protocol listener on --host, 0 = ephemeral (default: no Kafka listener)'),
+      .describe(
+        'port of the one Kafka-protocol listener on --host without --kafka-listeners, 0 = ephemeral (default: none)',
+      ),
     kafkaAdvertisedPort: port(1)
       .optional()
-      .describe('port Kafka clients are told to connect to (default: the bound Kafka port)'),
+      .describe('port Kafka clients are told, without --kafka-listeners (default: the bound Kafka port)'),
+    listeners: bindListenerList
+      .optional()
+      .describe(
+        'named gRPC listeners, NAME://host:port,... e.g. INTERNAL://0.0.0.0:7401,EXTERNAL://0.0.0.0:17401',
+      ),
+    advertisedListeners: advertisedListenerList
+      .optional()
+      .describe('what each listener tells clients, NAME://host:port,... (default: its bind address)'),
+    kafkaListeners: bindListenerList
+      .optional()
+      .describe('named Kafka-protocol listeners, NAME://host:port,... (names shared with --listeners)'),
+    kafkaAdvertisedListeners: advertisedListenerList
+      .optional()
+      .describe('what each Kafka listener tells Kafka clients, NAME://host:port,...'),
+    listenerSecurityProtocolMap: securityProtocolMap
+      .optional()
+      .describe('NAME:PROTOCOL,... for every listener not named after its protocol (only PLAINTEXT so far)'),
+    interBrokerListenerName: nonEmpty
+      .optional()
+      .describe('the listener other brokers reach this one on (default: the first of --listeners)'),
     dataDir: nonEmpty.optional().describe('LevelDB directory (default ./.fjord/broker-<id>)'),
     coordinator: hostPort
       .default(`${DEFAULT_HOST}:${DEFAULT_GRPC_PORT}`)
@@ -90,14 +121,94 @@ export const BROKER_SETTINGS = z
   })
   .strict();
 
-/** The settings with the defaults that depend on others (ports and data dir from the broker id). */
-export const BROKER_CONFIG_SCHEMA = BROKER_SETTINGS.transform((c) => ({
-  ...c,
-  port: c.port ?? DEFAULT_GRPC_PORT + c.brokerId,
-  advertisedHost: c.advertisedHost ?? c.host,
-  dataDir: c.dataDir ?? `./.fjord/broker-${c.brokerId}`,
-  metricsPort: c.metricsPort ?? DEFAULT_METRICS_PORT + c.brokerId,
-}));
+/**
+ * The settings with the defaults that depend on others (ports and data dir from the broker id),
+ * and the listeners: `--listeners` and `--kafka-listeners`, or the one PLAINTEXT listener of
+ * `--port` / `--advertised-host` / `--advertised-port` (and of `--kafka-port`).
+ */
+export const BROKER_CONFIG_SCHEMA = BROKER_SETTINGS.transform((c, ctx) => {
+  const {
+    port: grpcPort,
+    advertisedHost,
+    advertisedPort,
+    kafkaPort,
+    kafkaAdvertisedPort,
+    listeners: grpcListeners,
+    advertisedListeners,
+    kafkaListeners: kafkaListenerAddresses,
+    kafkaAdvertisedListeners,
+    listenerSecurityProtocolMap,
+    interBrokerListenerName,
+    ...rest
+  } = c;
+  const given = (values: Record<string, unknown>) =>
+    Object.entries(values)
+      .filter(([, value]) => value !== undefined)
+      .map(([key]) => key);
+  const securityMap =
+    listenerSecurityProtocolMap === undefined ? {} : { securityProtocolMap: listenerSecurityProtocolMap };
+  const grpc = resolveListeners({
+    ...(grpcListeners === undefined ? {} : { listeners: grpcListeners }),
+    ...(advertisedListeners === undefined ? {} : { advertisedListeners }),
+    ...securityMap,
+    shorthand: {
+      host: c.host,
+      port: grpcPort ?? DEFAULT_GRPC_PORT + c.brokerId,
+      ...(advertisedHost === undefined ? {} : { advertisedHost }),
+      ...(advertisedPort === undefined ? {} : { advertisedPort }),
+      given: given({ port: grpcPort, advertisedHost, advertisedPort }),
+    },
+    keys: {
+      listeners: 'listeners',
+      advertisedListeners: 'advertisedListeners',
+      securityProtocolMap: 'listenerSecurityProtocolMap',
+    },
+  });
+  const kafka = resolveListeners({
+    ...(kafkaListenerAddresses === undefined ? {} : { listeners: kafkaListenerAddresses }),
+    ...(kafkaAdvertisedListeners === undefined ? {} : { advertisedListeners: kafkaAdvertisedListeners }),
+    ...securityMap,
+    ...(kafkaPort === undefined
+      ? {}
+      : {
+          shorthand: {
+            host: c.host,
+            port: kafkaPort,
+            ...(advertisedHost === undefined ? {} : { advertisedHost }),
+            ...(kafkaAdvertisedPort === undefined ? {} : { advertisedPort: kafkaAdvertisedPort }),
+            given: given({ kafkaPort, kafkaAdvertisedPort }),
+          },
+        }),
+    keys: {
+      listeners: 'kafkaListeners',
+      advertisedListeners: 'kafkaAdvertisedListeners',
+      securityProtocolMap: 'listenerSecurityProtocolMap',
+    },
+  });
+  if (kafkaListenerAddresses === undefined && kafkaPort === undefined && kafkaAdvertisedPort !== undefined) {
+    grpc.problems.push({ key: 'kafkaAdvertisedPort', message: 'needs --kafka-port' });
+  }
+  const interBroker = interBrokerListenerName ?? grpc.listeners[0]?.name ?? '';
+  if (grpc.listeners.length > 0 && !grpc.listeners.some((l) => l.name === interBroker)) {
+    grpc.problems.push({
+      key: 'interBrokerListenerName',
+      message: `listener ${interBroker} is not in --listeners (${grpc.listeners.map((l) => l.name).join(', ')})`,
+    });
+  }
+  const problems = [...grpc.problems, ...kafka.problems];
+  if (problems.length > 0) {
+    reportListenerProblems(ctx, problems);
+    return z.NEVER;
+  }
+  return {
+    ...rest,
+    listeners: grpc.listeners,
+    kafkaListeners: kafka.listeners,
+    interBrokerListenerName: interBroker,
+    dataDir: c.dataDir ?? `./.fjord/broker-${c.brokerId}`,
+    metricsPort: c.metricsPort ?? DEFAULT_METRICS_PORT + c.brokerId,
+  };
+});
 
-/** The broker's configuration with every default resolved (`advertisedPort` absent: the bound port). */
+/** The broker's configuration with every default resolved; listeners without `advertisedPort` advertise the bound port. */
 export type BrokerConfig = z.output<typeof BROKER_CONFIG_SCHEMA>;

@@ -1,59 +1,86 @@
+import { type AdvertisedEndpoint, advertisedEndpoints, type Listener } from '@fjord/server-kit';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/schema.js';
 import type { BrokerServiceDeps } from '../server/service-deps.js';
 import { CoordinatorCalls } from './coordinator-calls.js';
 import { createKafkaApis } from './kafka-apis.js';
-import { startKafkaListener } from './kafka-server.js';
+import { type KafkaListener, startKafkaListener } from './kafka-server.js';
 
-/** The broker's running Kafka listener. */
+/** The broker's running Kafka listeners. */
 export interface BrokerKafka {
-  /** The port Kafka clients are told (registered with the coordinator). */
-  readonly advertisedPort: number;
+  /** What Kafka clients are told, per listener (registered with the coordinator). */
+  readonly endpoints: readonly AdvertisedEndpoint[];
   close(): Promise<void>;
 }
 
 /**
- * Starts the Kafka-protocol listener when `kafkaPort` is configured (logging
- * `kafka listening` with the bound port); undefined when it is not.
+ * Starts one Kafka-protocol server per configured Kafka listener (logging `kafka listening`
+ * with each bound port); each answers Metadata and FindCoordinator with the addresses of its
+ * own listener. Undefined when the broker has no Kafka listener.
  */
 export async function startBrokerKafka(
   config: BrokerConfig,
   broker: BrokerServiceDeps,
   logger: Logger,
 ): Promise<BrokerKafka | undefined> {
-  if (config.kafkaPort === undefined) return undefined;
+  if (config.kafkaListeners.length === 0) return undefined;
   const coordinator = new CoordinatorCalls(config.coordinator);
-  let advertisedPort = config.kafkaAdvertisedPort ?? config.kafkaPort;
+  const started: KafkaListener[] = [];
+  const close = async () => {
+    await Promise.all(started.map((listener) => listener.close()));
+    coordinator.close();
+  };
+  const boundPorts = new Map<string, number>();
+  try {
+    for (const listener of config.kafkaListeners) {
+      const running = await startOne(listener, config, broker, coordinator, logger);
+      started.push(running);
+      boundPorts.set(listener.name, running.port);
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { endpoints: advertisedEndpoints(config.kafkaListeners, boundPorts), close };
+}
+
+async function startOne(
+  listener: Listener,
+  config: BrokerConfig,
+  broker: BrokerServiceDeps,
+  coordinator: CoordinatorCalls,
+  logger: Logger,
+): Promise<KafkaListener> {
+  // The advertised port is the bound one unless configured; known only once bound with port 0.
+  let advertisedPort = listener.advertisedPort ?? listener.port;
   const apis = createKafkaApis({
     broker,
     coordinator,
     brokerId: config.brokerId,
-    advertisedHost: config.advertisedHost,
+    listenerName: listener.name,
+    advertisedHost: listener.advertisedHost,
     get advertisedPort() {
       return advertisedPort;
     },
     logger,
   });
-  let listener: Awaited<ReturnType<typeof startKafkaListener>>;
-  try {
-    listener = await startKafkaListener({
-      host: config.host,
-      port: config.kafkaPort,
-      apis,
-      logger,
-      shutdownSignal: broker.shutdownSignal,
-    });
-  } catch (error) {
-    coordinator.close();
-    throw error;
-  }
-  advertisedPort = config.kafkaAdvertisedPort ?? listener.port;
-  logger.info({ kafkaPort: listener.port, host: config.host, advertisedPort }, 'kafka listening');
-  return {
-    advertisedPort,
-    async close() {
-      await listener.close();
-      coordinator.close();
+  const running = await startKafkaListener({
+    host: listener.host,
+    port: listener.port,
+    apis,
+    logger,
+    shutdownSignal: broker.shutdownSignal,
+  });
+  advertisedPort = listener.advertisedPort ?? running.port;
+  logger.info(
+    {
+      listener: listener.name,
+      kafkaPort: running.port,
+      host: listener.host,
+      advertisedHost: listener.advertisedHost,
+      advertisedPort,
     },
-  };
+    'kafka listening',
+  );
+  return running;
 }

@@ -8,7 +8,9 @@ export interface KafkaDeps {
   readonly broker: BrokerServiceDeps;
   readonly coordinator: CoordinatorCalls;
   readonly brokerId: number;
-  /** This broker's advertised Kafka address (FindCoordinator names it). */
+  /** The Kafka listener these handlers serve: Metadata answers with its addresses. */
+  readonly listenerName: string;
+  /** This broker's advertised address on that listener (FindCoordinator names it). */
   readonly advertisedHost: string;
   readonly advertisedPort: number;
   readonly logger: Logger;

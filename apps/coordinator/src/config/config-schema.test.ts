@@ -12,8 +12,15 @@ describe('loadConfig', () => {
       printConfig: false,
       config: {
         host: '127.0.0.1',
-        port: 7400,
-        advertisedHost: '127.0.0.1',
+        listeners: [
+          {
+            name: 'PLAINTEXT',
+            host: '127.0.0.1',
+            port: 7400,
+            advertisedHost: '127.0.0.1',
+            securityProtocol: 'PLAINTEXT',
+          },
+        ],
         dataDir: './.fjord/coordinator',
         sessionTimeoutMs: 10_000,
         heartbeatIntervalMs: 2_000,
@@ -38,9 +45,8 @@ describe('loadConfig', () => {
     expect(result).toMatchObject({
       kind: 'ok',
       config: {
-        port: 0,
+        listeners: [{ name: 'PLAINTEXT', host: '0.0.0.0', port: 0, advertisedHost: 'fjord.example' }],
         host: '0.0.0.0',
-        advertisedHost: 'fjord.example',
         sessionTimeoutMs: 3000,
         metricsPort: -1,
       },
@@ -74,5 +80,46 @@ describe('loadConfig', () => {
     const help = helpText({ command: 'fjord-coordinator', summary: '', settings: COORDINATOR_SETTINGS });
     expect(help).toMatch(/--session-timeout-ms <value> .*\(default 10000\)\n +env FJORD_SESSION_TIMEOUT_MS/);
     expect(help).toMatch(/--metrics-port <value> .*-1 = off \(default 9400\)/);
+  });
+
+  it('takes named listeners, and refuses them together with --port', () => {
+    const result = loadConfig(
+      [
+        '--listeners',
+        'INTERNAL://0.0.0.0:7400,EXTERNAL://0.0.0.0:7500',
+        '--advertised-listeners',
+        'INTERNAL://coordinator:7400,EXTERNAL://127.0.0.1:17400',
+        '--listener-security-protocol-map',
+        'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT',
+      ],
+      {},
+    );
+    expect(result).toMatchObject({
+      kind: 'ok',
+      config: {
+        listeners: [
+          {
+            name: 'INTERNAL',
+            host: '0.0.0.0',
+            port: 7400,
+            advertisedHost: 'coordinator',
+            advertisedPort: 7400,
+          },
+          {
+            name: 'EXTERNAL',
+            host: '0.0.0.0',
+            port: 7500,
+            advertisedHost: '127.0.0.1',
+            advertisedPort: 17400,
+          },
+        ],
+      },
+    });
+    const both = loadConfig(['--listeners', 'PLAINTEXT://127.0.0.1:7400', '--advertised-host', 'h'], {});
+    expect(both.kind === 'invalid' && both.problems).toEqual([
+      expect.stringContaining(
+        '--advertised-host / FJORD_ADVERTISED_HOST: cannot be combined with --listeners',
+      ),
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import {
+  advertisedListenerList,
   bindHost,
+  bindListenerList,
   DEFAULT_GRPC_PORT,
   DEFAULT_METRICS_PORT,
   durationMs,
@@ -8,6 +10,9 @@ import {
   logLevel,
   nonEmpty,
   port,
+  reportListenerProblems,
+  resolveListeners,
+  securityProtocolMap,
 } from '@fjord/server-kit';
 import { z } from 'zod';
 
@@ -20,9 +25,24 @@ export const COORDINATOR_SETTINGS = z
   .object({
     host: bindHost,
     port: port()
-      .default(DEFAULT_GRPC_PORT)
-      .describe('gRPC port, 0 = ephemeral (the bound one is logged in `listening`)'),
-    advertisedHost: nonEmpty.optional().describe('host clients are told to connect to (default: --host)'),
+      .optional()
+      .describe(
+        `gRPC port of the one PLAINTEXT listener when --listeners is absent, 0 = ephemeral (default ${DEFAULT_GRPC_PORT})`,
+      ),
+    advertisedHost: nonEmpty
+      .optional()
+      .describe('host clients are told to connect to, without --listeners (default: --host)'),
+    listeners: bindListenerList
+      .optional()
+      .describe(
+        'named gRPC listeners, NAME://host:port,... e.g. INTERNAL://0.0.0.0:7400,EXTERNAL://0.0.0.0:17400',
+      ),
+    advertisedListeners: advertisedListenerList
+      .optional()
+      .describe('what each listener tells clients, NAME://host:port,... (default: its bind address)'),
+    listenerSecurityProtocolMap: securityProtocolMap
+      .optional()
+      .describe('NAME:PROTOCOL,... for every listener not named after its protocol (only PLAINTEXT so far)'),
     dataDir: nonEmpty.default('./.fjord/coordinator').describe('directory of the metadata log and snapshots'),
     sessionTimeoutMs: durationMs(100, 3_600_000)
       .default(10_000)
@@ -48,11 +68,48 @@ export const COORDINATOR_SETTINGS = z
   })
   .strict();
 
-/** The settings with their cross-checks and derived defaults. */
+/**
+ * The settings with their cross-checks and derived defaults; the listeners are `--listeners`,
+ * or the one PLAINTEXT listener of `--port` / `--advertised-host`.
+ */
 export const COORDINATOR_CONFIG_SCHEMA = COORDINATOR_SETTINGS.refine(
   (c) => c.heartbeatIntervalMs < c.sessionTimeoutMs,
   { message: 'must be smaller than session-timeout-ms', path: ['heartbeatIntervalMs'] },
-).transform((c) => ({ ...c, advertisedHost: c.advertisedHost ?? c.host }));
+).transform((c, ctx) => {
+  const {
+    port: grpcPort,
+    advertisedHost,
+    listeners,
+    advertisedListeners,
+    listenerSecurityProtocolMap,
+    ...rest
+  } = c;
+  const resolved = resolveListeners({
+    ...(listeners === undefined ? {} : { listeners }),
+    ...(advertisedListeners === undefined ? {} : { advertisedListeners }),
+    ...(listenerSecurityProtocolMap === undefined
+      ? {}
+      : { securityProtocolMap: listenerSecurityProtocolMap }),
+    shorthand: {
+      host: c.host,
+      port: grpcPort ?? DEFAULT_GRPC_PORT,
+      ...(advertisedHost === undefined ? {} : { advertisedHost }),
+      given: Object.entries({ port: grpcPort, advertisedHost })
+        .filter(([, value]) => value !== undefined)
+        .map(([key]) => key),
+    },
+    keys: {
+      listeners: 'listeners',
+      advertisedListeners: 'advertisedListeners',
+      securityProtocolMap: 'listenerSecurityProtocolMap',
+    },
+  });
+  if (resolved.problems.length > 0) {
+    reportListenerProblems(ctx, resolved.problems);
+    return z.NEVER;
+  }
+  return { ...rest, listeners: resolved.listeners };
+});
 
 /** Validated coordinator configuration. */
 export type CoordinatorConfig = z.output<typeof COORDINATOR_CONFIG_SCHEMA>;

@@ -1,5 +1,6 @@
 import type { Proposal } from '../metadata/proposal.js';
 import { metadataRecord } from '../metadata/records.js';
+import type { ListenerEndpointState } from '../metadata/state.js';
 import { changesAfterFence, changesAfterUnfence, uncleanRestartChanges } from './leader-election.js';
 import { appendPartitionChanges } from './partition-changes.js';
 
@@ -10,6 +11,8 @@ export interface BrokerRegistration {
   port: number;
   kafkaHost?: string;
   kafkaPort?: number;
+  listeners?: ListenerEndpointState[];
+  kafkaListeners?: ListenerEndpointState[];
   incarnationId: string;
 }
 

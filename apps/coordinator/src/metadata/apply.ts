@@ -25,7 +25,11 @@ export function apply(state: MetadataState, record: MetadataRecord): MetadataSta
     case 'RegisterBroker': {
       const { brokerId, host, port, kafkaHost, kafkaPort, incarnationId, brokerEpoch } = record;
       const kafka = kafkaPort ? { kafkaHost, kafkaPort } : {};
-      const broker = { brokerId, host, port, ...kafka, incarnationId, brokerEpoch, fenced: false };
+      const named = {
+        ...(record.listeners?.length ? { listeners: record.listeners } : {}),
+        ...(record.kafkaListeners?.length ? { kafkaListeners: record.kafkaListeners } : {}),
+      };
+      const broker = { brokerId, host, port, ...kafka, ...named, incarnationId, brokerEpoch, fenced: false };
       return { ...state, brokers: { ...state.brokers, [String(brokerId)]: broker } };
     }
     case 'FenceBroker':

@@ -1,5 +1,6 @@
 import type { GroupMembership } from './group-state.js';
 import type { BrokerControlledShutdownRecord } from './replication-records.js';
+import type { ListenerEndpointState } from './state.js';
 
 export type { BrokerControlledShutdownRecord } from './replication-records.js';
 
@@ -29,6 +30,9 @@ export interface RegisterBrokerRecord {
   /** Advertised Kafka listener (absent: none, and in records from before the listener existed). */
   kafkaHost?: string;
   kafkaPort?: number;
+  /** Every named listener (absent in records from before named listeners). */
+  listeners?: ListenerEndpointState[];
+  kafkaListeners?: ListenerEndpointState[];
   incarnationId: string;
   /** The offset this record got in the log (monotonic, as in KRaft); decimal string. */
   brokerEpoch: string;

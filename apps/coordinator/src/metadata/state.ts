@@ -22,13 +22,26 @@ export interface MetadataState {
   producerIdsEnd?: string;
 }
 
+/** One advertised listener of a broker, as registered. */
+export interface ListenerEndpointState {
+  name: string;
+  host: string;
+  port: number;
+  securityProtocol: string;
+}
+
 export interface BrokerState {
   brokerId: number;
+  /** The inter-broker listener's advertised address (the only one before named listeners). */
   host: string;
   port: number;
   /** Advertised Kafka listener; absent when the broker runs none. */
   kafkaHost?: string;
   kafkaPort?: number;
+  /** Every gRPC listener; absent in registrations from before named listeners. */
+  listeners?: ListenerEndpointState[];
+  /** Every Kafka-protocol listener; absent as `listeners` is, or when the broker runs none. */
+  kafkaListeners?: ListenerEndpointState[];
   incarnationId: string;
   /** Offset of the broker's latest RegisterBroker record; decimal string. */
   brokerEpoch: string;

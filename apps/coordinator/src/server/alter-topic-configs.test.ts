@@ -43,6 +43,8 @@ describe('AlterTopicConfigs and the eligible leader replicas (KIP-966)', () => {
         previousShutdownClean: true,
         kafkaHost: '',
         kafkaPort: 0,
+        listeners: [],
+        kafkaListeners: [],
       });
     }
     // min.insync.replicas=3 and the ISR shrank to [1]: 2 and 3 left it while nothing could

@@ -11,11 +11,14 @@ import { brokerInfos, hostedReplicas } from './views.js';
  * fenced, and hands it the complete list of replicas it hosts when metadata moved past the
  * version it knows and that list (or the brokers list) differs from the one the broker last
  * applied (`known_view_digest`): most metadata changes (group updates, producer id blocks,
- * other brokers' partitions) do not concern it, and then only the version moves.
+ * other brokers' partitions) do not concern it, and then only the version moves. The brokers
+ * carry their addresses on the listener the broker names (its inter-broker listener), else on
+ * the one the heartbeat came in on.
  */
 export async function brokerHeartbeat(
   ctx: CoordinatorContext,
   request: v1.BrokerHeartbeatRequest__Output,
+  arrivedOn?: string,
 ): Promise<v1.BrokerHeartbeatResponse> {
   const brokerEpoch = parseInt64(request.brokerEpoch, 'broker_epoch');
   const knownVersion = parseInt64(request.knownMetadataVersion, 'known_metadata_version');
@@ -57,7 +60,7 @@ export async function brokerHeartbeat(
     return { ...base, hasChanges, replicas: [], brokers: [], viewDigest: '', viewUnchanged: false };
   }
   const replicas = hostedReplicas(state, request.brokerId);
-  const brokers = brokerInfos(state);
+  const brokers = brokerInfos(state, request.listenerName === '' ? arrivedOn : request.listenerName);
   const viewDigest = digestOf(replicas, brokers);
   if (request.knownViewDigest !== '' && request.knownViewDigest === viewDigest) {
     return { ...base, hasChanges, replicas: [], brokers: [], viewDigest, viewUnchanged: true };

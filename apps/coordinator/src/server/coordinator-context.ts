@@ -11,6 +11,9 @@ export interface CoordinatorContext {
   logger: Logger;
   heartbeatIntervalMs: number;
   sessionTimeoutMs: number;
-  /** The coordinator's advertised `host:port` (the port is known only after binding). */
-  coordinatorAddress(): string;
+  /**
+   * The coordinator's advertised `host:port` on a listener (the port is known only after
+   * binding); undefined or an unknown name: the first listener's.
+   */
+  coordinatorAddress(listenerName?: string): string;
 }

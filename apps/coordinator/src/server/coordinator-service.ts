@@ -1,5 +1,5 @@
 import type { v1 } from '@fjord/protocol';
-import { unaryHandlers } from '@fjord/server-kit';
+import { listenerOfCall, unaryHandlers } from '@fjord/server-kit';
 import { alterPartition } from './alter-partition.js';
 import { alterTopicConfigs } from './alter-topic-configs.js';
 import { brokerHeartbeat } from './broker-heartbeat.js';
@@ -15,14 +15,14 @@ import { describeCluster, describeTopics, getMetadata, listTopics } from './topi
 export function coordinatorServiceHandlers(ctx: CoordinatorContext): v1.CoordinatorServiceHandlers {
   return unaryHandlers<v1.CoordinatorServiceHandlers>(ctx.logger, {
     RegisterBroker: (request) => registerBroker(ctx, request),
-    BrokerHeartbeat: (request) => brokerHeartbeat(ctx, request),
-    GetMetadata: (request) => getMetadata(ctx, request),
+    BrokerHeartbeat: (request, call) => brokerHeartbeat(ctx, request, listenerOfCall(call)),
+    GetMetadata: (request, call) => getMetadata(ctx, request, listenerOfCall(call)),
     CreateTopics: (request) => createTopics(ctx, request),
     DeleteTopics: (request) => deleteTopics(ctx, request),
     ListTopics: () => listTopics(ctx),
     DescribeTopics: (request) => describeTopics(ctx, request),
     AlterTopicConfigs: (request) => alterTopicConfigs(ctx, request),
-    DescribeCluster: () => describeCluster(ctx),
+    DescribeCluster: (_request, call) => describeCluster(ctx, listenerOfCall(call)),
     AlterPartition: (request) => alterPartition(ctx, request),
     ControlledShutdown: (request) => controlledShutdown(ctx, request),
     ElectLeaders: (request) => electLeaders(ctx, request),

@@ -59,6 +59,8 @@ describe('CreateTopics validation', () => {
       previousShutdownClean: true,
       kafkaHost: '',
       kafkaPort: 0,
+      listeners: [],
+      kafkaListeners: [],
     });
 
   const create = (topics: v1.CreatableTopic__Output[], validateOnly = false) =>

@@ -1,4 +1,5 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
+import { SECURITY_PROTOCOLS } from '@fjord/server-kit';
 import { proposeRegistration } from '../election/broker-transitions.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 
@@ -17,7 +18,40 @@ export function registrationProblem(request: v1.RegisterBrokerRequest__Output): 
   ) {
     return `kafka listener must be a host and a port between 1 and 65535, got "${request.kafkaHost}":${request.kafkaPort}`;
   }
+  return (
+    listenersProblem('listeners', request.listeners) ??
+    listenersProblem('kafka_listeners', request.kafkaListeners)
+  );
+}
+
+function listenersProblem(
+  field: string,
+  listeners: readonly v1.ListenerEndpoint__Output[],
+): string | undefined {
+  const names = new Set<string>();
+  for (const { name, host, port, securityProtocol } of listeners) {
+    if (!/^[A-Za-z0-9_-]+$/.test(name))
+      return `${field}: listener name must be letters, digits, "_" and "-", got "${name}"`;
+    if (names.has(name)) return `${field}: listener ${name} is named twice`;
+    names.add(name);
+    if (host.trim() === '') return `${field}: listener ${name} has an empty host`;
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+      return `${field}: listener ${name} port must be between 1 and 65535, got ${port}`;
+    }
+    if (!(SECURITY_PROTOCOLS as readonly string[]).includes(securityProtocol)) {
+      return `${field}: listener ${name} has unknown security protocol "${securityProtocol}"`;
+    }
+  }
   return undefined;
+}
+
+function endpointStates(listeners: readonly v1.ListenerEndpoint__Output[]) {
+  return listeners.map(({ name, host, port, securityProtocol }) => ({
+    name,
+    host: host.trim(),
+    port,
+    securityProtocol,
+  }));
 }
 
 /**
@@ -47,7 +81,18 @@ export async function registerBroker(
   const { brokerId, incarnationId } = request;
   const kafka =
     request.kafkaPort > 0 ? { kafkaHost: request.kafkaHost.trim(), kafkaPort: request.kafkaPort } : {};
-  const registration = { brokerId, host: request.host.trim(), port: request.port, ...kafka, incarnationId };
+  const named = {
+    ...(request.listeners.length > 0 ? { listeners: endpointStates(request.listeners) } : {}),
+    ...(request.kafkaListeners.length > 0 ? { kafkaListeners: endpointStates(request.kafkaListeners) } : {}),
+  };
+  const registration = {
+    brokerId,
+    host: request.host.trim(),
+    port: request.port,
+    ...kafka,
+    ...named,
+    incarnationId,
+  };
   const outcome = await ctx.store.propose((proposal) => {
     const existing = proposal.state.brokers[String(brokerId)];
     if (

@@ -44,24 +44,31 @@ export function describeTopics(
 export function getMetadata(
   ctx: CoordinatorContext,
   request: v1.GetMetadataRequest__Output,
+  listenerName: string | undefined,
 ): v1.GetMetadataResponse {
   // Read state and version together (synchronously) so they always match.
   const state = ctx.store.state;
   return {
     clusterId: state.clusterId ?? '',
-    brokers: brokerInfos(state),
+    brokers: brokerInfos(state, listenerName),
     topics: describeTopicsByName(state, request.topics),
     metadataVersion: String(ctx.store.metadataVersion),
   };
 }
 
-/** DescribeCluster: cluster id, the coordinator's advertised address, brokers with liveness. */
-export function describeCluster(ctx: CoordinatorContext): v1.DescribeClusterResponse {
+/**
+ * DescribeCluster: cluster id, the coordinator's advertised address and the brokers with
+ * liveness, all on the listener the client came in on.
+ */
+export function describeCluster(
+  ctx: CoordinatorContext,
+  listenerName: string | undefined,
+): v1.DescribeClusterResponse {
   const state = ctx.store.state;
   return {
     clusterId: state.clusterId ?? '',
-    coordinator: ctx.coordinatorAddress(),
-    brokers: brokerInfos(state),
+    coordinator: ctx.coordinatorAddress(listenerName),
+    brokers: brokerInfos(state, listenerName),
     metadataVersion: String(ctx.store.metadataVersion),
     underReplicated: underReplicatedPartitions(state),
   };

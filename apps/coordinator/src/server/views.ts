@@ -7,21 +7,44 @@ import {
   topicsSortedByName,
 } from '../metadata/state.js';
 
-/** Every registered broker as clients see it, by id. */
-export function brokerInfos(state: MetadataState): v1.BrokerInfo[] {
+/**
+ * Every registered broker as the clients of one listener see it, by id: its address on the
+ * listener named `listenerName` (the one the client came in on). A broker without a listener
+ * of that name is left out, as Kafka leaves it out of Metadata: that client could not reach it.
+ * A broker registered before named listeners, or `listenerName` undefined (a call that did not
+ * come through a listener), gives its inter-broker address.
+ */
+export function brokerInfos(state: MetadataState, listenerName: string | undefined): v1.BrokerInfo[] {
   return Object.values(state.brokers)
     .sort((a, b) => a.brokerId - b.brokerId)
-    .map(brokerInfo);
+    .flatMap((broker) => {
+      const address = addressOn(broker, listenerName);
+      return address ? [brokerInfo(broker, address)] : [];
+    });
 }
 
-function brokerInfo(broker: BrokerState): v1.BrokerInfo {
+function addressOn(
+  broker: BrokerState,
+  listenerName: string | undefined,
+): { host: string; port: number } | undefined {
+  if (listenerName === undefined || broker.listeners === undefined) return broker;
+  return broker.listeners.find((l) => l.name === listenerName);
+}
+
+function brokerInfo(broker: BrokerState, address: { host: string; port: number }): v1.BrokerInfo {
   return {
     id: broker.brokerId,
-    host: broker.host,
-    port: broker.port,
+    host: address.host,
+    port: address.port,
     alive: !broker.fenced,
     kafkaHost: broker.kafkaHost ?? '',
     kafkaPort: broker.kafkaPort ?? 0,
+    kafkaListeners: (broker.kafkaListeners ?? []).map(({ name, host, port, securityProtocol }) => ({
+      name,
+      host,
+      port,
+      securityProtocol,
+    })),
   };
 }
 

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LISTENER_METADATA_KEY, listenerOfCall } from './call-listener.js';
 import {
   grpcAddress,
   type RunningGrpcServer,
@@ -23,15 +24,19 @@ const definition: grpc.ServiceDefinition = {
 };
 const EchoClient = grpc.makeGenericClientConstructor(definition, 'Echo');
 
-function call(port: number, payload: string): Promise<string> {
+function call(port: number, payload: string, metadata = new grpc.Metadata()): Promise<string> {
   const client = new EchoClient(
     `127.0.0.1:${port}`,
     grpc.credentials.createInsecure(),
   ) as unknown as grpc.Client & {
-    Echo: (req: Buffer, done: (error: grpc.ServiceError | null, res?: Buffer) => void) => void;
+    Echo: (
+      req: Buffer,
+      metadata: grpc.Metadata,
+      done: (error: grpc.ServiceError | null, res?: Buffer) => void,
+    ) => void;
   };
   return new Promise<string>((resolve, reject) => {
-    client.Echo(Buffer.from(payload), (error, response) => {
+    client.Echo(Buffer.from(payload), metadata, (error, response) => {
       client.close();
       if (error) reject(error);
       else resolve(response!.toString());
@@ -101,5 +106,39 @@ describe('startGrpcServer / stopGrpcServer', () => {
     await stopGrpcServer(server, 200);
     expect(Date.now() - began).toBeLessThan(2_000);
     await expect(stuck).rejects.toMatchObject({ code: grpc.status.CANCELLED });
+  });
+
+  it('binds every listener on its own port and tells a handler which one a call came in on', async () => {
+    const { ports, port } = await serveEcho(
+      (c, done) => done(null, Buffer.from(listenerOfCall(c) ?? 'none')),
+      {
+        listeners: [
+          { name: 'INTERNAL', host: '127.0.0.1', port: 0 },
+          { name: 'EXTERNAL', host: '127.0.0.1', port: 0 },
+        ],
+      },
+    );
+    const internal = ports.get('INTERNAL')!;
+    const external = ports.get('EXTERNAL')!;
+    expect(port).toBe(internal);
+    expect(external).not.toBe(internal);
+    expect(await call(internal, 'x')).toBe('INTERNAL');
+    expect(await call(external, 'x')).toBe('EXTERNAL');
+    // A client cannot pick its listener by sending the tag itself.
+    const forged = new grpc.Metadata();
+    forged.set(LISTENER_METADATA_KEY, 'INTERNAL');
+    expect(await call(external, 'x', forged)).toBe('EXTERNAL');
+  });
+
+  it('names the listener whose address cannot be bound', async () => {
+    const { port } = await serveEcho((c, done) => done(null, c.request));
+    await expect(
+      startGrpcServer({
+        listeners: [{ name: 'EXTERNAL', host: '127.0.0.1', port }],
+        services: [
+          { definition, handlers: { Echo: (_c: never, done: grpc.sendUnaryData<Buffer>) => done(null) } },
+        ],
+      }),
+    ).rejects.toThrow(`listener EXTERNAL (127.0.0.1:${port})`);
   });
 });

@@ -2,6 +2,8 @@ import { type HealthStatus, type InstrumentOptions, instrumentService } from '@f
 import { GRPC_CHANNEL_OPTIONS } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcServerLimits } from '../config/grpc-limits.js';
+import { DEFAULT_LISTENER_NAME } from '../listeners/listener-address.js';
+import { listenerTaggingInterceptor } from './call-listener.js';
 import { guardedDefinition } from './request-guard.js';
 
 /** In-flight calls get this long to finish when a server stops, then they are cancelled. */
@@ -19,12 +21,26 @@ export interface GrpcServiceBinding {
   maxRequestBytes?: Readonly<Record<string, number>>;
 }
 
-/** Options of {@link startGrpcServer}. */
-export interface StartGrpcServerOptions {
+/** One named address a gRPC server binds (a listener's bind half). */
+export interface GrpcListenerBinding {
+  name: string;
   /** Bind address; an IPv6 address may be given with or without brackets. */
   host: string;
-  /** 0 picks an ephemeral port (see {@link RunningGrpcServer.port}). */
+  /** 0 picks an ephemeral port (see {@link RunningGrpcServer.ports}). */
   port: number;
+}
+
+/** Options of {@link startGrpcServer}: `listeners`, or `host` and `port` for one listener. */
+export interface StartGrpcServerOptions {
+  /** Bind address of the one listener when `listeners` is absent. */
+  host?: string;
+  /** Port of the one listener when `listeners` is absent; 0 picks an ephemeral port. */
+  port?: number;
+  /**
+   * Every listener, each on its own port; handlers learn which one a call came in on with
+   * `listenerOfCall`. The first one's port is {@link RunningGrpcServer.port}.
+   */
+  listeners?: readonly GrpcListenerBinding[];
   services: readonly GrpcServiceBinding[];
   /** Serves the standard gRPC health service (grpc.health.v1.Health) next to the services. */
   health?: HealthStatus;
@@ -34,10 +50,13 @@ export interface StartGrpcServerOptions {
   limits?: GrpcServerLimits;
 }
 
-/** A bound gRPC server and the port it actually got (differs from the one asked for with 0). */
+/** A bound gRPC server and the ports it actually got (they differ from the ones asked for with 0). */
 export interface RunningGrpcServer {
   server: grpc.Server;
+  /** The first listener's bound port. */
   port: number;
+  /** Bound port by listener name. */
+  ports: ReadonlyMap<string, number>;
 }
 
 /** `host:port` as grpc-js takes it, to bind or to dial: `[::1]:7400` for an IPv6 host. */
@@ -46,18 +65,24 @@ export function grpcAddress(host: string, port: number): string {
 }
 
 /**
- * Creates a gRPC server with the given services and binds it (grpc-js serves once bound).
- * Every method's request decoding is guarded (see request-guard.ts): a body that is not a
- * valid message, or over its method's cap, reaches the request adapter as a refusal.
+ * Creates a gRPC server with the given services and binds each listener (grpc-js serves once
+ * bound). Every method's request decoding is guarded (see request-guard.ts): a body that is not
+ * a valid message, or over its method's cap, reaches the request adapter as a refusal.
  */
-export function startGrpcServer(options: StartGrpcServerOptions): Promise<RunningGrpcServer> {
+export async function startGrpcServer(options: StartGrpcServerOptions): Promise<RunningGrpcServer> {
   const { limits } = options;
+  const listeners = options.listeners ?? [
+    { name: DEFAULT_LISTENER_NAME, host: options.host ?? '127.0.0.1', port: options.port ?? 0 },
+  ];
+  if (listeners.length === 0) throw new Error('a gRPC server needs at least one listener');
+  const listenerOfPort = new Map<number, string>();
   const server = new grpc.Server({
     ...GRPC_CHANNEL_OPTIONS,
     ...(limits && {
       'grpc.max_receive_message_length': limits.maxRequestBytes,
       'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
     }),
+    interceptors: [listenerTaggingInterceptor((port) => listenerOfPort.get(port))],
   });
   for (const { definition, handlers, maxRequestBytes } of options.services) {
     server.addService(
@@ -66,13 +91,33 @@ export function startGrpcServer(options: StartGrpcServerOptions): Promise<Runnin
     );
   }
   options.health?.addToServer(server);
+  const ports = new Map<string, number>();
+  try {
+    for (const listener of listeners) {
+      const port = await bind(server, listener);
+      ports.set(listener.name, port);
+      listenerOfPort.set(port, listener.name);
+    }
+  } catch (error) {
+    server.forceShutdown();
+    throw error;
+  }
+  return { server, port: ports.get(listeners[0]!.name)!, ports };
+}
+
+function bind(server: grpc.Server, listener: GrpcListenerBinding): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(
-      grpcAddress(options.host, options.port),
+      grpcAddress(listener.host, listener.port),
       grpc.ServerCredentials.createInsecure(),
       (error, port) => {
-        if (error) reject(error);
-        else resolve({ server, port });
+        if (error)
+          reject(
+            new Error(
+              `listener ${listener.name} (${grpcAddress(listener.host, listener.port)}): ${error.message}`,
+            ),
+          );
+        else resolve(port);
       },
     );
   });

@@ -29,7 +29,7 @@ export function describeClusterApi(deps: KafkaDeps): KafkaApi {
         };
       }
       const cluster = await deps.coordinator.describeCluster();
-      const brokers = kafkaBrokers(cluster.brokers);
+      const brokers = kafkaBrokers(cluster.brokers, deps.listenerName);
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,

@@ -9,14 +9,24 @@ export interface KafkaBroker {
 }
 
 /**
- * The live brokers that run a Kafka listener, in id order: Metadata and DescribeCluster list
- * only these, since a client can reach no other.
+ * The live brokers that run a Kafka listener named `listenerName` (the one the client came in
+ * on), with that listener's address, in id order: Metadata and DescribeCluster list only
+ * these, since the client can reach no other (Kafka's rule). A broker registered before named
+ * listeners has one Kafka address, which serves every listener name.
  */
-export function kafkaBrokers(brokers: readonly v1.BrokerInfo__Output[]): KafkaBroker[] {
-  return brokers
-    .filter((b) => b.alive && b.kafkaPort > 0)
-    .sort((a, b) => a.id - b.id)
-    .map((b) => ({ nodeId: b.id, host: b.kafkaHost, port: b.kafkaPort, rack: null }));
+export function kafkaBrokers(brokers: readonly v1.BrokerInfo__Output[], listenerName: string): KafkaBroker[] {
+  const found: KafkaBroker[] = [];
+  for (const b of [...brokers].sort((x, y) => x.id - y.id)) {
+    if (!b.alive) continue;
+    const address =
+      b.kafkaListeners.length > 0
+        ? b.kafkaListeners.find((l) => l.name === listenerName)
+        : b.kafkaPort > 0
+          ? { host: b.kafkaHost, port: b.kafkaPort }
+          : undefined;
+    if (address) found.push({ nodeId: b.id, host: address.host, port: address.port, rack: null });
+  }
+  return found;
 }
 
 /**

@@ -23,7 +23,7 @@ export function metadataApi(deps: KafkaDeps): KafkaApi {
       const all = requested === null || (header.apiVersion === 0 && requested.length === 0);
       const names = all ? [] : requested.filter((n): n is string => n !== null);
       const metadata = await deps.coordinator.getMetadata({ topics: names });
-      const brokers = kafkaBrokers(metadata.brokers);
+      const brokers = kafkaBrokers(metadata.brokers, deps.listenerName);
       const topics: KafkaStruct[] =
         !all && names.length === 0
           ? []
