@@ -7,8 +7,12 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 RUN npm install -g pnpm@10.34.9
+# The dependencies first, from the lockfile alone: this layer is reused until the lockfile
+# changes, so a source change rebuilds without downloading anything.
+COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+RUN pnpm fetch
 COPY . .
-RUN pnpm install --frozen-lockfile \
+RUN pnpm install --frozen-lockfile --offline \
  && pnpm exec turbo run build --filter=@fjord/broker... --filter=@fjord/coordinator... --output-logs=errors-only \
  && pnpm --filter=@fjord/broker deploy --prod --legacy /out/broker \
  && pnpm --filter=@fjord/coordinator deploy --prod --legacy /out/coordinator

@@ -40,7 +40,7 @@ describe('server configuration', () => {
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(JSON.parse(run.stdout)).toMatchObject({
       brokerId: 4,
-      port: 9003,
+      listeners: [{ name: 'PLAINTEXT', port: 9003 }],
       flushPolicy: 'sync',
       retentionCheckIntervalMs: 60_000,
       dataDir: './.fjord/broker-4',
@@ -71,7 +71,7 @@ describe('server configuration', () => {
 
   const noCompose = missingTool('docker-compose', 'apt-get install docker-compose');
   const composeTitle =
-    'docker-compose accepts docker-compose.yml, and every service passes its app config schema';
+    'docker-compose accepts docker-compose.yml, every service passes its app config schema, and its listeners match the published ports';
   it.skipIf(noCompose)(noCompose ? `${composeTitle} (skipped: ${noCompose})` : composeTitle, () => {
     const config = spawnSync('docker-compose', ['-f', join(REPO, 'docker-compose.yml'), 'config'], {
       encoding: 'utf8',
@@ -83,21 +83,76 @@ describe('server configuration', () => {
         command: string[];
         environment: Record<string, string>;
         volumes: string[];
+        ports: string[];
+        network_mode?: string;
         healthcheck: { test: string[] };
       }
     >;
     expect(Object.keys(services).sort()).toEqual(['broker-1', 'broker-2', 'broker-3', 'coordinator']);
-    const ports = new Set<number>();
-    const metricsPorts = new Set<number>();
+    interface EffectiveListener {
+      name: string;
+      host: string;
+      port: number;
+      advertisedHost: string;
+      advertisedPort: number;
+    }
+    const hostPorts: Record<string, number[]> = { grpc: [], kafka: [], metrics: [] };
     for (const [name, service] of Object.entries(services)) {
       const [entry, ...args] = service.command;
       expect({ name, entry: ENTRY[entry!] !== undefined }).toEqual({ name, entry: true });
       const run = runApp(ENTRY[entry!]!, [...args, '--print-config'], service.environment);
       expect({ name, status: run.status, stderr: run.stderr }).toEqual({ name, status: 0, stderr: '' });
-      const effective = JSON.parse(run.stdout) as { port: number; metricsPort: number; dataDir: string };
+      const effective = JSON.parse(run.stdout) as {
+        listeners: EffectiveListener[];
+        kafkaListeners?: EffectiveListener[];
+        interBrokerListenerName?: string;
+        metricsPort: number;
+        dataDir: string;
+      };
       expect(effective.dataDir).toBe('/data');
-      ports.add(effective.port);
-      metricsPorts.add(effective.metricsPort);
+      expect(service.network_mode).toBeUndefined();
+      // Published port -> container port, all on the host's loopback only.
+      const published = new Map(
+        service.ports.map((p) => {
+          const match = /^127\.0\.0\.1:(\d+):(\d+)(\/tcp)?$/.exec(p);
+          expect({ name, port: p, loopbackOnly: match !== null }).toEqual({
+            name,
+            port: p,
+            loopbackOnly: true,
+          });
+          return [Number(match![2]), Number(match![1])] as const;
+        }),
+      );
+      // INTERNAL: advertised by service name on its container port, for the bridge network;
+      // EXTERNAL: advertised as 127.0.0.1 on the port published for it, for clients on the host.
+      const check = (kind: 'grpc' | 'kafka', listeners: EffectiveListener[] | undefined) => {
+        const byName = Object.fromEntries((listeners ?? []).map((l) => [l.name, l]));
+        expect(Object.keys(byName).sort()).toEqual(['EXTERNAL', 'INTERNAL']);
+        expect(byName.INTERNAL).toMatchObject({
+          advertisedHost: name,
+          advertisedPort: byName.INTERNAL!.port,
+        });
+        const external = byName.EXTERNAL!;
+        expect({ name, kind, advertised: external.advertisedHost }).toEqual({
+          name,
+          kind,
+          advertised: '127.0.0.1',
+        });
+        expect({ name, kind, published: published.get(external.port) }).toEqual({
+          name,
+          kind,
+          published: external.advertisedPort,
+        });
+        hostPorts[kind]!.push(external.advertisedPort);
+      };
+      check('grpc', effective.listeners);
+      if (name !== 'coordinator') {
+        check('kafka', effective.kafkaListeners);
+        expect(effective.interBrokerListenerName).toBe('INTERNAL');
+        // The coordinator's INTERNAL listener, as it advertises it (checked above).
+        expect(service.environment.FJORD_COORDINATOR).toBe('coordinator:7400');
+      }
+      hostPorts.metrics!.push(published.get(effective.metricsPort)!);
       // The health check asks GET /healthz on the process's own metrics port.
       expect(service.healthcheck.test).toEqual([
         'CMD',
@@ -107,7 +162,9 @@ describe('server configuration', () => {
       ]);
       expect(service.volumes.some((v) => v.endsWith(':/data:rw') || v.endsWith(':/data'))).toBe(true);
     }
-    expect([...ports].sort()).toEqual([7400, 7401, 7402, 7403]);
-    expect([...metricsPorts].sort()).toEqual([9400, 9401, 9402, 9403]);
+    // The defaults the README and docs/OPERATIONS.md give for clients on the host.
+    expect(hostPorts.grpc!.sort()).toEqual([7400, 7401, 7402, 7403]);
+    expect(hostPorts.kafka!.sort()).toEqual([9092, 9093, 9094]);
+    expect(hostPorts.metrics!.sort()).toEqual([9400, 9401, 9402, 9403]);
   });
 });

@@ -1,0 +1,275 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Fjord } from '@fjord/sdk';
+import { randomName } from '@fjord/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil, range } from './helpers.js';
+import { kcat, parseKcatRecords } from './kafka-clients.js';
+import { missingTool } from './required-tool.js';
+
+// The README's docker-compose cluster, for real: the image is built and the coordinator and
+// three brokers run in podman on the project's bridge network (docker-compose talks to podman
+// through its Docker-compatible API socket, which .ci/podman-setup.sh starts). A client on the
+// host uses only the published ports: the SDK (gRPC) and kcat (Kafka protocol). Published ports
+// are picked at test time and the compose project is named per run, so nothing collides with
+// other tests or another run; everything is removed afterwards, also when a step fails.
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+/** Where .ci/podman-setup.sh puts podman's API socket when DOCKER_HOST is not set. */
+const DEFAULT_SOCKET = '/tmp/fjord-containers/podman.sock';
+const SETUP = 'source .ci/podman-setup.sh (as root; .ci/run does)';
+
+const missing =
+  missingTool('podman', SETUP) ??
+  missingTool('docker-compose', 'apt-get install docker-compose') ??
+  missingTool('kcat', 'apt-get install kcat');
+
+const project = `fjord-compose-${process.pid}`;
+const image = `localhost/fjord-compose-test:${process.pid}`;
+
+interface Run {
+  stdout: string;
+  stderr: string;
+}
+
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 120_000,
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { cwd: REPO, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error
+          ? reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${stderr}`))
+          : resolve({ stdout, stderr }),
+    );
+  });
+}
+
+/** Ports free on 127.0.0.1 right now, each different (bound together, then released). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    range(0, count).map(
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+/**
+ * Runs the containers' health checks every second (podman runs them from systemd timers,
+ * which the CI machine does not have) and remembers each service's last verdict.
+ */
+class HealthPump {
+  readonly healthy = new Map<string, boolean>();
+  #stopped = false;
+  readonly #loop: Promise<void>;
+
+  constructor() {
+    this.#loop = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      const listed = await run('podman', [
+        'ps',
+        '--filter',
+        `label=com.docker.compose.project=${project}`,
+        '--format',
+        '{{.Names}}',
+      ]).catch(() => ({ stdout: '' }));
+      const names = listed.stdout
+        .split('\n')
+        .map((line) => line.split(' ')[0])
+        .filter((name): name is string => name !== undefined && name !== '');
+      await Promise.all(
+        names.map(async (name) => {
+          const service = serviceOf(name);
+          const verdict = await run('podman', ['healthcheck', 'run', name], {}, 10_000).then(
+            () => true,
+            () => false,
+          );
+          this.healthy.set(service, verdict);
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+
+  /** Resolves once `service` passed a health check after `since` was called, or throws at the deadline. */
+  async waitHealthy(services: readonly string[], timeoutMs: number): Promise<void> {
+    for (const s of services) this.healthy.delete(s);
+    const deadline = Date.now() + timeoutMs;
+    while (!services.every((s) => this.healthy.get(s) === true)) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `not healthy after ${timeoutMs} ms: ${JSON.stringify(Object.fromEntries(this.healthy))}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#loop;
+  }
+}
+
+/** `fjord-compose-123_broker-2_1` (docker-compose v1) or `fjord-compose-123-broker-2-1` (v2) -> `broker-2`. */
+function serviceOf(container: string): string {
+  return container.slice(project.length + 1).replace(/[_-]\d+$/, '');
+}
+
+describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge network', () => {
+  const timings: Record<string, number> = {};
+  const ports: Record<string, number> = {};
+  let env: NodeJS.ProcessEnv;
+  let pump: HealthPump | undefined;
+  let fjord: Fjord | undefined;
+  let composeUp = false;
+  let imageBuilt = false;
+
+  const compose = (args: string[], timeoutMs = 180_000) =>
+    run('docker-compose', ['-p', project, '-f', join(REPO, 'docker-compose.yml'), ...args], env, timeoutMs);
+  const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+    const began = Date.now();
+    try {
+      return await work();
+    } finally {
+      timings[step] = Date.now() - began;
+    }
+  };
+
+  beforeAll(async () => {
+    const socket =
+      process.env.DOCKER_HOST ?? (existsSync(DEFAULT_SOCKET) ? `unix://${DEFAULT_SOCKET}` : undefined);
+    if (socket === undefined) {
+      throw new Error(
+        `no container API socket: DOCKER_HOST is not set and ${DEFAULT_SOCKET} does not exist (${SETUP})`,
+      );
+    }
+    const [coordinator, coordinatorMetrics, ...brokerPorts] = await freePorts(11);
+    Object.assign(ports, { coordinator, coordinatorMetrics });
+    env = {
+      DOCKER_HOST: socket,
+      FJORD_IMAGE: image,
+      FJORD_COORDINATOR_PORT: String(coordinator),
+      FJORD_COORDINATOR_METRICS_PORT: String(coordinatorMetrics),
+    };
+    for (const id of [1, 2, 3]) {
+      const [grpc, kafka, metrics] = brokerPorts.slice((id - 1) * 3, id * 3);
+      Object.assign(ports, { [`broker-${id}`]: grpc, [`broker-${id}-kafka`]: kafka });
+      Object.assign(env, {
+        [`FJORD_BROKER_${id}_PORT`]: String(grpc),
+        [`FJORD_BROKER_${id}_KAFKA_PORT`]: String(kafka),
+        [`FJORD_BROKER_${id}_METRICS_PORT`]: String(metrics),
+      });
+    }
+    await timed('image build', () => run('podman', ['build', '-t', image, '.'], {}, 600_000));
+    imageBuilt = true;
+    pump = new HealthPump();
+    composeUp = true;
+    // `up` waits for the coordinator's health check before it starts the brokers.
+    await timed('compose up', () => compose(['up', '-d', '--no-build']));
+    await timed('cluster healthy', () =>
+      pump!.waitHealthy(['coordinator', 'broker-1', 'broker-2', 'broker-3'], 120_000),
+    );
+    fjord = new Fjord({ bootstrap: [`127.0.0.1:${ports.coordinator}`], clientId: 'compose-test' });
+  }, 900_000);
+
+  afterAll(async () => {
+    await fjord?.close();
+    await pump?.stop();
+    if (composeUp) {
+      const logs = await compose(['logs', '--no-color', '--tail', '40']).catch((e: Error) => ({
+        stdout: e.message,
+      }));
+      if (Object.keys(timings).length < 5) console.log(logs.stdout);
+      await timed('compose down', () =>
+        compose(['down', '-v', '--remove-orphans', '-t', '10']).catch(() => undefined),
+      );
+    }
+    if (imageBuilt) await run('podman', ['rmi', image]).catch(() => undefined);
+    console.log(`compose test timings (ms): ${JSON.stringify(timings)}`);
+  }, 180_000);
+
+  it('tells a client on the host the published addresses, and it produces and reads through them', async () => {
+    const cluster = await fjord!.admin().describeCluster();
+    expect(cluster.coordinator).toBe(`127.0.0.1:${ports.coordinator}`);
+    expect(cluster.brokers.map((b) => [b.id, `${b.host}:${b.port}`, b.alive])).toEqual(
+      [1, 2, 3].map((id) => [id, `127.0.0.1:${ports[`broker-${id}`]}`, true]),
+    );
+
+    const topic = randomName('compose');
+    await fjord!.admin().createTopics([{ name: topic, partitions: 3, replicationFactor: 3 }]);
+    const producer = fjord!.producer({ acks: -1 });
+    await producer.send({ topic, messages: range(0, 30).map((i) => ({ key: `k${i}`, value: `sdk-${i}` })) });
+    await producer.close();
+
+    // kcat bootstraps from one broker's published Kafka port and must be told the others'.
+    const kafkaBootstrap = `127.0.0.1:${ports['broker-1-kafka']}`;
+    const metadata = JSON.parse(await kcat(['-b', kafkaBootstrap, '-L', '-J'])) as {
+      brokers: Array<{ id: number; name: string }>;
+    };
+    expect(metadata.brokers.map((b) => [b.id, b.name]).sort()).toEqual(
+      [1, 2, 3].map((id) => [id, `127.0.0.1:${ports[`broker-${id}-kafka`]}`]),
+    );
+    await kcat(
+      ['-b', kafkaBootstrap, '-P', '-t', topic, '-p', '1', '-X', 'acks=all'],
+      `${range(0, 10)
+        .map((i) => `kcat-${i}`)
+        .join('\n')}\n`,
+    );
+    const viaKafka = parseKcatRecords(
+      await kcat(['-b', kafkaBootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-J']),
+    );
+    expect(viaKafka.map((r) => r.payload).sort()).toEqual(
+      [...range(0, 30).map((i) => `sdk-${i}`), ...range(0, 10).map((i) => `kcat-${i}`)].sort(),
+    );
+
+    // Replicated on every broker over the INTERNAL listener: each ISR holds all three.
+    const [described] = await fjord!.admin().describeTopics([topic]);
+    for (const p of described!.partitions) expect([...p.isr].sort()).toEqual([1, 2, 3]);
+  });
+
+  it('a broker container restarts and keeps its data', async () => {
+    const topic = randomName('compose-kept');
+    // One replica per partition: after the restart, only the restarted broker's volume has them.
+    await fjord!.admin().createTopics([{ name: topic, partitions: 3, replicationFactor: 1 }]);
+    const [described] = await fjord!.admin().describeTopics([topic]);
+    const partition = described!.partitions[0]!;
+    const restarted = `broker-${partition.leader}`;
+    const producer = fjord!.producer({ acks: -1 });
+    await producer.send({
+      topic,
+      messages: range(0, 20).map((i) => ({ value: `kept-${i}`, partition: partition.partition })),
+    });
+    await producer.close();
+
+    await timed('broker restart', async () => {
+      await compose(['restart', '-t', '30', restarted]);
+      await pump!.waitHealthy([restarted], 120_000);
+    });
+    const consumer = fjord!.consumer({ autoOffsetReset: 'earliest' });
+    await consumer.assign([{ topic, partition: partition.partition }]);
+    const records = await pollUntil(consumer, 20, 60_000);
+    await consumer.close();
+    expect(records.map((r) => r.value?.toString())).toEqual(range(0, 20).map((i) => `kept-${i}`));
+  });
+});
