@@ -11,7 +11,16 @@ RUN npm install -g pnpm@10.34.9
 # changes, so a source change rebuilds without downloading anything.
 COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 RUN pnpm fetch
-COPY . .
+# What the two apps are built from, and nothing else, so that a change to the docs, the
+# integration tests or the benchmarks reuses the build layer below. The other workspace members
+# contribute their manifests only, which the frozen lockfile needs to match.
+COPY package.json turbo.json tsconfig.base.json ./
+COPY scripts scripts
+COPY proto proto
+COPY packages packages
+COPY apps apps
+COPY tests/integration/package.json tests/integration/
+COPY bench/package.json bench/
 RUN pnpm install --frozen-lockfile --offline \
  && pnpm exec turbo run build --filter=@fjord/broker... --filter=@fjord/coordinator... --output-logs=errors-only \
  && pnpm --filter=@fjord/broker deploy --prod --legacy /out/broker \

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Fjord } from '@fjord/sdk';
 import { randomName } from '@fjord/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil, range } from './helpers.js';
 import { kcat, parseKcatRecords } from './kafka-clients.js';
 import { missingTool } from './required-tool.js';
@@ -76,7 +76,8 @@ async function freePorts(count: number): Promise<number[]> {
  * which the CI machine does not have) and remembers each service's last verdict.
  */
 class HealthPump {
-  readonly healthy = new Map<string, boolean>();
+  /** Each service's last verdict, with the time the check that gave it began. */
+  readonly #verdicts = new Map<string, { healthy: boolean; checkedFrom: number }>();
   #stopped = false;
   readonly #loop: Promise<void>;
 
@@ -93,32 +94,34 @@ class HealthPump {
         '--format',
         '{{.Names}}',
       ]).catch(() => ({ stdout: '' }));
-      const names = listed.stdout
-        .split('\n')
-        .map((line) => line.split(' ')[0])
-        .filter((name): name is string => name !== undefined && name !== '');
+      const names = listed.stdout.split('\n').filter((name) => name !== '');
       await Promise.all(
         names.map(async (name) => {
-          const service = serviceOf(name);
-          const verdict = await run('podman', ['healthcheck', 'run', name], {}, 10_000).then(
+          const checkedFrom = Date.now();
+          const healthy = await run('podman', ['healthcheck', 'run', name], {}, 10_000).then(
             () => true,
             () => false,
           );
-          this.healthy.set(service, verdict);
+          this.#verdicts.set(serviceOf(name), { healthy, checkedFrom });
         }),
       );
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }
 
-  /** Resolves once `service` passed a health check after `since` was called, or throws at the deadline. */
+  /** Resolves once each service passed a health check begun after this call; throws at the deadline. */
   async waitHealthy(services: readonly string[], timeoutMs: number): Promise<void> {
-    for (const s of services) this.healthy.delete(s);
-    const deadline = Date.now() + timeoutMs;
-    while (!services.every((s) => this.healthy.get(s) === true)) {
+    const since = Date.now();
+    const deadline = since + timeoutMs;
+    const passed = (service: string) => {
+      const verdict = this.#verdicts.get(service);
+      return verdict?.healthy === true && verdict.checkedFrom >= since;
+    };
+    while (!services.every(passed)) {
       if (Date.now() > deadline) {
+        const seen = Object.fromEntries([...this.#verdicts].map(([s, v]) => [s, v.healthy]));
         throw new Error(
-          `not healthy after ${timeoutMs} ms: ${JSON.stringify(Object.fromEntries(this.healthy))}`,
+          `${services.join(', ')} not healthy after ${timeoutMs} ms; last checks: ${JSON.stringify(seen)}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -144,6 +147,8 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
   let fjord: Fjord | undefined;
   let composeUp = false;
   let imageBuilt = false;
+  /** False until the cluster came up, and again once a test failed: then the logs are printed. */
+  let allWell = false;
 
   const compose = (args: string[], timeoutMs = 180_000) =>
     run('docker-compose', ['-p', project, '-f', join(REPO, 'docker-compose.yml'), ...args], env, timeoutMs);
@@ -191,7 +196,12 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
       pump!.waitHealthy(['coordinator', 'broker-1', 'broker-2', 'broker-3'], 120_000),
     );
     fjord = new Fjord({ bootstrap: [`127.0.0.1:${ports.coordinator}`], clientId: 'compose-test' });
+    allWell = true;
   }, 900_000);
+
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') allWell = false;
+  });
 
   afterAll(async () => {
     await fjord?.close();
@@ -200,7 +210,7 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
       const logs = await compose(['logs', '--no-color', '--tail', '40']).catch((e: Error) => ({
         stdout: e.message,
       }));
-      if (Object.keys(timings).length < 5) console.log(logs.stdout);
+      if (!allWell) console.log(logs.stdout);
       await timed('compose down', () =>
         compose(['down', '-v', '--remove-orphans', '-t', '10']).catch(() => undefined),
       );
