@@ -72,12 +72,11 @@ async function freePorts(count: number): Promise<number[]> {
 }
 
 /**
- * Runs the containers' health checks every second (podman runs them from systemd timers,
- * which the CI machine does not have) and remembers each service's last verdict.
+ * Runs the containers' health checks every second: podman runs them from systemd timers,
+ * which the CI machine does not have, and `up` waits for the coordinator's before it starts
+ * the brokers.
  */
 class HealthPump {
-  /** Each service's last verdict, with the time the check that gave it began. */
-  readonly #verdicts = new Map<string, { healthy: boolean; checkedFrom: number }>();
   #stopped = false;
   readonly #loop: Promise<void>;
 
@@ -96,35 +95,9 @@ class HealthPump {
       ]).catch(() => ({ stdout: '' }));
       const names = listed.stdout.split('\n').filter((name) => name !== '');
       await Promise.all(
-        names.map(async (name) => {
-          const checkedFrom = Date.now();
-          const healthy = await run('podman', ['healthcheck', 'run', name], {}, 10_000).then(
-            () => true,
-            () => false,
-          );
-          this.#verdicts.set(serviceOf(name), { healthy, checkedFrom });
-        }),
+        names.map((name) => run('podman', ['healthcheck', 'run', name], {}, 10_000).catch(() => undefined)),
       );
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
-
-  /** Resolves once each service passed a health check begun after this call; throws at the deadline. */
-  async waitHealthy(services: readonly string[], timeoutMs: number): Promise<void> {
-    const since = Date.now();
-    const deadline = since + timeoutMs;
-    const passed = (service: string) => {
-      const verdict = this.#verdicts.get(service);
-      return verdict?.healthy === true && verdict.checkedFrom >= since;
-    };
-    while (!services.every(passed)) {
-      if (Date.now() > deadline) {
-        const seen = Object.fromEntries([...this.#verdicts].map(([s, v]) => [s, v.healthy]));
-        throw new Error(
-          `${services.join(', ')} not healthy after ${timeoutMs} ms; last checks: ${JSON.stringify(seen)}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
 
@@ -134,14 +107,41 @@ class HealthPump {
   }
 }
 
-/** `fjord-compose-123_broker-2_1` (docker-compose v1) or `fjord-compose-123-broker-2-1` (v2) -> `broker-2`. */
-function serviceOf(container: string): string {
-  return container.slice(project.length + 1).replace(/[_-]\d+$/, '');
+/**
+ * Resolves once each service's /healthz, on its published metrics port, answers 200 (a broker:
+ * registered with the coordinator); what the health check asks, without waiting for the pump.
+ */
+async function waitServing(
+  metricsPorts: Record<string, number>,
+  services: readonly string[],
+  timeoutMs: number,
+) {
+  const deadline = Date.now() + timeoutMs;
+  const answers: Record<string, string> = {};
+  const serving = async (service: string) => {
+    try {
+      const response = await fetch(`http://127.0.0.1:${metricsPorts[service]}/healthz`, {
+        signal: AbortSignal.timeout(2_000),
+      });
+      answers[service] = String(response.status);
+      return response.status === 200;
+    } catch (error) {
+      answers[service] = error instanceof Error ? error.message : String(error);
+      return false;
+    }
+  };
+  while (!(await Promise.all(services.map(serving))).every(Boolean)) {
+    if (Date.now() > deadline) {
+      throw new Error(`not serving after ${timeoutMs} ms: ${JSON.stringify(answers)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge network', () => {
   const timings: Record<string, number> = {};
   const ports: Record<string, number> = {};
+  const metricsPorts: Record<string, number> = {};
   let env: NodeJS.ProcessEnv;
   let pump: HealthPump | undefined;
   let fjord: Fjord | undefined;
@@ -170,7 +170,8 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
       );
     }
     const [coordinator, coordinatorMetrics, ...brokerPorts] = await freePorts(11);
-    Object.assign(ports, { coordinator, coordinatorMetrics });
+    ports.coordinator = coordinator!;
+    metricsPorts.coordinator = coordinatorMetrics!;
     env = {
       DOCKER_HOST: socket,
       FJORD_IMAGE: image,
@@ -180,6 +181,7 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
     for (const id of [1, 2, 3]) {
       const [grpc, kafka, metrics] = brokerPorts.slice((id - 1) * 3, id * 3);
       Object.assign(ports, { [`broker-${id}`]: grpc, [`broker-${id}-kafka`]: kafka });
+      metricsPorts[`broker-${id}`] = metrics!;
       Object.assign(env, {
         [`FJORD_BROKER_${id}_PORT`]: String(grpc),
         [`FJORD_BROKER_${id}_KAFKA_PORT`]: String(kafka),
@@ -192,8 +194,8 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
     composeUp = true;
     // `up` waits for the coordinator's health check before it starts the brokers.
     await timed('compose up', () => compose(['up', '-d', '--no-build']));
-    await timed('cluster healthy', () =>
-      pump!.waitHealthy(['coordinator', 'broker-1', 'broker-2', 'broker-3'], 120_000),
+    await timed('cluster serving', () =>
+      waitServing(metricsPorts, ['coordinator', 'broker-1', 'broker-2', 'broker-3'], 120_000),
     );
     fjord = new Fjord({ bootstrap: [`127.0.0.1:${ports.coordinator}`], clientId: 'compose-test' });
     allWell = true;
@@ -273,8 +275,9 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
     await producer.close();
 
     await timed('broker restart', async () => {
+      // The old process is gone once `restart` returns: a 200 now comes from the new one.
       await compose(['restart', '-t', '30', restarted]);
-      await pump!.waitHealthy([restarted], 120_000);
+      await waitServing(metricsPorts, [restarted], 120_000);
     });
     const consumer = fjord!.consumer({ autoOffsetReset: 'earliest' });
     await consumer.assign([{ topic, partition: partition.partition }]);
