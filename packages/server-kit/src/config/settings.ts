@@ -38,7 +38,10 @@ export const hostPort = z
 /** The `logLevel` setting every server has. */
 export const logLevel = z.enum(LOG_LEVELS).default('info').describe('log level');
 
-/** The `host` setting every server has: where its gRPC and metrics servers bind. */
+/**
+ * The `host` setting every server has: where its metrics server binds, and its one gRPC (and
+ * Kafka) listener when it has no named listeners.
+ */
 export const bindHost = nonEmpty
   .default(DEFAULT_HOST)
-  .describe('bind address of the gRPC and metrics servers');
+  .describe('bind address of the metrics server, and of the gRPC and Kafka ports without --listeners');
