@@ -16,7 +16,7 @@ export function metadataApi(deps: KafkaDeps): KafkaApi {
     minVersion: 0,
     maxVersion: 12,
     notes:
-      "Brokers are the live brokers with a Kafka listener; the controller id is the lowest of them (Fjord's controller, the coordinator, is never shown). No auto-creation.",
+      "Brokers are the live brokers with a Kafka listener of the name the client came in on, at that listener's address; the controller id is the lowest of them (Fjord's controller, the coordinator, is never shown). No auto-creation.",
     async handle(request, { header }) {
       const requested =
         request.topics === null ? null : asStructs(request.topics).map((t) => t.name as string | null);
