@@ -131,13 +131,12 @@ describe('startGrpcServer / stopGrpcServer', () => {
   });
 
   it('names the listener whose address cannot be bound', async () => {
-    const { port } = await serveEcho((c, done) => done(null, c.request));
+    const echo: EchoHandler = (c, done) => done(null, c.request);
+    const { port } = await serveEcho(echo);
     await expect(
       startGrpcServer({
         listeners: [{ name: 'EXTERNAL', host: '127.0.0.1', port }],
-        services: [
-          { definition, handlers: { Echo: (_c: never, done: grpc.sendUnaryData<Buffer>) => done(null) } },
-        ],
+        services: [{ definition, handlers: { Echo: echo } }],
       }),
     ).rejects.toThrow(`listener EXTERNAL (127.0.0.1:${port})`);
   });
