@@ -1,6 +1,6 @@
 import {
   advertisedEndpoints,
-  grpcAddress,
+  boundListenerAddresses,
   startGrpcServer,
   startObservability,
   startWithTeardown,
@@ -161,7 +161,7 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       {
         port: server.port,
         host: listeners[0]!.host,
-        listeners: listeners.map((l) => `${l.name}://${grpcAddress(l.host, server.ports.get(l.name)!)}`),
+        listeners: boundListenerAddresses(listeners, server.ports),
       },
       'listening',
     );

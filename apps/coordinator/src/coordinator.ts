@@ -1,6 +1,7 @@
 import { loadFjordProto } from '@fjord/protocol';
 import {
   advertisedEndpoints,
+  boundListenerAddresses,
   grpcAddress,
   type Logger,
   startGrpcServer,
@@ -154,7 +155,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       {
         port,
         host: config.listeners[0]!.host,
-        listeners: config.listeners.map((l) => `${l.name}://${grpcAddress(l.host, ports.get(l.name)!)}`),
+        listeners: boundListenerAddresses(config.listeners, ports),
         clusterId: store.state.clusterId,
         metadataVersion: store.metadataVersion,
       },
