@@ -21,6 +21,8 @@ describe('loadConfig', () => {
             securityProtocol: 'PLAINTEXT',
           },
         ],
+        nodeId: 1,
+        voters: null,
         dataDir: './.fjord/coordinator',
         sessionTimeoutMs: 10_000,
         heartbeatIntervalMs: 2_000,
@@ -121,5 +123,41 @@ describe('loadConfig', () => {
         '--advertised-host / FJORD_ADVERTISED_HOST: cannot be combined with --listeners',
       ),
     ]);
+
+  it('reads the quorum from --node-id and --voters (or FJORD_NODE_ID and FJORD_VOTERS)', () => {
+    const voters = '1@10.0.0.1:7400, 2@10.0.0.2:7400,3@[::1]:7402';
+    expect(loadConfig(['--node-id', '2', '--voters', voters], {})).toMatchObject({
+      kind: 'ok',
+      config: {
+        nodeId: 2,
+        voters: [
+          { id: 1, address: '10.0.0.1:7400' },
+          { id: 2, address: '10.0.0.2:7400' },
+          { id: 3, address: '[::1]:7402' },
+        ],
+      },
+    });
+    expect(loadConfig([], { FJORD_NODE_ID: '3', FJORD_VOTERS: voters })).toMatchObject({
+      config: { nodeId: 3, voters: [{ id: 1 }, { id: 2 }, { id: 3 }] },
+    });
+    expect(loadConfig([], {})).toMatchObject({ config: { nodeId: 1, voters: null } });
+  });
+
+  it.each([
+    [['--voters', '1@a:1,2@b:2'], /--voters.*must list 1, 3, 5 voters, not 2/],
+    [['--voters', '1@a:1,2@b:2,2@c:3'], /--voters.*lists voter id 2 twice/],
+    [['--voters', '1@a:1,2@a:1,3@c:3'], /--voters.*lists address a:1 for two voters/],
+    [['--voters', '1@a:1,b:2,3@c:3'], /--voters.*entry "b:2" must be id@host:port/],
+    [['--voters', '1@a,2@b:2,3@c:3'], /--voters.*entry "1@a" must be id@host:port/],
+    [['--voters', '0@a:1'], /--voters.*entry "0@a:1" must be id@host:port with an id >= 1/],
+    [
+      ['--node-id', '4', '--voters', '1@a:1,2@b:2,3@c:3'],
+      /--node-id.*must be one of the voter ids in --voters \(1, 2, 3\)/,
+    ],
+    [['--node-id', '0'], /--node-id.*must be >= 1/],
+  ])('refuses the quorum %j, naming the problem', (argv, problem) => {
+    const result = loadConfig(argv, {});
+    expect(result.kind).toBe('invalid');
+    expect(result.kind === 'invalid' && result.problems.join('\n')).toMatch(problem);
   });
 });

@@ -15,6 +15,7 @@ import {
   securityProtocolMap,
 } from '@fjord/server-kit';
 import { z } from 'zod';
+import { votersSetting } from './quorum-voters.js';
 
 /**
  * The coordinator's settings (docs/dev/CONTRACTS.md), each with its one default and the
@@ -43,6 +44,14 @@ export const COORDINATOR_SETTINGS = z
     listenerSecurityProtocolMap: securityProtocolMap
       .optional()
       .describe('NAME:PROTOCOL,... for every listener not named after its protocol (only PLAINTEXT so far)'),
+    nodeId: int(1, 2_147_483_647)
+      .default(1)
+      .describe("this coordinator's id in the quorum (one of --voters)"),
+    voters: votersSetting
+      .optional()
+      .describe(
+        "the quorum: id@host:port of every voter (1, 3 or 5), the same list on each; host:port is the voter's advertised address (default: this node alone)",
+      ),
     dataDir: nonEmpty.default('./.fjord/coordinator').describe('directory of the metadata log and snapshots'),
     sessionTimeoutMs: durationMs(100, 3_600_000)
       .default(10_000)
@@ -75,41 +84,51 @@ export const COORDINATOR_SETTINGS = z
 export const COORDINATOR_CONFIG_SCHEMA = COORDINATOR_SETTINGS.refine(
   (c) => c.heartbeatIntervalMs < c.sessionTimeoutMs,
   { message: 'must be smaller than session-timeout-ms', path: ['heartbeatIntervalMs'] },
-).transform((c, ctx) => {
-  const {
-    port: grpcPort,
-    advertisedHost,
-    listeners,
-    advertisedListeners,
-    listenerSecurityProtocolMap,
-    ...rest
-  } = c;
-  const resolved = resolveListeners({
-    ...(listeners === undefined ? {} : { listeners }),
-    ...(advertisedListeners === undefined ? {} : { advertisedListeners }),
-    ...(listenerSecurityProtocolMap === undefined
-      ? {}
-      : { securityProtocolMap: listenerSecurityProtocolMap }),
-    shorthand: {
-      host: c.host,
-      port: grpcPort ?? DEFAULT_GRPC_PORT,
-      ...(advertisedHost === undefined ? {} : { advertisedHost }),
-      given: Object.entries({ port: grpcPort, advertisedHost })
-        .filter(([, value]) => value !== undefined)
-        .map(([key]) => key),
-    },
-    keys: {
-      listeners: 'listeners',
-      advertisedListeners: 'advertisedListeners',
-      securityProtocolMap: 'listenerSecurityProtocolMap',
-    },
+)
+  .superRefine((c, ctx) => {
+    if (c.voters === undefined || c.voters.some((v) => v.id === c.nodeId)) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be one of the voter ids in --voters (${c.voters.map((v) => v.id).join(', ')})`,
+      path: ['nodeId'],
+    });
+  })
+  .transform((c, ctx) => {
+    const {
+      port: grpcPort,
+      advertisedHost,
+      listeners,
+      advertisedListeners,
+      listenerSecurityProtocolMap,
+      ...rest
+    } = c;
+    const resolved = resolveListeners({
+      ...(listeners === undefined ? {} : { listeners }),
+      ...(advertisedListeners === undefined ? {} : { advertisedListeners }),
+      ...(listenerSecurityProtocolMap === undefined
+        ? {}
+        : { securityProtocolMap: listenerSecurityProtocolMap }),
+      shorthand: {
+        host: c.host,
+        port: grpcPort ?? DEFAULT_GRPC_PORT,
+        ...(advertisedHost === undefined ? {} : { advertisedHost }),
+        given: Object.entries({ port: grpcPort, advertisedHost })
+          .filter(([, value]) => value !== undefined)
+          .map(([key]) => key),
+      },
+      keys: {
+        listeners: 'listeners',
+        advertisedListeners: 'advertisedListeners',
+        securityProtocolMap: 'listenerSecurityProtocolMap',
+      },
+    });
+    if (resolved.problems.length > 0) {
+      reportListenerProblems(ctx, resolved.problems);
+      return z.NEVER;
+    }
+    // voters null: this node is the only voter, at its own advertised address (known once bound).
+    return { ...rest, listeners: resolved.listeners, voters: rest.voters ?? null };
   });
-  if (resolved.problems.length > 0) {
-    reportListenerProblems(ctx, resolved.problems);
-    return z.NEVER;
-  }
-  return { ...rest, listeners: resolved.listeners };
-});
 
 /** Validated coordinator configuration. */
 export type CoordinatorConfig = z.output<typeof COORDINATOR_CONFIG_SCHEMA>;
