@@ -4,27 +4,37 @@ import {
   boundListenerAddresses,
   grpcAddress,
   type Logger,
+  ScheduledJob,
   startGrpcServer,
   startObservability,
   startWithTeardown,
   stopGrpcServer,
 } from '@fjord/server-kit';
 import type { CoordinatorConfig } from './config/config-schema.js';
+import type { ConfiguredVoter } from './config/quorum-voters.js';
 import { LeaderRebalancer } from './election/leader-rebalancer.js';
 import { startGroupCoordinator } from './groups/group-coordinator.js';
+import { LeaderDuties } from './leadership/leader-duties.js';
 import { BrokerSessions } from './liveness/broker-sessions.js';
 import { type Clock, systemClock } from './liveness/clock.js';
 import { LivenessMonitor } from './liveness/liveness-monitor.js';
-import { MetadataStore } from './metadata/metadata-store.js';
-import { metadataRecord } from './metadata/records.js';
-import { liveBrokerIds } from './metadata/state.js';
+import type { MetadataStore } from './metadata/metadata-store.js';
 import { CoordinatorMetrics } from './observability/coordinator-metrics.js';
 import { EndOffsets } from './observability/end-offsets.js';
+import { registerQuorumMetrics } from './observability/quorum-metrics.js';
 import { ProducerIdAllocator } from './producers/producer-id-allocator.js';
+import type { MetadataCommand } from './quorum/metadata-state-machine.js';
+import { openMetadataStore } from './quorum/open-metadata-store.js';
+import { DEFAULT_RAFT_CONFIG, type RaftConfig } from './quorum/raft-config.js';
+import type { RaftMetadataReplica } from './quorum/raft-metadata-replica.js';
+import { systemTimerClock } from './quorum/timer-clock.js';
+import { GrpcRaftTransport } from './quorum-network/grpc-raft-transport.js';
+import { quorumServiceHandlers } from './quorum-network/quorum-service.js';
 import { type RandomSource, systemRandom } from './random-source.js';
 import type { CoordinatorContext } from './server/coordinator-context.js';
 import { coordinatorServiceHandlers } from './server/coordinator-service.js';
 import { groupServiceHandlers } from './server/groups/group-service.js';
+import { leaderOnly } from './server/leader-gate.js';
 import { producerIdServiceHandlers } from './server/producer-id-service.js';
 
 /** Fully qualified names of the coordinator's gRPC services (also their health service names). */
@@ -37,9 +47,15 @@ export const COORDINATOR_SERVICE_NAMES = [
 export interface StartCoordinatorOptions {
   config: CoordinatorConfig;
   logger: Logger;
+  /** The clock of broker and member sessions (Raft runs on real time). */
   clock?: Clock;
   random?: RandomSource;
+  /** Raft timing (tests shorten elections); raft-config.ts has the defaults. */
+  raft?: Partial<RaftConfig>;
 }
+
+/** How often a voter checks that it is in touch with a quorum, for its health status. */
+const QUORUM_HEALTH_CHECK_INTERVAL_MS = 200;
 
 /** A running coordinator. */
 export interface RunningCoordinator {
@@ -50,6 +66,8 @@ export interface RunningCoordinator {
   /** The port of /metrics and /healthz; -1 when disabled. */
   metricsPort: number;
   store: MetadataStore;
+  /** This coordinator's voter of the metadata quorum. */
+  replica: RaftMetadataReplica;
   sessions: BrokerSessions;
   liveness: LivenessMonitor;
   /** Stops serving (in-flight calls get 5 s), stops the periodic checks, closes LevelDB. */
@@ -57,12 +75,17 @@ export interface RunningCoordinator {
 }
 
 /**
- * Starts a coordinator: opens the metadata log (snapshot + replay), initialises the cluster
- * id on first start, gives every broker the state calls alive a fresh session, starts the
- * liveness checks and binds the gRPC server. Logs `metrics listening` (the /metrics and
- * /healthz server starts first, answering 503 until ready) and `listening` with the bound
- * ports. Health is SERVING once the gRPC server is bound, NOT_SERVING from stop() on.
- * Each resource registers its cleanup as it is created; a failed start and stop() run them.
+ * Starts a coordinator: opens its voter of the metadata quorum (snapshot + log; a lone voter
+ * elects itself at once, a voter of several follows the election), builds the request
+ * handlers and binds the gRPC server, which also carries the quorum's own RPCs. What only the
+ * leader does (cluster id, broker and member sessions with a grace period, the periodic
+ * checks) starts when this coordinator becomes a ready leader and stops when it steps down
+ * ({@link LeaderDuties}); a coordinator that does not lead answers every RPC but
+ * DescribeQuorum with NOT_COORDINATOR and the leader's address. Logs `metrics listening` (the
+ * /metrics and /healthz server starts first, answering 503 until ready) and `listening` with
+ * the bound ports. Health is SERVING while the voter is in touch with a quorum (a lone voter
+ * always is), NOT_SERVING from stop() on. Each resource registers its cleanup as it is
+ * created; a failed start and stop() run them.
  */
 export function startCoordinator(options: StartCoordinatorOptions): Promise<RunningCoordinator> {
   const { config, logger } = options;
@@ -71,27 +94,49 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
   return startWithTeardown(logger, async (teardown) => {
     const observability = await startObservability(teardown, config, COORDINATOR_SERVICE_NAMES, logger);
     const { registry, health } = observability;
-    const store = await MetadataStore.open({
+
+    let endpoints = advertisedEndpoints(config.listeners, new Map());
+    // A voter's address in the quorum is its first listener's (the one peers reach).
+    const ownAddress = (listenerName?: string) => {
+      const endpoint = endpoints.find((e) => e.name === listenerName) ?? endpoints[0]!;
+      return grpcAddress(endpoint.host, endpoint.port);
+    };
+    const voters = (): readonly ConfiguredVoter[] =>
+      config.voters ?? [{ id: config.nodeId, address: ownAddress() }];
+    const voterAddress = (id: number) => voters().find((v) => v.id === id)?.address;
+    const raft = { ...DEFAULT_RAFT_CONFIG, ...options.raft };
+    const peers = new Map(
+      voters()
+        .filter((v) => v.id !== config.nodeId)
+        .map((v) => [v.id, v.address]),
+    );
+    const transport = new GrpcRaftTransport<MetadataCommand>({
+      nodeId: config.nodeId,
+      peers,
+      logger,
+      // A call stuck longer than a heartbeat round is as good as lost; the next one retries.
+      callTimeoutMs: Math.max(50, Math.floor(raft.electionTimeoutMs / 2)),
+    });
+    teardown.add('quorum peer channels', () => transport.close());
+    const { store, replica } = await openMetadataStore({
       dataDir: config.dataDir,
       snapshotEveryRecords: config.snapshotEveryRecords,
       logger,
+      nodeId: config.nodeId,
+      voters: voters().map((v) => v.id),
+      ...(peers.size > 0 ? { transport } : {}),
+      voterAddress,
+      clock: systemTimerClock,
+      random,
+      raft: options.raft ?? {},
     });
     teardown.add('metadata store', () => store.close());
     const endOffsets = new EndOffsets();
     teardown.add('end-offset clients', () => endOffsets.close());
     const metrics = new CoordinatorMetrics(registry, store, endOffsets);
+    registerQuorumMetrics(registry, replica, () => transport.dropped);
 
-    await store.propose((proposal) => {
-      if (proposal.state.clusterId === null) {
-        proposal.append(metadataRecord({ type: 'InitCluster', clusterId: random.uuid() }));
-      }
-    });
     const sessions = new BrokerSessions(clock, config.sessionTimeoutMs);
-    // Session timestamps are not in the log: after a restart every live broker gets one
-    // timeout of grace to heartbeat before it is fenced.
-    for (const brokerId of liveBrokerIds(store.state)) {
-      sessions.restore(brokerId, store.state.brokers[String(brokerId)]!.incarnationId);
-    }
     const liveness = new LivenessMonitor({
       store,
       sessions,
@@ -99,11 +144,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       // A quarter of the session timeout keeps fencing prompt.
       checkIntervalMs: Math.max(10, Math.floor(config.sessionTimeoutMs / 4)),
     });
-    liveness.start();
-    teardown.add('liveness check', () => liveness.stop());
     const rebalancer = new LeaderRebalancer(store, logger, config.leaderImbalanceCheckIntervalMs);
-    rebalancer.start();
-    teardown.add('preferred leader election', () => rebalancer.stop());
     const groups = startGroupCoordinator({
       store,
       clock,
@@ -111,10 +152,22 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       logger,
       heartbeatIntervalMs: config.groupHeartbeatIntervalMs,
     });
-    teardown.add('group check', () => groups.monitor.stop());
     teardown.add('classic group deadlines', () => groups.classic.stop());
+    const producerIds = new ProducerIdAllocator(store);
+    const duties = new LeaderDuties({
+      store,
+      sessions,
+      liveness,
+      rebalancer,
+      groups,
+      producerIds,
+      random,
+      logger,
+    });
+    teardown.add('leader duties', () => duties.close());
+    replica.onLeadership((leading) => duties.leadershipChanged(leading));
+    if (replica.isReadyLeader()) duties.leadershipChanged(true);
 
-    let endpoints = advertisedEndpoints(config.listeners, new Map());
     const ctx: CoordinatorContext = {
       store,
       sessions,
@@ -122,24 +175,28 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       logger,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       sessionTimeoutMs: config.sessionTimeoutMs,
-      coordinatorAddress: (listenerName) => {
-        const endpoint = endpoints.find((e) => e.name === listenerName) ?? endpoints[0]!;
-        return grpcAddress(endpoint.host, endpoint.port);
-      },
+      coordinatorAddress: ownAddress,
+      quorum: { replica, voters },
     };
+    const canServe = () => duties.serving;
+    const refusal = () => replica.notLeaderError();
     const services = loadFjordProto().fjord.v1;
     const { server, port, ports } = await startGrpcServer({
       listeners: config.listeners,
       services: [
-        { definition: services.CoordinatorService.service, handlers: coordinatorServiceHandlers(ctx) },
+        {
+          definition: services.CoordinatorService.service,
+          handlers: leaderOnly(coordinatorServiceHandlers(ctx), canServe, refusal, ['DescribeQuorum']),
+        },
         {
           definition: services.GroupCoordinatorService.service,
-          handlers: groupServiceHandlers(groups.context),
+          handlers: leaderOnly(groupServiceHandlers(groups.context), canServe, refusal),
         },
         {
           definition: services.ProducerIdService.service,
-          handlers: producerIdServiceHandlers(new ProducerIdAllocator(store), logger),
+          handlers: leaderOnly(producerIdServiceHandlers(producerIds, logger), canServe, refusal),
         },
+        { definition: services.QuorumService.service, handlers: quorumServiceHandlers(transport, logger) },
       ],
       health,
       instrument: { metrics: metrics.requests },
@@ -151,17 +208,31 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       return stopGrpcServer(server);
     });
     endpoints = advertisedEndpoints(config.listeners, ports);
+    if (peers.size === 0 && !duties.serving) await duties.whenServing();
     logger.info(
       {
         port,
         host: config.listeners[0]!.host,
         listeners: boundListenerAddresses(config.listeners, ports),
+        nodeId: config.nodeId,
+        voters: voters().map((v) => `${v.id}@${v.address}`),
         clusterId: store.state.clusterId,
         metadataVersion: store.metadataVersion,
       },
       'listening',
     );
-    health.setServing();
+    const quorumHealth = new ScheduledJob({
+      name: 'quorum health check',
+      intervalMs: QUORUM_HEALTH_CHECK_INTERVAL_MS,
+      logger,
+      run: async () => {
+        if (replica.node.inContactWithQuorum()) health.setServing();
+        else health.setNotServing();
+      },
+    });
+    await quorumHealth.runNow();
+    quorumHealth.start();
+    teardown.add('quorum health check', () => quorumHealth.stop());
 
     let stopping: Promise<void> | undefined;
     return {
@@ -169,6 +240,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       ports,
       metricsPort: observability.port,
       store,
+      replica,
       sessions,
       liveness,
       stop() {

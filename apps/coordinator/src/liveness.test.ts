@@ -9,9 +9,10 @@ import { type RunningCoordinator, startCoordinator } from './coordinator.js';
 import { BrokerSessions } from './liveness/broker-sessions.js';
 import { ManualClock } from './liveness/clock.js';
 import { LivenessMonitor } from './liveness/liveness-monitor.js';
-import { MetadataStore } from './metadata/metadata-store.js';
+import type { MetadataStore } from './metadata/metadata-store.js';
 import { metadataRecord } from './metadata/records.js';
 import { topicByName } from './metadata/state.js';
+import { openMetadataStore } from './quorum/open-metadata-store.js';
 import { systemRandom } from './random-source.js';
 import { brokerHeartbeat } from './server/broker-heartbeat.js';
 import type { CoordinatorContext } from './server/coordinator-context.js';
@@ -43,7 +44,8 @@ describe('broker liveness (fake clock)', () => {
   });
 
   async function setUp(): Promise<void> {
-    store = await MetadataStore.open({ dataDir, snapshotEveryRecords: 1000, logger });
+    const opened = await openMetadataStore({ dataDir, snapshotEveryRecords: 1000, logger });
+    store = opened.store;
     await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c' })));
     const sessions = new BrokerSessions(clock, SESSION_TIMEOUT_MS);
     ctx = {
@@ -54,6 +56,7 @@ describe('broker liveness (fake clock)', () => {
       heartbeatIntervalMs: 2_000,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       coordinatorAddress: () => '127.0.0.1:7400',
+      quorum: { replica: opened.replica, voters: () => [{ id: 1, address: '127.0.0.1:7400' }] },
     };
     monitor = new LivenessMonitor({ store, sessions, logger, checkIntervalMs: 1_000 });
   }

@@ -7,6 +7,7 @@ import type { ProtoGrpcType as BrokerProto } from './gen/broker.js';
 import type { ProtoGrpcType as CoordinatorProto } from './gen/coordinator.js';
 import type { ProtoGrpcType as GroupsProto } from './gen/groups.js';
 import type { ProtoGrpcType as ProducerProto } from './gen/producer.js';
+import type { ProtoGrpcType as QuorumProto } from './gen/quorum.js';
 
 /**
  * Options for @grpc/proto-loader. They must match the flags of proto-loader-gen-types in
@@ -27,7 +28,7 @@ export const PROTO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'pr
 /** Message size limit on both sides of every channel (requests carry batches of batches). */
 export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-export type FjordProto = BrokerProto & CoordinatorProto & GroupsProto & ProducerProto;
+export type FjordProto = BrokerProto & CoordinatorProto & GroupsProto & ProducerProto & QuorumProto;
 
 let cached: FjordProto | undefined;
 

@@ -24,6 +24,7 @@ export {
   type FjordProto,
   GRPC_CHANNEL_OPTIONS,
   grpcRequestError,
+  LEADER_HINT_METADATA_KEY,
   loadFjordProto,
   MAX_GRPC_MESSAGE_BYTES,
   PROTO_DIR,

@@ -123,6 +123,7 @@ describe('loadConfig', () => {
         '--advertised-host / FJORD_ADVERTISED_HOST: cannot be combined with --listeners',
       ),
     ]);
+  });
 
   it('reads the quorum from --node-id and --voters (or FJORD_NODE_ID and FJORD_VOTERS)', () => {
     const voters = '1@10.0.0.1:7400, 2@10.0.0.2:7400,3@[::1]:7402';

@@ -2,6 +2,7 @@ import type { Logger } from '@fjord/server-kit';
 import type { Clock } from '../liveness/clock.js';
 import { groupsOf } from '../metadata/group-records.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { MetadataState } from '../metadata/state.js';
 import type { RandomSource } from '../random-source.js';
 import { ClassicGroups } from './classic/classic-groups.js';
 import type { GroupContext } from './group-context.js';
@@ -36,17 +37,12 @@ export interface GroupCoordinator {
 }
 
 /**
- * Sets up consumer groups over the loaded metadata: every member in the restored state gets
- * one session timeout of grace (sessions are not in the log), then the monitor starts.
+ * Sets up consumer groups over the metadata store. Nothing runs yet: the monitor starts, and
+ * sessions are restored ({@link restoreGroupSessions}), when this coordinator leads.
  */
 export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCoordinator {
   const { store, clock, random, logger, heartbeatIntervalMs } = options;
   const sessions = new GroupSessions(clock);
-  for (const group of Object.values(groupsOf(store.state))) {
-    for (const member of Object.values(group.members)) {
-      sessions.touch(group.groupId, member.memberId, member.sessionTimeoutMs);
-    }
-  }
   const waiters = new HeartbeatWaiters();
   const monitor = new GroupMonitor({
     store,
@@ -55,7 +51,6 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
     logger,
     checkIntervalMs: Math.max(10, Math.min(250, Math.floor(heartbeatIntervalMs / 2))),
   });
-  monitor.start();
   const classic = new ClassicGroups(store, clock, () => random.uuid());
   classic.start();
   const context: GroupContext = {
@@ -70,4 +65,18 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
     maxSessionTimeoutMs: MAX_MEMBER_SESSION_TIMEOUT_MS,
   };
   return { sessions, waiters, monitor, classic, context };
+}
+
+/**
+ * Gives every member of every group in `state` a fresh session of its own timeout: sessions
+ * are not in the log, so a coordinator that starts leading (after a restart or a failover)
+ * grants each member one session timeout of grace to heartbeat to it.
+ */
+export function restoreGroupSessions(sessions: GroupSessions, state: MetadataState): void {
+  sessions.clear();
+  for (const group of Object.values(groupsOf(state))) {
+    for (const member of Object.values(group.members)) {
+      sessions.touch(group.groupId, member.memberId, member.sessionTimeoutMs);
+    }
+  }
 }

@@ -41,6 +41,11 @@ export class GroupSessions {
     else session.revokeByMs ??= this.clock.nowMs() + rebalanceTimeoutMs;
   }
 
+  /** Forgets every session (this coordinator stopped leading: the next leader keeps them). */
+  clear(): void {
+    this.sessions.clear();
+  }
+
   /** Forgets a member. */
   remove(groupId: string, memberId: string): void {
     const group = this.sessions.get(groupId);

@@ -81,6 +81,16 @@ export class HeartbeatWaiters {
     for (const finish of [...members.values()]) finish('changed');
   }
 
+  /**
+   * Answers every held heartbeat now ('closed'), but keeps holding later ones: this
+   * coordinator stopped leading, and its members should hear so and look for the new leader.
+   */
+  releaseAll(): void {
+    for (const members of [...this.#waiting.values()]) {
+      for (const finish of [...members.values()]) finish('closed');
+    }
+  }
+
   /** Answers every held heartbeat now and holds no more (shutdown). */
   close(): void {
     this.#closed = true;

@@ -67,6 +67,11 @@ export class BrokerSessions {
       .sort((a, b) => a - b);
   }
 
+  /** Forgets every session (this coordinator stopped leading: the next leader keeps them). */
+  clear(): void {
+    this.sessions.clear();
+  }
+
   /** Forgets the broker's session. */
   remove(brokerId: number): void {
     this.sessions.delete(brokerId);

@@ -1,189 +1,101 @@
-import type { Logger } from '@fjord/server-kit';
-import { apply } from './apply.js';
-import { MetadataLog } from './metadata-log.js';
+import type { MetadataReplica } from './metadata-replica.js';
 import { Proposal } from './proposal.js';
-import { emptyState, type MetadataState } from './state.js';
+import type { MetadataState } from './state.js';
 
-export interface MetadataStoreOptions {
-  dataDir: string;
-  /** Snapshot the state (and drop older entries) after this many records. */
-  snapshotEveryRecords: number;
-  logger: Logger;
-}
-
-/** A planned proposal waiting for the write that holds its records. */
-interface Planned {
+/** A proposal whose entry is not committed yet. */
+interface InFlight {
   proposal: Proposal;
-  result: unknown;
-  resolve: (result: unknown) => void;
-  reject: (error: Error) => void;
+  settled: Promise<void>;
 }
 
 /**
- * The coordinator's metadata: the current state plus the durable log it comes from.
- * Changes go through {@link MetadataStore.propose}. Proposals are planned one at a time, in
- * arrival order, each against the state every earlier proposal leads to, so concurrent RPCs
- * never interleave their check-then-append steps. Writes are group-committed: the proposals
- * planned while one synced write is in flight go to disk together in the next one, so a
- * group heartbeat waits for at most one fsync ahead of its own, not one per earlier proposal.
+ * The coordinator's metadata: the state of the replicated metadata log, and the one way to
+ * change it, {@link MetadataStore.propose}. Proposals are planned one at a time, in arrival
+ * order, each against the state every earlier proposal leads to (committed or not), so
+ * concurrent RPCs never interleave their check-then-append steps. Each proposal is one log
+ * entry; the entries are pipelined (each is sent to the followers as soon as it is planned)
+ * and the storage group-commits them (entries appended while an fsync is in flight share the
+ * next one), so a group heartbeat does not wait behind unrelated proposals one by one.
+ *
+ * Only the leader plans: on any other voter, or on a leader whose state is not yet known to be
+ * complete, a proposal fails at once with the replica's not-leader error.
  */
 export class MetadataStore {
-  /** Stored: what readers see. */
-  private current: MetadataState;
-  private last: number;
-  /** After every planned proposal, stored or not: what the next plan runs against. */
-  private planned: MetadataState;
-  private plannedLast: number;
-  private recordsSinceSnapshot: number;
-  private waiting: Planned[] = [];
-  private writing = false;
-  private idleWaiters: Array<() => void> = [];
+  /** Proposals appended and not yet committed or failed, in log order. */
+  private inFlight: InFlight[] = [];
 
-  private constructor(
-    private readonly log: MetadataLog,
-    private readonly options: MetadataStoreOptions,
-    state: MetadataState,
-    lastOffset: number,
-    recordsSinceSnapshot: number,
-  ) {
-    this.current = state;
-    this.last = lastOffset;
-    this.planned = state;
-    this.plannedLast = lastOffset;
-    this.recordsSinceSnapshot = recordsSinceSnapshot;
-  }
+  /**
+   * @param replica This voter's copy of the log.
+   * @param closeReplica Stops the voter and closes its storage (once every proposal settled).
+   */
+  constructor(
+    readonly replica: MetadataReplica,
+    private readonly closeReplica: () => Promise<void>,
+  ) {}
 
-  /** Opens the log under `dataDir`, loads the latest snapshot and replays the records after it. */
-  static async open(options: MetadataStoreOptions): Promise<MetadataStore> {
-    const log = await MetadataLog.open(options.dataDir);
-    try {
-      const snapshot = await log.readSnapshot();
-      let state = snapshot?.state ?? emptyState();
-      let lastOffset = snapshot?.lastOffset ?? -1;
-      let replayed = 0;
-      for await (const entry of log.entriesAfter(lastOffset)) {
-        if (entry.offset !== lastOffset + 1) {
-          throw new Error(`metadata log has a gap: expected offset ${lastOffset + 1}, found ${entry.offset}`);
-        }
-        state = apply(state, entry.record);
-        lastOffset = entry.offset;
-        replayed++;
-      }
-      options.logger.info(
-        {
-          snapshotOffset: snapshot?.lastOffset ?? -1,
-          replayedRecords: replayed,
-          metadataVersion: lastOffset,
-        },
-        'metadata loaded',
-      );
-      return new MetadataStore(log, options, state, lastOffset, replayed);
-    } catch (error) {
-      await log.close();
-      throw error;
-    }
-  }
-
-  /** The current state (treat as read-only). */
+  /** The state of the committed log as applied here (treat as read-only). */
   get state(): MetadataState {
-    return this.current;
+    return this.replica.state;
   }
 
   /** The metadata version: offset of the last applied record, -1 before the first. */
   get metadataVersion(): number {
-    return this.last;
+    return this.replica.metadataVersion;
+  }
+
+  /** True while this coordinator leads the quorum and may plan proposals and serve reads. */
+  get leading(): boolean {
+    return this.replica.isReadyLeader();
   }
 
   /**
    * Runs `plan` at once against the state every earlier proposal leads to, then resolves with
-   * what it returned once its records are stored in a synced write (shared with the other
-   * proposals planned meanwhile) and the new state is current. A proposal without records
-   * resolves once every earlier one is stored. If `plan` throws, its records are dropped and
-   * nothing changes. If the write fails, it and every proposal planned after it fail (they
-   * were planned on top of it); later proposals start from the stored state.
+   * what it returned once its records are committed on a majority of the quorum and applied
+   * here (after its commit hooks ran). A proposal without records resolves once every earlier
+   * one has. If `plan` throws, its records are dropped and nothing changes. If the entry
+   * cannot commit here (this voter steps down first), it and every proposal planned after it
+   * fail with the replica's not-leader error: their outcome is unknown (the next leader may
+   * still commit them), so a retry must check the state first, as every plan does.
    */
   propose<T>(plan: (proposal: Proposal) => T): Promise<T> {
-    const proposal = new Proposal(this.planned, this.plannedLast + 1);
+    if (!this.replica.isReadyLeader()) return Promise.reject(this.replica.notLeaderError());
+    const last = this.inFlight[this.inFlight.length - 1];
+    const proposal = last
+      ? new Proposal(last.proposal.state, last.proposal.nextOffset)
+      : new Proposal(this.replica.state, this.replica.metadataVersion + 1);
     let result: T;
     try {
       result = plan(proposal);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (proposal.records.length === 0 && !this.writing && this.waiting.length === 0) {
-      return Promise.resolve(result);
+    if (proposal.records.length === 0) {
+      return last ? last.settled.then(() => result) : Promise.resolve(result);
     }
-    this.planned = proposal.state;
-    this.plannedLast += proposal.records.length;
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.push({ proposal, result, resolve: resolve as (result: unknown) => void, reject });
-      this.writeNext();
+    let settle!: (error?: Error) => void;
+    const settled = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve());
     });
-  }
-
-  private writeNext(): void {
-    if (this.writing) return;
-    const group = this.waiting.splice(0);
-    if (group.length === 0) {
-      const waiters = this.idleWaiters.splice(0);
-      for (const waiter of waiters) waiter();
-      return;
-    }
-    this.writing = true;
-    void this.write(group).then((settle) => {
-      this.writing = false;
-      // Before anyone learns the outcome: whatever they propose next goes to the next write.
-      settle();
-      this.writeNext();
+    // Settled either way before anyone awaits it: an unobserved failure is not "unhandled".
+    settled.catch(() => undefined);
+    const entry: InFlight = { proposal, settled };
+    this.inFlight.push(entry);
+    this.replica.append(proposal.records, (outcome) => {
+      const index = this.inFlight.indexOf(entry);
+      if (index >= 0) this.inFlight.splice(index, 1);
+      if (outcome.ok) {
+        proposal.runCommitHooks();
+        settle();
+      } else {
+        settle(outcome.error);
+      }
     });
+    return settled.then(() => result);
   }
 
-  /** Writes `group`; returns what settles its proposals. */
-  private async write(group: Planned[]): Promise<() => void> {
-    const records = group.flatMap((planned) => planned.proposal.records);
-    try {
-      if (records.length > 0) await this.log.append(this.last + 1, records);
-    } catch (error) {
-      // Everything planned so far stood on these records: fail it and plan afresh.
-      const failed = [...group, ...this.waiting.splice(0)];
-      this.planned = this.current;
-      this.plannedLast = this.last;
-      const reason = error instanceof Error ? error : new Error(String(error));
-      return () => {
-        for (const planned of failed) planned.reject(reason);
-      };
-    }
-    this.current = group[group.length - 1]!.proposal.state;
-    this.last += records.length;
-    this.recordsSinceSnapshot += records.length;
-    for (const planned of group) planned.proposal.runCommitHooks();
-    if (this.recordsSinceSnapshot >= this.options.snapshotEveryRecords) await this.snapshot();
-    return () => {
-      for (const planned of group) planned.resolve(planned.result);
-    };
-  }
-
-  private async snapshot(): Promise<void> {
-    try {
-      await this.log.writeSnapshot({ lastOffset: this.last, state: this.current });
-      this.recordsSinceSnapshot = 0;
-      this.options.logger.debug({ metadataVersion: this.last }, 'metadata snapshot written');
-    } catch (error) {
-      // The log still holds every record, so a failed snapshot only costs replay time.
-      this.options.logger.warn({ err: error }, 'metadata snapshot failed');
-    }
-  }
-
-  /** Number of log entries kept (entries covered by a snapshot are dropped). */
-  storedLogEntries(): Promise<number> {
-    return this.log.countEntries();
-  }
-
-  /** Waits for planned proposals to be written, then closes LevelDB. */
+  /** Waits for every proposal in flight to settle, then stops the voter and closes its storage. */
   async close(): Promise<void> {
-    if (this.writing || this.waiting.length > 0) {
-      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    }
-    await this.log.close();
+    await Promise.allSettled(this.inFlight.map((f) => f.settled));
+    await this.closeReplica();
   }
 }

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apply, InconsistentRecordError } from '../metadata/apply.js';
-import { MetadataStore } from '../metadata/metadata-store.js';
 import { metadataRecord } from '../metadata/records.js';
 import { emptyState } from '../metadata/state.js';
+import { openLocalMetadataStore } from '../quorum/open-metadata-store.js';
 import { ProducerIdAllocator } from './producer-id-allocator.js';
 
 const logger = pino({ level: 'silent' });
@@ -21,7 +21,7 @@ describe('ProducerIdAllocator', () => {
   });
 
   it('gives unique ids, one metadata record per block, never reusing an id after a restart', async () => {
-    let store = await MetadataStore.open({ dataDir, snapshotEveryRecords: 1000, logger });
+    let store = await openLocalMetadataStore({ dataDir, snapshotEveryRecords: 1000, logger });
     let allocator = new ProducerIdAllocator(store, 3);
     const first = await Promise.all(Array.from({ length: 5 }, () => allocator.allocate()));
     expect([...first].sort((a, b) => Number(a - b))).toEqual([0n, 1n, 2n, 3n, 4n]);
@@ -30,7 +30,7 @@ describe('ProducerIdAllocator', () => {
     await store.close();
 
     // Id 5 was in a recorded block but never given out: it is skipped, not reused.
-    store = await MetadataStore.open({ dataDir, snapshotEveryRecords: 1000, logger });
+    store = await openLocalMetadataStore({ dataDir, snapshotEveryRecords: 1000, logger });
     allocator = new ProducerIdAllocator(store, 3);
     expect(await allocator.allocate()).toBe(6n);
     expect(await allocator.allocate()).toBe(7n);

@@ -19,6 +19,16 @@ export class ProducerIdAllocator {
     private readonly blockSize = PRODUCER_ID_BLOCK_SIZE,
   ) {}
 
+  /**
+   * Forgets the rest of the current block (this coordinator stopped leading). The next leader
+   * takes a new block through the log, above every recorded one, so no id is given twice; the
+   * unused rest of this block is skipped, as after a restart.
+   */
+  reset(): void {
+    this.#next = 0n;
+    this.#blockEnd = 0n;
+  }
+
   /** The next unused producer id. */
   async allocate(): Promise<bigint> {
     while (this.#next >= this.#blockEnd) {

@@ -5,7 +5,7 @@ import type { RaftEntry, RaftSnapshot } from './raft-messages.js';
 import type { PersistedRaftState, RaftStorage } from './raft-storage.js';
 
 /** Key of the current term and vote. */
-const TERM_AND_VOTE_KEY = Buffer.from('raft:term-and-vote', 'latin1');
+export const TERM_AND_VOTE_KEY = Buffer.from('raft:term-and-vote', 'latin1');
 
 type Operation = { type: 'put'; key: Buffer; value: string } | { type: 'del'; key: Buffer };
 
@@ -18,6 +18,12 @@ type Operation = { type: 'put'; key: Buffer; value: string } | { type: 'del'; ke
  */
 export class LevelRaftStorage<C> implements RaftStorage<C> {
   private pending: Operation[] = [];
+  /** Sync callbacks waiting for the next batch. */
+  private waitingCallbacks: Array<(error?: Error) => void> = [];
+  private writing = false;
+  /** Set by the first failed batch: nothing is written after it. */
+  private failure: Error | undefined;
+  /** The batch being written (settled when idle). */
   private queue: Promise<void> = Promise.resolve();
   /** The index range of stored entries once every pending write lands (empty when last < first). */
   private firstIndex = 1;
@@ -87,23 +93,43 @@ export class LevelRaftStorage<C> implements RaftStorage<C> {
     this.lastIndex = Math.max(this.lastIndex, snapshot.index);
   }
 
+  /**
+   * Group commit: while one batch is being written, later sync calls only wait; when it
+   * lands, everything written meanwhile goes in the next batch, and their callbacks run
+   * after it (in call order). Once a batch fails, every later sync fails without writing, so
+   * what is stored stays a prefix of what was written. So a burst of inputs costs two fsyncs, not one each, and a
+   * group heartbeat waits for at most the fsync in flight before its own.
+   */
   sync(callback: (error?: Error) => void): void {
+    this.waitingCallbacks.push(callback);
+    if (!this.writing) this.writeBatch();
+  }
+
+  private writeBatch(): void {
     const operations = this.pending;
+    const callbacks = this.waitingCallbacks;
     this.pending = [];
-    this.queue = this.queue.then(async () => {
+    this.waitingCallbacks = [];
+    this.writing = true;
+    this.queue = (async () => {
+      let failure = this.failure;
       try {
-        if (operations.length > 0) await this.db.batch(operations, { sync: true });
+        if (failure === undefined && operations.length > 0) await this.db.batch(operations, { sync: true });
       } catch (error) {
-        callback(error instanceof Error ? error : new Error(String(error)));
-        return;
+        failure = error instanceof Error ? error : new Error(String(error));
+        // Sticky: a later batch landing after a lost one would leave a hole in the log.
+        this.failure = failure;
       }
-      callback();
-    });
+      this.writing = false;
+      for (const callback of callbacks) callback(failure);
+      // A callback may have started the next batch already (the core syncs from its callbacks).
+      if (!this.writing && this.waitingCallbacks.length > 0) this.writeBatch();
+    })();
   }
 
   /** Waits for every sync requested so far, then closes LevelDB. Unsynced writes are dropped. */
   async close(): Promise<void> {
-    await this.queue;
+    while (this.writing) await this.queue;
     await this.db.close();
   }
 }

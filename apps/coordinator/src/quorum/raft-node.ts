@@ -212,9 +212,17 @@ export class RaftNode<C> {
     this.lastLeaderContact = this.clock.nowMs();
   }
 
-  /** Starts the election timer and begins listening. */
+  /**
+   * Starts the election timer and begins listening. A lone voter stands for election at once:
+   * nobody else can lead, so there is no lease to wait out.
+   */
   start(): void {
     this.transport.listen((message) => this.receive(message));
+    if (this.peers.length === 0) {
+      this.startPreVote();
+      this.afterInput();
+      return;
+    }
     this.resetElectionTimer();
   }
 
@@ -224,6 +232,11 @@ export class RaftNode<C> {
     this.electionTimer?.cancel();
     this.heartbeatTimer?.cancel();
     this.failPendingProposals('voter stopped');
+  }
+
+  /** False once stopped (by {@link stop} or a storage failure). */
+  get running(): boolean {
+    return !this.stopped;
   }
 
   get role(): RaftRole {
@@ -258,6 +271,36 @@ export class RaftNode<C> {
       lastIndex: this.log.lastIndex,
       snapshotIndex: this.log.snapshotIndex,
     };
+  }
+
+  /**
+   * Leader only: what it knows of each other voter (the highest index known replicated there,
+   * and when that voter last answered a request, by the send time it echoed); empty on a
+   * voter that does not lead.
+   */
+  peerProgress(): Array<{ id: number; matchIndex: number; lastAckMs: number | null }> {
+    if (this.currentRole !== 'leader') return [];
+    return this.peers.map((id) => {
+      const acked = this.ackedSendTime.get(id);
+      return {
+        id,
+        matchIndex: this.matchIndex.get(id) ?? 0,
+        lastAckMs: acked === undefined || !Number.isFinite(acked) ? null : acked,
+      };
+    });
+  }
+
+  /**
+   * True while this voter is in touch with a majority: as leader, a majority answered within
+   * an election timeout; as follower, it heard from a leader within one. False once stopped.
+   */
+  inContactWithQuorum(): boolean {
+    if (this.stopped) return false;
+    const now = this.clock.nowMs();
+    if (this.currentRole === 'leader') {
+      return now - this.majorityContactTime() < this.config.electionTimeoutMs;
+    }
+    return this.leader !== null && now - this.lastLeaderContact < this.config.electionTimeoutMs;
   }
 
   /** The entry at `index`, if held in the log (not folded into the snapshot). */

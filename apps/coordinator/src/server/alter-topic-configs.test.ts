@@ -6,9 +6,10 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BrokerSessions } from '../liveness/broker-sessions.js';
 import { ManualClock } from '../liveness/clock.js';
-import { MetadataStore } from '../metadata/metadata-store.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
 import { metadataRecord } from '../metadata/records.js';
 import { topicByName } from '../metadata/state.js';
+import { openMetadataStore } from '../quorum/open-metadata-store.js';
 import { alterTopicConfigs } from './alter-topic-configs.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { registerBroker } from './register-broker.js';
@@ -23,7 +24,8 @@ describe('AlterTopicConfigs and the eligible leader replicas (KIP-966)', () => {
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'fjord-coordinator-alter-'));
-    store = await MetadataStore.open({ dataDir, snapshotEveryRecords: 1000, logger });
+    const opened = await openMetadataStore({ dataDir, snapshotEveryRecords: 1000, logger });
+    store = opened.store;
     await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c' })));
     ctx = {
       store,
@@ -33,6 +35,7 @@ describe('AlterTopicConfigs and the eligible leader replicas (KIP-966)', () => {
       heartbeatIntervalMs: 2_000,
       sessionTimeoutMs: 10_000,
       coordinatorAddress: () => '127.0.0.1:7400',
+      quorum: { replica: opened.replica, voters: () => [{ id: 1, address: '127.0.0.1:7400' }] },
     };
     for (const brokerId of [1, 2, 3]) {
       await registerBroker(ctx, {

@@ -1,6 +1,8 @@
 import type { Logger } from '@fjord/server-kit';
+import type { ConfiguredVoter } from '../config/quorum-voters.js';
 import type { BrokerSessions } from '../liveness/broker-sessions.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { RaftMetadataReplica } from '../quorum/raft-metadata-replica.js';
 import type { RandomSource } from '../random-source.js';
 
 /** What the request handlers work with; every side effect goes through one of these. */
@@ -16,4 +18,6 @@ export interface CoordinatorContext {
    * binding); undefined or an unknown name: the first listener's.
    */
   coordinatorAddress(listenerName?: string): string;
+  /** This coordinator's voter of the metadata quorum, and every voter's client address. */
+  quorum: { replica: RaftMetadataReplica; voters(): readonly ConfiguredVoter[] };
 }

@@ -2,17 +2,32 @@ import type { v1 } from '@fjord/protocol';
 import type { CoordinatorContext } from './coordinator-context.js';
 
 /**
- * DescribeQuorum for a coordinator that runs alone: it is the only voter and always leads,
- * and its log end is the metadata log's. (A voter of a replicated quorum answers from its
- * Raft node instead.)
+ * DescribeQuorum, answered by every voter from its own Raft node: the leader it knows, its
+ * term and commit index, and every voter with its client address. Log ends and lags are the
+ * leader's knowledge (its own last index, and what each follower acknowledged); a follower
+ * knows only its own log end, and reports -1 for what it cannot know.
  */
 export function describeQuorum(ctx: CoordinatorContext): v1.DescribeQuorumResponse {
-  const logEnd = String(ctx.store.metadataVersion);
+  const { replica } = ctx.quorum;
+  const status = replica.node.status();
+  const leading = status.role === 'leader';
+  const progress = new Map(replica.node.peerProgress().map((p) => [p.id, p.matchIndex]));
   return {
-    nodeId: 1,
-    leaderId: 1,
-    term: '1',
-    commitIndex: logEnd,
-    voters: [{ id: 1, address: ctx.coordinatorAddress(), leader: true, logEnd, lag: '0' }],
+    nodeId: status.id,
+    leaderId: status.leaderId ?? -1,
+    term: String(status.term),
+    commitIndex: String(status.commitIndex),
+    voters: ctx.quorum.voters().map(({ id, address }) => {
+      let logEnd = -1;
+      let lag = -1;
+      if (id === status.id) {
+        logEnd = status.lastIndex;
+        if (leading) lag = 0;
+      } else if (leading) {
+        logEnd = progress.get(id) ?? -1;
+        lag = logEnd < 0 ? -1 : Math.max(0, status.lastIndex - logEnd);
+      }
+      return { id, address, leader: id === status.leaderId, logEnd: String(logEnd), lag: String(lag) };
+    }),
   };
 }

@@ -211,6 +211,14 @@ export const RPC_AUTHORIZATION: Readonly<Record<string, RpcAuthorization>> = {
       'As Kafka. A client refused here still finds the leader: every follower names it in its ' +
       'NOT_COORDINATOR answers.',
   },
+  'fjord.v1.QuorumService/Deliver': {
+    kafkaApi: 'Vote, BeginQuorumEpoch, Fetch (KRaft controller to controller)',
+    brokerOnly: false,
+    checks: [CLUSTER_ACTION],
+    note:
+      'Raft between coordinators: as KRaft\u2019s quorum RPCs, CLUSTER_ACTION on the Cluster. A forged message ' +
+      'could vote or append, so only cluster principals may send one.',
+  },
   'fjord.v1.GroupCoordinatorService/ConsumerGroupHeartbeat': {
     kafkaApi: 'ConsumerGroupHeartbeat',
     brokerOnly: false,

@@ -3,19 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MetadataLog } from './metadata-log.js';
-import { MetadataStore } from './metadata-store.js';
-import { metadataRecord } from './records.js';
-import { emptyState } from './state.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import { metadataRecord } from '../metadata/records.js';
+import { emptyState } from '../metadata/state.js';
+import { LevelRaftStorage } from './level-raft-storage.js';
+import { openLocalMetadataStore } from './open-metadata-store.js';
 
 const logger = pino({ level: 'silent' });
 
-describe('MetadataStore (metadata log on LevelDB)', () => {
+describe('MetadataStore on a one-voter Raft log (LevelDB)', () => {
   let dataDir: string;
   const open: MetadataStore[] = [];
 
   async function openStore(snapshotEveryRecords = 1000): Promise<MetadataStore> {
-    const store = await MetadataStore.open({ dataDir, snapshotEveryRecords, logger });
+    const store = await openLocalMetadataStore({ dataDir, snapshotEveryRecords, logger });
     open.push(store);
     return store;
   }
@@ -124,12 +125,16 @@ describe('MetadataStore (metadata log on LevelDB)', () => {
     expect(reopened.state).toEqual(before.state);
   });
 
-  it('snapshots every N records, drops covered entries, and restores from snapshot + tail', async () => {
+  it('snapshots every N entries, drops covered entries, and restores from snapshot + tail', async () => {
     const store = await openStore(4);
     await populate(store);
     const before = { state: store.state, version: store.metadataVersion };
-    expect(await store.storedLogEntries()).toBeLessThan(4);
     await closeStore(store);
+    const storage = await LevelRaftStorage.open(dataDir);
+    const persisted = await storage.read();
+    await storage.close();
+    expect(persisted.snapshot?.index).toBeGreaterThan(1);
+    expect(persisted.entries.length).toBeLessThan(4);
 
     const reopened = await openStore(4);
     expect(reopened.metadataVersion).toBe(before.version);
@@ -181,10 +186,14 @@ describe('MetadataStore (metadata log on LevelDB)', () => {
     expect(results).toEqual([false, true, true, true, true]);
   });
 
-  it('group commit: proposals queued behind a synced write are written together, each resolved after its write', async () => {
+  it('group commit: proposals planned while an fsync is in flight share the next one, each resolved after it', async () => {
     const store = await openStore();
     await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c' })));
-    const append = vi.spyOn(MetadataLog.prototype, 'append');
+    const sync = vi.spyOn(LevelRaftStorage.prototype, 'sync');
+    const batches = vi.spyOn(
+      LevelRaftStorage.prototype as unknown as { writeBatch: () => void },
+      'writeBatch',
+    );
     const resolvedAt: Array<{ offset: number; version: number }> = [];
     const offsets = await Promise.all(
       [0, 1, 2, 3, 4, 5, 6, 7].map((i) =>
@@ -207,40 +216,41 @@ describe('MetadataStore (metadata log on LevelDB)', () => {
       ),
     );
     expect(offsets).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    // The first write alone, the seven proposals planned while it was in flight in one more.
-    expect(append.mock.calls.map(([first, records]) => [first, records.length])).toEqual([
-      [1, 1],
-      [2, 7],
-    ]);
+    // Eight entries, eight syncs asked for, two fsyncs: the first alone, the seven appended
+    // while it was in flight together.
+    expect(sync).toHaveBeenCalledTimes(8);
+    expect(batches).toHaveBeenCalledTimes(2);
     // Each resolved only once its records were durable and current.
     expect(resolvedAt.filter(({ offset, version }) => version < offset)).toEqual([]);
     expect(resolvedAt).toHaveLength(8);
     expect(Object.keys(store.state.topics)).toHaveLength(8);
   });
 
-  it('group commit: a failed write fails every proposal in it and planned on top of it; later ones start from the stored state', async () => {
+  it('a failed fsync stops the voter: what it held fails with NOT_COORDINATOR, and nothing unsynced is kept', async () => {
     const store = await openStore();
     await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c' })));
     const create = (name: string) =>
       store.propose((p) => {
-        if (p.state.topicIdsByName[name] !== undefined) return 'exists';
         p.append(metadataRecord({ type: 'CreateTopic', topicId: name, name, partitions: [], configs: {} }));
         return 'created';
       });
-    const append = vi.spyOn(MetadataLog.prototype, 'append');
-    const first = create('a');
-    append.mockRejectedValueOnce(new Error('disk full'));
+    await expect(create('a')).resolves.toBe('created');
+    const batch = vi.spyOn(
+      (store.replica as unknown as { storage: { db: { batch: (...args: unknown[]) => Promise<void> } } })
+        .storage.db,
+      'batch',
+    );
+    batch.mockRejectedValueOnce(new Error('disk full'));
     const second = create('b').catch((error: Error) => error.message);
-    const third = create('b').catch((error: Error) => error.message);
-    await expect(first).resolves.toBe('created');
-    expect(await second).toBe('disk full');
-    expect(await third).toBe('disk full');
+    const third = create('c').catch((error: Error) => error.message);
+    expect(await second).toMatch(/stopped leading before the entry committed.*; leader: unknown$/);
+    expect(await third).toMatch(/stopped leading before the entry committed/);
+    expect(store.leading).toBe(false);
     expect(store.state.topicIdsByName.b).toBeUndefined();
-    expect(store.metadataVersion).toBe(1);
-    await expect(create('b')).resolves.toBe('created');
-    expect(store.metadataVersion).toBe(2);
+    await expect(create('d')).rejects.toThrow(/stopped taking part in the quorum/);
+    batch.mockRestore();
     await closeStore(store);
     const reopened = await openStore();
-    expect(Object.keys(reopened.state.topicIdsByName).sort()).toEqual(['a', 'b']);
+    expect(Object.keys(reopened.state.topicIdsByName).sort()).toEqual(['a']);
   });
 });

@@ -1,0 +1,125 @@
+import { loadFjordProto, type v1 } from '@fjord/protocol';
+import { GrpcClientPool, type Logger } from '@fjord/server-kit';
+import type { RaftMessage } from '../quorum/raft-messages.js';
+import type { RaftTransport } from '../quorum/raft-transport.js';
+
+export interface GrpcRaftTransportOptions {
+  /** This voter's id (the `from` of what it sends). */
+  nodeId: number;
+  /** Every other voter's id and the address its QuorumService listens on. */
+  peers: ReadonlyMap<number, string>;
+  logger: Logger;
+  /**
+   * Deadline of one Deliver call: a peer that does not answer within it is treated as having
+   * lost the batch. Below the election timeout, so one stuck call cannot hold a leader's
+   * heartbeats past it.
+   */
+  callTimeoutMs: number;
+  /** Messages kept per peer while a call is in flight; beyond it the oldest are dropped. */
+  maxQueuedPerPeer?: number;
+}
+
+/** Default of {@link GrpcRaftTransportOptions.maxQueuedPerPeer}: a few heartbeat rounds' worth. */
+export const DEFAULT_MAX_QUEUED_PER_PEER = 256;
+
+interface PeerQueue {
+  address: string;
+  queued: string[];
+  inFlight: boolean;
+  /** Whether the last call failed, so a peer that stays down is logged once, not per call. */
+  failing: boolean;
+}
+
+/**
+ * {@link RaftTransport} over QuorumService/Deliver on each voter's client port. Per peer, one
+ * call is in flight at a time and whatever the core sent meanwhile goes in the next call, in
+ * order; the queue is bounded and drops its oldest messages when full (Raft resends what
+ * matters: heartbeats carry the log position, elections retry), so a dead or slow peer costs
+ * at most `maxQueuedPerPeer` messages of memory. Sending never throws.
+ */
+export class GrpcRaftTransport<C> implements RaftTransport<C> {
+  private readonly clients = new GrpcClientPool({
+    service: loadFjordProto().fjord.v1.QuorumService,
+    // A restarted voter is reached again within a heartbeat or two.
+    reconnectBackoffMs: { initial: 50, max: 500 },
+  });
+  private readonly queues = new Map<number, PeerQueue>();
+  private readonly maxQueued: number;
+  private handler: ((message: RaftMessage<C>) => void) | undefined;
+  private closed = false;
+  /** Messages dropped because a peer's queue was full (for metrics). */
+  dropped = 0;
+
+  constructor(private readonly options: GrpcRaftTransportOptions) {
+    this.maxQueued = options.maxQueuedPerPeer ?? DEFAULT_MAX_QUEUED_PER_PEER;
+    for (const [id, address] of options.peers) {
+      this.queues.set(id, { address, queued: [], inFlight: false, failing: false });
+    }
+  }
+
+  send(message: RaftMessage<C>): void {
+    const peer = this.queues.get(message.to);
+    if (!peer || this.closed) return;
+    peer.queued.push(JSON.stringify(message));
+    if (peer.queued.length > this.maxQueued) {
+      const excess = peer.queued.length - this.maxQueued;
+      peer.queued.splice(0, excess);
+      this.dropped += excess;
+    }
+    this.pump(message.to, peer);
+  }
+
+  listen(handler: (message: RaftMessage<C>) => void): void {
+    this.handler = handler;
+  }
+
+  /**
+   * Hands what a Deliver call brought to the core. Messages not addressed to this voter, or
+   * whose sender is not the caller, are ignored (the core checks its voters, too).
+   */
+  deliver(request: v1.DeliverRequest__Output): void {
+    if (this.closed || request.to !== this.options.nodeId || !this.queues.has(request.from)) return;
+    for (const text of request.messages) {
+      let message: RaftMessage<C>;
+      try {
+        message = JSON.parse(text) as RaftMessage<C>;
+      } catch {
+        this.options.logger.warn({ from: request.from }, 'quorum message is not JSON: ignored');
+        continue;
+      }
+      if (message.from !== request.from || message.to !== this.options.nodeId) continue;
+      this.handler?.(message);
+    }
+  }
+
+  /** Stops sending and closes the channels; later messages are dropped. */
+  close(): void {
+    this.closed = true;
+    this.clients.close();
+  }
+
+  private pump(peerId: number, peer: PeerQueue): void {
+    if (peer.inFlight || peer.queued.length === 0 || this.closed) return;
+    const messages = peer.queued.splice(0);
+    peer.inFlight = true;
+    const client = this.clients.get(peer.address);
+    client.deliver(
+      { from: this.options.nodeId, to: peerId, messages },
+      { deadline: Date.now() + this.options.callTimeoutMs },
+      (error) => {
+        peer.inFlight = false;
+        if (error && !peer.failing) {
+          this.options.logger.warn(
+            { peer: peerId, address: peer.address, err: error.message },
+            'quorum peer unreachable (messages to it are dropped until it answers)',
+          );
+        } else if (!error && peer.failing) {
+          this.options.logger.info({ peer: peerId, address: peer.address }, 'quorum peer reachable again');
+        }
+        peer.failing = error !== null && error !== undefined;
+        if (error) this.dropped += messages.length;
+        this.pump(peerId, peer);
+      },
+    );
+  }
+}
