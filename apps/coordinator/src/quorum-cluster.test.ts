@@ -44,6 +44,27 @@ function unary<Req, Res>(
   });
 }
 
+/**
+ * {@link unary}, retried while the coordinator answers NOT_COORDINATOR (as clients do): a
+ * leader on a loaded machine can miss its read lease for a moment.
+ */
+async function retried<Req, Res>(
+  client: grpc.Client,
+  method: (req: Req, callback: grpc.requestCallback<Res>) => grpc.ClientUnaryCall,
+  request: Req,
+): Promise<Res> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await unary(client, method, request);
+    } catch (error) {
+      const code = (error as grpc.ServiceError).metadata?.get(ERROR_CODE_METADATA_KEY)[0];
+      if (code !== String(ErrorCode.NOT_COORDINATOR) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 async function waitFor<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
@@ -104,7 +125,7 @@ describe('a three-voter coordinator quorum (in-process coordinators, real gRPC a
     const config = COORDINATOR_CONFIG_SCHEMA.parse({
       host: '127.0.0.1',
       port: String(voter.port),
-      metricsPort: '-1',
+      metricsPort: '0',
       dataDir: voter.dataDir,
       nodeId: String(voter.id),
       voters: list,
@@ -161,20 +182,55 @@ describe('a three-voter coordinator quorum (in-process coordinators, real gRPC a
     expect(refused?.metadata.get(ERROR_CODE_METADATA_KEY)).toEqual([String(ErrorCode.NOT_COORDINATOR)]);
     expect(refused?.metadata.get(LEADER_HINT_METADATA_KEY)).toEqual([`127.0.0.1:${leader.port}`]);
     await expect(
-      unary(leader.coordinatorClient, leader.coordinatorClient.listTopics, {}),
+      retried(leader.coordinatorClient, leader.coordinatorClient.listTopics, {}),
     ).resolves.toBeDefined();
+  }, 60_000);
+
+  it('reports the quorum in /metrics, and in /healthz a voter that cannot reach a quorum', async () => {
+    await startQuorum();
+    const leader = await agreedLeader();
+    const http = (voter: Voter, path: string) =>
+      fetch(`http://127.0.0.1:${voter.running!.metricsPort}${path}`);
+    await retried(leader.producerClient, leader.producerClient.initProducerId, {});
+    const metrics = await (await http(leader, '/metrics')).text();
+    expect(metrics).toMatch(/^fjord_coordinator_quorum_leader 1$/m);
+    expect(metrics).toMatch(/^fjord_coordinator_quorum_term [1-9]\d*$/m);
+    expect(metrics).toMatch(/^fjord_coordinator_quorum_leader_changes_total [1-9]\d*$/m);
+    expect(metrics).toMatch(/^fjord_coordinator_quorum_commit_latency_seconds_count [1-9]\d*$/m);
+    const lags = [
+      ...metrics.matchAll(/^fjord_coordinator_quorum_follower_lag_entries\{voter="(\d)"\} \d+$/gm),
+    ];
+    expect(lags.map((m) => Number(m[1])).sort()).toEqual(voters.filter((v) => v !== leader).map((v) => v.id));
+    for (const voter of voters) expect((await http(voter, '/healthz')).status).toBe(200);
+
+    // Two of three gone: the survivor is cut off from any majority and says so.
+    const survivor = voters.find((v) => v !== leader)!;
+    await Promise.all(
+      voters
+        .filter((v) => v !== survivor)
+        .map(async (v) => {
+          await v.running!.stop();
+          v.running = undefined;
+        }),
+    );
+    await waitFor('the survivor to report NOT_SERVING', async () =>
+      (await http(survivor, '/healthz')).status === 503 ? true : undefined,
+    );
+    const alone = await (await http(survivor, '/metrics')).text();
+    expect(alone).toMatch(/^fjord_coordinator_quorum_in_contact 0$/m);
+    expect(alone).toMatch(/^fjord_coordinator_quorum_leader 0$/m);
   }, 60_000);
 
   it('replicates a topic to every voter; a new leader after the old one stops has it and takes a new producer-id block', async () => {
     await startQuorum();
     const first = await agreedLeader();
-    await unary(first.coordinatorClient, first.coordinatorClient.registerBroker, {
+    await retried(first.coordinatorClient, first.coordinatorClient.registerBroker, {
       brokerId: 1,
       host: '127.0.0.1',
       port: 7401,
       incarnationId: 'broker-1',
     });
-    const created = await unary(first.coordinatorClient, first.coordinatorClient.createTopics, {
+    const created = await retried(first.coordinatorClient, first.coordinatorClient.createTopics, {
       topics: [{ name: 'orders', partitions: 3, replicationFactor: 1, configs: {} }],
     });
     expect(created.topics[0]?.errorCode).toBe(ErrorCode.NONE);
@@ -187,7 +243,7 @@ describe('a three-voter coordinator quorum (in-process coordinators, real gRPC a
 
     const idsBefore: bigint[] = [];
     for (let i = 0; i < 3; i++) {
-      const answer = await unary(first.producerClient, first.producerClient.initProducerId, {});
+      const answer = await retried(first.producerClient, first.producerClient.initProducerId, {});
       idsBefore.push(BigInt(answer.producerId));
     }
     await first.running!.stop();
@@ -196,10 +252,10 @@ describe('a three-voter coordinator quorum (in-process coordinators, real gRPC a
     const second = await agreedLeader();
     expect(second.id).not.toBe(first.id);
     expect(second.running!.store.state.topicIdsByName.orders).toBeDefined();
-    const listed = await unary(second.coordinatorClient, second.coordinatorClient.listTopics, {});
+    const listed = await retried(second.coordinatorClient, second.coordinatorClient.listTopics, {});
     expect(listed.topics.map((t) => t.name)).toContain('orders');
     const after = BigInt(
-      (await unary(second.producerClient, second.producerClient.initProducerId, {})).producerId,
+      (await retried(second.producerClient, second.producerClient.initProducerId, {})).producerId,
     );
     // A new block, above every block recorded: never one of the ids the old leader gave.
     expect(after).toBeGreaterThan(idsBefore[idsBefore.length - 1]!);

@@ -78,4 +78,19 @@ describe('HeartbeatWaiters', () => {
     expect(wait.reason).toBe('closed');
     await expect(waiters.wait('g', 'b', 500)).resolves.toBe('closed');
   });
+
+  it('answers every wait when the coordinator stops leading, and holds later ones again', async () => {
+    const waiters = new HeartbeatWaiters();
+    const a = track(waiters.wait('g', 'a', 500));
+    const b = track(waiters.wait('h', 'b', 500));
+    waiters.releaseAll();
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a.reason, b.reason]).toEqual(['closed', 'closed']);
+    const later = track(waiters.wait('g', 'a', 500));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(later.reason).toBeUndefined();
+    expect(waiters.waitingCount).toBe(1);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(later.reason).toBe('timeout');
+  });
 });
