@@ -10,7 +10,9 @@ const GROUP_STATES: readonly GroupStateName[] = ['Empty', 'Reconciling', 'Stable
  * metrics is read from the metadata state when Prometheus scrapes (collect() callbacks):
  * the state is the single source of truth, survives restarts through the metadata log, and
  * costs nothing between scrapes. Consumer lag also needs each partition's end offset, which
- * only brokers know: {@link EndOffsets} asks them at scrape time.
+ * only brokers know: {@link EndOffsets} asks them at scrape time, on the quorum leader only.
+ * Every voter applies the same log, so the state gauges read the same on each of them (sum
+ * them over one voter, or over the leader: `fjord_coordinator_quorum_leader == 1`).
  */
 export class CoordinatorMetrics {
   readonly requests: RequestMetrics;
@@ -111,6 +113,11 @@ export class CoordinatorMetrics {
       labelNames: ['group', 'topic', 'partition'],
       registers,
       async collect() {
+        // Only the leader asks the brokers: three voters would triple the lookups for one answer.
+        if (!store.leading) {
+          this.reset();
+          return;
+        }
         const state = store.state;
         const wanted = new Map<string, Set<number>>();
         for (const group of Object.values(state.groups)) {
