@@ -272,6 +272,55 @@ describe('a three-voter coordinator quorum (in-process coordinators, real gRPC a
     expect(first.running!.store.state.topicIdsByName.orders).toBeDefined();
     expect(first.running!.store.state.producerIdsEnd).toBe(second.running!.store.state.producerIdsEnd);
   }, 90_000);
+  it('replaces a dead voter by an empty one with its id (docs/OPERATIONS.md): it catches up and the quorum goes on', async () => {
+    await startQuorum();
+    const leader = await agreedLeader();
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) {
+      await leader.running!.store.propose((p) =>
+        p.append(
+          metadataRecord({ type: 'CreateTopic', topicId: `id-${name}`, name, partitions: [], configs: {} }),
+        ),
+      );
+    }
+    // The precondition: the follower that stays has every committed entry.
+    const [lost, kept] = voters.filter((v) => v !== leader) as [Voter, Voter];
+    await waitFor('the followers to hold every entry', () =>
+      leader
+        .running!.replica.node.peerProgress()
+        .every((p) => p.matchIndex === leader.running!.replica.node.status().lastIndex)
+        ? true
+        : undefined,
+    );
+    await lost.running!.stop();
+    lost.running = undefined;
+    await rm(lost.dataDir, { recursive: true, force: true });
+
+    const list = voters.map((v) => `${v.id}@127.0.0.1:${v.port}`).join(',');
+    await start(lost, list);
+    await waitFor('the replacement to catch up', () =>
+      lost.running!.store.metadataVersion === leader.running!.store.metadataVersion ? true : undefined,
+    );
+    expect(Object.keys(lost.running!.store.state.topicIdsByName).sort()).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+      'f',
+    ]);
+    // The quorum commits with the replacement in place of the voter it replaced.
+    await kept.running!.stop();
+    kept.running = undefined;
+    const offset = await waitFor('a commit on the leader and the replacement', () =>
+      leader
+        .running!.store.propose((p) => p.append(metadataRecord({ type: 'DeleteTopic', topicId: 'id-a' })))
+        .catch(() => undefined),
+    );
+    expect(offset).toBeGreaterThan(0);
+    await waitFor('the delete on the replacement', () =>
+      lost.running!.store.state.topicIdsByName.a === undefined ? true : undefined,
+    );
+  }, 90_000);
 });
 
 describe('a one-voter coordinator', () => {

@@ -67,7 +67,9 @@ export const COORDINATOR_SETTINGS = z
       .describe('how often consumer-group members are told to heartbeat (bounds rebalance latency)'),
     snapshotEveryRecords: int(1, 100_000_000)
       .default(1_000)
-      .describe('snapshot the metadata state (and drop older log entries) every N records'),
+      .describe(
+        'snapshot the metadata state (and drop older log entries) every N applied log entries (proposals)',
+      ),
     metricsPort: port(-1)
       .default(DEFAULT_METRICS_PORT)
       .describe('HTTP port of /metrics and /healthz, 0 = ephemeral, -1 = off'),

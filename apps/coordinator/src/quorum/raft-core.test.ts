@@ -143,6 +143,93 @@ describe('RaftNode', () => {
   });
 });
 
+/** A manual clock whose timers run when the test fires them. */
+class TriggeredClock extends ManualClock implements TimerClock {
+  private timers: Array<{ callback: () => void; cancelled: boolean }> = [];
+  setTimer(_delayMs: number, callback: () => void) {
+    const timer = { callback, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => (timer.cancelled = true) };
+  }
+  fireAll(): void {
+    const due = this.timers.splice(0);
+    for (const timer of due) if (!timer.cancelled) timer.callback();
+  }
+}
+
+describe('RaftNode as leader', () => {
+  it('starts a follower over when its log ends below what it acknowledged (a replaced disk), not on a stale answer', () => {
+    const sent: Array<RaftMessage<string>> = [];
+    const clock = new TriggeredClock(1_000);
+    const leader = new RaftNode<string>({
+      id: 1,
+      voters: [1, 2, 3],
+      config: raftConfig(),
+      clock,
+      random: { uuid: () => 'u', int: () => 0 },
+      transport: { send: (m) => sent.push(m), listen: () => undefined },
+      storage: nullStorage,
+      persisted: emptyPersistedRaftState(),
+      stateMachine: { apply: () => undefined, snapshot: () => null, restore: () => undefined },
+    });
+    leader.start();
+    clock.fireAll();
+    leader.receive({ type: 'PreVoteResponse', from: 2, to: 1, term: 1, granted: true });
+    leader.receive({ type: 'VoteResponse', from: 2, to: 1, term: 1, granted: true });
+    expect(leader.role).toBe('leader');
+    leader.propose('a', () => undefined);
+    leader.propose('b', () => undefined);
+    const ack = (matchIndex: number, leaderTimeMs: number) =>
+      leader.receive({
+        type: 'AppendEntriesResponse',
+        from: 2,
+        to: 1,
+        term: 1,
+        success: true,
+        matchIndex,
+        conflictTerm: null,
+        conflictIndex: 0,
+        leaderTimeMs,
+      });
+    const refuse = (conflictIndex: number, leaderTimeMs: number) =>
+      leader.receive({
+        type: 'AppendEntriesResponse',
+        from: 2,
+        to: 1,
+        term: 1,
+        success: false,
+        matchIndex: 0,
+        conflictTerm: null,
+        conflictIndex,
+        leaderTimeMs,
+      });
+    ack(3, 1_000);
+    expect(leader.peerProgress().find((p) => p.id === 2)?.matchIndex).toBe(3);
+    const appendsTo2 = () =>
+      sent.filter((m) => m.type === 'AppendEntries' && m.to === 2) as Array<
+        Extract<RaftMessage<string>, { type: 'AppendEntries' }>
+      >;
+
+    // A late answer to an older request (sent at 900): nothing below what 2 acknowledged is resent.
+    const before = appendsTo2().length;
+    refuse(1, 900);
+    expect(leader.peerProgress().find((p) => p.id === 2)?.matchIndex).toBe(3);
+    expect(
+      appendsTo2()
+        .slice(before)
+        .every((m) => m.prevLogIndex >= 3),
+    ).toBe(true);
+
+    // A fresh answer from an empty log: the leader sends everything again, from index 1.
+    clock.advance(100);
+    refuse(1, 1_100);
+    expect(leader.peerProgress().find((p) => p.id === 2)?.matchIndex).toBe(0);
+    const resent = appendsTo2().at(-1)!;
+    expect(resent.prevLogIndex).toBe(0);
+    expect(resent.entries.map((e) => e.index)).toEqual([1, 2, 3]);
+  });
+});
+
 describe('the Raft core takes time, randomness and timers only through its interfaces', () => {
   it('calls no Date.now, Math.random or bare timer outside the production clock', () => {
     const dir = new URL('.', import.meta.url).pathname;

@@ -616,10 +616,19 @@ export class RaftNode<C> {
     }
     if (this.currentRole !== 'leader' || response.term !== this.currentTerm) return;
     const peer = response.from;
+    // Answers a request at least as new as any answered before (not a late or duplicated one).
+    const fresh = response.leaderTimeMs >= (this.ackedSendTime.get(peer) ?? -Infinity);
     this.noteAck(peer, response.leaderTimeMs);
     const match = this.matchIndex.get(peer) ?? 0;
     if (response.success) {
       this.recordMatch(peer, response.matchIndex);
+    } else if (fresh && response.conflictTerm === null && response.conflictIndex <= match) {
+      // The peer's log ends below what it acknowledged as durable: its disk was replaced (an
+      // empty voter with the old id). Start it over from what it now holds.
+      this.matchIndex.set(peer, Math.max(0, response.conflictIndex - 1));
+      this.nextIndex.set(peer, Math.max(1, response.conflictIndex));
+      this.snapshotSentAt.delete(peer);
+      this.sendAppend(peer);
     } else {
       let next = response.conflictIndex;
       if (response.conflictTerm !== null) {
