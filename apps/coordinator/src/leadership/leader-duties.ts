@@ -26,8 +26,9 @@ export interface LeaderDutiesOptions {
  * every live broker and every group member a fresh session (one timeout of grace, as after a
  * restart: sessions are in memory, not in the log), and runs the liveness check, the group
  * check and preferred leader election. On stepping down it stops them, answers every held
- * group heartbeat (so members look for the new leader now, not at the end of their hold) and
- * drops the rest of its producer-id block. Transitions run one at a time, in order.
+ * group heartbeat and classic join or sync (so members look for the new leader now, not at
+ * the end of their hold), forgets classic membership and drops the rest of its producer-id
+ * block. Transitions run one at a time, in order.
  */
 export class LeaderDuties {
   private readonly options: LeaderDutiesOptions;
@@ -105,6 +106,7 @@ export class LeaderDuties {
     const wasRunning = this.running;
     this.running = false;
     groups.waiters.releaseAll();
+    groups.classic.dissolveAll('left: the coordinator stopped leading the quorum');
     await Promise.all([liveness.stop(), rebalancer.stop(), groups.monitor.stop()]);
     producerIds.reset();
     sessions.clear();

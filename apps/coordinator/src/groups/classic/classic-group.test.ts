@@ -95,4 +95,15 @@ describe('ClassicGroup', () => {
     expect(group.leave([{ memberId: a.memberId, instanceId: null }])[0]!.errorCode).toBe(0);
     expect(group.state).toBe('Empty');
   });
+
+  it('dissolves when the coordinator stops leading: a held join is answered UNKNOWN_MEMBER_ID, no member is left', async () => {
+    const { group, join } = setup();
+    const a = await join();
+    await group.sync(1, a.memberId, new Map([[a.memberId, Buffer.from('A')]]));
+    // b's join waits for a to rejoin (a rebalance in progress).
+    const pendingB = join();
+    group.dissolve('left: the coordinator stopped leading the quorum');
+    expect(await pendingB).toMatchObject({ errorCode: ClassicErrorCode.UNKNOWN_MEMBER_ID });
+    expect(group.members.size).toBe(0);
+  });
 });

@@ -202,6 +202,15 @@ export class ClassicGroup {
       : undefined;
   }
 
+  /**
+   * Drops every member, answering held JoinGroup and SyncGroup calls with UNKNOWN_MEMBER_ID
+   * (this coordinator stopped leading: the members rejoin at the new leader, as after a
+   * coordinator restart).
+   */
+  dissolve(why: string): void {
+    for (const member of [...this.members.values()]) this.#remove(member, why);
+  }
+
   /** Applies deadlines: expired sessions leave; an overdue rebalance completes without the laggards. */
   tick(): void {
     const now = this.clock.nowMs();

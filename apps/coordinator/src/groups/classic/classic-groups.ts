@@ -36,6 +36,15 @@ export class ClassicGroups {
     if (this.#timer) clearInterval(this.#timer);
   }
 
+  /**
+   * Forgets every classic group's membership (this coordinator stopped leading), answering
+   * held joins and syncs; the groups themselves and their offsets are in the log.
+   */
+  dissolveAll(why: string): void {
+    for (const group of this.#groups.values()) group.dissolve(why);
+    this.#groups.clear();
+  }
+
   /** The in-memory group, if a classic member ever joined it in this process. */
   get(groupId: string): ClassicGroup | undefined {
     return this.#groups.get(groupId);
