@@ -657,11 +657,15 @@ export class RaftNode<C> {
 
   private recordMatch(peer: number, index: number): void {
     // Responses can arrive late or twice: what a peer is known to hold only grows.
-    const match = Math.max(this.matchIndex.get(peer) ?? 0, index);
+    const before = this.matchIndex.get(peer) ?? 0;
+    const match = Math.max(before, index);
     this.matchIndex.set(peer, match);
     this.nextIndex.set(peer, Math.max(this.nextIndex.get(peer) ?? 0, match + 1));
     this.advanceCommitIndex();
-    if ((this.nextIndex.get(peer) ?? 0) <= this.log.lastIndex) this.sendAppend(peer);
+    // Only an answer that taught something sends the rest: answering late or duplicated
+    // answers too kept dozens of copies of the same entries bouncing between two voters
+    // (commits waited tens of ms behind them). What is lost is resent by the next heartbeat.
+    if (match > before && (this.nextIndex.get(peer) ?? 0) <= this.log.lastIndex) this.sendAppend(peer);
   }
 
   private advanceCommitIndex(): void {
