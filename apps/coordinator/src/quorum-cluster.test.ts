@@ -201,7 +201,11 @@ describe('a three-voter coordinator quorum (in-process coordinators, real gRPC a
       ...metrics.matchAll(/^fjord_coordinator_quorum_follower_lag_entries\{voter="(\d)"\} \d+$/gm),
     ];
     expect(lags.map((m) => Number(m[1])).sort()).toEqual(voters.filter((v) => v !== leader).map((v) => v.id));
-    for (const voter of voters) expect((await http(voter, '/healthz')).status).toBe(200);
+    // Every voter in touch with the leader (health is re-checked every 200 ms).
+    await waitFor('every voter SERVING', async () => {
+      const statuses = await Promise.all(voters.map(async (v) => (await http(v, '/healthz')).status));
+      return statuses.every((status) => status === 200) ? true : undefined;
+    });
 
     // Two of three gone: the survivor is cut off from any majority and says so.
     const survivor = voters.find((v) => v !== leader)!;
