@@ -37,7 +37,7 @@ export class LeaderDuties {
   private generation = 0;
   private running = false;
   private stopped = false;
-  private servingWaiters: Array<() => void> = [];
+  private servingWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
   constructor(options: LeaderDutiesOptions) {
     this.options = options;
@@ -48,10 +48,13 @@ export class LeaderDuties {
     return this.running && this.options.store.leading;
   }
 
-  /** Resolves once the duties of a leadership are running (a lone voter's, right after start). */
+  /**
+   * Resolves once the duties of a leadership are running (a lone voter's, right after start);
+   * rejects if a leadership could not start them (a lone voter's storage failed).
+   */
   whenServing(): Promise<void> {
     if (this.running) return Promise.resolve();
-    return new Promise((resolve) => this.servingWaiters.push(resolve));
+    return new Promise((resolve, reject) => this.servingWaiters.push({ resolve, reject }));
   }
 
   /** Follows a leadership change (true: became a ready leader; false: stepped down). */
@@ -82,6 +85,8 @@ export class LeaderDuties {
     } catch (error) {
       // Lost the leadership meanwhile: the next transition follows.
       logger.warn({ err: error }, 'could not start leading');
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const waiter of this.servingWaiters.splice(0)) waiter.reject(failure);
       return;
     }
     if (this.stopped || generation !== this.generation) return;
@@ -94,7 +99,7 @@ export class LeaderDuties {
     rebalancer.start();
     groups.monitor.start();
     this.running = true;
-    for (const resolve of this.servingWaiters.splice(0)) resolve();
+    for (const waiter of this.servingWaiters.splice(0)) waiter.resolve();
     logger.info(
       { clusterId: store.state.clusterId, metadataVersion: store.metadataVersion },
       'leading the coordinator quorum',
