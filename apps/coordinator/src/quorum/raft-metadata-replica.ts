@@ -8,7 +8,6 @@ import { LevelRaftStorage } from './level-raft-storage.js';
 import { type MetadataCommand, MetadataStateMachine } from './metadata-state-machine.js';
 import { notCoordinatorError } from './not-coordinator-error.js';
 import type { RaftConfig } from './raft-config.js';
-import type { RaftEntry } from './raft-messages.js';
 import { RaftNode, type RaftStatus } from './raft-node.js';
 import type { RaftTransport } from './raft-transport.js';
 import type { TimerClock } from './timer-clock.js';
@@ -48,7 +47,6 @@ export class RaftMetadataReplica implements MetadataReplica {
   private readonly machine: MetadataStateMachine;
   private readonly leadershipListeners: LeadershipListener[] = [];
   private readonly statusListeners: StatusListener[] = [];
-  private readonly appliedListeners: Array<(entry: RaftEntry<MetadataCommand>) => void> = [];
   private readonly commitListeners: Array<(latencyMs: number) => void> = [];
   private readonly clock: TimerClock;
   private readyLeader = false;
@@ -89,7 +87,6 @@ export class RaftMetadataReplica implements MetadataReplica {
         if (entry.command === null && this.node.role === 'leader' && entry.term === this.node.term) {
           this.later(() => this.setReady(this.node.role === 'leader' && entry.term === this.node.term));
         }
-        for (const listener of this.appliedListeners) listener(entry);
       },
       onStatusChange: (status) => {
         this.later(() => {
@@ -192,11 +189,6 @@ export class RaftMetadataReplica implements MetadataReplica {
   /** Calls `listener` with the time from append to commit of every entry this voter proposed. */
   onCommitted(listener: (latencyMs: number) => void): void {
     this.commitListeners.push(listener);
-  }
-
-  /** Calls `listener` synchronously after every committed entry is applied (no-ops too). */
-  onApplied(listener: (entry: RaftEntry<MetadataCommand>) => void): void {
-    this.appliedListeners.push(listener);
   }
 
   /** Stops the voter (pending appends fail), then closes its storage after the last fsync. */
