@@ -166,9 +166,12 @@ describe('a three-voter coordinator quorum (in-process coordinators, real gRPC a
       );
     }
     expect(new Set(answers.map((a) => a.term)).size).toBe(1);
-    // Only the leader knows the followers' log ends; every voter knows its own.
-    const fromLeader = answers[leader.id - 1]!;
-    expect(fromLeader.voters.every((v) => Number(v.logEnd) >= 1 && Number(v.lag) >= 0)).toBe(true);
+    // Only the leader knows the followers' log ends (once each answered it); every voter knows its own.
+    const fromLeader = await waitFor('the leader to know every log end', async () => {
+      const answer = await describeQuorum(leader);
+      return answer.voters.every((v) => Number(v.logEnd) >= 1 && Number(v.lag) >= 0) ? answer : undefined;
+    });
+    expect(fromLeader.leaderId).toBe(leader.id);
     const follower = voters.find((v) => v.id !== leader.id)!;
     const fromFollower = answers[follower.id - 1]!;
     expect(fromFollower.voters.find((v) => v.id === follower.id)!.logEnd).not.toBe('-1');

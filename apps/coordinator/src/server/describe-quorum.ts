@@ -24,7 +24,9 @@ export function describeQuorum(ctx: CoordinatorContext): v1.DescribeQuorumRespon
         logEnd = status.lastIndex;
         if (leading) lag = 0;
       } else if (leading) {
-        logEnd = progress.get(id) ?? -1;
+        // 0: the follower has not answered this leader yet (every log holds the no-op by then).
+        const match = progress.get(id) ?? 0;
+        logEnd = match > 0 ? match : -1;
         lag = logEnd < 0 ? -1 : Math.max(0, status.lastIndex - logEnd);
       }
       return { id, address, leader: id === status.leaderId, logEnd: String(logEnd), lag: String(lag) };
