@@ -214,7 +214,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
         port,
         host: config.listeners[0]!.host,
         listeners: boundListenerAddresses(config.listeners, ports),
-        nodeId: config.nodeId,
+        voterId: config.nodeId,
         voters: voters().map((v) => `${v.id}@${v.address}`),
         clusterId: store.state.clusterId,
         metadataVersion: store.metadataVersion,

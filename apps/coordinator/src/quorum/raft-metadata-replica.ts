@@ -109,7 +109,7 @@ export class RaftMetadataReplica implements MetadataReplica {
       const replica = new RaftMetadataReplica(options, storage, persisted);
       options.logger.info(
         {
-          nodeId: options.nodeId,
+          voterId: options.nodeId,
           voters: options.voters,
           term: persisted.term,
           snapshotIndex: persisted.snapshot?.index ?? 0,
