@@ -53,7 +53,7 @@ describe('GrpcRaftTransport', () => {
     expect(() => transport.send(heartbeat(1, 9))).not.toThrow();
   });
 
-  it('hands the core only messages addressed to it by the caller', () => {
+  it('hands the core only well-formed messages addressed to it by the caller', () => {
     const transport = new GrpcRaftTransport<string>({
       nodeId: 2,
       peers: new Map([
@@ -70,7 +70,15 @@ describe('GrpcRaftTransport', () => {
     transport.deliver({
       from: 1,
       to: 2,
-      messages: [json(heartbeat(1, 2)), 'not json', json(heartbeat(3, 2))],
+      messages: [
+        json(heartbeat(1, 2)),
+        'not json',
+        json(heartbeat(3, 2)),
+        JSON.stringify({ ...heartbeat(1, 2), entries: 'none' }),
+        JSON.stringify({ ...heartbeat(1, 2), type: 'Gossip' }),
+        JSON.stringify({ ...heartbeat(1, 2), term: '1' }),
+        'null',
+      ],
     });
     transport.deliver({ from: 1, to: 3, messages: [json(heartbeat(1, 3))] });
     transport.deliver({ from: 7, to: 2, messages: [json(heartbeat(7, 2))] });

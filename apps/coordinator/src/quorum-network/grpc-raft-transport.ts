@@ -2,6 +2,7 @@ import { loadFjordProto, type v1 } from '@fjord/protocol';
 import { GrpcClientPool, type Logger } from '@fjord/server-kit';
 import type { RaftMessage } from '../quorum/raft-messages.js';
 import type { RaftTransport } from '../quorum/raft-transport.js';
+import { isRaftMessage } from './raft-message-shape.js';
 
 export interface GrpcRaftTransportOptions {
   /** This voter's id (the `from` of what it sends). */
@@ -74,21 +75,25 @@ export class GrpcRaftTransport<C> implements RaftTransport<C> {
   }
 
   /**
-   * Hands what a Deliver call brought to the core. Messages not addressed to this voter, or
-   * whose sender is not the caller, are ignored (the core checks its voters, too).
+   * Hands what a Deliver call brought to the core. Messages not addressed to this voter, whose
+   * sender is not the caller, or that are not well-formed Raft messages are ignored (the core
+   * checks its voters, too).
    */
   deliver(request: v1.DeliverRequest__Output): void {
     if (this.closed || request.to !== this.options.nodeId || !this.queues.has(request.from)) return;
     for (const text of request.messages) {
-      let message: RaftMessage<C>;
+      let message: unknown;
       try {
-        message = JSON.parse(text) as RaftMessage<C>;
+        message = JSON.parse(text);
       } catch {
-        this.options.logger.warn({ from: request.from }, 'quorum message is not JSON: ignored');
+        message = undefined;
+      }
+      if (!isRaftMessage(message)) {
+        this.options.logger.warn({ from: request.from }, 'malformed quorum message: ignored');
         continue;
       }
       if (message.from !== request.from || message.to !== this.options.nodeId) continue;
-      this.handler?.(message);
+      this.handler?.(message as RaftMessage<C>);
     }
   }
 
