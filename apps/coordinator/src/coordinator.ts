@@ -116,6 +116,8 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       logger,
       // A call stuck longer than a heartbeat round is as good as lost; the next one retries.
       callTimeoutMs: Math.max(50, Math.floor(raft.electionTimeoutMs / 2)),
+      // Every voter runs with the same cap, in practice; leave room for the call's framing.
+      maxCallBytes: Math.floor(config.maxRequestBytes * 0.9),
     });
     teardown.add('quorum peer channels', () => transport.close());
     const { store, replica } = await openMetadataStore({

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RaftMessage } from '../quorum/raft-messages.js';
+import type { AppendEntriesRequest, RaftMessage } from '../quorum/raft-messages.js';
 import { DEFAULT_MAX_QUEUED_PER_PEER, GrpcRaftTransport } from './grpc-raft-transport.js';
 
 const logger = pino({ level: 'silent' });
@@ -17,7 +17,7 @@ function deadPort(): Promise<number> {
   });
 }
 
-const heartbeat = (from: number, to: number, term = 1): RaftMessage<string> => ({
+const heartbeat = (from: number, to: number, term = 1): AppendEntriesRequest<string> => ({
   type: 'AppendEntries',
   from,
   to,
@@ -41,6 +41,7 @@ describe('GrpcRaftTransport', () => {
       peers: new Map([[2, `127.0.0.1:${await deadPort()}`]]),
       logger,
       callTimeoutMs: 200,
+      maxCallBytes: 1024 * 1024,
     });
     transports.push(transport);
     for (let i = 0; i < 3 * DEFAULT_MAX_QUEUED_PER_PEER; i++) transport.send(heartbeat(1, 2, i));
@@ -62,6 +63,7 @@ describe('GrpcRaftTransport', () => {
       ]),
       logger,
       callTimeoutMs: 200,
+      maxCallBytes: 1024 * 1024,
     });
     transports.push(transport);
     const received: Array<RaftMessage<string>> = [];
@@ -83,5 +85,38 @@ describe('GrpcRaftTransport', () => {
     transport.deliver({ from: 1, to: 3, messages: [json(heartbeat(1, 3))] });
     transport.deliver({ from: 7, to: 2, messages: [json(heartbeat(7, 2))] });
     expect(received).toEqual([heartbeat(1, 2)]);
+  });
+
+  it('splits what is queued into calls below maxCallBytes, and drops a message that alone is larger', async () => {
+    const transport = new GrpcRaftTransport<string>({
+      nodeId: 1,
+      peers: new Map([[2, `127.0.0.1:${await deadPort()}`]]),
+      logger,
+      callTimeoutMs: 200,
+      maxCallBytes: 2_000,
+    });
+    transports.push(transport);
+    const calls: string[][] = [];
+    const clients = (transport as unknown as { clients: { get: (a: string) => unknown } }).clients;
+    clients.get = () => ({
+      deliver: (request: { messages: string[] }, _options: unknown, done: (error: null) => void) => {
+        calls.push(request.messages);
+        setImmediate(() => done(null));
+      },
+    });
+    const big = (term: number, size: number): RaftMessage<string> => ({
+      ...heartbeat(1, 2, term),
+      entries: [{ index: 1, term, command: 'x'.repeat(size) }],
+    });
+    transport.send(big(1, 100));
+    transport.send(big(2, 900));
+    transport.send(big(3, 900));
+    transport.send(big(4, 5_000));
+    transport.send(big(5, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const terms = calls.map((messages) => messages.map((m) => JSON.parse(m).term));
+    expect(terms).toEqual([[1], [2], [3, 5]]);
+    expect(calls.every((messages) => messages.join('').length <= 2_000)).toBe(true);
+    expect(transport.dropped).toBe(1);
   });
 });

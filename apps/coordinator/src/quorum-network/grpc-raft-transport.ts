@@ -18,6 +18,12 @@ export interface GrpcRaftTransportOptions {
   callTimeoutMs: number;
   /** Messages kept per peer while a call is in flight; beyond it the oldest are dropped. */
   maxQueuedPerPeer?: number;
+  /**
+   * Most message bytes one call carries: below the peers' `--max-request-bytes`, which would
+   * refuse a larger call whole. A single message above it (a snapshot of a huge state) cannot
+   * be sent at all: it is dropped and logged.
+   */
+  maxCallBytes: number;
 }
 
 /** Default of {@link GrpcRaftTransportOptions.maxQueuedPerPeer}: a few heartbeat rounds' worth. */
@@ -104,8 +110,25 @@ export class GrpcRaftTransport<C> implements RaftTransport<C> {
   }
 
   private pump(peerId: number, peer: PeerQueue): void {
-    if (peer.inFlight || peer.queued.length === 0 || this.closed) return;
-    const messages = peer.queued.splice(0);
+    if (peer.inFlight || this.closed) return;
+    const messages: string[] = [];
+    let bytes = 0;
+    while (peer.queued.length > 0) {
+      const next = peer.queued[0]!;
+      if (next.length > this.options.maxCallBytes) {
+        peer.queued.shift();
+        this.dropped++;
+        this.options.logger.error(
+          { peer: peerId, bytes: next.length, maxCallBytes: this.options.maxCallBytes },
+          'quorum message larger than a call may carry: dropped (raise --max-request-bytes on every coordinator)',
+        );
+        continue;
+      }
+      if (messages.length > 0 && bytes + next.length > this.options.maxCallBytes) break;
+      messages.push(peer.queued.shift()!);
+      bytes += next.length;
+    }
+    if (messages.length === 0) return;
     peer.inFlight = true;
     const client = this.clients.get(peer.address);
     client.deliver(
