@@ -9,6 +9,18 @@ export {
   decompressRecords,
   loadCompressionCodecs,
 } from './compression/index.js';
+export {
+  type CoordinatorFailure,
+  classifyCoordinatorGrpcError,
+  leaderHintOf,
+} from './coordinator-failure.js';
+export {
+  type CoordinatorAttemptFailure,
+  type CoordinatorCallOptions,
+  CoordinatorQuorum,
+  type CoordinatorQuorumOptions,
+  type QuorumView,
+} from './coordinator-quorum.js';
 export { crc32c } from './crc32c.js';
 export {
   ERROR_CODES,

@@ -16,6 +16,8 @@ export type {
   OffsetSpec,
   PartitionDescription,
   PartitionOffset,
+  QuorumCoordinator,
+  QuorumDescription,
   TopicConfigChange,
   TopicDescription,
   TopicListing,

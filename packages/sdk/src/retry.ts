@@ -38,6 +38,8 @@ export interface RetryOptions {
   deadline: number;
   clock?: Clock;
   random?: () => number;
+  /** Which failures are retried (default: those marked `retriable`); the others are thrown at once. */
+  retryable?: (error: FjordError) => boolean;
   /** Called before each wait; a good place to refresh metadata and log. */
   onRetry?: (error: FjordError, attempt: number, waitMs: number) => void | Promise<void>;
   /** Builds the error thrown when time runs out; receives the last failure. Default RetriesExceededError. */
@@ -45,7 +47,8 @@ export interface RetryOptions {
 }
 
 /**
- * Runs `fn` until it succeeds, retrying only retriable failures (per `FjordError.retriable`)
+ * Runs `fn` until it succeeds, retrying only retriable failures (per `FjordError.retriable`,
+ * or `options.retryable`)
  * with backoff, and never starting an attempt or a wait that would end after `deadline`.
  * Non-retriable failures are thrown at once, as they are.
  */
@@ -59,7 +62,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
     } catch (thrown) {
       error = FjordError.from(thrown);
     }
-    if (!error.retriable) throw error;
+    if (!(options.retryable ? options.retryable(error) : error.retriable)) throw error;
     const waitMs = backoffMs(attempt, options.policy, options.random);
     if (clock.now() + waitMs >= options.deadline) {
       // An attempt cut short by this loop's own deadline says nothing new: report the

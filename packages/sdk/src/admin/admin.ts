@@ -1,4 +1,5 @@
 import { EARLIEST_TIMESTAMP, ErrorCode, LATEST_TIMESTAMP, topicNameProblem, type v1 } from '@fjord/protocol';
+import type { UnaryInvoker } from '../cluster/connections.js';
 import { lookupOffsets, type PartitionOffset } from '../cluster/list-offsets.js';
 import type { Cluster } from '../cluster/metadata.js';
 import {
@@ -6,6 +7,7 @@ import {
   type FjordProtocolError,
   InvalidArgumentError,
   LeaderNotAvailableError,
+  NotCoordinatorError,
   protocolError,
   RequestTimeoutError,
   throwAll,
@@ -72,6 +74,30 @@ export interface ClusterDescription {
   brokers: Array<{ id: number; host: string; port: number; alive: boolean }>;
   /** Partitions whose ISR is smaller than their replica set, or that have no leader. */
   underReplicated: UnderReplicatedPartition[];
+}
+
+/** What {@link Admin.describeQuorum} returns. */
+export interface QuorumDescription {
+  /** The leading coordinator's id, -1 while none is known (an election is running). */
+  leaderId: number;
+  /** The Raft term of the answer. */
+  term: number;
+  /** The answering coordinator's commit index. */
+  commitIndex: number;
+  /** Every voter, sorted by id. */
+  coordinators: QuorumCoordinator[];
+}
+
+/** One voter of {@link QuorumDescription.coordinators}. */
+export interface QuorumCoordinator {
+  id: number;
+  /** host:port for clients and brokers. */
+  address: string;
+  leader: boolean;
+  /** The voter's last log index as the leader last heard it; -1 when unknown. */
+  logEnd: number;
+  /** Entries the voter is behind the leader's log end; -1 when unknown. */
+  lag: number;
 }
 
 /** A partition in {@link ClusterDescription.underReplicated}. */
@@ -171,7 +197,7 @@ export class Admin {
   async createTopics(topics: readonly NewTopic[]): Promise<void> {
     const problems = validateNewTopics(topics);
     if (problems.length > 0) throw new InvalidArgumentError(`invalid topics: ${problems.join('; ')}`);
-    const response = await this.#cluster.coordinator<v1.CreateTopicsResponse__Output>(
+    const response = await this.#coordinator<v1.CreateTopicsResponse__Output>(
       (client) => (metadata, options, callback) =>
         client.createTopics(
           {
@@ -198,7 +224,7 @@ export class Admin {
   /** Deletes topics; throws UnknownTopicOrPartitionError (or an aggregate) for topics that do not exist. */
   async deleteTopics(names: readonly string[]): Promise<void> {
     assertTopicNames(names);
-    const response = await this.#cluster.coordinator<v1.DeleteTopicsResponse__Output>(
+    const response = await this.#coordinator<v1.DeleteTopicsResponse__Output>(
       (client) => (metadata, options, callback) =>
         client.deleteTopics({ topics: [...names] }, metadata, options, callback),
     );
@@ -208,7 +234,7 @@ export class Admin {
 
   /** Every topic with its id and partition count. */
   async listTopics(): Promise<TopicListing[]> {
-    const response = await this.#cluster.coordinator<v1.ListTopicsResponse__Output>(
+    const response = await this.#coordinator<v1.ListTopicsResponse__Output>(
       (client) => (metadata, options, callback) => client.listTopics({}, metadata, options, callback),
     );
     return response.topics.map((t) => ({ name: t.name, id: t.topicId, partitions: t.partitions }));
@@ -217,7 +243,7 @@ export class Admin {
   /** Partitions, leaders, ISR and effective configs of each topic; throws for unknown topics. */
   async describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
     assertTopicNames(names);
-    const response = await this.#cluster.coordinator<v1.DescribeTopicsResponse__Output>(
+    const response = await this.#coordinator<v1.DescribeTopicsResponse__Output>(
       (client) => (metadata, options, callback) =>
         client.describeTopics({ topics: [...names] }, metadata, options, callback),
     );
@@ -244,10 +270,32 @@ export class Admin {
     }));
   }
 
+  /**
+   * One call to the coordinator quorum's leader. While the quorum has no leader (a
+   * coordinator answered NOT_COORDINATOR: an election is running) it is retried with the
+   * client's backoff for up to `requestTimeoutMs`; a cluster that does not answer at all
+   * fails at once, as before.
+   */
+  #coordinator<Res>(
+    invoke: (client: v1.CoordinatorServiceClient) => UnaryInvoker<Res>,
+    accept?: (response: Res, address: string) => void,
+  ): Promise<Res> {
+    return retry(() => this.#cluster.coordinator<Res>(invoke, accept), {
+      policy: this.#retry,
+      deadline: this.#clock.now() + this.#cluster.requestTimeoutMs,
+      clock: this.#clock,
+      // Only an election is worth waiting for here; other failures keep their meaning.
+      retryable: (error) => error instanceof NotCoordinatorError,
+      exhausted: (last) => last,
+    });
+  }
+
   /** Cluster id, coordinator address, and brokers with liveness. */
   async describeCluster(): Promise<ClusterDescription> {
-    const response = await this.#cluster.coordinator<v1.DescribeClusterResponse__Output>(
+    const response = await this.#coordinator<v1.DescribeClusterResponse__Output>(
       (client) => (metadata, options, callback) => client.describeCluster({}, metadata, options, callback),
+      (answer, address) =>
+        this.#cluster.acceptMetadataVersion(answer.clusterId, answer.metadataVersion, address),
     );
     return {
       clusterId: response.clusterId,
@@ -266,13 +314,63 @@ export class Admin {
   }
 
   /**
+   * The coordinator quorum: every voter with its address, whether it leads, its log end and
+   * how far it is behind the leader (-1 when unknown). Asked of the leader when one is known
+   * (only the leader tracks the others' progress), else of any coordinator that answers.
+   */
+  async describeQuorum(): Promise<QuorumDescription> {
+    const quorum = this.#cluster.quorum;
+    const describeAt = (address: string) =>
+      this.#cluster.coordinatorAt<v1.DescribeQuorumResponse__Output>(
+        address,
+        (client) => (metadata, options, callback) => client.describeQuorum({}, metadata, options, callback),
+      );
+    const candidates = [...new Set([...(quorum.leader ? [quorum.leader] : []), ...quorum.addresses])];
+    let answer: v1.DescribeQuorumResponse__Output | undefined;
+    let last: FjordError | undefined;
+    for (const address of candidates) {
+      try {
+        answer = await describeAt(address);
+        break;
+      } catch (error) {
+        last = FjordError.from(error, address);
+        if (!last.retriable) throw last;
+      }
+    }
+    if (!answer) throw last as FjordError;
+    quorum.learn(answer);
+    const leaderId = answer.leaderId;
+    const leader = answer.voters.find((v) => v.id === leaderId);
+    if (leader && answer.nodeId !== leaderId) {
+      // A follower does not know the others' log ends; the leader does.
+      const fromLeader = await describeAt(leader.address).catch(() => undefined);
+      if (fromLeader && fromLeader.nodeId === fromLeader.leaderId && quorum.learn(fromLeader))
+        answer = fromLeader;
+    }
+    return {
+      leaderId: answer.leaderId,
+      term: Number(answer.term),
+      commitIndex: Number(answer.commitIndex),
+      coordinators: answer.voters
+        .map((v) => ({
+          id: v.id,
+          address: v.address,
+          leader: v.leader,
+          logEnd: Number(v.logEnd),
+          lag: Number(v.lag),
+        }))
+        .sort((a, b) => a.id - b.id),
+    };
+  }
+
+  /**
    * Preferred leader election: leadership of each partition returns to its first replica
    * when that replica is alive and in the ISR. No topics = every partition of the cluster.
    * Throws UnknownTopicOrPartitionError for unknown topics.
    */
   async electLeaders(topics: readonly string[] = []): Promise<ElectionResult[]> {
     assertTopicNames(topics);
-    const response = await this.#cluster.coordinator<v1.ElectLeadersResponse__Output>(
+    const response = await this.#coordinator<v1.ElectLeadersResponse__Output>(
       (client) => (metadata, options, callback) =>
         client.electLeaders(
           { topics: topics.map((topic) => ({ topic, partitions: [] })) },
@@ -313,7 +411,7 @@ export class Admin {
         ...(c.delete ?? []).map((name) => ({ name, value: '', delete: true })),
       ],
     }));
-    const response = await this.#cluster.coordinator<v1.AlterTopicConfigsResponse__Output>(
+    const response = await this.#coordinator<v1.AlterTopicConfigsResponse__Output>(
       (client) => (metadata, options, callback) =>
         client.alterTopicConfigs({ topics: request }, metadata, options, callback),
     );

@@ -1,8 +1,15 @@
 import type { v1 } from '@fjord/protocol';
-import { ErrorCode } from '@fjord/protocol';
-import { ConnectionError, FjordError, LeaderNotAvailableError, protocolError } from '../errors.js';
+import { CoordinatorQuorum, ErrorCode } from '@fjord/protocol';
+import { FjordError, LeaderNotAvailableError, NotCoordinatorError, protocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionPool, UnaryInvoker } from './connections.js';
+import { classifySdkFailure, exhaustedError } from './coordinator-failures.js';
+
+/**
+ * Deadline of a DescribeQuorum sent to find the leader: short, so that a stopped voter does
+ * not hold up the first call for a whole request timeout.
+ */
+const DESCRIBE_QUORUM_TIMEOUT_MS = 3_000;
 
 /** A broker as the coordinator reports it. */
 export interface BrokerMetadata {
@@ -48,9 +55,12 @@ export interface ClusterDeps {
 }
 
 /**
- * The client's view of the cluster: talks to the coordinator (trying each bootstrap address
- * in turn) and caches topic routing and broker addresses. Stale entries are dropped by
- * {@link invalidate} after a NOT_LEADER-style error, and by age after `metadataMaxAgeMs`.
+ * The client's view of the cluster: talks to the coordinator quorum's leader (found from the
+ * bootstrap addresses and followed when it changes, see {@link CoordinatorQuorum}) and caches
+ * topic routing and broker addresses. Stale entries are dropped by {@link invalidate} after a
+ * NOT_LEADER-style error, and by age after `metadataMaxAgeMs`. Metadata never goes back in
+ * time: an answer of a lower metadata version than one already applied (from a deposed
+ * leader) is refused and asked again of the leader.
  */
 export class Cluster {
   readonly #deps: ClusterDeps;
@@ -59,11 +69,34 @@ export class Cluster {
   readonly #brokers = new Map<number, BrokerMetadata>();
   // Concurrent lookups of the same topic share one GetMetadata call.
   readonly #pending = new Map<string, Promise<TopicMetadata>>();
-  #preferred = 0;
+  readonly #quorum: CoordinatorQuorum;
+  // The newest metadata applied, per cluster id (a wiped cluster starts its versions again).
+  #clusterId: string | undefined;
+  #metadataVersion = -1n;
 
   constructor(deps: ClusterDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#quorum = new CoordinatorQuorum({
+      bootstrap: deps.bootstrap,
+      describe: (address) =>
+        deps.pool.unary<v1.DescribeQuorumResponse__Output>(
+          address,
+          Math.min(deps.requestTimeoutMs, DESCRIBE_QUORUM_TIMEOUT_MS),
+          (metadata, options, callback) =>
+            deps.pool.coordinator(address).describeQuorum({}, metadata, options, callback),
+        ),
+      onLeaderChange: (leader, previous) =>
+        deps.logger.debug('coordinator leader', {
+          leader: leader ?? 'unknown',
+          previous: previous ?? 'unknown',
+        }),
+    });
+  }
+
+  /** The coordinator quorum as this client knows it: addresses and the leader believed. */
+  get quorum(): CoordinatorQuorum {
+    return this.#quorum;
   }
 
   /** The connection pool, for calls to brokers. */
@@ -77,11 +110,55 @@ export class Cluster {
   }
 
   /**
-   * Calls the coordinator: the last address that answered first, then every other bootstrap
-   * address, moving on only on connection failures and timeouts.
+   * Calls the coordinator quorum's leader: the address believed to lead first, then the one
+   * a NOT_COORDINATOR answer names, then every other known coordinator, each at most once.
+   * Throws NotCoordinatorError or ConnectionError (both retriable) when none leads or
+   * answers; the caller's retry loop backs off and calls again. `accept` may refuse an
+   * answer by throwing (a retriable refusal moves on to the next coordinator).
    */
-  async coordinator<Res>(invoke: (client: v1.CoordinatorServiceClient) => UnaryInvoker<Res>): Promise<Res> {
-    return this.#callCoordinator((address) => invoke(this.#deps.pool.coordinator(address)));
+  async coordinator<Res>(
+    invoke: (client: v1.CoordinatorServiceClient) => UnaryInvoker<Res>,
+    accept?: (response: Res, address: string) => void,
+  ): Promise<Res> {
+    return this.#callCoordinator(
+      (address) => invoke(this.#deps.pool.coordinator(address)),
+      undefined,
+      accept,
+    );
+  }
+
+  /**
+   * Calls one coordinator `address`, leader or not (DescribeQuorum is answered by every
+   * voter).
+   */
+  async coordinatorAt<Res>(
+    address: string,
+    invoke: (client: v1.CoordinatorServiceClient) => UnaryInvoker<Res>,
+  ): Promise<Res> {
+    const { pool, requestTimeoutMs } = this.#deps;
+    return pool.unary(address, requestTimeoutMs, invoke(pool.coordinator(address)));
+  }
+
+  /**
+   * Refuses (with a retriable NotCoordinatorError) metadata of a lower version than the
+   * newest already applied, and otherwise records its version: a deposed leader that still
+   * answers must not move this client's view back.
+   */
+  acceptMetadataVersion(clusterId: string, version: string, address: string): void {
+    const seen = BigInt(version);
+    if (clusterId !== this.#clusterId) {
+      this.#clusterId = clusterId;
+      this.#metadataVersion = seen;
+      return;
+    }
+    if (seen < this.#metadataVersion) {
+      this.#quorum.forgetLeader();
+      throw new NotCoordinatorError(
+        `metadata version ${seen} is older than version ${this.#metadataVersion} already seen`,
+        { address },
+      );
+    }
+    this.#metadataVersion = seen;
   }
 
   /**
@@ -103,28 +180,28 @@ export class Cluster {
   async #callCoordinator<Res>(
     invoker: (address: string) => UnaryInvoker<Res>,
     signal?: AbortSignal,
+    accept?: (response: Res, address: string) => void,
   ): Promise<Res> {
-    const { bootstrap, pool, requestTimeoutMs } = this.#deps;
-    const failures: FjordError[] = [];
-    for (let i = 0; i < bootstrap.length; i++) {
-      const index = (this.#preferred + i) % bootstrap.length;
-      const address = bootstrap[index] as string;
-      try {
-        const response = await pool.unary(address, requestTimeoutMs, invoker(address), signal);
-        this.#preferred = index;
+    const { pool, requestTimeoutMs } = this.#deps;
+    return this.#quorum.call(
+      async (address) => {
+        let response: Res;
+        try {
+          response = await pool.unary(address, requestTimeoutMs, invoker(address), signal);
+        } catch (error) {
+          const failure = FjordError.from(error, address);
+          if (classifySdkFailure(failure).kind === 'unreachable') {
+            this.#deps.logger.debug('coordinator unreachable', { address, error: failure.message });
+          }
+          throw failure;
+        }
+        accept?.(response, address);
         return response;
-      } catch (error) {
-        const failure = FjordError.from(error, address);
-        if (failure.code !== 'CONNECTION_ERROR' && failure.code !== 'REQUEST_TIMEOUT') throw failure;
-        this.#deps.logger.debug('coordinator unreachable', { address, error: failure.message });
-        failures.push(failure);
-      }
-    }
-    if (failures.length === 1) throw failures[0];
-    throw new ConnectionError(
-      `no coordinator reachable at ${bootstrap.join(', ')}: ${failures.map((f) => f.message).join('; ')}`,
-      undefined,
-      { cause: failures.at(-1) },
+      },
+      {
+        classify: classifySdkFailure,
+        exhausted: (failures) => exhaustedError(failures, this.#quorum.addresses),
+      },
     );
   }
 
@@ -133,6 +210,7 @@ export class Cluster {
     const response = await this.coordinator<v1.GetMetadataResponse__Output>(
       (client) => (metadata, options, callback) =>
         client.getMetadata({ topics: [...topics] }, metadata, options, callback),
+      (answer, address) => this.acceptMetadataVersion(answer.clusterId, answer.metadataVersion, address),
     );
     this.#applyBrokers(response.brokers);
     const fetchedAt = this.#now();
