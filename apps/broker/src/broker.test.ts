@@ -20,7 +20,7 @@ async function brokerConfig(port: number): Promise<BrokerConfig> {
   const argv = ['--broker-id', '1', '--port', String(port), '--metrics-port', '0', '--data-dir', dataDir];
   const result = loadConfig({ settings: BROKER_SETTINGS, schema: BROKER_CONFIG_SCHEMA, argv, env: {} });
   if (result.kind !== 'ok') throw new Error(`bad test config: ${JSON.stringify(result)}`);
-  return { ...result.config, coordinator: '127.0.0.1:1', controlledShutdownTimeoutMs: 0 };
+  return { ...result.config, coordinator: ['127.0.0.1:1'], controlledShutdownTimeoutMs: 0 };
 }
 
 describe('startBroker and stop()', () => {

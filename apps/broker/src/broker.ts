@@ -9,6 +9,7 @@ import {
 import type { Logger } from 'pino';
 import { ClusterIdentity } from './cluster/cluster-identity.js';
 import { GrpcCoordinatorClient } from './cluster/coordinator-client.js';
+import { CoordinatorLink } from './cluster/coordinator-link.js';
 import { claimDataDirectory } from './cluster/directory-identity.js';
 import { HostedReplicas } from './cluster/hosted-replicas.js';
 import { ClusterMembership } from './cluster/membership.js';
@@ -76,7 +77,8 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
     const replicas = new HostedReplicas(store, logger);
     teardown.add('partition deletions', () => replicas.whenDeletionsDone());
     const metrics = new BrokerMetrics(registry, config.brokerId, replicas);
-    const coordinator = new GrpcCoordinatorClient(config.coordinator);
+    const coordinatorLink = new CoordinatorLink(config.coordinator, logger);
+    const coordinator = new GrpcCoordinatorClient(coordinatorLink);
     teardown.add('coordinator client', () => coordinator.close());
     const clients = new BrokerClients();
     teardown.add('broker clients', () => clients.close());
@@ -165,7 +167,7 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       },
       'listening',
     );
-    const kafka = await startBrokerKafka(config, serviceDeps, logger);
+    const kafka = await startBrokerKafka(config, serviceDeps, coordinatorLink, logger);
     if (kafka) teardown.add('kafka listener', () => kafka.close());
     membership.start({
       grpc: advertisedEndpoints(listeners, server.ports),

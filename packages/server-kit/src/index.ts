@@ -16,7 +16,16 @@ export {
 } from './config/load-config.js';
 export { envName, flagName, keyOfFlag } from './config/names.js';
 export { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_METRICS_PORT } from './config/network-defaults.js';
-export { bindHost, durationMs, hostPort, int, logLevel, nonEmpty, port } from './config/settings.js';
+export {
+  bindHost,
+  durationMs,
+  hostPort,
+  hostPortList,
+  int,
+  logLevel,
+  nonEmpty,
+  port,
+} from './config/settings.js';
 export { EXIT_BAD_CONFIG, type SettleOptions, settleConfig } from './config/settle.js';
 export { boundListenerAddresses } from './grpc/bound-listeners.js';
 export { callCancellation } from './grpc/call-cancellation.js';

@@ -1,5 +1,6 @@
-import { GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
-import * as grpc from '@grpc/grpc-js';
+import type { v1 } from '@fjord/protocol';
+import type * as grpc from '@grpc/grpc-js';
+import type { CoordinatorLink } from './coordinator-link.js';
 
 /** The coordinator calls a broker makes (an interface so membership can be tested). */
 export interface CoordinatorApi {
@@ -13,59 +14,54 @@ export interface CoordinatorApi {
 /** Per-call deadline: a coordinator that does not answer in time counts as unreachable. */
 const CALL_TIMEOUT_MS = 5_000;
 
+type Callback<T> = (error: grpc.ServiceError | null, response?: T) => void;
+
+/** One unary call with the broker's deadline, as a promise. */
+function unary<T>(start: (options: grpc.CallOptions, callback: Callback<T>) => unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    start({ deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) =>
+      error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
+    );
+  });
+}
+
 /**
- * gRPC client of CoordinatorService. Reconnect backoff is kept short so that a broker
- * re-registers within a few seconds of the coordinator coming back (grpc-js would back off
- * for up to two minutes by default).
+ * The broker's CoordinatorService calls, sent to the coordinator quorum's leader through the
+ * {@link CoordinatorLink} (which follows it when it moves).
  */
 export class GrpcCoordinatorClient implements CoordinatorApi {
-  private readonly client: v1.CoordinatorServiceClient;
+  readonly #link: CoordinatorLink;
 
-  constructor(address: string) {
-    const Service = loadFjordProto().fjord.v1.CoordinatorService;
-    this.client = new Service(address, grpc.credentials.createInsecure(), {
-      ...GRPC_CHANNEL_OPTIONS,
-      'grpc.initial_reconnect_backoff_ms': 250,
-      'grpc.max_reconnect_backoff_ms': 2_000,
-    });
+  constructor(link: CoordinatorLink) {
+    this.#link = link;
   }
 
   registerBroker(request: v1.RegisterBrokerRequest): Promise<v1.RegisterBrokerResponse__Output> {
-    return new Promise((resolve, reject) => {
-      this.client.registerBroker(request, { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) =>
-        error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
-      );
-    });
+    return this.#link.call(({ cluster }) =>
+      unary((options, cb) => cluster.registerBroker(request, options, cb)),
+    );
   }
 
   brokerHeartbeat(request: v1.BrokerHeartbeatRequest): Promise<v1.BrokerHeartbeatResponse__Output> {
-    return new Promise((resolve, reject) => {
-      this.client.brokerHeartbeat(request, { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) =>
-        error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
-      );
-    });
+    return this.#link.call(({ cluster }) =>
+      unary((options, cb) => cluster.brokerHeartbeat(request, options, cb)),
+    );
   }
 
   alterPartition(request: v1.AlterPartitionRequest): Promise<v1.AlterPartitionResponse__Output> {
-    return new Promise((resolve, reject) => {
-      this.client.alterPartition(request, { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) =>
-        error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
-      );
-    });
+    return this.#link.call(({ cluster }) =>
+      unary((options, cb) => cluster.alterPartition(request, options, cb)),
+    );
   }
 
   controlledShutdown(request: v1.ControlledShutdownRequest): Promise<v1.ControlledShutdownResponse__Output> {
-    return new Promise((resolve, reject) => {
-      this.client.controlledShutdown(
-        request,
-        { deadline: Date.now() + CALL_TIMEOUT_MS },
-        (error, response) =>
-          error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
-      );
-    });
+    return this.#link.call(({ cluster }) =>
+      unary((options, cb) => cluster.controlledShutdown(request, options, cb)),
+    );
   }
 
+  /** Closes the link's channels (the broker owns one link; closing it twice is harmless). */
   close(): void {
-    this.client.close();
+    this.#link.close();
   }
 }

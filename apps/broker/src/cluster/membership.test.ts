@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openTempStore, type TempStore } from '../log/temp-store.fixture.js';
 import { ClusterIdentity } from './cluster-identity.js';
 import { GrpcCoordinatorClient } from './coordinator-client.js';
+import { CoordinatorLink } from './coordinator-link.js';
 import { HostedReplicas } from './hosted-replicas.js';
 import { ClusterMembership } from './membership.js';
 import { replica } from './replica.fixture.js';
@@ -103,7 +104,7 @@ describe('ClusterMembership', () => {
     temp = await openTempStore();
     coordinator = new FakeCoordinator();
     const port = await coordinator.start();
-    client = new GrpcCoordinatorClient(`127.0.0.1:${port}`);
+    client = new GrpcCoordinatorClient(new CoordinatorLink([`127.0.0.1:${port}`]));
     const replicas = new HostedReplicas(temp.store, pino({ level: 'silent' }));
     membership = new ClusterMembership({
       brokerId: 1,
@@ -203,5 +204,22 @@ describe('ClusterMembership', () => {
       () => coordinator.heartbeats.some((h) => h.knownViewDigest === secondView),
       'new view known',
     );
+  });
+
+  it('ignores a heartbeat answer of an older metadata version than the one applied (a deposed leader)', async () => {
+    const { coordinator, membership, replicas } = await setUp();
+    coordinator.version = 5;
+    membership.start(7401);
+    await eventually(() => replicas.get('orders', 0) !== undefined, 'hosted replicas');
+    // An older view without the replica: applying it would move the broker back in time.
+    coordinator.hosted = [];
+    coordinator.version = 4;
+    const before = coordinator.heartbeats.length;
+    await eventually(() => coordinator.heartbeats.length >= before + 3, 'a few heartbeats');
+    expect(replicas.get('orders', 0)).toBeDefined();
+    expect(coordinator.heartbeats.at(-1)!.knownMetadataVersion).toBe('5');
+    // The leader moves on past it: applied again.
+    coordinator.version = 6;
+    await eventually(() => replicas.get('orders', 0) === undefined, 'replica removal');
   });
 });

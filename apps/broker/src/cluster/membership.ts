@@ -142,6 +142,15 @@ export class ClusterMembership {
       logger.warn({ errorCode: response.errorCode, error: response.errorMessage }, 'heartbeat refused');
       return false;
     }
+    if (response.hasChanges && BigInt(response.metadataVersion) < BigInt(this.metadataVersion)) {
+      // A deposed quorum leader still answering: its view is older than one applied already,
+      // and the broker's view never goes back in time.
+      logger.warn(
+        { metadataVersion: response.metadataVersion, applied: this.metadataVersion },
+        'heartbeat answer older than the metadata applied; ignored',
+      );
+      return false;
+    }
     if (response.hasChanges && response.viewUnchanged) {
       // Metadata moved elsewhere (groups, other brokers' partitions): nothing to apply.
       this.metadataVersion = response.metadataVersion;

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
         kafkaListeners: [],
         interBrokerListenerName: 'PLAINTEXT',
         dataDir: './.fjord/broker-2',
-        coordinator: '127.0.0.1:7400',
+        coordinator: ['127.0.0.1:7400'],
         flushPolicy: 'os',
         flushIntervalMs: 1000,
         retentionCheckIntervalMs: 300_000,
@@ -59,6 +59,15 @@ describe('loadConfig', () => {
     });
     const fromEnv = loadConfig([], { FJORD_BROKER_ID: '1', FJORD_METRICS_PORT: '0' });
     expect(fromEnv.kind === 'ok' && fromEnv.config.metricsPort).toBe(0);
+  });
+
+  it('takes a list of coordinators from --coordinator and FJORD_COORDINATOR, naming a bad entry', () => {
+    const listed = loadConfig(['--broker-id', '1', '--coordinator', '127.0.0.1:7400,127.0.0.1:7401'], {});
+    expect(listed.kind === 'ok' && listed.config.coordinator).toEqual(['127.0.0.1:7400', '127.0.0.1:7401']);
+    const fromEnv = loadConfig(['--broker-id', '1'], { FJORD_COORDINATOR: 'c1:7400, c2:7400,c3:7400' });
+    expect(fromEnv.kind === 'ok' && fromEnv.config.coordinator).toEqual(['c1:7400', 'c2:7400', 'c3:7400']);
+    const bad = loadConfig(['--broker-id', '1', '--coordinator', 'c1:7400,c2'], {});
+    expect(bad.kind === 'invalid' && bad.problems.join('\n')).toContain('"c2" must be host:port');
   });
 
   it('reports every problem at once', () => {

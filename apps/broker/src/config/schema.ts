@@ -8,7 +8,7 @@ import {
   DEFAULT_METRICS_PORT,
   durationMs,
   grpcLimitSettings,
-  hostPort,
+  hostPortList,
   int,
   logLevel,
   nonEmpty,
@@ -68,9 +68,11 @@ export const BROKER_SETTINGS = z
       .optional()
       .describe('the listener other brokers reach this one on (default: the first of --listeners)'),
     dataDir: nonEmpty.optional().describe('LevelDB directory (default ./.fjord/broker-<id>)'),
-    coordinator: hostPort
-      .default(`${DEFAULT_HOST}:${DEFAULT_GRPC_PORT}`)
-      .describe("the coordinator's address, host:port"),
+    coordinator: hostPortList
+      .default([`${DEFAULT_HOST}:${DEFAULT_GRPC_PORT}`])
+      .describe(
+        'the coordinators, host:port[,host:port...]; one is enough, the broker learns the others and follows the leader',
+      ),
     /**
      * - `os`: LevelDB write without fsync; the data is in the OS page cache before the ack, so
      *   an acknowledged batch survives a process crash (kill -9) but not a machine crash.

@@ -1,5 +1,6 @@
 import { type AdvertisedEndpoint, advertisedEndpoints, type Listener } from '@fjord/server-kit';
 import type { Logger } from 'pino';
+import type { CoordinatorLink } from '../cluster/coordinator-link.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { BrokerServiceDeps } from '../server/service-deps.js';
 import { CoordinatorCalls } from './coordinator-calls.js';
@@ -21,14 +22,15 @@ export interface BrokerKafka {
 export async function startBrokerKafka(
   config: BrokerConfig,
   broker: BrokerServiceDeps,
+  link: CoordinatorLink,
   logger: Logger,
 ): Promise<BrokerKafka | undefined> {
   if (config.kafkaListeners.length === 0) return undefined;
-  const coordinator = new CoordinatorCalls(config.coordinator);
+  // The broker's link, shared with its membership; the broker closes it.
+  const coordinator = new CoordinatorCalls(link);
   const started: KafkaListener[] = [];
   const close = async () => {
     await Promise.all(started.map((listener) => listener.close()));
-    coordinator.close();
   };
   const boundPorts = new Map<string, number>();
   try {

@@ -1,5 +1,6 @@
-import { GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
-import * as grpc from '@grpc/grpc-js';
+import type { v1 } from '@fjord/protocol';
+import type * as grpc from '@grpc/grpc-js';
+import type { CoordinatorLink } from '../cluster/coordinator-link.js';
 
 /** Per-call deadline of a forwarded call; a Kafka client retries after a retriable error. */
 const CALL_TIMEOUT_MS = 10_000;
@@ -27,111 +28,77 @@ function call<Req, Res>(
 /**
  * The coordinator services the Kafka listener forwards to: cluster metadata and topic admin
  * (CoordinatorService), producer ids (ProducerIdService) and groups (GroupCoordinatorService).
- * Kafka clients never see the coordinator; brokers ask it on their behalf (brief §14).
+ * Kafka clients never see the coordinator; brokers ask it on their behalf (brief §14), through
+ * the broker's {@link CoordinatorLink}, so these calls follow the quorum leader too.
  */
 export class CoordinatorCalls {
-  readonly #cluster: v1.CoordinatorServiceClient;
-  readonly #producerIds: v1.ProducerIdServiceClient;
-  readonly #groups: v1.GroupCoordinatorServiceClient;
+  readonly #link: CoordinatorLink;
 
-  constructor(address: string) {
-    const proto = loadFjordProto().fjord.v1;
-    const credentials = grpc.credentials.createInsecure();
-    const options = {
-      ...GRPC_CHANNEL_OPTIONS,
-      'grpc.initial_reconnect_backoff_ms': 250,
-      'grpc.max_reconnect_backoff_ms': 2_000,
-    };
-    this.#cluster = new proto.CoordinatorService(address, credentials, options);
-    // One channel for all three services of the coordinator process.
-    const channelOverride = { channelOverride: this.#cluster.getChannel() as grpc.Channel };
-    this.#producerIds = new proto.ProducerIdService(address, credentials, { ...options, ...channelOverride });
-    this.#groups = new proto.GroupCoordinatorService(address, credentials, {
-      ...options,
-      ...channelOverride,
-    });
+  /** `link` is the broker's, shared with its membership; the broker closes it. */
+  constructor(link: CoordinatorLink) {
+    this.#link = link;
   }
 
   getMetadata(request: v1.GetMetadataRequest): Promise<v1.GetMetadataResponse__Output> {
-    return call(this.#cluster.getMetadata, this.#cluster, request);
+    return this.#link.call(({ cluster }) => call(cluster.getMetadata, cluster, request));
   }
   createTopics(request: v1.CreateTopicsRequest): Promise<v1.CreateTopicsResponse__Output> {
-    return call(this.#cluster.createTopics, this.#cluster, request);
+    return this.#link.call(({ cluster }) => call(cluster.createTopics, cluster, request));
   }
   deleteTopics(request: v1.DeleteTopicsRequest): Promise<v1.DeleteTopicsResponse__Output> {
-    return call(this.#cluster.deleteTopics, this.#cluster, request);
+    return this.#link.call(({ cluster }) => call(cluster.deleteTopics, cluster, request));
   }
   describeTopics(request: v1.DescribeTopicsRequest): Promise<v1.DescribeTopicsResponse__Output> {
-    return call(this.#cluster.describeTopics, this.#cluster, request);
+    return this.#link.call(({ cluster }) => call(cluster.describeTopics, cluster, request));
   }
   describeCluster(): Promise<v1.DescribeClusterResponse__Output> {
-    return call(this.#cluster.describeCluster, this.#cluster, {});
+    return this.#link.call(({ cluster }) => call(cluster.describeCluster, cluster, {}));
   }
   initProducerId(): Promise<v1.InitProducerIdResponse__Output> {
-    return call(this.#producerIds.initProducerId, this.#producerIds, {});
+    return this.#link.call(({ producerIds }) => call(producerIds.initProducerId, producerIds, {}));
   }
   joinGroup(request: v1.JoinGroupRequest, timeoutMs: number): Promise<v1.JoinGroupResponse__Output> {
-    return call<v1.JoinGroupRequest, v1.JoinGroupResponse__Output>(
-      this.#groups.joinGroup,
-      this.#groups,
-      request,
-      timeoutMs,
+    return this.#link.call(({ groups }) =>
+      call<v1.JoinGroupRequest, v1.JoinGroupResponse__Output>(groups.joinGroup, groups, request, timeoutMs),
     );
   }
   syncGroup(request: v1.SyncGroupRequest, timeoutMs: number): Promise<v1.SyncGroupResponse__Output> {
-    return call<v1.SyncGroupRequest, v1.SyncGroupResponse__Output>(
-      this.#groups.syncGroup,
-      this.#groups,
-      request,
-      timeoutMs,
+    return this.#link.call(({ groups }) =>
+      call<v1.SyncGroupRequest, v1.SyncGroupResponse__Output>(groups.syncGroup, groups, request, timeoutMs),
     );
   }
   heartbeat(request: v1.HeartbeatRequest): Promise<v1.HeartbeatResponse__Output> {
-    return call<v1.HeartbeatRequest, v1.HeartbeatResponse__Output>(
-      this.#groups.heartbeat,
-      this.#groups,
-      request,
+    return this.#link.call(({ groups }) =>
+      call<v1.HeartbeatRequest, v1.HeartbeatResponse__Output>(groups.heartbeat, groups, request),
     );
   }
   leaveGroup(request: v1.LeaveGroupRequest): Promise<v1.LeaveGroupResponse__Output> {
-    return call<v1.LeaveGroupRequest, v1.LeaveGroupResponse__Output>(
-      this.#groups.leaveGroup,
-      this.#groups,
-      request,
+    return this.#link.call(({ groups }) =>
+      call<v1.LeaveGroupRequest, v1.LeaveGroupResponse__Output>(groups.leaveGroup, groups, request),
     );
   }
   classicOffsetCommit(request: v1.ClassicOffsetCommitRequest): Promise<v1.OffsetCommitResponse__Output> {
-    return call<v1.ClassicOffsetCommitRequest, v1.OffsetCommitResponse__Output>(
-      this.#groups.classicOffsetCommit,
-      this.#groups,
-      request,
+    return this.#link.call(({ groups }) =>
+      call<v1.ClassicOffsetCommitRequest, v1.OffsetCommitResponse__Output>(
+        groups.classicOffsetCommit,
+        groups,
+        request,
+      ),
     );
   }
   offsetFetch(request: v1.OffsetFetchRequest): Promise<v1.OffsetFetchResponse__Output> {
-    return call<v1.OffsetFetchRequest, v1.OffsetFetchResponse__Output>(
-      this.#groups.offsetFetch,
-      this.#groups,
-      request,
+    return this.#link.call(({ groups }) =>
+      call<v1.OffsetFetchRequest, v1.OffsetFetchResponse__Output>(groups.offsetFetch, groups, request),
     );
   }
   listGroups(): Promise<v1.ListGroupsResponse__Output> {
-    return call<v1.ListGroupsRequest, v1.ListGroupsResponse__Output>(
-      this.#groups.listGroups,
-      this.#groups,
-      {},
+    return this.#link.call(({ groups }) =>
+      call<v1.ListGroupsRequest, v1.ListGroupsResponse__Output>(groups.listGroups, groups, {}),
     );
   }
   describeGroup(request: v1.DescribeGroupRequest): Promise<v1.DescribeGroupResponse__Output> {
-    return call<v1.DescribeGroupRequest, v1.DescribeGroupResponse__Output>(
-      this.#groups.describeGroup,
-      this.#groups,
-      request,
+    return this.#link.call(({ groups }) =>
+      call<v1.DescribeGroupRequest, v1.DescribeGroupResponse__Output>(groups.describeGroup, groups, request),
     );
-  }
-
-  close(): void {
-    this.#groups.close();
-    this.#producerIds.close();
-    this.#cluster.close();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostPort, int, nonEmpty, port } from './settings.js';
+import { hostPort, hostPortList, int, nonEmpty, port } from './settings.js';
 
 const messages = (result: { success: boolean; error?: { issues: Array<{ message: string }> } }) =>
   result.error?.issues.map((issue) => issue.message);
@@ -19,6 +19,16 @@ describe('setting schemas', () => {
     expect(messages(port().safeParse('65536'))).toEqual(['must be <= 65535']);
     expect(messages(port().safeParse('-1'))).toEqual(['must be >= 0']);
     expect(port(-1).parse('-1')).toBe(-1);
+  });
+
+  it('hostPortList takes one or more host:port, comma-separated, and names a bad entry', () => {
+    expect(hostPortList.parse('127.0.0.1:7400')).toEqual(['127.0.0.1:7400']);
+    expect(hostPortList.parse(' a:1, [::1]:2,b:3 ')).toEqual(['a:1', '[::1]:2', 'b:3']);
+    expect(messages(hostPortList.safeParse('a:1,coordinator'))).toEqual(['"coordinator" must be host:port']);
+    expect(messages(hostPortList.safeParse('a:1,,b:2'))).toEqual([
+      'must be host:port[,host:port...] without empty entries',
+    ]);
+    expect(messages(hostPortList.safeParse('a:1,a:1'))).toEqual(['lists an address twice']);
   });
 
   it('hostPort takes host:port and a bracketed IPv6 host', () => {

@@ -29,11 +29,38 @@ export function port(min: 0 | 1 | -1 = 0) {
 /** A non-empty string (a host, a directory). */
 export const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
+const HOST_PORT_PATTERN = /^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/;
+
 /** `host:port`, with an IPv6 host in brackets (`[::1]:7400`). */
-export const hostPort = z
+export const hostPort = z.string().trim().regex(HOST_PORT_PATTERN, 'must be host:port');
+
+/**
+ * A comma-separated list of `host:port` (`a:7400,b:7401`), at least one, without repeats: the
+ * coordinators a broker may ask. The message names the entry that is not host:port.
+ */
+export const hostPortList = z
   .string()
   .trim()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, 'must be host:port');
+  .transform((text, ctx) => {
+    const entries = text.split(',').map((entry) => entry.trim());
+    for (const entry of entries) {
+      if (!HOST_PORT_PATTERN.test(entry)) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            entry === ''
+              ? 'must be host:port[,host:port...] without empty entries'
+              : `"${entry}" must be host:port`,
+        });
+        return z.NEVER;
+      }
+    }
+    if (new Set(entries).size !== entries.length) {
+      ctx.addIssue({ code: 'custom', message: 'lists an address twice' });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /** The `logLevel` setting every server has. */
 export const logLevel = z.enum(LOG_LEVELS).default('info').describe('log level');

@@ -1,0 +1,97 @@
+import {
+  CoordinatorQuorum,
+  classifyCoordinatorGrpcError,
+  GRPC_CHANNEL_OPTIONS,
+  loadFjordProto,
+  type v1,
+} from '@fjord/protocol';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+
+/** The three coordinator services on one coordinator address, over one channel. */
+export interface CoordinatorServices {
+  cluster: v1.CoordinatorServiceClient;
+  producerIds: v1.ProducerIdServiceClient;
+  groups: v1.GroupCoordinatorServiceClient;
+}
+
+/** Deadline of a DescribeQuorum sent to find the leader: a stopped voter must not hold the broker up. */
+const DESCRIBE_QUORUM_TIMEOUT_MS = 3_000;
+
+/**
+ * The broker's link to the coordinator quorum: one channel per coordinator address, and the
+ * {@link CoordinatorQuorum} that sends each call to the leader and follows it when it moves
+ * (NOT_COORDINATOR hints, unreachable voters). Registration, heartbeats, AlterPartition,
+ * ControlledShutdown and the Kafka listener's forwarded calls all go through it, so they
+ * follow the same leader. Reconnect backoff is kept short so that a broker re-registers
+ * within a few seconds of a coordinator coming back (grpc-js would back off for up to two
+ * minutes by default).
+ */
+export class CoordinatorLink {
+  readonly quorum: CoordinatorQuorum;
+  readonly #services = new Map<string, CoordinatorServices>();
+  #closed = false;
+
+  constructor(addresses: readonly string[], logger?: Logger) {
+    this.quorum = new CoordinatorQuorum({
+      bootstrap: addresses,
+      describe: (address) =>
+        new Promise((resolve, reject) => {
+          this.services(address).cluster.describeQuorum(
+            {},
+            { deadline: Date.now() + DESCRIBE_QUORUM_TIMEOUT_MS },
+            (error, response) =>
+              error || !response ? reject(error ?? new Error('empty response')) : resolve(response),
+          );
+        }),
+      onLeaderChange: (leader, previous) =>
+        logger?.info({ leader: leader ?? 'unknown', previous: previous ?? 'unknown' }, 'coordinator leader'),
+    });
+  }
+
+  /**
+   * Runs `call` against the quorum leader (see {@link CoordinatorQuorum.call}); when no leader
+   * answers it rejects with the last gRPC error, which the caller handles as it handled an
+   * unreachable coordinator before.
+   */
+  call<T>(call: (services: CoordinatorServices) => Promise<T>): Promise<T> {
+    return this.quorum.call((address) => call(this.services(address)), {
+      classify: classifyCoordinatorGrpcError,
+    });
+  }
+
+  /** The service clients of one coordinator address (created on first use). */
+  services(address: string): CoordinatorServices {
+    if (this.#closed) throw new Error('the coordinator link is closed');
+    let services = this.#services.get(address);
+    if (!services) {
+      const proto = loadFjordProto().fjord.v1;
+      const credentials = grpc.credentials.createInsecure();
+      const options = {
+        ...GRPC_CHANNEL_OPTIONS,
+        'grpc.initial_reconnect_backoff_ms': 250,
+        'grpc.max_reconnect_backoff_ms': 2_000,
+      };
+      const cluster = new proto.CoordinatorService(address, credentials, options);
+      const channelOverride = cluster.getChannel() as grpc.Channel;
+      services = {
+        cluster,
+        producerIds: new proto.ProducerIdService(address, credentials, { ...options, channelOverride }),
+        groups: new proto.GroupCoordinatorService(address, credentials, { ...options, channelOverride }),
+      };
+      this.#services.set(address, services);
+    }
+    return services;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const { cluster, producerIds, groups } of this.#services.values()) {
+      groups.close();
+      producerIds.close();
+      cluster.close();
+    }
+    this.#services.clear();
+  }
+}
