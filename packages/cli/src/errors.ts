@@ -33,7 +33,7 @@ export function errorLine(error: unknown, context: ErrorContext = {}): string {
 function connectionLine(error: Error, { bootstrap }: ErrorContext): string {
   const address = (error as { address?: string }).address ?? bootstrap;
   const reason = connectionReason(chainText(error));
-  if (address === undefined || address === bootstrap) {
+  if (address === undefined || address === bootstrap || bootstrap?.split(',').includes(address)) {
     return (
       `cannot reach coordinator at ${address ?? 'the bootstrap address'} (${reason}) — is the cluster running? ` +
       'start it with: npm start'

@@ -1,7 +1,17 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { resolveBootstrap } from './bootstrap.js';
-import { acks, address, collect, configPair, integerAtLeast, port, separator, startOffset } from './parse.js';
+import {
+  acks,
+  address,
+  addressList,
+  collect,
+  configPair,
+  integerAtLeast,
+  port,
+  separator,
+  startOffset,
+} from './parse.js';
 import { UsageError } from './usage-error.js';
 
 describe('option parsers', () => {
@@ -50,6 +60,13 @@ describe('option parsers', () => {
       expect(() => address(bad)).toThrow(InvalidArgumentError);
   });
 
+  it('addressList takes comma-separated host:port and names a bad entry', () => {
+    expect(addressList('127.0.0.1:7400')).toBe('127.0.0.1:7400');
+    expect(addressList(' a:1 , [::1]:2,a:1')).toBe('a:1,[::1]:2');
+    expect(() => addressList('a:1,b')).toThrow('"b" is not host:port');
+    expect(() => addressList('a:1,,b:2')).toThrow('without empty entries');
+  });
+
   it('separator unescapes \\t and refuses empty', () => {
     expect(separator('\\t')).toBe('\t');
     expect(separator('::')).toBe('::');
@@ -63,5 +80,9 @@ describe('resolveBootstrap', () => {
     expect(resolveBootstrap(undefined, { FJORD_BOOTSTRAP: 'e:2' })).toBe('e:2');
     expect(resolveBootstrap(undefined, {})).toBe('127.0.0.1:7400');
     expect(() => resolveBootstrap(undefined, { FJORD_BOOTSTRAP: 'nonsense' })).toThrow(UsageError);
+    expect(resolveBootstrap(undefined, { FJORD_BOOTSTRAP: 'a:1, b:2,c:3' })).toBe('a:1,b:2,c:3');
+    expect(() => resolveBootstrap(undefined, { FJORD_BOOTSTRAP: 'a:1,b' })).toThrow(
+      'host:port[,host:port...]',
+    );
   });
 });

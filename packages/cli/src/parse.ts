@@ -70,6 +70,26 @@ export function address(value: string): string {
 }
 
 /**
+ * One or more `host:port`, comma-separated (`a:7400,b:7401`), normalised to `a:7400,b:7401`
+ * (no spaces). The message names the entry that is not host:port.
+ */
+export function addressList(value: string): string {
+  const entries = value.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    try {
+      address(entry);
+    } catch {
+      throw new InvalidArgumentError(
+        entry === ''
+          ? 'expected host:port[,host:port...] without empty entries, e.g. 127.0.0.1:7400,127.0.0.1:7401.'
+          : `${JSON.stringify(entry)} is not host:port; expected host:port[,host:port...], e.g. 127.0.0.1:7400.`,
+      );
+    }
+  }
+  return [...new Set(entries)].join(',');
+}
+
+/**
  * A separator given on the command line; `\t` and `\n` escapes are understood because a real
  * tab is awkward to type in most shells.
  */

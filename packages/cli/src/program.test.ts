@@ -44,7 +44,7 @@ describe('fjord command line', () => {
     const help = captureIo();
     expect(await run(['topics', 'create', '--help'], help)).toBe(0);
     expect(help.out()).toContain('--replication-factor <n>');
-    expect(help.out()).toContain('--bootstrap <host:port>');
+    expect(help.out()).toContain('--bootstrap <host:port,...>');
     const version = captureIo();
     expect(await run(['--version'], version)).toBe(0);
     expect(version.out()).toMatch(/^\d+\.\d+\.\d+\n$/);
@@ -55,6 +55,15 @@ describe('fjord command line', () => {
     expect(await run(['topics', 'list'], io)).toBe(1);
     expect(io.err()).toBe(
       'fjord: cannot reach coordinator at 127.0.0.1:1 (connection refused) — is the cluster running? ' +
+        'start it with: npm start\n',
+    );
+  });
+
+  it('takes a list of coordinators and names them all when none answers', async () => {
+    const io = captureIo({ FJORD_BOOTSTRAP: '127.0.0.1:1, 127.0.0.1:2' });
+    expect(await run(['topics', 'list'], io)).toBe(1);
+    expect(io.err()).toBe(
+      'fjord: cannot reach coordinator at 127.0.0.1:1,127.0.0.1:2 (connection refused) — is the cluster running? ' +
         'start it with: npm start\n',
     );
   });

@@ -1,24 +1,68 @@
-import type { ClusterDescription } from '@fjord/sdk';
+import type { ClusterDescription, QuorumDescription } from '@fjord/sdk';
 import type { Command } from 'commander';
 import { commandBootstrap, withClient } from '../bootstrap.js';
 import { idList, table } from '../format.js';
 import { type Io, println } from '../io.js';
 
-/** Registers `fjord cluster`: brokers with liveness, and under-replicated partitions. */
+/** What `fjord cluster` shows: the coordinator quorum and the brokers. */
+export interface ClusterView {
+  quorum: QuorumDescription;
+  cluster: ClusterDescription;
+}
+
+/**
+ * Registers `fjord cluster`: the coordinator quorum (each coordinator's id, address, role,
+ * log end and lag), brokers with liveness, and under-replicated partitions; `--json` prints
+ * the same as one JSON object.
+ */
 export function registerCluster(program: Command, io: Io, onBootstrap: (bootstrap: string) => void): void {
   program
     .command('cluster')
-    .description('show brokers, their liveness, and under-replicated partitions')
-    .action(async (_opts: unknown, command: Command) => {
+    .description('show the coordinator quorum, brokers with their liveness, and under-replicated partitions')
+    .option('-J, --json', 'print one JSON object: { "coordinators": [...], "brokers": [...], ... }')
+    .action(async (opts: { json?: boolean }, command: Command) => {
       const bootstrap = commandBootstrap(command, io.env);
       onBootstrap(bootstrap);
-      const description = await withClient(bootstrap, (fjord) => fjord.admin().describeCluster());
-      println(io.stdout, renderCluster(description));
+      const view = await withClient(bootstrap, async (fjord) => {
+        const admin = fjord.admin();
+        // The quorum first: it also tells the client where the leader is.
+        const quorum = await admin.describeQuorum();
+        return { quorum, cluster: await admin.describeCluster() };
+      });
+      println(io.stdout, opts.json ? JSON.stringify(clusterJson(view), null, 2) : renderCluster(view));
     });
 }
 
+/** The `fjord cluster --json` object. */
+export function clusterJson({ quorum, cluster }: ClusterView) {
+  return {
+    clusterId: cluster.clusterId,
+    coordinators: quorum.coordinators.map((c) => ({
+      id: c.id,
+      address: c.address,
+      leader: c.leader,
+      logEnd: c.logEnd,
+      lag: c.lag,
+    })),
+    brokers: cluster.brokers.map((b) => ({ id: b.id, address: `${b.host}:${b.port}`, alive: b.alive })),
+    underReplicated: cluster.underReplicated,
+  };
+}
+
 /** The `fjord cluster` text. */
-export function renderCluster(cluster: ClusterDescription): string {
+export function renderCluster({ quorum, cluster }: ClusterView): string {
+  const unknown = (n: number) => (n < 0 ? '?' : String(n));
+  const coordinators = table(
+    ['COORDINATOR', 'ADDRESS', 'ROLE', 'LOG END', 'LAG'],
+    quorum.coordinators.map((c) => [
+      String(c.id),
+      c.address,
+      c.leader ? 'leader' : 'follower',
+      unknown(c.logEnd),
+      unknown(c.lag),
+    ]),
+    '  ',
+  );
   const brokers = table(
     ['BROKER', 'ADDRESS', 'STATE'],
     cluster.brokers.map((b) => [String(b.id), `${b.host}:${b.port}`, b.alive ? 'alive' : 'fenced']),
@@ -41,5 +85,7 @@ export function renderCluster(cluster: ClusterDescription): string {
             '  ',
           ),
         ].join('\n');
-  return [`Cluster: ${cluster.clusterId}  Coordinator: ${cluster.coordinator}`, brokers, under].join('\n');
+  const leader = quorum.coordinators.find((c) => c.leader);
+  const heading = `Cluster: ${cluster.clusterId}  Coordinator leader: ${leader ? `${leader.id} (${leader.address})` : 'none (an election is running)'}  Term: ${quorum.term}`;
+  return [heading, coordinators, brokers, under].join('\n');
 }
