@@ -30,7 +30,8 @@ function simulated(behaviours: Record<string, Behaviour>) {
   return { asked, attempt, classify };
 }
 
-const view = (leaderId: number, term: number, ids = [1, 2, 3]): QuorumView => ({
+const view = (leaderId: number, term: number, ids = [1, 2, 3], nodeId = 1): QuorumView => ({
+  nodeId,
   leaderId,
   term: String(term),
   voters: ids.map((id) => ({ id, address: `c${id}:1` })),
@@ -135,6 +136,18 @@ describe('CoordinatorQuorum', () => {
       },
     });
     await expect(quorum.call(sim.attempt, sim)).resolves.toBe('answer from c2:1');
+  });
+
+  it('keeps the address a coordinator answered at instead of the one it advertises', async () => {
+    // A lone coordinator behind a proxy advertises its own address, which this client may not reach.
+    const sim = simulated({ 'proxy:1': 'leader' });
+    const quorum = new CoordinatorQuorum({
+      bootstrap: ['proxy:1'],
+      describe: async () => ({ nodeId: 1, leaderId: 1, term: '1', voters: [{ id: 1, address: 'hidden:1' }] }),
+    });
+    await expect(quorum.call(sim.attempt, sim)).resolves.toBe('answer from proxy:1');
+    expect(quorum.addresses).toEqual(['proxy:1']);
+    expect(sim.asked).toEqual(['proxy:1']);
   });
 
   it('ignores a DescribeQuorum answer of an older term than one already seen', () => {

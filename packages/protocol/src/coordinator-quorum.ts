@@ -2,6 +2,8 @@ import type { CoordinatorFailure } from './coordinator-failure.js';
 
 /** The part of a DescribeQuorum answer a client needs to find the leader. */
 export interface QuorumView {
+  /** The id of the coordinator that answered. */
+  nodeId: number;
   /** The voter it believes leads, -1 when it knows none (an election is running). */
   leaderId: number;
   /** The Raft term of that belief (int64 as a decimal string, or a number). */
@@ -87,16 +89,25 @@ export class CoordinatorQuorum {
   }
 
   /**
-   * Takes in a DescribeQuorum answer: remembers every voter's address and, unless the answer
-   * is of an older term than one already seen, its leader. Returns false for a stale answer.
+   * Takes in a DescribeQuorum answer, received from `via` when given: remembers every voter's
+   * address and, unless the answer is of an older term than one already seen, its leader.
+   * Returns false for a stale answer. The coordinator that answered is reached at `via`, which
+   * is kept instead of its advertised address: that one may not be reachable from here (a
+   * proxy, a published container port), the address that answered is.
    */
-  learn(view: QuorumView): boolean {
+  learn(view: QuorumView, via?: string): boolean {
     const term = BigInt(view.term);
     if (term < this.#term) return false;
     this.#term = term;
-    for (const voter of view.voters) if (voter.address) this.#remember(voter.address);
-    const leader = view.leaderId >= 0 ? view.voters.find((v) => v.id === view.leaderId)?.address : undefined;
-    this.#setLeader(leader || undefined);
+    const addressOf = (id: number) =>
+      via !== undefined && id === view.nodeId
+        ? via
+        : view.voters.find((v) => v.id === id)?.address || undefined;
+    for (const voter of view.voters) {
+      const address = addressOf(voter.id);
+      if (address) this.#remember(address);
+    }
+    this.#setLeader(view.leaderId >= 0 ? addressOf(view.leaderId) : undefined);
     return true;
   }
 
@@ -154,7 +165,7 @@ export class CoordinatorQuorum {
       const candidates = this.#leader ? [this.#leader, ...this.#addresses] : [...this.#addresses];
       for (const address of new Set(candidates)) {
         try {
-          this.learn(await describe(address));
+          this.learn(await describe(address), address);
           break;
         } catch {
           // An unreachable voter, or a coordinator without DescribeQuorum: try the next one.

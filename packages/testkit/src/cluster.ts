@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { appEntry } from './app-entries.js';
-import { type ClusterDescription, CoordinatorClient } from './coordinator-client.js';
+import { type ClusterDescription, CoordinatorClient, type QuorumDescription } from './coordinator-client.js';
+import { freePorts } from './free-ports.js';
 import type { LogEvent } from './log-lines.js';
 import { NetworkLinks } from './network-links.js';
 import { type ExitInfo, NodeProcess } from './node-process.js';
@@ -15,6 +16,12 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 export interface ClusterOptions {
   /** Number of brokers, ids 1..n (default 3). */
   brokers?: number;
+  /**
+   * Number of coordinators (default 1). With 3 or 5 they form a quorum: ids 1..n, started
+   * with `--node-id` and `--voters` on ports picked before the start (ephemeral unless
+   * `ports.coordinator` is set), and the cluster is ready once they elected a leader.
+   */
+  coordinators?: 1 | 3 | 5;
   /** Broker session timeout given to the coordinator (default 3 000 ms: fast fencing in tests). */
   sessionTimeoutMs?: number;
   /** Broker heartbeat interval given to the coordinator (default 500 ms). */
@@ -42,8 +49,10 @@ export interface ClusterOptions {
    * `firstBrokerMetrics + id - 1` for its /metrics and /healthz server.
    */
   ports?: {
+    /** The first coordinator's port; coordinator `id` gets `coordinator + id - 1`. */
     coordinator: number;
     firstBroker?: number;
+    /** The first coordinator's /metrics port; coordinator `id` gets `coordinatorMetrics + id - 1`. */
     coordinatorMetrics?: number;
     firstBrokerMetrics?: number;
     /** Broker `id`'s Kafka listener gets `firstBrokerKafka + id - 1` (implies `kafka`). */
@@ -70,7 +79,8 @@ export interface ClusterOptions {
    * Route every broker's traffic through TCP proxies ({@link Cluster.links}) so that tests
    * can cut links: one proxy in front of each broker (its advertised port) and one on each
    * broker's way to the coordinator. Clients still bootstrap from the coordinator directly.
-   * Default false.
+   * Default false; one coordinator only (the voters of a quorum tell brokers their direct
+   * addresses).
    */
   networkFaults?: boolean;
 }
@@ -89,13 +99,20 @@ const DEFAULT_SESSION_TIMEOUT_MS = 3_000;
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 500;
 
 /**
- * A running cluster: one coordinator and brokers as child processes, bound to 127.0.0.1.
- * Create it with {@link startCluster}; always `await cluster.stop()` (e.g. in afterAll).
+ * A running cluster: one coordinator (or a quorum of 3 or 5) and brokers as child processes,
+ * bound to 127.0.0.1. Create it with {@link startCluster}; always `await cluster.stop()`
+ * (e.g. in afterAll).
  */
 export class Cluster {
-  /** The cluster directory (node data under `coordinator/`, `broker-<id>/`; logs under `logs/`). */
+  /**
+   * The cluster directory (node data under `coordinator/` — `coordinator-<id>/` for a quorum —
+   * and `broker-<id>/`; logs under `logs/`).
+   */
   readonly dataDir: string;
+  /** The coordinator; with a quorum, coordinator 1 (not necessarily the leader, see {@link leader}). */
   readonly coordinator: NodeProcess;
+  /** Every coordinator, in id order (one without a quorum). */
+  readonly coordinators: readonly NodeProcess[];
   /** The proxied network, with `networkFaults: true`; undefined otherwise. */
   readonly links: NetworkLinks | undefined;
   readonly #brokers = new Map<number, NodeProcess>();
@@ -105,11 +122,13 @@ export class Cluster {
   #stopping: Promise<void> | undefined;
 
   /** @internal use {@link startCluster}. */
-  constructor(options: ClusterOptions, dataDir: string, removeDir: boolean, coordinator: NodeProcess) {
+  constructor(options: ClusterOptions, dataDir: string, removeDir: boolean, coordinators: NodeProcess[]) {
     this.#options = options;
     this.dataDir = dataDir;
     this.#removeDir = removeDir;
+    const coordinator = coordinators[0] as NodeProcess;
     this.coordinator = coordinator;
+    this.coordinators = coordinators;
     this.links = options.networkFaults
       ? new NetworkLinks(coordinator.port, () => {
           const nodes = [coordinator, ...this.#brokers.values()];
@@ -118,9 +137,78 @@ export class Cluster {
       : undefined;
   }
 
-  /** The coordinator's address, what clients bootstrap from: `127.0.0.1:<port>`. */
+  /**
+   * The first coordinator's address, `127.0.0.1:<port>`: enough to bootstrap from (a client
+   * learns the other voters from it) while that coordinator runs.
+   */
   get bootstrap(): string {
     return this.coordinator.address;
+  }
+
+  /** Every coordinator's address in id order: a bootstrap list that survives the loss of one. */
+  get bootstrapAddresses(): string[] {
+    return this.coordinators.map((node) => node.address);
+  }
+
+  /** Coordinator `id` (1-based); throws for an unknown id. */
+  coordinatorNode(id: number): NodeProcess {
+    const node = this.coordinators[id - 1];
+    if (!node) throw new Error(`no coordinator ${id} in this cluster (ids 1..${this.coordinators.length})`);
+    return node;
+  }
+
+  /** Coordinator `node`'s id in the quorum. */
+  coordinatorId(node: NodeProcess): number {
+    const index = this.coordinators.indexOf(node);
+    if (index < 0) throw new Error(`${node.name} is not a coordinator of this cluster`);
+    return index + 1;
+  }
+
+  /** DescribeQuorum as coordinator `node` answers it (default deadline 2 000 ms). */
+  describeQuorum(node: NodeProcess = this.coordinator, timeoutMs?: number): Promise<QuorumDescription> {
+    return this.#coordinatorClient().describeQuorum(node.address, timeoutMs);
+  }
+
+  /**
+   * Waits until a running, not paused coordinator says it leads (DescribeQuorum: its own id is
+   * the leader id) and returns it; the one of the highest term when two say so (a deposed
+   * leader that has not heard yet). `except` skips a coordinator, e.g. the one just killed.
+   */
+  async leader({
+    timeoutMs = 30_000,
+    except,
+  }: {
+    timeoutMs?: number;
+    except?: NodeProcess;
+  } = {}): Promise<NodeProcess> {
+    let seen = 'no answer';
+    return waitFor(
+      async () => {
+        const candidates = this.coordinators.filter(
+          (node) => node.running && !node.paused && node !== except,
+        );
+        const answers = await Promise.all(
+          candidates.map((node) =>
+            this.describeQuorum(node, 1_000).then(
+              (answer) => ({ node, answer }),
+              () => undefined,
+            ),
+          ),
+        );
+        const leading = answers
+          .filter((a): a is { node: NodeProcess; answer: QuorumDescription } => a !== undefined)
+          .filter(({ answer }) => answer.leaderId === answer.nodeId)
+          .sort((a, b) => Number(BigInt(b.answer.term) - BigInt(a.answer.term)));
+        seen = answers
+          .map(
+            (a, i) =>
+              `${candidates[i]?.name}: ${a ? `leader ${a.answer.leaderId} term ${a.answer.term}` : 'no answer'}`,
+          )
+          .join(', ');
+        return leading[0]?.node;
+      },
+      { timeoutMs, intervalMs: 100, message: () => `a coordinator quorum leader (${seen})` },
+    );
   }
 
   /** Kafka bootstrap servers: every broker's Kafka listener, `host:port` in id order. */
@@ -149,7 +237,9 @@ export class Cluster {
       typeof options.brokerArgs === 'function' ? options.brokerArgs(id) : (options.brokerArgs ?? []);
     const firstBroker = options.ports?.firstBroker;
     const firstBrokerMetrics = options.ports?.firstBrokerMetrics;
-    const route = this.links ? await this.links.addBroker(id) : ['--coordinator', this.bootstrap];
+    const route = this.links
+      ? await this.links.addBroker(id)
+      : ['--coordinator', this.bootstrapAddresses.join(',')];
     const node = await NodeProcess.start({
       name: `broker-${id}`,
       entry: appEntry('broker'),
@@ -169,10 +259,14 @@ export class Cluster {
     return node;
   }
 
-  /** The coordinator's current DescribeCluster answer. */
+  /** The coordinator's (the quorum leader's) current DescribeCluster answer. */
   describeCluster(timeoutMs?: number): Promise<ClusterDescription> {
-    this.#client ??= new CoordinatorClient(this.bootstrap);
-    return this.#client.describeCluster(timeoutMs);
+    return this.#coordinatorClient().describeCluster(timeoutMs);
+  }
+
+  #coordinatorClient(): CoordinatorClient {
+    this.#client ??= new CoordinatorClient(this.bootstrapAddresses);
+    return this.#client;
   }
 
   /** Polls DescribeCluster until the given brokers are alive (and the others fenced). */
@@ -213,7 +307,7 @@ export class Cluster {
     this.#client?.close();
     try {
       await Promise.all(this.brokers.map((node) => node.stop()));
-      await this.coordinator.stop();
+      await Promise.all(this.coordinators.map((node) => node.stop()));
       await this.links?.close();
     } finally {
       if (this.#removeDir) rmSync(this.dataDir, { recursive: true, force: true });
@@ -222,29 +316,51 @@ export class Cluster {
 }
 
 /**
- * Starts a coordinator and `brokers` brokers as child processes and resolves once every
- * broker is registered and alive. On any failure it stops what it started and rejects with
- * the failing node's last log lines.
+ * Starts the coordinator (or a quorum of `coordinators`) and `brokers` brokers as child
+ * processes and resolves once a quorum has a leader and every broker is registered and alive.
+ * On any failure it stops what it started and rejects with the failing node's last log lines.
  */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const count = options.coordinators ?? 1;
+  if (![1, 3, 5].includes(count)) throw new Error(`coordinators must be 1, 3 or 5, not ${count}`);
+  if (count > 1 && options.networkFaults) {
+    throw new Error('networkFaults works with one coordinator only (coordinators: 1)');
+  }
   const created = options.dataDir === undefined;
   const dataDir = created ? mkdtempSync(join(tmpdir(), 'fjord-')) : resolve(options.dataDir!);
   const removeDir = created && !options.keepData && process.env.FJORD_TESTKIT_KEEP_DATA !== '1';
-  let coordinator: NodeProcess | undefined;
+  const coordinators: NodeProcess[] = [];
   let cluster: Cluster | undefined;
   try {
-    coordinator = await NodeProcess.start({
-      name: 'coordinator',
-      entry: appEntry('coordinator'),
-      args: [...timingArgs(options), ...logLevelArgs(options), ...(options.coordinatorArgs ?? [])],
-      port: options.ports?.coordinator ?? 0,
-      metricsPort: options.ports?.coordinatorMetrics ?? 0,
-      dataDir: join(dataDir, 'coordinator'),
-      ...nodeIo(options, dataDir, 'coordinator'),
-      startTimeoutMs: options.startTimeoutMs,
-      stopTimeoutMs: options.stopTimeoutMs,
-    });
-    cluster = new Cluster(options, dataDir, removeDir, coordinator);
+    const quorum = count > 1 ? await quorumArgs(count, options.ports?.coordinator) : undefined;
+    const started = await Promise.allSettled(
+      Array.from({ length: count }, async (_, i) => {
+        const name = quorum ? `coordinator-${i + 1}` : 'coordinator';
+        const firstMetrics = options.ports?.coordinatorMetrics;
+        const node = await NodeProcess.start({
+          name,
+          entry: appEntry('coordinator'),
+          args: [
+            ...(quorum?.args(i + 1) ?? []),
+            ...timingArgs(options),
+            ...logLevelArgs(options),
+            ...(options.coordinatorArgs ?? []),
+          ],
+          port: quorum ? (quorum.ports[i] as number) : (options.ports?.coordinator ?? 0),
+          metricsPort: firstMetrics === undefined ? 0 : firstMetrics + i,
+          dataDir: join(dataDir, name),
+          ...nodeIo(options, dataDir, name),
+          startTimeoutMs: options.startTimeoutMs,
+          stopTimeoutMs: options.stopTimeoutMs,
+        });
+        coordinators[i] = node;
+        return node;
+      }),
+    );
+    const failedCoordinator = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failedCoordinator) throw failedCoordinator.reason;
+    cluster = new Cluster(options, dataDir, removeDir, coordinators);
+    if (quorum) await cluster.leader({ timeoutMs: options.startTimeoutMs ?? 30_000 });
     const ids = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
     const starting = ids.map((id) => cluster!.addBroker(id));
     const results = await Promise.allSettled(starting);
@@ -255,11 +371,21 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   } catch (error) {
     if (cluster) await cluster.stop();
     else {
-      await coordinator?.stop();
+      await Promise.all(coordinators.filter(Boolean).map((node) => node.stop()));
       if (removeDir) rmSync(dataDir, { recursive: true, force: true });
     }
     throw error;
   }
+}
+
+/**
+ * The ports and flags of a quorum of `count` coordinators: consecutive from `firstPort`, or
+ * free ephemeral ones picked now (every voter must know the others' addresses at start).
+ */
+async function quorumArgs(count: number, firstPort: number | undefined) {
+  const ports = firstPort ? Array.from({ length: count }, (_, i) => firstPort + i) : await freePorts(count);
+  const voters = ports.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
+  return { ports, args: (id: number) => ['--node-id', String(id), '--voters', voters] };
 }
 
 /** `1:alive 2:fenced`, for timeout errors. */

@@ -8,7 +8,8 @@ export {
   startCluster,
   type WaitForBrokersOptions,
 } from './cluster.js';
-export { type ClusterDescription, CoordinatorClient } from './coordinator-client.js';
+export { type ClusterDescription, CoordinatorClient, type QuorumDescription } from './coordinator-client.js';
+export { freePorts } from './free-ports.js';
 export { type LogEvent, parseLogLine } from './log-lines.js';
 export { randomName } from './names.js';
 export { type LinkEnd, linkEndName, NetworkLinks, type NodePids } from './network-links.js';

@@ -6,7 +6,7 @@ import {
   type LogLevel,
   startCluster,
 } from '@fjord/testkit';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_BOOTSTRAP } from '../bootstrap.js';
 import { formatLogLine, useColor } from '../dev-log.js';
 import { type Io, println } from '../io.js';
@@ -15,6 +15,7 @@ import { assertPortsFree } from '../ports.js';
 import { UsageError } from '../usage-error.js';
 
 interface DevOptions {
+  coordinators: 1 | 3 | 5;
   brokers: number;
   dataDir: string;
   port: number;
@@ -30,17 +31,36 @@ const FORCE_AFTER_MS = 1_000;
 const DEFAULT_COORDINATOR_PORT = Number(DEFAULT_BOOTSTRAP.slice(DEFAULT_BOOTSTRAP.lastIndexOf(':') + 1));
 // Each node's /metrics and /healthz port is its gRPC port + this (7400 -> 9400, as in docker-compose).
 const METRICS_PORT_OFFSET = 2_000;
+/** Coordinators `fjord dev` runs by default: a quorum that survives the loss of one. */
+export const DEFAULT_DEV_COORDINATORS = 3;
+
+/** `--coordinators`: 1, 3 or 5 (a quorum needs an odd number of voters). */
+function coordinatorCount(value: string): 1 | 3 | 5 {
+  if (value === '1' || value === '3' || value === '5') return Number(value) as 1 | 3 | 5;
+  throw new InvalidArgumentError('expected 1, 3 or 5.');
+}
 
 /** Registers `fjord dev`. */
 export function registerDev(program: Command, io: Io): void {
   program
     .command('dev')
-    .description('run a local cluster (coordinator and brokers) until Ctrl-C')
+    .description('run a local cluster (a coordinator quorum and brokers) until Ctrl-C')
+    .option(
+      '--coordinators <n>',
+      'number of coordinators: 1, or a quorum of 3 or 5',
+      coordinatorCount,
+      DEFAULT_DEV_COORDINATORS,
+    )
     .option('--brokers <n>', 'number of brokers', integerAtLeast(1), 3)
-    .option('--data-dir <dir>', 'data directory (coordinator/, broker-<id>/, logs/)', './.fjord')
+    .option(
+      '--data-dir <dir>',
+      'data directory (coordinator/ or coordinator-<id>/, broker-<id>/, logs/)',
+      './.fjord',
+    )
     .option(
       '--port <port>',
-      'coordinator port; broker N listens on port + N; /metrics and /healthz on those + 2000',
+      'port of coordinator 1; coordinator N listens on port + N - 1, then broker N on port + coordinators + N - 1; ' +
+        '/metrics and /healthz on those + 2000',
       port,
       DEFAULT_COORDINATOR_PORT,
     )
@@ -57,19 +77,27 @@ export function registerDev(program: Command, io: Io): void {
 
 async function runDev(opts: DevOptions, io: Io): Promise<void> {
   const metricsPort = opts.port + METRICS_PORT_OFFSET;
-  if (metricsPort + opts.brokers > 65_535 || opts.kafkaPort + opts.brokers - 1 > 65_535) {
+  const coordinators = opts.coordinators;
+  const nodes = coordinators + opts.brokers;
+  const firstBroker = opts.port + coordinators;
+  if (metricsPort + nodes - 1 > 65_535 || opts.kafkaPort + opts.brokers - 1 > 65_535) {
     throw new UsageError(
-      `dev: ports ${opts.port}..${opts.port + opts.brokers} and ${metricsPort}..${metricsPort + opts.brokers} ` +
+      `dev: ports ${opts.port}..${opts.port + nodes - 1} and ${metricsPort}..${metricsPort + nodes - 1} ` +
         'do not fit below 65536',
     );
   }
   const dataDir = resolve(opts.dataDir);
-  const names = ['coordinator', ...Array.from({ length: opts.brokers }, (_, i) => `broker-${i + 1}`)];
+  const coordinatorNames =
+    coordinators === 1
+      ? ['coordinator']
+      : Array.from({ length: coordinators }, (_, i) => `coordinator-${i + 1}`);
+  const brokerNames = Array.from({ length: opts.brokers }, (_, i) => `broker-${i + 1}`);
+  const names = [...coordinatorNames, ...brokerNames];
   await assertPortsFree(
     names.flatMap((node, i) => [
       { node, port: opts.port + i },
       { node: `${node} metrics`, port: metricsPort + i },
-      ...(i === 0 ? [] : [{ node: `${node} kafka`, port: opts.kafkaPort + i - 1 }]),
+      ...(i < coordinators ? [] : [{ node: `${node} kafka`, port: opts.kafkaPort + i - coordinators }]),
     ]),
     HOST,
   );
@@ -103,14 +131,25 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
     println(io.stderr, `fjord dev: stopping (up to ${STOP_TIMEOUT_MS / 1000} s; Ctrl-C again to force)`);
     requestStop();
   };
+  const exitedCoordinators = new Set<string>();
   const onExit = (node: string, exit: ExitInfo) => {
     const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
     show(node, `exited (${how})`);
-    // Without its coordinator a cluster is useless: stop the rest and fail.
-    if (!stopping && node === 'coordinator') {
-      crashed = `the coordinator exited unexpectedly (${how})`;
+    if (stopping || !coordinatorNames.includes(node)) return;
+    exitedCoordinators.add(node);
+    // Without a majority of its coordinators a cluster is useless: stop the rest and fail.
+    if (exitedCoordinators.size > (coordinators - 1) / 2) {
+      crashed =
+        coordinators === 1
+          ? `the coordinator exited unexpectedly (${how})`
+          : `${[...exitedCoordinators].join(', ')} exited unexpectedly (the last: ${how}); the quorum has no majority`;
       stopping = true;
       requestStop();
+    } else {
+      show(
+        node,
+        `the quorum goes on with ${coordinators - exitedCoordinators.size} of ${coordinators} coordinators`,
+      );
     }
   };
   process.on('SIGINT', onSignal);
@@ -120,14 +159,15 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
   try {
     try {
       cluster = await startCluster({
+        coordinators,
         brokers: opts.brokers,
         dataDir,
         keepData: true,
         ports: {
           coordinator: opts.port,
-          firstBroker: opts.port + 1,
+          firstBroker,
           coordinatorMetrics: metricsPort,
-          firstBrokerMetrics: metricsPort + 1,
+          firstBrokerMetrics: metricsPort + coordinators,
           firstBrokerKafka: opts.kafkaPort,
         },
         // Sessions and heartbeats as the apps run by default, not the testkit's short ones.
@@ -145,23 +185,33 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
       throw new Error(`dev: ${message.split('\n')[0]}`);
     }
     if (!stopping) {
+      const bootstrap = cluster.bootstrapAddresses.join(',');
+      const leader = coordinators === 1 ? undefined : await cluster.leader().catch(() => undefined);
       println(io.stdout, '');
-      println(io.stdout, `fjord dev: cluster ready — bootstrap ${cluster.bootstrap}`);
+      println(io.stdout, `fjord dev: cluster ready — bootstrap ${bootstrap}`);
       println(
         io.stdout,
-        `  ${opts.brokers} broker(s) on ports ${opts.port + 1}..${opts.port + opts.brokers}`,
+        coordinators === 1
+          ? `  1 coordinator on port ${opts.port}`
+          : `  ${coordinators} coordinators on ports ${opts.port}..${firstBroker - 1}` +
+              (leader ? ` (leader: ${leader.name})` : ''),
       );
       println(
         io.stdout,
-        `  metrics: http://${HOST}:${metricsPort}/metrics (coordinator), ports ` +
-          `${metricsPort + 1}..${metricsPort + opts.brokers} (brokers); /healthz on each`,
+        `  ${opts.brokers} broker(s) on ports ${firstBroker}..${firstBroker + opts.brokers - 1}`,
+      );
+      println(
+        io.stdout,
+        `  metrics: http://${HOST}:${metricsPort}/metrics (coordinator${coordinators === 1 ? '' : ' 1'}), ports ` +
+          `${metricsPort}..${metricsPort + nodes - 1} (coordinators, then brokers); /healthz on each`,
       );
       println(
         io.stdout,
         `  Kafka clients: bootstrap ${cluster.kafkaBootstrap.join(',')} (kcat, KafkaJS, librdkafka, Java)`,
       );
       println(io.stdout, `  data and logs in ${dataDir}`);
-      const env = cluster.bootstrap === DEFAULT_BOOTSTRAP ? '' : `FJORD_BOOTSTRAP=${cluster.bootstrap} `;
+      // Client commands find coordinator 1 at their default address; elsewhere they need the list.
+      const env = cluster.bootstrap === DEFAULT_BOOTSTRAP ? '' : `FJORD_BOOTSTRAP=${bootstrap} `;
       println(io.stdout, `  try: ${env}npx fjord topics create demo --partitions 3`);
       println(io.stdout, '  Ctrl-C to stop');
       println(io.stdout, '');

@@ -327,10 +327,12 @@ export class Admin {
       );
     const candidates = [...new Set([...(quorum.leader ? [quorum.leader] : []), ...quorum.addresses])];
     let answer: v1.DescribeQuorumResponse__Output | undefined;
+    let answeredAt = '';
     let last: FjordError | undefined;
     for (const address of candidates) {
       try {
         answer = await describeAt(address);
+        answeredAt = address;
         break;
       } catch (error) {
         last = FjordError.from(error, address);
@@ -338,13 +340,13 @@ export class Admin {
       }
     }
     if (!answer) throw last as FjordError;
-    quorum.learn(answer);
+    quorum.learn(answer, answeredAt);
     const leaderId = answer.leaderId;
     const leader = answer.voters.find((v) => v.id === leaderId);
     if (leader && answer.nodeId !== leaderId) {
       // A follower does not know the others' log ends; the leader does.
       const fromLeader = await describeAt(leader.address).catch(() => undefined);
-      if (fromLeader && fromLeader.nodeId === fromLeader.leaderId && quorum.learn(fromLeader))
+      if (fromLeader && fromLeader.nodeId === fromLeader.leaderId && quorum.learn(fromLeader, leader.address))
         answer = fromLeader;
     }
     return {
