@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from './cluster.js';
+import { waitFor } from './wait-for.js';
 
 // These tests start the real apps (apps/*/dist/main.js): build them first.
 const SESSION_TIMEOUT_MS = 2_000;
@@ -111,5 +112,52 @@ describe('startCluster with networkFaults', () => {
     await cluster.waitForBrokers({ alive: [2], fenced: [1], timeoutMs: SESSION_TIMEOUT_MS + 10_000 });
     cluster.links!.heal();
     await cluster.waitForBrokers({ alive: [1, 2], timeoutMs: SESSION_TIMEOUT_MS + 20_000 });
+  }, 60_000);
+});
+
+describe('startCluster with a coordinator quorum', () => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      coordinators: 3,
+      brokers: 1,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: 250,
+    });
+  }, 90_000);
+  afterAll(() => cluster?.stop());
+
+  it('starts three voters on distinct ports that agree on one leader', async () => {
+    expect(cluster.coordinators.map((node) => node.name)).toEqual([
+      'coordinator-1',
+      'coordinator-2',
+      'coordinator-3',
+    ]);
+    expect(new Set(cluster.bootstrapAddresses).size).toBe(3);
+    const leader = await cluster.leader();
+    const answers = await Promise.all(cluster.coordinators.map((node) => cluster.describeQuorum(node)));
+    const leaderId = cluster.coordinatorId(leader);
+    await waitFor(
+      async () => {
+        const now = await Promise.all(cluster.coordinators.map((node) => cluster.describeQuorum(node)));
+        return now.every((a) => a.leaderId === leaderId);
+      },
+      { timeoutMs: 10_000, message: `every voter naming ${leaderId} (${JSON.stringify(answers)})` },
+    );
+    expect(answers[0]!.voters.map((v) => v.address)).toEqual(cluster.bootstrapAddresses);
+  });
+
+  it('elects a new leader after the leader is SIGKILLed; the broker stays alive; the old one rejoins', async () => {
+    const old = await cluster.leader();
+    await old.kill();
+    const next = await cluster.leader({ except: old, timeoutMs: 20_000 });
+    expect(next).not.toBe(old);
+    await cluster.waitForBrokers({ alive: [1], timeoutMs: SESSION_TIMEOUT_MS + 10_000 });
+    await old.restart();
+    await waitFor(async () => (await cluster.describeQuorum(old)).leaderId === cluster.coordinatorId(next), {
+      timeoutMs: 20_000,
+      message: 'the restarted voter following the new leader',
+    });
   }, 60_000);
 });
