@@ -28,8 +28,9 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /**
- * An ephemeral port P such that P..P+3 (coordinator and three brokers), P+2000..P+2003
- * (their /metrics and /healthz) and P+1000..P+1002 (the brokers' Kafka listeners) are free.
+ * An ephemeral port P such that P..P+5 (three coordinators, then three brokers),
+ * P+2000..P+2005 (their /metrics and /healthz) and P+1000..P+1002 (the brokers' Kafka
+ * listeners) are free.
  */
 async function freePortRange(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -42,11 +43,11 @@ async function freePortRange(): Promise<number> {
     });
     if (base > 63_000) continue;
     const free = await Promise.all(
-      [1, 2, 3, 1000, 1001, 1002, 2000, 2001, 2002, 2003].map((i) => portFree(base + i)),
+      [1, 2, 3, 4, 5, 1000, 1001, 1002, 2000, 2001, 2002, 2003, 2004, 2005].map((i) => portFree(base + i)),
     );
     if (free.every(Boolean)) return base;
   }
-  throw new Error('no free ranges of 4 ports found');
+  throw new Error('no free ranges of 6 ports found');
 }
 
 /** The first ```<lang> block of a README section, e.g. the SDK example under "## SDK". */
@@ -168,10 +169,13 @@ describe('the README quick start, from a fresh clone', () => {
       }
     }
     const kafkaPort = port + 1000;
+    // One coordinator address is enough to bootstrap from; the banner lists all three.
     const bootstrap = `127.0.0.1:${port}`;
+    const bootstrapList = [0, 1, 2].map((i) => `127.0.0.1:${port + i}`).join(',');
+    expect(output).toContain(`fjord dev: cluster ready — bootstrap ${bootstrapList}`);
 
     // Every node answers its health check next to /metrics, at its port + 2000.
-    for (const i of [0, 1, 2, 3]) {
+    for (const i of [0, 1, 2, 3, 4, 5]) {
       const health = await fetch(`http://127.0.0.1:${port + 2000 + i}/healthz`);
       expect(health.status).toBe(200);
       expect(await (await fetch(`http://127.0.0.1:${port + 2000 + i}/metrics`)).text()).toContain('fjord_');
@@ -188,7 +192,7 @@ describe('the README quick start, from a fresh clone', () => {
     expect(run.stdout).toContain('orders');
 
     // The banner's hint is a command that works here.
-    expect(output).toContain(`try: FJORD_BOOTSTRAP=${bootstrap} npx fjord topics create demo`);
+    expect(output).toContain(`try: FJORD_BOOTSTRAP=${bootstrapList} npx fjord topics create demo`);
 
     // The README's CLI lines, as written, in order, with only node and npm on PATH; the
     // cluster's address comes from FJORD_BOOTSTRAP, as the README says it may.
@@ -197,7 +201,7 @@ describe('the README quick start, from a fresh clone', () => {
     for (const line of lines) {
       const cli = spawnSync('/bin/sh', ['-c', line], {
         cwd: clone,
-        env: { ...newcomer, FJORD_BOOTSTRAP: bootstrap },
+        env: { ...newcomer, FJORD_BOOTSTRAP: bootstrapList },
         encoding: 'utf8',
         timeout: 120_000,
       });
@@ -246,7 +250,14 @@ describe('the README quick start, from a fresh clone', () => {
       new Promise((r) => setTimeout(() => r('timeout'), 30_000)),
     ]);
     expect(outcome).toBe('closed');
-    for (const node of ['coordinator', 'broker-1', 'broker-2', 'broker-3']) {
+    for (const node of [
+      'coordinator-1',
+      'coordinator-2',
+      'coordinator-3',
+      'broker-1',
+      'broker-2',
+      'broker-3',
+    ]) {
       expect(output).toMatch(new RegExp(`\\[${node}\\]\\s+exited \\(code 0\\)`));
     }
     expect(output).toContain('fjord dev: stopped');

@@ -61,13 +61,17 @@ export const FJORD_OPTIONS_SCHEMA = z
 /** Options of a {@link Fjord} client. */
 export interface FjordOptions {
   /**
-   * Where the cluster's coordinator answers, `host:port`. A Fjord cluster has one coordinator
-   * and no standby, so this is not a list of coordinators to fail over between: give the
-   * address (or addresses, e.g. behind different networks) of that one coordinator. Each
-   * coordinator call goes to the address that answered last; on a connection failure or a
-   * timeout the client tries the next one, and when none answers the call fails with a
-   * (retriable) ConnectionError or RequestTimeoutError. Brokers are found through the
-   * coordinator, not listed here.
+   * Coordinators of the cluster, `host:port`: one is enough, as one bootstrap server is for a
+   * Kafka client. The client asks one of them for the quorum (DescribeQuorum), learns every
+   * voter's address and which one leads, and sends every coordinator call (metadata, admin,
+   * groups, producer ids) to the leader. When the leader changes it follows: a follower's
+   * NOT_COORDINATOR answer names the new leader, and an unreachable leader makes it try the
+   * other voters, each at most once per call; when no leader answers (an election is running)
+   * the call fails with a retriable NotCoordinatorError or ConnectionError, which the
+   * producer, consumer and admin retry with backoff within their own timeouts. Listing
+   * several coordinators lets the first contact survive the loss of one. Metadata never goes
+   * back in time: an answer older than one already applied is refused and asked again.
+   * Brokers are found through the coordinators, not listed here.
    */
   bootstrap: string[];
   /** Names this client in server logs (default `'fjord'`). */
