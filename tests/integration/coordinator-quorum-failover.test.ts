@@ -1,6 +1,7 @@
 import { type ConsumerRecord, Fjord } from '@fjord/sdk';
 import { type Cluster, randomName, startCluster } from '@fjord/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fjord as runCli } from './cli-runner.js';
 import { range } from './helpers.js';
 
 // Issue 14's "done when": with the coordinator quorum's leader SIGKILLed, a NEW idempotent
@@ -50,6 +51,12 @@ describe('the coordinator quorum leader SIGKILLed (3 coordinators, 3 brokers)', 
     await before.close();
 
     const leader = await c.leader();
+    // `fjord cluster --json`, bootstrapped from one follower: the whole quorum, one leader.
+    const follower = c.coordinators.find((node) => node !== leader)!;
+    const quorumBefore = await clusterJson(follower.address);
+    expect(quorumBefore.coordinators.map((q) => q.address)).toEqual(c.bootstrapAddresses);
+    expect(quorumBefore.coordinators.filter((q) => q.leader).map((q) => q.address)).toEqual([leader.address]);
+    expect(quorumBefore.brokers).toHaveLength(3);
     await leader.kill('SIGKILL');
     const killedAt = Date.now();
     const deadline = killedAt + FAILOVER_BOUND_MS;
@@ -106,11 +113,24 @@ describe('the coordinator quorum leader SIGKILLed (3 coordinators, 3 brokers)', 
       expect(values.filter((v) => v?.startsWith('new-')).sort()).toEqual(range(0, 9).map((i) => `new-${i}`));
       const next = await c.leader({ except: leader });
       expect(next).not.toBe(leader);
+      // The CLI given the dead leader first still shows the quorum, with the new leader.
+      const quorumAfter = await clusterJson([leader.address, follower.address].join(','));
+      expect(quorumAfter.coordinators.filter((q) => q.leader).map((q) => q.address)).toEqual([next.address]);
     } finally {
       await fresh.close();
     }
   }, 180_000);
 });
+
+/** `fjord cluster --json` against `bootstrap`, parsed. */
+async function clusterJson(bootstrap: string): Promise<{
+  coordinators: Array<{ id: number; address: string; leader: boolean; logEnd: number; lag: number }>;
+  brokers: unknown[];
+}> {
+  const run = await runCli(['cluster', '--json', '--bootstrap', bootstrap]);
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  return JSON.parse(run.stdout);
+}
 
 /** Polls `consumer` until `done(records so far)` or `deadline` (epoch ms); returns what arrived. */
 async function pollFor(
