@@ -44,7 +44,7 @@ describe('server configuration', () => {
       flushPolicy: 'sync',
       retentionCheckIntervalMs: 60_000,
       dataDir: './.fjord/broker-4',
-      coordinator: '127.0.0.1:7400',
+      coordinator: ['127.0.0.1:7400'],
     });
   });
 

@@ -24,6 +24,7 @@ describe('setting schemas', () => {
   it('hostPortList takes one or more host:port, comma-separated, and names a bad entry', () => {
     expect(hostPortList.parse('127.0.0.1:7400')).toEqual(['127.0.0.1:7400']);
     expect(hostPortList.parse(' a:1, [::1]:2,b:3 ')).toEqual(['a:1', '[::1]:2', 'b:3']);
+    expect(hostPortList.parse(['a:1', 'b:2'])).toEqual(['a:1', 'b:2']);
     expect(messages(hostPortList.safeParse('a:1,coordinator'))).toEqual(['"coordinator" must be host:port']);
     expect(messages(hostPortList.safeParse('a:1,,b:2'))).toEqual([
       'must be host:port[,host:port...] without empty entries',

@@ -35,12 +35,13 @@ const HOST_PORT_PATTERN = /^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/;
 export const hostPort = z.string().trim().regex(HOST_PORT_PATTERN, 'must be host:port');
 
 /**
- * A comma-separated list of `host:port` (`a:7400,b:7401`), at least one, without repeats: the
- * coordinators a broker may ask. The message names the entry that is not host:port.
+ * A comma-separated list of `host:port` (`a:7400,b:7401`, or an array in a config file), at
+ * least one, without repeats: the coordinators a broker may ask. The message names the entry
+ * that is not host:port.
  */
 export const hostPortList = z
-  .string()
-  .trim()
+  // A config file may give a list as YAML/JSON array; flags and variables give one string.
+  .preprocess((value) => (Array.isArray(value) ? value.join(',') : value), z.string().trim())
   .transform((text, ctx) => {
     const entries = text.split(',').map((entry) => entry.trim());
     for (const entry of entries) {
