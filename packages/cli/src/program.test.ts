@@ -27,6 +27,16 @@ describe('fjord command line', () => {
     expect(await run(['produce', 't', '--acks', '2'], bad)).toBe(2);
     expect(bad.err()).toContain("option '-a, --acks <acks>' argument '2' is invalid. expected 0, 1 or all.");
 
+    const quorum = captureIo();
+    expect(await run(['dev', '--coordinators', '2'], quorum)).toBe(2);
+    expect(quorum.err()).toContain(
+      "option '--coordinators <n>' argument '2' is invalid. expected 1, 3 or 5.",
+    );
+
+    const list = captureIo();
+    expect(await run(['topics', 'list', '--bootstrap', '127.0.0.1:7400,coordinator'], list)).toBe(2);
+    expect(list.err()).toContain('"coordinator" is not host:port');
+
     const unknown = captureIo();
     expect(await run(['topiks'], unknown)).toBe(2);
     expect(unknown.err()).toContain('(Did you mean topics?)');
