@@ -7,13 +7,13 @@ import {
   type FjordProtocolError,
   InvalidArgumentError,
   LeaderNotAvailableError,
-  NotCoordinatorError,
   protocolError,
   RequestTimeoutError,
   throwAll,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Clock, type RetryPolicy, retry, systemClock } from '../retry.js';
+import { type ElectionRetry, electionRetry } from './election-retry.js';
 import {
   GroupAdmin,
   type GroupDescription,
@@ -149,6 +149,7 @@ export class Admin {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #groups: GroupAdmin;
+  readonly #throughElections: ElectionRetry;
 
   /** @internal Applications get the admin client from `fjord.admin()`. */
   constructor(deps: AdminDeps) {
@@ -156,7 +157,8 @@ export class Admin {
     this.#retry = deps.retry;
     this.#logger = deps.logger;
     this.#clock = deps.clock ?? systemClock;
-    this.#groups = new GroupAdmin(deps.cluster, this);
+    this.#throughElections = electionRetry(this.#retry, this.#clock, () => deps.cluster.requestTimeoutMs);
+    this.#groups = new GroupAdmin(deps.cluster, this, this.#throughElections);
   }
 
   /** Every consumer group with its state and member count. */
@@ -271,23 +273,14 @@ export class Admin {
   }
 
   /**
-   * One call to the coordinator quorum's leader. While the quorum has no leader (a
-   * coordinator answered NOT_COORDINATOR: an election is running) it is retried with the
-   * client's backoff for up to `requestTimeoutMs`; a cluster that does not answer at all
-   * fails at once, as before.
+   * One call to the coordinator quorum's leader, retried while the quorum has no leader
+   * (see {@link electionRetry}) for up to `requestTimeoutMs`.
    */
   #coordinator<Res>(
     invoke: (client: v1.CoordinatorServiceClient) => UnaryInvoker<Res>,
     accept?: (response: Res, address: string) => void,
   ): Promise<Res> {
-    return retry(() => this.#cluster.coordinator<Res>(invoke, accept), {
-      policy: this.#retry,
-      deadline: this.#clock.now() + this.#cluster.requestTimeoutMs,
-      clock: this.#clock,
-      // Only an election is worth waiting for here; other failures keep their meaning.
-      retryable: (error) => error instanceof NotCoordinatorError,
-      exhausted: (last) => last,
-    });
+    return this.#throughElections(() => this.#cluster.coordinator<Res>(invoke, accept));
   }
 
   /** Cluster id, coordinator address, and brokers with liveness. */

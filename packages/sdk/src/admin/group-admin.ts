@@ -4,6 +4,7 @@ import { fetchCommitted, fromWire, throwIfError } from '../consumer/group/group-
 import { InvalidArgumentError } from '../errors.js';
 import type { TopicPartition } from '../topic-partition.js';
 import type { Admin, OffsetSpec } from './admin.js';
+import type { ElectionRetry } from './election-retry.js';
 
 /** A group in {@link Admin.listGroups}. */
 export interface GroupListing {
@@ -58,20 +59,25 @@ export class GroupAdmin {
   constructor(
     private readonly cluster: Cluster,
     private readonly admin: Admin,
+    private readonly throughElections: ElectionRetry,
   ) {}
 
   async listGroups(): Promise<GroupListing[]> {
-    const response = await this.cluster.groups<v1.ListGroupsResponse__Output>(
-      (client) => (metadata, options, callback) => client.listGroups({}, metadata, options, callback),
+    const response = await this.throughElections(() =>
+      this.cluster.groups<v1.ListGroupsResponse__Output>(
+        (client) => (metadata, options, callback) => client.listGroups({}, metadata, options, callback),
+      ),
     );
     return response.groups.map((g) => ({ groupId: g.groupId, state: g.state, members: g.members }));
   }
 
   async describeGroup(groupId: string): Promise<GroupDescription> {
     assertGroupId(groupId);
-    const r = await this.cluster.groups<v1.DescribeGroupResponse__Output>(
-      (client) => (metadata, options, callback) =>
-        client.describeGroup({ groupId }, metadata, options, callback),
+    const r = await this.throughElections(() =>
+      this.cluster.groups<v1.DescribeGroupResponse__Output>(
+        (client) => (metadata, options, callback) =>
+          client.describeGroup({ groupId }, metadata, options, callback),
+      ),
     );
     throwIfError(r);
     return {
@@ -94,7 +100,7 @@ export class GroupAdmin {
 
   async listGroupOffsets(groupId: string): Promise<GroupPartitionOffset[]> {
     assertGroupId(groupId);
-    const committed = await fetchCommitted(this.cluster, groupId, '', 0, []);
+    const committed = await this.throughElections(() => fetchCommitted(this.cluster, groupId, '', 0, []));
     const byTopic = new Map<string, Array<{ partition: number; offset: bigint }>>();
     for (const [key, offset] of committed) {
       if (offset === undefined) continue;
@@ -157,18 +163,22 @@ export class GroupAdmin {
         })),
       });
     }
-    const response = await this.cluster.groups<v1.ResetGroupOffsetsResponse__Output>(
-      (client) => (metadata, options, callback) =>
-        client.resetGroupOffsets({ groupId, topics }, metadata, options, callback),
+    const response = await this.throughElections(() =>
+      this.cluster.groups<v1.ResetGroupOffsetsResponse__Output>(
+        (client) => (metadata, options, callback) =>
+          client.resetGroupOffsets({ groupId, topics }, metadata, options, callback),
+      ),
     );
     throwIfError(response);
   }
 
   async deleteGroup(groupId: string): Promise<void> {
     assertGroupId(groupId);
-    const response = await this.cluster.groups<v1.DeleteGroupResponse__Output>(
-      (client) => (metadata, options, callback) =>
-        client.deleteGroup({ groupId }, metadata, options, callback),
+    const response = await this.throughElections(() =>
+      this.cluster.groups<v1.DeleteGroupResponse__Output>(
+        (client) => (metadata, options, callback) =>
+          client.deleteGroup({ groupId }, metadata, options, callback),
+      ),
     );
     throwIfError(response);
   }
