@@ -69,7 +69,9 @@ export interface FjordOptions {
    * other voters, each at most once per call; when no leader answers (an election is running)
    * the call fails with a retriable NotCoordinatorError or ConnectionError, which the
    * producer, consumer and admin retry with backoff within their own timeouts. Listing
-   * several coordinators lets the first contact survive the loss of one. Metadata never goes
+   * several coordinators lets the first contact survive the loss of one. A coordinator that
+   * accepts connections but does not answer (a stopped process) costs one `requestTimeoutMs`
+   * before the next voter is asked, as in Kafka's clients. Metadata never goes
    * back in time: an answer older than one already applied is refused and asked again.
    * Brokers are found through the coordinators, not listed here.
    */
