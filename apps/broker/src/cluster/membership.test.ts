@@ -209,7 +209,7 @@ describe('ClusterMembership', () => {
   it('ignores a heartbeat answer of an older metadata version than the one applied (a deposed leader)', async () => {
     const { coordinator, membership, replicas } = await setUp();
     coordinator.version = 5;
-    membership.start(7401);
+    membership.start(LISTENERS);
     await eventually(() => replicas.get('orders', 0) !== undefined, 'hosted replicas');
     // An older view without the replica: applying it would move the broker back in time.
     coordinator.hosted = [];
