@@ -27,7 +27,15 @@ describe('startCluster with one broker', () => {
     expect(cluster.brokers).toEqual([broker]);
     const description = await cluster.describeCluster();
     expect(description.brokers).toEqual([
-      { id: 1, host: '127.0.0.1', port: broker.port, alive: true, kafkaHost: '', kafkaPort: 0 },
+      {
+        id: 1,
+        host: '127.0.0.1',
+        port: broker.port,
+        alive: true,
+        kafkaHost: '',
+        kafkaPort: 0,
+        kafkaListeners: [],
+      },
     ]);
     expect(existsSync(broker.logFile!)).toBe(true);
   });
