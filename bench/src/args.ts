@@ -16,7 +16,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: pnpm bench [--quick | --tiny] [--workloads W1,W4] [--sizes 100,1024]
-                  [--peers fjord,redis,nats] [--out DIR] [--fjord-brokers N] [--cpu-prof DIR]
+                  [--peers fjord,fjord-kafka,redis,nats] [--out DIR] [--fjord-brokers N] [--cpu-prof DIR]
                   [--inflight N] [--batch-bytes N]
 
   (default)      full run: the numbers for docs/PERFORMANCE.md (tens of minutes)
@@ -24,7 +24,8 @@ export const USAGE = `usage: pnpm bench [--quick | --tiny] [--workloads W1,W4] [
   --tiny         seconds-long configuration for the CI smoke test
   --workloads    subset of W1,W2,W3,W4,W5 (default: all)
   --sizes        record sizes in bytes, each >= 8 (default: 100,1024)
-  --peers        systems to run (default: fjord,redis,nats)
+  --peers        systems to run (default: fjord,fjord-kafka,redis,nats; fjord-kafka is
+                 Fjord through its Kafka listeners, driven by @platformatic/kafka)
   --out          folder for results.json and latency.svg (default: bench-results)
   --fjord-brokers  brokers in the Fjord cluster (default 3)
   --inflight     sends in flight per producer in W1-W3 (default 4)

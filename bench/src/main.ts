@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `pnpm bench`: runs the OMB-style workloads against a local Fjord cluster, Redis Streams and
-// NATS JetStream, one system at a time (so they never compete for the 2 cores), then writes
-// results.json and latency.svg and prints the tables.
+// `pnpm bench`: runs the OMB-style workloads against a local Fjord cluster (through the SDK and
+// through its Kafka listeners), Redis Streams and NATS JetStream, one system at a time (so they
+// never compete for the 2 cores), then writes results.json and latency.svg and prints the tables.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -3,6 +3,7 @@ import type { Measurement } from '../workloads/types.js';
 const COLORS: Record<string, string[]> = {
   // p50, p99, p99.9 shades per system.
   fjord: ['#9ecae1', '#4292c6', '#08519c'],
+  'fjord-kafka': ['#bcbddc', '#807dba', '#54278f'],
   redis: ['#fcae91', '#fb6a4a', '#cb181d'],
   nats: ['#a1d99b', '#41ab5d', '#006d2c'],
 };

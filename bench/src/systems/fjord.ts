@@ -1,7 +1,6 @@
-import { resolve } from 'node:path';
 import { type Consumer, Fjord, FjordError } from '@fjord/sdk';
-import { type Cluster, startCluster } from '@fjord/testkit';
-import { onCleanup } from './cleanup.js';
+import type { Cluster } from '@fjord/testkit';
+import { type FjordDriverOptions, startFjordCluster } from './fjord-cluster.js';
 import {
   type Acks,
   type ConsumerClient,
@@ -11,13 +10,6 @@ import {
   type SystemDriver,
   UnsupportedError,
 } from './types.js';
-
-/** Options of the Fjord cluster the harness starts. */
-export interface FjordDriverOptions {
-  brokers: number;
-  /** When set, every Fjord node writes a V8 CPU profile (.cpuprofile) here when it exits. */
-  cpuProfDir?: string;
-}
 
 // One poll hands out up to this many records: big enough that per-poll overhead vanishes.
 const MAX_POLL_RECORDS = 20_000;
@@ -48,24 +40,7 @@ export class FjordDriver implements SystemDriver {
   }
 
   static async start(options: FjordDriverOptions): Promise<FjordDriver> {
-    // The testkit passes our environment to the nodes. Node 20 refuses --cpu-prof in
-    // NODE_OPTIONS, so a preload module runs the profiler instead (see cpu-prof-preload.ts).
-    // Restored at once: only the spawns need it.
-    const saved = { options: process.env.NODE_OPTIONS, dir: process.env.FJORD_BENCH_CPU_PROF_DIR };
-    if (options.cpuProfDir) {
-      const preload = new URL('../cpu-prof-preload.js', import.meta.url).href;
-      process.env.NODE_OPTIONS = `${saved.options ?? ''} --import ${preload}`.trim();
-      process.env.FJORD_BENCH_CPU_PROF_DIR = resolve(options.cpuProfDir);
-    }
-    let cluster: Cluster;
-    try {
-      // Level info: the testkit waits for the nodes' 'listening' and 'registered' info lines.
-      cluster = await startCluster({ brokers: options.brokers });
-    } finally {
-      restoreEnv('NODE_OPTIONS', saved.options);
-      restoreEnv('FJORD_BENCH_CPU_PROF_DIR', saved.dir);
-    }
-    const unregister = onCleanup(() => cluster.stop());
+    const { cluster, unregister } = await startFjordCluster(options, { kafka: false });
     return new FjordDriver(cluster, unregister);
   }
 
@@ -153,9 +128,4 @@ function valuesOf(fjord: Fjord, consumer: Consumer): ConsumerClient {
     },
     close: () => fjord.close(),
   };
-}
-
-function restoreEnv(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
 }

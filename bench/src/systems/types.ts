@@ -55,9 +55,10 @@ export interface SystemDriver {
   stop(): Promise<void>;
 }
 
-export type SystemName = 'fjord' | 'redis' | 'nats';
+/** `fjord` is driven through @fjord/sdk, `fjord-kafka` through the brokers' Kafka listeners. */
+export type SystemName = 'fjord' | 'fjord-kafka' | 'redis' | 'nats';
 
-export const SYSTEM_NAMES: readonly SystemName[] = ['fjord', 'redis', 'nats'];
+export const SYSTEM_NAMES: readonly SystemName[] = ['fjord', 'fjord-kafka', 'redis', 'nats'];
 
 /** A configuration the system does not support (yet); the workload reports it as skipped. */
 export class UnsupportedError extends Error {

@@ -10,13 +10,19 @@ const BROKER = 4;
 const DYNAMIC_TOPIC_CONFIG = 1;
 const DEFAULT_CONFIG = 5;
 
+const TOPIC_DEFAULTS = renderTopicConfig(parseTopicConfig({}));
+
+/** Where a topic's effective config value comes from, as Kafka's ConfigSource names it. */
+export function topicConfigSource(name: string, value: string): number {
+  return TOPIC_DEFAULTS[name] === value ? DEFAULT_CONFIG : DYNAMIC_TOPIC_CONFIG;
+}
+
 /**
  * DescribeConfigs v0–2: a topic's effective configuration from the coordinator, each entry
  * marked default or topic override (with itself as the only synonym when synonyms are asked
  * for). Brokers have no Kafka-named settings to show: a broker resource gets an empty list.
  */
 export function describeConfigsApi(deps: KafkaDeps): KafkaApi {
-  const defaults = renderTopicConfig(parseTopicConfig({}));
   return {
     apiKey: ApiKey.DescribeConfigs,
     minVersion: 0,
@@ -60,8 +66,8 @@ export function describeConfigsApi(deps: KafkaDeps): KafkaApi {
           errorCode: ErrorCode.NONE,
           errorMessage: null,
           configs: entries.map(([name, value]) => {
-            const isDefault = defaults[name] === value;
-            const configSource = isDefault ? DEFAULT_CONFIG : DYNAMIC_TOPIC_CONFIG;
+            const configSource = topicConfigSource(name, value);
+            const isDefault = configSource === DEFAULT_CONFIG;
             return {
               name,
               value,
