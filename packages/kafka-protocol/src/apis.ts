@@ -1,5 +1,9 @@
 import { API_VERSIONS_REQUEST } from './messages/api-versions-request.js';
 import { API_VERSIONS_RESPONSE } from './messages/api-versions-response.js';
+import { CONSUMER_GROUP_DESCRIBE_REQUEST } from './messages/consumer-group-describe-request.js';
+import { CONSUMER_GROUP_DESCRIBE_RESPONSE } from './messages/consumer-group-describe-response.js';
+import { CONSUMER_GROUP_HEARTBEAT_REQUEST } from './messages/consumer-group-heartbeat-request.js';
+import { CONSUMER_GROUP_HEARTBEAT_RESPONSE } from './messages/consumer-group-heartbeat-response.js';
 import { CREATE_TOPICS_REQUEST } from './messages/create-topics-request.js';
 import { CREATE_TOPICS_RESPONSE } from './messages/create-topics-response.js';
 import { DELETE_TOPICS_REQUEST } from './messages/delete-topics-request.js';
@@ -59,6 +63,8 @@ export const ApiKey = {
   InitProducerId: 22,
   DescribeConfigs: 32,
   DescribeCluster: 60,
+  ConsumerGroupHeartbeat: 68,
+  ConsumerGroupDescribe: 69,
 } as const;
 
 /** The request and response schema of one API. */
@@ -90,6 +96,8 @@ const PAIRS: ReadonlyArray<[MessageSchema, MessageSchema]> = [
   [INIT_PRODUCER_ID_REQUEST, INIT_PRODUCER_ID_RESPONSE],
   [DESCRIBE_CONFIGS_REQUEST, DESCRIBE_CONFIGS_RESPONSE],
   [DESCRIBE_CLUSTER_REQUEST, DESCRIBE_CLUSTER_RESPONSE],
+  [CONSUMER_GROUP_HEARTBEAT_REQUEST, CONSUMER_GROUP_HEARTBEAT_RESPONSE],
+  [CONSUMER_GROUP_DESCRIBE_REQUEST, CONSUMER_GROUP_DESCRIBE_RESPONSE],
 ];
 
 /** Every API with schemas, by API key. */

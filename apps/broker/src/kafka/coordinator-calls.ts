@@ -77,6 +77,15 @@ export class CoordinatorCalls {
       call<v1.LeaveGroupRequest, v1.LeaveGroupResponse__Output>(groups.leaveGroup, groups, request),
     );
   }
+  consumerGroupHeartbeat(
+    request: v1.ConsumerGroupHeartbeatRequest,
+  ): Promise<v1.ConsumerGroupHeartbeatResponse__Output> {
+    return call<v1.ConsumerGroupHeartbeatRequest, v1.ConsumerGroupHeartbeatResponse__Output>(
+      this.#groups.consumerGroupHeartbeat,
+      this.#groups,
+      request,
+    );
+  }
   classicOffsetCommit(request: v1.ClassicOffsetCommitRequest): Promise<v1.OffsetCommitResponse__Output> {
     return this.#link.call(({ groups }) =>
       call<v1.ClassicOffsetCommitRequest, v1.OffsetCommitResponse__Output>(

@@ -1,6 +1,7 @@
 import type { KafkaApi } from './api.js';
 import { apiVersionsApi } from './apis/api-versions.js';
 import { describeClusterApi, findCoordinatorApi, initProducerIdApi } from './apis/cluster-info.js';
+import { consumerGroupDescribeApi, consumerGroupHeartbeatApi } from './apis/consumer-group.js';
 import { describeConfigsApi } from './apis/describe-configs.js';
 import { fetchApi } from './apis/fetch.js';
 import { describeGroupsApi, listGroupsApi } from './apis/group-listing.js';
@@ -33,6 +34,8 @@ export function createKafkaApis(deps: KafkaDeps): ReadonlyMap<number, KafkaApi> 
     offsetFetchApi(deps),
     listGroupsApi(deps),
     describeGroupsApi(deps),
+    consumerGroupHeartbeatApi(deps),
+    consumerGroupDescribeApi(deps),
   ];
   apis.push(apiVersionsApi(() => apis));
   return new Map(apis.map((api) => [api.apiKey, api]));

@@ -245,6 +245,62 @@ describe('consumer group heartbeat state machine', () => {
     h.settle(owned);
     expect(owned.b).toEqual({ t: [0, 1] });
   });
+  it('keeps what an incremental (Kafka) heartbeat leaves unchanged, and takes no revocation as done', () => {
+    const h = new Harness(stateWithTopics({ t: 4, u: 2 }));
+    const joined = h.beat({
+      memberId: 'a',
+      memberEpoch: 0,
+      subscribedTopics: ['t'],
+      rebalanceTimeoutMs: 9000,
+    });
+    const epochA = joined.ok ? joined.memberEpoch : -1;
+    // A join is complete: "unchanged" cannot stand in for the first subscription.
+    expect(
+      h.beat({
+        memberId: 'x',
+        memberEpoch: 0,
+        subscribedTopics: [],
+        unchanged: { subscribedTopics: true, subscribedRegex: true },
+      }),
+    ).toMatchObject({ ok: false, errorCode: ErrorCode.INVALID_REQUEST });
+    const keepAlive = h.beat({
+      memberId: 'a',
+      memberEpoch: epochA,
+      subscribedTopics: [],
+      rebalanceTimeoutMs: -1,
+      owned: {},
+      unchanged: {
+        subscribedTopics: true,
+        subscribedRegex: true,
+        rebalanceTimeout: true,
+        ownedPartitions: true,
+      },
+    });
+    expect(keepAlive).toMatchObject({ ok: true, memberEpoch: epochA, assignment: { t: [0, 1, 2, 3] } });
+    expect(h.group!.members.a).toMatchObject({ subscribedTopics: ['t'], rebalanceTimeoutMs: 9000 });
+
+    h.beat({ memberId: 'b', memberEpoch: 0, subscribedTopics: ['t'] });
+    const revoking = h.beat({ memberId: 'a', memberEpoch: epochA, owned: { t: [0, 1, 2, 3] } });
+    expect(revoking.ok && toKeys(revoking.assignment)).toHaveLength(2);
+    // Owned partitions left unchanged: a still holds what it must give up, so b gets nothing.
+    h.beat({ memberId: 'a', memberEpoch: epochA, unchanged: { ownedPartitions: true } });
+    expect(h.group!.members.a!.revoking).not.toEqual({});
+    const epochB = h.group!.members.b!.memberEpoch;
+    expect(h.beat({ memberId: 'b', memberEpoch: epochB, owned: {} })).toMatchObject({
+      ok: true,
+      assignment: {},
+    });
+
+    // A changed subscription sent in full replaces the kept one.
+    const resubscribed = h.beat({
+      memberId: 'a',
+      memberEpoch: epochA,
+      subscribedTopics: ['u'],
+      owned: revoking.ok ? revoking.assignment : {},
+    });
+    expect(resubscribed.ok).toBe(true);
+    expect(h.group!.members.a!.subscribedTopics).toEqual(['u']);
+  });
 });
 
 describe('offset commits', () => {

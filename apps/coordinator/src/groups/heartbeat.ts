@@ -5,6 +5,7 @@ import {
   type AssignorName,
   type GroupMembership,
   type MemberState,
+  union,
 } from '../metadata/group-state.js';
 import type { MetadataState } from '../metadata/state.js';
 import {
@@ -43,6 +44,16 @@ export interface HeartbeatInput {
   /** '' = the default (uniform). */
   assignor: string;
   owned: Assignment;
+  /**
+   * Kafka's incremental heartbeat (KIP-848's null fields): what is marked here keeps the
+   * member's current value instead of the one above. Ignored on a join, which is complete.
+   */
+  unchanged?: {
+    subscribedTopics?: boolean;
+    subscribedRegex?: boolean;
+    rebalanceTimeout?: boolean;
+    ownedPartitions?: boolean;
+  };
 }
 
 export type HeartbeatOutcome =
@@ -84,16 +95,20 @@ export function heartbeat(
   }
   if (input.memberEpoch < 0)
     return fail(ErrorCode.INVALID_REQUEST, `invalid member epoch ${input.memberEpoch}`);
-  if (input.subscribedTopics.length === 0 && input.subscribedRegex === null) {
+  const joining = input.memberEpoch === JOIN_EPOCH;
+  const keepsTopics = !joining && input.unchanged?.subscribedTopics === true;
+  const keepsRegex = !joining && input.unchanged?.subscribedRegex === true;
+  if (!keepsTopics && !keepsRegex && input.subscribedTopics.length === 0 && input.subscribedRegex === null) {
     return fail(ErrorCode.INVALID_REQUEST, 'the subscription is empty: subscribe to topics or a regex');
   }
-  const badRegex = input.subscribedRegex === null ? undefined : regexProblem(input.subscribedRegex);
+  const badRegex =
+    keepsRegex || input.subscribedRegex === null ? undefined : regexProblem(input.subscribedRegex);
   if (badRegex !== undefined) return fail(ErrorCode.INVALID_REGULAR_EXPRESSION, badRegex);
-  const rebalanceTimeoutMs = Math.min(input.rebalanceTimeoutMs, MAX_REBALANCE_TIMEOUT_MS);
+  let request = input;
   const group = current ? cloneGroup(current) : newGroup(input.groupId, assignor as AssignorName);
   const removedMemberIds: string[] = [];
   let member: MemberState | undefined = group.members[input.memberId];
-  if (input.memberEpoch === JOIN_EPOCH) {
+  if (joining) {
     if (Object.keys(group.members).length === 0) group.assignor = assignor as AssignorName;
     const memberId = input.memberId === '' ? newMemberId() : input.memberId;
     const previous = input.instanceId === null ? undefined : staticMember(group, input.instanceId);
@@ -115,6 +130,7 @@ export function heartbeat(
       delete group.target[previous.memberId];
       removedMemberIds.push(previous.memberId);
     } else if (!member) {
+      const rebalanceTimeoutMs = Math.min(input.rebalanceTimeoutMs, MAX_REBALANCE_TIMEOUT_MS);
       member = {
         memberId,
         instanceId: input.instanceId,
@@ -141,21 +157,22 @@ export function heartbeat(
         `member epoch ${input.memberEpoch} is fenced (current ${member.memberEpoch}); rejoin`,
       );
     }
+    request = withUnchangedFields(input, member);
   }
   member.away = false;
-  member.sessionTimeoutMs = input.sessionTimeoutMs;
-  member.rebalanceTimeoutMs = rebalanceTimeoutMs;
-  const topics = [...new Set(input.subscribedTopics)].sort();
+  member.sessionTimeoutMs = request.sessionTimeoutMs;
+  member.rebalanceTimeoutMs = Math.min(request.rebalanceTimeoutMs, MAX_REBALANCE_TIMEOUT_MS);
+  const topics = [...new Set(request.subscribedTopics)].sort();
   if (
     topics.join('\u0000') !== member.subscribedTopics.join('\u0000') ||
-    input.subscribedRegex !== member.subscribedRegex
+    request.subscribedRegex !== member.subscribedRegex
   ) {
     member.subscribedTopics = topics;
-    member.subscribedRegex = input.subscribedRegex;
+    member.subscribedRegex = request.subscribedRegex;
     bumpEpoch(group);
   }
   refreshTarget(state, group);
-  reconcileMember(group, member, input.owned);
+  reconcileMember(group, member, request.owned);
   return {
     ok: true,
     group,
@@ -163,6 +180,23 @@ export function heartbeat(
     memberEpoch: member.memberEpoch,
     assignment: member.assigned,
     removedMemberIds,
+  };
+}
+
+/**
+ * The heartbeat of a known member with what it left unchanged filled in from its current
+ * state. Unchanged owned partitions count as everything the member may still hold (assigned
+ * and being revoked): it has confirmed no revocation, so none is taken as done.
+ */
+function withUnchangedFields(input: HeartbeatInput, member: MemberState): HeartbeatInput {
+  const unchanged = input.unchanged;
+  if (!unchanged) return input;
+  return {
+    ...input,
+    ...(unchanged.subscribedTopics ? { subscribedTopics: member.subscribedTopics } : {}),
+    ...(unchanged.subscribedRegex ? { subscribedRegex: member.subscribedRegex } : {}),
+    ...(unchanged.rebalanceTimeout ? { rebalanceTimeoutMs: member.rebalanceTimeoutMs } : {}),
+    ...(unchanged.ownedPartitions ? { owned: union(member.assigned, member.revoking) } : {}),
   };
 }
 

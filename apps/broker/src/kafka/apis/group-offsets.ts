@@ -4,18 +4,20 @@ import { asStructs, type KafkaApi } from '../api.js';
 import type { KafkaDeps } from '../kafka-deps.js';
 
 /**
- * OffsetCommit v0–8, forwarded to the coordinator's classic commit: a member's commit with
- * its generation, or a simple commit (v0, or generation -1) to a group without members.
- * Retention times and commit timestamps (v1–4) are accepted and not used: committed offsets
- * live as long as their group, as in Kafka 4.
+ * OffsetCommit v0–9, forwarded to the coordinator's classic commit: a member's commit with
+ * its generation, or a simple commit (v0, or generation -1) to a group without members. The
+ * member of a KIP-848 group (ConsumerGroupHeartbeat) puts its member epoch in the same field
+ * (v9 names it generationIdOrMemberEpoch; the request is v8's), and the coordinator checks it
+ * as its own protocol's commit. Retention times and commit timestamps (v1–4) are accepted and
+ * not used: committed offsets live as long as their group, as in Kafka 4.
  */
 export function offsetCommitApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.OffsetCommit,
     minVersion: 0,
-    maxVersion: 8,
+    maxVersion: 9,
     notes:
-      "Forwarded: a member's commit with its generation, or a simple commit (v0, generation -1) to a group without members. Retention times are accepted and unused.",
+      "Forwarded: a member's commit with its generation (KIP-848 members: their member epoch), or a simple commit (v0, generation -1) to a group without members. Retention times are accepted and unused.",
     async handle(request, { header }) {
       const topics = asStructs(request.topics);
       const answer = await deps.coordinator.classicOffsetCommit({
@@ -52,26 +54,32 @@ export function offsetCommitApi(deps: KafkaDeps): KafkaApi {
 }
 
 /**
- * OffsetFetch v1–8: the group's committed offsets from the coordinator (-1 where none, and
+ * OffsetFetch v1–9: the group's committed offsets from the coordinator (-1 where none, and
  * for a group that does not exist, as Kafka answers). Null topics (v2+) = every committed
- * partition; v8 asks for several groups at once. requireStable (v7+) needs nothing: Fjord has
- * no transactions.
+ * partition; v8 asks for several groups at once; v9's member id and epoch (a KIP-848 member,
+ * epoch >= 0) are checked by the coordinator, as Kafka does. requireStable (v7+) needs
+ * nothing: Fjord has no transactions.
  */
 export function offsetFetchApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.OffsetFetch,
     minVersion: 1,
-    maxVersion: 8,
+    maxVersion: 9,
     notes:
-      'Committed offsets, -1 where none (also for an unknown group); v8 batches groups. Leader epochs are not kept (-1).',
+      'Committed offsets, -1 where none (also for an unknown group); v8 batches groups; v9 checks a KIP-848 member’s epoch. Leader epochs are not kept (-1).',
     async handle(request, { header }) {
       if (header.apiVersion >= 8) {
         const groups = await Promise.all(
           asStructs(request.groups).map(async (g) => {
+            // Classic members send epoch -1 (and may send their member id): nothing to check.
+            const epoch = (g.memberEpoch as number | undefined) ?? -1;
+            const member =
+              epoch >= 0 ? { memberId: (g.memberId as string | null) ?? '', memberEpoch: epoch } : undefined;
             const answer = await groupOffsets(
               deps,
               g.groupId as string,
               g.topics === null ? null : asStructs(g.topics),
+              member,
             );
             return { groupId: g.groupId, topics: answer.topics, errorCode: answer.errorCode };
           }),
@@ -88,12 +96,20 @@ export function offsetFetchApi(deps: KafkaDeps): KafkaApi {
   };
 }
 
-/** One group's committed offsets for the requested topics (null: all), in OffsetFetch's shape. */
-async function groupOffsets(deps: KafkaDeps, groupId: string, requested: KafkaStruct[] | null) {
+/**
+ * One group's committed offsets for the requested topics (null: all), in OffsetFetch's shape;
+ * with `member`, the coordinator checks that member's epoch first.
+ */
+async function groupOffsets(
+  deps: KafkaDeps,
+  groupId: string,
+  requested: KafkaStruct[] | null,
+  member?: { memberId: string; memberEpoch: number },
+) {
   const answer = await deps.coordinator.offsetFetch({
     groupId,
-    memberId: '',
-    memberEpoch: -1,
+    memberId: member?.memberId ?? '',
+    memberEpoch: member?.memberEpoch ?? -1,
     topics: (requested ?? []).map((t) => ({
       topic: t.name as string,
       partitions: t.partitionIndexes as number[],

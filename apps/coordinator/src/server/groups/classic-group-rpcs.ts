@@ -1,8 +1,9 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import { ClassicErrorCode } from '../../groups/classic/classic-errors.js';
 import type { GroupContext } from '../../groups/group-context.js';
+import { groupById } from '../../metadata/group-records.js';
 import { metadataRecord } from '../../metadata/records.js';
-import { offsetsFromWire } from './offset-commit.js';
+import { offsetCommit, offsetsFromWire } from './offset-commit.js';
 
 /** JoinGroup: joins (or rejoins) a classic group; answers when the rebalance completes. */
 export async function joinGroup(
@@ -90,6 +91,18 @@ export async function classicOffsetCommit(
   ctx: GroupContext,
   req: v1.ClassicOffsetCommitRequest__Output,
 ): Promise<v1.OffsetCommitResponse> {
+  const existing = groupById(ctx.store.state, req.groupId);
+  if (existing && existing.protocol !== 'classic') {
+    // A Kafka client of a KIP-848 group commits through the same OffsetCommit as classic
+    // members, with its member epoch where they put the generation (Kafka's
+    // generationIdOrMemberEpoch), so the broker forwards both here alike.
+    return offsetCommit(ctx, {
+      groupId: req.groupId,
+      memberId: req.memberId,
+      memberEpoch: req.generationId,
+      topics: req.topics,
+    });
+  }
   const opened = await ctx.classic.open(req.groupId);
   if ('refusal' in opened) return { ...opened.refusal, topics: [] };
   const problem = opened.group.commitProblem(req.generationId, req.memberId);

@@ -1,6 +1,7 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import type { ClassicGroup } from '../../groups/classic/classic-group.js';
 import { assignedPartitions, subscribedTopics } from '../../groups/classic/consumer-protocol.js';
+import type { MetadataState } from '../../metadata/state.js';
 import { assignmentToWire } from './wire.js';
 
 /** A classic group in ListGroups (no members in memory: Empty, e.g. after a coordinator restart). */
@@ -16,6 +17,7 @@ export function classicListing(groupId: string, group: ClassicGroup | undefined)
 export function describeClassicGroup(
   groupId: string,
   group: ClassicGroup | undefined,
+  state: Pick<MetadataState, 'topicIdsByName'>,
 ): v1.DescribeGroupResponse {
   const generation = group?.generationId ?? 0;
   return {
@@ -34,7 +36,7 @@ export function describeClassicGroup(
       .map((m) => {
         const metadata =
           m.protocols.find((p) => p.name === group!.protocolName)?.metadata ?? m.protocols[0]?.metadata;
-        const assignment = assignmentToWire(assignedPartitions(m.assignment));
+        const assignment = assignmentToWire(assignedPartitions(m.assignment), state);
         return {
           memberId: m.memberId,
           instanceId: m.instanceId ?? '',

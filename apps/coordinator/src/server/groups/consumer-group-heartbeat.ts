@@ -42,7 +42,13 @@ export async function consumerGroupHeartbeat(
     subscribedTopics: req.subscribedTopicNames.filter((t) => t !== ''),
     subscribedRegex: req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex,
     assignor: req.serverAssignor,
-    owned: assignmentFromWire(req.ownedPartitions),
+    owned: assignmentFromWire(req.ownedPartitions, ctx.store.state),
+    unchanged: {
+      subscribedTopics: req.subscribedTopicNamesUnchanged,
+      subscribedRegex: req.subscribedTopicRegexUnchanged,
+      rebalanceTimeout: req.rebalanceTimeoutUnchanged,
+      ownedPartitions: req.ownedPartitionsUnchanged,
+    },
   };
   // Any heartbeat of a member (even a leave) supersedes the member's held one.
   const token = input.memberId === '' ? undefined : ctx.waiters.arrived(input.groupId, input.memberId);
@@ -159,7 +165,7 @@ function toResponse(
     memberId: outcome.memberId,
     memberEpoch: outcome.memberEpoch,
     heartbeatIntervalMs: ctx.heartbeatIntervalMs,
-    assignment: assignmentToWire(outcome.assignment),
+    assignment: assignmentToWire(outcome.assignment, ctx.store.state),
   };
 }
 

@@ -43,7 +43,7 @@ export function describeGroup(
   const group = groupById(ctx.store.state, req.groupId);
   if (!group) return { ...notFound(req.groupId), members: [] };
   if (group.protocol === 'classic')
-    return describeClassicGroup(group.groupId, ctx.classic.get(group.groupId));
+    return describeClassicGroup(group.groupId, ctx.classic.get(group.groupId), ctx.store.state);
   return {
     protocol: 'consumer',
     errorCode: ErrorCode.NONE,
@@ -61,8 +61,8 @@ export function describeGroup(
         memberEpoch: m.memberEpoch,
         subscribedTopicNames: m.subscribedTopics,
         subscribedTopicRegex: m.subscribedRegex ?? '',
-        assignment: assignmentToWire(m.assigned),
-        targetAssignment: assignmentToWire(group.target[m.memberId] ?? {}),
+        assignment: assignmentToWire(m.assigned, ctx.store.state),
+        targetAssignment: assignmentToWire(group.target[m.memberId] ?? {}, ctx.store.state),
       })),
   };
 }

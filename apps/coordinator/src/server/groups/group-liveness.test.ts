@@ -35,7 +35,7 @@ const toWire = (keys: readonly string[]) => {
     const [topic, partition] = key.split(':') as [string, string];
     byTopic.set(topic, [...(byTopic.get(topic) ?? []), Number(partition)]);
   }
-  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions, topicId: '' }));
 };
 
 /**
@@ -122,6 +122,10 @@ describe('group liveness (fake clock)', () => {
       serverAssignor: '',
       ownedPartitions: toWire(known?.keys ?? []),
       maxWaitMs: options.maxWaitMs ?? 0,
+      subscribedTopicNamesUnchanged: false,
+      subscribedTopicRegexUnchanged: false,
+      rebalanceTimeoutUnchanged: false,
+      ownedPartitionsUnchanged: false,
     });
     if (answer.errorCode === ErrorCode.NONE && epoch >= 0) {
       // A well-behaved client: revokes at once and takes what it was given.

@@ -1,14 +1,33 @@
 import type { v1 } from '@fjord/protocol';
 import { type Assignment, fromPairs, toPairs } from '../../metadata/group-state.js';
+import type { MetadataState } from '../../metadata/state.js';
 
-/** Wire topic-partition lists to an assignment. */
-export function assignmentFromWire(list: readonly v1.TopicPartitions__Output[]): Assignment {
-  return fromPairs(list.flatMap((t) => t.partitions.map((p) => [t.topic, p] as const)));
+/**
+ * Wire topic-partition lists to an assignment. A list may name its topic by id instead
+ * (Kafka clients do); an id no topic has any more (deleted) is dropped.
+ */
+export function assignmentFromWire(
+  list: readonly v1.TopicPartitions__Output[],
+  state: Pick<MetadataState, 'topics'>,
+): Assignment {
+  return fromPairs(
+    list.flatMap((t) => {
+      const topic = t.topic !== '' ? t.topic : state.topics[t.topicId]?.name;
+      return topic === undefined ? [] : t.partitions.map((p) => [topic, p] as const);
+    }),
+  );
 }
 
-/** An assignment as wire topic-partition lists (topics sorted). */
-export function assignmentToWire(a: Assignment): v1.TopicPartitions[] {
+/** An assignment as wire topic-partition lists (topics sorted), each with its topic id. */
+export function assignmentToWire(
+  a: Assignment,
+  state: Pick<MetadataState, 'topicIdsByName'>,
+): v1.TopicPartitions[] {
   const byTopic = new Map<string, number[]>();
   for (const [topic, partition] of toPairs(a)) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
-  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+  return [...byTopic].map(([topic, partitions]) => ({
+    topic,
+    partitions,
+    topicId: state.topicIdsByName[topic] ?? '',
+  }));
 }
