@@ -1,9 +1,11 @@
 import { API_MESSAGES, parseVersions } from '@fjord/kafka-protocol';
+import { JAVA_4_OLDEST_VERSION, JAVA_CLIENT_GAPS } from './java-clients.js';
 import { servedKafkaApis } from './kafka-apis.js';
 
 /** docs/KAFKA-COMPATIBILITY.md, generated from the served APIs and Kafka's message schemas. */
 export function renderCompatibilityDoc(): string {
-  const rows = servedKafkaApis().map((api) => {
+  const served = servedKafkaApis();
+  const rows = served.map((api) => {
     const messages = API_MESSAGES.get(api.apiKey)!;
     const kafka = parseVersions(messages.request.validVersions);
     const flexible = parseVersions(messages.request.flexibleVersions);
@@ -30,7 +32,36 @@ export function renderCompatibilityDoc(): string {
     ...rows,
     '',
     'Clients tested against these ranges (tests/integration/kafka-*.test.ts): kcat 1.7.1',
-    '(librdkafka 2.0.2), KafkaJS 2.2 and @platformatic/kafka.',
+    '(librdkafka 2.0.2), KafkaJS 2.2 and @platformatic/kafka (classic groups, and KIP-848 groups',
+    "with `groupProtocol: 'consumer'`).",
+    '',
+    '## Java clients',
+    '',
+    'No Java client runs in the tests (this machine reaches only the npm registry and Debian,',
+    "which packages a JRE but no Kafka client jar), so this part is read from Kafka's message",
+    'definitions and KIP-896, not measured. Java clients (3.x and 4.x) use the highest version of',
+    'each API that both sides have; Java 4.0 no longer speaks the versions KIP-896 removed, so a',
+    'served range must reach its oldest one. Java 3.x starts with ApiVersions v3, 4.x with v4.',
+    '',
+    '| Key | API | Java 4.0 oldest | Served | Java uses |',
+    '|---:|---|---:|---|---:|',
+    ...javaRows(served),
+    '',
+    'Every API a Java producer, consumer (classic or `group.protocol=consumer`) or the admin',
+    'calls above is served at a version Java 4.0 speaks. What Java clients use that is not served:',
+    '',
+    ...JAVA_CLIENT_GAPS.map((gap) => `- ${gap}`),
     '',
   ].join('\n');
+}
+
+/** One row per served API: the oldest version Java 4.0 speaks and the version a Java client negotiates. */
+function javaRows(served: ReturnType<typeof servedKafkaApis>): string[] {
+  return served.map((api) => {
+    const oldest = JAVA_4_OLDEST_VERSION.get(api.apiKey) ?? 0;
+    const kafkaMax = parseVersions(API_MESSAGES.get(api.apiKey)!.request.validVersions).max;
+    const uses = oldest > api.maxVersion ? 'none' : String(Math.min(api.maxVersion, kafkaMax));
+    const name = API_MESSAGES.get(api.apiKey)!.name;
+    return `| ${api.apiKey} | ${name} | ${oldest} | ${api.minVersion}–${api.maxVersion} | ${uses} |`;
+  });
 }
