@@ -11,8 +11,6 @@ export const KAFKA_CONSUMER_SESSION_TIMEOUT_MS = 45_000;
 
 /** First ConsumerGroupHeartbeat version in which the client generates its member id (KIP-1082). */
 const CLIENT_MEMBER_ID = 1;
-/** Member epochs below this leave the group (-1, or -2 for a static member): no assignment comes back. */
-const JOIN_EPOCH = 0;
 /** Kafka's "authorized operations not requested" value. */
 const OPERATIONS_NOT_REQUESTED = -2147483648;
 
@@ -76,9 +74,10 @@ export function consumerGroupHeartbeatApi(deps: KafkaDeps): KafkaApi {
         memberEpoch: answer.memberEpoch,
         heartbeatIntervalMs: answer.heartbeatIntervalMs,
         // Always the whole assignment (Kafka may leave it out when unchanged; sending it is
-        // allowed, and clients compare before acting). None after leaving.
+        // allowed, and clients compare before acting). None after leaving (epoch -1, or -2
+        // for a static member stepping away).
         assignment:
-          answer.memberEpoch < JOIN_EPOCH
+          answer.memberEpoch < 0
             ? null
             : {
                 topicPartitions: answer.assignment.map((t) => ({
