@@ -125,6 +125,69 @@ describe('KIP-848 consumer groups (ConsumerGroupHeartbeat) on the brokers’ Kaf
     expect(await admin.listTopics()).not.toContain(topic);
   });
 
+  it('one group, two kinds of member: a Fjord SDK consumer and a KIP-848 Kafka client share its partitions', async () => {
+    const topic = randomName('kip848-mixed');
+    const groupId = randomName('kip848-mixed-group');
+    await fjord.admin().createTopics([{ name: topic, partitions: 4, replicationFactor: 1 }]);
+    const sdk = fjord.consumer({ groupId, autoOffsetReset: 'earliest' });
+    await sdk.subscribe([topic]);
+    const sdkValues: string[] = [];
+    let polling = true;
+    // The SDK consumer heartbeats while it polls.
+    const pollLoop = (async () => {
+      while (polling) for (const r of await sdk.poll(200)) sdkValues.push(String(r.value));
+    })();
+    const kafka = new Consumer({
+      groupId,
+      clientId: 'kip848-mixed',
+      bootstrapBrokers: cluster.kafkaBootstrap,
+      deserializers: stringDeserializers,
+      groupProtocol: 'consumer',
+    });
+    const kafkaValues: string[] = [];
+    let stream: { close(): Promise<void> } | undefined;
+    try {
+      const messages = await kafka.consume({
+        topics: [topic],
+        mode: 'earliest',
+        autocommit: 100,
+        maxWaitTime: 200,
+      });
+      messages.on('data', (message) => kafkaValues.push(String(message.value)));
+      stream = messages;
+      await waitFor(
+        async () => {
+          const group = await fjord.admin().describeGroup(groupId);
+          const owned = group.members.map((m) => m.assignment.length);
+          return owned.length === 2 && owned.every((n) => n === 2) ? group : undefined;
+        },
+        { timeoutMs: 60_000, message: 'the SDK member and the Kafka member own two partitions each' },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await fjord.producer().send({
+        topic,
+        messages: range(0, 80).map((i) => ({ partition: i % 4, value: Buffer.from(`v${i}`) })),
+      });
+      await waitFor(() => (sdkValues.length + kafkaValues.length >= 80 ? true : undefined), {
+        timeoutMs: 60_000,
+        message: () =>
+          `80 records between the two members (have ${sdkValues.length} + ${kafkaValues.length})`,
+      });
+      expect({ sdk: sdkValues.length, kafka: kafkaValues.length }).toEqual({ sdk: 40, kafka: 40 });
+      expect([...sdkValues, ...kafkaValues].sort()).toEqual(
+        range(0, 80)
+          .map((i) => `v${i}`)
+          .sort(),
+      );
+    } finally {
+      polling = false;
+      await pollLoop;
+      await sdk.close();
+      await stream?.close();
+      await kafka.close(true);
+    }
+  });
+
   it('answers incremental heartbeats (null fields = unchanged), ConsumerGroupDescribe and bad member ids', async () => {
     const topic = randomName('kip848-raw');
     const groupId = randomName('kip848-raw-group');
