@@ -335,6 +335,15 @@ describe('KIP-848 consumer groups (ConsumerGroupHeartbeat) on the brokers’ Kaf
         reason: null,
       });
       expect(classicJoin.errorCode).toBe(23);
+
+      // ListGroups v5 names each group's type and filters by it (without regard to case).
+      const listed = async (typesFilter: string[]) =>
+        ((await raw.request(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter })).groups as KafkaStruct[])
+          .filter((g) => g.groupId === classicGroup || g.groupId === kip848Group)
+          .map((g) => [g.groupId, g.groupType]);
+      expect(await listed(['consumer'])).toEqual([[kip848Group, 'consumer']]);
+      expect(await listed(['CLASSIC'])).toEqual([[classicGroup, 'classic']]);
+      expect((await listed([])).length).toBe(2);
       await stream.close();
     } finally {
       raw.close();

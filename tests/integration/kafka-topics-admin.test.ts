@@ -4,7 +4,7 @@ import { type Cluster, randomName, startCluster } from '@fjord/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawKafka } from './kafka-raw.js';
 
-describe('CreateTopics v5+ and DeleteTopics v6 on the Kafka listener', () => {
+describe('topic admin at the versions no client library here sends (CreateTopics v7, DescribeConfigs v4, DeleteTopics v6)', () => {
   let cluster: Cluster;
   let fjord: Fjord;
   let raw: RawKafka;
@@ -71,6 +71,37 @@ describe('CreateTopics v5+ and DeleteTopics v6 on the Kafka listener', () => {
       }),
     ]);
     expect((await fjord.admin().listTopics()).map((t) => t.name)).not.toContain(dryRun);
+  });
+
+  it('describes a topic’s configs with Kafka’s config types and, when asked, their documentation (DescribeConfigs v4)', async () => {
+    const name = randomName('dc4');
+    await fjord
+      .admin()
+      .createTopics([{ name, partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '60000' } }]);
+    const describe = async (includeDocumentation: boolean) => {
+      const answer = await raw.request(ApiKey.DescribeConfigs, 4, {
+        resources: [{ resourceType: 2, resourceName: name, configurationKeys: null }],
+        includeSynonyms: false,
+        includeDocumentation,
+      });
+      const [resource] = answer.results as KafkaStruct[];
+      expect(resource?.errorCode).toBe(0);
+      return resource?.configs as Array<Record<string, unknown>>;
+    };
+    const withDocs = await describe(true);
+    expect(withDocs.find((c) => c.name === 'retention.ms')).toMatchObject({
+      value: '60000',
+      configSource: 1, // DYNAMIC_TOPIC_CONFIG: an override
+      configType: 5, // LONG
+      documentation: expect.stringContaining('How long a batch is kept'),
+    });
+    expect(withDocs.find((c) => c.name === 'unclean.leader.election.enable')).toMatchObject({
+      configType: 1, // BOOLEAN
+      configSource: 5, // DEFAULT_CONFIG
+    });
+    // Every config has a Kafka type (0 would be UNKNOWN).
+    expect(withDocs.filter((c) => c.configType === 0).map((c) => c.name)).toEqual([]);
+    expect((await describe(false)).every((c) => c.documentation === null)).toBe(true);
   });
 
   it('deletes by topic id (v6) and answers an id no topic has with UNKNOWN_TOPIC_ID', async () => {

@@ -29,8 +29,6 @@ export const JAVA_4_OLDEST_VERSION: ReadonlyMap<number, number> = new Map([
 export const JAVA_CLIENT_GAPS: readonly string[] = [
   'OffsetForLeaderEpoch (23) is not served. The Java consumer then skips its position check after a leader change (KIP-320), as it does against any broker without it: a consumer does not notice a log truncated under it.',
   'ListOffsets v7+ is not served: `Admin.listOffsets` with `OffsetSpec.maxTimestamp()` (v7), `earliestLocal()` (v8) or `latestTiered()` (v9) fails with UnsupportedVersionException; earliest, latest and by-timestamp work.',
-  'DescribeConfigs v3+ is not served: `DescribeConfigsOptions.includeDocumentation(true)` fails with UnsupportedVersionException.',
-  'ListGroups v5 is not served: listing groups filtered by type (`Admin.listGroups` with `withTypes`, Java 4.0) fails; without a type filter it works.',
   'ConsumerGroupDescribe v1 (member types, Java 4.0) is not served; the Java admin uses v0.',
   'Transactions are not served (AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit; FindCoordinator for transactions answers COORDINATOR_NOT_AVAILABLE): a producer with `transactional.id` cannot start. Idempotent producers (the Java default since 3.0) work.',
   'Admin APIs not served: CreatePartitions, DeleteRecords, DeleteGroups, OffsetDelete, AlterConfigs, IncrementalAlterConfigs, ElectLeaders, DescribeLogDirs, DescribeProducers, DescribeTransactions, ListTransactions and the ACL and quota APIs; each fails in the Java admin with UnsupportedVersionException. `Admin.describeTopics` uses Metadata, as it does without DescribeTopicPartitions (75).',

@@ -2,6 +2,7 @@ import { ApiKey, type KafkaStruct } from '@fjord/kafka-protocol';
 import { ErrorCode, parseTopicConfig, renderTopicConfig } from '@fjord/protocol';
 import { asStructs, type KafkaApi } from '../api.js';
 import type { KafkaDeps } from '../kafka-deps.js';
+import { type KafkaTopicConfigKind, TOPIC_CONFIG_KINDS } from '../topic-config-kinds.js';
 
 /** Kafka's ConfigResource types. */
 const TOPIC = 2;
@@ -11,6 +12,12 @@ const DYNAMIC_TOPIC_CONFIG = 1;
 const DEFAULT_CONFIG = 5;
 
 const TOPIC_DEFAULTS = renderTopicConfig(parseTopicConfig({}));
+/** Kafka's ConfigType for a config it does not know the type of. */
+const UNKNOWN_CONFIG_TYPE = 0;
+
+function kindOf(name: string): KafkaTopicConfigKind | undefined {
+  return (TOPIC_CONFIG_KINDS as Readonly<Record<string, KafkaTopicConfigKind>>)[name];
+}
 
 /** Where a topic's effective config value comes from, as Kafka's ConfigSource names it. */
 export function topicConfigSource(name: string, value: string): number {
@@ -18,16 +25,18 @@ export function topicConfigSource(name: string, value: string): number {
 }
 
 /**
- * DescribeConfigs v0–2: a topic's effective configuration from the coordinator, each entry
+ * DescribeConfigs v0–4: a topic's effective configuration from the coordinator, each entry
  * marked default or topic override (with itself as the only synonym when synonyms are asked
- * for). Brokers have no Kafka-named settings to show: a broker resource gets an empty list.
+ * for); v3 adds each config's Kafka type and, when asked for, its documentation. Brokers have
+ * no Kafka-named settings to show: a broker resource gets an empty list.
  */
 export function describeConfigsApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.DescribeConfigs,
     minVersion: 0,
-    maxVersion: 2,
-    notes: 'Topics: effective configuration, defaults marked. Brokers: an empty list.',
+    maxVersion: 4,
+    notes:
+      'Topics: effective configuration, defaults marked, with Kafka’s config types and (v3+, when asked) documentation. Brokers: an empty list.',
     async handle(request) {
       const resources = asStructs(request.resources);
       const topicNames = resources
@@ -36,6 +45,7 @@ export function describeConfigsApi(deps: KafkaDeps): KafkaApi {
       const described =
         topicNames.length > 0 ? (await deps.coordinator.describeTopics({ topics: topicNames })).topics : [];
       const includeSynonyms = request.includeSynonyms as boolean;
+      const includeDocumentation = (request.includeDocumentation as boolean | undefined) ?? false;
       const results = resources.map((resource): KafkaStruct => {
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
         const keys = resource.configurationKeys as string[] | null;
@@ -76,6 +86,8 @@ export function describeConfigsApi(deps: KafkaDeps): KafkaApi {
               configSource,
               isSensitive: false,
               synonyms: includeSynonyms ? [{ name, value, source: configSource }] : [],
+              configType: kindOf(name)?.type ?? UNKNOWN_CONFIG_TYPE,
+              documentation: includeDocumentation ? (kindOf(name)?.documentation ?? null) : null,
             };
           }),
         };

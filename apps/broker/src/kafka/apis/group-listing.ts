@@ -7,25 +7,35 @@ import type { KafkaDeps } from '../kafka-deps.js';
 const CONSUMER = 'consumer';
 
 /**
- * ListGroups v0–4: every group of the coordinator, classic and Fjord-protocol ones, as
- * consumer groups; v4 filters by state (Kafka's state names for classic groups, Fjord's for
- * its own).
+ * ListGroups v0–5: every group of the coordinator, classic and Fjord-protocol (KIP-848) ones,
+ * as consumer groups; v4 filters by state (Kafka's state names for classic groups, Fjord's
+ * for its own), v5 by group type (`classic` or `consumer`, as Kafka names them; matched
+ * without regard to case, as Kafka does) and names each group's type.
  */
 export function listGroupsApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.ListGroups,
     minVersion: 0,
-    maxVersion: 4,
-    notes: 'Classic and Fjord-protocol groups alike, as consumer groups; v4 filters by state.',
+    maxVersion: 5,
+    notes:
+      'Classic and Fjord-protocol (KIP-848) groups alike, as consumer groups; v4 filters by state, v5 by type (classic, consumer).',
     async handle(request) {
       const answer = await deps.coordinator.listGroups();
       const states = (request.statesFilter as string[] | undefined) ?? [];
+      const types = (request.typesFilter as string[] | undefined) ?? [];
+      const wanted = (filter: readonly string[], value: string) =>
+        filter.length === 0 || filter.some((f) => f.toLowerCase() === value.toLowerCase());
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         groups: answer.groups
-          .filter((g) => states.length === 0 || states.some((s) => s.toLowerCase() === g.state.toLowerCase()))
-          .map((g) => ({ groupId: g.groupId, protocolType: CONSUMER, groupState: g.state })),
+          .filter((g) => wanted(states, g.state) && wanted(types, g.protocol))
+          .map((g) => ({
+            groupId: g.groupId,
+            protocolType: CONSUMER,
+            groupState: g.state,
+            groupType: g.protocol,
+          })),
       };
     },
   };
