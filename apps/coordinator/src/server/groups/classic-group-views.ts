@@ -17,7 +17,7 @@ export function classicListing(groupId: string, group: ClassicGroup | undefined)
 export function describeClassicGroup(
   groupId: string,
   group: ClassicGroup | undefined,
-  state: Pick<MetadataState, 'topicIdsByName'>,
+  state: MetadataState,
 ): v1.DescribeGroupResponse {
   const generation = group?.generationId ?? 0;
   return {
