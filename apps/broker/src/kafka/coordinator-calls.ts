@@ -80,10 +80,12 @@ export class CoordinatorCalls {
   consumerGroupHeartbeat(
     request: v1.ConsumerGroupHeartbeatRequest,
   ): Promise<v1.ConsumerGroupHeartbeatResponse__Output> {
-    return call<v1.ConsumerGroupHeartbeatRequest, v1.ConsumerGroupHeartbeatResponse__Output>(
-      this.#groups.consumerGroupHeartbeat,
-      this.#groups,
-      request,
+    return this.#link.call(({ groups }) =>
+      call<v1.ConsumerGroupHeartbeatRequest, v1.ConsumerGroupHeartbeatResponse__Output>(
+        groups.consumerGroupHeartbeat,
+        groups,
+        request,
+      ),
     );
   }
   classicOffsetCommit(request: v1.ClassicOffsetCommitRequest): Promise<v1.OffsetCommitResponse__Output> {
