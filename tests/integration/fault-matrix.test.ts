@@ -15,7 +15,7 @@ import {
 } from './faults/schedule.js';
 import { readEverything, startWorkload } from './faults/workload.js';
 import { range } from './helpers.js';
-import { checkHistory, type HistoryEvent } from './history/checker.js';
+import { checkHistory, type HistoryEvent, verdictOf } from './history/checker.js';
 import { committedBytes } from './history/replica-logs.js';
 
 /**
@@ -161,15 +161,8 @@ describe('the fault matrix: partitions, coordinator faults, wiped disks, double 
     }
 
     const result = checkHistory(history);
-    const clean =
-      result.lost.length +
-        result.duplicated.length +
-        result.moved.length +
-        result.reordered.length +
-        result.visibleThenGone.length ===
-        0 && replicasIdentical.every(Boolean);
     const summary = {
-      verdict: clean ? 'PASS' : 'FAIL',
+      verdict: verdictOf(result, replicasIdentical),
       seed: SEED,
       faults: SCHEDULE.length,
       faultsByKind: Object.fromEntries(injected),

@@ -103,7 +103,7 @@ describe('consumer group rebalancing', () => {
     const groupId = randomName('g');
     await setup.fjord.admin().createTopics([{ name: `${prefix}-a`, partitions: 1 }]);
     const consumer = setup.fjord.consumer({ groupId, autoOffsetReset: 'earliest' });
-    await consumer.subscribe(new RegExp(`^${prefix}-`));
+    await consumer.subscribe(new RegExp(`${prefix}-.*`));
     const loop = keepPolling([consumer]);
     await waitFor(() => consumer.assignment().length === 1, { timeoutMs: 20_000 });
     await setup.fjord.admin().createTopics([{ name: `${prefix}-b`, partitions: 2 }]);

@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageFields } from './fuzz/proto-shapes.js';
+import { storedContentKey } from './fuzz/record-batches.js';
 import { allRpcs, type RpcMethod } from './fuzz/rpc-catalog.js';
 import { type FuzzWorld, fieldOverrides, rpcSpecs } from './fuzz/rpc-specs.js';
 import { type CallOutcome, isLate, leakedEpochs, messagesOf, verdictProblems } from './fuzz/verdict.js';
@@ -137,7 +138,7 @@ async function rssOf(metricsUrl: string): Promise<number> {
 
 /** What the fuzz run saw, for the checks after it. */
 class Ledger {
-  /** CRCs of the batches each partition of the produce topic was answered OK for. */
+  /** storedContentKey of the batches each partition of the produce topic was answered OK for. */
   readonly acceptedCrcs = new Map<number, Set<number>>();
   /** Batches answered with a base offset (acks 1 and all): partition, offset, first batch's CRC. */
   readonly acknowledged: Array<{ partition: number; baseOffset: bigint; crc: number }> = [];
@@ -171,10 +172,10 @@ class Ledger {
           if (result.errorCode !== 0) return;
           const batches = splitBatches(sent.topics[i]!.partitions[j]!.records);
           const crcs = this.acceptedCrcs.get(result.partition) ?? new Set<number>();
-          for (const { header } of batches) crcs.add(header.crc);
+          for (const { bytes } of batches) crcs.add(storedContentKey(bytes));
           this.acceptedCrcs.set(result.partition, crcs);
           if (result.baseOffset !== '-1') {
-            const crc = batches[0]!.header.crc;
+            const crc = storedContentKey(batches[0]!.bytes);
             this.acknowledged.push({
               partition: result.partition,
               baseOffset: BigInt(result.baseOffset),
@@ -442,9 +443,9 @@ describe('fuzzing every gRPC RPC against a real cluster (issue #13, item 8)', ()
         const result = answer.topics[0]!.partitions[0]!;
         expect(result.errorCode, result.errorMessage).toBe(0);
         if (result.records.length === 0) break;
-        for (const { header } of splitBatches(result.records)) {
+        for (const { header, bytes } of splitBatches(result.records)) {
           if (header.baseOffset + BigInt(header.lastOffsetDelta) < offset) continue;
-          stored.set(header.baseOffset, header.crc);
+          stored.set(header.baseOffset, storedContentKey(bytes));
           offset = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
         }
       }

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Fjord, type Producer } from '@fjord/sdk';
+import { Fjord } from '@fjord/sdk';
 import { type Cluster, randomName, sleep, startCluster, waitFor } from '@fjord/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { range } from './helpers.js';
-import { checkHistory, type HistoryEvent } from './history/checker.js';
+import { readEverything, startWorkload } from './faults/workload.js';
+import { checkHistory, type HistoryEvent, verdictOf } from './history/checker.js';
 import { committedBytes } from './history/replica-logs.js';
 
 /**
@@ -82,78 +82,18 @@ describe('replication under faults (SIGKILL and SIGSTOP of partition leaders)', 
         { timeoutMs, intervalMs: 200, message: 'every partition back to a full ISR' },
       );
 
-    // Idempotent producers: retries across failovers must not write a record twice.
-    const makeProducer = (): Producer =>
-      fjord.producer({ acks: 'all', idempotent: true, deliveryTimeoutMs: 90_000 });
-    const producers = range(0, PRODUCERS).map(makeProducer);
-
-    let stop = false;
-    const loops = producers.map(async (producer, n) => {
-      let seq = 0;
-      while (!stop) {
-        const batch = range(seq, seq + 10).map((s) => ({
-          id: `p${n}-${s}`,
-          key: `p${n}-k${s % KEYS_PER_PRODUCER}`,
-          value: `p${n}-${s}`,
-          seq: s,
-        }));
-        seq += batch.length;
-        for (const m of batch) {
-          record({
-            type: 'send',
-            id: m.id,
-            producer: n,
-            key: m.key,
-            value: m.value,
-            seq: m.seq,
-            t: Date.now(),
-          });
-        }
-        try {
-          const metas = await producer.send({
-            topic,
-            messages: batch.map((m) => ({ key: m.key, value: m.value })),
-          });
-          const t = Date.now();
-          metas.forEach((meta, i) => {
-            record({
-              type: 'ack',
-              id: batch[i]!.id,
-              partition: meta.partition,
-              offset: String(meta.offset),
-              t,
-            });
-          });
-        } catch (error) {
-          const t = Date.now();
-          for (const m of batch) record({ type: 'fail', id: m.id, error: String(error), t });
-        }
-      }
+    // Idempotent producers (retries across failovers must not write a record twice) and a
+    // polling consumer, as in the fault matrix.
+    const workload = await startWorkload({
+      fjord,
+      topic,
+      partitions: PARTITIONS,
+      producers: PRODUCERS,
+      keysPerProducer: KEYS_PER_PRODUCER,
+      deliveryTimeoutMs: 90_000,
+      record,
     });
-
-    // A consumer polls all the time: what it sees must never disappear later.
-    const poller = fjord.consumer({ autoOffsetReset: 'earliest', fetchMaxWaitMs: 200 });
-    await poller.assign(range(0, PARTITIONS).map((partition) => ({ topic, partition })));
-    const polling = (async () => {
-      while (!stop) {
-        try {
-          for (const r of await poller.poll(500)) {
-            record({
-              type: 'read',
-              source: 'poll',
-              partition: r.partition,
-              offset: String(r.offset),
-              value: r.value!.toString(),
-            });
-          }
-        } catch {
-          await sleep(200);
-        }
-      }
-    })();
-
-    const ackCount = () => history.filter((e) => e.type === 'ack').length;
-    await waitFor(() => ackCount() >= 300, { timeoutMs: 60_000, message: 'a first stretch of acks' });
+    await waitFor(() => workload.acked() >= 300, { timeoutMs: 60_000, message: 'a first stretch of acks' });
 
     const leaderOf0 = async () => {
       const [d] = await admin.describeTopics([topic]);
@@ -169,7 +109,7 @@ describe('replication under faults (SIGKILL and SIGSTOP of partition leaders)', 
       await waitForFullIsr();
       const victim = await leaderOf0();
       const node = cluster.broker(victim);
-      const acksBefore = ackCount();
+      const acksBefore = workload.acked();
       if (f === 'kill') {
         record({ type: 'fault', action: 'kill', broker: victim, t: Date.now() });
         await node.kill('SIGKILL');
@@ -186,38 +126,19 @@ describe('replication under faults (SIGKILL and SIGSTOP of partition leaders)', 
         pauses++;
       }
       // Progress after each fault: producers are not stuck.
-      await waitFor(() => ackCount() > acksBefore + 30, { timeoutMs: 60_000, message: 'acks after a fault' });
+      await waitFor(() => workload.acked() > acksBefore + 30, {
+        timeoutMs: 60_000,
+        message: 'acks after a fault',
+      });
     }
 
     await waitForFullIsr();
-    stop = true;
-    await Promise.all(loops);
-    await Promise.all(producers.map((p) => p.close()));
-    await polling;
-    await poller.close();
+    await workload.stop();
 
     // Final read of everything below the high watermark.
     await waitForFullIsr();
     const latest = await admin.listOffsets(topic, 'latest');
-    const reader = fjord.consumer({ autoOffsetReset: 'earliest' });
-    await reader.assign(range(0, PARTITIONS).map((partition) => ({ topic, partition })));
-    const positions = new Map<number, bigint>();
-    const done = () => latest.every((l) => (positions.get(l.partition) ?? 0n) >= l.offset);
-    const deadline = Date.now() + 120_000;
-    while (!done() && Date.now() < deadline) {
-      for (const r of await reader.poll(500)) {
-        positions.set(r.partition, r.offset + 1n);
-        record({
-          type: 'read',
-          source: 'final',
-          partition: r.partition,
-          offset: String(r.offset),
-          value: r.value!.toString(),
-        });
-      }
-    }
-    await reader.close();
-    expect(done()).toBe(true);
+    const checked = await readEverything(fjord, topic, latest, record, 120_000);
 
     // Every replica's log is identical up to the high watermark (read from disk, stopped).
     for (const node of cluster.brokers) await node.stop();
@@ -231,12 +152,14 @@ describe('replication under faults (SIGKILL and SIGSTOP of partition leaders)', 
 
     const result = checkHistory(history);
     const summary = {
+      verdict: verdictOf(result, identical),
       kills,
       pauses,
       idempotentProducer: true,
       durationMs: Date.now() - started,
       replicasIdentical: identical,
       ...result,
+      recordsChecked: checked,
       lost: result.lost.length,
       duplicated: result.duplicated.length,
       moved: result.moved.length,

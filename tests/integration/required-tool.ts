@@ -22,7 +22,16 @@ function onPath(binary: string): boolean {
  */
 export function missingTool(binary: string, install: string): string | undefined {
   if (onPath(binary)) return undefined;
-  const reason = `${binary} is not on PATH (install it with: ${install}; .ci/run does)`;
+  return missingCapability(`${binary} is not on PATH (install it with: ${install}; .ci/run does)`);
+}
+
+/**
+ * The same rule for any capability a test needs from the machine (root, a mount): `reason` is
+ * why it is missing, or `undefined` when it is there. Outside CI the reason is printed and
+ * returned (skip the test with it); under `CI=true` this throws, so CI cannot pass by skipping.
+ */
+export function missingCapability(reason: string | undefined): string | undefined {
+  if (reason === undefined) return undefined;
   if (process.env.CI === 'true' || process.env.CI === '1') {
     throw new Error(`CI=${process.env.CI}: ${reason}`);
   }

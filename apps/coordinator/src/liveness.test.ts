@@ -111,6 +111,7 @@ describe('broker liveness (fake clock)', () => {
       knownMetadataVersion: '-1',
       knownViewDigest: '',
       listenerName: '',
+      acceptsReplicaDeltas: false,
     });
     expect(beat.errorCode).toBe(ErrorCode.NONE);
     expect(ctx.store.state.brokers['1']!.fenced).toBe(false);
@@ -132,9 +133,60 @@ describe('broker liveness (fake clock)', () => {
         knownMetadataVersion: '-1',
         knownViewDigest: '',
         listenerName: '',
+        acceptsReplicaDeltas: false,
       });
       expect(await monitor.runNow()).toEqual([]);
     }
+  });
+
+  it('a monitor that itself stalled past the session timeout fences nobody at once: every session gets one timeout of grace', async () => {
+    await setUp();
+    const epochs = new Map<number, string>();
+    for (const id of [1, 2]) epochs.set(id, String((await register(id)).brokerEpoch));
+    const heartbeat = (brokerId: number) =>
+      brokerHeartbeat(ctx, {
+        brokerId,
+        brokerEpoch: epochs.get(brokerId)!,
+        knownMetadataVersion: '-1',
+        knownViewDigest: '',
+        acceptsReplicaDeltas: false,
+      });
+    // Passes every check interval (1 s) while both brokers heartbeat.
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1_000);
+      for (const id of [1, 2]) await heartbeat(id);
+      expect(await monitor.runNow()).toEqual([]);
+    }
+
+    // The coordinator stands still (SIGSTOP) for longer than the session timeout: no pass
+    // runs and no heartbeat is read. Its first pass afterwards sees every session expired.
+    clock.advance(SESSION_TIMEOUT_MS + 5_000);
+    expect(await monitor.runNow()).toEqual([]);
+    expect(ctx.store.state.brokers['1']!.fenced).toBe(false);
+    expect(ctx.store.state.brokers['2']!.fenced).toBe(false);
+
+    // Broker 1 heartbeats again; broker 2 died meanwhile and stays silent: it is fenced once
+    // the grace (one session timeout from the late pass) has run out, and not before.
+    for (let elapsed = 1_000; elapsed < SESSION_TIMEOUT_MS; elapsed += 1_000) {
+      clock.advance(1_000);
+      await heartbeat(1);
+      expect(await monitor.runNow()).toEqual([]);
+    }
+    clock.advance(1_000);
+    await heartbeat(1);
+    expect(await monitor.runNow()).toEqual([2]);
+    expect(ctx.store.state.brokers['1']!.fenced).toBe(false);
+  });
+
+  it('a pass late by less than half a session timeout is no stall: expired sessions are fenced', async () => {
+    await setUp();
+    await register(1);
+    expect(await monitor.runNow()).toEqual([]);
+    // 1 s interval + 4.9 s late: under the stall threshold (interval + half the timeout).
+    clock.advance(5_900);
+    expect(await monitor.runNow()).toEqual([]);
+    clock.advance(SESSION_TIMEOUT_MS - 5_900);
+    expect(await monitor.runNow()).toEqual([1]);
   });
 
   it('refuses heartbeats from unknown brokers and stale epochs', async () => {
@@ -146,6 +198,7 @@ describe('broker liveness (fake clock)', () => {
       knownMetadataVersion: '-1',
       knownViewDigest: '',
       listenerName: '',
+      acceptsReplicaDeltas: false,
     });
     expect(unknown.errorCode).toBe(ErrorCode.BROKER_ID_NOT_REGISTERED);
     const stale = await brokerHeartbeat(ctx, {
@@ -154,6 +207,7 @@ describe('broker liveness (fake clock)', () => {
       knownMetadataVersion: '-1',
       knownViewDigest: '',
       listenerName: '',
+      acceptsReplicaDeltas: false,
     });
     expect(stale.errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
   });

@@ -60,6 +60,7 @@ export {
   type Record,
   type RecordInput,
   readBatchHeader,
+  setCreateTimeMaxTimestamp,
   setLogAppendTime,
   setProducerState,
   splitBatches,
@@ -68,6 +69,7 @@ export {
 } from './record-batch.js';
 export { type BuildBatchOptions, RecordBatchBuilder } from './record-batch-builder.js';
 export {
+  type CheckedRecords,
   DEFAULT_DECOMPRESSION_BUDGET_BYTES,
   DecompressionBudget,
   type RecordValidationOptions,

@@ -603,15 +603,30 @@ export function setProducerState(
  * would otherwise make corrupt bytes look valid.
  */
 export function setLogAppendTime(batch: Buffer, timestampMs: number): void {
-  assertHasHeader(batch, 'set LogAppendTime');
-  assertTimestamp(timestampMs, 'LogAppendTime');
+  stampMaxTimestamp(batch, TimestampType.LogAppendTime, timestampMs, 'LogAppendTime');
+}
+
+/**
+ * Makes the batch a CreateTime batch whose maxTimestamp is `timestampMs`, the largest
+ * timestamp of its records, as Kafka's LogValidator does with
+ * `setMaxTimestamp(CREATE_TIME, max)` when a producer's header says otherwise; rewrites the
+ * CRC, in place. Call it only on a batch that passed {@link validateBatch}.
+ */
+export function setCreateTimeMaxTimestamp(batch: Buffer, timestampMs: number): void {
+  stampMaxTimestamp(batch, TimestampType.CreateTime, timestampMs, 'maxTimestamp');
+}
+
+function stampMaxTimestamp(batch: Buffer, type: 0 | 1, timestampMs: number, what: string): void {
+  assertHasHeader(batch, `set ${what}`);
+  assertTimestamp(timestampMs, what);
   // The CRC covers this batch only, even if the caller's buffer runs on past its end.
   const end = batch.readInt32BE(BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
   if (end < RECORD_BATCH_OVERHEAD || end > batch.length) {
-    throw corrupt(`cannot set LogAppendTime: batch declares ${end} bytes, buffer has ${batch.length}`);
+    throw corrupt(`cannot set ${what}: batch declares ${end} bytes, buffer has ${batch.length}`);
   }
-  const attributes = batch.readInt16BE(ATTRIBUTES_OFFSET);
-  batch.writeInt16BE(attributes | TIMESTAMP_TYPE_FLAG, ATTRIBUTES_OFFSET);
+  const attributes = batch.readInt16BE(ATTRIBUTES_OFFSET) & ~TIMESTAMP_TYPE_FLAG;
+  const flag = type === TimestampType.LogAppendTime ? TIMESTAMP_TYPE_FLAG : 0;
+  batch.writeInt16BE(attributes | flag, ATTRIBUTES_OFFSET);
   writeInt64FromNumber(batch, MAX_TIMESTAMP_OFFSET, timestampMs);
   batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES_OFFSET, end)), CRC_OFFSET);
 }

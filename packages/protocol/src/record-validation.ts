@@ -13,7 +13,7 @@
  */
 import { Compression, decompressRecords } from './compression/index.js';
 import { ErrorCode, ProtocolError } from './errors.js';
-import { type BatchHeader, RECORD_BATCH_OVERHEAD, TimestampType } from './record-batch.js';
+import { type BatchHeader, RECORD_BATCH_OVERHEAD } from './record-batch.js';
 import { ByteCursor } from './varint.js';
 
 /**
@@ -65,22 +65,34 @@ export interface RecordValidationOptions {
   timestamps: TimestampWindow | undefined;
 }
 
+/** What {@link validateBatchRecords} found in a batch whose records are all well-formed. */
+export interface CheckedRecords {
+  /** Size of the records, decompressed. */
+  decompressedBytes: number;
+  /**
+   * The largest record timestamp. The header's maxTimestamp may say otherwise; retention and
+   * time lookups trust the header, so the broker writes this one there before storing
+   * (CreateTime topics), as Kafka's LogValidator does.
+   */
+  maxTimestamp: number;
+}
+
 /**
  * Checks every record of one batch that already passed `validateBatch` (header, CRC, count
  * vs lastOffsetDelta). `batch` is the whole batch, `header` its decoded header. Throws a
- * ProtocolError (see the module comment); returns the decompressed size of the records.
+ * ProtocolError (see the module comment).
  */
 export function validateBatchRecords(
   batch: Buffer,
   header: BatchHeader,
   options: RecordValidationOptions,
-): number {
+): CheckedRecords {
   if (header.isControl) {
     throw new ProtocolError(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
   }
   if (header.compression === Compression.None) {
-    walkRecords(batch, RECORD_BATCH_OVERHEAD, batch.length, header, options.timestamps);
-    return batch.length - RECORD_BATCH_OVERHEAD;
+    const maxTimestamp = walkRecords(batch, RECORD_BATCH_OVERHEAD, batch.length, header, options.timestamps);
+    return { decompressedBytes: batch.length - RECORD_BATCH_OVERHEAD, maxTimestamp };
   }
   const { budget } = options;
   const byBudget = budget.remaining < options.maxDecompressedBytes;
@@ -98,13 +110,13 @@ export function validateBatchRecords(
     throw error;
   }
   budget.spend(records.length);
-  walkRecords(records, 0, records.length, header, options.timestamps);
-  return records.length;
+  const maxTimestamp = walkRecords(records, 0, records.length, header, options.timestamps);
+  return { decompressedBytes: records.length, maxTimestamp };
 }
 
 /**
- * Walks the records in buf[start, end). Allocation-free on success: one cursor per batch,
- * numbers only per record.
+ * Walks the records in buf[start, end) and returns their largest timestamp. Allocation-free
+ * on success: one cursor per batch, numbers only per record.
  */
 function walkRecords(
   buf: Buffer,
@@ -112,7 +124,7 @@ function walkRecords(
   end: number,
   header: BatchHeader,
   window: TimestampWindow | undefined,
-): void {
+): number {
   const count = header.recordCount;
   const cur = new ByteCursor(buf, start, end);
   const checkTimestamps = window !== undefined;
@@ -172,18 +184,7 @@ function walkRecords(
       `the header declares ${count} records, but ${end - cur.pos} bytes follow record ${count - 1}`,
     );
   }
-  if (!checkTimestamps) return;
-  // Retention and time lookups go by maxTimestamp, so it must not lie either.
-  if (header.timestampType === TimestampType.CreateTime && header.maxTimestamp !== maxTimestamp) {
-    throw new ProtocolError(
-      ErrorCode.INVALID_TIMESTAMP,
-      `the header's maxTimestamp ${header.maxTimestamp} is not the largest record timestamp ${maxTimestamp}`,
-    );
-  }
-  if (header.maxTimestamp < earliest || header.maxTimestamp > latest) {
-    const error = timestampOutOfWindow(header.maxTimestamp, window);
-    throw new ProtocolError(error.code, `the header's maxTimestamp ${error.message}`);
-  }
+  return maxTimestamp;
 }
 
 /** Skips a varint-length-prefixed field; lengths below `minLength` (-1 = null allowed) are invalid. */

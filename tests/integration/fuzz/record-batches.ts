@@ -5,6 +5,24 @@ import fc from 'fast-check';
 const CRC_OFFSET = 17;
 const CRC_COVERS_FROM = 21;
 
+/** Attribute bit 3 (timestamp type) and the maxTimestamp field of a RecordBatch v2 header. */
+const TIMESTAMP_TYPE_BIT = 0x08;
+const ATTRIBUTES_LOW_BYTE = 22;
+const MAX_TIMESTAMP_OFFSET = 35;
+
+/**
+ * Identifies a batch by what it stores: the CRC-covered bytes with the timestamp type and
+ * maxTimestamp blanked, since in a CreateTime topic the broker writes its own there when a
+ * producer's header does not name the largest record timestamp (as Kafka's LogValidator),
+ * and leaves every other byte as sent.
+ */
+export function storedContentKey(batch: Buffer): number {
+  const copy = Buffer.from(batch.subarray(0, batch.readInt32BE(8) + 12));
+  copy[ATTRIBUTES_LOW_BYTE]! &= ~TIMESTAMP_TYPE_BIT;
+  copy.fill(0, MAX_TIMESTAMP_OFFSET, MAX_TIMESTAMP_OFFSET + 8);
+  return crc32c(copy.subarray(CRC_COVERS_FROM));
+}
+
 /** Writes the batch's CRC again, so that a mutation past the header reaches the records parser. */
 export function resealed(batch: Buffer): Buffer {
   if (batch.length < CRC_COVERS_FROM) return batch;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkHistory, type HistoryEvent, parseHistory, percentile } from './checker.js';
+import { checkHistory, type HistoryEvent, parseHistory, percentile, verdictOf } from './checker.js';
 
 const send = (id: string, seq: number, key = 'k', producer = 0): HistoryEvent => ({
   type: 'send',
@@ -120,6 +120,14 @@ describe('history checker', () => {
       ack('c', 2, 2_600),
     ]);
     expect(r.failoverMs).toEqual([2_000, 500]);
+  });
+
+  it('gives the verdict PASS only without anomalies and with identical replicas', () => {
+    const clean = checkHistory([send('a', 0), ack('a', 0, 10), final('a', 0)]);
+    expect(verdictOf(clean, [true, true])).toBe('PASS');
+    expect(verdictOf(clean, [true, false])).toBe('FAIL');
+    const lost = checkHistory([send('a', 0), ack('a', 0, 10), final('x', 0)]);
+    expect(verdictOf(lost, [true])).toBe('FAIL');
   });
 
   it('parses JSONL', () => {

@@ -85,6 +85,20 @@ export interface CheckResult {
   failoverP99Ms: number | null;
 }
 
+/**
+ * The verdict of a fault test: PASS when nothing acknowledged was lost, duplicated, moved or
+ * reordered, nothing seen was gone later, and every partition's replicas were identical.
+ */
+export function verdictOf(result: CheckResult, replicasIdentical: readonly boolean[]): 'PASS' | 'FAIL' {
+  const anomalies =
+    result.lost.length +
+    result.duplicated.length +
+    result.moved.length +
+    result.reordered.length +
+    result.visibleThenGone.length;
+  return anomalies === 0 && replicasIdentical.every(Boolean) ? 'PASS' : 'FAIL';
+}
+
 /** Parses JSONL text into events (blank lines ignored). */
 export function parseHistory(text: string): HistoryEvent[] {
   return text

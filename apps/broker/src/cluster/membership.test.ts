@@ -33,6 +33,8 @@ class FakeCoordinator {
   viewDigest(): string {
     return JSON.stringify(this.hosted);
   }
+  /** When set, the next answer with a changed view carries this delta instead of `hosted`. */
+  delta: { changed: v1.HostedReplica[]; removed: v1.RemovedReplica[] } | undefined;
   server = new grpc.Server(GRPC_CHANNEL_OPTIONS);
   clusterId = 'cluster-a';
 
@@ -60,6 +62,19 @@ class FakeCoordinator {
         }
         const changed = call.request.knownMetadataVersion !== String(this.version);
         const unchanged = changed && call.request.knownViewDigest === this.viewDigest();
+        if (changed && !unchanged && this.delta && call.request.acceptsReplicaDeltas) {
+          const { changed: replicas, removed } = this.delta;
+          this.delta = undefined;
+          callback(null, {
+            metadataVersion: String(this.version),
+            hasChanges: true,
+            replicas,
+            removedReplicas: removed,
+            replicasAreDelta: true,
+            viewDigest: this.viewDigest(),
+          });
+          return;
+        }
         callback(null, {
           metadataVersion: String(this.version),
           hasChanges: changed,
@@ -221,5 +236,43 @@ describe('ClusterMembership', () => {
     // The leader moves on past it: applied again.
     coordinator.version = 6;
     await eventually(() => replicas.get('orders', 0) === undefined, 'replica removal');
+  });
+
+  it('applies a delta answer on top of the list it holds: changed replicas replaced, removed ones dropped', async () => {
+    const { coordinator, membership, replicas } = await setUp();
+    coordinator.hosted = [replica('orders', TOPIC_ID, 0), replica('orders', TOPIC_ID, 1)];
+    membership.start(7401);
+    await eventually(() => replicas.all().length === 2, 'both replicas');
+    expect(coordinator.heartbeats.every((h) => h.acceptsReplicaDeltas)).toBe(true);
+    const kept = replicas.get('orders', 1)!.log;
+
+    const moved = replica('orders', TOPIC_ID, 1, {
+      leader: 2,
+      leaderEpoch: 1,
+      replicas: [1, 2],
+      isr: [1, 2],
+    });
+    coordinator.hosted = [moved];
+    coordinator.delta = { changed: [moved], removed: [{ topicId: TOPIC_ID, partition: 0 }] };
+    coordinator.version = 2;
+    await eventually(() => replicas.get('orders', 0) === undefined, 'the removed replica dropped');
+    expect(replicas.get('orders', 1)).toMatchObject({ leader: 2, leaderEpoch: 1, isr: [1, 2] });
+    expect(replicas.get('orders', 1)!.log).toBe(kept);
+    await eventually(
+      () => coordinator.heartbeats.some((h) => h.knownViewDigest === coordinator.viewDigest()),
+      'the new view known',
+    );
+    // A later delta that adds a replica keeps the ones not mentioned.
+    const added = replica('orders', TOPIC_ID, 2);
+    coordinator.hosted = [moved, added];
+    coordinator.delta = { changed: [added], removed: [] };
+    coordinator.version = 3;
+    await eventually(() => replicas.get('orders', 2) !== undefined, 'the added replica');
+    expect(
+      replicas
+        .all()
+        .map((p) => p.partition)
+        .sort(),
+    ).toEqual([1, 2]);
   });
 });

@@ -3,7 +3,7 @@ import { ErrorCode, errorInfo, type v1 } from '@fjord/protocol';
 import type { Logger } from 'pino';
 import type { ClusterIdentity } from './cluster-identity.js';
 import type { CoordinatorApi } from './coordinator-client.js';
-import type { HostedReplicas } from './hosted-replicas.js';
+import type { HostedReplicas, ReplicaAssignment } from './hosted-replicas.js';
 
 /** The addresses a broker registers (advertised, after binding). */
 export interface RegisteredListeners {
@@ -36,9 +36,10 @@ export interface MembershipOptions {
 /**
  * The broker's membership in the cluster (docs/dev/CONTRACTS.md): registers under its
  * stable id with a fresh incarnation id, heartbeats every heartbeatIntervalMs and applies
- * the hosted-replica list whenever metadata changed. Registration is retried every interval
- * (duplicate registration, coordinator down); STALE_BROKER_EPOCH / BROKER_ID_NOT_REGISTERED
- * make it register again. While the coordinator is unreachable the broker keeps serving
+ * the hosted-replica list whenever metadata changed: a complete list as it is, a delta (only
+ * the replicas that changed, and those removed) on top of the list last applied.
+ * Registration is retried every interval (duplicate registration, coordinator down);
+ * STALE_BROKER_EPOCH / BROKER_ID_NOT_REGISTERED make it register again. While the coordinator is unreachable the broker keeps serving
  * what it has.
  */
 export class ClusterMembership {
@@ -48,6 +49,8 @@ export class ClusterMembership {
   private metadataVersion = '-1';
   /** The coordinator's digest of the replicas and brokers last applied ('' = none yet). */
   private viewDigest = '';
+  /** The hosted-replica list last applied, by `topicId/partition`: what a delta applies to. */
+  private appliedReplicas = new Map<string, ReplicaAssignment>();
   private intervalMs: number;
   private listeners: RegisteredListeners = { grpc: [], kafka: [] };
   private timer: NodeJS.Timeout | undefined;
@@ -122,6 +125,7 @@ export class ClusterMembership {
         knownMetadataVersion: this.metadataVersion,
         knownViewDigest: this.viewDigest,
         listenerName: this.listeners.grpc[0]!.name,
+        acceptsReplicaDeltas: true,
       });
     } catch (error) {
       logger.warn({ err: errorSummary(error) }, 'heartbeat failed; coordinator unreachable');
@@ -155,16 +159,26 @@ export class ClusterMembership {
       // Metadata moved elsewhere (groups, other brokers' partitions): nothing to apply.
       this.metadataVersion = response.metadataVersion;
     } else if (response.hasChanges) {
+      const next = response.replicasAreDelta
+        ? withDelta(this.appliedReplicas, response.replicas, response.removedReplicas)
+        : new Map(response.replicas.map((r) => [replicaKey(r.topicId, r.partition), r]));
       try {
-        await replicas.apply(response.replicas);
+        await replicas.apply([...next.values()]);
       } catch (error) {
         logger.error({ err: error }, 'applying hosted replicas failed; will retry');
         return false;
       }
       logger.info(
-        { metadataVersion: response.metadataVersion, replicas: response.replicas.length },
+        {
+          metadataVersion: response.metadataVersion,
+          replicas: next.size,
+          delta: response.replicasAreDelta,
+          changed: response.replicas.length,
+          removed: response.removedReplicas.length,
+        },
         'hosted replicas updated',
       );
+      this.appliedReplicas = next;
       this.metadataVersion = response.metadataVersion;
       this.viewDigest = response.viewDigest;
       this.options.onMetadata?.(response.brokers);
@@ -214,6 +228,7 @@ export class ClusterMembership {
       // A new incarnation starts from a full hosted-replica list.
       this.metadataVersion = '-1';
       this.viewDigest = '';
+      this.appliedReplicas = new Map();
       if (response.heartbeatIntervalMs > 0) this.intervalMs = response.heartbeatIntervalMs;
       logger.info(
         { brokerId, brokerEpoch: response.brokerEpoch, clusterId: response.clusterId },
@@ -226,6 +241,20 @@ export class ClusterMembership {
       return false;
     }
   }
+}
+
+const replicaKey = (topicId: string, partition: number) => `${topicId}/${partition}`;
+
+/** `applied` with the replicas of a delta answer put in (new or changed) and taken out (removed). */
+function withDelta(
+  applied: ReadonlyMap<string, ReplicaAssignment>,
+  changed: readonly ReplicaAssignment[],
+  removed: ReadonlyArray<{ topicId: string; partition: number }>,
+): Map<string, ReplicaAssignment> {
+  const next = new Map(applied);
+  for (const r of removed) next.delete(replicaKey(r.topicId, r.partition));
+  for (const r of changed) next.set(replicaKey(r.topicId, r.partition), r);
+  return next;
 }
 
 /** Short form of a gRPC error for logs (the full stack of every retry is noise). */

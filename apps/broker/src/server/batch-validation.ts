@@ -1,10 +1,13 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
+  type CheckedRecords,
   Compression,
   DecompressionBudget,
   ErrorCode,
   ProtocolError,
+  setCreateTimeMaxTimestamp,
   splitBatches,
+  TimestampType,
   type TimestampWindow,
   type TopicConfig,
   validateBatchRecords,
@@ -35,7 +38,8 @@ const SLICE_MS = 10;
  * Checks every partition of one produce request as Kafka's LogValidator does, before
  * anything is stored: header and CRC-32C (splitBatches), max.message.bytes, then every record
  * walked byte by byte (validateBatchRecords: lengths, varints, offset deltas, record count,
- * key/value/header lengths, the topic's timestamp window). Compressed batches are
+ * key/value/header lengths, the topic's timestamp window; a header's maxTimestamp that is not
+ * the largest record timestamp is corrected, as in Kafka). Compressed batches are
  * decompressed for that, capped by max.message.bytes each and by one budget for the whole
  * request, and stored as they came; between them the event loop gets a turn whenever
  * decompressing has held it for SLICE_MS. One bad batch refuses its whole partition, so
@@ -67,12 +71,14 @@ export async function validateProduceRequest(
     };
     let result: ValidationResult = split;
     for (const [i, { header, bytes }] of split.batches.entries()) {
+      let checked: CheckedRecords;
       try {
-        validateBatchRecords(bytes, header, options);
+        checked = validateBatchRecords(bytes, header, options);
       } catch (error) {
         result = refusal(`${name} batch ${i}`, error);
         break;
       }
+      if (options.timestamps) correctMaxTimestamp(header, bytes, checked.maxTimestamp);
       if (header.compression !== Compression.None && performance.now() - sliceStart >= SLICE_MS) {
         await yieldToEventLoop();
         sliceStart = performance.now();
@@ -102,6 +108,19 @@ function splitChecked(name: string, part: PartitionToValidate): ValidationResult
     }
   }
   return { ok: true, batches };
+}
+
+/**
+ * In a CreateTime topic, a batch's header must say CreateTime and name its largest record
+ * timestamp, since retention and time lookups go by it. A producer's header that says
+ * otherwise is corrected in place (CRC rewritten), as Kafka's LogValidator does with
+ * `setMaxTimestamp(CREATE_TIME, max)`, rather than refused.
+ */
+function correctMaxTimestamp(header: ValidBatch['header'], bytes: Buffer, maxTimestamp: number): void {
+  if (header.timestampType === TimestampType.CreateTime && header.maxTimestamp === maxTimestamp) return;
+  setCreateTimeMaxTimestamp(bytes, maxTimestamp);
+  header.timestampType = TimestampType.CreateTime;
+  header.maxTimestamp = maxTimestamp;
 }
 
 /** The accepted CreateTime range; LogAppendTime topics stamp records themselves (not checked). */

@@ -232,6 +232,26 @@ describe('Produce', () => {
     expect(h.replicas.get('orders', 1)!.log.logEndOffset).toBe(0n);
   });
 
+  it('corrects a header maxTimestamp that is not the largest record timestamp (as Kafka), CRC rewritten', async () => {
+    const h = await start();
+    const now = Date.now();
+    const lying = encodeRecordBatch({
+      records: [
+        { key: null, value: Buffer.from('a'), timestamp: now - 1_000 },
+        { key: null, value: Buffer.from('b'), timestamp: now },
+      ],
+    });
+    // Ten hours ahead: retention would keep the batch that much too long.
+    lying.writeBigInt64BE(BigInt(now + 36_000_000), 35);
+    lying.writeUInt32BE(crc32c(lying.subarray(21)), 17);
+    const response = await h.produce(produceTo('orders', 0, Buffer.from(lying)));
+    expect(response.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: '0' });
+    const stored = await h.replicas.get('orders', 0)!.log.read(0n, 1 << 20, true);
+    const [batch] = splitBatches(stored.batches[0]!); // checks the rewritten CRC
+    expect(batch!.header.maxTimestamp).toBe(now);
+    expect(decodeRecordBatch(batch!.bytes).records.map((r) => r.timestamp)).toEqual([now - 1_000, now]);
+  });
+
   it('refuses timestamps older than message.timestamp.before.max.ms', async () => {
     harness = await startBrokerHarness([
       replica('recent', ORDERS, 0, { configs: { 'message.timestamp.before.max.ms': '60000' } }),

@@ -172,7 +172,7 @@ describe('consumer group heartbeat state machine', () => {
 
   it('assigns new partitions and new topics matching a regex', () => {
     const h = new Harness(stateWithTopics({ 'orders-1': 1 }));
-    h.beat({ memberId: 'a', memberEpoch: 0, subscribedTopics: [], subscribedRegex: '^orders-' });
+    h.beat({ memberId: 'a', memberEpoch: 0, subscribedTopics: [], subscribedRegex: 'orders-.*' });
     h.state = applyAll(h.state, [
       metadataRecord({
         type: 'CreateTopic',
@@ -186,10 +186,23 @@ describe('consumer group heartbeat state machine', () => {
       memberId: 'a',
       memberEpoch: h.group!.members.a!.memberEpoch,
       subscribedTopics: [],
-      subscribedRegex: '^orders-',
+      subscribedRegex: 'orders-.*',
       owned: { 'orders-1': [0] },
     });
     expect(out).toMatchObject({ ok: true, assignment: { 'orders-1': [0], 'orders-2': [0] } });
+  });
+
+  it('a subscription regex must match the whole topic name, as Kafka’s Pattern.matcher(name).matches()', () => {
+    const topics = { orders: 1, 'orders-eu': 1, 'eu-orders': 1 };
+    const assigned = (regex: string) => {
+      const h = new Harness(stateWithTopics(topics));
+      const out = h.beat({ memberId: 'a', memberEpoch: 0, subscribedTopics: [], subscribedRegex: regex });
+      return out.ok ? Object.keys(out.assignment).sort() : out;
+    };
+    expect(assigned('orders')).toEqual(['orders']);
+    expect(assigned('orders.*')).toEqual(['orders', 'orders-eu']);
+    expect(assigned('.*orders')).toEqual(['eu-orders', 'orders']);
+    expect(assigned('^orders-')).toEqual([]);
   });
 
   it('evaluates subscription regexes in linear time (RE2): ^(a+)+$ against aaaa…a-', () => {

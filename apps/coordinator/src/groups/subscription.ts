@@ -47,7 +47,7 @@ function topicsMatching(topicIdsByName: Readonly<Record<string, string>>, source
   if (!matches) {
     // A stored subscription that is not valid RE2 (from before RE2) matches nothing.
     const regex = regexProblem(source) === undefined ? RE2JS.compile(source) : undefined;
-    matches = regex ? Object.keys(topicIdsByName).filter((name) => regex.test(name)) : [];
+    matches = regex ? Object.keys(topicIdsByName).filter((name) => regex.testExact(name)) : [];
     if (bySource.size >= MAX_CACHED_PATTERNS) bySource.clear();
     bySource.set(source, matches);
   }
@@ -56,8 +56,9 @@ function topicsMatching(topicIdsByName: Readonly<Record<string, string>>, source
 
 /**
  * The existing topics a member subscribes to (names, and names matching its regex), sorted.
- * A regex matches a topic when it matches anywhere in the name, as JavaScript's
- * `RegExp.test` (the SDK sends a RegExp's source): anchor it with ^ and $ for a whole name.
+ * A regex must match the whole topic name, as in Kafka (KIP-848's TopicRegexResolver and the
+ * Java consumer's `subscribe(Pattern)` both use `matcher(name).matches()`): `orders-.*`
+ * subscribes to `orders-eu`, `orders-` does not.
  */
 export function resolveTopics(state: MetadataState, member: MemberState): string[] {
   const topics = new Set<string>();

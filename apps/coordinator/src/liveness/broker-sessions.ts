@@ -16,7 +16,8 @@ export class BrokerSessions {
   private readonly sessions = new Map<number, Session>();
 
   constructor(
-    private readonly clock: Clock,
+    /** The clock sessions are judged by. */
+    readonly clock: Clock,
     readonly sessionTimeoutMs: number,
   ) {}
 
@@ -45,6 +46,17 @@ export class BrokerSessions {
   /** Extends the broker's session by one timeout from now; starts one if it has none. */
   touch(brokerId: number, incarnationId: string): void {
     this.start(brokerId, incarnationId);
+  }
+
+  /**
+   * Gives every session at least one timeout from now, keeping whether it was heard from:
+   * after this process itself stalled, no session's age says anything about its broker.
+   */
+  extendAll(): void {
+    const expiresAtMs = this.clock.nowMs() + this.sessionTimeoutMs;
+    for (const session of this.sessions.values()) {
+      session.expiresAtMs = Math.max(session.expiresAtMs, expiresAtMs);
+    }
   }
 
   /** True when the broker has a session that has not expired. */

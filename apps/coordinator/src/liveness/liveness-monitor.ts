@@ -3,6 +3,7 @@ import { proposeFence } from '../election/broker-transitions.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { isBrokerAlive } from '../metadata/state.js';
 import type { BrokerSessions } from './broker-sessions.js';
+import { StallWatch } from './stall-watch.js';
 
 export interface LivenessMonitorOptions {
   store: MetadataStore;
@@ -16,14 +17,35 @@ export interface LivenessMonitorOptions {
  * Fences brokers whose session expired: appends FenceBroker plus the leader elections it
  * causes, through the metadata log like every other change. {@link ScheduledJob.runNow}
  * checks at once and resolves with the ids of the brokers fenced now.
+ *
+ * A pass that starts much later than its interval (more than half a session timeout late)
+ * means this process stood still (SIGSTOP, starvation) and read no heartbeat meanwhile:
+ * instead of fencing every broker at once, it gives every session one timeout of grace, as
+ * a restarted coordinator does, and fences only those still silent after it.
  */
 export class LivenessMonitor extends ScheduledJob<number[]> {
   constructor(options: LivenessMonitorOptions) {
+    const { sessions, logger, checkIntervalMs } = options;
+    const stallWatch = new StallWatch(sessions.clock, checkIntervalMs + sessions.sessionTimeoutMs / 2);
     super({
       name: 'liveness check',
-      intervalMs: options.checkIntervalMs,
-      logger: options.logger,
-      run: () => fenceExpired(options),
+      intervalMs: checkIntervalMs,
+      logger,
+      run: async () => {
+        try {
+          const stalledMs = stallWatch.passStarted();
+          if (stalledMs === undefined) return await fenceExpired(options);
+          sessions.extendAll();
+          logger.warn(
+            { stalledMs: Math.round(stalledMs), graceMs: sessions.sessionTimeoutMs },
+            'liveness check ran late: this process stalled and heard no heartbeats meanwhile; ' +
+              'every broker session gets one session timeout of grace instead of being fenced',
+          );
+          return [];
+        } finally {
+          stallWatch.passEnded();
+        }
+      },
     });
   }
 }

@@ -1,55 +1,28 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ErrorCode } from '@fjord/protocol';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BrokerSessions } from '../liveness/broker-sessions.js';
-import { ManualClock } from '../liveness/clock.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { metadataRecord } from '../metadata/records.js';
 import { topicByName } from '../metadata/state.js';
 import { openMetadataStore } from '../quorum/open-metadata-store.js';
 import { alterTopicConfigs } from './alter-topic-configs.js';
 import type { CoordinatorContext } from './coordinator-context.js';
-import { registerBroker } from './register-broker.js';
+import {
+  type HandlerTestContext,
+  openHandlerContext,
+  registerTestBroker,
+} from './handler-context.fixture.js';
 
-const logger = pino({ level: 'silent' });
 const TOPIC_ID = '00000000-0000-4000-8000-00000000e1e1';
 
 describe('AlterTopicConfigs and the eligible leader replicas (KIP-966)', () => {
-  let dataDir: string;
+  let handler: HandlerTestContext;
   let store: MetadataStore;
   let ctx: CoordinatorContext;
 
   beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'fjord-coordinator-alter-'));
-    const opened = await openMetadataStore({ dataDir, snapshotEveryRecords: 1000, logger });
-    store = opened.store;
-    await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c' })));
-    ctx = {
-      store,
-      sessions: new BrokerSessions(new ManualClock(), 10_000),
-      random: { uuid: () => TOPIC_ID, int: () => 0 },
-      logger,
-      heartbeatIntervalMs: 2_000,
-      sessionTimeoutMs: 10_000,
-      coordinatorAddress: () => '127.0.0.1:7400',
-      quorum: { replica: opened.replica, voters: () => [{ id: 1, address: '127.0.0.1:7400' }] },
-    };
-    for (const brokerId of [1, 2, 3]) {
-      await registerBroker(ctx, {
-        brokerId,
-        host: '127.0.0.1',
-        port: 7400 + brokerId,
-        incarnationId: `i${brokerId}`,
-        previousShutdownClean: true,
-        kafkaHost: '',
-        kafkaPort: 0,
-        listeners: [],
-        kafkaListeners: [],
-      });
-    }
+    handler = await openHandlerContext('alter', { uuid: () => TOPIC_ID, int: () => 0 });
+    ({ ctx, store } = handler);
+    for (const brokerId of [1, 2, 3]) await registerTestBroker(ctx, brokerId);
     // min.insync.replicas=3 and the ISR shrank to [1]: 2 and 3 left it while nothing could
     // be committed, so both are eligible leader replicas.
     await store.propose((p) => {
@@ -75,10 +48,7 @@ describe('AlterTopicConfigs and the eligible leader replicas (KIP-966)', () => {
     });
   });
 
-  afterEach(async () => {
-    await store.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterEach(() => handler.close());
 
   const alter = async (name: string, value: string) => {
     const { topics } = await alterTopicConfigs(ctx, {

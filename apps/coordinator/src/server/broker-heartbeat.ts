@@ -1,19 +1,28 @@
-import { createHash } from 'node:crypto';
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import { InvalidRequestError } from '@fjord/server-kit';
 import { proposeUnfence } from '../election/broker-transitions.js';
 import { staleBrokerEpochMessage } from './broker-epoch-check.js';
+import { BrokerViewHistory, brokerView } from './broker-view-history.js';
 import type { CoordinatorContext } from './coordinator-context.js';
-import { brokerInfos, hostedReplicas } from './views.js';
+import { brokerInfos, hostedReplicasOf } from './views.js';
+
+/**
+ * The views sent to brokers, per coordinator (the context is created once per process start).
+ * Kept here rather than in the context: only this handler reads them, and they are a cache
+ * identified by content, never state the metadata log needs to know about.
+ */
+const viewHistories = new WeakMap<CoordinatorContext, BrokerViewHistory>();
 
 /**
  * BrokerHeartbeat: checks the broker's epoch, refreshes its session, unfences it if it was
- * fenced, and hands it the complete list of replicas it hosts when metadata moved past the
- * version it knows and that list (or the brokers list) differs from the one the broker last
- * applied (`known_view_digest`): most metadata changes (group updates, producer id blocks,
- * other brokers' partitions) do not concern it, and then only the version moves. The brokers
- * carry their addresses on the listener the broker names (its inter-broker listener), else on
- * the one the heartbeat came in on.
+ * fenced, and tells it what changed in the replicas it hosts when metadata moved past the
+ * version it knows and its view differs from the one it last applied (`known_view_digest`):
+ * most metadata changes (group updates, producer id blocks, other brokers' partitions) do
+ * not concern it, and then only the version moves. A broker that accepts deltas and whose
+ * view is among the last few sent to it gets only the replicas that changed and those
+ * removed; otherwise (just registered, too far behind) the complete list.
+ * The brokers carry their addresses on the listener the broker names (its inter-broker
+ * listener), else on the one the heartbeat came in on.
  */
 export async function brokerHeartbeat(
   ctx: CoordinatorContext,
@@ -31,6 +40,8 @@ export async function brokerHeartbeat(
     brokers: [],
     viewDigest: '',
     viewUnchanged: false,
+    replicasAreDelta: false,
+    removedReplicas: [],
   });
 
   const broker = ctx.store.state.brokers[String(request.brokerId)];
@@ -55,22 +66,43 @@ export async function brokerHeartbeat(
   const state = ctx.store.state;
   const metadataVersion = ctx.store.metadataVersion;
   const hasChanges = BigInt(metadataVersion) > knownVersion;
-  const base = { errorCode: ErrorCode.NONE, errorMessage: '', metadataVersion: String(metadataVersion) };
-  if (!hasChanges) {
-    return { ...base, hasChanges, replicas: [], brokers: [], viewDigest: '', viewUnchanged: false };
-  }
-  const replicas = hostedReplicas(state, request.brokerId);
+  const answer = {
+    errorCode: ErrorCode.NONE,
+    errorMessage: '',
+    metadataVersion: String(metadataVersion),
+    hasChanges,
+    replicas: [] as v1.HostedReplica[],
+    brokers: [] as v1.BrokerInfo[],
+    viewDigest: '',
+    viewUnchanged: false,
+    replicasAreDelta: false,
+    removedReplicas: [] as v1.RemovedReplica[],
+  };
+  if (!hasChanges) return answer;
   const brokers = brokerInfos(state, request.listenerName === '' ? arrivedOn : request.listenerName);
-  const viewDigest = digestOf(replicas, brokers);
-  if (request.knownViewDigest !== '' && request.knownViewDigest === viewDigest) {
-    return { ...base, hasChanges, replicas: [], brokers: [], viewDigest, viewUnchanged: true };
+  const view = brokerView(state, request.brokerId, brokers);
+  if (request.knownViewDigest !== '' && request.knownViewDigest === view.digest) {
+    return { ...answer, viewDigest: view.digest, viewUnchanged: true };
   }
-  return { ...base, hasChanges, replicas, brokers, viewDigest, viewUnchanged: false };
-}
-
-/** SHA-256 of the view a heartbeat answer carries (both lists are built in a stable order). */
-function digestOf(replicas: readonly v1.HostedReplica[], brokers: readonly v1.BrokerInfo[]): string {
-  return createHash('sha256').update(JSON.stringify({ replicas, brokers })).digest('hex');
+  let history = viewHistories.get(ctx);
+  if (!history) {
+    history = new BrokerViewHistory();
+    viewHistories.set(ctx, history);
+  }
+  const delta = request.acceptsReplicaDeltas
+    ? history.delta(request.brokerId, request.knownViewDigest, view)
+    : undefined;
+  history.remember(request.brokerId, view);
+  if (!delta)
+    return { ...answer, viewDigest: view.digest, replicas: hostedReplicasOf(view.partitions), brokers };
+  return {
+    ...answer,
+    viewDigest: view.digest,
+    replicas: hostedReplicasOf(delta.changed),
+    brokers,
+    replicasAreDelta: true,
+    removedReplicas: delta.removed,
+  };
 }
 
 function parseInt64(value: string, field: string): bigint {

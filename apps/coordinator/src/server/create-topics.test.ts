@@ -1,21 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ErrorCode, type v1 } from '@fjord/protocol';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BrokerSessions } from '../liveness/broker-sessions.js';
-import { ManualClock } from '../liveness/clock.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
-import { metadataRecord } from '../metadata/records.js';
 import { topicByName } from '../metadata/state.js';
 import { openMetadataStore } from '../quorum/open-metadata-store.js';
 import { alterTopicConfigs } from './alter-topic-configs.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { createTopics } from './create-topics.js';
-import { registerBroker } from './register-broker.js';
-
-const logger = pino({ level: 'silent' });
+import {
+  type HandlerTestContext,
+  openHandlerContext,
+  registerTestBroker,
+} from './handler-context.fixture.js';
 
 function topic(
   name: string,
@@ -26,45 +21,22 @@ function topic(
 }
 
 describe('CreateTopics validation', () => {
-  let dataDir: string;
+  let handler: HandlerTestContext;
   let store: MetadataStore;
   let ctx: CoordinatorContext;
   let uuids = 0;
 
   beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'fjord-coordinator-create-'));
-    const opened = await openMetadataStore({ dataDir, snapshotEveryRecords: 1000, logger });
-    store = opened.store;
-    await store.propose((p) => p.append(metadataRecord({ type: 'InitCluster', clusterId: 'c' })));
-    ctx = {
-      store,
-      sessions: new BrokerSessions(new ManualClock(), 10_000),
-      random: { uuid: () => `00000000-0000-4000-8000-${String(++uuids).padStart(12, '0')}`, int: () => 0 },
-      logger,
-      heartbeatIntervalMs: 2_000,
-      sessionTimeoutMs: 10_000,
-      coordinatorAddress: () => '127.0.0.1:7400',
-      quorum: { replica: opened.replica, voters: () => [{ id: 1, address: '127.0.0.1:7400' }] },
-    };
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  const addBroker = (brokerId: number) =>
-    registerBroker(ctx, {
-      brokerId,
-      host: '127.0.0.1',
-      port: 7400 + brokerId,
-      incarnationId: `i${brokerId}`,
-      previousShutdownClean: true,
-      kafkaHost: '',
-      kafkaPort: 0,
-      listeners: [],
-      kafkaListeners: [],
+    handler = await openHandlerContext('create', {
+      uuid: () => `00000000-0000-4000-8000-${String(++uuids).padStart(12, '0')}`,
+      int: () => 0,
     });
+    ({ ctx, store } = handler);
+  });
+
+  afterEach(() => handler.close());
+
+  const addBroker = (brokerId: number) => registerTestBroker(ctx, brokerId);
 
   const create = (topics: v1.CreatableTopic__Output[], validateOnly = false) =>
     createTopics(ctx, { topics, validateOnly }).then((r) => r.topics!);

@@ -90,18 +90,51 @@ export function topicError(name: string, errorCode: number, errorMessage: string
   return { name, topicId: '', partitions: [], configs: {}, errorCode, errorMessage };
 }
 
-/** Every replica `brokerId` hosts, with what it needs to serve it; sorted by topic, partition. */
-export function hostedReplicas(state: MetadataState, brokerId: number): v1.HostedReplica[] {
-  const replicas: v1.HostedReplica[] = [];
+/** A partition of a topic, as {@link hostedPartitions} lists them. */
+export interface TopicPartitionState {
+  readonly topic: TopicState;
+  readonly partition: PartitionState;
+}
+
+/** The partitions `brokerId` hosts (is a replica of), sorted by topic name, then partition. */
+export function hostedPartitions(state: MetadataState, brokerId: number): TopicPartitionState[] {
+  const hosted: TopicPartitionState[] = [];
   for (const topic of topicsSortedByName(state)) {
-    const hosted = topic.partitions.filter((p) => p.replicas.includes(brokerId));
-    if (hosted.length === 0) continue;
-    const configs = effectiveTopicConfigs(topic);
-    for (const p of hosted) {
-      replicas.push({ topic: topic.name, topicId: topic.topicId, ...partitionInfo(p), configs });
+    for (const partition of topic.partitions) {
+      if (partition.replicas.includes(brokerId)) hosted.push({ topic, partition });
     }
   }
-  return replicas;
+  return hosted;
+}
+
+/**
+ * What a broker needs to serve `partition` of `topic`; `configs` is the topic's
+ * {@link effectiveTopicConfigs}, passed in so that it is computed once per topic.
+ */
+export function hostedReplica(
+  topic: TopicState,
+  partition: PartitionState,
+  configs: Record<string, string>,
+): v1.HostedReplica {
+  return { topic: topic.name, topicId: topic.topicId, ...partitionInfo(partition), configs };
+}
+
+/** {@link hostedReplica} of each of `partitions`, computing each topic's configs once. */
+export function hostedReplicasOf(partitions: readonly TopicPartitionState[]): v1.HostedReplica[] {
+  const configsByTopic = new Map<TopicState, Record<string, string>>();
+  return partitions.map(({ topic, partition }) => {
+    let configs = configsByTopic.get(topic);
+    if (!configs) {
+      configs = effectiveTopicConfigs(topic);
+      configsByTopic.set(topic, configs);
+    }
+    return hostedReplica(topic, partition, configs);
+  });
+}
+
+/** Every replica `brokerId` hosts, with what it needs to serve it; sorted by topic, partition. */
+export function hostedReplicas(state: MetadataState, brokerId: number): v1.HostedReplica[] {
+  return hostedReplicasOf(hostedPartitions(state, brokerId));
 }
 
 /** Partitions whose ISR is smaller than their replica set, or that have no leader. */

@@ -128,8 +128,9 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerR
   }
 
   /**
-   * Joins the consumer group (`groupId`) subscribed to these topics, or to every topic matching
-   * `pattern` (RegExp.test; topics created later are picked up). Calling it again changes the
+   * Joins the consumer group (`groupId`) subscribed to these topics, or to every topic whose
+   * whole name matches `pattern` (RE2 syntax, as in Kafka: a source of `orders-.*` matches
+   * `orders-eu`, `orders-` does not; topics created later are picked up). Calling it again changes the
    * subscription. The listener hears about partition changes (inside poll()). Partitions
    * arrive with the following polls.
    */
