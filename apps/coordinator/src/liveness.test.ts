@@ -149,6 +149,7 @@ describe('broker liveness (fake clock)', () => {
         brokerEpoch: epochs.get(brokerId)!,
         knownMetadataVersion: '-1',
         knownViewDigest: '',
+        listenerName: '',
         acceptsReplicaDeltas: false,
       });
     // Passes every check interval (1 s) while both brokers heartbeat.

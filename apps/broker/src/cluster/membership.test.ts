@@ -241,7 +241,7 @@ describe('ClusterMembership', () => {
   it('applies a delta answer on top of the list it holds: changed replicas replaced, removed ones dropped', async () => {
     const { coordinator, membership, replicas } = await setUp();
     coordinator.hosted = [replica('orders', TOPIC_ID, 0), replica('orders', TOPIC_ID, 1)];
-    membership.start(7401);
+    membership.start(LISTENERS);
     await eventually(() => replicas.all().length === 2, 'both replicas');
     expect(coordinator.heartbeats.every((h) => h.acceptsReplicaDeltas)).toBe(true);
     const kept = replicas.get('orders', 1)!.log;

@@ -33,6 +33,7 @@ class BrokerView {
       brokerEpoch: this.brokerEpoch,
       knownMetadataVersion: this.version,
       knownViewDigest: this.digest,
+      listenerName: '',
       acceptsReplicaDeltas,
     };
   }
