@@ -1,24 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { randomName, sleep, waitFor } from '@fjord/testkit';
+import { randomName, waitFor } from '@fjord/testkit';
 import { describe, expect, it } from 'vitest';
 import { useCluster } from './cluster-setup.js';
 import { pollUntil, range } from './helpers.js';
 
-const SESSION_TIMEOUT_MS = 3_000;
-
-describe('a coordinator killed and restarted, or paused', () => {
+describe('a coordinator killed and restarted', () => {
   const setup = useCluster('coordinator-restart-test', {
     brokers: 3,
-    sessionTimeoutMs: SESSION_TIMEOUT_MS,
+    sessionTimeoutMs: 3_000,
     heartbeatIntervalMs: 500,
   });
-
-  /** The coordinator's log lines so far, parsed. */
-  const coordinatorLog = () =>
-    readFileSync(setup.cluster.coordinator.logFile!, 'utf8')
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { msg?: string; brokerId?: number });
 
   it('still knows every broker and topic, and produce and consume resume', async () => {
     const admin = setup.fjord.admin();
@@ -76,34 +66,5 @@ describe('a coordinator killed and restarted, or paused', () => {
     await admin.createTopics([{ name: fresh, partitions: 1 }]);
     const [meta] = await setup.fjord.producer({ acks: 1 }).send({ topic: fresh, messages: [{ value: 'x' }] });
     expect(meta!.offset).toBe(0n);
-  });
-
-  it('paused (SIGSTOP) for longer than the session timeout, it fences no broker on resuming: every session gets a grace period', async () => {
-    const admin = setup.fjord.admin();
-    const topic = randomName('paused');
-    await admin.createTopics([{ name: topic, partitions: 3, replicationFactor: 3 }]);
-    await waitFor(
-      async () => {
-        const [d] = await admin.describeTopics([topic]);
-        return d!.partitions.every((p) => p.leader >= 0 && p.isr.length === 3);
-      },
-      { timeoutMs: 30_000, message: 'a leader and a full ISR everywhere' },
-    );
-    const linesBefore = coordinatorLog().length;
-
-    setup.cluster.coordinator.pause();
-    await sleep(SESSION_TIMEOUT_MS + 2_000);
-    setup.cluster.coordinator.resume();
-
-    // Its first liveness pass after SIGCONT notices the stall instead of fencing everyone;
-    // the brokers' heartbeats, queued meanwhile, then refresh their sessions.
-    await sleep(SESSION_TIMEOUT_MS + 1_000);
-    const since = coordinatorLog().slice(linesBefore);
-    expect(since.filter((e) => e.msg === 'broker fenced: session expired')).toEqual([]);
-    expect(since.some((e) => e.msg?.startsWith('liveness check ran late'))).toBe(true);
-    const cluster = await admin.describeCluster();
-    expect(cluster.brokers.map((b) => b.alive)).toEqual([true, true, true]);
-    const [d] = await admin.describeTopics([topic]);
-    expect(d!.partitions.every((p) => p.leader >= 0 && p.isr.length === 3)).toBe(true);
   });
 });
