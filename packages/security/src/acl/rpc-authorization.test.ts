@@ -108,6 +108,7 @@ describe('RPC authorization table', () => {
       ['BrokerHeartbeat', 'broker_id'],
       ['AlterPartition', 'broker_id'],
       ['ControlledShutdown', 'broker_id'],
+      ['DescribeSecurityState', undefined],
     ]);
     for (const entry of Object.values(RPC_AUTHORIZATION).filter((e) => e.brokerOnly)) {
       expect(entry.checks).toEqual([

@@ -219,6 +219,36 @@ export const RPC_AUTHORIZATION: Readonly<Record<string, RpcAuthorization>> = {
       'Raft between coordinators: as KRaft\u2019s quorum RPCs, CLUSTER_ACTION on the Cluster. A forged message ' +
       'could vote or append, so only cluster principals may send one.',
   },
+  'fjord.v1.SecurityService/CreateAcls': {
+    kafkaApi: 'CreateAcls',
+    brokerOnly: false,
+    checks: [{ operation: 'ALTER', resourceType: 'CLUSTER', resource: CLUSTER, onDenied: 'refuse-call' }],
+  },
+  'fjord.v1.SecurityService/DescribeAcls': {
+    kafkaApi: 'DescribeAcls',
+    brokerOnly: false,
+    checks: [{ operation: 'DESCRIBE', resourceType: 'CLUSTER', resource: CLUSTER, onDenied: 'refuse-call' }],
+  },
+  'fjord.v1.SecurityService/DeleteAcls': {
+    kafkaApi: 'DeleteAcls',
+    brokerOnly: false,
+    checks: [{ operation: 'ALTER', resourceType: 'CLUSTER', resource: CLUSTER, onDenied: 'refuse-call' }],
+  },
+  'fjord.v1.SecurityService/AlterUserScramCredentials': {
+    kafkaApi: 'AlterUserScramCredentials',
+    brokerOnly: false,
+    checks: [{ operation: 'ALTER', resourceType: 'CLUSTER', resource: CLUSTER, onDenied: 'refuse-call' }],
+  },
+  'fjord.v1.SecurityService/DescribeUserScramCredentials': {
+    kafkaApi: 'DescribeUserScramCredentials',
+    brokerOnly: false,
+    checks: [{ operation: 'DESCRIBE', resourceType: 'CLUSTER', resource: CLUSTER, onDenied: 'refuse-call' }],
+  },
+  'fjord.v1.SecurityService/DescribeSecurityState': brokerOnly(
+    'none (a KRaft broker replays the metadata log, ACL and SCRAM records included)',
+    undefined,
+    'Carries every stored SCRAM credential: only brokers may read it.',
+  ),
   'fjord.v1.GroupCoordinatorService/ConsumerGroupHeartbeat': {
     kafkaApi: 'ConsumerGroupHeartbeat',
     brokerOnly: false,
