@@ -625,6 +625,121 @@ export class InvalidRegularExpressionError extends FjordProtocolError {
   }
 }
 
+/**
+ * The principal may not do this (codes 29, 30, 31, 53): an ACL denies it, or none allows it while the
+ * authorizer is on. Not retriable: the same call fails until the ACLs change.
+ */
+export class AuthorizationError extends FjordProtocolError {
+  /** The kind of resource that was refused. */
+  readonly resourceType: 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID';
+  constructor(
+    errorCode: number,
+    message: string | undefined,
+    resourceType: AuthorizationError['resourceType'],
+    context?: WireErrorContext,
+    options?: FjordErrorOptions,
+  ) {
+    super(errorCode, message, context, options);
+    this.resourceType = resourceType;
+  }
+}
+
+/**
+ * The login failed (codes 58, 33, 34): wrong credentials, an unknown user, a mechanism the server does
+ * not enable, or a SASL message out of turn. Not retriable with the same credentials.
+ */
+export class AuthenticationError extends FjordProtocolError {}
+
+/** 29: the principal may not use the topic. */
+export class TopicAuthorizationFailedError extends AuthorizationError {
+  static readonly code = 'TOPIC_AUTHORIZATION_FAILED';
+  declare readonly code: typeof TopicAuthorizationFailedError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.TOPIC_AUTHORIZATION_FAILED, message, 'TOPIC', context, options);
+  }
+}
+
+/** 30: the principal may not use the group. */
+export class GroupAuthorizationFailedError extends AuthorizationError {
+  static readonly code = 'GROUP_AUTHORIZATION_FAILED';
+  declare readonly code: typeof GroupAuthorizationFailedError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.GROUP_AUTHORIZATION_FAILED, message, 'GROUP', context, options);
+  }
+}
+
+/** 31: the principal may not make this cluster action. */
+export class ClusterAuthorizationFailedError extends AuthorizationError {
+  static readonly code = 'CLUSTER_AUTHORIZATION_FAILED';
+  declare readonly code: typeof ClusterAuthorizationFailedError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, message, 'CLUSTER', context, options);
+  }
+}
+
+/** 53: the principal may not use the transactional id. */
+export class TransactionalIdAuthorizationFailedError extends AuthorizationError {
+  static readonly code = 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED';
+  declare readonly code: typeof TransactionalIdAuthorizationFailedError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message, 'TRANSACTIONAL_ID', context, options);
+  }
+}
+
+/** 33: the SASL mechanism is not enabled on the listener. */
+export class UnsupportedSaslMechanismError extends AuthenticationError {
+  static readonly code = 'UNSUPPORTED_SASL_MECHANISM';
+  declare readonly code: typeof UnsupportedSaslMechanismError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.UNSUPPORTED_SASL_MECHANISM, message, context, options);
+  }
+}
+
+/** 34: a SASL message came out of turn, or the listener does not take SASL. */
+export class IllegalSaslStateError extends AuthenticationError {
+  static readonly code = 'ILLEGAL_SASL_STATE';
+  declare readonly code: typeof IllegalSaslStateError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.ILLEGAL_SASL_STATE, message, context, options);
+  }
+}
+
+/** 58: authentication failed: wrong credentials, an unknown user, or an invalid session token. */
+export class SaslAuthenticationFailedError extends AuthenticationError {
+  static readonly code = 'SASL_AUTHENTICATION_FAILED';
+  declare readonly code: typeof SaslAuthenticationFailedError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.SASL_AUTHENTICATION_FAILED, message, context, options);
+  }
+}
+
+/** 54: security features are disabled: the cluster runs without an authorizer. */
+export class SecurityDisabledError extends FjordProtocolError {
+  static readonly code = 'SECURITY_DISABLED';
+  declare readonly code: typeof SecurityDisabledError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.SECURITY_DISABLED, message, context, options);
+  }
+}
+
+/** 89: a quota was exceeded; retry after the throttle time (retriable). */
+export class ThrottlingQuotaExceededError extends FjordProtocolError {
+  static readonly code = 'THROTTLING_QUOTA_EXCEEDED';
+  declare readonly code: typeof ThrottlingQuotaExceededError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.THROTTLING_QUOTA_EXCEEDED, message, context, options);
+  }
+}
+
+/** 91: the resource (a user, an ACL) does not exist. */
+export class ResourceNotFoundError extends FjordProtocolError {
+  static readonly code = 'RESOURCE_NOT_FOUND';
+  declare readonly code: typeof ResourceNotFoundError.code;
+  constructor(message?: string, context?: WireErrorContext, options?: FjordErrorOptions) {
+    super(ErrorCode.RESOURCE_NOT_FOUND, message, context, options);
+  }
+}
+
 const WIRE_ERROR_CLASSES = {
   UNKNOWN_SERVER_ERROR: UnknownServerError,
   OFFSET_OUT_OF_RANGE: OffsetOutOfRangeError,
@@ -674,6 +789,16 @@ const WIRE_ERROR_CLASSES = {
   UNSUPPORTED_ASSIGNOR: UnsupportedAssignorError,
   STALE_MEMBER_EPOCH: StaleMemberEpochError,
   INVALID_REGULAR_EXPRESSION: InvalidRegularExpressionError,
+  TOPIC_AUTHORIZATION_FAILED: TopicAuthorizationFailedError,
+  GROUP_AUTHORIZATION_FAILED: GroupAuthorizationFailedError,
+  CLUSTER_AUTHORIZATION_FAILED: ClusterAuthorizationFailedError,
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: TransactionalIdAuthorizationFailedError,
+  UNSUPPORTED_SASL_MECHANISM: UnsupportedSaslMechanismError,
+  ILLEGAL_SASL_STATE: IllegalSaslStateError,
+  SASL_AUTHENTICATION_FAILED: SaslAuthenticationFailedError,
+  SECURITY_DISABLED: SecurityDisabledError,
+  THROTTLING_QUOTA_EXCEEDED: ThrottlingQuotaExceededError,
+  RESOURCE_NOT_FOUND: ResourceNotFoundError,
 } as const satisfies { readonly [N in WireErrorName]: WireErrorClass<N> };
 
 /** The one table from wire code to error class; codes not listed become a plain {@link FjordProtocolError}. */
