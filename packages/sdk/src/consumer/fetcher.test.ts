@@ -82,6 +82,7 @@ describe('decodeFetched', () => {
 
 function response(partitions: Array<Partial<v1.FetchPartitionResult__Output>>): v1.FetchResponse__Output {
   return {
+    throttleTimeMs: 0,
     topics: [
       {
         topic: 'orders',
