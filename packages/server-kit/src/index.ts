@@ -16,8 +16,10 @@ export {
 } from './config/load-config.js';
 export { envName, flagName, keyOfFlag } from './config/names.js';
 export { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_METRICS_PORT } from './config/network-defaults.js';
+export { isSecretSetting, REDACTED, Secret, secret, secretSetting } from './config/secret.js';
 export {
   bindHost,
+  bool,
   durationMs,
   hostPort,
   hostPortList,
@@ -27,9 +29,19 @@ export {
   port,
 } from './config/settings.js';
 export { EXIT_BAD_CONFIG, type SettleOptions, settleConfig } from './config/settle.js';
+export { MAX_SASL_MESSAGE_BYTES, SASL_EXCHANGE_TIMEOUT_MS } from './grpc/authenticate-service.js';
 export { boundListenerAddresses } from './grpc/bound-listeners.js';
 export { callCancellation } from './grpc/call-cancellation.js';
 export { LISTENER_METADATA_KEY, listenerOfCall } from './grpc/call-listener.js';
+export {
+  AUTHENTICATE_PATH,
+  AUTHORIZATION_METADATA_KEY,
+  authorizationOfCall,
+  type CallAuthorization,
+  type CallCaller,
+  callerOfCall,
+  REAUTHENTICATE_METADATA_KEY,
+} from './grpc/call-security.js';
 export { GrpcClientPool, type GrpcClientPoolOptions } from './grpc/client-pool.js';
 export {
   type GrpcListenerBinding,
@@ -89,3 +101,37 @@ export {
   type LoggerOptions,
   type LogLevel,
 } from './logger.js';
+export { addScramSetting, parseAddScram, type ScramUserToAdd } from './security/add-scram.js';
+export {
+  authorizerOptions,
+  nodeClientSecurity,
+  type ResolveSecurityOptions,
+  resolveSecurityConfig,
+  type SecurityConfig,
+  type ServerSecurityOptions,
+  serverSecurity,
+} from './security/security-config.js';
+export {
+  AUTHORIZERS,
+  type AuthorizerKind,
+  DEFAULT_INTER_BROKER_SASL_MECHANISM,
+  DEFAULT_SSL_RELOAD_INTERVAL_MS,
+  SECURITY_SETTINGS,
+  type SecuritySettings,
+  SSL_CLIENT_AUTH,
+  type SslClientAuth,
+} from './security/security-settings.js';
+export type {
+  GrpcServerSecurity,
+  NodeClientSecurity,
+  SecurityStateSource,
+  TlsFiles,
+} from './security/server-security.js';
+export {
+  grpcServerCredentials,
+  principalOfTlsSocket,
+  readTlsMaterial,
+  reloadTlsServer,
+  type TlsMaterial,
+  tlsServerOptions,
+} from './security/tls-files.js';

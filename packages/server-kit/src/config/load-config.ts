@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { readConfigFile } from './config-file.js';
 import { envName, flagName } from './names.js';
+import { isSecretSetting } from './secret.js';
 
 /** Reads the config file named by `--config` or this variable. */
 export const CONFIG_FILE_ENV = 'FJORD_CONFIG';
@@ -106,7 +107,11 @@ export function loadConfig<Schema extends z.ZodType>(
     const source = sourceOf[key];
     const origin =
       source === 'flag' ? 'flag' : source === 'env' ? envName(key) : source === 'file' ? configFile : '';
-    const given = source ? ` (got ${JSON.stringify(raw[key])} from ${origin})` : '';
+    // A secret's value is never quoted back: the message may end up in a log.
+    const shown = isSecretSetting(options.settings.shape[key] as z.ZodType)
+      ? 'a value'
+      : JSON.stringify(raw[key]);
+    const given = source ? ` (got ${shown} from ${origin})` : '';
     problems.push(`--${flagName(key)} / ${envName(key)}: ${issue.message}${given}`);
   }
   return { kind: 'invalid', problems };

@@ -73,3 +73,15 @@ export const logLevel = z.enum(LOG_LEVELS).default('info').describe('log level')
 export const bindHost = nonEmpty
   .default(DEFAULT_HOST)
   .describe('bind address of the metrics server, and of the gRPC and Kafka ports without --listeners');
+
+/** `true` or `false` (any case), as a flag, variable or file value gives it. */
+export const bool = z
+  .preprocess(
+    (value) => (typeof value === 'boolean' ? String(value) : value),
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((text) => text === 'true' || text === 'false', 'must be true or false'),
+  )
+  .transform((text) => text === 'true');

@@ -2,8 +2,13 @@ import { type HealthStatus, type InstrumentOptions, instrumentService } from '@f
 import { GRPC_CHANNEL_OPTIONS } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcServerLimits } from '../config/grpc-limits.js';
-import { DEFAULT_LISTENER_NAME } from '../listeners/listener-address.js';
+import { DEFAULT_LISTENER_NAME, type SecurityProtocol } from '../listeners/listener-address.js';
+import type { GrpcServerSecurity } from '../security/server-security.js';
+import { grpcServerCredentials } from '../security/tls-files.js';
+import { authenticateService } from './authenticate-service.js';
+import { authorizedHandlers } from './authorization-gate.js';
 import { listenerTaggingInterceptor } from './call-listener.js';
+import { callSecurityInterceptor, type ListenerOfPort } from './call-security.js';
 import { guardedDefinition } from './request-guard.js';
 
 /** In-flight calls get this long to finish when a server stops, then they are cancelled. */
@@ -28,6 +33,8 @@ export interface GrpcListenerBinding {
   host: string;
   /** 0 picks an ephemeral port (see {@link RunningGrpcServer.ports}). */
   port: number;
+  /** What the listener enforces (default PLAINTEXT); anything else needs the server's `security`. */
+  securityProtocol?: SecurityProtocol;
 }
 
 /** Options of {@link startGrpcServer}: `listeners`, or `host` and `port` for one listener. */
@@ -48,6 +55,13 @@ export interface StartGrpcServerOptions {
   instrument?: InstrumentOptions;
   /** Request size and per-connection stream caps (default: grpc-js's, 4 MiB and unbounded). */
   limits?: GrpcServerLimits;
+  /**
+   * TLS, authentication and authorization (issue #13). Given: SSL and SASL_SSL listeners serve
+   * `tls`; one interceptor establishes each call's principal (and checks SASL_* session
+   * tokens); every unary call is authorized against `state.authorizer()` before its handler;
+   * AuthService/Authenticate is served. Absent: every listener must be PLAINTEXT.
+   */
+  security?: GrpcServerSecurity;
 }
 
 /** A bound gRPC server and the ports it actually got (they differ from the ones asked for with 0). */
@@ -70,21 +84,28 @@ export function grpcAddress(host: string, port: number): string {
  * a valid message, or over its method's cap, reaches the request adapter as a refusal.
  */
 export async function startGrpcServer(options: StartGrpcServerOptions): Promise<RunningGrpcServer> {
-  const { limits } = options;
+  const { limits, security } = options;
   const listeners = options.listeners ?? [
     { name: DEFAULT_LISTENER_NAME, host: options.host ?? '127.0.0.1', port: options.port ?? 0 },
   ];
   if (listeners.length === 0) throw new Error('a gRPC server needs at least one listener');
-  const listenerOfPort = new Map<number, string>();
+  const credentials = listenerCredentials(listeners, security);
+  const listenerOfPort = new Map<number, ListenerOfPort>();
   const server = new grpc.Server({
     ...GRPC_CHANNEL_OPTIONS,
     ...(limits && {
       'grpc.max_receive_message_length': limits.maxRequestBytes,
       'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
     }),
-    interceptors: [listenerTaggingInterceptor((port) => listenerOfPort.get(port))],
+    interceptors: [
+      listenerTaggingInterceptor((port) => listenerOfPort.get(port)?.name),
+      ...(security ? [callSecurityInterceptor(security, (port) => listenerOfPort.get(port))] : []),
+    ],
   });
-  for (const { definition, handlers, maxRequestBytes } of options.services) {
+  const services = security ? [...options.services, authenticateService(security)] : options.services;
+  for (const { definition, handlers: given, maxRequestBytes } of services) {
+    // Authorized inside the instrumentation, so that refusals are counted with their code.
+    const handlers = security ? authorizedHandlers(definition, given, security.state) : given;
     server.addService(
       guardedDefinition(definition, maxRequestBytes),
       options.instrument ? instrumentService(definition, handlers, options.instrument) : handlers,
@@ -94,9 +115,9 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
   const ports = new Map<string, number>();
   try {
     for (const listener of listeners) {
-      const port = await bind(server, listener);
+      const port = await bind(server, listener, credentials(listener));
       ports.set(listener.name, port);
-      listenerOfPort.set(port, listener.name);
+      listenerOfPort.set(port, { name: listener.name, protocol: listener.securityProtocol ?? 'PLAINTEXT' });
     }
   } catch (error) {
     server.forceShutdown();
@@ -105,21 +126,56 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
   return { server, port: ports.get(listeners[0]!.name)!, ports };
 }
 
-function bind(server: grpc.Server, listener: GrpcListenerBinding): Promise<number> {
+/**
+ * The credentials each listener binds with: TLS (one watched set of files for every TLS
+ * listener) for SSL and SASL_SSL, insecure for PLAINTEXT and SASL_PLAINTEXT. A listener that
+ * asks for protection the server was not given is refused here, before anything binds.
+ */
+function listenerCredentials(
+  listeners: readonly GrpcListenerBinding[],
+  security: GrpcServerSecurity | undefined,
+): (listener: GrpcListenerBinding) => grpc.ServerCredentials {
+  let tls: grpc.ServerCredentials | undefined;
+  for (const listener of listeners) {
+    const protocol = listener.securityProtocol ?? 'PLAINTEXT';
+    if (protocol === 'PLAINTEXT') continue;
+    if (!security) {
+      throw new Error(
+        `listener ${listener.name} is ${protocol}, but the server was started without security`,
+      );
+    }
+    if ((protocol === 'SSL' || protocol === 'SASL_SSL') && !tls) {
+      if (!security.tls) {
+        throw new Error(
+          `listener ${listener.name} is ${protocol}: it needs --ssl-certificate-file and --ssl-key-file`,
+        );
+      }
+      tls = grpcServerCredentials(security.tls, security.clientAuth, security.reloadIntervalMs);
+    }
+  }
+  return (listener) => {
+    const protocol = listener.securityProtocol ?? 'PLAINTEXT';
+    return (protocol === 'SSL' || protocol === 'SASL_SSL') && tls
+      ? tls
+      : grpc.ServerCredentials.createInsecure();
+  };
+}
+
+function bind(
+  server: grpc.Server,
+  listener: GrpcListenerBinding,
+  credentials: grpc.ServerCredentials,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(
-      grpcAddress(listener.host, listener.port),
-      grpc.ServerCredentials.createInsecure(),
-      (error, port) => {
-        if (error)
-          reject(
-            new Error(
-              `listener ${listener.name} (${grpcAddress(listener.host, listener.port)}): ${error.message}`,
-            ),
-          );
-        else resolve(port);
-      },
-    );
+    server.bindAsync(grpcAddress(listener.host, listener.port), credentials, (error, port) => {
+      if (error)
+        reject(
+          new Error(
+            `listener ${listener.name} (${grpcAddress(listener.host, listener.port)}): ${error.message}`,
+          ),
+        );
+      else resolve(port);
+    });
   });
 }
 

@@ -1,13 +1,15 @@
-/**
- * Kafka's security protocols. A listener names one; only PLAINTEXT is served so far, the others
- * are parsed so that a configuration written for them gets a clear refusal, not a syntax error.
- */
+/** Kafka's security protocols; a listener names one. */
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 
 /** One of {@link SECURITY_PROTOCOLS}. */
 export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
 
-/** The security protocols a listener may use today (TLS and SASL come with issue #13). */
+/**
+ * The protocols a listener family accepts unless its server says it serves more
+ * (`resolveListeners`' `servedProtocols`): a server that serves only PLAINTEXT refuses a
+ * configuration asking for protection instead of silently running without it. gRPC listeners
+ * served by `startGrpcServer` with `security` serve every one of {@link SECURITY_PROTOCOLS}.
+ */
 export const SUPPORTED_SECURITY_PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT'];
 
 /**

@@ -46,6 +46,11 @@ export interface ResolveListenersOptions {
   shorthand?: ListenerShorthand;
   /** The setting keys of this family, for the messages. */
   keys: { listeners: string; advertisedListeners: string; securityProtocolMap: string };
+  /**
+   * The protocols this family's server serves (default SUPPORTED_SECURITY_PROTOCOLS, PLAINTEXT
+   * only); gRPC listeners of a server started with `security` pass SECURITY_PROTOCOLS.
+   */
+  servedProtocols?: readonly SecurityProtocol[];
 }
 
 const EVERY_INTERFACE = new Set(['', '0.0.0.0', '::']);
@@ -56,7 +61,7 @@ const EVERY_INTERFACE = new Set(['', '0.0.0.0', '::']);
  * A listener without an advertised address advertises its bind address, which must then be a
  * real one (not 0.0.0.0); each listener binds its own port; a listener's security protocol
  * comes from the map, or from its name when that is a protocol name (Kafka's default map), and
- * must be one served today.
+ * must be one the family's server serves (`servedProtocols`).
  */
 export function resolveListeners(options: ResolveListenersOptions): {
   listeners: Listener[];
@@ -151,11 +156,12 @@ export function resolveListeners(options: ResolveListenersOptions): {
       ports.set(l.port, l.name);
     }
   }
+  const served = options.servedProtocols ?? SUPPORTED_SECURITY_PROTOCOLS;
   for (const l of listeners) {
-    if (!SUPPORTED_SECURITY_PROTOCOLS.includes(l.securityProtocol)) {
+    if (!served.includes(l.securityProtocol)) {
       problems.push({
         key: keys.securityProtocolMap,
-        message: `listener ${l.name}: security protocol ${l.securityProtocol} is not yet supported (only ${SUPPORTED_SECURITY_PROTOCOLS.join(', ')} until TLS and SASL land, issue #13)`,
+        message: `listener ${l.name}: security protocol ${l.securityProtocol} is not yet supported on ${flag(keys.listeners)} (served: ${served.join(', ')})`,
       });
     }
   }
