@@ -16,7 +16,13 @@ export {
 } from './config/load-config.js';
 export { envName, flagName, keyOfFlag } from './config/names.js';
 export { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_METRICS_PORT } from './config/network-defaults.js';
-export { isSecretSetting, REDACTED, Secret, secret, secretSetting } from './config/secret.js';
+export { REDACTED, Secret, secret } from './config/secret.js';
+export {
+  isSecretSetting,
+  markSetting,
+  type SettingTraits,
+  settingTraits,
+} from './config/setting-meta.js';
 export {
   bindHost,
   bool,

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { readConfigFile } from './config-file.js';
 import { envName, flagName } from './names.js';
-import { isSecretSetting } from './secret.js';
+import { isSecretSetting, settingTraits } from './setting-meta.js';
 
 /** Reads the config file named by `--config` or this variable. */
 export const CONFIG_FILE_ENV = 'FJORD_CONFIG';
@@ -74,6 +74,11 @@ export function loadConfig<Schema extends z.ZodType>(
       problems.push(`${token.rawName}: needs a value`);
     } else if (key === undefined) {
       configFile = token.value;
+    } else if (
+      fromFlags[key] !== undefined &&
+      settingTraits(options.settings.shape[key] as z.ZodType).repeatable
+    ) {
+      fromFlags[key] = `${fromFlags[key]},${token.value}`;
     } else {
       fromFlags[key] = token.value;
     }

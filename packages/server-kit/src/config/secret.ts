@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
+import { markSetting } from './setting-meta.js';
 
 /** What a secret shows wherever it is printed, logged or serialized. */
 export const REDACTED = '***';
@@ -34,36 +35,11 @@ export class Secret {
   }
 }
 
-declare module 'zod' {
-  interface GlobalMeta {
-    /** The setting holds a secret: loadConfig never quotes its value in a problem. */
-    secret?: boolean;
-  }
-}
-
-/**
- * Marks a setting's schema as secret (see {@link isSecretSetting}); wrap it in `.optional()`,
- * `.default()` and `.describe()` afterwards as any other setting.
- */
-export function secretSetting<T extends z.ZodType>(schema: T): T {
-  return schema.meta({ secret: true }) as T;
-}
-
-/** Whether a setting's schema (through `.optional()` / `.default()`) was marked secret. */
-export function isSecretSetting(schema: z.ZodType): boolean {
-  let current: z.ZodType = schema;
-  for (;;) {
-    if (z.globalRegistry.get(current)?.secret === true) return true;
-    if (current instanceof z.ZodDefault || current instanceof z.ZodOptional) {
-      current = current.unwrap() as z.ZodType;
-    } else return false;
-  }
-}
-
 /** A non-empty secret setting (flag, FJORD_* variable or file value), parsed into a {@link Secret}. */
-export const secret = secretSetting(
+export const secret = markSetting(
   z
     .string()
     .min(1, 'must not be empty')
     .transform((value) => new Secret(value)),
+  { secret: true },
 );

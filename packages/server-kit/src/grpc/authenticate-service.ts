@@ -15,7 +15,7 @@ import { RefusedRequest } from './request-guard.js';
 /** Largest SaslAuthenticateRequest accepted: SCRAM and PLAIN messages are a few hundred bytes. */
 export const MAX_SASL_MESSAGE_BYTES = 8 * 1024;
 
-/** A login must finish within this long after its stream opened. */
+/** A login must finish within this long after its stream opened (unless the security option says otherwise). */
 export const SASL_EXCHANGE_TIMEOUT_MS = 5_000;
 
 type AuthenticateStream = grpc.ServerDuplexStream<
@@ -34,12 +34,13 @@ function authServiceDefinition(): grpc.ServiceDefinition {
  * AuthService/Authenticate: one SASL exchange per stream (SCRAM-SHA-256/512, or PLAIN when
  * enabled), with `SaslSession` over the node's SCRAM credentials, ending with a session token
  * bound to the stream's connection. Bounded: messages of at most MAX_SASL_MESSAGE_BYTES, one
- * exchange, finished within SASL_EXCHANGE_TIMEOUT_MS. Refusals end the stream UNAUTHENTICATED
+ * exchange per stream, finished within `saslExchangeTimeoutMs`. Refusals end the stream UNAUTHENTICATED
  * with 58 (credentials), 33 (mechanism not enabled) or 34 (out of turn, unfinished, or a
  * listener that is not SASL_*), as auth.proto says.
  */
 export function authenticateService(security: GrpcServerSecurity): GrpcServiceBinding {
   const unknownUserSecret = security.unknownUserSecret ?? randomBytes(32);
+  const timeoutMs = security.saslExchangeTimeoutMs ?? SASL_EXCHANGE_TIMEOUT_MS;
   const handler = (stream: AuthenticateStream) => {
     const context = securityContextOf(stream);
     let session: SaslSession | undefined;
@@ -54,12 +55,8 @@ export function authenticateService(security: GrpcServerSecurity): GrpcServiceBi
     const refuse = (fjordCode: number, message: string) =>
       finish(grpcRequestError(grpc.status.UNAUTHENTICATED, fjordCode, message));
     const timer = setTimeout(
-      () =>
-        refuse(
-          ErrorCode.ILLEGAL_SASL_STATE,
-          `SASL exchange not finished within ${SASL_EXCHANGE_TIMEOUT_MS} ms`,
-        ),
-      SASL_EXCHANGE_TIMEOUT_MS,
+      () => refuse(ErrorCode.ILLEGAL_SASL_STATE, `SASL exchange not finished within ${timeoutMs} ms`),
+      timeoutMs,
     );
     timer.unref();
     stream.on('cancelled', () => {
@@ -77,7 +74,8 @@ export function authenticateService(security: GrpcServerSecurity): GrpcServiceBi
     stream.on('data', (request: v1.SaslAuthenticateRequest__Output | RefusedRequest) => {
       if (over) return;
       if (request instanceof RefusedRequest) {
-        finish(request.toServiceError());
+        // Too large or not a message: a broken login, which the same client cannot fix by retrying.
+        refuse(ErrorCode.SASL_AUTHENTICATION_FAILED, `authentication failed: ${request.message}`);
         return;
       }
       let step: SaslStep;

@@ -123,8 +123,9 @@ const PRINCIPAL_CACHE_LIMIT = 1024;
  * `User:ANONYMOUS`; SSL the principal of a verified client certificate (else ANONYMOUS);
  * SASL_PLAINTEXT and SASL_SSL the principal of the session token, which must be valid and
  * bound to this connection, or the call is refused UNAUTHENTICATED with
- * SASL_AUTHENTICATION_FAILED and `fjord-reauthenticate: 1`. The token is then removed from
- * the metadata, so no handler or log sees it.
+ * SASL_AUTHENTICATION_FAILED and `fjord-reauthenticate: 1`. The `authorization` entry is
+ * removed from the metadata on every listener, so no handler or log sees a token.
+ * AuthService/Authenticate and the standard health service need no token.
  */
 export function callSecurityInterceptor(
   security: GrpcServerSecurity,
@@ -170,6 +171,9 @@ export function callSecurityInterceptor(
         ),
       );
     }
+    const [header] = metadata.get(AUTHORIZATION_METADATA_KEY);
+    // Removed on every listener, so that no handler, log or forwarded call carries a token.
+    metadata.remove(AUTHORIZATION_METADATA_KEY);
     const remote = connection.remoteAddress ?? '';
     const connectionId = `${remote}:${connection.remotePort ?? ''}`;
     const host = clientHost(remote);
@@ -192,8 +196,6 @@ export function callSecurityInterceptor(
         if (path === AUTHENTICATE_PATH || UNAUTHENTICATED_PREFIXES.some((p) => path.startsWith(p))) {
           return context(ANONYMOUS_PRINCIPAL);
         }
-        const [header] = metadata.get(AUTHORIZATION_METADATA_KEY);
-        metadata.remove(AUTHORIZATION_METADATA_KEY);
         const token = typeof header === 'string' ? /^Bearer (\S+)$/.exec(header)?.[1] : undefined;
         if (token === undefined) {
           throw new Refused(

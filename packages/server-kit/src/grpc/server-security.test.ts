@@ -19,6 +19,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SslClientAuth } from '../security/security-settings.js';
 import type { GrpcServerSecurity, SecurityStateSource } from '../security/server-security.js';
+import { MAX_SASL_MESSAGE_BYTES } from './authenticate-service.js';
 import { authorizationOfCall, callerOfCall, REAUTHENTICATE_METADATA_KEY } from './call-security.js';
 import { type GrpcListenerBinding, type RunningGrpcServer, startGrpcServer } from './grpc-server.js';
 
@@ -420,6 +421,54 @@ describe('SASL listeners', () => {
       code: grpc.status.UNAUTHENTICATED,
       fjordCode: String(ErrorCode.ILLEGAL_SASL_STATE),
     });
+  });
+
+  it('bounds a login: a message over the size cap, a stream ended early, a login not finished in time', async () => {
+    running = await startGrpcServer({
+      listeners: [{ name: 'CLIENT', host: '127.0.0.1', port: 0, securityProtocol: 'SASL_PLAINTEXT' }],
+      services: [{ definition: CoordinatorService.service, handlers }],
+      security: { ...security('none'), saslExchangeTimeoutMs: 300 },
+    });
+    const exchange = (send: (stream: grpc.ClientDuplexStream<unknown, unknown>) => void) =>
+      new Promise<Answer>((resolve) => {
+        const connection = connect(running!.port, grpc.credentials.createInsecure());
+        const stream = (
+          connection.auth as unknown as { Authenticate: () => grpc.ClientDuplexStream<unknown, unknown> }
+        ).Authenticate();
+        stream.on('data', () => undefined);
+        stream.on('error', (error: grpc.ServiceError) => resolve(answer(error, undefined)));
+        stream.on('end', () => resolve({ ok: true, value: {} }));
+        send(stream);
+      });
+    const oversized = await exchange((stream) =>
+      stream.write({ mechanism: 'SCRAM-SHA-512', authBytes: Buffer.alloc(MAX_SASL_MESSAGE_BYTES + 1, 0x61) }),
+    );
+    expect(oversized).toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+      fjordCode: String(ErrorCode.SASL_AUTHENTICATION_FAILED),
+      details: expect.stringContaining("over this server's limit"),
+    });
+    const endedEarly = await exchange((stream) => {
+      stream.write({
+        mechanism: 'SCRAM-SHA-512',
+        authBytes: Buffer.from(
+          new ScramClient(SCRAM_SHA_512, { username: 'alice', password: 'x' }).firstMessage(),
+        ),
+      });
+      stream.end();
+    });
+    expect(endedEarly).toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+      fjordCode: String(ErrorCode.ILLEGAL_SASL_STATE),
+    });
+    const started = Date.now();
+    const stalled = await exchange(() => undefined);
+    expect(stalled).toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+      fjordCode: String(ErrorCode.ILLEGAL_SASL_STATE),
+      details: 'SASL exchange not finished within 300 ms',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 
   it('refuses a call without a token, with an expired token, and with a token of another connection: 58 + reauthenticate', async () => {

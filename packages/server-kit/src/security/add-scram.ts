@@ -1,6 +1,7 @@
 import { DEFAULT_SCRAM_ITERATIONS } from '@fjord/security';
 import { z } from 'zod';
-import { Secret, secretSetting } from '../config/secret.js';
+import { Secret } from '../config/secret.js';
+import { markSetting } from '../config/setting-meta.js';
 
 /** One `--add-scram` entry: a user's password for one SCRAM mechanism, to store salted. */
 export interface ScramUserToAdd {
@@ -105,9 +106,10 @@ export function parseAddScram(text: string): { users: ScramUserToAdd[] } | { pro
 
 /**
  * The coordinator's `--add-scram` setting (env FJORD_ADD_SCRAM): SCRAM users the quorum leader
- * creates when they have no credential for that mechanism yet. Passwords print as `***`.
+ * creates when they have no credential for that mechanism yet. The flag may be repeated, or
+ * take a comma list; passwords print as `***`.
  */
-export const addScramSetting = secretSetting(
+export const addScramSetting = markSetting(
   z.string().transform((text, ctx) => {
     const parsed = parseAddScram(text);
     if ('problem' in parsed) {
@@ -116,6 +118,7 @@ export const addScramSetting = secretSetting(
     }
     return parsed.users;
   }),
+  { secret: true, repeatable: true },
 )
   .optional()
   .describe(

@@ -148,6 +148,15 @@ describe('security settings', () => {
       'admin-secret',
       'admin, secret',
     ]);
+    const repeated = settings([
+      '--add-scram',
+      'SCRAM-SHA-256=[name=admin,password=a1]',
+      '--add-scram',
+      'SCRAM-SHA-512=[name=admin,password=a2]',
+    ]) as SecuritySettings & { addScram: { mechanism: string }[] };
+    expect(repeated.addScram.map((user) => user.mechanism)).toEqual(['SCRAM-SHA-256', 'SCRAM-SHA-512']);
+    // Any other flag given twice keeps its last value, as before.
+    expect(settings(['--authorizer', 'standard', '--authorizer', 'none']).authorizer).toBe('none');
     const bad = problems(['--add-scram', 'SCRAM-SHA-1=[name=admin,password=hunter2]']);
     expect(bad).toEqual([expect.stringContaining('unknown SCRAM mechanism "SCRAM-SHA-1"')]);
     expect(bad.join()).not.toContain('hunter2');
