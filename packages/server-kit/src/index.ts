@@ -134,10 +134,15 @@ export type {
   TlsFiles,
 } from './security/server-security.js';
 export {
+  certificateProviderOf,
+  readTlsMaterial,
+  TlsFileWatcher,
+  type TlsFileWatcherOptions,
+  type TlsMaterial,
+} from './security/tls-file-watcher.js';
+export {
   grpcServerCredentials,
   principalOfTlsSocket,
-  readTlsMaterial,
   reloadTlsServer,
-  type TlsMaterial,
   tlsServerOptions,
 } from './security/tls-files.js';

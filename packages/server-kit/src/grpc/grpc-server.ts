@@ -150,7 +150,10 @@ function listenerCredentials(
           `listener ${listener.name} is ${protocol}: it needs --ssl-certificate-file and --ssl-key-file`,
         );
       }
-      tls = grpcServerCredentials(security.tls, security.clientAuth, security.reloadIntervalMs);
+      tls = grpcServerCredentials(security.tls, security.clientAuth, {
+        ...(security.reloadIntervalMs === undefined ? {} : { reloadIntervalMs: security.reloadIntervalMs }),
+        ...(security.onTlsReloadError === undefined ? {} : { onError: security.onTlsReloadError }),
+      });
     }
   }
   return (listener) => {

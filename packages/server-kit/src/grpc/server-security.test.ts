@@ -321,10 +321,11 @@ describe('TLS listeners', () => {
       await copyFile(from.caCertificate, live.caFile);
     };
     await install(certs);
-    const server = await serve(
-      [{ name: 'SSL', host: '127.0.0.1', port: 0, securityProtocol: 'SSL' }],
-      security('required', live),
-    );
+    const reloadErrors: string[] = [];
+    const server = await serve([{ name: 'SSL', host: '127.0.0.1', port: 0, securityProtocol: 'SSL' }], {
+      ...security('required', live),
+      onTlsReloadError: (error) => reloadErrors.push(error.message),
+    });
     const newClient = async () =>
       connect(
         server.port,
@@ -338,6 +339,16 @@ describe('TLS listeners', () => {
       await connect(server.port, await tlsCredentials(alice())).unary('DescribeCluster', {}),
     ).toMatchObject({ ok: true });
     expect(await newClient()).toMatchObject({ ok: false, code: grpc.status.UNAVAILABLE });
+    // A half-written rotation (another CA's key beside the old certificate) is not used: the
+    // last good set keeps serving new connections.
+    await copyFile(otherCa.nodes.server!.privateKey, live.keyFile);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(reloadErrors.join()).toContain('are not usable together');
+    expect(
+      await connect(server.port, await tlsCredentials(alice())).unary('DescribeCluster', {}),
+    ).toMatchObject({
+      ok: true,
+    });
     await install(otherCa);
     let result: Answer = await newClient();
     for (const deadline = Date.now() + 10_000; !result.ok && Date.now() < deadline; ) {

@@ -46,6 +46,8 @@ export interface GrpcServerSecurity {
   readonly state: SecurityStateSource;
   /** How often the TLS files are read again (default DEFAULT_SSL_RELOAD_INTERVAL_MS). */
   readonly reloadIntervalMs?: number;
+  /** A reloaded TLS file set that cannot be used (the previous one stays in use): log it. */
+  readonly onTlsReloadError?: (error: Error) => void;
   /** How long one SASL login may take (default SASL_EXCHANGE_TIMEOUT_MS). */
   readonly saslExchangeTimeoutMs?: number;
   /** Secret for the fake salts of unknown SCRAM users (at least 32 bytes; random per process if absent). */

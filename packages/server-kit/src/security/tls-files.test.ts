@@ -12,7 +12,8 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SslClientAuth } from './security-settings.js';
 import type { TlsFiles } from './server-security.js';
-import { principalOfTlsSocket, readTlsMaterial, reloadTlsServer, tlsServerOptions } from './tls-files.js';
+import { readTlsMaterial } from './tls-file-watcher.js';
+import { principalOfTlsSocket, reloadTlsServer, tlsServerOptions } from './tls-files.js';
 
 // What a node:tls listener (the broker's Kafka listeners) builds from the same files as the
 // gRPC listeners: the options, the principal of a connection, and reloading rotated files.
