@@ -266,7 +266,7 @@ describe('TLS listeners', () => {
     expect(good).toEqual({ ok: true, value: expect.objectContaining({ clusterId: 'User:alice@127.0.0.1' }) });
   });
 
-  it('with client auth requested, a client without a certificate is User:ANONYMOUS; with one, its mapped principal', async () => {
+  it('with client auth requested, a client without a verified certificate is User:ANONYMOUS; with one, its mapped principal', async () => {
     const server = await serve(
       [{ name: 'SSL', host: '127.0.0.1', port: 0, securityProtocol: 'SSL' }],
       security('requested'),
@@ -279,6 +279,16 @@ describe('TLS listeners', () => {
     expect(anonymous).toMatchObject({ ok: true, value: { clusterId: 'User:ANONYMOUS@127.0.0.1' } });
     const named = await connect(port, await tlsCredentials(alice())).unary('DescribeCluster', {});
     expect(named).toMatchObject({ ok: true, value: { clusterId: 'User:alice@127.0.0.1' } });
+    // A certificate of another CA is accepted at the handshake but gives no principal.
+    const unverified = await connect(
+      port,
+      await tlsCredentials({
+        ca: certs.caCertificate,
+        cert: otherCa.clients.alice!.certificate,
+        key: otherCa.clients.alice!.privateKey,
+      }),
+    ).unary('DescribeCluster', {});
+    expect(unverified).toMatchObject({ ok: true, value: { clusterId: 'User:ANONYMOUS@127.0.0.1' } });
   });
 
   it('refuse to start an SSL listener without security, or without certificate files', async () => {

@@ -122,5 +122,5 @@ export const addScramSetting = markSetting(
 )
   .optional()
   .describe(
-    "SCRAM users to create if missing, kafka-storage.sh's syntax: 'SCRAM-SHA-256=[name=admin,password=...]' (comma list; never printed)",
+    "SCRAM users to create if missing, kafka-storage.sh's syntax: 'SCRAM-SHA-256=[name=admin,password=...]' (a comma list, or the flag repeated; never printed)",
   );

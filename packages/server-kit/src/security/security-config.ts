@@ -104,7 +104,7 @@ export function resolveSecurityConfig(
 /** The options of the node's StandardAuthorizer, or undefined with `--authorizer none`. */
 export function authorizerOptions(config: SecurityConfig): StandardAuthorizerOptions | undefined {
   if (config.authorizer === 'none') return undefined;
-  return { superUsers: config.superUsers, allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound };
+  return { superUsers: config.superUsers ?? [], allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound };
 }
 
 /** Options of {@link serverSecurity}. */

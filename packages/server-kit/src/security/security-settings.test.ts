@@ -56,13 +56,21 @@ describe('security settings', () => {
       sslPrincipalMappingRules: 'DEFAULT',
       saslEnabledMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512'],
       authorizer: 'none',
-      superUsers: [],
       allowEveryoneIfNoAclFound: false,
       sessionTokenLifetimeMs: 600_000,
       interBrokerSaslMechanism: 'SCRAM-SHA-512',
     });
     expect(parsed.sslCertificateFile).toBeUndefined();
     expect(parsed.securityInterBrokerProtocol).toBeUndefined();
+    expect(parsed.superUsers).toBeUndefined();
+    expect(
+      authorizerOptions(
+        resolveSecurityConfig(settings(['--authorizer', 'standard']), { listeners: [] }).config,
+      ),
+    ).toEqual({
+      superUsers: [],
+      allowEveryoneIfNoAclFound: false,
+    });
     expect(authorizerOptions(resolveSecurityConfig(parsed, { listeners: [] }).config)).toBeUndefined();
   });
 

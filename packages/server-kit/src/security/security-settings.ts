@@ -136,8 +136,8 @@ export const SECURITY_SETTINGS = {
       "none = every call allowed; standard = Kafka's StandardAuthorizer over the ACLs (default deny)",
     ),
   superUsers: superUserList
-    .default([])
-    .describe("Kafka's super.users, allowed everything: User:admin;User:broker-1"),
+    .optional()
+    .describe("Kafka's super.users, allowed everything: User:admin;User:broker-1 (default: none)"),
   allowEveryoneIfNoAclFound: bool
     .default(false)
     .describe("Kafka's allow.everyone.if.no.acl.found: allow a resource that no ACL names"),
