@@ -31,17 +31,21 @@ import { systemTimerClock } from './quorum/timer-clock.js';
 import { GrpcRaftTransport } from './quorum-network/grpc-raft-transport.js';
 import { quorumServiceHandlers } from './quorum-network/quorum-service.js';
 import { type RandomSource, systemRandom } from './random-source.js';
+import { CoordinatorSecurityState } from './security/coordinator-security-state.js';
 import type { CoordinatorContext } from './server/coordinator-context.js';
 import { coordinatorServiceHandlers } from './server/coordinator-service.js';
 import { groupServiceHandlers } from './server/groups/group-service.js';
 import { leaderOnly } from './server/leader-gate.js';
 import { producerIdServiceHandlers } from './server/producer-id-service.js';
+import { securityServiceHandlers } from './server/security/security-service.js';
+import { securityServiceDefinition } from './server/security/security-service-definition.js';
 
 /** Fully qualified names of the coordinator's gRPC services (also their health service names). */
 export const COORDINATOR_SERVICE_NAMES = [
   'fjord.v1.CoordinatorService',
   'fjord.v1.GroupCoordinatorService',
   'fjord.v1.ProducerIdService',
+  'fjord.v1.SecurityService',
 ] as const;
 
 export interface StartCoordinatorOptions {
@@ -156,6 +160,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
     });
     teardown.add('classic group deadlines', () => groups.classic.stop());
     const producerIds = new ProducerIdAllocator(store);
+    const security = new CoordinatorSecurityState(store, config);
     const duties = new LeaderDuties({
       store,
       sessions,
@@ -163,6 +168,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       rebalancer,
       groups,
       producerIds,
+      bootstrapScram: config.addScram,
       random,
       logger,
     });
@@ -179,6 +185,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       sessionTimeoutMs: config.sessionTimeoutMs,
       coordinatorAddress: ownAddress,
       quorum: { replica, voters },
+      security,
     };
     const canServe = () => duties.serving;
     const refusal = () => replica.notLeaderError();
@@ -197,6 +204,10 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
         {
           definition: services.ProducerIdService.service,
           handlers: leaderOnly(producerIdServiceHandlers(producerIds, logger), canServe, refusal),
+        },
+        {
+          definition: securityServiceDefinition(),
+          handlers: leaderOnly(securityServiceHandlers(ctx), canServe, refusal),
         },
         { definition: services.QuorumService.service, handlers: quorumServiceHandlers(transport, logger) },
       ],

@@ -14,9 +14,11 @@ import { metadataRecord } from './metadata/records.js';
 import { topicByName } from './metadata/state.js';
 import { openMetadataStore } from './quorum/open-metadata-store.js';
 import { systemRandom } from './random-source.js';
+import { CoordinatorSecurityState } from './security/coordinator-security-state.js';
 import { brokerHeartbeat } from './server/broker-heartbeat.js';
 import type { CoordinatorContext } from './server/coordinator-context.js';
 import { createTopics } from './server/create-topics.js';
+import { NO_AUTHORIZER } from './server/handler-context.fixture.js';
 import { registerBroker } from './server/register-broker.js';
 
 const logger = pino({ level: 'silent' });
@@ -57,6 +59,7 @@ describe('broker liveness (fake clock)', () => {
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       coordinatorAddress: () => '127.0.0.1:7400',
       quorum: { replica: opened.replica, voters: () => [{ id: 1, address: '127.0.0.1:7400' }] },
+      security: new CoordinatorSecurityState(store, NO_AUTHORIZER),
     };
     monitor = new LivenessMonitor({ store, sessions, logger, checkIntervalMs: 1_000 });
   }

@@ -32,6 +32,13 @@ describe('loadConfig', () => {
         metricsPort: 9400,
         maxRequestBytes: 8 * 1024 * 1024,
         maxConcurrentStreams: 100,
+        authorizer: 'none',
+        superUsers: [],
+        allowEveryoneIfNoAclFound: false,
+        addScram: [],
+        maxGroupsPerPrincipal: 10_000,
+        maxGroupMembersPerPrincipal: 100_000,
+        maxProducerIdsPerPrincipalPerMinute: 100_000,
         logLevel: 'info',
       },
     });

@@ -15,7 +15,14 @@ import {
   securityProtocolMap,
 } from '@fjord/server-kit';
 import { z } from 'zod';
+import { type BootstrapScramCredential, parseAddScram } from './add-scram.js';
 import { votersSetting } from './quorum-voters.js';
+import {
+  allowEveryoneSetting,
+  authorizerSetting,
+  PRINCIPAL_BOUND_SETTINGS,
+  superUsersSetting,
+} from './security-settings.js';
 
 /**
  * The coordinator's settings (docs/dev/CONTRACTS.md), each with its one default and the
@@ -75,6 +82,16 @@ export const COORDINATOR_SETTINGS = z
       .describe('HTTP port of /metrics and /healthz, 0 = ephemeral, -1 = off'),
     // Metadata, group and producer-id requests only: no record batches.
     ...grpcLimitSettings(8 * 1024 * 1024),
+    authorizer: authorizerSetting,
+    superUsers: superUsersSetting,
+    allowEveryoneIfNoAclFound: allowEveryoneSetting,
+    addScram: z
+      .string()
+      .optional()
+      .describe(
+        "SCRAM users the quorum leader creates when they have no credential for that mechanism yet: 'SCRAM-SHA-256=[name=admin,password=secret]',... (never printed)",
+      ),
+    ...PRINCIPAL_BOUND_SETTINGS,
     logLevel,
   })
   .strict();
@@ -102,8 +119,17 @@ export const COORDINATOR_CONFIG_SCHEMA = COORDINATOR_SETTINGS.refine(
       listeners,
       advertisedListeners,
       listenerSecurityProtocolMap,
+      addScram: addScramText,
       ...rest
     } = c;
+    let addScram: BootstrapScramCredential[] = [];
+    try {
+      addScram = addScramText === undefined ? [] : parseAddScram(addScramText);
+    } catch (error) {
+      // Path-less, so the loader does not echo the value (it holds passwords).
+      ctx.addIssue({ code: 'custom', message: `--add-scram / FJORD_ADD_SCRAM: ${(error as Error).message}` });
+      return z.NEVER;
+    }
     const resolved = resolveListeners({
       ...(listeners === undefined ? {} : { listeners }),
       ...(advertisedListeners === undefined ? {} : { advertisedListeners }),
@@ -129,7 +155,7 @@ export const COORDINATOR_CONFIG_SCHEMA = COORDINATOR_SETTINGS.refine(
       return z.NEVER;
     }
     // voters null: this node is the only voter, at its own advertised address (known once bound).
-    return { ...rest, listeners: resolved.listeners, voters: rest.voters ?? null };
+    return { ...rest, addScram, listeners: resolved.listeners, voters: rest.voters ?? null };
   });
 
 /** Validated coordinator configuration. */

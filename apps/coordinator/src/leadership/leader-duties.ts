@@ -1,10 +1,14 @@
+import { toScramCredentialRecord } from '@fjord/security';
 import type { Logger } from '@fjord/server-kit';
+import type { BootstrapScramCredential } from '../config/add-scram.js';
 import type { LeaderRebalancer } from '../election/leader-rebalancer.js';
 import { type GroupCoordinator, restoreGroupSessions } from '../groups/group-coordinator.js';
 import type { BrokerSessions } from '../liveness/broker-sessions.js';
 import type { LivenessMonitor } from '../liveness/liveness-monitor.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { Proposal } from '../metadata/proposal.js';
 import { metadataRecord } from '../metadata/records.js';
+import { scramCredentialOf, securityOf } from '../metadata/security-state.js';
 import { liveBrokerIds } from '../metadata/state.js';
 import type { ProducerIdAllocator } from '../producers/producer-id-allocator.js';
 import type { RandomSource } from '../random-source.js';
@@ -16,13 +20,16 @@ export interface LeaderDutiesOptions {
   rebalancer: LeaderRebalancer;
   groups: GroupCoordinator;
   producerIds: ProducerIdAllocator;
+  /** `--add-scram`: credentials to create when their user has none for that mechanism. */
+  bootstrapScram?: readonly BootstrapScramCredential[];
   random: RandomSource;
   logger: Logger;
 }
 
 /**
  * What only the quorum leader does, started when this coordinator becomes a ready leader and
- * stopped when it steps down: it initialises the cluster id on the very first election, gives
+ * stopped when it steps down: it initialises the cluster id on the very first election (and
+ * creates the `--add-scram` credentials that do not exist yet), gives
  * every live broker and every group member a fresh session (one timeout of grace, as after a
  * restart: sessions are in memory, not in the log), and runs the liveness check, the group
  * check and preferred leader election. On stepping down it stops them, answers every held
@@ -81,6 +88,7 @@ export class LeaderDuties {
         if (proposal.state.clusterId === null) {
           proposal.append(metadataRecord({ type: 'InitCluster', clusterId: random.uuid() }));
         }
+        this.addBootstrapScram(proposal);
       });
     } catch (error) {
       // Lost the leadership meanwhile: the next transition follows.
@@ -104,6 +112,25 @@ export class LeaderDuties {
       { clusterId: store.state.clusterId, metadataVersion: store.metadataVersion },
       'leading the coordinator quorum',
     );
+  }
+
+  /**
+   * `--add-scram`, on taking office: each credential whose user has none for its mechanism yet
+   * (so a restart does not undo a password changed since), in the leadership's first proposal.
+   */
+  private addBootstrapScram(proposal: Proposal): void {
+    for (const { user, credential } of this.options.bootstrapScram ?? []) {
+      if (scramCredentialOf(securityOf(proposal.state), user, credential.mechanism.name)) continue;
+      proposal.append(
+        metadataRecord({ type: 'UserScramCredential', ...toScramCredentialRecord(user, credential) }),
+      );
+      proposal.afterCommit(() =>
+        this.options.logger.info(
+          { user, mechanism: credential.mechanism.name },
+          'SCRAM credential created from --add-scram',
+        ),
+      );
+    }
   }
 
   private async stop(why: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { applyGroupRecord, dropTopicOffsets } from './group-records.js';
 import type { MetadataRecord } from './records.js';
 import { applyBrokerControlledShutdown } from './replication-records.js';
+import { applySecurityRecord } from './security-records.js';
 import { type MetadataState, type PartitionState, type TopicState, topicIdByName } from './state.js';
 
 /** A record that does not fit the state it is applied to: the log is corrupt or out of order. */
@@ -110,6 +111,12 @@ export function apply(state: MetadataState, record: MetadataRecord): MetadataSta
     case 'GroupOffsetCommit':
     case 'GroupDelete':
       return applyGroupRecord(state, record);
+    case 'AccessControlEntry':
+    case 'RemoveAccessControlEntry':
+    case 'UserScramCredential':
+    case 'RemoveUserScramCredential':
+    case 'BrokerPrincipal':
+      return applySecurityRecord(state, record, (reason) => new InconsistentRecordError(record, reason));
     default: {
       const unknown: { type?: unknown } = record;
       throw new Error(`unknown metadata record type ${String(unknown.type)}`);

@@ -14,6 +14,8 @@ export interface MetadataReplica {
   readonly state: MetadataState;
   /** Offset of the last applied record, -1 before the first: the metadata version. */
   readonly metadataVersion: number;
+  /** Offset of the last ACL, SCRAM-credential or broker-principal record applied (0: none yet). */
+  readonly securityVersion: number;
   /**
    * True while this voter leads and its state holds everything any leader committed (its own
    * term's first entry committed, its read lease holds): it may plan proposals and serve reads.

@@ -43,6 +43,11 @@ export class MetadataStore {
     return this.replica.metadataVersion;
   }
 
+  /** Offset of the last ACL, SCRAM-credential or broker-principal change (0: none yet). */
+  get securityVersion(): number {
+    return this.replica.securityVersion;
+  }
+
   /** True while this coordinator leads the quorum and may plan proposals and serve reads. */
   get leading(): boolean {
     return this.replica.isReadyLeader();

@@ -1,8 +1,17 @@
 import type { GroupMembership } from './group-state.js';
 import type { BrokerControlledShutdownRecord } from './replication-records.js';
+import type { SecurityRecord } from './security-records.js';
 import type { ListenerEndpointState } from './state.js';
 
 export type { BrokerControlledShutdownRecord } from './replication-records.js';
+export type {
+  AccessControlEntryRecord,
+  BrokerPrincipalRecord,
+  RemoveAccessControlEntryRecord,
+  RemoveUserScramCredentialRecord,
+  SecurityRecord,
+  UserScramCredentialRecord,
+} from './security-records.js';
 
 /**
  * Metadata log records. The coordinator's state changes only by appending one of these and
@@ -151,7 +160,8 @@ export type MetadataRecord =
   | GroupUpdateRecord
   | GroupOffsetCommitRecord
   | GroupDeleteRecord
-  | ProducerIdBlockRecord;
+  | ProducerIdBlockRecord
+  | SecurityRecord;
 
 export type MetadataRecordType = MetadataRecord['type'];
 

@@ -1,9 +1,11 @@
 import type { GroupState } from './group-state.js';
+import type { SecurityState } from './security-state.js';
 
 /**
- * The coordinator's in-memory metadata state. Plain JSON data (no Maps, no classes) so a
- * snapshot is `JSON.stringify(state)` and replay results can be compared with deep equality.
- * Treat it as immutable: apply() returns a new state and shares unchanged parts.
+ * The coordinator's in-memory metadata state. Plain JSON data (no classes) so replay results
+ * can be compared with deep equality; the one exception is `security`, whose maps a snapshot
+ * stores as arrays (quorum/metadata-state-machine.ts). Treat it as immutable: apply() returns
+ * a new state and shares unchanged parts.
  */
 export interface MetadataState {
   clusterId: string | null;
@@ -20,6 +22,8 @@ export interface MetadataState {
    * ProducerIdBlock record, meaning 0.
    */
   producerIdsEnd?: string;
+  /** ACLs, SCRAM credentials and broker principals; absent until the first such record. */
+  security?: SecurityState;
 }
 
 /** One advertised listener of a broker, as registered. */

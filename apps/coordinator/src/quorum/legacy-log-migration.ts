@@ -63,7 +63,9 @@ export async function migrateLegacyMetadataLog(
       state = apply(state, JSON.parse(value) as MetadataRecord);
       lastOffset = offset;
     }
-    const data: MetadataSnapshotData = { metadataVersion: lastOffset, state };
+    // A wave-1 log predates security records: its state has no security part to encode.
+    const { security: _none, ...plain } = state;
+    const data: MetadataSnapshotData = { metadataVersion: lastOffset, state: plain };
     const snapshot: RaftSnapshot = { index: 1, term: 1, data };
     await db.batch(
       [

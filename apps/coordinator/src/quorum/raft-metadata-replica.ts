@@ -134,6 +134,10 @@ export class RaftMetadataReplica implements MetadataReplica {
     return this.machine.metadataVersion;
   }
 
+  get securityVersion(): number {
+    return this.machine.securityVersion;
+  }
+
   isReadyLeader(): boolean {
     return this.readyLeader && this.node.canServeReads();
   }

@@ -3,6 +3,8 @@ import { decideIsrChange } from '../election/isr-change.js';
 import { appendPartitionChanges } from '../election/partition-changes.js';
 import type { PartitionState } from '../metadata/state.js';
 import { brokerEpochProblem } from './broker-epoch-check.js';
+import { brokerPrincipalProblem } from './broker-principal-check.js';
+import { ANONYMOUS_PRINCIPAL } from './caller.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 
 /**
@@ -14,8 +16,12 @@ import type { CoordinatorContext } from './coordinator-context.js';
 export async function alterPartition(
   ctx: CoordinatorContext,
   request: v1.AlterPartitionRequest__Output,
+  /** The caller's principal (only the principal a broker id is bound to may act for it). */
+  principal: string = ANONYMOUS_PRINCIPAL,
 ): Promise<v1.AlterPartitionResponse> {
-  const problem = brokerEpochProblem(ctx.store.state, request.brokerId, request.brokerEpoch);
+  const problem =
+    brokerPrincipalProblem(ctx.security, request.brokerId, principal) ??
+    brokerEpochProblem(ctx.store.state, request.brokerId, request.brokerEpoch);
   if (problem) return { ...problem, partitions: [] };
   const partitions = await ctx.store.propose((proposal) =>
     request.partitions.map((item): v1.AlterPartitionResult => {

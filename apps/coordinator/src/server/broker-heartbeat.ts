@@ -2,7 +2,9 @@ import { ErrorCode, type v1 } from '@fjord/protocol';
 import { InvalidRequestError } from '@fjord/server-kit';
 import { proposeUnfence } from '../election/broker-transitions.js';
 import { staleBrokerEpochMessage } from './broker-epoch-check.js';
+import { brokerPrincipalProblem } from './broker-principal-check.js';
 import { BrokerViewHistory, brokerView } from './broker-view-history.js';
+import { ANONYMOUS_PRINCIPAL } from './caller.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { brokerInfos, hostedReplicasOf } from './views.js';
 
@@ -28,6 +30,8 @@ export async function brokerHeartbeat(
   ctx: CoordinatorContext,
   request: v1.BrokerHeartbeatRequest__Output,
   arrivedOn?: string,
+  /** The caller's principal (only the principal a broker id is bound to may act for it). */
+  principal: string = ANONYMOUS_PRINCIPAL,
 ): Promise<v1.BrokerHeartbeatResponse> {
   const brokerEpoch = parseInt64(request.brokerEpoch, 'broker_epoch');
   const knownVersion = parseInt64(request.knownMetadataVersion, 'known_metadata_version');
@@ -35,6 +39,7 @@ export async function brokerHeartbeat(
     errorCode,
     errorMessage,
     metadataVersion: String(ctx.store.metadataVersion),
+    securityVersion: String(ctx.store.securityVersion),
     hasChanges: false,
     replicas: [],
     brokers: [],
@@ -44,6 +49,8 @@ export async function brokerHeartbeat(
     removedReplicas: [],
   });
 
+  const denied = brokerPrincipalProblem(ctx.security, request.brokerId, principal);
+  if (denied) return refusal(denied.errorCode, denied.errorMessage);
   const broker = ctx.store.state.brokers[String(request.brokerId)];
   if (!broker) {
     return refusal(ErrorCode.BROKER_ID_NOT_REGISTERED, `broker ${request.brokerId} is not registered`);
@@ -70,6 +77,7 @@ export async function brokerHeartbeat(
     errorCode: ErrorCode.NONE,
     errorMessage: '',
     metadataVersion: String(metadataVersion),
+    securityVersion: String(ctx.store.securityVersion),
     hasChanges,
     replicas: [] as v1.HostedReplica[],
     brokers: [] as v1.BrokerInfo[],

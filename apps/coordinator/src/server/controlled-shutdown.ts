@@ -1,6 +1,8 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import { proposeControlledShutdown } from '../election/controlled-shutdown.js';
 import { brokerEpochProblem } from './broker-epoch-check.js';
+import { brokerPrincipalProblem } from './broker-principal-check.js';
+import { ANONYMOUS_PRINCIPAL } from './caller.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 
 /**
@@ -11,8 +13,12 @@ import type { CoordinatorContext } from './coordinator-context.js';
 export async function controlledShutdown(
   ctx: CoordinatorContext,
   request: v1.ControlledShutdownRequest__Output,
+  /** The caller's principal (only the principal a broker id is bound to may act for it). */
+  principal: string = ANONYMOUS_PRINCIPAL,
 ): Promise<v1.ControlledShutdownResponse> {
-  const problem = brokerEpochProblem(ctx.store.state, request.brokerId, request.brokerEpoch);
+  const problem =
+    brokerPrincipalProblem(ctx.security, request.brokerId, principal) ??
+    brokerEpochProblem(ctx.store.state, request.brokerId, request.brokerEpoch);
   if (problem) return { ...problem, remainingLeaderships: 0 };
   const remaining = await ctx.store.propose((proposal) =>
     proposeControlledShutdown(proposal, request.brokerId),

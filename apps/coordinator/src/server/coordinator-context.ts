@@ -4,6 +4,7 @@ import type { BrokerSessions } from '../liveness/broker-sessions.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { RaftMetadataReplica } from '../quorum/raft-metadata-replica.js';
 import type { RandomSource } from '../random-source.js';
+import type { CoordinatorSecurityState } from '../security/coordinator-security-state.js';
 
 /** What the request handlers work with; every side effect goes through one of these. */
 export interface CoordinatorContext {
@@ -20,4 +21,6 @@ export interface CoordinatorContext {
   coordinatorAddress(listenerName?: string): string;
   /** This coordinator's voter of the metadata quorum, and every voter's client address. */
   quorum: { replica: RaftMetadataReplica; voters(): readonly ConfiguredVoter[] };
+  /** The authorizer settings, ACLs, credentials and broker bindings of the committed state. */
+  security: CoordinatorSecurityState;
 }

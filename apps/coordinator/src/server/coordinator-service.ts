@@ -3,6 +3,7 @@ import { listenerOfCall, unaryHandlers } from '@fjord/server-kit';
 import { alterPartition } from './alter-partition.js';
 import { alterTopicConfigs } from './alter-topic-configs.js';
 import { brokerHeartbeat } from './broker-heartbeat.js';
+import { principalOfCall } from './caller.js';
 import { controlledShutdown } from './controlled-shutdown.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { createTopics } from './create-topics.js';
@@ -14,8 +15,9 @@ import { describeCluster, describeTopics, getMetadata, listTopics } from './topi
 /** The CoordinatorService implementation: each RPC delegates to its handler module. */
 export function coordinatorServiceHandlers(ctx: CoordinatorContext): v1.CoordinatorServiceHandlers {
   return unaryHandlers<v1.CoordinatorServiceHandlers>(ctx.logger, {
-    RegisterBroker: (request) => registerBroker(ctx, request),
-    BrokerHeartbeat: (request, call) => brokerHeartbeat(ctx, request, listenerOfCall(call)),
+    RegisterBroker: (request, call) => registerBroker(ctx, request, principalOfCall(call)),
+    BrokerHeartbeat: (request, call) =>
+      brokerHeartbeat(ctx, request, listenerOfCall(call), principalOfCall(call)),
     GetMetadata: (request, call) => getMetadata(ctx, request, listenerOfCall(call)),
     CreateTopics: (request) => createTopics(ctx, request),
     DeleteTopics: (request) => deleteTopics(ctx, request),
@@ -23,8 +25,8 @@ export function coordinatorServiceHandlers(ctx: CoordinatorContext): v1.Coordina
     DescribeTopics: (request) => describeTopics(ctx, request),
     AlterTopicConfigs: (request) => alterTopicConfigs(ctx, request),
     DescribeCluster: (_request, call) => describeCluster(ctx, listenerOfCall(call)),
-    AlterPartition: (request) => alterPartition(ctx, request),
-    ControlledShutdown: (request) => controlledShutdown(ctx, request),
+    AlterPartition: (request, call) => alterPartition(ctx, request, principalOfCall(call)),
+    ControlledShutdown: (request, call) => controlledShutdown(ctx, request, principalOfCall(call)),
     ElectLeaders: (request) => electLeaders(ctx, request),
     DescribeQuorum: () => describeQuorum(ctx),
   });

@@ -9,8 +9,24 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { metadataRecord } from '../metadata/records.js';
 import { openMetadataStore } from '../quorum/open-metadata-store.js';
 import { type RandomSource, systemRandom } from '../random-source.js';
+import type { AuthorizationSettings } from '../security/authorization-settings.js';
+import { CoordinatorSecurityState } from '../security/coordinator-security-state.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { registerBroker } from './register-broker.js';
+
+/** `--authorizer none`, the default. */
+export const NO_AUTHORIZER: AuthorizationSettings = {
+  authorizer: 'none',
+  superUsers: [],
+  allowEveryoneIfNoAclFound: false,
+};
+
+/** `--authorizer standard` with `User:admin` as the one super user. */
+export const STANDARD_AUTHORIZER: AuthorizationSettings = {
+  authorizer: 'standard',
+  superUsers: ['User:admin'],
+  allowEveryoneIfNoAclFound: false,
+};
 
 /** A handler context over a fresh, initialised metadata store; `close()` removes it. */
 export interface HandlerTestContext {
@@ -27,6 +43,7 @@ export interface HandlerTestContext {
 export async function openHandlerContext(
   name: string,
   random: RandomSource = systemRandom,
+  authorization: AuthorizationSettings = NO_AUTHORIZER,
 ): Promise<HandlerTestContext> {
   const dataDir = await mkdtemp(join(tmpdir(), `fjord-coordinator-${name}-`));
   const logger = pino({ level: 'silent' });
@@ -42,6 +59,7 @@ export async function openHandlerContext(
     sessionTimeoutMs: 10_000,
     coordinatorAddress: () => '127.0.0.1:7400',
     quorum: { replica: opened.replica, voters: () => [{ id: 1, address: '127.0.0.1:7400' }] },
+    security: new CoordinatorSecurityState(store, authorization),
   };
   return {
     ctx,

@@ -1,6 +1,10 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import { SECURITY_PROTOCOLS } from '@fjord/server-kit';
 import { proposeRegistration } from '../election/broker-transitions.js';
+import { metadataRecord } from '../metadata/records.js';
+import { securityOf } from '../metadata/security-state.js';
+import type { MetadataState } from '../metadata/state.js';
+import { ANONYMOUS_PRINCIPAL } from './caller.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 
 /** Why a registration request is unusable, or undefined when it is fine. */
@@ -55,13 +59,39 @@ function endpointStates(listeners: readonly v1.ListenerEndpoint__Output[]) {
 }
 
 /**
+ * Why `principal` may not register `brokerId` against the planned state, or undefined. With an
+ * authorizer, a broker id belongs to the principal that first registered it, and a principal
+ * holds one broker id (the server kit's `brokerIdOf` maps a principal to one id).
+ */
+function bindingProblem(
+  ctx: CoordinatorContext,
+  state: MetadataState,
+  brokerId: number,
+  principal: string,
+): string | undefined {
+  if (!ctx.security.enabled) return undefined;
+  const { brokerPrincipals } = securityOf(state);
+  const bound = brokerPrincipals.get(brokerId);
+  if (bound === principal) return undefined;
+  if (bound !== undefined) return `broker ${brokerId} is bound to another principal`;
+  for (const [otherId, other] of brokerPrincipals) {
+    if (other === principal)
+      return `this principal is bound to broker ${otherId}; it may register no other id`;
+  }
+  return undefined;
+}
+
+/**
  * RegisterBroker: refuses an id held by another incarnation with a live session (KRaft's
  * rule; the new process retries until the old session expires), otherwise appends
- * RegisterBroker, whose log offset becomes the new broker epoch, and starts a session.
+ * RegisterBroker, whose log offset becomes the new broker epoch, and starts a session. With an
+ * authorizer, the first registration of an id also binds it to the caller's principal
+ * (BrokerPrincipal, same entry); another principal is refused CLUSTER_AUTHORIZATION_FAILED.
  */
 export async function registerBroker(
   ctx: CoordinatorContext,
   request: v1.RegisterBrokerRequest__Output,
+  principal: string = ANONYMOUS_PRINCIPAL,
 ): Promise<v1.RegisterBrokerResponse> {
   const answer = (
     errorCode: number,
@@ -94,6 +124,8 @@ export async function registerBroker(
     incarnationId,
   };
   const outcome = await ctx.store.propose((proposal) => {
+    const denied = bindingProblem(ctx, proposal.state, brokerId, principal);
+    if (denied) return { duplicate: false as const, denied };
     const existing = proposal.state.brokers[String(brokerId)];
     if (
       existing &&
@@ -103,10 +135,20 @@ export async function registerBroker(
     ) {
       return { duplicate: true as const };
     }
+    if (ctx.security.enabled && !securityOf(proposal.state).brokerPrincipals.has(brokerId)) {
+      proposal.append(metadataRecord({ type: 'BrokerPrincipal', brokerId, principal }));
+    }
     const brokerEpoch = proposeRegistration(proposal, registration, request.previousShutdownClean);
     proposal.afterCommit(() => ctx.sessions.start(brokerId, incarnationId));
     return { duplicate: false as const, brokerEpoch };
   });
+  if ('denied' in outcome && outcome.denied !== undefined) {
+    ctx.logger.warn(
+      { brokerId, principal },
+      'broker registration refused: the id is bound to another principal',
+    );
+    return answer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, outcome.denied);
+  }
   if (outcome.duplicate) {
     return answer(
       ErrorCode.DUPLICATE_BROKER_REGISTRATION,
