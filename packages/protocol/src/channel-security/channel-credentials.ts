@@ -65,13 +65,11 @@ export function sslTransport(ssl: boolean | SslOptions | undefined): ChannelTran
 
 /**
  * Credentials from PEM files that are watched (node to node): grpc-js's certificate provider
- * re-reads them every `refreshIntervalMs` while a channel uses them, and each new connection
+ * re-reads them every `files.refreshIntervalMs` while a channel uses them, and each new connection
  * takes the latest ones, so a rotation needs no restart. (grpc-js marks this API experimental.)
  */
-export function tlsFilesTransport(
-  files: TlsFiles,
-  refreshIntervalMs = TLS_FILE_REFRESH_INTERVAL_MS,
-): ChannelTransport {
+export function tlsFilesTransport(files: TlsFiles): ChannelTransport {
+  const refreshIntervalMs = files.refreshIntervalMs ?? TLS_FILE_REFRESH_INTERVAL_MS;
   if ((files.certFile === undefined) !== (files.keyFile === undefined)) {
     throw new Error('the TLS certificate file and key file go together: give both or neither');
   }

@@ -7,6 +7,11 @@ export {
 } from './channel-credentials.js';
 export { ChannelSecurity, type SecuredChannel } from './channel-security.js';
 export {
+  type NodeClientSecurity,
+  nodeChannelSecurity,
+  type PeerSecurityProtocol,
+} from './node-client-security.js';
+export {
   SASL_LOGIN_TIMEOUT_MS,
   SaslChannelSession,
   type SaslChannelSessionOptions,

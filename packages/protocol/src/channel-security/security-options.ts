@@ -42,6 +42,8 @@ export interface TlsFiles {
   caFile: string;
   certFile?: string;
   keyFile?: string;
+  /** How often the files are re-read while in use (default `TLS_FILE_REFRESH_INTERVAL_MS`). */
+  refreshIntervalMs?: number;
 }
 
 /** How a channel is secured: TLS (in memory or from files) and/or a SASL login per channel. */
