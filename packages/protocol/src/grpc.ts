@@ -3,11 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType as AuthProto } from './gen/auth.js';
 import type { ProtoGrpcType as BrokerProto } from './gen/broker.js';
 import type { ProtoGrpcType as CoordinatorProto } from './gen/coordinator.js';
 import type { ProtoGrpcType as GroupsProto } from './gen/groups.js';
 import type { ProtoGrpcType as ProducerProto } from './gen/producer.js';
 import type { ProtoGrpcType as QuorumProto } from './gen/quorum.js';
+import type { ProtoGrpcType as SecurityProto } from './gen/security.js';
 
 /**
  * Options for @grpc/proto-loader. They must match the flags of proto-loader-gen-types in
@@ -28,7 +30,13 @@ export const PROTO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'pr
 /** Message size limit on both sides of every channel (requests carry batches of batches). */
 export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-export type FjordProto = BrokerProto & CoordinatorProto & GroupsProto & ProducerProto & QuorumProto;
+export type FjordProto = AuthProto &
+  BrokerProto &
+  CoordinatorProto &
+  GroupsProto &
+  ProducerProto &
+  QuorumProto &
+  SecurityProto;
 
 let cached: FjordProto | undefined;
 

@@ -1,6 +1,27 @@
 // @fjord/protocol: the wire contract shared by the SDK, the broker and the coordinator.
 
 export {
+  AUTHORIZATION_METADATA_KEY,
+  ChannelSecurity,
+  type ChannelSecurityOptions,
+  type NodeClientSecurity,
+  nodeChannelSecurity,
+  type PeerSecurityProtocol,
+  type PemValue,
+  REAUTHENTICATE_METADATA_KEY,
+  SASL_CLIENT_MECHANISMS,
+  SASL_LOGIN_TIMEOUT_MS,
+  SaslChannelSession,
+  type SaslClientMechanism,
+  type SaslOptions,
+  type SecuredChannel,
+  type SessionGrant,
+  type SslOptions,
+  sessionInterceptor,
+  TLS_FILE_REFRESH_INTERVAL_MS,
+  type TlsFiles,
+} from './channel-security/index.js';
+export {
   COMPRESSION_NAMES,
   Compression,
   type CompressionName,

@@ -2,6 +2,8 @@ import { ERROR_CODE_METADATA_KEY, ERROR_CODES, ErrorCode, ProtocolError } from '
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  AuthenticationError,
+  AuthorizationError,
   BrokerIdNotRegisteredError,
   BrokerNotAvailableError,
   BufferExhaustedError,
@@ -291,6 +293,53 @@ describe('FjordError.from', () => {
     expect(error.message).toBe('cannot reach 127.0.0.1:7401: No connection established');
     expect(error.rawMessage).toBe('No connection established');
     expect(error.cause).toBe(cause);
+  });
+
+  it.each([
+    [
+      'a server certificate of another CA',
+      'No connection established. Last error: Error: unable to verify the first certificate. Resolution note: ',
+      'unable to verify the first certificate',
+    ],
+    [
+      'a listener that requires a client certificate',
+      'No connection established. Last error: 802CA878C97F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 116\n (2026-12-01T13:35:02.092Z). Resolution note: ',
+      'ssl3_read_bytes:tlsv13 alert certificate required',
+    ],
+    [
+      'TLS spoken to a plaintext listener',
+      'No connection established. Last error: Error: 802CA878C97F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n. Resolution note: ',
+      'ssl3_get_record:wrong version number',
+    ],
+    [
+      'a certificate without the dialled name',
+      "No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: elsewhere.test. is not in the cert's altnames: DNS:localhost. Resolution note: ",
+      "Hostname/IP does not match certificate's altnames",
+    ],
+  ])('says TLS when the handshake failed (%s)', (_, details, reason) => {
+    const error = FjordError.from(grpcError(grpc.status.UNAVAILABLE, details), '127.0.0.1:7401');
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.message).toMatch(/^TLS handshake with 127\.0\.0\.1:7401 failed: /);
+    expect(error.message).toContain(reason);
+    expect(error.message).not.toContain('Resolution note');
+    expect(error.rawMessage).toBe(details);
+  });
+
+  it('maps login refusals to AuthenticationErrors that are not retried', () => {
+    const refused = FjordError.from(
+      grpcError(grpc.status.UNAUTHENTICATED, 'authentication failed: invalid credentials', 58),
+      'h:1',
+    );
+    expect(refused).toBeInstanceOf(SaslAuthenticationFailedError);
+    expect(refused).toBeInstanceOf(AuthenticationError);
+    expect(refused.retriable).toBe(false);
+    const bare = FjordError.from(grpcError(grpc.status.UNAUTHENTICATED, 'no token'));
+    expect(bare).toBeInstanceOf(SaslAuthenticationFailedError);
+    const denied = FjordError.from(
+      grpcError(grpc.status.PERMISSION_DENIED, 'Produce: WRITE on Topic:orders', 29),
+    );
+    expect(denied).toBeInstanceOf(AuthorizationError);
+    expect((denied as AuthorizationError).resourceType).toBe('TOPIC');
   });
 
   it('makes DEADLINE_EXCEEDED a retriable RequestTimeoutError', () => {

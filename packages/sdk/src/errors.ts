@@ -968,6 +968,23 @@ function isGrpcServiceError(error: unknown): error is grpc.ServiceError {
   );
 }
 
+// What Node's TLS layer and OpenSSL say when a handshake fails: a certificate the client does
+// not trust or whose name does not match, a server that wants a client certificate, TLS
+// spoken to a plaintext listener ("wrong version number").
+const TLS_FAILURE =
+  /certificate|self[- ]signed|altnames|SSL routines|ssl3_|tlsv1|wrong version number|handshake|ERR_TLS|CERT_/i;
+
+/** The TLS reason inside a grpc-js UNAVAILABLE message, or undefined when it is not about TLS. */
+function tlsFailureOf(details: string): string | undefined {
+  if (!TLS_FAILURE.test(details)) return undefined;
+  // grpc-js wraps the socket error: "No connection established. Last error: <why>. Resolution note: ..."
+  const last = /Last error: (?:Error: )?(.*?)(?:\s*\(\d{4}-[^)]*\))?\.?\s*(?:Resolution note:.*)?$/s.exec(
+    details,
+  );
+  const reason = (last?.[1] ?? details).replace(/^[0-9A-F]+:error:[0-9A-F]+:SSL routines:/, '').trim();
+  return reason.split('\n')[0]?.replace(/:\.\.\/deps\/openssl\/.*$/, '');
+}
+
 /**
  * Maps a gRPC call failure. A `fjord-error-code` trailer wins (the server said what went
  * wrong); otherwise the status decides: unreachable / reset / deadline are retriable
@@ -983,11 +1000,16 @@ export function fromGrpcError(error: grpc.ServiceError, address?: string): Fjord
   }
   const server = address ?? 'server';
   switch (error.code) {
-    case grpc.status.UNAVAILABLE:
-      return new ConnectionError(`cannot reach ${server}: ${details}`, address, {
-        ...cause,
-        rawMessage: details,
-      });
+    case grpc.status.UNAVAILABLE: {
+      const tls = tlsFailureOf(details);
+      const message = tls
+        ? `TLS handshake with ${server} failed: ${tls} (check ssl: the CA that signed the server's certificate, the server name, a client certificate where the listener requires one)`
+        : `cannot reach ${server}: ${details}`;
+      return new ConnectionError(message, address, { ...cause, rawMessage: details });
+    }
+    case grpc.status.UNAUTHENTICATED:
+      // Servers always name the SASL code; a bare UNAUTHENTICATED is still a failed login.
+      return protocolError(ErrorCode.SASL_AUTHENTICATION_FAILED, details, context, cause);
     case grpc.status.DEADLINE_EXCEEDED:
       return new RequestTimeoutError(`request to ${server} timed out: ${details}`, address, {
         ...cause,

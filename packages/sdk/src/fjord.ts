@@ -44,7 +44,7 @@ export class Fjord {
     this.options = parseOptions(FJORD_OPTIONS_SCHEMA, options, 'Fjord');
     const logger = this.options.logger ? fromFjordLogger(this.options.logger) : silentLogger;
     this.#logger = childLogger(logger, { clientId: this.options.clientId });
-    this.#pool = new ConnectionPool(this.options.clientId);
+    this.#pool = new ConnectionPool(this.options.clientId, this.options);
     this.#cluster = new Cluster({
       bootstrap: this.options.bootstrap,
       pool: this.#pool,

@@ -126,6 +126,8 @@ export type {
   Partitioner,
   PartitionerArgs,
   ProducerOptions,
+  SaslOptions,
+  SslOptions,
 } from './options.js';
 export { createDefaultPartitioner } from './producer/partitioner.js';
 // --- Producer, retry policy ------------------------------------------------------------------

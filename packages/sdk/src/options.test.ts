@@ -52,6 +52,50 @@ describe('Fjord options', () => {
   });
 });
 
+describe('ssl and sasl options', () => {
+  const bootstrap = ['127.0.0.1:7400'];
+  const fjord = (options: Record<string, unknown>) => () =>
+    new Fjord({ bootstrap, ...options } as ConstructorParameters<typeof Fjord>[0]);
+  const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+  it("accepts KafkaJS's shapes, as client.json holds them", async () => {
+    const client = new Fjord({
+      bootstrap,
+      ssl: { ca: [ca, Buffer.from(ca)], rejectUnauthorized: true, servername: 'fjord.test' },
+      sasl: { mechanism: 'scram-sha-512', username: 'admin', password: 'admin-secret' },
+    });
+    expect(client.options.sasl?.mechanism).toBe('scram-sha-512');
+    await client.close();
+    await new Fjord({ bootstrap, ssl: true }).close();
+    await new Fjord({
+      bootstrap,
+      ssl: false,
+      sasl: { mechanism: 'plain', username: 'u', password: 'p' },
+    }).close();
+  });
+
+  it('names the problem: unknown mechanism, missing username or password, unknown fields', () => {
+    const sasl = (value: Record<string, unknown>) =>
+      fjord({ sasl: { mechanism: 'scram-sha-256', username: 'u', password: 'p', ...value } });
+    expect(sasl({ mechanism: 'gssapi' })).toThrow(
+      /sasl\.mechanism: unknown SASL mechanism "gssapi": expected one of scram-sha-256, scram-sha-512, plain/,
+    );
+    expect(sasl({ username: undefined })).toThrow(/sasl\.username: is missing/);
+    expect(sasl({ username: '' })).toThrow(/sasl\.username: must not be empty/);
+    expect(sasl({ password: undefined })).toThrow(/sasl\.password: is missing/);
+    expect(sasl({ token: 'x' })).toThrow(/unknown option "token"/);
+    expect(fjord({ sasl: {} })).toThrow(/sasl\.mechanism: is missing/);
+    expect(fjord({ ssl: 'yes' })).toThrow(/ssl: must be true, false or/);
+    expect(fjord({ ssl: { ca: 42 } })).toThrow(InvalidArgumentError);
+  });
+
+  it('refuses a PEM given as a path and a certificate without its key', () => {
+    expect(fjord({ ssl: { ca: './ca.pem' } })).toThrow(/ssl\.ca must be the PEM text itself/);
+    expect(fjord({ ssl: { ca, cert: ca } })).toThrow(/ssl\.cert and ssl\.key go together/);
+    expect(fjord({ ssl: { ca: './ca.pem' } })).toThrow(InvalidArgumentError);
+  });
+});
+
 describe('producer and consumer options', () => {
   it('defaults the producer to acks=all, a 120 s delivery timeout and Kafka-like batching', () => {
     expect(parseOptions(PRODUCER_OPTIONS_SCHEMA, {}, 'producer')).toEqual({

@@ -1,4 +1,10 @@
-import { COMPRESSION_NAMES, type CompressionName } from '@fjord/protocol';
+import {
+  COMPRESSION_NAMES,
+  type CompressionName,
+  SASL_CLIENT_MECHANISMS,
+  type SaslOptions,
+  type SslOptions,
+} from '@fjord/protocol';
 import { z } from 'zod';
 import { InvalidArgumentError } from './errors.js';
 import type { FjordLogger } from './logger.js';
@@ -14,6 +20,9 @@ export interface PartitionerArgs {
   value: Buffer | null;
   numPartitions: number;
 }
+
+/** The `ssl` and `sasl` option shapes (KafkaJS's), shared with every Fjord client channel. */
+export type { SaslOptions, SslOptions };
 
 /** Chooses a partition in `[0, numPartitions)` for a message without an explicit partition. */
 export type Partitioner = (args: PartitionerArgs) => number;
@@ -44,6 +53,42 @@ const loggerSchema = z.custom<FjordLogger>(
   { message: 'logger must have debug, info, warn and error methods' },
 );
 
+const pem = z.union([z.string(), z.instanceof(Buffer)], { error: 'must be PEM text (a string or a Buffer)' });
+
+/** Schema of the `ssl` option (KafkaJS's shape); PEM contents are checked when channels are built. */
+export const SSL_SCHEMA = z.union(
+  [
+    z.boolean(),
+    z
+      .object({
+        ca: z.union([pem, z.array(pem)]).optional(),
+        cert: pem.optional(),
+        key: pem.optional(),
+        rejectUnauthorized: z.boolean().optional(),
+        servername: z.string().min(1).optional(),
+      })
+      .strict(),
+  ],
+  { error: 'must be true, false or { ca, cert, key, rejectUnauthorized, servername }' },
+);
+
+const required = (what: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? 'is missing' : `${what} must be a string`) });
+
+/** Schema of the `sasl` option (KafkaJS's shape). */
+export const SASL_SCHEMA = z
+  .object({
+    mechanism: z.enum(SASL_CLIENT_MECHANISMS, {
+      error: (issue) =>
+        issue.input === undefined
+          ? `is missing (one of ${SASL_CLIENT_MECHANISMS.join(', ')})`
+          : `unknown SASL mechanism ${JSON.stringify(issue.input)}: expected one of ${SASL_CLIENT_MECHANISMS.join(', ')}`,
+    }),
+    username: required('username').min(1, 'must not be empty'),
+    password: required('password').min(1, 'must not be empty'),
+  })
+  .strict();
+
 /** Schema of {@link FjordOptions}, with defaults. */
 export const FJORD_OPTIONS_SCHEMA = z
   .object({
@@ -55,6 +100,8 @@ export const FJORD_OPTIONS_SCHEMA = z
     retry: RETRY_SCHEMA.prefault({}),
     metadataMaxAgeMs: positiveInt.default(300_000),
     logger: loggerSchema.optional(),
+    ssl: SSL_SCHEMA.optional(),
+    sasl: SASL_SCHEMA.optional(),
   })
   .strict();
 
@@ -86,6 +133,29 @@ export interface FjordOptions {
   metadataMaxAgeMs?: number;
   /** Where the SDK logs, e.g. a pino logger (see {@link FjordLogger}); silent by default. */
   logger?: FjordLogger;
+  /**
+   * TLS to the coordinators and brokers (SSL and SASL_SSL listeners), named as in KafkaJS.
+   * `true`: TLS with the system's CAs. An object: `ca` (the CA certificates to trust, PEM text
+   * or Buffers, one or a list), `cert` and `key` (this client's certificate and key, where the
+   * listener requires client certificates), `servername` (the name to expect in the server's
+   * certificate instead of the dialled host) and `rejectUnauthorized` (`false` accepts any
+   * server certificate: tests only). PEMs are given as their contents, never as paths.
+   * A failed handshake is a {@link ConnectionError} whose message says TLS and why.
+   *
+   * ```ts
+   * new Fjord({ bootstrap, ssl: { ca: readFileSync('ca.pem', 'utf8') } });
+   * ```
+   */
+  ssl?: boolean | SslOptions;
+  /**
+   * SASL login (SASL_PLAINTEXT and SASL_SSL listeners), named as in KafkaJS: `mechanism`
+   * (`'scram-sha-256'`, `'scram-sha-512'` or `'plain'`), `username`, `password`. Each
+   * connection logs in once and sends its session token with every call; the token is renewed
+   * before it expires. A wrong password or unknown user fails calls with
+   * {@link SaslAuthenticationFailedError} (an {@link AuthenticationError}, not retried).
+   * SCRAM never sends the password; PLAIN does, so use it over TLS only.
+   */
+  sasl?: SaslOptions;
 }
 
 /** {@link FjordOptions} with defaults filled in. */

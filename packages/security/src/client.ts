@@ -1,14 +1,18 @@
-// The client-side pieces, for the SDK's SASL login: no server state, no authorizer, no
-// certificate tooling, nothing beyond node:crypto. Import as `@fjord/security/client`.
-export { AuthenticationError, type AuthenticationFailureReason } from './sasl/authentication-error.js';
-export { formatPlainMessage, type PlainMessage } from './sasl/plain.js';
-export { ScramClient, type ScramClientOptions } from './sasl/scram-client.js';
+// The client-side pieces, for a SASL login: they live in `@fjord/protocol/sasl` (so the SDK
+// depends on @fjord/protocol alone) and are re-exported here for existing importers of
+// `@fjord/security/client`.
 export {
+  AuthenticationError,
+  type AuthenticationFailureReason,
+  formatPlainMessage,
   MAX_SCRAM_ITERATIONS,
   MIN_SCRAM_ITERATIONS,
+  type PlainMessage,
   SCRAM_MECHANISMS,
   SCRAM_SHA_256,
   SCRAM_SHA_512,
+  ScramClient,
+  type ScramClientOptions,
   type ScramMechanism,
   scramMechanism,
-} from './sasl/scram-mechanism.js';
+} from '@fjord/protocol/sasl';

@@ -1,6 +1,15 @@
 // @fjord/security: the self-contained security building blocks the server kit wires in.
 // Client-side SCRAM/PLAIN pieces are also exported alone from `@fjord/security/client`.
 
+export {
+  DEFAULT_SCRAM_ITERATIONS,
+  deriveScramKeys,
+  escapeSaslName,
+  MAX_PLAIN_FIELD_BYTES,
+  parsePlainMessage,
+  type ScramKeys,
+  unescapeSaslName,
+} from '@fjord/protocol/sasl';
 export * from './acl/acl-filter.js';
 export * from './acl/acl-model.js';
 export * from './acl/acl-validation.js';
@@ -17,12 +26,9 @@ export * from './principal/certificate-identity.js';
 export * from './principal/certificate-principal.js';
 export * from './principal/kafka-principal.js';
 export * from './principal/ssl-principal-mapping.js';
-export { MAX_PLAIN_FIELD_BYTES, parsePlainMessage } from './sasl/plain.js';
 export { verifyPlainWithScramCredential } from './sasl/plain-verification.js';
 export * from './sasl/scram-credential.js';
 export * from './sasl/scram-credential-store.js';
-export { DEFAULT_SCRAM_ITERATIONS } from './sasl/scram-mechanism.js';
-export { escapeSaslName, unescapeSaslName } from './sasl/scram-messages.js';
 export { type ScramCredentialLookup, ScramServer, type ScramServerOptions } from './sasl/scram-server.js';
 export * from './tokens/clock.js';
 export * from './tokens/session-tokens.js';

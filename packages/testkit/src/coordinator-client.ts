@@ -1,11 +1,14 @@
 import {
+  ChannelSecurity,
   CoordinatorQuorum,
   classifyCoordinatorGrpcError,
   GRPC_CHANNEL_OPTIONS,
   loadFjordProto,
+  type NodeClientSecurity,
+  nodeChannelSecurity,
   type v1,
 } from '@fjord/protocol';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 
 /** The coordinator's view of the cluster (DescribeCluster response). */
 export type ClusterDescription = v1.DescribeClusterResponse__Output;
@@ -21,9 +24,16 @@ export type QuorumDescription = v1.DescribeQuorumResponse__Output;
 export class CoordinatorClient {
   readonly #clients = new Map<string, v1.CoordinatorServiceClient>();
   readonly #quorum: CoordinatorQuorum;
+  readonly #security: ChannelSecurity;
 
-  /** `addresses`: one coordinator, or every voter of a quorum. */
-  constructor(addresses: string | readonly string[]) {
+  /**
+   * `addresses`: one coordinator, or every voter of a quorum. `security`: how to dial them, as
+   * a node does (`{ protocol: 'SSL', tls: { caFile, certFile, keyFile } }`) or any
+   * {@link ChannelSecurity} (e.g. `new ChannelSecurity({ ssl: { ca }, sasl })` for a CLIENT
+   * listener); PLAINTEXT by default.
+   */
+  constructor(addresses: string | readonly string[], security?: NodeClientSecurity | ChannelSecurity) {
+    this.#security = security instanceof ChannelSecurity ? security : nodeChannelSecurity(security);
     this.#quorum = new CoordinatorQuorum({
       bootstrap: typeof addresses === 'string' ? [addresses] : addresses,
     });
@@ -56,13 +66,14 @@ export class CoordinatorClient {
     let client = this.#clients.get(address);
     if (!client) {
       const { CoordinatorService } = loadFjordProto().fjord.v1;
-      client = new CoordinatorService(address, grpc.credentials.createInsecure(), {
+      const secured = this.#security.open(address, {
         ...GRPC_CHANNEL_OPTIONS,
         // A coordinator restarted by a test should be reached again within a poll or two,
         // not after grpc's default reconnect backoff (up to 120 s).
         'grpc.initial_reconnect_backoff_ms': 100,
         'grpc.max_reconnect_backoff_ms': 500,
       });
+      client = new CoordinatorService(address, secured.credentials, secured.clientOptions);
       this.#clients.set(address, client);
     }
     return client;

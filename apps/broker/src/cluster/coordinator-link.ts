@@ -1,11 +1,14 @@
 import {
+  ChannelSecurity,
   CoordinatorQuorum,
   classifyCoordinatorGrpcError,
   GRPC_CHANNEL_OPTIONS,
   loadFjordProto,
+  type NodeClientSecurity,
+  nodeChannelSecurity,
+  type SecuredChannel,
   type v1,
 } from '@fjord/protocol';
-import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
 /** The three coordinator services on one coordinator address, over one channel. */
@@ -13,6 +16,10 @@ export interface CoordinatorServices {
   cluster: v1.CoordinatorServiceClient;
   producerIds: v1.ProducerIdServiceClient;
   groups: v1.GroupCoordinatorServiceClient;
+}
+
+interface CoordinatorChannel extends CoordinatorServices {
+  secured: SecuredChannel;
 }
 
 /** Deadline of a DescribeQuorum sent to find the leader: a stopped voter must not hold the broker up. */
@@ -29,10 +36,20 @@ const DESCRIBE_QUORUM_TIMEOUT_MS = 3_000;
  */
 export class CoordinatorLink {
   readonly quorum: CoordinatorQuorum;
-  readonly #services = new Map<string, CoordinatorServices>();
+  readonly #services = new Map<string, CoordinatorChannel>();
+  readonly #security: ChannelSecurity;
   #closed = false;
 
-  constructor(addresses: readonly string[], logger?: Logger) {
+  /**
+   * `security`: how this broker dials the coordinators (`--security-inter-broker-protocol`
+   * and its TLS files and SASL user); PLAINTEXT by default.
+   */
+  constructor(
+    addresses: readonly string[],
+    logger?: Logger,
+    security?: NodeClientSecurity | ChannelSecurity,
+  ) {
+    this.#security = security instanceof ChannelSecurity ? security : nodeChannelSecurity(security);
     this.quorum = new CoordinatorQuorum({
       bootstrap: addresses,
       describe: (address) =>
@@ -66,18 +83,17 @@ export class CoordinatorLink {
     let services = this.#services.get(address);
     if (!services) {
       const proto = loadFjordProto().fjord.v1;
-      const credentials = grpc.credentials.createInsecure();
-      const options = {
+      const secured = this.#security.open(address, {
         ...GRPC_CHANNEL_OPTIONS,
         'grpc.initial_reconnect_backoff_ms': 250,
         'grpc.max_reconnect_backoff_ms': 2_000,
-      };
-      const cluster = new proto.CoordinatorService(address, credentials, options);
-      const channelOverride = cluster.getChannel() as grpc.Channel;
+      });
+      const { credentials, clientOptions } = secured;
       services = {
-        cluster,
-        producerIds: new proto.ProducerIdService(address, credentials, { ...options, channelOverride }),
-        groups: new proto.GroupCoordinatorService(address, credentials, { ...options, channelOverride }),
+        cluster: new proto.CoordinatorService(address, credentials, clientOptions),
+        producerIds: new proto.ProducerIdService(address, credentials, clientOptions),
+        groups: new proto.GroupCoordinatorService(address, credentials, clientOptions),
+        secured,
       };
       this.#services.set(address, services);
     }
@@ -87,11 +103,7 @@ export class CoordinatorLink {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const { cluster, producerIds, groups } of this.#services.values()) {
-      groups.close();
-      producerIds.close();
-      cluster.close();
-    }
+    for (const { secured } of this.#services.values()) secured.close();
     this.#services.clear();
   }
 }

@@ -1,6 +1,14 @@
-import { GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
+import {
+  ChannelSecurity,
+  GRPC_CHANNEL_OPTIONS,
+  loadFjordProto,
+  type SaslOptions,
+  type SecuredChannel,
+  type SslOptions,
+  type v1,
+} from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
-import { ClosedError, FjordError } from '../errors.js';
+import { ClosedError, FjordError, InvalidArgumentError } from '../errors.js';
 
 /** Starts one unary call; the pool adds metadata, deadline and error mapping. */
 export type UnaryInvoker<Res> = (
@@ -10,71 +18,72 @@ export type UnaryInvoker<Res> = (
 ) => grpc.ClientUnaryCall;
 
 interface Connection {
-  channel: grpc.Channel;
+  secured: SecuredChannel;
   broker?: v1.BrokerServiceClient;
   coordinator?: v1.CoordinatorServiceClient;
   groups?: v1.GroupCoordinatorServiceClient;
   producerIds?: v1.ProducerIdServiceClient;
 }
 
+/** How the pool secures its channels: the `ssl` and `sasl` options of the Fjord client. */
+export interface ConnectionSecurity {
+  ssl?: boolean | SslOptions | undefined;
+  sasl?: SaslOptions | undefined;
+}
+
 /**
  * One gRPC channel per `host:port`, shared by every service client on that address and by
  * every producer/consumer/admin of one Fjord client. grpc-js reconnects a channel by itself,
- * so a channel lives until close().
+ * so a channel lives until close(). Every channel, to brokers and coordinators alike, is
+ * secured the same way ({@link ChannelSecurity}: TLS, and a SASL login per channel).
  */
 export class ConnectionPool {
   readonly #connections = new Map<string, Connection>();
   readonly #inflight = new Set<grpc.ClientUnaryCall>();
   readonly #clientId: string;
+  readonly #security: ChannelSecurity;
   #closed = false;
 
-  constructor(clientId: string) {
+  /** Throws InvalidArgumentError when `security` cannot work (a PEM path, a cert without key). */
+  constructor(clientId: string, security: ConnectionSecurity = {}) {
     this.#clientId = clientId;
+    try {
+      this.#security = new ChannelSecurity({ ssl: security.ssl, sasl: security.sasl });
+    } catch (error) {
+      throw new InvalidArgumentError(`invalid Fjord options: ${(error as Error).message}`);
+    }
+  }
+
+  /** True when the channels speak TLS (error messages say so). */
+  get tls(): boolean {
+    return this.#security.tls;
   }
 
   /** The BrokerService client for `address`. */
   broker(address: string): v1.BrokerServiceClient {
     const connection = this.#connection(address);
-    connection.broker ??= new (loadFjordProto().fjord.v1.BrokerService)(
-      address,
-      grpc.credentials.createInsecure(),
-      {
-        channelOverride: connection.channel,
-      },
-    );
+    connection.broker ??= this.#client(loadFjordProto().fjord.v1.BrokerService, connection);
     return connection.broker;
   }
 
   /** The CoordinatorService client for `address`. */
   coordinator(address: string): v1.CoordinatorServiceClient {
     const connection = this.#connection(address);
-    connection.coordinator ??= new (loadFjordProto().fjord.v1.CoordinatorService)(
-      address,
-      grpc.credentials.createInsecure(),
-      { channelOverride: connection.channel },
-    );
+    connection.coordinator ??= this.#client(loadFjordProto().fjord.v1.CoordinatorService, connection);
     return connection.coordinator;
   }
 
   /** The GroupCoordinatorService client for `address` (served by the coordinator). */
   groups(address: string): v1.GroupCoordinatorServiceClient {
     const connection = this.#connection(address);
-    connection.groups ??= new (loadFjordProto().fjord.v1.GroupCoordinatorService)(
-      address,
-      grpc.credentials.createInsecure(),
-      { channelOverride: connection.channel },
-    );
+    connection.groups ??= this.#client(loadFjordProto().fjord.v1.GroupCoordinatorService, connection);
     return connection.groups;
   }
 
   /** The ProducerIdService client for `address` (served by the coordinator). */
   producerIds(address: string): v1.ProducerIdServiceClient {
     const connection = this.#connection(address);
-    connection.producerIds ??= new (loadFjordProto().fjord.v1.ProducerIdService)(
-      address,
-      grpc.credentials.createInsecure(),
-      { channelOverride: connection.channel },
-    );
+    connection.producerIds ??= this.#client(loadFjordProto().fjord.v1.ProducerIdService, connection);
     return connection.producerIds;
   }
 
@@ -123,19 +132,26 @@ export class ConnectionPool {
     this.#closed = true;
     for (const call of this.#inflight) call.cancel();
     this.#inflight.clear();
-    for (const { channel } of this.#connections.values()) channel.close();
+    for (const { secured } of this.#connections.values()) secured.close();
     this.#connections.clear();
+  }
+
+  #client<C extends grpc.Client>(
+    Service: new (address: string, credentials: grpc.ChannelCredentials, options: grpc.ClientOptions) => C,
+    { secured }: Connection,
+  ): C {
+    return new Service(secured.address, secured.credentials, secured.clientOptions);
   }
 
   #connection(address: string): Connection {
     if (this.#closed) throw new ClosedError('the Fjord client is closed');
     let connection = this.#connections.get(address);
     if (!connection) {
-      const channel = new grpc.Channel(address, grpc.credentials.createInsecure(), {
+      const secured = this.#security.open(address, {
         ...GRPC_CHANNEL_OPTIONS,
         'grpc.primary_user_agent': `fjord-sdk/${this.#clientId}`,
       });
-      connection = { channel };
+      connection = { secured };
       this.#connections.set(address, connection);
     }
     return connection;

@@ -1,10 +1,13 @@
+import {
+  AuthenticationError,
+  formatPlainMessage,
+  SCRAM_SHA_256,
+  SCRAM_SHA_512,
+  ScramClient,
+} from '@fjord/protocol/sasl';
 import { describe, expect, it } from 'vitest';
-import { AuthenticationError } from '../sasl/authentication-error.js';
-import { formatPlainMessage } from '../sasl/plain.js';
-import { ScramClient } from '../sasl/scram-client.js';
 import { createScramCredential } from '../sasl/scram-credential.js';
 import { ScramCredentialStore } from '../sasl/scram-credential-store.js';
-import { SCRAM_SHA_256, SCRAM_SHA_512 } from '../sasl/scram-mechanism.js';
 import { ManualClock } from '../tokens/clock.js';
 import { SessionTokens } from '../tokens/session-tokens.js';
 import { SaslSession, type SaslSessionOptions, UnsupportedSaslMechanismError } from './sasl-session.js';

@@ -1,8 +1,12 @@
+import {
+  AuthenticationError,
+  parsePlainMessage,
+  SCRAM_MECHANISMS,
+  SCRAM_SHA_256,
+  SCRAM_SHA_512,
+} from '@fjord/protocol/sasl';
 import { formatPrincipal, type KafkaPrincipal, userPrincipal } from '../principal/kafka-principal.js';
-import { AuthenticationError } from '../sasl/authentication-error.js';
-import { parsePlainMessage } from '../sasl/plain.js';
 import { verifyPlainWithScramCredential } from '../sasl/plain-verification.js';
-import { SCRAM_MECHANISMS, SCRAM_SHA_256, SCRAM_SHA_512 } from '../sasl/scram-mechanism.js';
 import { type ScramCredentialLookup, ScramServer } from '../sasl/scram-server.js';
 import type { SessionTokens } from '../tokens/session-tokens.js';
 

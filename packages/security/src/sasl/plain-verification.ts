@@ -1,7 +1,10 @@
-import { AuthenticationError } from './authentication-error.js';
-import { deriveScramKeys } from './scram-credential.js';
-import { constantTimeEqual } from './scram-crypto.js';
-import { DEFAULT_SCRAM_ITERATIONS, type ScramMechanism } from './scram-mechanism.js';
+import {
+  AuthenticationError,
+  constantTimeEqual,
+  DEFAULT_SCRAM_ITERATIONS,
+  deriveScramKeys,
+  type ScramMechanism,
+} from '@fjord/protocol/sasl';
 import type { ScramCredentialLookup } from './scram-server.js';
 
 const UNKNOWN_USER_SALT = Buffer.alloc(32);

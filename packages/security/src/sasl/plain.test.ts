@@ -1,9 +1,8 @@
+import type { AuthenticationError } from '@fjord/protocol/sasl';
+import { formatPlainMessage, parsePlainMessage, SCRAM_SHA_256 } from '@fjord/protocol/sasl';
 import { describe, expect, it } from 'vitest';
-import type { AuthenticationError } from './authentication-error.js';
-import { formatPlainMessage, parsePlainMessage } from './plain.js';
 import { verifyPlainWithScramCredential } from './plain-verification.js';
 import { createScramCredential } from './scram-credential.js';
-import { SCRAM_SHA_256 } from './scram-mechanism.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -1,12 +1,11 @@
+import { SCRAM_SHA_256, SCRAM_SHA_512, ScramClient } from '@fjord/protocol/sasl';
 import { describe, expect, it } from 'vitest';
-import { ScramClient } from './scram-client.js';
 import { createScramCredential } from './scram-credential.js';
 import {
   fromScramCredentialRecord,
   ScramCredentialStore,
   toScramCredentialRecord,
 } from './scram-credential-store.js';
-import { SCRAM_SHA_256, SCRAM_SHA_512 } from './scram-mechanism.js';
 import { ScramServer } from './scram-server.js';
 
 describe('SCRAM credential records and store', () => {

@@ -1,10 +1,10 @@
-import type { ScramCredential } from './scram-credential.js';
 import {
   MAX_SCRAM_ITERATIONS,
   MIN_SCRAM_ITERATIONS,
   type ScramMechanism,
   scramMechanism,
-} from './scram-mechanism.js';
+} from '@fjord/protocol/sasl';
+import type { ScramCredential } from './scram-credential.js';
 
 /**
  * A SCRAM credential as a JSON-safe record, the shape to keep in the metadata log: byte fields

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { hash, hi, hmac } from './scram-crypto.js';
 import {
   DEFAULT_SCRAM_ITERATIONS,
+  deriveScramKeys,
   MAX_SCRAM_ITERATIONS,
   MIN_SCRAM_ITERATIONS,
   type ScramMechanism,
-} from './scram-mechanism.js';
+} from '@fjord/protocol/sasl';
 
 /**
  * What a server stores for one user and mechanism (RFC 5802 §3): enough to verify a client's
@@ -23,31 +23,6 @@ export interface ScramCredential {
 
 /** Length of a generated salt in bytes (Kafka's ScramFormatter uses the same). */
 export const SCRAM_SALT_LENGTH = 32;
-
-/** The keys RFC 5802 derives from a salted password. */
-export interface ScramKeys {
-  readonly saltedPassword: Buffer;
-  readonly clientKey: Buffer;
-  readonly storedKey: Buffer;
-  readonly serverKey: Buffer;
-}
-
-/** SaltedPassword, ClientKey, StoredKey and ServerKey for `password` (RFC 5802 §3). */
-export function deriveScramKeys(
-  mechanism: ScramMechanism,
-  password: string,
-  salt: Uint8Array,
-  iterations: number,
-): ScramKeys {
-  const saltedPassword = hi(mechanism, password, salt, iterations);
-  const clientKey = hmac(mechanism, saltedPassword, 'Client Key');
-  return {
-    saltedPassword,
-    clientKey,
-    storedKey: hash(mechanism, clientKey),
-    serverKey: hmac(mechanism, saltedPassword, 'Server Key'),
-  };
-}
 
 /** Options of {@link createScramCredential}. */
 export interface CreateScramCredentialOptions {

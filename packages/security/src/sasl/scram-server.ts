@@ -1,15 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { AuthenticationError, type AuthenticationFailureReason } from './authentication-error.js';
-import { SCRAM_SALT_LENGTH, type ScramCredential } from './scram-credential.js';
-import { constantTimeEqual, hash, hmac, xor } from './scram-crypto.js';
-import { DEFAULT_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS, type ScramMechanism } from './scram-mechanism.js';
 import {
+  AuthenticationError,
+  type AuthenticationFailureReason,
+  constantTimeEqual,
+  DEFAULT_SCRAM_ITERATIONS,
   formatServerFinal,
   formatServerFirst,
+  hash,
+  hmac,
+  MIN_SCRAM_ITERATIONS,
   parseClientFinal,
   parseClientFirst,
-} from './scram-messages.js';
-import { randomScramNonce } from './scram-nonce.js';
+  randomScramNonce,
+  type ScramMechanism,
+  xor,
+} from '@fjord/protocol/sasl';
+import { SCRAM_SALT_LENGTH, type ScramCredential } from './scram-credential.js';
 
 /** Finds the stored credential of a user for a mechanism, or undefined for an unknown user. */
 export type ScramCredentialLookup = (

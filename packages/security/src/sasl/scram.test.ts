@@ -1,9 +1,16 @@
+import {
+  AuthenticationError,
+  deriveScramKeys,
+  escapeSaslName,
+  SCRAM_SHA_256,
+  SCRAM_SHA_512,
+  ScramClient,
+  type ScramMechanism,
+  scramMechanism,
+  unescapeSaslName,
+} from '@fjord/protocol/sasl';
 import { describe, expect, it } from 'vitest';
-import { AuthenticationError } from './authentication-error.js';
-import { ScramClient } from './scram-client.js';
-import { createScramCredential, deriveScramKeys, type ScramCredential } from './scram-credential.js';
-import { SCRAM_SHA_256, SCRAM_SHA_512, type ScramMechanism, scramMechanism } from './scram-mechanism.js';
-import { escapeSaslName, unescapeSaslName } from './scram-messages.js';
+import { createScramCredential, type ScramCredential } from './scram-credential.js';
 import { ScramServer } from './scram-server.js';
 
 const SECRET = Buffer.alloc(32, 7);

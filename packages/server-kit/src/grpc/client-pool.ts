@@ -1,5 +1,11 @@
-import { GRPC_CHANNEL_OPTIONS } from '@fjord/protocol';
-import * as grpc from '@grpc/grpc-js';
+import {
+  ChannelSecurity,
+  GRPC_CHANNEL_OPTIONS,
+  type NodeClientSecurity,
+  nodeChannelSecurity,
+  type SecuredChannel,
+} from '@fjord/protocol';
+import type * as grpc from '@grpc/grpc-js';
 
 /** Options of {@link GrpcClientPool}. */
 export interface GrpcClientPoolOptions<Client extends grpc.Client> {
@@ -7,49 +13,65 @@ export interface GrpcClientPoolOptions<Client extends grpc.Client> {
   service: new (
     address: string,
     credentials: grpc.ChannelCredentials,
-    options: grpc.ChannelOptions,
+    options: grpc.ClientOptions,
   ) => Client;
   /**
    * Reconnect backoff of each channel: how soon a peer that restarted is reached again.
    * grpc-js's defaults (1 s growing to 2 min) suit neither a replica fetcher nor a scrape.
    */
   reconnectBackoffMs: { initial: number; max: number };
+  /**
+   * How this node dials its peers (`--security-inter-broker-protocol` and its TLS files and
+   * SASL user), or a {@link ChannelSecurity} built from it once and shared by several pools.
+   * Default: PLAINTEXT.
+   */
+  security?: NodeClientSecurity | ChannelSecurity | undefined;
 }
 
 /**
  * One gRPC channel per peer address, created on first use and closed together: how a server
  * calls its peers (a broker its partition leaders, the coordinator the brokers). Channel
- * options and credentials are set here, once for every server-to-server call.
+ * options and security are set here, once for every server-to-server call: over SSL the
+ * node's certificate files are watched, so a rotation applies to the next connection; over
+ * SASL each channel logs in once and its calls carry the session token.
  */
 export class GrpcClientPool<Client extends grpc.Client> {
   readonly #options: GrpcClientPoolOptions<Client>;
-  readonly #clients = new Map<string, Client>();
+  readonly #security: ChannelSecurity;
+  readonly #clients = new Map<string, { client: Client; secured: SecuredChannel }>();
   #closed = false;
 
+  /** Throws when the security settings cannot work (missing files, no SASL user). */
   constructor(options: GrpcClientPoolOptions<Client>) {
     this.#options = options;
+    this.#security =
+      options.security instanceof ChannelSecurity ? options.security : nodeChannelSecurity(options.security);
   }
 
   /** The client of `address` (`host:port`), reusing its channel. */
   get(address: string): Client {
     if (this.#closed) throw new Error(`client pool is closed (asked for ${address})`);
-    let client = this.#clients.get(address);
-    if (!client) {
+    let entry = this.#clients.get(address);
+    if (!entry) {
       const { service: Service, reconnectBackoffMs } = this.#options;
-      client = new Service(address, grpc.credentials.createInsecure(), {
+      const secured = this.#security.open(address, {
         ...GRPC_CHANNEL_OPTIONS,
         'grpc.initial_reconnect_backoff_ms': reconnectBackoffMs.initial,
         'grpc.max_reconnect_backoff_ms': reconnectBackoffMs.max,
       });
-      this.#clients.set(address, client);
+      entry = { client: new Service(address, secured.credentials, secured.clientOptions), secured };
+      this.#clients.set(address, entry);
     }
-    return client;
+    return entry.client;
   }
 
   /** Closes every channel; later get() calls throw. */
   close(): void {
     this.#closed = true;
-    for (const client of this.#clients.values()) client.close();
+    for (const { client, secured } of this.#clients.values()) {
+      client.close();
+      secured.close();
+    }
     this.#clients.clear();
   }
 }

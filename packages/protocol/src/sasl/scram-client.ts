@@ -1,6 +1,6 @@
 import { AuthenticationError } from './authentication-error.js';
-import { deriveScramKeys, type ScramKeys } from './scram-credential.js';
 import { constantTimeEqual, hmac, xor } from './scram-crypto.js';
+import { deriveScramKeys, type ScramKeys } from './scram-keys.js';
 import { MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS, type ScramMechanism } from './scram-mechanism.js';
 import {
   formatClientFinal,
