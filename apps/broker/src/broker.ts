@@ -19,6 +19,7 @@ import { RetentionScheduler } from './log/retention-scheduler.js';
 import { LogStore } from './log/store.js';
 import { BrokerMetrics } from './observability/broker-metrics.js';
 import { countingIsrChanges } from './observability/isr-change-counter.js';
+import { ClientByteRateQuota } from './quotas/client-quotas.js';
 import { BrokerClients } from './replication/broker-clients.js';
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from './replication/clean-shutdown.js';
 import { controlledShutdown } from './replication/controlled-shutdown.js';
@@ -27,8 +28,12 @@ import {
   handOverLeadershipsOnStorageFailure,
   STORAGE_FAILURE_HAND_OVER_MS,
 } from './replication/storage-failure.js';
+import { BrokerSecurityState, type BrokerSecurityStateOptions } from './security/broker-security-state.js';
 import { BROKER_SERVICE_NAME, brokerServiceBinding } from './server/broker-service.js';
 import { PartitionResolver } from './server/partition-resolver.js';
+
+/** How long a starting broker waits for its first copy of the security state before serving. */
+const FIRST_SECURITY_STATE_WAIT_MS = 10_000;
 
 /** A started broker process. */
 export interface RunningBroker {
@@ -82,6 +87,34 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
     teardown.add('coordinator client', () => coordinator.close());
     const clients = new BrokerClients();
     teardown.add('broker clients', () => clients.close());
+    const security = new BrokerSecurityState({
+      ...securityStateSettings(config),
+      describe: () => coordinator.describeSecurityState(),
+      logger,
+    });
+    teardown.add('security state', () => security.close());
+    const copiesSecurityState = needsSecurityState(config);
+    if (copiesSecurityState) {
+      // Before any listener accepts a call: a client's first call must not meet a broker that
+      // knows no ACL or SCRAM user yet. A coordinator that cannot be reached in time does not
+      // keep the broker down; until the copy arrives only super users are served.
+      security.start();
+      if (!(await security.whenLoaded(FIRST_SECURITY_STATE_WAIT_MS)))
+        logger.warn(
+          { waitedMs: FIRST_SECURITY_STATE_WAIT_MS },
+          'security state not copied yet; serving super users only until it arrives',
+        );
+    }
+    const quotas = {
+      produce: new ClientByteRateQuota({
+        bytesPerSecond: config.producerByteRate,
+        onThrottle: (ms) => metrics.quotaThrottleSeconds.inc({ direction: 'produce' }, ms / 1_000),
+      }),
+      fetch: new ClientByteRateQuota({
+        bytesPerSecond: config.consumerByteRate,
+        onThrottle: (ms) => metrics.quotaThrottleSeconds.inc({ direction: 'fetch' }, ms / 1_000),
+      }),
+    };
 
     let replication: ReplicationManager | undefined;
     const membership = new ClusterMembership({
@@ -93,6 +126,9 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       previousShutdownClean,
       // Registered: the broker is part of the cluster and will learn what it hosts.
       onRegistered: () => health.setServing(),
+      ...(copiesSecurityState && {
+        onSecurityVersion: (version: bigint) => security.observeVersion(version),
+      }),
       onMetadata: (brokers) => {
         replication?.setBrokers(brokers);
         replication?.onMetadata();
@@ -138,6 +174,8 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       shutdownSignal: shutdown.signal,
       maxAckWaitMs: config.maxAckWaitMs,
       replication: replicationManager,
+      security,
+      quotas,
     };
     // The inter-broker listener first: it is the one registered as the broker's own address.
     const listeners = [
@@ -210,4 +248,24 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       },
     };
   });
+}
+
+/**
+ * Whether the broker needs the cluster's security state: to authorize calls, or to check SASL
+ * logins on one of its listeners. Otherwise it never asks for it.
+ */
+function needsSecurityState(config: BrokerConfig): boolean {
+  const sasl = (l: { securityProtocol: string }) => l.securityProtocol.startsWith('SASL_');
+  return (
+    securityStateSettings(config).authorizer === 'standard' ||
+    config.listeners.some(sasl) ||
+    config.kafkaListeners.some(sasl)
+  );
+}
+
+/** The authorizer settings of the broker's copy of the security state. */
+function securityStateSettings(
+  _config: BrokerConfig,
+): Pick<BrokerSecurityStateOptions, 'authorizer' | 'superUsers' | 'allowEveryoneIfNoAclFound'> {
+  return { authorizer: 'none', superUsers: [], allowEveryoneIfNoAclFound: false };
 }

@@ -60,6 +60,13 @@ export class GrpcCoordinatorClient implements CoordinatorApi {
     );
   }
 
+  /** SecurityService/DescribeSecurityState: the ACLs, SCRAM credentials and broker bindings. */
+  describeSecurityState(): Promise<v1.DescribeSecurityStateResponse__Output> {
+    return this.#link.call(({ security }) =>
+      unary((options, cb) => security.describeSecurityState({}, options, cb)),
+    );
+  }
+
   /** Closes the link's channels (the broker owns one link; closing it twice is harmless). */
   close(): void {
     this.#link.close();

@@ -11,11 +11,12 @@ import {
 } from '@fjord/protocol';
 import type { Logger } from 'pino';
 
-/** The three coordinator services on one coordinator address, over one channel. */
+/** The coordinator services a broker calls on one coordinator address, over one channel. */
 export interface CoordinatorServices {
   cluster: v1.CoordinatorServiceClient;
   producerIds: v1.ProducerIdServiceClient;
   groups: v1.GroupCoordinatorServiceClient;
+  security: v1.SecurityServiceClient;
 }
 
 interface CoordinatorChannel extends CoordinatorServices {
@@ -29,8 +30,8 @@ const DESCRIBE_QUORUM_TIMEOUT_MS = 3_000;
  * The broker's link to the coordinator quorum: one channel per coordinator address, and the
  * {@link CoordinatorQuorum} that sends each call to the leader and follows it when it moves
  * (NOT_COORDINATOR hints, unreachable voters). Registration, heartbeats, AlterPartition,
- * ControlledShutdown and the Kafka listener's forwarded calls all go through it, so they
- * follow the same leader. Reconnect backoff is kept short so that a broker re-registers
+ * ControlledShutdown, the security state copy and the Kafka listener's forwarded calls all
+ * go through it, so they follow the same leader. Reconnect backoff is kept short so that a broker re-registers
  * within a few seconds of a coordinator coming back (grpc-js would back off for up to two
  * minutes by default).
  */
@@ -93,6 +94,7 @@ export class CoordinatorLink {
         cluster: new proto.CoordinatorService(address, credentials, clientOptions),
         producerIds: new proto.ProducerIdService(address, credentials, clientOptions),
         groups: new proto.GroupCoordinatorService(address, credentials, clientOptions),
+        security: new proto.SecurityService(address, credentials, clientOptions),
         secured,
       };
       this.#services.set(address, services);

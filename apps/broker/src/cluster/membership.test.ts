@@ -28,6 +28,7 @@ class FakeCoordinator {
   refuseRegistrations = 0;
   staleOnce = false;
   version = 1;
+  securityVersion = 0;
   hosted: v1.HostedReplica[] = [replica('orders', TOPIC_ID, 0)];
   /** Stands for the digest of `hosted`; a heartbeat that knows it gets no list (view_unchanged). */
   viewDigest(): string {
@@ -72,6 +73,7 @@ class FakeCoordinator {
             removedReplicas: removed,
             replicasAreDelta: true,
             viewDigest: this.viewDigest(),
+            securityVersion: String(this.securityVersion),
           });
           return;
         }
@@ -81,6 +83,7 @@ class FakeCoordinator {
           replicas: changed && !unchanged ? this.hosted : [],
           viewDigest: this.viewDigest(),
           viewUnchanged: unchanged,
+          securityVersion: String(this.securityVersion),
         });
       },
     };
@@ -115,7 +118,7 @@ describe('ClusterMembership', () => {
     await temp?.cleanup();
   });
 
-  async function setUp() {
+  async function setUp(onSecurityVersion?: (version: bigint) => void) {
     temp = await openTempStore();
     coordinator = new FakeCoordinator();
     const port = await coordinator.start();
@@ -128,6 +131,7 @@ describe('ClusterMembership', () => {
       identity: new ClusterIdentity(temp.store),
       logger: pino({ level: 'silent' }),
       initialHeartbeatIntervalMs: 50,
+      ...(onSecurityVersion && { onSecurityVersion }),
     });
     return { coordinator, membership, replicas };
   }
@@ -152,6 +156,21 @@ describe('ClusterMembership', () => {
     expect(coordinator.registrations[1]!.incarnationId).toBe(membership.incarnationId);
     expect(coordinator.heartbeats[0]!.knownMetadataVersion).toBe('-1');
     expect(membership.epoch).toBe('2');
+  });
+
+  it("hands every heartbeat answer's security_version on, also when no metadata changed", async () => {
+    const seen: bigint[] = [];
+    const { coordinator, membership, replicas } = await setUp((version) => seen.push(version));
+    coordinator.securityVersion = 3;
+    membership.start(LISTENERS);
+    await eventually(() => replicas.get('orders', 0) !== undefined, 'hosted replicas');
+    const heartbeatsBefore = coordinator.heartbeats.length;
+    coordinator.securityVersion = 8;
+    await eventually(() => seen.includes(8n), 'security version 8');
+    // The metadata did not move: only the security version did.
+    expect(coordinator.version).toBe(1);
+    expect(coordinator.heartbeats.length).toBeGreaterThan(heartbeatsBefore);
+    expect(seen[0]).toBe(3n);
   });
 
   it('refuses to join a coordinator of another cluster, and keeps its data', async () => {

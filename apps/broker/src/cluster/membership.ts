@@ -29,6 +29,11 @@ export interface MembershipOptions {
   previousShutdownClean?: boolean;
   /** Called after every successful (re-)registration, once `registered` is logged. */
   onRegistered?: () => void;
+  /**
+   * Called with every accepted heartbeat answer's `security_version`, so the broker's copy of
+   * the ACLs and credentials follows it.
+   */
+  onSecurityVersion?: (version: bigint) => void;
   /** Called after every applied hosted-replica list, with the brokers the coordinator listed. */
   onMetadata?: (brokers: ReadonlyArray<{ id: number; host: string; port: number; alive: boolean }>) => void;
 }
@@ -146,6 +151,8 @@ export class ClusterMembership {
       logger.warn({ errorCode: response.errorCode, error: response.errorMessage }, 'heartbeat refused');
       return false;
     }
+    // Before the metadata checks: a security change needs no replica change to be copied.
+    this.options.onSecurityVersion?.(BigInt(response.securityVersion || '0'));
     if (response.hasChanges && BigInt(response.metadataVersion) < BigInt(this.metadataVersion)) {
       // A deposed quorum leader still answering: its view is older than one applied already,
       // and the broker's view never goes back in time.

@@ -61,6 +61,21 @@ describe('loadConfig', () => {
     expect(fromEnv.kind === 'ok' && fromEnv.config.metricsPort).toBe(0);
   });
 
+  it('takes the byte-rate quotas in bytes/s, unlimited by default, and refuses 0', () => {
+    const result = loadConfig(['--broker-id', '1', '--producer-byte-rate', '1048576'], {
+      FJORD_CONSUMER_BYTE_RATE: '2097152',
+    });
+    expect(result.kind === 'ok' && result.config).toMatchObject({
+      producerByteRate: 1_048_576,
+      consumerByteRate: 2_097_152,
+    });
+    const defaults = loadConfig(['--broker-id', '1'], {});
+    expect(defaults.kind).toBe('ok');
+    expect(defaults.kind === 'ok' && defaults.config).not.toHaveProperty('producerByteRate');
+    const zero = loadConfig(['--broker-id', '1', '--consumer-byte-rate', '0'], {});
+    expect(zero.kind === 'invalid' && zero.problems.join('\n')).toContain('--consumer-byte-rate');
+  });
+
   it('takes a list of coordinators from --coordinator and FJORD_COORDINATOR, naming a bad entry', () => {
     const listed = loadConfig(['--broker-id', '1', '--coordinator', '127.0.0.1:7400,127.0.0.1:7401'], {});
     expect(listed.kind === 'ok' && listed.config.coordinator).toEqual(['127.0.0.1:7400', '127.0.0.1:7401']);

@@ -119,6 +119,16 @@ export const BROKER_SETTINGS = z
       .describe(
         'longest an acks=all produce waits for its in-sync replicas, also when its timeout asks for more (also the wait when it names none)',
       ),
+    producerByteRate: int(1)
+      .optional()
+      .describe(
+        'produce quota of each (principal, client id), in bytes/s over 11 windows of 1 s, as Kafka (default: unlimited)',
+      ),
+    consumerByteRate: int(1)
+      .optional()
+      .describe(
+        'fetch quota of each (principal, client id), in bytes/s over 11 windows of 1 s, as Kafka; replica fetches are not counted (default: unlimited)',
+      ),
     logLevel,
   })
   .strict();

@@ -6,6 +6,9 @@ import type { HostedPartition, HostedReplicas } from '../cluster/hosted-replicas
 /** Which kind of client a fetch served (Kafka reports follower traffic apart too). */
 export type FetchClient = 'consumer' | 'follower';
 
+/** Which byte-rate quota throttled a client. */
+export type QuotaDirection = 'produce' | 'fetch';
+
 /**
  * The broker's metrics, all on the process registry. Per-partition state (log size,
  * offsets, high watermark, leadership, ISR) is read from the hosted replicas when
@@ -17,6 +20,8 @@ export class BrokerMetrics {
   readonly bytesOut: Counter<'client'>;
   readonly isrChanges: Counter<'change'>;
   readonly storageWriteFailures: Counter;
+  /** Labelled by direction only: principals and client ids are unbounded, so never labels. */
+  readonly quotaThrottleSeconds: Counter<'direction'>;
 
   constructor(registry: Registry, brokerId: number, replicas: HostedReplicas) {
     const registers = [registry];
@@ -43,7 +48,15 @@ export class BrokerMetrics {
       help: 'LevelDB writes that failed (disk full, I/O error); the first one hands every leadership of this broker over',
       registers,
     });
+    this.quotaThrottleSeconds = new Counter({
+      name: 'fjord_broker_quota_throttle_seconds_total',
+      help: 'Throttle time handed to clients over their produce or fetch byte-rate quota (throttle_time_ms), by direction',
+      labelNames: ['direction'],
+      registers,
+    });
     // Start every labelled series at 0, so rate() sees the first increase.
+    for (const direction of ['produce', 'fetch'] satisfies QuotaDirection[])
+      this.quotaThrottleSeconds.inc({ direction }, 0);
     for (const client of ['consumer', 'follower'] satisfies FetchClient[]) this.bytesOut.inc({ client }, 0);
     for (const change of ['shrink', 'expand']) this.isrChanges.inc({ change }, 0);
 

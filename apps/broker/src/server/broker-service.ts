@@ -1,6 +1,7 @@
 import { loadFjordProto, type v1 } from '@fjord/protocol';
 import { callCancellation, type GrpcServiceBinding, unaryHandlers } from '@fjord/server-kit';
 import { fetch } from './fetch.js';
+import { grpcCallAccess } from './grpc-call-access.js';
 import { listOffsets } from './list-offsets.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { produce } from './produce.js';
@@ -11,10 +12,10 @@ export const BROKER_SERVICE_NAME = 'fjord.v1.BrokerService';
 /** The BrokerService handlers over the given storage and hosted replicas. */
 export function createBrokerService(deps: BrokerServiceDeps): v1.BrokerServiceHandlers {
   return unaryHandlers<v1.BrokerServiceHandlers>(deps.logger, {
-    Produce: (request, call) => produce(deps, request, callCancellation(call)),
-    Fetch: (request, call) => fetch(deps, request, callCancellation(call)),
-    ListOffsets: (request) => listOffsets(deps, request),
-    OffsetForLeaderEpoch: (request) => offsetForLeaderEpoch(deps, request),
+    Produce: (request, call) => produce(deps, request, callCancellation(call), grpcCallAccess(call)),
+    Fetch: (request, call) => fetch(deps, request, callCancellation(call), grpcCallAccess(call)),
+    ListOffsets: (request, call) => listOffsets(deps, request, grpcCallAccess(call)),
+    OffsetForLeaderEpoch: (request, call) => offsetForLeaderEpoch(deps, request, grpcCallAccess(call)),
   });
 }
 

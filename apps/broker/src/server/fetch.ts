@@ -2,6 +2,12 @@ import { ErrorCode, MAX_GRPC_MESSAGE_BYTES, type v1 } from '@fjord/protocol';
 import type { HostedPartition } from '../cluster/hosted-replicas.js';
 import { waitForAppend } from './append-waiter.js';
 import {
+  type CallAccess,
+  resolveAllowed,
+  resolveCurrentAllowed,
+  UNRESTRICTED_ACCESS,
+} from './call-access.js';
+import {
   DEFAULT_FETCH_MAX_BYTES,
   DEFAULT_PARTITION_MAX_BYTES,
   MAX_FETCH_WAIT_MS,
@@ -27,12 +33,23 @@ interface ReadRound {
  * within partition_max_bytes and max_bytes (the first partition with data always returns
  * at least one batch). With fewer than min_bytes available it long-polls: it waits for an
  * append to any requested partition (or max_wait_ms, or cancellation), then reads again.
+ *
+ * Partitions of topics in `access.deniedTopics` are answered TOPIC_AUTHORIZATION_FAILED and
+ * neither end the long poll nor keep it going. A consumer fetch (not a replica's) counts the
+ * bytes it answers against the fetch byte-rate quota, as Kafka: a client still muted is held
+ * until its mute ends; an answer that would put the client over the quota goes out with no
+ * records (the bytes taken back) and throttle_time_ms, and the client is muted for that time.
  */
 export async function fetch(
   deps: BrokerServiceDeps,
   request: v1.FetchRequest__Output,
   cancelled: AbortSignal,
+  access: CallAccess = UNRESTRICTED_ACCESS,
 ): Promise<v1.FetchResponse> {
+  const signal = AbortSignal.any([cancelled, deps.shutdownSignal]);
+  const quota =
+    request.replicaId < 0 && access.quotaClient && deps.quotas?.fetch.enabled ? deps.quotas.fetch : undefined;
+  if (quota && access.quotaClient) await quota.whileMuted(access.quotaClient, signal);
   const deadline = Date.now() + Math.min(Math.max(request.maxWaitMs, 0), MAX_FETCH_WAIT_MS);
   const minBytes = Math.max(request.minBytes, 1);
   const maxBytes = Math.min(
@@ -42,21 +59,53 @@ export async function fetch(
   const targets: Target[] = request.topics.flatMap((t, topicIndex) =>
     t.partitions.map((p) => ({ topicIndex, topic: t.topic, request: p })),
   );
-  let resolutions = await deps.resolver.resolveAll(
+  let resolutions = await resolveAllowed(
+    deps.resolver,
     targets.map((t) => ({ topic: t.topic, partition: t.request.partition })),
+    access,
+    'READ',
   );
-  const signal = AbortSignal.any([cancelled, deps.shutdownSignal]);
+  const nothingAllowed = targets.length > 0 && targets.every((t) => access.deniedTopics.has(t.topic));
   for (;;) {
     const round = await readRound(deps.replication, request, targets, resolutions, maxBytes);
     const remainingMs = deadline - Date.now();
-    if (round.hasError || round.sizeBytes >= minBytes || remainingMs <= 0 || signal.aborted) {
-      return { topics: round.topics };
+    if (
+      nothingAllowed ||
+      round.hasError ||
+      round.sizeBytes >= minBytes ||
+      remainingMs <= 0 ||
+      signal.aborted
+    ) {
+      return quota && access.quotaClient
+        ? withinFetchQuota(quota, access.quotaClient, round)
+        : { topics: round.topics, throttleTimeMs: 0 };
     }
     const logs = resolutions.flatMap((r) => (r.ok ? [r.hosted.log] : []));
     await waitForAppend(logs, remainingMs, signal);
     // Leadership or the topic itself may have changed while we waited.
-    resolutions = targets.map((t) => deps.resolver.resolveCurrent(t.topic, t.request.partition));
+    resolutions = targets.map((t) =>
+      resolveCurrentAllowed(deps.resolver, t.topic, t.request.partition, access, 'READ'),
+    );
   }
+}
+
+/**
+ * Counts an answer against the fetch quota (Kafka's handleFetchRequest): within it, the answer
+ * as read; over it, every partition without its records, the bytes taken back (they are not
+ * sent), and the throttle time, for which the client is muted.
+ */
+function withinFetchQuota(
+  quota: NonNullable<BrokerServiceDeps['quotas']>['fetch'],
+  client: NonNullable<CallAccess['quotaClient']>,
+  round: ReadRound,
+): v1.FetchResponse {
+  const throttleTimeMs = quota.recordAndGetThrottleTimeMs(client, round.sizeBytes);
+  if (throttleTimeMs === 0) return { topics: round.topics, throttleTimeMs: 0 };
+  quota.unrecord(client, round.sizeBytes);
+  quota.throttle(client, throttleTimeMs);
+  for (const topic of round.topics)
+    for (const partition of topic.partitions ?? []) partition.records = Buffer.alloc(0);
+  return { topics: round.topics, throttleTimeMs };
 }
 
 async function readRound(
@@ -88,7 +137,9 @@ async function readRound(
     } else {
       result = failed(target.request.partition, resolution.errorCode, resolution.errorMessage);
     }
-    if (result.errorCode !== ErrorCode.NONE) round.hasError = true;
+    // A denied topic is no reason to answer early: the allowed partitions may still get data.
+    if (result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+      round.hasError = true;
     round.sizeBytes += (result.records as Buffer).length;
     topicResult.partitions!.push(result);
   }

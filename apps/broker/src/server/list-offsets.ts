@@ -1,14 +1,17 @@
 import { EARLIEST_TIMESTAMP, ErrorCode, LATEST_TIMESTAMP, type v1 } from '@fjord/protocol';
 import type { HostedPartition } from '../cluster/hosted-replicas.js';
+import { type CallAccess, resolveAllowed, UNRESTRICTED_ACCESS } from './call-access.js';
 import type { BrokerServiceDeps } from './service-deps.js';
 
 /**
  * ListOffsets: -2 gives the log start offset, -1 the high watermark, a timestamp >= 0 the
  * first offset whose record timestamp is >= it (one time-index seek; -1 when none).
+ * Partitions of topics in `access.deniedTopics` are answered TOPIC_AUTHORIZATION_FAILED.
  */
 export async function listOffsets(
   deps: BrokerServiceDeps,
   request: v1.ListOffsetsRequest__Output,
+  access: CallAccess = UNRESTRICTED_ACCESS,
 ): Promise<v1.ListOffsetsResponse> {
   const targets = request.topics.flatMap((t, topicIndex) =>
     t.partitions.map((p) => ({
@@ -18,7 +21,7 @@ export async function listOffsets(
       timestamp: BigInt(p.timestamp),
     })),
   );
-  const resolutions = await deps.resolver.resolveAll(targets);
+  const resolutions = await resolveAllowed(deps.resolver, targets, access, 'DESCRIBE');
   const results = await Promise.all(
     targets.map((target, i) => {
       const resolution = resolutions[i]!;

@@ -1,20 +1,26 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import { endOffsetForEpoch } from '../replication/replica-log.js';
+import { type CallAccess, resolveAllowed, UNRESTRICTED_ACCESS } from './call-access.js';
 import type { BrokerServiceDeps } from './service-deps.js';
 
 /**
  * OffsetForLeaderEpoch (KIP-101), answered by the leader: for each partition, the largest
  * epoch <= the asked one in the leader's epoch cache and where it ends (the start of the
  * next epoch, or the log end for the latest), so a follower truncates where the logs
- * agree rather than at its high watermark.
+ * agree rather than at its high watermark. Partitions of topics in `access.deniedTopics` are
+ * answered TOPIC_AUTHORIZATION_FAILED (a client's request; a replica's needs the Cluster).
  */
 export async function offsetForLeaderEpoch(
   deps: BrokerServiceDeps,
   request: v1.OffsetForLeaderEpochRequest__Output,
+  access: CallAccess = UNRESTRICTED_ACCESS,
 ): Promise<v1.OffsetForLeaderEpochResponse> {
   const targets = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, request: p })));
-  const resolutions = await deps.resolver.resolveAll(
+  const resolutions = await resolveAllowed(
+    deps.resolver,
     targets.map((t) => ({ topic: t.topic, partition: t.request.partition })),
+    access,
+    'DESCRIBE',
   );
   const byTopic = new Map<string, v1.OffsetForLeaderEpochPartitionResult[]>();
   targets.forEach((target, i) => {

@@ -7,6 +7,7 @@ import type { WriteOp } from '../log/write-queue.js';
 import { waitForIsrAck } from './acks-waiter.js';
 import { waitForAppend } from './append-waiter.js';
 import { validateProduceRequest } from './batch-validation.js';
+import { type CallAccess, resolveAllowed, UNRESTRICTED_ACCESS } from './call-access.js';
 import type { Resolution } from './partition-resolver.js';
 import type { BrokerServiceDeps } from './service-deps.js';
 
@@ -36,11 +37,17 @@ interface Outcome {
  * when the ISR is below min.insync.replicas), or at once (acks=0). The acks=all wait lasts
  * the request's timeout_ms, at most the broker's maxAckWaitMs, and ends when `cancelled`
  * aborts (the client gave up: nobody would read the answer).
+ *
+ * Partitions of topics in `access.deniedTopics` are answered TOPIC_AUTHORIZATION_FAILED and
+ * the rest goes ahead. With a produce byte-rate quota, a client still muted by an earlier
+ * throttle is held until its mute ends, and the request's record bytes are counted once it is
+ * answered: over the quota, the answer carries throttle_time_ms and the client is muted for it.
  */
 export async function produce(
   deps: BrokerServiceDeps,
   request: v1.ProduceRequest__Output,
   cancelled?: AbortSignal,
+  access: CallAccess = UNRESTRICTED_ACCESS,
 ): Promise<v1.ProduceResponse> {
   if (!VALID_ACKS.has(request.acks)) {
     throw grpcRequestError(
@@ -49,10 +56,15 @@ export async function produce(
       `acks must be 0, 1 or -1 (all), got ${request.acks}`,
     );
   }
+  const quota = access.quotaClient && deps.quotas?.produce.enabled ? deps.quotas.produce : undefined;
+  if (quota && access.quotaClient) {
+    const signal = cancelled ? AbortSignal.any([cancelled, deps.shutdownSignal]) : deps.shutdownSignal;
+    await quota.whileMuted(access.quotaClient, signal);
+  }
   const targets: Target[] = request.topics.flatMap((t, topicIndex) =>
     t.partitions.map((p) => ({ topicIndex, topic: t.topic, partition: p.partition, records: p.records })),
   );
-  let resolutions = await deps.resolver.resolveAll(targets);
+  let resolutions = await resolveAllowed(deps.resolver, targets, access, 'WRITE');
   // Before the synchronous part below: validating compressed batches may yield meanwhile.
   const checks = await validateProduceRequest(
     targets.map((t, i) => {
@@ -142,7 +154,15 @@ export async function produce(
       if (written && request.acks === -1) await awaitIsrAcks(deps, request, outcomes, cancelled);
     }
   }
-  return { topics: groupByTopic(request, targets, outcomes) };
+  const response: v1.ProduceResponse = { topics: groupByTopic(request, targets, outcomes) };
+  if (quota && access.quotaClient) {
+    let bytes = 0;
+    for (const target of targets) bytes += target.records.length;
+    const throttleTimeMs = quota.recordAndGetThrottleTimeMs(access.quotaClient, bytes);
+    quota.throttle(access.quotaClient, throttleTimeMs);
+    response.throttleTimeMs = throttleTimeMs;
+  }
+  return response;
 }
 
 /** acks=all: every appended partition waits until each ISR member has its batches. */

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { HostedReplicas } from '../cluster/hosted-replicas.js';
 import type { LogStore } from '../log/store.js';
+import type { ClientByteRateQuota } from '../quotas/client-quotas.js';
 import type { ReplicationManager } from '../replication/replication-manager.js';
+import type { BrokerSecurityState } from '../security/broker-security-state.js';
 import type { PartitionResolver } from './partition-resolver.js';
 
 /** What the BrokerService handlers need from the rest of the broker. */
@@ -19,4 +21,11 @@ export interface BrokerServiceDeps {
   shutdownSignal: AbortSignal;
   /** Follower bookkeeping of replicated partitions; absent in single-broker test harnesses. */
   replication?: ReplicationManager;
+  /**
+   * The broker's copy of the ACLs, SCRAM credentials and broker-id bindings (the Kafka
+   * listener's `deps.security`); absent in single-broker test harnesses.
+   */
+  security?: BrokerSecurityState;
+  /** Produce and fetch byte-rate quotas per (principal, client id); absent: none. */
+  quotas?: { produce: ClientByteRateQuota; fetch: ClientByteRateQuota };
 }
