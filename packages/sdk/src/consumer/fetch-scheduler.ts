@@ -34,12 +34,17 @@ export interface FetchSchedulerDeps {
 /**
  * Sends the consumer's Fetch requests: at most one in flight per broker, covering every
  * partition ready to fetch that the broker leads, and applies each answer to the partition
- * states it was asked for.
+ * states it was asked for. A broker whose answer carried a throttle time (its fetch byte-rate
+ * quota was exceeded) is not asked again before that time has passed, as a Kafka consumer
+ * waits throttle_time_ms (KIP-219): its partitions wait as if backing off, without counting a
+ * failure.
  */
 export class FetchScheduler {
   readonly #deps: FetchSchedulerDeps;
   // The Fetch in flight per broker address.
   readonly #fetches = new Map<string, InFlightFetch>();
+  // Until when each broker asked not to be fetched from (its answer's throttle_time_ms).
+  readonly #throttledUntil = new Map<string, number>();
   readonly #abort = new AbortController();
 
   constructor(deps: FetchSchedulerDeps) {
@@ -74,6 +79,14 @@ export class FetchScheduler {
       for (const state of group) {
         try {
           const { address, epoch } = cluster.leaderAddress(metadata, state.partition);
+          const throttledUntil = this.#throttledUntil.get(address);
+          if (throttledUntil !== undefined) {
+            if (throttledUntil > now) {
+              state.retryAt = Math.max(state.retryAt, throttledUntil);
+              continue;
+            }
+            this.#throttledUntil.delete(address);
+          }
           const inFlight = this.#fetches.get(address);
           if (inFlight) {
             // A partition not fetched since it was assigned, sought or resumed would wait for
@@ -145,6 +158,9 @@ export class FetchScheduler {
         FjordError.from(error, address),
       );
       return;
+    }
+    if (response.throttleTimeMs > 0) {
+      this.#throttledUntil.set(address, this.#deps.clock.now() + response.throttleTimeMs);
     }
     const outcome = applyFetchResponse(targets, response, (topic) => this.#maxBatchBytes(topic));
     for (const { state, error } of outcome.retriable) backoff.fail([state], error);

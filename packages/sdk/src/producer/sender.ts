@@ -46,12 +46,16 @@ interface Request {
  * `deliveryTimeoutMs` of the batch's creation. A retried batch is resent alone for its
  * partition (nothing else of that partition in flight) so that order holds; with idempotence
  * it carries the same producer id, epoch and sequence, so the broker drops duplicates.
+ * A broker whose answer carried a throttle time (its produce byte-rate quota was exceeded)
+ * gets no new request before that time has passed, as Kafka's producer (KIP-219).
  */
 export class Sender {
   readonly #d: SenderDeps;
   readonly #metadata = new Map<string, TopicMetadata>();
   readonly #refreshing = new Set<string>();
   readonly #inFlightByAddress = new Map<string, number>();
+  // Until when each broker asked not to be sent to (its answer's throttle_time_ms).
+  readonly #throttledUntil = new Map<string, number>();
   #flushing = 0;
   #closing = false;
   #scheduled = false;
@@ -192,6 +196,14 @@ export class Sender {
     // other partitions' batches, lingered or not: one request instead of several.
     for (const [address, { ready, entries }] of candidates) {
       if (!ready) continue;
+      const throttledUntil = this.#throttledUntil.get(address);
+      if (throttledUntil !== undefined) {
+        if (now < throttledUntil) {
+          wakeAt = Math.min(wakeAt, throttledUntil);
+          continue;
+        }
+        this.#throttledUntil.delete(address);
+      }
       if ((this.#inFlightByAddress.get(address) ?? 0) >= settings.maxInFlightRequestsPerBroker) continue;
       const request: Request = { address, batches: [], bytes: 0 };
       for (const { batch, queue } of entries) {
@@ -313,6 +325,9 @@ export class Sender {
   }
 
   #handleResponse(request: Request, response: v1.ProduceResponse__Output): void {
+    if (response.throttleTimeMs > 0) {
+      this.#throttledUntil.set(request.address, this.#d.clock.now() + response.throttleTimeMs);
+    }
     const results = new Map<string, v1.ProducePartitionResult__Output>();
     for (const t of response.topics)
       for (const p of t.partitions) results.set(`${t.topic}\u0000${p.partition}`, p);
