@@ -1,6 +1,7 @@
 import {
   advertisedEndpoints,
   boundListenerAddresses,
+  serverSecurity,
   startGrpcServer,
   startObservability,
   startWithTeardown,
@@ -186,6 +187,7 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       listeners,
       services: [brokerServiceBinding(serviceDeps, config.maxLookupRequestBytes)],
       limits: config,
+      security: serverSecurity(config, security.grpcServerState()),
       health,
       instrument: {
         metrics: metrics.requests,
@@ -265,7 +267,11 @@ function needsSecurityState(config: BrokerConfig): boolean {
 
 /** The authorizer settings of the broker's copy of the security state. */
 function securityStateSettings(
-  _config: BrokerConfig,
+  config: BrokerConfig,
 ): Pick<BrokerSecurityStateOptions, 'authorizer' | 'superUsers' | 'allowEveryoneIfNoAclFound'> {
-  return { authorizer: 'none', superUsers: [], allowEveryoneIfNoAclFound: false };
+  return {
+    authorizer: config.authorizer,
+    superUsers: config.superUsers,
+    allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound,
+  };
 }

@@ -39,6 +39,17 @@ describe('loadConfig', () => {
         maxConcurrentStreams: 100,
         maxLookupRequestBytes: 1024 * 1024,
         maxAckWaitMs: 30_000,
+        // The server kit's security settings: everything off, as before issue #13.
+        sslClientAuth: 'none',
+        sslPrincipalMappingRules: 'DEFAULT',
+        sslReloadIntervalMs: 30_000,
+        saslEnabledMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512'],
+        authorizer: 'none',
+        superUsers: [],
+        allowEveryoneIfNoAclFound: false,
+        sessionTokenLifetimeMs: 600_000,
+        securityInterBrokerProtocol: 'PLAINTEXT',
+        interBrokerSaslMechanism: 'SCRAM-SHA-512',
         logLevel: 'info',
       },
     });
@@ -235,23 +246,44 @@ describe('listeners', () => {
     expect(result.kind === 'invalid' && result.problems.join('\n')).toContain(message);
   });
 
-  it('parses SSL, SASL_SSL and SASL_PLAINTEXT listeners and refuses them as not yet supported', () => {
-    const result = loadConfig(
+  it('serves SSL, SASL_SSL and SASL_PLAINTEXT gRPC listeners, asking TLS ones for certificate files', () => {
+    const flags = [
+      '--broker-id',
+      '1',
+      '--listeners',
+      'SSL://127.0.0.1:7401,SASL_SSL://127.0.0.1:7402,CLIENTS://127.0.0.1:7403',
+      '--listener-security-protocol-map',
+      'CLIENTS:SASL_PLAINTEXT',
+    ];
+    const missing = loadConfig(flags, {});
+    expect(missing.kind === 'invalid' && missing.problems.join('\n')).toContain(
+      '--ssl-certificate-file / FJORD_SSL_CERTIFICATE_FILE: is required by listener SSL, listener SASL_SSL',
+    );
+    const withFiles = loadConfig(
       [
-        '--broker-id',
-        '1',
-        '--listeners',
-        'SSL://127.0.0.1:7401,SASL_SSL://127.0.0.1:7402,CLIENTS://127.0.0.1:7403',
-        '--listener-security-protocol-map',
-        'CLIENTS:SASL_PLAINTEXT',
+        ...flags,
+        '--ssl-certificate-file',
+        __filename,
+        '--ssl-key-file',
+        __filename,
+        '--ssl-ca-file',
+        __filename,
       ],
       {},
     );
-    const problems = result.kind === 'invalid' ? result.problems : [];
-    expect(problems).toEqual([
-      expect.stringContaining('listener SSL: security protocol SSL is not yet supported'),
-      expect.stringContaining('listener SASL_SSL: security protocol SASL_SSL is not yet supported'),
-      expect.stringContaining('listener CLIENTS: security protocol SASL_PLAINTEXT is not yet supported'),
+    expect(withFiles.kind === 'ok' && withFiles.config.listeners.map((l) => l.securityProtocol)).toEqual([
+      'SSL',
+      'SASL_SSL',
+      'SASL_PLAINTEXT',
     ]);
+    // Dialing other nodes defaults to the inter-broker listener's protocol (the first listener).
+    expect(withFiles.kind === 'ok' && withFiles.config.securityInterBrokerProtocol).toBe('SSL');
+  });
+
+  it('still refuses protected Kafka listeners', () => {
+    const result = loadConfig(['--broker-id', '1', '--kafka-listeners', 'SASL_SSL://127.0.0.1:9092'], {});
+    expect(result.kind === 'invalid' && result.problems.join('\n')).toContain(
+      'listener SASL_SSL: security protocol SASL_SSL is not yet supported on --kafka-listeners',
+    );
   });
 });

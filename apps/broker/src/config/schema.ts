@@ -10,11 +10,15 @@ import {
   grpcLimitSettings,
   hostPortList,
   int,
+  type Listener,
   logLevel,
   nonEmpty,
   port,
   reportListenerProblems,
   resolveListeners,
+  resolveSecurityConfig,
+  SECURITY_PROTOCOLS,
+  SECURITY_SETTINGS,
   securityProtocolMap,
 } from '@fjord/server-kit';
 import { z } from 'zod';
@@ -63,7 +67,9 @@ export const BROKER_SETTINGS = z
       .describe('what each Kafka listener tells Kafka clients, NAME://host:port,...'),
     listenerSecurityProtocolMap: securityProtocolMap
       .optional()
-      .describe('NAME:PROTOCOL,... for every listener not named after its protocol (only PLAINTEXT so far)'),
+      .describe(
+        'NAME:PROTOCOL,... for every listener not named after its protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL; Kafka listeners PLAINTEXT only so far)',
+      ),
     interBrokerListenerName: nonEmpty
       .optional()
       .describe('the listener other brokers reach this one on (default: the first of --listeners)'),
@@ -129,6 +135,7 @@ export const BROKER_SETTINGS = z
       .describe(
         'fetch quota of each (principal, client id), in bytes/s over 11 windows of 1 s, as Kafka; replica fetches are not counted (default: unlimited)',
       ),
+    ...SECURITY_SETTINGS,
     logLevel,
   })
   .strict();
@@ -175,6 +182,8 @@ export const BROKER_CONFIG_SCHEMA = BROKER_SETTINGS.transform((c, ctx) => {
       advertisedListeners: 'advertisedListeners',
       securityProtocolMap: 'listenerSecurityProtocolMap',
     },
+    // The broker's gRPC server is started with the server kit's security.
+    servedProtocols: SECURITY_PROTOCOLS,
   });
   const kafka = resolveListeners({
     ...(kafkaListenerAddresses === undefined ? {} : { listeners: kafkaListenerAddresses }),
@@ -207,13 +216,18 @@ export const BROKER_CONFIG_SCHEMA = BROKER_SETTINGS.transform((c, ctx) => {
       message: `listener ${interBroker} is not in --listeners (${grpc.listeners.map((l) => l.name).join(', ')})`,
     });
   }
-  const problems = [...grpc.problems, ...kafka.problems];
+  const security = resolveSecurityConfig(rest, {
+    listeners: [...grpc.listeners, ...kafka.listeners],
+    ...(interBrokerListener(grpc.listeners, interBroker) ?? {}),
+  });
+  const problems = [...grpc.problems, ...kafka.problems, ...security.problems];
   if (problems.length > 0) {
     reportListenerProblems(ctx, problems);
     return z.NEVER;
   }
   return {
     ...rest,
+    ...security.config,
     listeners: grpc.listeners,
     kafkaListeners: kafka.listeners,
     interBrokerListenerName: interBroker,
@@ -221,6 +235,11 @@ export const BROKER_CONFIG_SCHEMA = BROKER_SETTINGS.transform((c, ctx) => {
     metricsPort: c.metricsPort ?? DEFAULT_METRICS_PORT + c.brokerId,
   };
 });
+
+function interBrokerListener(listeners: readonly Listener[], name: string) {
+  const listener = listeners.find((l) => l.name === name);
+  return listener && { interBrokerListener: listener };
+}
 
 /** The broker's configuration with every default resolved; listeners without `advertisedPort` advertise the bound port. */
 export type BrokerConfig = z.output<typeof BROKER_CONFIG_SCHEMA>;

@@ -1,5 +1,6 @@
 import type { v1 } from '@fjord/protocol';
 import type { ScramCredentialLookup, StandardAuthorizer } from '@fjord/security';
+import type { SecurityStateSource } from '@fjord/server-kit';
 import type { Logger } from 'pino';
 import { AwaitingStateAuthorizer } from './awaiting-state-authorizer.js';
 import { type SecuritySnapshot, securitySnapshot } from './security-snapshot.js';
@@ -37,9 +38,10 @@ export interface BrokerSecurityStateOptions {
  * users allowed, everyone else a retriable refusal), no SCRAM user is known and no principal
  * is bound to a broker id.
  */
-export class BrokerSecurityState {
+export class BrokerSecurityState implements SecurityStateSource {
   readonly #options: BrokerSecurityStateOptions;
   readonly #awaiting: AwaitingStateAuthorizer;
+  readonly #superUsers: ReadonlySet<string>;
   #snapshot: SecuritySnapshot | undefined;
   /** The newest version a heartbeat announced (-1: none yet). */
   #announced = -1n;
@@ -52,6 +54,7 @@ export class BrokerSecurityState {
   constructor(options: BrokerSecurityStateOptions) {
     this.#options = options;
     this.#awaiting = new AwaitingStateAuthorizer(options.superUsers);
+    this.#superUsers = new Set(options.superUsers);
   }
 
   /** The ACLs to check calls against, or undefined with `--authorizer none` (every call allowed). */
@@ -67,6 +70,32 @@ export class BrokerSecurityState {
   /** The broker id bound to a principal (`User:broker-1`) in the current copy. */
   brokerIdOf(principal: string): number | undefined {
     return this.#snapshot?.brokerIds.get(principal);
+  }
+
+  /** True while calls are to be authorized and no copy of the ACLs has arrived yet. */
+  get awaitingFirstCopy(): boolean {
+    return this.#options.authorizer === 'standard' && this.#snapshot === undefined;
+  }
+
+  /** Whether the principal (`User:admin`) is in `--super-users`. */
+  isSuperUser(principal: string): boolean {
+    return this.#superUsers.has(principal);
+  }
+
+  /**
+   * The view the broker's gRPC server authorizes with. It differs from this object in one
+   * point: while {@link awaitingFirstCopy}, it has no authorizer, so the server kit lets every
+   * call through to the BrokerService handlers, which refuse every caller but super users
+   * retriably themselves (`admitBeforeSecurityState`). The kit's authorization gate answers an
+   * authorizer that throws with a non-retriable CLUSTER_AUTHORIZATION_FAILED; a broker that is
+   * still starting must not tell a client it is not authorized.
+   */
+  grpcServerState(): SecurityStateSource {
+    return {
+      authorizer: () => (this.awaitingFirstCopy ? undefined : this.authorizer()),
+      scramCredential: this.scramCredential,
+      brokerIdOf: (principal) => this.brokerIdOf(principal),
+    };
   }
 
   /** The version of the current copy; undefined before the first one. */

@@ -1,10 +1,11 @@
 import { GRPC_CHANNEL_OPTIONS, loadFjordProto, type v1 } from '@fjord/protocol';
-import { startGrpcServer, stopGrpcServer } from '@fjord/server-kit';
+import { type GrpcServerSecurity, startGrpcServer, stopGrpcServer } from '@fjord/server-kit';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { HostedReplicas, type ReplicaAssignment } from '../cluster/hosted-replicas.js';
 import { BROKER_SETTINGS } from '../config/schema.js';
 import { openTempStore, type TempStore } from '../log/temp-store.fixture.js';
+import type { BrokerSecurityState } from '../security/broker-security-state.js';
 import { brokerServiceBinding } from './broker-service.js';
 import { CLIENT_ID_METADATA_KEY } from './grpc-call-access.js';
 import { PartitionResolver } from './partition-resolver.js';
@@ -36,7 +37,16 @@ export interface HarnessCallOptions extends grpc.CallOptions {
 /** Starts the harness with `assignments` applied directly. */
 export async function startBrokerHarness(
   assignments: ReplicaAssignment[],
-  options: { brokerId?: number; nowMs?: () => number; quotas?: BrokerServiceDeps['quotas'] } = {},
+  options: {
+    brokerId?: number;
+    nowMs?: () => number;
+    quotas?: BrokerServiceDeps['quotas'];
+    /**
+     * Serves one SSL listener with the server kit's security over this copy of the security
+     * state (the harness's own client is then of no use: connect with TLS credentials).
+     */
+    security?: { state: BrokerSecurityState; server: GrpcServerSecurity };
+  } = {},
 ): Promise<BrokerHarness> {
   const brokerId = options.brokerId ?? 1;
   const temp = await openTempStore();
@@ -61,9 +71,18 @@ export async function startBrokerHarness(
     shutdownSignal: shutdown.signal,
     maxAckWaitMs: defaults.maxAckWaitMs,
     ...(options.quotas && { quotas: options.quotas }),
+    ...(options.security && { security: options.security.state }),
   };
   const service = brokerServiceBinding(deps, defaults.maxLookupRequestBytes);
-  const { server, port } = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [service] });
+  const { server, port } = await startGrpcServer(
+    options.security
+      ? {
+          listeners: [{ name: 'SSL', host: '127.0.0.1', port: 0, securityProtocol: 'SSL' }],
+          services: [service],
+          security: options.security.server,
+        }
+      : { host: '127.0.0.1', port: 0, services: [service] },
+  );
   const Service = loadFjordProto().fjord.v1.BrokerService;
   const client = new Service(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
   const unary =

@@ -1,7 +1,8 @@
 import { loadFjordProto, type v1 } from '@fjord/protocol';
 import { callCancellation, type GrpcServiceBinding, unaryHandlers } from '@fjord/server-kit';
+import type * as grpc from '@grpc/grpc-js';
 import { fetch } from './fetch.js';
-import { grpcCallAccess } from './grpc-call-access.js';
+import { admitBeforeSecurityState, grpcCallAccess } from './grpc-call-access.js';
 import { listOffsets } from './list-offsets.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { produce } from './produce.js';
@@ -11,11 +12,18 @@ import type { BrokerServiceDeps } from './service-deps.js';
 export const BROKER_SERVICE_NAME = 'fjord.v1.BrokerService';
 /** The BrokerService handlers over the given storage and hosted replicas. */
 export function createBrokerService(deps: BrokerServiceDeps): v1.BrokerServiceHandlers {
+  // Every handler asks first: a broker without its copy of the ACLs yet serves super users only.
+  const access = (call: grpc.ServerUnaryCall<unknown, unknown>, replicaRequest: boolean) => {
+    admitBeforeSecurityState(deps.security, call, replicaRequest);
+    return grpcCallAccess(call, replicaRequest);
+  };
   return unaryHandlers<v1.BrokerServiceHandlers>(deps.logger, {
-    Produce: (request, call) => produce(deps, request, callCancellation(call), grpcCallAccess(call)),
-    Fetch: (request, call) => fetch(deps, request, callCancellation(call), grpcCallAccess(call)),
-    ListOffsets: (request, call) => listOffsets(deps, request, grpcCallAccess(call)),
-    OffsetForLeaderEpoch: (request, call) => offsetForLeaderEpoch(deps, request, grpcCallAccess(call)),
+    Produce: (request, call) => produce(deps, request, callCancellation(call), access(call, false)),
+    Fetch: (request, call) =>
+      fetch(deps, request, callCancellation(call), access(call, request.replicaId >= 0)),
+    ListOffsets: (request, call) => listOffsets(deps, request, access(call, false)),
+    OffsetForLeaderEpoch: (request, call) =>
+      offsetForLeaderEpoch(deps, request, access(call, request.replicaId >= 0)),
   });
 }
 
