@@ -271,7 +271,7 @@ function securityStateSettings(
 ): Pick<BrokerSecurityStateOptions, 'authorizer' | 'superUsers' | 'allowEveryoneIfNoAclFound'> {
   return {
     authorizer: config.authorizer,
-    superUsers: config.superUsers,
+    superUsers: config.superUsers ?? [],
     allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound,
   };
 }

@@ -55,7 +55,7 @@ describe('FetchScheduler', () => {
     const clock: Clock = { now: () => time.nowMs, sleep: async () => {} };
     const backoff = new PartitionBackoff({
       invalidate: () => {},
-      retry: { initialRetryMs: 100, maxRetryMs: 1_000, multiplier: 2 },
+      retry: { initialRetryMs: 100, maxRetryMs: 1_000, multiplier: 2, jitter: 0 },
       clock,
       logger: silentLogger,
       report: () => {},

@@ -59,7 +59,7 @@ describe('Sender', () => {
         deliveryTimeoutMs: 30_000,
         compression: 0,
       },
-      retry: { initialRetryMs: 100, maxRetryMs: 1_000, multiplier: 2 },
+      retry: { initialRetryMs: 100, maxRetryMs: 1_000, multiplier: 2, jitter: 0 },
       logger: silentLogger,
       clock: systemClock,
       random: Math.random,
