@@ -5,6 +5,7 @@ import {
   grpcAddress,
   type Logger,
   ScheduledJob,
+  serverSecurity,
   startGrpcServer,
   startObservability,
   startWithTeardown,
@@ -214,6 +215,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       health,
       instrument: { metrics: metrics.requests },
       limits: config,
+      security: serverSecurity(config, security),
     });
     teardown.add('grpc server', () => {
       // Held group heartbeats answer now instead of holding the drain up to an interval.

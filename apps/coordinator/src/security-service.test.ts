@@ -57,7 +57,8 @@ describe('SecurityService on a running coordinator, and --add-scram', () => {
 
   it('creates --add-scram credentials when absent, and a restart does not reset a changed password', async () => {
     const addScram = { addScram: 'SCRAM-SHA-512=[name=admin,password=first-secret]' };
-    const first = await start({ ...addScram, authorizer: 'standard', superUsers: 'User:admin' });
+    // PLAINTEXT callers are User:ANONYMOUS: a super user here.
+    const first = await start({ ...addScram, authorizer: 'standard', superUsers: 'User:ANONYMOUS' });
     const stored = () =>
       securityOf(coordinator!.store.state).scramCredentials.get('admin')?.get('SCRAM-SHA-512');
     const created = stored()!;
@@ -97,7 +98,7 @@ describe('SecurityService on a running coordinator, and --add-scram', () => {
     await first.stop();
 
     // Same --add-scram on restart: the changed credential stays; the ACL came back from the log.
-    const second = await start({ ...addScram, authorizer: 'standard', superUsers: 'User:admin' });
+    const second = await start({ ...addScram, authorizer: 'standard', superUsers: 'User:ANONYMOUS' });
     expect(stored()).toEqual(changed);
     expect(securityOf(second.store.state).acls.size).toBe(1);
     const again = securityClient(second.port);
@@ -114,5 +115,20 @@ describe('SecurityService on a running coordinator, and --add-scram', () => {
     expect(state.securityVersion).toBe(String(second.store.securityVersion));
     expect(state.credentials).toHaveLength(1);
     again.close();
+  });
+
+  it('refuses ACL administration to a principal without ACLs once the authorizer is on', async () => {
+    const running = await start({ authorizer: 'standard', superUsers: 'User:admin' });
+    const client = securityClient(running.port);
+    const refused = await client.call('describeAcls', { filter: {} }).then(
+      () => undefined,
+      (error: grpc.ServiceError) => error,
+    );
+    client.close();
+    expect(refused?.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(refused?.metadata.get('fjord-error-code')).toEqual([
+      String(ErrorCode.CLUSTER_AUTHORIZATION_FAILED),
+    ]);
+    expect(refused?.details).toMatch(/User:ANONYMOUS may not DESCRIBE CLUSTER/);
   });
 });

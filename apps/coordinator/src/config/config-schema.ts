@@ -1,4 +1,5 @@
 import {
+  addScramSetting,
   advertisedListenerList,
   bindHost,
   bindListenerList,
@@ -12,17 +13,14 @@ import {
   port,
   reportListenerProblems,
   resolveListeners,
+  resolveSecurityConfig,
+  SECURITY_PROTOCOLS,
+  SECURITY_SETTINGS,
   securityProtocolMap,
 } from '@fjord/server-kit';
 import { z } from 'zod';
-import { type BootstrapScramCredential, parseAddScram } from './add-scram.js';
 import { votersSetting } from './quorum-voters.js';
-import {
-  allowEveryoneSetting,
-  authorizerSetting,
-  PRINCIPAL_BOUND_SETTINGS,
-  superUsersSetting,
-} from './security-settings.js';
+import { PRINCIPAL_BOUND_SETTINGS } from './security-settings.js';
 
 /**
  * The coordinator's settings (docs/dev/CONTRACTS.md), each with its one default and the
@@ -50,7 +48,9 @@ export const COORDINATOR_SETTINGS = z
       .describe('what each listener tells clients, NAME://host:port,... (default: its bind address)'),
     listenerSecurityProtocolMap: securityProtocolMap
       .optional()
-      .describe('NAME:PROTOCOL,... for every listener not named after its protocol (only PLAINTEXT so far)'),
+      .describe(
+        'NAME:PROTOCOL,... for every listener not named after its protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)',
+      ),
     nodeId: int(1, 2_147_483_647)
       .default(1)
       .describe("this coordinator's id in the quorum (one of --voters)"),
@@ -82,15 +82,8 @@ export const COORDINATOR_SETTINGS = z
       .describe('HTTP port of /metrics and /healthz, 0 = ephemeral, -1 = off'),
     // Metadata, group and producer-id requests only: no record batches.
     ...grpcLimitSettings(8 * 1024 * 1024),
-    authorizer: authorizerSetting,
-    superUsers: superUsersSetting,
-    allowEveryoneIfNoAclFound: allowEveryoneSetting,
-    addScram: z
-      .string()
-      .optional()
-      .describe(
-        "SCRAM users the quorum leader creates when they have no credential for that mechanism yet: 'SCRAM-SHA-256=[name=admin,password=secret]',... (never printed)",
-      ),
+    ...SECURITY_SETTINGS,
+    addScram: addScramSetting,
     ...PRINCIPAL_BOUND_SETTINGS,
     logLevel,
   })
@@ -119,17 +112,9 @@ export const COORDINATOR_CONFIG_SCHEMA = COORDINATOR_SETTINGS.refine(
       listeners,
       advertisedListeners,
       listenerSecurityProtocolMap,
-      addScram: addScramText,
+      addScram,
       ...rest
     } = c;
-    let addScram: BootstrapScramCredential[] = [];
-    try {
-      addScram = addScramText === undefined ? [] : parseAddScram(addScramText);
-    } catch (error) {
-      // Path-less, so the loader does not echo the value (it holds passwords).
-      ctx.addIssue({ code: 'custom', message: `--add-scram / FJORD_ADD_SCRAM: ${(error as Error).message}` });
-      return z.NEVER;
-    }
     const resolved = resolveListeners({
       ...(listeners === undefined ? {} : { listeners }),
       ...(advertisedListeners === undefined ? {} : { advertisedListeners }),
@@ -144,18 +129,32 @@ export const COORDINATOR_CONFIG_SCHEMA = COORDINATOR_SETTINGS.refine(
           .filter(([, value]) => value !== undefined)
           .map(([key]) => key),
       },
+      // The coordinator's gRPC server serves every protocol (the server kit's security).
+      servedProtocols: SECURITY_PROTOCOLS,
       keys: {
         listeners: 'listeners',
         advertisedListeners: 'advertisedListeners',
         securityProtocolMap: 'listenerSecurityProtocolMap',
       },
     });
-    if (resolved.problems.length > 0) {
-      reportListenerProblems(ctx, resolved.problems);
+    // Peers (voters, brokers) reach a coordinator on its first listener: its inter-broker one.
+    const security = resolveSecurityConfig(rest, {
+      listeners: resolved.listeners,
+      ...(resolved.listeners[0] === undefined ? {} : { interBrokerListener: resolved.listeners[0] }),
+    });
+    const problems = [...resolved.problems, ...security.problems];
+    if (problems.length > 0) {
+      reportListenerProblems(ctx, problems);
       return z.NEVER;
     }
     // voters null: this node is the only voter, at its own advertised address (known once bound).
-    return { ...rest, addScram, listeners: resolved.listeners, voters: rest.voters ?? null };
+    return {
+      ...rest,
+      securityInterBrokerProtocol: security.config.securityInterBrokerProtocol,
+      addScram: addScram ?? [],
+      listeners: resolved.listeners,
+      voters: rest.voters ?? null,
+    };
   });
 
 /** Validated coordinator configuration. */

@@ -1,6 +1,5 @@
-import { toScramCredentialRecord } from '@fjord/security';
-import type { Logger } from '@fjord/server-kit';
-import type { BootstrapScramCredential } from '../config/add-scram.js';
+import { createScramCredential, scramMechanism, toScramCredentialRecord } from '@fjord/security';
+import type { Logger, ScramUserToAdd } from '@fjord/server-kit';
 import type { LeaderRebalancer } from '../election/leader-rebalancer.js';
 import { type GroupCoordinator, restoreGroupSessions } from '../groups/group-coordinator.js';
 import type { BrokerSessions } from '../liveness/broker-sessions.js';
@@ -21,7 +20,7 @@ export interface LeaderDutiesOptions {
   groups: GroupCoordinator;
   producerIds: ProducerIdAllocator;
   /** `--add-scram`: credentials to create when their user has none for that mechanism. */
-  bootstrapScram?: readonly BootstrapScramCredential[];
+  bootstrapScram?: readonly ScramUserToAdd[];
   random: RandomSource;
   logger: Logger;
 }
@@ -119,16 +118,15 @@ export class LeaderDuties {
    * (so a restart does not undo a password changed since), in the leadership's first proposal.
    */
   private addBootstrapScram(proposal: Proposal): void {
-    for (const { user, credential } of this.options.bootstrapScram ?? []) {
-      if (scramCredentialOf(securityOf(proposal.state), user, credential.mechanism.name)) continue;
+    for (const { username, mechanism, password, iterations } of this.options.bootstrapScram ?? []) {
+      if (scramCredentialOf(securityOf(proposal.state), username, mechanism)) continue;
+      // Salted here (a random salt), so the password never reaches the log.
+      const credential = createScramCredential(scramMechanism(mechanism), password.reveal(), { iterations });
       proposal.append(
-        metadataRecord({ type: 'UserScramCredential', ...toScramCredentialRecord(user, credential) }),
+        metadataRecord({ type: 'UserScramCredential', ...toScramCredentialRecord(username, credential) }),
       );
       proposal.afterCommit(() =>
-        this.options.logger.info(
-          { user, mechanism: credential.mechanism.name },
-          'SCRAM credential created from --add-scram',
-        ),
+        this.options.logger.info({ user: username, mechanism }, 'SCRAM credential created from --add-scram'),
       );
     }
   }

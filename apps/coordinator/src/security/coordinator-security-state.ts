@@ -9,6 +9,9 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { type SecurityState, securityOf } from '../metadata/security-state.js';
 import type { AuthorizationSettings } from './authorization-settings.js';
 
+/** How node principals are named (contract of issue #13): `User:broker-<id>`. */
+const NODE_PRINCIPAL = /^User:broker-(0|[1-9][0-9]{0,9})$/;
+
 /**
  * The coordinator's security state as the server kit asks for it (its `SecurityStateSource`):
  * the authorizer over the committed ACLs, the stored SCRAM credentials, and the broker id each
@@ -62,14 +65,24 @@ export class CoordinatorSecurityState {
     return credential;
   };
 
-  /** The broker id bound to this principal (`User:broker-1`), if any. */
+  /**
+   * The broker id bound to this principal (`User:broker-1`), if any. A principal bound to no id
+   * yet but named as the contract names node principals, `User:broker-<id>`, is given that id
+   * while no other principal holds it: the server kit's authorization lets a broker-only call
+   * through only for the caller's own broker id, and without this a broker's first
+   * RegisterBroker, the call that binds, could never pass (see docs/SECURITY.md).
+   */
   brokerIdOf(principal: string): number | undefined {
     const { brokerPrincipals } = securityOf(this.store.state);
     if (this.bindingsFrom !== brokerPrincipals) {
       this.brokerIds = new Map([...brokerPrincipals].map(([brokerId, bound]) => [bound, brokerId]));
       this.bindingsFrom = brokerPrincipals;
     }
-    return this.brokerIds.get(principal);
+    const bound = this.brokerIds.get(principal);
+    if (bound !== undefined) return bound;
+    const named = NODE_PRINCIPAL.exec(principal);
+    const id = named ? Number(named[1]) : undefined;
+    return id !== undefined && Number.isSafeInteger(id) && !brokerPrincipals.has(id) ? id : undefined;
   }
 
   /** The principal broker `brokerId` is bound to, if it registered under security. */

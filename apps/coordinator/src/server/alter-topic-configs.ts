@@ -3,6 +3,7 @@ import { elrChangesForConfigs } from '../election/min-isr-change.js';
 import { appendPartitionChanges } from '../election/partition-changes.js';
 import { metadataRecord } from '../metadata/records.js';
 import { topicByName } from '../metadata/state.js';
+import { EVERY_TOPIC, type TopicAccess } from './access/topic-access.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { minInsyncReplicasProblem } from './create-topic-validation.js';
 
@@ -30,6 +31,7 @@ export function applyConfigChanges(
 export async function alterTopicConfigs(
   ctx: CoordinatorContext,
   request: v1.AlterTopicConfigsRequest__Output,
+  access: TopicAccess = EVERY_TOPIC,
 ): Promise<v1.AlterTopicConfigsResponse> {
   const mentions = new Map<string, number>();
   for (const t of request.topics) mentions.set(t.topic, (mentions.get(t.topic) ?? 0) + 1);
@@ -48,6 +50,8 @@ export async function alterTopicConfigs(
           `topic "${entry.topic}" appears more than once in the request`,
         );
       }
+      const denied = access.denied(entry.topic);
+      if (denied) return fail(denied.errorCode, denied.errorMessage);
       const topic = topicByName(proposal.state, entry.topic);
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${entry.topic}" does not exist`);
       const changed = applyConfigChanges(topic.configs, entry.changes);

@@ -1,6 +1,7 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import { placeReplicas } from '../election/replica-placement.js';
 import { metadataRecord } from '../metadata/records.js';
+import { EVERY_TOPIC, type TopicAccess } from './access/topic-access.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { validateNewTopic } from './create-topic-validation.js';
 
@@ -12,6 +13,7 @@ import { validateNewTopic } from './create-topic-validation.js';
 export async function createTopics(
   ctx: CoordinatorContext,
   request: v1.CreateTopicsRequest__Output,
+  access: TopicAccess = EVERY_TOPIC,
 ): Promise<v1.CreateTopicsResponse> {
   const namesInRequest = new Map<string, number>();
   for (const topic of request.topics)
@@ -19,6 +21,8 @@ export async function createTopics(
 
   const results = await ctx.store.propose((proposal) =>
     request.topics.map((topic): v1.TopicResult => {
+      const denied = access.denied(topic.name);
+      if (denied) return { name: topic.name, topicId: '', ...denied };
       const checked = validateNewTopic(proposal.state, topic, namesInRequest);
       if (!checked.ok) {
         return {

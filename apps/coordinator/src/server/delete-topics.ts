@@ -1,6 +1,7 @@
 import { ErrorCode, type v1 } from '@fjord/protocol';
 import { metadataRecord } from '../metadata/records.js';
 import { topicByName } from '../metadata/state.js';
+import { EVERY_TOPIC, type TopicAccess } from './access/topic-access.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 
 /**
@@ -11,9 +12,12 @@ import type { CoordinatorContext } from './coordinator-context.js';
 export async function deleteTopics(
   ctx: CoordinatorContext,
   request: v1.DeleteTopicsRequest__Output,
+  access: TopicAccess = EVERY_TOPIC,
 ): Promise<v1.DeleteTopicsResponse> {
   const results = await ctx.store.propose((proposal) =>
     request.topics.map((name): v1.TopicResult => {
+      const denied = access.denied(name);
+      if (denied) return { name, topicId: '', ...denied };
       const topic = topicByName(proposal.state, name);
       if (!topic) {
         return {

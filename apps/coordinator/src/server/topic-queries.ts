@@ -1,5 +1,6 @@
 import { ErrorCode, topicNameProblem, type v1 } from '@fjord/protocol';
 import { type MetadataState, topicByName, topicsSortedByName } from '../metadata/state.js';
+import { EVERY_TOPIC, type TopicAccess } from './access/topic-access.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import { brokerInfos, topicError, topicInfo, underReplicatedPartitions } from './views.js';
 
@@ -9,9 +10,18 @@ import { brokerInfos, topicError, topicInfo, underReplicatedPartitions } from '.
  * thousands of times would otherwise be answered with thousands of full descriptions, a
  * few hundred KiB asking for many MiB (found by the gRPC fuzzer).
  */
-export function describeTopicsByName(state: MetadataState, names: readonly string[]): v1.TopicInfo[] {
-  if (names.length === 0) return topicsSortedByName(state).map(topicInfo);
+export function describeTopicsByName(
+  state: MetadataState,
+  names: readonly string[],
+  access: TopicAccess = EVERY_TOPIC,
+): v1.TopicInfo[] {
+  if (names.length === 0)
+    return topicsSortedByName(state)
+      .filter((topic) => access.mayList(topic.name))
+      .map(topicInfo);
   return [...new Set(names)].map((name) => {
+    const denied = access.denied(name);
+    if (denied) return topicError(name, denied.errorCode, denied.errorMessage);
     const problem = topicNameProblem(name);
     if (problem) return topicError(name, ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
     const topic = topicByName(state, name);
@@ -21,14 +31,19 @@ export function describeTopicsByName(state: MetadataState, names: readonly strin
   });
 }
 
-/** ListTopics: every topic's name, id and partition count, sorted by name. */
-export function listTopics(ctx: CoordinatorContext): v1.ListTopicsResponse {
+/** ListTopics: every topic's name, id and partition count, sorted by name (those the caller may see). */
+export function listTopics(
+  ctx: CoordinatorContext,
+  access: TopicAccess = EVERY_TOPIC,
+): v1.ListTopicsResponse {
   return {
-    topics: topicsSortedByName(ctx.store.state).map((t) => ({
-      name: t.name,
-      topicId: t.topicId,
-      partitions: t.partitions.length,
-    })),
+    topics: topicsSortedByName(ctx.store.state)
+      .filter((t) => access.mayList(t.name))
+      .map((t) => ({
+        name: t.name,
+        topicId: t.topicId,
+        partitions: t.partitions.length,
+      })),
   };
 }
 
@@ -36,8 +51,9 @@ export function listTopics(ctx: CoordinatorContext): v1.ListTopicsResponse {
 export function describeTopics(
   ctx: CoordinatorContext,
   request: v1.DescribeTopicsRequest__Output,
+  access: TopicAccess = EVERY_TOPIC,
 ): v1.DescribeTopicsResponse {
-  return { topics: describeTopicsByName(ctx.store.state, request.topics) };
+  return { topics: describeTopicsByName(ctx.store.state, request.topics, access) };
 }
 
 /** GetMetadata: brokers and topic routing for clients. */
@@ -45,13 +61,14 @@ export function getMetadata(
   ctx: CoordinatorContext,
   request: v1.GetMetadataRequest__Output,
   listenerName: string | undefined,
+  access: TopicAccess = EVERY_TOPIC,
 ): v1.GetMetadataResponse {
   // Read state and version together (synchronously) so they always match.
   const state = ctx.store.state;
   return {
     clusterId: state.clusterId ?? '',
     brokers: brokerInfos(state, listenerName),
-    topics: describeTopicsByName(state, request.topics),
+    topics: describeTopicsByName(state, request.topics, access),
     metadataVersion: String(ctx.store.metadataVersion),
   };
 }
