@@ -50,7 +50,7 @@ function unary(client: grpc.Client, method: string, request: unknown): Promise<O
   });
 }
 
-function valueOf(outcome: Outcome): Record<string, unknown> {
+function answerOf(outcome: Outcome): Record<string, unknown> {
   if (!outcome.ok) throw new Error(`refused: ${outcome.details}`);
   return outcome.value;
 }
@@ -128,7 +128,7 @@ describe('coordinator with mTLS and the standard authorizer (in process)', () =>
     const registered = await unary(broker1, 'registerBroker', registration(1));
     expect(registered).toMatchObject({ ok: true, value: { errorCode: ErrorCode.NONE } });
     expect(securityOf(running.store.state).brokerPrincipals.get(1)).toBe('User:broker-1');
-    const epoch = String(valueOf(registered).brokerEpoch);
+    const epoch = String(answerOf(registered).brokerEpoch);
 
     // broker-2 is a super user, and still may not act for broker 1.
     const broker2 = await client('CoordinatorService', certs.nodes['broker-2']!);
@@ -154,7 +154,7 @@ describe('coordinator with mTLS and the standard authorizer (in process)', () =>
       knownMetadataVersion: -1,
     });
     expect(beat).toMatchObject({ ok: true, value: { errorCode: ErrorCode.NONE } });
-    expect(valueOf(beat).securityVersion).toBe(String(running.store.securityVersion));
+    expect(answerOf(beat).securityVersion).toBe(String(running.store.securityVersion));
     expect(running.store.securityVersion).toBeGreaterThan(0);
     // Only brokers read the security state: a client certificate without ACLs may not.
     const brokerSecurity = await client('SecurityService', certs.nodes['broker-1']!);
@@ -171,7 +171,7 @@ describe('coordinator with mTLS and the standard authorizer (in process)', () =>
     const admin = await client('SecurityService', certs.nodes['coordinator-1']!);
     const alice = await client('CoordinatorService', certs.clients.alice!);
     const topicErrors = async (name: string) => {
-      const answer = valueOf(await unary(alice, 'createTopics', { topics: [{ name, partitions: 1 }] }));
+      const answer = answerOf(await unary(alice, 'createTopics', { topics: [{ name, partitions: 1 }] }));
       return (answer.topics as Array<{ errorCode: number; errorMessage: string }>)[0]!;
     };
     // Before any ACL: refused per topic, as Kafka does (the call itself is answered).
@@ -197,7 +197,7 @@ describe('coordinator with mTLS and the standard authorizer (in process)', () =>
     expect((await topicErrors('payments')).errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     // Listings show alice what she may describe (READ on the prefix implies DESCRIBE), nothing else.
     const brokerCoordinator = await client('CoordinatorService', certs.nodes['broker-1']!);
-    expect(valueOf(await unary(brokerCoordinator, 'registerBroker', registration(1))).errorCode).toBe(0);
+    expect(answerOf(await unary(brokerCoordinator, 'registerBroker', registration(1))).errorCode).toBe(0);
     const superUser = await client('CoordinatorService', certs.nodes['coordinator-1']!);
     await unary(superUser, 'createTopics', {
       topics: [
@@ -219,9 +219,9 @@ describe('coordinator with mTLS and the standard authorizer (in process)', () =>
       ],
     });
     const names = (topics: unknown) => (topics as Array<{ name: string }>).map((t) => t.name);
-    expect(names(valueOf(await unary(alice, 'listTopics', {})).topics)).toEqual(['ord-visible']);
-    expect(names(valueOf(await unary(alice, 'getMetadata', { topics: [] })).topics)).toEqual(['ord-visible']);
-    const named = valueOf(await unary(alice, 'describeTopics', { topics: ['hidden', 'ord-visible'] }));
+    expect(names(answerOf(await unary(alice, 'listTopics', {})).topics)).toEqual(['ord-visible']);
+    expect(names(answerOf(await unary(alice, 'getMetadata', { topics: [] })).topics)).toEqual(['ord-visible']);
+    const named = answerOf(await unary(alice, 'describeTopics', { topics: ['hidden', 'ord-visible'] }));
     expect((named.topics as Array<{ errorCode: number }>).map((t) => t.errorCode)).toEqual([
       ErrorCode.TOPIC_AUTHORIZATION_FAILED,
       ErrorCode.NONE,
