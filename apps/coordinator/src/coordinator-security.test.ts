@@ -220,7 +220,9 @@ describe('coordinator with mTLS and the standard authorizer (in process)', () =>
     });
     const names = (topics: unknown) => (topics as Array<{ name: string }>).map((t) => t.name);
     expect(names(answerOf(await unary(alice, 'listTopics', {})).topics)).toEqual(['ord-visible']);
-    expect(names(answerOf(await unary(alice, 'getMetadata', { topics: [] })).topics)).toEqual(['ord-visible']);
+    expect(names(answerOf(await unary(alice, 'getMetadata', { topics: [] })).topics)).toEqual([
+      'ord-visible',
+    ]);
     const named = answerOf(await unary(alice, 'describeTopics', { topics: ['hidden', 'ord-visible'] }));
     expect((named.topics as Array<{ errorCode: number }>).map((t) => t.errorCode)).toEqual([
       ErrorCode.TOPIC_AUTHORIZATION_FAILED,

@@ -200,7 +200,11 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
         },
         {
           definition: services.GroupCoordinatorService.service,
-          handlers: leaderOnly(groupServiceHandlers(groups.context), canServe, refusal),
+          handlers: leaderOnly(
+            groupServiceHandlers(groups.context, () => security.authorizer()),
+            canServe,
+            refusal,
+          ),
         },
         {
           definition: services.ProducerIdService.service,
