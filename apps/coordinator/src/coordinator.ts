@@ -16,6 +16,7 @@ import type { ConfiguredVoter } from './config/quorum-voters.js';
 import { LeaderRebalancer } from './election/leader-rebalancer.js';
 import { startGroupCoordinator } from './groups/group-coordinator.js';
 import { LeaderDuties } from './leadership/leader-duties.js';
+import { PrincipalBounds } from './limits/principal-bounds.js';
 import { BrokerSessions } from './liveness/broker-sessions.js';
 import { type Clock, systemClock } from './liveness/clock.js';
 import { LivenessMonitor } from './liveness/liveness-monitor.js';
@@ -162,6 +163,9 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
     teardown.add('classic group deadlines', () => groups.classic.stop());
     const producerIds = new ProducerIdAllocator(store);
     const security = new CoordinatorSecurityState(store, config);
+    const bounds = new PrincipalBounds(config, clock, () => store.state);
+    bounds.onRefusal((bound) => metrics.principalBoundRefusals.inc({ bound }));
+    replica.onLeadership(() => bounds.clear());
     const duties = new LeaderDuties({
       store,
       sessions,
@@ -201,14 +205,14 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
         {
           definition: services.GroupCoordinatorService.service,
           handlers: leaderOnly(
-            groupServiceHandlers(groups.context, () => security.authorizer()),
+            groupServiceHandlers(groups.context, { authorizer: () => security.authorizer(), bounds }),
             canServe,
             refusal,
           ),
         },
         {
           definition: services.ProducerIdService.service,
-          handlers: leaderOnly(producerIdServiceHandlers(producerIds, logger), canServe, refusal),
+          handlers: leaderOnly(producerIdServiceHandlers(producerIds, logger, bounds), canServe, refusal),
         },
         {
           definition: securityServiceDefinition(),

@@ -16,10 +16,18 @@ const GROUP_STATES: readonly GroupStateName[] = ['Empty', 'Reconciling', 'Stable
  */
 export class CoordinatorMetrics {
   readonly requests: RequestMetrics;
+  /** Requests refused by a per-principal bound; labelled by the bound only (never the principal). */
+  readonly principalBoundRefusals: Counter<'bound'>;
 
   constructor(registry: Registry, store: MetadataStore, endOffsets: EndOffsets) {
     const registers = [registry];
     this.requests = new RequestMetrics(registry, 'fjord_coordinator');
+    this.principalBoundRefusals = new Counter({
+      name: 'fjord_coordinator_principal_bound_refusals_total',
+      help: 'Requests refused THROTTLING_QUOTA_EXCEEDED by a per-principal bound (bound: groups, members, producer_ids)',
+      labelNames: ['bound'],
+      registers,
+    });
 
     new Gauge({
       name: 'fjord_coordinator_brokers',
