@@ -4,6 +4,7 @@ import {
   boundListenerAddresses,
   grpcAddress,
   type Logger,
+  nodeClientSecurity,
   ScheduledJob,
   serverSecurity,
   startGrpcServer,
@@ -34,6 +35,7 @@ import { GrpcRaftTransport } from './quorum-network/grpc-raft-transport.js';
 import { quorumServiceHandlers } from './quorum-network/quorum-service.js';
 import { type RandomSource, systemRandom } from './random-source.js';
 import { CoordinatorSecurityState } from './security/coordinator-security-state.js';
+import { peerChannelSecurity } from './security/peer-security.js';
 import type { CoordinatorContext } from './server/coordinator-context.js';
 import { coordinatorServiceHandlers } from './server/coordinator-service.js';
 import { groupServiceHandlers } from './server/groups/group-service.js';
@@ -116,8 +118,11 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
         .filter((v) => v.id !== config.nodeId)
         .map((v) => [v.id, v.address]),
     );
+    // How this coordinator dials the other voters and the brokers (--security-inter-broker-protocol).
+    const peerSecurity = peerChannelSecurity(nodeClientSecurity(config));
     const transport = new GrpcRaftTransport<MetadataCommand>({
       nodeId: config.nodeId,
+      security: peerSecurity,
       peers,
       logger,
       // A call stuck longer than a heartbeat round is as good as lost; the next one retries.
@@ -139,7 +144,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       raft: options.raft ?? {},
     });
     teardown.add('metadata store', () => store.close());
-    const endOffsets = new EndOffsets();
+    const endOffsets = new EndOffsets({ security: peerSecurity });
     teardown.add('end-offset clients', () => endOffsets.close());
     const metrics = new CoordinatorMetrics(registry, store, endOffsets);
     registerQuorumMetrics(registry, replica, () => transport.dropped);
@@ -162,7 +167,11 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
     });
     teardown.add('classic group deadlines', () => groups.classic.stop());
     const producerIds = new ProducerIdAllocator(store);
-    const security = new CoordinatorSecurityState(store, config);
+    const security = new CoordinatorSecurityState(store, {
+      authorizer: config.authorizer,
+      superUsers: config.superUsers ?? [],
+      allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound,
+    });
     const bounds = new PrincipalBounds(config, clock, () => store.state);
     bounds.onRefusal((bound) => metrics.principalBoundRefusals.inc({ bound }));
     replica.onLeadership(() => bounds.clear());

@@ -37,7 +37,6 @@ describe('loadConfig', () => {
         sslReloadIntervalMs: 30_000,
         saslEnabledMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512'],
         authorizer: 'none',
-        superUsers: [],
         allowEveryoneIfNoAclFound: false,
         sessionTokenLifetimeMs: 600_000,
         securityInterBrokerProtocol: 'PLAINTEXT',

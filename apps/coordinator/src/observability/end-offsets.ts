@@ -1,4 +1,10 @@
-import { ErrorCode, LATEST_TIMESTAMP, loadFjordProto, type v1 } from '@fjord/protocol';
+import {
+  ErrorCode,
+  LATEST_TIMESTAMP,
+  loadFjordProto,
+  type NodeClientSecurity,
+  type v1,
+} from '@fjord/protocol';
 import { GrpcClientPool, grpcAddress } from '@fjord/server-kit';
 import { type MetadataState, topicByName } from '../metadata/state.js';
 
@@ -10,6 +16,8 @@ export interface EndOffsetsOptions {
   cacheTtlMs?: number;
   /** Injectable clock for tests. */
   nowMs?: () => number;
+  /** How the coordinator dials brokers (`--security-inter-broker-protocol`); default PLAINTEXT. */
+  security?: NodeClientSecurity;
 }
 
 /** `topic:partition` -> the partition's latest offset (its high watermark). */
@@ -31,16 +39,18 @@ export class EndOffsets {
   readonly #timeoutMs: number;
   readonly #cacheTtlMs: number;
   readonly #nowMs: () => number;
-  readonly #clients = new GrpcClientPool({
-    service: loadFjordProto().fjord.v1.BrokerService,
-    // A restarted broker should be reachable again by the next scrape.
-    reconnectBackoffMs: { initial: 250, max: 5_000 },
-  });
+  readonly #clients: GrpcClientPool<v1.BrokerServiceClient>;
   #cached: { atMs: number; wanted: string; offsets: EndOffsetMap } | undefined;
   #inFlight: { wanted: string; offsets: Promise<EndOffsetMap> } | undefined;
   #closed = false;
 
   constructor(options: EndOffsetsOptions = {}) {
+    this.#clients = new GrpcClientPool({
+      service: loadFjordProto().fjord.v1.BrokerService,
+      // A restarted broker should be reachable again by the next scrape.
+      reconnectBackoffMs: { initial: 250, max: 5_000 },
+      security: options.security,
+    });
     this.#timeoutMs = options.timeoutMs ?? 1_000;
     this.#cacheTtlMs = options.cacheTtlMs ?? 5_000;
     this.#nowMs = options.nowMs ?? Date.now;

@@ -1,4 +1,4 @@
-import { loadFjordProto, type v1 } from '@fjord/protocol';
+import { loadFjordProto, type NodeClientSecurity, type v1 } from '@fjord/protocol';
 import { GrpcClientPool, type Logger } from '@fjord/server-kit';
 import type { RaftMessage } from '../quorum/raft-messages.js';
 import type { RaftTransport } from '../quorum/raft-transport.js';
@@ -24,6 +24,8 @@ export interface GrpcRaftTransportOptions {
    * be sent at all: it is dropped and logged.
    */
   maxCallBytes: number;
+  /** How this voter dials the others (`--security-inter-broker-protocol`); default PLAINTEXT. */
+  security?: NodeClientSecurity;
 }
 
 /** Default of {@link GrpcRaftTransportOptions.maxQueuedPerPeer}: a few heartbeat rounds' worth. */
@@ -45,11 +47,7 @@ interface PeerQueue {
  * at most `maxQueuedPerPeer` messages of memory. Sending never throws.
  */
 export class GrpcRaftTransport<C> implements RaftTransport<C> {
-  private readonly clients = new GrpcClientPool({
-    service: loadFjordProto().fjord.v1.QuorumService,
-    // A restarted voter is reached again within a heartbeat or two.
-    reconnectBackoffMs: { initial: 50, max: 500 },
-  });
+  private readonly clients: GrpcClientPool<v1.QuorumServiceClient>;
   private readonly queues = new Map<number, PeerQueue>();
   private readonly maxQueued: number;
   private handler: ((message: RaftMessage<C>) => void) | undefined;
@@ -58,6 +56,12 @@ export class GrpcRaftTransport<C> implements RaftTransport<C> {
   dropped = 0;
 
   constructor(private readonly options: GrpcRaftTransportOptions) {
+    this.clients = new GrpcClientPool({
+      service: loadFjordProto().fjord.v1.QuorumService,
+      // A restarted voter is reached again within a heartbeat or two.
+      reconnectBackoffMs: { initial: 50, max: 500 },
+      security: options.security,
+    });
     this.maxQueued = options.maxQueuedPerPeer ?? DEFAULT_MAX_QUEUED_PER_PEER;
     for (const [id, address] of options.peers) {
       this.queues.set(id, { address, queued: [], inFlight: false, failing: false });
