@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ERROR_CODE_METADATA_KEY, ErrorCode, loadFjordProto } from '@fjord/protocol';
@@ -50,6 +51,28 @@ function unary(client: grpc.Client, method: string, request: unknown): Promise<O
   });
 }
 
+/** A port that was free a moment ago (the voters must know each other's before they start). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 function answerOf(outcome: Outcome): Record<string, unknown> {
   if (!outcome.ok) throw new Error(`refused: ${outcome.details}`);
   return outcome.value;
@@ -64,15 +87,23 @@ describe('coordinator with mTLS and the standard authorizer (in process)', () =>
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fjord-coordinator-mtls-'));
     certs = await writeDevelopmentCertificates(join(dir, 'certs'), {
-      nodes: [{ name: 'coordinator-1' }, { name: 'broker-1' }, { name: 'broker-2' }],
+      nodes: [
+        { name: 'coordinator-1' },
+        { name: 'coordinator-2' },
+        { name: 'coordinator-3' },
+        { name: 'broker-1' },
+        { name: 'broker-2' },
+      ],
       clients: ['alice'],
     });
   });
 
+  const quorum: RunningCoordinator[] = [];
   afterEach(async () => {
     for (const client of clients.splice(0)) client.close();
     await coordinator?.stop();
     coordinator = undefined;
+    await Promise.all(quorum.splice(0).map((voter) => voter.stop()));
   });
 
   afterAll(async () => {
@@ -234,5 +265,64 @@ describe('coordinator with mTLS and the standard authorizer (in process)', () =>
       ok: false,
       code: grpc.status.PERMISSION_DENIED,
     });
+  });
+
+  it('replicates the security records between voters that talk to each other over mutual TLS', async () => {
+    const ports = await Promise.all([1, 2, 3].map(() => freePort()));
+    const voters = ports.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
+    const started = await Promise.all(
+      [1, 2, 3].map((id) => {
+        const node = certs.nodes[`coordinator-${id}`]!;
+        const config = COORDINATOR_CONFIG_SCHEMA.parse({
+          nodeId: String(id),
+          voters,
+          listeners: `INTERNAL://127.0.0.1:${ports[id - 1]}`,
+          listenerSecurityProtocolMap: 'INTERNAL:SSL',
+          securityInterBrokerProtocol: 'SSL',
+          metricsPort: '-1',
+          dataDir: join(dir, `quorum-${id}-${Date.now()}`),
+          sslCertificateFile: node.certificate,
+          sslKeyFile: node.privateKey,
+          sslCaFile: certs.caCertificate,
+          sslClientAuth: 'required',
+          sslPrincipalMappingRules: MAPPING_RULES,
+          authorizer: 'standard',
+          superUsers: 'User:coordinator-1;User:coordinator-2;User:coordinator-3',
+        });
+        return startCoordinator({ config, logger });
+      }),
+    );
+    quorum.push(...started);
+    const leader = await waitFor('a leader', () => started.find((voter) => voter.store.leading));
+    const Service = (loadFjordProto() as unknown as Proto).fjord.v1.SecurityService;
+    const node = certs.nodes['coordinator-1']!;
+    const admin = new Service(
+      `127.0.0.1:${leader.port}`,
+      grpc.credentials.createSsl(
+        await readFile(certs.caCertificate),
+        await readFile(node.privateKey),
+        await readFile(node.certificate),
+      ),
+    );
+    clients.push(admin);
+    const created = await unary(admin, 'createAcls', {
+      creations: [
+        {
+          resourceType: 'GROUP',
+          resourceName: 'g',
+          patternType: 'LITERAL',
+          principal: ALICE,
+          host: '*',
+          operation: 'READ',
+          permission: 'ALLOW',
+        },
+      ],
+    });
+    expect(created).toMatchObject({ ok: true, value: { results: [{ errorCode: ErrorCode.NONE }] } });
+    // Committed on a majority before the answer; every voter applies it.
+    await waitFor('the ACL on every voter', () =>
+      started.every((voter) => securityOf(voter.store.state).acls.size === 1) ? true : undefined,
+    );
+    expect(new Set(started.map((voter) => voter.store.securityVersion)).size).toBe(1);
   });
 });
