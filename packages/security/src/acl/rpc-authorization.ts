@@ -63,6 +63,12 @@ export interface RpcAuthorization {
   readonly brokerOnly: boolean;
   /** The request field holding the broker id a broker-only call claims. */
   readonly brokerIdField?: string;
+  /**
+   * A caller whose principal holds no broker id yet may claim any id here: this is the call
+   * that binds one (a broker's first registration). The server still refuses an id another
+   * principal holds.
+   */
+  readonly bindsBrokerId?: boolean;
   readonly checks: readonly RpcCheck[] | RpcCondition;
   /** Why this mapping, where it departs from the obvious or from Kafka. */
   readonly note?: string;
@@ -143,7 +149,14 @@ export const RPC_AUTHORIZATION: Readonly<Record<string, RpcAuthorization>> = {
       whenFalse: [topics('DESCRIBE', 'topics[].topic')],
     },
   },
-  'fjord.v1.CoordinatorService/RegisterBroker': brokerOnly('BrokerRegistration', 'broker_id'),
+  'fjord.v1.CoordinatorService/RegisterBroker': {
+    ...brokerOnly(
+      'BrokerRegistration',
+      'broker_id',
+      'The first registration of a broker principal binds the id it claims; the coordinator refuses an id that another principal holds.',
+    ),
+    bindsBrokerId: true,
+  },
   'fjord.v1.CoordinatorService/BrokerHeartbeat': brokerOnly('BrokerHeartbeat', 'broker_id'),
   'fjord.v1.CoordinatorService/AlterPartition': brokerOnly('AlterPartition', 'broker_id'),
   'fjord.v1.CoordinatorService/ControlledShutdown': brokerOnly('ControlledShutdown', 'broker_id'),

@@ -93,6 +93,23 @@ describe('authorizeRpc', () => {
     },
   );
 
+  it('lets a broker principal without an id claim one on RegisterBroker only', () => {
+    const request = { brokerId: 3 };
+    const unbound = caller('User:broker-1');
+    expect(authorizeRpc(a, unbound, '/fjord.v1.CoordinatorService/RegisterBroker', request).refused).toBe(
+      false,
+    );
+    for (const method of ['BrokerHeartbeat', 'AlterPartition', 'ControlledShutdown']) {
+      expect(authorizeRpc(a, unbound, `/fjord.v1.CoordinatorService/${method}`, request).refused).toBe(true);
+    }
+    expect(
+      authorizeRpc(a, caller('User:alice'), '/fjord.v1.CoordinatorService/RegisterBroker', request),
+    ).toMatchObject({
+      refused: true,
+      errorName: 'CLUSTER_AUTHORIZATION_FAILED',
+    });
+  });
+
   it('answers unauthorized topics of a consumer fetch per resource and lets the rest through', () => {
     const decision = authorizeRpc(a, caller('User:alice'), '/fjord.v1.BrokerService/Fetch', {
       replicaId: -1,

@@ -137,7 +137,8 @@ export function authorizeRpc(
   }
   if (brokerIdField !== undefined) {
     const [claimed] = valuesAt(request, brokerIdField);
-    if (caller.brokerId === undefined || Number(claimed) !== caller.brokerId) {
+    const own = caller.brokerId ?? (entry.bindsBrokerId ? Number(claimed) : undefined);
+    if (own === undefined || Number(claimed) !== own) {
       return refuse(
         'CLUSTER_AUTHORIZATION_FAILED',
         `${rpc}: ${formatPrincipal(caller.principal)} may not act for broker ${String(claimed)}`,
