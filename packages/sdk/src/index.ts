@@ -8,6 +8,20 @@
 
 // Sections follow the sorted module paths (biome sorts the exports).
 // --- Admin -----------------------------------------------------------------------------------
+export {
+  type AclDescription,
+  type AclEntry,
+  type AclFilter,
+  type AclOperationType,
+  AclOperationTypes,
+  type AclPermissionType,
+  AclPermissionTypes,
+  type AclResource,
+  type AclResourceType,
+  AclResourceTypes,
+  type ResourcePatternType,
+  ResourcePatternTypes,
+} from './admin/acl-shapes.js';
 export type {
   Admin,
   ClusterDescription,
@@ -30,6 +44,14 @@ export type {
   GroupOffsetReset,
   GroupPartitionOffset,
 } from './admin/group-admin.js';
+export type { ScramMechanismName } from './admin/scram-salting.js';
+export type {
+  DeleteAclsResult,
+  DescribeAclsResult,
+  ScramMechanismOption,
+  UserScramCredentialAlteration,
+  UserScramCredentialsDescription,
+} from './admin/security-admin.js';
 // --- Consumer --------------------------------------------------------------------------------
 export type { Consumer, ConsumerRecord } from './consumer/consumer.js';
 export type { CommitOptions } from './consumer/group/group-session.js';

@@ -13,6 +13,7 @@ import {
 } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Clock, type RetryPolicy, retry, systemClock } from '../retry.js';
+import type { AclEntry, AclFilter } from './acl-shapes.js';
 import { type ElectionRetry, electionRetry } from './election-retry.js';
 import {
   GroupAdmin,
@@ -21,6 +22,13 @@ import {
   type GroupOffsetReset,
   type GroupPartitionOffset,
 } from './group-admin.js';
+import {
+  type DeleteAclsResult,
+  type DescribeAclsResult,
+  SecurityAdmin,
+  type UserScramCredentialAlteration,
+  type UserScramCredentialsDescription,
+} from './security-admin.js';
 
 /** A topic to create. */
 export interface NewTopic {
@@ -142,13 +150,14 @@ export interface AdminDeps {
   clock?: Clock;
 }
 
-/** Cluster administration: topics, configs, offsets. Get one from `fjord.admin()`. */
+/** Cluster administration: topics, configs, offsets, groups, ACLs and SCRAM users. Get one from `fjord.admin()`. */
 export class Admin {
   readonly #cluster: Cluster;
   readonly #retry: RetryPolicy;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #groups: GroupAdmin;
+  readonly #security: SecurityAdmin;
   readonly #throughElections: ElectionRetry;
 
   /** @internal Applications get the admin client from `fjord.admin()`. */
@@ -159,6 +168,69 @@ export class Admin {
     this.#clock = deps.clock ?? systemClock;
     this.#throughElections = electionRetry(this.#retry, this.#clock, () => deps.cluster.requestTimeoutMs);
     this.#groups = new GroupAdmin(deps.cluster, this, this.#throughElections);
+    this.#security = new SecurityAdmin(deps.cluster, this.#throughElections);
+  }
+
+  /**
+   * Creates ACLs (KafkaJS's `createAcls({ acl: [...] })`; Kafka's CreateAcls). Each entry names
+   * a resource (`resourceType`, `resourceName`, `resourcePatternType` LITERAL or PREFIXED), a
+   * `principal` (`User:alice`, `User:*`), a `host` (`*` by default), an `operation` and a
+   * `permissionType` ALLOW or DENY. Enumerations are the upper-case names (`'TOPIC'`,
+   * `AclResourceTypes.TOPIC`) or KafkaJS's numbers. Input mistakes throw InvalidArgumentError
+   * before anything is sent; an ACL the cluster refuses throws its error (the others are
+   * created). Needs ALTER on the Cluster.
+   *
+   * ```ts
+   * await admin.createAcls({ acl: [{ resourceType: 'TOPIC', resourceName: 'orders',
+   *   resourcePatternType: 'LITERAL', principal: 'User:alice', host: '*',
+   *   operation: 'WRITE', permissionType: 'ALLOW' }] });
+   * ```
+   */
+  createAcls(request: { acl: readonly AclEntry[] }): Promise<void> {
+    return this.#security.createAcls(request);
+  }
+
+  /**
+   * The ACLs that match `filter` (Kafka's DescribeAcls), grouped by resource pattern as
+   * KafkaJS answers; enumerations in the answer are the upper-case names. A field left out
+   * matches anything; `resourcePatternType: 'MATCH'` selects every ACL that applies to the
+   * named resource (literal, `*` and prefixes). Needs DESCRIBE on the Cluster.
+   */
+  describeAcls(filter: AclFilter): Promise<DescribeAclsResult> {
+    return this.#security.describeAcls(filter);
+  }
+
+  /**
+   * Deletes every ACL that matches any of `filters` (Kafka's DeleteAcls) and returns, per
+   * filter, the ACLs it deleted. Needs ALTER on the Cluster.
+   */
+  deleteAcls(request: { filters: readonly AclFilter[] }): Promise<DeleteAclsResult> {
+    return this.#security.deleteAcls(request);
+  }
+
+  /**
+   * Sets or deletes users' SCRAM credentials (Kafka's AlterUserScramCredentials, KIP-554). An
+   * upsertion's password is salted on this side with a random salt and PBKDF2 (4096
+   * iterations unless `iterations` says otherwise, 4096..16384): only the salted password
+   * travels, and the cluster stores keys derived from it. Needs ALTER on the Cluster.
+   *
+   * ```ts
+   * await admin.alterUserScramCredentials([
+   *   { operation: 'upsert', user: 'alice', mechanism: 'scram-sha-512', password: 'alice-secret' },
+   * ]);
+   * ```
+   */
+  alterUserScramCredentials(alterations: readonly UserScramCredentialAlteration[]): Promise<void> {
+    return this.#security.alterUserScramCredentials(alterations);
+  }
+
+  /**
+   * The SCRAM mechanisms and iteration counts of `users` (every user with a credential when
+   * none is named); never a salt or key. A named user without credentials throws
+   * ResourceNotFoundError. Needs DESCRIBE on the Cluster.
+   */
+  describeUserScramCredentials(users?: readonly string[]): Promise<UserScramCredentialsDescription[]> {
+    return this.#security.describeUserScramCredentials(users);
   }
 
   /** Every consumer group with its state and member count. */
