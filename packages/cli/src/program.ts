@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
-import { bootstrapOption, DEFAULT_BOOTSTRAP } from './bootstrap.js';
+import { bootstrapOption, clientConfigOption, DEFAULT_BOOTSTRAP } from './bootstrap.js';
+import { registerAcls } from './commands/acls.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerConsume } from './commands/consume.js';
 import { registerDev } from './commands/dev.js';
 import { registerGroups } from './commands/groups.js';
 import { registerProduce } from './commands/produce.js';
 import { registerTopics } from './commands/topics.js';
+import { registerUsers } from './commands/users.js';
 import type { Io } from './io.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -28,10 +30,12 @@ export function buildProgram(io: Io, onBootstrap: (bootstrap: string) => void = 
     .showSuggestionAfterError()
     .configureHelp({ showGlobalOptions: true })
     .addOption(bootstrapOption())
+    .addOption(clientConfigOption())
     .addHelpText(
       'after',
-      `\nEnvironment:\n  FJORD_BOOTSTRAP  coordinator address of client commands (default ${DEFAULT_BOOTSTRAP})\n` +
-        '  FJORD_DEBUG=1    print stack traces of errors',
+      `\nEnvironment:\n  FJORD_BOOTSTRAP      coordinator address of client commands (default ${DEFAULT_BOOTSTRAP})\n` +
+        '  FJORD_CLIENT_CONFIG  client config file of client commands (as --client-config)\n' +
+        '  FJORD_DEBUG=1        print stack traces of errors',
     );
   registerDev(program, io);
   registerTopics(program, io, onBootstrap);
@@ -39,5 +43,7 @@ export function buildProgram(io: Io, onBootstrap: (bootstrap: string) => void = 
   registerConsume(program, io, onBootstrap);
   registerGroups(program, io, onBootstrap);
   registerCluster(program, io, onBootstrap);
+  registerAcls(program, io, onBootstrap);
+  registerUsers(program, io, onBootstrap);
   return program;
 }

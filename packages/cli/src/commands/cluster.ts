@@ -1,6 +1,6 @@
 import type { ClusterDescription, QuorumDescription } from '@fjord/sdk';
 import type { Command } from 'commander';
-import { commandBootstrap, withClient } from '../bootstrap.js';
+import { commandTarget, withClient } from '../bootstrap.js';
 import { idList, table } from '../format.js';
 import { type Io, println } from '../io.js';
 
@@ -21,9 +21,9 @@ export function registerCluster(program: Command, io: Io, onBootstrap: (bootstra
     .description('show the coordinator quorum, brokers with their liveness, and under-replicated partitions')
     .option('-J, --json', 'print one JSON object: { "coordinators": [...], "brokers": [...], ... }')
     .action(async (opts: { json?: boolean }, command: Command) => {
-      const bootstrap = commandBootstrap(command, io.env);
-      onBootstrap(bootstrap);
-      const view = await withClient(bootstrap, async (fjord) => {
+      const target = commandTarget(command, io.env);
+      onBootstrap(target.bootstrap);
+      const view = await withClient(target, async (fjord) => {
         const admin = fjord.admin();
         // The quorum first: it also tells the client where the leader is.
         const quorum = await admin.describeQuorum();

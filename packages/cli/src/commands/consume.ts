@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { commandBootstrap, withClient } from '../bootstrap.js';
+import { type ClientTarget, commandTarget, withClient } from '../bootstrap.js';
 import { plural } from '../format.js';
 import { type Io, println } from '../io.js';
 import { integerAtLeast, type StartOffset, separator, startOffset } from '../parse.js';
@@ -50,9 +50,9 @@ export function registerConsume(program: Command, io: Io, onBootstrap: (bootstra
     )
     .option('-J, --json', 'print each record as one JSON object')
     .action(async (topic: string, opts: ConsumeOptions, command: Command) => {
-      const bootstrap = commandBootstrap(command, io.env);
-      onBootstrap(bootstrap);
-      await consume(bootstrap, topic, opts, io);
+      const target = commandTarget(command, io.env);
+      onBootstrap(target.bootstrap);
+      await consume(target, topic, opts, io);
     });
 }
 
@@ -101,8 +101,8 @@ export function renderRecord(
   return `${key}${keySeparator}${value}`;
 }
 
-async function consume(bootstrap: string, topic: string, opts: ConsumeOptions, io: Io): Promise<void> {
-  if (opts.group !== undefined) return consumeAsGroup(bootstrap, topic, opts, io);
+async function consume(target: ClientTarget, topic: string, opts: ConsumeOptions, io: Io): Promise<void> {
+  if (opts.group !== undefined) return consumeAsGroup(target, topic, opts, io);
   const render = recordRenderer(opts);
   const start = chooseStart(opts);
   const stop = interruptOnSignals();
@@ -116,7 +116,7 @@ async function consume(bootstrap: string, topic: string, opts: ConsumeOptions, i
   let count = 0;
   let failed = true;
   try {
-    await withClient(bootstrap, async (fjord) => {
+    await withClient(target, async (fjord) => {
       const admin = fjord.admin();
       const [earliest, latest] = await Promise.all([
         admin.listOffsets(topic, 'earliest'),
@@ -201,7 +201,12 @@ const GROUP_COMMIT_INTERVAL_MS = 5_000;
  * its partitions at once. It commits exactly what it printed (see PrintedOffsets), never the
  * consumer's position: with -n, a poll may return records that are never printed.
  */
-async function consumeAsGroup(bootstrap: string, topic: string, opts: ConsumeOptions, io: Io): Promise<void> {
+async function consumeAsGroup(
+  target: ClientTarget,
+  topic: string,
+  opts: ConsumeOptions,
+  io: Io,
+): Promise<void> {
   if (opts.offset || opts.partition !== undefined || opts.exitAtEnd) {
     throw new UsageError('consume --group: the group decides partitions and offsets (no -o, -p or -e)');
   }
@@ -218,7 +223,7 @@ async function consumeAsGroup(bootstrap: string, topic: string, opts: ConsumeOpt
   let count = 0;
   let failed = true;
   try {
-    await withClient(bootstrap, async (fjord) => {
+    await withClient(target, async (fjord) => {
       const consumer = fjord.consumer({
         groupId: opts.group!,
         autoOffsetReset: opts.fromBeginning ? 'earliest' : 'latest',

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { commandBootstrap, withClient } from '../bootstrap.js';
+import { commandTarget, withClient } from '../bootstrap.js';
 import { table } from '../format.js';
 import { type Io, println } from '../io.js';
 import { integerAtLeast } from '../parse.js';
@@ -19,17 +19,17 @@ export function registerGroups(program: Command, io: Io, onBootstrap: (bootstrap
   const groups = program
     .command('groups')
     .description('list, describe, reset offsets of and delete consumer groups');
-  const bootstrapOf = (command: Command) => {
-    const bootstrap = commandBootstrap(command, io.env);
-    onBootstrap(bootstrap);
-    return bootstrap;
+  const targetOf = (command: Command) => {
+    const target = commandTarget(command, io.env);
+    onBootstrap(target.bootstrap);
+    return target;
   };
 
   groups
     .command('list')
     .description('list groups with state and member count')
     .action(async (_opts: unknown, command: Command) => {
-      await withClient(bootstrapOf(command), async (fjord) => {
+      await withClient(targetOf(command), async (fjord) => {
         const list = await fjord.admin().listGroups();
         println(
           io.stdout,
@@ -46,7 +46,7 @@ export function registerGroups(program: Command, io: Io, onBootstrap: (bootstrap
     .description('show state, epoch, assignor, members with assignments, and offsets with lag')
     .argument('<group>', 'group id')
     .action(async (groupId: string, _opts: unknown, command: Command) => {
-      await withClient(bootstrapOf(command), async (fjord) => {
+      await withClient(targetOf(command), async (fjord) => {
         const admin = fjord.admin();
         const g = await admin.describeGroup(groupId);
         println(
@@ -103,7 +103,7 @@ export function registerGroups(program: Command, io: Io, onBootstrap: (bootstrap
           'reset-offsets: give exactly one of --to-earliest, --to-latest, --to-datetime, --to-offset',
         );
       }
-      await withClient(bootstrapOf(command), async (fjord) => {
+      await withClient(targetOf(command), async (fjord) => {
         const admin = fjord.admin();
         if (opts.toOffset !== undefined) {
           if (!/^\d+$/.test(opts.toOffset)) throw new UsageError('--to-offset must be a whole number');
@@ -141,7 +141,7 @@ export function registerGroups(program: Command, io: Io, onBootstrap: (bootstrap
     .description('delete a group with no members, and its offsets')
     .argument('<group>', 'group id')
     .action(async (groupId: string, _opts: unknown, command: Command) => {
-      await withClient(bootstrapOf(command), async (fjord) => {
+      await withClient(targetOf(command), async (fjord) => {
         await fjord.admin().deleteGroup(groupId);
         println(io.stderr, `deleted group ${groupId}`);
       });

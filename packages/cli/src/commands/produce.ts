@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { commandBootstrap, withClient } from '../bootstrap.js';
+import { type ClientTarget, commandTarget, withClient } from '../bootstrap.js';
 import { bytes, duration, plural } from '../format.js';
 import { type Io, println } from '../io.js';
 import { PRODUCE_BATCH_LIMITS, pumpLines } from '../line-pump.js';
@@ -39,9 +39,9 @@ export function registerProduce(program: Command, io: Io, onBootstrap: (bootstra
     .option('-f, --file <path>', 'read records from this file instead of stdin')
     .option('--progress', 'show a progress bar while reading --file (default: when stderr is a terminal)')
     .action(async (topic: string, opts: ProduceOptions, command: Command) => {
-      const bootstrap = commandBootstrap(command, io.env);
-      onBootstrap(bootstrap);
-      await produce(bootstrap, topic, opts, io);
+      const target = commandTarget(command, io.env);
+      onBootstrap(target.bootstrap);
+      await produce(target, topic, opts, io);
     });
 }
 
@@ -66,7 +66,7 @@ export function lineToRecord(line: string, keySeparator?: string, partition?: nu
   return record;
 }
 
-async function produce(bootstrap: string, topic: string, opts: ProduceOptions, io: Io): Promise<void> {
+async function produce(target: ClientTarget, topic: string, opts: ProduceOptions, io: Io): Promise<void> {
   const started = Date.now();
   let records = 0;
   let sentBytes = 0;
@@ -75,7 +75,7 @@ async function produce(bootstrap: string, topic: string, opts: ProduceOptions, i
   const stop = interruptOnSignals();
   let failed = true;
   try {
-    await withClient(bootstrap, async (fjord) => {
+    await withClient(target, async (fjord) => {
       // Fail before reading input when the topic or partition does not exist, rather than
       // after someone typed a first line.
       const [description] = await fjord.admin().describeTopics([topic]);

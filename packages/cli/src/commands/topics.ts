@@ -1,6 +1,6 @@
 import type { TopicDescription } from '@fjord/sdk';
 import type { Command } from 'commander';
-import { commandBootstrap, withClient } from '../bootstrap.js';
+import { type ClientTarget, commandTarget, withClient } from '../bootstrap.js';
 import { configList, idList, plural, table } from '../format.js';
 import { type Io, println } from '../io.js';
 import { collect, configPair, integerAtLeast } from '../parse.js';
@@ -9,10 +9,10 @@ import { UsageError } from '../usage-error.js';
 /** Registers `fjord topics create|list|describe|delete|alter`. */
 export function registerTopics(program: Command, io: Io, onBootstrap: (bootstrap: string) => void): void {
   const topics = program.command('topics').description('create, list, describe, delete and alter topics');
-  const bootstrapOf = (command: Command) => {
-    const bootstrap = commandBootstrap(command, io.env);
-    onBootstrap(bootstrap);
-    return bootstrap;
+  const targetOf = (command: Command) => {
+    const target = commandTarget(command, io.env);
+    onBootstrap(target.bootstrap);
+    return target;
   };
 
   topics
@@ -27,14 +27,14 @@ export function registerTopics(program: Command, io: Io, onBootstrap: (bootstrap
       configPair,
     )
     .action(async (name: string, opts: CreateOptions, command: Command) => {
-      await createTopic(bootstrapOf(command), name, opts, io);
+      await createTopic(targetOf(command), name, opts, io);
     });
 
   topics
     .command('list')
     .description('list topic names, one per line')
     .action(async (_opts: unknown, command: Command) => {
-      await listTopics(bootstrapOf(command), io);
+      await listTopics(targetOf(command), io);
     });
 
   topics
@@ -42,7 +42,7 @@ export function registerTopics(program: Command, io: Io, onBootstrap: (bootstrap
     .description('show partitions, leaders, replicas, ISR, leader epochs and configs')
     .argument('<name...>', 'topic names')
     .action(async (names: string[], _opts: unknown, command: Command) => {
-      await describeTopics(bootstrapOf(command), names, io);
+      await describeTopics(targetOf(command), names, io);
     });
 
   topics
@@ -50,7 +50,7 @@ export function registerTopics(program: Command, io: Io, onBootstrap: (bootstrap
     .description('delete topics and their data')
     .argument('<name...>', 'topic names')
     .action(async (names: string[], _opts: unknown, command: Command) => {
-      await deleteTopics(bootstrapOf(command), names, io);
+      await deleteTopics(targetOf(command), names, io);
     });
 
   topics
@@ -58,7 +58,7 @@ export function registerTopics(program: Command, io: Io, onBootstrap: (bootstrap
     .description('move leadership back to preferred replicas (all topics when none is named)')
     .argument('[name...]', 'topic names')
     .action(async (names: string[], _opts: unknown, command: Command) => {
-      await electLeaders(bootstrapOf(command), names, io);
+      await electLeaders(targetOf(command), names, io);
     });
 
   topics
@@ -68,7 +68,7 @@ export function registerTopics(program: Command, io: Io, onBootstrap: (bootstrap
     .option('-c, --config <key=value...>', 'config to set (repeatable)', configPair)
     .option('-d, --delete-config <key...>', 'config to reset to its default (repeatable)', collect)
     .action(async (name: string, opts: AlterOptions, command: Command) => {
-      await alterTopic(bootstrapOf(command), name, opts, io);
+      await alterTopic(targetOf(command), name, opts, io);
     });
 }
 
@@ -83,8 +83,8 @@ interface AlterOptions {
   deleteConfig?: string[];
 }
 
-async function createTopic(bootstrap: string, name: string, opts: CreateOptions, io: Io): Promise<void> {
-  await withClient(bootstrap, (fjord) =>
+async function createTopic(target: ClientTarget, name: string, opts: CreateOptions, io: Io): Promise<void> {
+  await withClient(target, (fjord) =>
     fjord.admin().createTopics([
       {
         name,
@@ -100,13 +100,13 @@ async function createTopic(bootstrap: string, name: string, opts: CreateOptions,
   );
 }
 
-async function listTopics(bootstrap: string, io: Io): Promise<void> {
-  const listing = await withClient(bootstrap, (fjord) => fjord.admin().listTopics());
+async function listTopics(target: ClientTarget, io: Io): Promise<void> {
+  const listing = await withClient(target, (fjord) => fjord.admin().listTopics());
   for (const name of listing.map((t) => t.name).sort()) println(io.stdout, name);
 }
 
-async function describeTopics(bootstrap: string, names: string[], io: Io): Promise<void> {
-  const described = await withClient(bootstrap, (fjord) => fjord.admin().describeTopics(names));
+async function describeTopics(target: ClientTarget, names: string[], io: Io): Promise<void> {
+  const described = await withClient(target, (fjord) => fjord.admin().describeTopics(names));
   println(io.stdout, described.map(renderTopic).join('\n\n'));
 }
 
@@ -129,8 +129,8 @@ export function renderTopic(topic: TopicDescription): string {
   ].join('\n');
 }
 
-async function electLeaders(bootstrap: string, names: string[], io: Io): Promise<void> {
-  const results = await withClient(bootstrap, (fjord) => fjord.admin().electLeaders(names));
+async function electLeaders(target: ClientTarget, names: string[], io: Io): Promise<void> {
+  const results = await withClient(target, (fjord) => fjord.admin().electLeaders(names));
   const rows = results.map((r) => [
     r.topic,
     String(r.partition),
@@ -140,12 +140,12 @@ async function electLeaders(bootstrap: string, names: string[], io: Io): Promise
   println(io.stdout, table(['TOPIC', 'PARTITION', 'LEADER', 'OUTCOME'], rows, '  '));
 }
 
-async function deleteTopics(bootstrap: string, names: string[], io: Io): Promise<void> {
-  await withClient(bootstrap, (fjord) => fjord.admin().deleteTopics(names));
+async function deleteTopics(target: ClientTarget, names: string[], io: Io): Promise<void> {
+  await withClient(target, (fjord) => fjord.admin().deleteTopics(names));
   for (const name of names) println(io.stdout, `deleted topic "${name}"`);
 }
 
-async function alterTopic(bootstrap: string, name: string, opts: AlterOptions, io: Io): Promise<void> {
+async function alterTopic(target: ClientTarget, name: string, opts: AlterOptions, io: Io): Promise<void> {
   const set = opts.config ?? {};
   const remove = opts.deleteConfig ?? [];
   if (Object.keys(set).length === 0 && remove.length === 0) {
@@ -153,7 +153,7 @@ async function alterTopic(bootstrap: string, name: string, opts: AlterOptions, i
       'topics alter: nothing to change; give --config key=value and/or --delete-config key',
     );
   }
-  await withClient(bootstrap, (fjord) =>
+  await withClient(target, (fjord) =>
     fjord.admin().alterTopicConfigs([{ topic: name, set, delete: remove }]),
   );
   const changes = [...Object.entries(set).map(([k, v]) => `${k}=${v}`), ...remove.map((k) => `-${k}`)];
