@@ -22,7 +22,6 @@ import {
   saltPassword,
   scramMechanismName,
 } from './scram-salting.js';
-import { securityServiceOf } from './security-service.js';
 
 /** What {@link Admin.describeAcls} returns (KafkaJS's shape, without its error fields: errors are thrown). */
 export interface DescribeAclsResult {
@@ -178,9 +177,7 @@ export class SecurityAdmin {
 
   // The SecurityService of the quorum's leader, with the admin client's election retry.
   #call<Res>(invoke: (client: v1.SecurityServiceClient) => UnaryInvoker<Res>): Promise<Res> {
-    return this.throughElections(() =>
-      this.cluster.coordinator<Res>((coordinator) => invoke(securityServiceOf(coordinator))),
-    );
+    return this.throughElections(() => this.cluster.security<Res>(invoke));
   }
 }
 

@@ -23,6 +23,7 @@ interface Connection {
   coordinator?: v1.CoordinatorServiceClient;
   groups?: v1.GroupCoordinatorServiceClient;
   producerIds?: v1.ProducerIdServiceClient;
+  security?: v1.SecurityServiceClient;
 }
 
 /** How the pool secures its channels: the `ssl` and `sasl` options of the Fjord client. */
@@ -85,6 +86,13 @@ export class ConnectionPool {
     const connection = this.#connection(address);
     connection.producerIds ??= this.#client(loadFjordProto().fjord.v1.ProducerIdService, connection);
     return connection.producerIds;
+  }
+
+  /** The SecurityService client for `address` (served by the coordinator): ACLs and SCRAM credentials. */
+  security(address: string): v1.SecurityServiceClient {
+    const connection = this.#connection(address);
+    connection.security ??= this.#client(loadFjordProto().fjord.v1.SecurityService, connection);
+    return connection.security;
   }
 
   /**

@@ -177,6 +177,11 @@ export class Cluster {
     return this.#callCoordinator((address) => invoke(this.#deps.pool.producerIds(address)));
   }
 
+  /** Calls the coordinator's SecurityService, with the same failover as {@link coordinator}. */
+  async security<Res>(invoke: (client: v1.SecurityServiceClient) => UnaryInvoker<Res>): Promise<Res> {
+    return this.#callCoordinator((address) => invoke(this.#deps.pool.security(address)));
+  }
+
   async #callCoordinator<Res>(
     invoker: (address: string) => UnaryInvoker<Res>,
     signal?: AbortSignal,
