@@ -79,7 +79,7 @@ export class SecurityAdmin {
     );
     throwAll(
       'some ACLs could not be created',
-      response.results.flatMap((r, i) => (r.errorCode === ErrorCode.NONE ? [] : [failure(r, `acl[${i}]`)])),
+      entryFailures(response.results, (i) => `acl[${i}]`),
     );
   }
 
@@ -109,9 +109,7 @@ export class SecurityAdmin {
     );
     throwAll(
       'some ACL filters failed',
-      response.results.flatMap((r, i) =>
-        r.errorCode === ErrorCode.NONE ? [] : [failure(r, `filters[${i}]`)],
-      ),
+      entryFailures(response.results, (i) => `filters[${i}]`),
     );
     return { filterResponses: response.results.map((r) => ({ matchingAcls: r.deleted.map(aclFromWire) })) };
   }
@@ -179,6 +177,27 @@ export class SecurityAdmin {
   #call<Res>(invoke: (client: v1.SecurityServiceClient) => UnaryInvoker<Res>): Promise<Res> {
     return this.throughElections(() => this.cluster.security<Res>(invoke));
   }
+}
+
+/**
+ * The errors of a per-entry answer, each naming its entry; one error when every entry failed
+ * alike (SECURITY_DISABLED, an authorization refusal), instead of the same line N times.
+ */
+function entryFailures(
+  results: readonly { errorCode: number; errorMessage: string }[],
+  entry: (index: number) => string,
+): FjordProtocolError[] {
+  const failed = results.flatMap((r, i) => (r.errorCode === ErrorCode.NONE ? [] : [{ r, i }]));
+  const [first] = failed;
+  if (
+    first &&
+    failed.length === results.length &&
+    failed.length > 1 &&
+    failed.every(({ r }) => r.errorCode === first.r.errorCode && r.errorMessage === first.r.errorMessage)
+  ) {
+    return [failure(first.r, `all ${failed.length}`)];
+  }
+  return failed.map(({ r, i }) => failure(r, entry(i)));
 }
 
 function failure(result: { errorCode: number; errorMessage: string }, what: string): FjordProtocolError {

@@ -129,6 +129,17 @@ describe('admin ACL calls on the wire', () => {
     });
     await expect(refused).rejects.toBeInstanceOf(TopicAuthorizationFailedError);
     await expect(refused).rejects.toThrow('acl[1]: not allowed');
+    // Every entry refused alike (SECURITY_DISABLED, a missing ALTER): one error, not N.
+    const secret = {
+      resourceType: 'TOPIC',
+      resourceName: 'secret',
+      principal: 'User:a',
+      operation: 'READ',
+      permissionType: 'ALLOW',
+    } as const;
+    const allRefused = fjord.admin().createAcls({ acl: [secret, { ...secret, operation: 'WRITE' }] });
+    await expect(allRefused).rejects.toBeInstanceOf(TopicAuthorizationFailedError);
+    await expect(allRefused).rejects.toThrow(/^all 2: not allowed$/);
   });
 
   it('describeAcls groups by resource pattern; deleteAcls answers per filter; empty filter fields are sent empty', async () => {
