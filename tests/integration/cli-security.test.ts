@@ -29,14 +29,7 @@ describe('fjord users and fjord acls', () => {
       coordinatorArgs: ['--authorizer', 'standard', '--super-users', 'User:ANONYMOUS'],
     });
     b = ['--bootstrap', cluster.bootstrap];
-    const SecurityService = (
-      loadFjordProto().fjord.v1 as unknown as {
-        SecurityService: new (
-          address: string,
-          credentials: grpc.ChannelCredentials,
-        ) => v1.SecurityServiceClient;
-      }
-    ).SecurityService;
+    const { SecurityService } = loadFjordProto().fjord.v1;
     security = new SecurityService(cluster.bootstrap, grpc.credentials.createInsecure());
   });
   afterAll(async () => {

@@ -1,25 +1,26 @@
-import { pbkdf2, randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import {
+  DEFAULT_SCRAM_ITERATIONS,
+  hi,
+  MAX_SCRAM_ITERATIONS,
+  MIN_SCRAM_ITERATIONS,
+  SCRAM_SHA_256,
+  SCRAM_SHA_512,
+  type ScramMechanism,
+} from '@fjord/protocol/sasl';
 
 // RFC 5802's Hi(), computed on the client so that only the salted password travels to the
-// coordinator (which derives StoredKey and ServerKey from it and keeps no password). The SDK
-// may depend on @fjord/protocol alone, so this does not use @fjord/security's SCRAM code.
-// TODO(#13): use @fjord/protocol's SCRAM pieces once they move there.
+// coordinator (which derives StoredKey and ServerKey from it and keeps no password).
 
-const pbkdf2Async = promisify(pbkdf2);
+export { DEFAULT_SCRAM_ITERATIONS, MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS };
 
 /** The SCRAM mechanisms, by the name the SDK takes (KafkaJS's `sasl.mechanism` spelling). */
-export const SCRAM_MECHANISMS = {
-  'scram-sha-256': { wireName: 'SCRAM-SHA-256', hash: 'sha256', keyLength: 32 },
-  'scram-sha-512': { wireName: 'SCRAM-SHA-512', hash: 'sha512', keyLength: 64 },
-} as const;
+export const SCRAM_MECHANISMS: Readonly<Record<'scram-sha-256' | 'scram-sha-512', ScramMechanism>> = {
+  'scram-sha-256': SCRAM_SHA_256,
+  'scram-sha-512': SCRAM_SHA_512,
+};
 export type ScramMechanismName = keyof typeof SCRAM_MECHANISMS;
 
-/** Fewest and most PBKDF2 iterations Kafka accepts for a credential. */
-export const MIN_SCRAM_ITERATIONS = 4096;
-export const MAX_SCRAM_ITERATIONS = 16_384;
-/** Iterations of a credential created without a count: Kafka's default. */
-export const DEFAULT_SCRAM_ITERATIONS = 4096;
 // Kafka's ScramFormatter uses a random salt of this size.
 const SALT_BYTES = 32;
 
@@ -40,13 +41,11 @@ export function scramMechanismName(text: unknown): ScramMechanismName | undefine
 }
 
 /** Hi(password, salt, iterations) with a fresh random salt (the password as UTF-8, no SASLprep, as Kafka). */
-export async function saltPassword(
+export function saltPassword(
   mechanism: ScramMechanismName,
   password: string,
   iterations: number,
   salt: Buffer = randomBytes(SALT_BYTES),
-): Promise<SaltedPassword> {
-  const { hash, keyLength } = SCRAM_MECHANISMS[mechanism];
-  const saltedPassword = await pbkdf2Async(Buffer.from(password, 'utf8'), salt, iterations, keyLength, hash);
-  return { salt, saltedPassword };
+): SaltedPassword {
+  return { salt, saltedPassword: hi(SCRAM_MECHANISMS[mechanism], password, salt, iterations) };
 }

@@ -116,23 +116,21 @@ export class SecurityAdmin {
 
   async alterUserScramCredentials(alterations: readonly UserScramCredentialAlteration[]): Promise<void> {
     const checked = checkAlterations(alterations);
-    const upsertions = await Promise.all(
-      checked
-        .filter((a) => a.operation === 'upsert')
-        .map(async (a) => {
-          const { salt, saltedPassword } = await saltPassword(a.mechanism, a.password, a.iterations);
-          return {
-            name: a.user,
-            mechanism: SCRAM_MECHANISMS[a.mechanism].wireName,
-            iterations: a.iterations,
-            salt,
-            saltedPassword,
-          };
-        }),
-    );
+    const upsertions = checked
+      .filter((a) => a.operation === 'upsert')
+      .map((a) => {
+        const { salt, saltedPassword } = saltPassword(a.mechanism, a.password, a.iterations);
+        return {
+          name: a.user,
+          mechanism: SCRAM_MECHANISMS[a.mechanism].name,
+          iterations: a.iterations,
+          salt,
+          saltedPassword,
+        };
+      });
     const deletions = checked
       .filter((a) => a.operation === 'delete')
-      .map((a) => ({ name: a.user, mechanism: SCRAM_MECHANISMS[a.mechanism].wireName }));
+      .map((a) => ({ name: a.user, mechanism: SCRAM_MECHANISMS[a.mechanism].name }));
     const response = await this.#call<v1.AlterUserScramCredentialsResponse__Output>(
       (client) => (metadata, options, callback) =>
         client.alterUserScramCredentials({ deletions, upsertions }, metadata, options, callback),

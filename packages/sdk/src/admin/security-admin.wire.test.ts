@@ -13,12 +13,8 @@ const server = new grpc.Server();
 const received: { method: string; request: unknown }[] = [];
 let fjord: Fjord;
 
-type SecurityServiceDefinition = grpc.ServiceDefinition;
-
 beforeAll(async () => {
-  const proto = loadFjordProto().fjord.v1 as unknown as {
-    SecurityService: { service: SecurityServiceDefinition };
-  };
+  const proto = loadFjordProto().fjord.v1;
   const unary =
     <Req, Res>(method: string, answer: (request: Req) => Res) =>
     (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
