@@ -6,8 +6,8 @@ import { pbkdf2Sync } from 'node:crypto';
 import { ErrorCode, loadFjordProto, type v1 } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResourceNotFoundError, TopicAuthorizationFailedError } from '../errors.js';
-import { Fjord } from '../fjord.js';
+import { ResourceNotFoundError, TopicAuthorizationFailedError } from './errors.js';
+import { Fjord } from './fjord.js';
 
 const server = new grpc.Server();
 const received: { method: string; request: unknown }[] = [];
