@@ -14,6 +14,7 @@ import { CoordinatorLink } from './cluster/coordinator-link.js';
 import { claimDataDirectory } from './cluster/directory-identity.js';
 import { HostedReplicas } from './cluster/hosted-replicas.js';
 import { ClusterMembership } from './cluster/membership.js';
+import { brokerChannelSecurity } from './cluster/node-channel-security.js';
 import type { BrokerConfig } from './config/schema.js';
 import { startBrokerKafka } from './kafka/broker-kafka.js';
 import { RetentionScheduler } from './log/retention-scheduler.js';
@@ -83,10 +84,13 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
     const replicas = new HostedReplicas(store, logger);
     teardown.add('partition deletions', () => replicas.whenDeletionsDone());
     const metrics = new BrokerMetrics(registry, config.brokerId, replicas);
-    const coordinatorLink = new CoordinatorLink(config.coordinator, logger);
+    // One channel security for every node this broker dials: one login per channel, one set of
+    // watched certificate files.
+    const channelSecurity = brokerChannelSecurity(config);
+    const coordinatorLink = new CoordinatorLink(config.coordinator, logger, channelSecurity);
     const coordinator = new GrpcCoordinatorClient(coordinatorLink);
     teardown.add('coordinator client', () => coordinator.close());
-    const clients = new BrokerClients();
+    const clients = new BrokerClients(channelSecurity);
     teardown.add('broker clients', () => clients.close());
     const security = new BrokerSecurityState({
       ...securityStateSettings(config),

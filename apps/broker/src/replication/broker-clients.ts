@@ -1,4 +1,4 @@
-import { loadFjordProto, type v1 } from '@fjord/protocol';
+import { type ChannelSecurity, loadFjordProto, type v1 } from '@fjord/protocol';
 import { GrpcClientPool, grpcAddress } from '@fjord/server-kit';
 import type * as grpc from '@grpc/grpc-js';
 
@@ -16,11 +16,17 @@ export interface BrokerAddress {
  */
 export class BrokerClients {
   private readonly addresses = new Map<number, string>();
-  private readonly clients = new GrpcClientPool({
-    service: loadFjordProto().fjord.v1.BrokerService,
-    // A restarted leader must be found again within a second or so, not minutes.
-    reconnectBackoffMs: { initial: 100, max: 1_000 },
-  });
+  private readonly clients: GrpcClientPool<v1.BrokerServiceClient>;
+
+  /** `security`: how this broker dials the others (PLAINTEXT by default). */
+  constructor(security?: ChannelSecurity) {
+    this.clients = new GrpcClientPool({
+      service: loadFjordProto().fjord.v1.BrokerService,
+      // A restarted leader must be found again within a second or so, not minutes.
+      reconnectBackoffMs: { initial: 100, max: 1_000 },
+      security,
+    });
+  }
 
   /** Replaces the known broker addresses. */
   setBrokers(brokers: readonly BrokerAddress[]): void {

@@ -9,13 +9,16 @@ import {
   systemClock,
   writeDevelopmentCertificates,
 } from '@fjord/security';
-import type { GrpcServerSecurity } from '@fjord/server-kit';
+import { type GrpcServerSecurity, loadConfig } from '@fjord/server-kit';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { brokerChannelSecurity } from '../cluster/node-channel-security.js';
 import { replica } from '../cluster/replica.fixture.js';
+import { BROKER_CONFIG_SCHEMA, BROKER_SETTINGS } from '../config/schema.js';
 import { batchOf } from '../log/temp-store.fixture.js';
 import { ClientByteRateQuota } from '../quotas/client-quotas.js';
+import { BrokerClients, callUnary } from '../replication/broker-clients.js';
 import { BrokerSecurityState } from '../security/broker-security-state.js';
 import { type BrokerHarness, startBrokerHarness } from './broker-harness.fixture.js';
 import { CLIENT_ID_METADATA_KEY } from './grpc-call-access.js';
@@ -241,6 +244,51 @@ describe('BrokerService with security on', () => {
     await state.whenLoaded(2_000);
     const served = await produce(alice, ['orders']);
     expect(served.ok && codes(served.value)).toEqual({ orders: [ErrorCode.NONE] });
+  });
+
+  it("a follower's replica fetcher dials with --security-inter-broker-protocol SSL and is served as itself", async () => {
+    await start(async () => CLUSTER_STATE);
+    const follower = (brokerId: number) => {
+      const loaded = loadConfig({
+        settings: BROKER_SETTINGS,
+        schema: BROKER_CONFIG_SCHEMA,
+        argv: [
+          ...['--broker-id', String(brokerId), '--security-inter-broker-protocol', 'SSL'],
+          ...['--ssl-ca-file', certs.caCertificate],
+          ...['--ssl-certificate-file', certs.nodes[`broker-${brokerId}`]!.certificate],
+          ...['--ssl-key-file', certs.nodes[`broker-${brokerId}`]!.privateKey],
+        ],
+        env: {},
+      });
+      if (loaded.kind !== 'ok') throw new Error(`config: ${JSON.stringify(loaded)}`);
+      const fetcher = new BrokerClients(brokerChannelSecurity(loaded.config));
+      fetcher.setBrokers([{ id: 1, host: 'localhost', port: harness!.port, alive: true }]);
+      return fetcher;
+    };
+    const request = (replicaId: number): v1.FetchRequest => ({
+      replicaId,
+      maxWaitMs: 0,
+      minBytes: 1,
+      topics: [{ topic: 'orders', partitions: [{ partition: 0, fetchOffset: '0', currentLeaderEpoch: -1 }] }],
+    });
+    const broker2 = follower(2);
+    const broker1 = follower(1);
+    try {
+      const served = await callUnary<v1.FetchRequest, v1.FetchResponse__Output>(
+        broker2.client(1)!,
+        'fetch',
+        request(2),
+        5_000,
+      );
+      expect(codes(served)).toEqual({ orders: [ErrorCode.NONE] });
+      // The same fetcher code with broker 1's certificate cannot pass for broker 2.
+      await expect(callUnary(broker1.client(1)!, 'fetch', request(2), 5_000)).rejects.toMatchObject({
+        code: grpc.status.PERMISSION_DENIED,
+      });
+    } finally {
+      broker2.close();
+      broker1.close();
+    }
   });
 
   it('counts quotas per principal of the client certificate', async () => {
