@@ -194,7 +194,13 @@ describe('parseAddScram', () => {
         'SCRAM-SHA-256=[name=alice,salt="MWx2NHBkbnc0ZndxN25vdGN4bTB5eTFrN3E=",saltedpassword="x"]',
       ),
     ).toEqual({
-      problem: expect.stringContaining('pre-salted credentials (salt) are not supported'),
+      problem: expect.stringContaining('pre-salted credentials (saltedpassword) are not supported'),
+    });
+    expect(parseAddScram('SCRAM-SHA-512=[name=alice,password=a,salt="MWx2NHBk"]')).toMatchObject({
+      users: [{ salt: Buffer.from('MWx2NHBk', 'base64') }],
+    });
+    expect(parseAddScram('SCRAM-SHA-512=[name=alice,password=a,salt=not*base64]')).toEqual({
+      problem: 'SCRAM-SHA-512 entry for alice: salt= must be non-empty base64',
     });
     expect(parseAddScram('SCRAM-SHA-256=[name=alice]')).toEqual({
       problem: 'SCRAM-SHA-256 entry for alice: password= is required and not empty',
