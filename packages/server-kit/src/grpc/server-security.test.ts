@@ -1,6 +1,7 @@
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HealthClient, HealthStatus } from '@fjord/observability';
 import { ERROR_CODE_METADATA_KEY, ErrorCode, loadFjordProto } from '@fjord/protocol';
 import {
   CertificatePrincipalMapper,
@@ -490,6 +491,49 @@ describe('SASL listeners', () => {
       details: 'SASL exchange not finished within 300 ms',
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('answers the health service without a token, and hides a sent token from handlers on every listener', async () => {
+    const health = new HealthStatus(['fjord.v1.CoordinatorService']);
+    health.setServing();
+    let seen: string[] = [];
+    running = await startGrpcServer({
+      listeners: [
+        { name: 'CLIENT', host: '127.0.0.1', port: 0, securityProtocol: 'SASL_PLAINTEXT' },
+        { name: 'PLAINTEXT', host: '127.0.0.1', port: 0 },
+      ],
+      services: [
+        {
+          definition: CoordinatorService.service,
+          handlers: {
+            ...handlers,
+            DescribeCluster: (
+              call: grpc.ServerUnaryCall<unknown, unknown>,
+              done: grpc.sendUnaryData<unknown>,
+            ) => {
+              seen = call.metadata.get('authorization').map(String);
+              done(null, {});
+            },
+          },
+        },
+      ],
+      health,
+      security: security('none'),
+    });
+    const probe = new HealthClient(`127.0.0.1:${running.ports.get('CLIENT')}`);
+    try {
+      expect(await probe.check('fjord.v1.CoordinatorService')).toBe('SERVING');
+    } finally {
+      probe.close();
+    }
+    const connection = connect(running.ports.get('CLIENT')!, grpc.credentials.createInsecure());
+    expect(await connection.login('alice', 'alice-secret')).toMatchObject({ ok: true });
+    expect(await connection.unary('DescribeCluster', {})).toMatchObject({ ok: true });
+    expect(seen).toEqual([]);
+    seen = ['not called'];
+    const plaintext = connect(running.ports.get('PLAINTEXT')!, grpc.credentials.createInsecure());
+    expect(await plaintext.unary('DescribeCluster', {}, 'anything')).toMatchObject({ ok: true });
+    expect(seen).toEqual([]);
   });
 
   it('refuses a call without a token, with an expired token, and with a token of another connection: 58 + reauthenticate', async () => {
