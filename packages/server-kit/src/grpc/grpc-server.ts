@@ -1,4 +1,9 @@
-import { type HealthStatus, type InstrumentOptions, instrumentService } from '@fjord/observability';
+import {
+  type HealthStatus,
+  type InstrumentOptions,
+  instrumentService,
+  requestOutcome,
+} from '@fjord/observability';
 import { GRPC_CHANNEL_OPTIONS } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcServerLimits } from '../config/grpc-limits.js';
@@ -91,6 +96,20 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
   if (listeners.length === 0) throw new Error('a gRPC server needs at least one listener');
   const credentials = listenerCredentials(listeners, security);
   const listenerOfPort = new Map<number, ListenerOfPort>();
+  const services = security ? [...options.services, authenticateService(security)] : options.services;
+  // Calls refused before any handler (no or a bad session token) are counted like answered
+  // ones, under the method's name and the refusal's code: both from fixed sets.
+  const apiOfPath = new Map<string, string>();
+  for (const { definition } of services) {
+    for (const [api, method] of Object.entries(definition)) {
+      if (!method.requestStream && !method.responseStream) apiOfPath.set(method.path, api);
+    }
+  }
+  const countRefusal = (path: string, status: { code: grpc.status; metadata: grpc.Metadata }) => {
+    const api = apiOfPath.get(path);
+    if (api !== undefined && options.instrument)
+      options.instrument.metrics.start(api)(requestOutcome(status));
+  };
   const server = new grpc.Server({
     ...GRPC_CHANNEL_OPTIONS,
     ...(limits && {
@@ -99,10 +118,11 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
     }),
     interceptors: [
       listenerTaggingInterceptor((port) => listenerOfPort.get(port)?.name),
-      ...(security ? [callSecurityInterceptor(security, (port) => listenerOfPort.get(port))] : []),
+      ...(security
+        ? [callSecurityInterceptor(security, (port) => listenerOfPort.get(port), countRefusal)]
+        : []),
     ],
   });
-  const services = security ? [...options.services, authenticateService(security)] : options.services;
   for (const { definition, handlers: given, maxRequestBytes } of services) {
     // Authorized inside the instrumentation, so that refusals are counted with their code.
     const handlers = security ? authorizedHandlers(definition, given, security.state) : given;

@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HealthClient, HealthStatus } from '@fjord/observability';
+import { createMetricsRegistry, HealthClient, HealthStatus, RequestMetrics } from '@fjord/observability';
 import { ERROR_CODE_METADATA_KEY, ErrorCode, loadFjordProto } from '@fjord/protocol';
 import {
   CertificatePrincipalMapper,
@@ -620,6 +620,33 @@ describe('authorization', () => {
       ok: true,
       value: { clusterId: 'User:server@127.0.0.1', coordinator: '1' },
     });
+  });
+
+  it('counts refused calls in the request metrics under the RPC and the code, never the principal', async () => {
+    authorizer = new StandardAuthorizer();
+    const registry = createMetricsRegistry();
+    running = await startGrpcServer({
+      listeners: [{ name: 'CLIENT', host: '127.0.0.1', port: 0, securityProtocol: 'SASL_PLAINTEXT' }],
+      services: [{ definition: CoordinatorService.service, handlers }],
+      security: security('none'),
+      instrument: { metrics: new RequestMetrics(registry, 'fjord_test') },
+    });
+    const connection = connect(running.port, grpc.credentials.createInsecure());
+    expect(await connection.unary('DescribeCluster', {})).toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+    });
+    expect(await connection.login('alice', 'alice-secret')).toMatchObject({ ok: true });
+    expect(await connection.unary('DescribeCluster', {})).toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+    });
+    const text = await registry.metrics();
+    expect(text).toContain(
+      'fjord_test_requests_total{api="DescribeCluster",outcome="SASL_AUTHENTICATION_FAILED"} 1',
+    );
+    expect(text).toContain(
+      'fjord_test_requests_total{api="DescribeCluster",outcome="CLUSTER_AUTHORIZATION_FAILED"} 1',
+    );
+    expect(text).not.toContain('alice');
   });
 
   it('checks nothing with --authorizer none', async () => {
