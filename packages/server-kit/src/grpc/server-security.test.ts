@@ -353,7 +353,9 @@ describe('TLS listeners', () => {
     // A half-written rotation (another CA's key beside the old certificate) is not used: the
     // last good set keeps serving new connections.
     await copyFile(otherCa.nodes.server!.privateKey, live.keyFile);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    for (const deadline = Date.now() + 10_000; reloadErrors.length === 0 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(reloadErrors.join()).toContain('are not usable together');
     expect(
       await connect(server.port, await tlsCredentials(alice())).unary('DescribeCluster', {}),
