@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { GrpcServerLimits } from '../config/grpc-limits.js';
 import { DEFAULT_LISTENER_NAME, type SecurityProtocol } from '../listeners/listener-address.js';
 import type { GrpcServerSecurity } from '../security/server-security.js';
+import { TlsFileWatcher } from '../security/tls-file-watcher.js';
 import { grpcServerCredentials } from '../security/tls-files.js';
 import { authenticateService } from './authenticate-service.js';
 import { authorizedHandlers } from './authorization-gate.js';
@@ -147,15 +148,18 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
 }
 
 /**
- * The credentials each listener binds with: TLS (one watched set of files for every TLS
- * listener) for SSL and SASL_SSL, insecure for PLAINTEXT and SASL_PLAINTEXT. A listener that
- * asks for protection the server was not given is refused here, before anything binds.
+ * The credentials each listener binds with: TLS from one watched set of files for SSL and
+ * SASL_SSL, insecure for PLAINTEXT and SASL_PLAINTEXT. Client certificates (`clientAuth`) are
+ * asked for on SSL listeners only: a SASL_SSL listener's clients authenticate with SASL, as
+ * Kafka ignores ssl.client.auth on SASL_SSL listeners. A listener that asks for protection the
+ * server was not given is refused here, before anything binds.
  */
 function listenerCredentials(
   listeners: readonly GrpcListenerBinding[],
   security: GrpcServerSecurity | undefined,
 ): (listener: GrpcListenerBinding) => grpc.ServerCredentials {
-  let tls: grpc.ServerCredentials | undefined;
+  const byProtocol = new Map<SecurityProtocol, grpc.ServerCredentials>();
+  let watcher: TlsFileWatcher | undefined;
   for (const listener of listeners) {
     const protocol = listener.securityProtocol ?? 'PLAINTEXT';
     if (protocol === 'PLAINTEXT') continue;
@@ -164,24 +168,23 @@ function listenerCredentials(
         `listener ${listener.name} is ${protocol}, but the server was started without security`,
       );
     }
-    if ((protocol === 'SSL' || protocol === 'SASL_SSL') && !tls) {
-      if (!security.tls) {
-        throw new Error(
-          `listener ${listener.name} is ${protocol}: it needs --ssl-certificate-file and --ssl-key-file`,
-        );
-      }
-      tls = grpcServerCredentials(security.tls, security.clientAuth, {
-        ...(security.reloadIntervalMs === undefined ? {} : { reloadIntervalMs: security.reloadIntervalMs }),
-        ...(security.onTlsReloadError === undefined ? {} : { onError: security.onTlsReloadError }),
-      });
+    if (protocol === 'SASL_PLAINTEXT' || byProtocol.has(protocol)) continue;
+    if (!security.tls) {
+      throw new Error(
+        `listener ${listener.name} is ${protocol}: it needs --ssl-certificate-file and --ssl-key-file`,
+      );
     }
+    watcher ??= new TlsFileWatcher(security.tls, {
+      ...(security.reloadIntervalMs === undefined ? {} : { reloadIntervalMs: security.reloadIntervalMs }),
+      ...(security.onTlsReloadError === undefined ? {} : { onError: security.onTlsReloadError }),
+    });
+    byProtocol.set(
+      protocol,
+      grpcServerCredentials(watcher, protocol === 'SSL' ? security.clientAuth : 'none'),
+    );
   }
-  return (listener) => {
-    const protocol = listener.securityProtocol ?? 'PLAINTEXT';
-    return (protocol === 'SSL' || protocol === 'SASL_SSL') && tls
-      ? tls
-      : grpc.ServerCredentials.createInsecure();
-  };
+  return (listener) =>
+    byProtocol.get(listener.securityProtocol ?? 'PLAINTEXT') ?? grpc.ServerCredentials.createInsecure();
 }
 
 function bind(

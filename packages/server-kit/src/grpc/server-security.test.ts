@@ -395,6 +395,29 @@ describe('SASL listeners', () => {
     return { server, port: server.ports.get('CLIENT')!, credentialsOf };
   }
 
+  it('asks SASL_SSL clients for no certificate, while SSL listeners of the same server require one', async () => {
+    const server = await serve(
+      [
+        { name: 'INTERNAL', host: '127.0.0.1', port: 0, securityProtocol: 'SSL' },
+        { name: 'CLIENT', host: '127.0.0.1', port: 0, securityProtocol: 'SASL_SSL' },
+      ],
+      security('required'),
+    );
+    const withoutCertificate = await tlsCredentials({ ca: certs.caCertificate });
+    const user = connect(server.ports.get('CLIENT')!, withoutCertificate);
+    expect(await user.login('alice', 'alice-secret')).toMatchObject({ ok: true });
+    expect(await user.unary('DescribeCluster', {})).toMatchObject({
+      ok: true,
+      value: { clusterId: 'User:alice@127.0.0.1' },
+    });
+    expect(
+      await connect(server.ports.get('INTERNAL')!, withoutCertificate).unary('DescribeCluster', {}),
+    ).toMatchObject({
+      ok: false,
+      code: grpc.status.UNAVAILABLE,
+    });
+  });
+
   it('a SCRAM login gives a token, and calls with it run as the user', async () => {
     const { port, credentialsOf } = await saslServer();
     const connection = connect(port, await credentialsOf());

@@ -235,11 +235,13 @@ describe('resolveSecurityConfig', () => {
       '--ssl-client-auth',
       'required',
     ]);
+    expect(resolveSecurityConfig(required, { listeners: [listener('INTERNAL', 'SSL')] }).problems).toEqual([
+      { key: 'sslKeyFile', message: `cannot read ${join(dir, 'missing.pem')} (no such file)` },
+      { key: 'sslCaFile', message: 'is required by --ssl-client-auth required' },
+    ]);
+    // SASL_SSL listeners ask for no client certificate, so they need no CA.
     expect(resolveSecurityConfig(required, { listeners: [listener('CLIENT', 'SASL_SSL')] }).problems).toEqual(
-      [
-        { key: 'sslKeyFile', message: `cannot read ${join(dir, 'missing.pem')} (no such file)` },
-        { key: 'sslCaFile', message: 'is required by --ssl-client-auth required' },
-      ],
+      [{ key: 'sslKeyFile', message: `cannot read ${join(dir, 'missing.pem')} (no such file)` }],
     );
     expect(
       resolveSecurityConfig(none, { listeners: [listener('CLIENT', 'SASL_PLAINTEXT')] }).problems,
