@@ -130,6 +130,8 @@ const PRINCIPAL_CACHE_LIMIT = 1024;
 export function callSecurityInterceptor(
   security: GrpcServerSecurity,
   listenerOfPort: (port: number) => ListenerOfPort | undefined,
+  /** Told of every call refused here (for the request metrics), by gRPC path. */
+  onRefused?: (path: string, status: { code: grpc.status; metadata: grpc.Metadata }) => void,
 ): grpc.ServerInterceptor {
   // A client certificate is parsed once, not on every call of its connection.
   const principalOfCertificate = new Map<string, KafkaPrincipal>();
@@ -229,18 +231,17 @@ export function callSecurityInterceptor(
             try {
               context = establish(method.path, call, metadata);
             } catch (error) {
-              if (error instanceof Refused) {
-                call.sendStatus(error.status);
-                return;
-              }
-              call.sendStatus(
-                refusal(
-                  grpc.status.INTERNAL,
-                  ErrorCode.UNKNOWN_SERVER_ERROR,
-                  `could not establish the caller: ${(error as Error).message}`,
-                  false,
-                ),
-              );
+              const status =
+                error instanceof Refused
+                  ? error.status
+                  : refusal(
+                      grpc.status.INTERNAL,
+                      ErrorCode.UNKNOWN_SERVER_ERROR,
+                      `could not establish the caller: ${(error as Error).message}`,
+                      false,
+                    );
+              onRefused?.(method.path, status);
+              call.sendStatus(status);
               return;
             }
             contexts.set(metadata, context);

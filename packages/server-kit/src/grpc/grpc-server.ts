@@ -1,9 +1,15 @@
-import { type HealthStatus, type InstrumentOptions, instrumentService } from '@fjord/observability';
+import {
+  type HealthStatus,
+  type InstrumentOptions,
+  instrumentService,
+  requestOutcome,
+} from '@fjord/observability';
 import { GRPC_CHANNEL_OPTIONS } from '@fjord/protocol';
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcServerLimits } from '../config/grpc-limits.js';
 import { DEFAULT_LISTENER_NAME, type SecurityProtocol } from '../listeners/listener-address.js';
 import type { GrpcServerSecurity } from '../security/server-security.js';
+import { TlsFileWatcher } from '../security/tls-file-watcher.js';
 import { grpcServerCredentials } from '../security/tls-files.js';
 import { authenticateService } from './authenticate-service.js';
 import { authorizedHandlers } from './authorization-gate.js';
@@ -91,6 +97,20 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
   if (listeners.length === 0) throw new Error('a gRPC server needs at least one listener');
   const credentials = listenerCredentials(listeners, security);
   const listenerOfPort = new Map<number, ListenerOfPort>();
+  const services = security ? [...options.services, authenticateService(security)] : options.services;
+  // Calls refused before any handler (no or a bad session token) are counted like answered
+  // ones, under the method's name and the refusal's code: both from fixed sets.
+  const apiOfPath = new Map<string, string>();
+  for (const { definition } of services) {
+    for (const [api, method] of Object.entries(definition)) {
+      if (!method.requestStream && !method.responseStream) apiOfPath.set(method.path, api);
+    }
+  }
+  const countRefusal = (path: string, status: { code: grpc.status; metadata: grpc.Metadata }) => {
+    const api = apiOfPath.get(path);
+    if (api !== undefined && options.instrument)
+      options.instrument.metrics.start(api)(requestOutcome(status));
+  };
   const server = new grpc.Server({
     ...GRPC_CHANNEL_OPTIONS,
     ...(limits && {
@@ -99,10 +119,11 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
     }),
     interceptors: [
       listenerTaggingInterceptor((port) => listenerOfPort.get(port)?.name),
-      ...(security ? [callSecurityInterceptor(security, (port) => listenerOfPort.get(port))] : []),
+      ...(security
+        ? [callSecurityInterceptor(security, (port) => listenerOfPort.get(port), countRefusal)]
+        : []),
     ],
   });
-  const services = security ? [...options.services, authenticateService(security)] : options.services;
   for (const { definition, handlers: given, maxRequestBytes } of services) {
     // Authorized inside the instrumentation, so that refusals are counted with their code.
     const handlers = security ? authorizedHandlers(definition, given, security.state) : given;
@@ -127,15 +148,18 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
 }
 
 /**
- * The credentials each listener binds with: TLS (one watched set of files for every TLS
- * listener) for SSL and SASL_SSL, insecure for PLAINTEXT and SASL_PLAINTEXT. A listener that
- * asks for protection the server was not given is refused here, before anything binds.
+ * The credentials each listener binds with: TLS from one watched set of files for SSL and
+ * SASL_SSL, insecure for PLAINTEXT and SASL_PLAINTEXT. Client certificates (`clientAuth`) are
+ * asked for on SSL listeners only: a SASL_SSL listener's clients authenticate with SASL, as
+ * Kafka ignores ssl.client.auth on SASL_SSL listeners. A listener that asks for protection the
+ * server was not given is refused here, before anything binds.
  */
 function listenerCredentials(
   listeners: readonly GrpcListenerBinding[],
   security: GrpcServerSecurity | undefined,
 ): (listener: GrpcListenerBinding) => grpc.ServerCredentials {
-  let tls: grpc.ServerCredentials | undefined;
+  const byProtocol = new Map<SecurityProtocol, grpc.ServerCredentials>();
+  let watcher: TlsFileWatcher | undefined;
   for (const listener of listeners) {
     const protocol = listener.securityProtocol ?? 'PLAINTEXT';
     if (protocol === 'PLAINTEXT') continue;
@@ -144,24 +168,23 @@ function listenerCredentials(
         `listener ${listener.name} is ${protocol}, but the server was started without security`,
       );
     }
-    if ((protocol === 'SSL' || protocol === 'SASL_SSL') && !tls) {
-      if (!security.tls) {
-        throw new Error(
-          `listener ${listener.name} is ${protocol}: it needs --ssl-certificate-file and --ssl-key-file`,
-        );
-      }
-      tls = grpcServerCredentials(security.tls, security.clientAuth, {
-        ...(security.reloadIntervalMs === undefined ? {} : { reloadIntervalMs: security.reloadIntervalMs }),
-        ...(security.onTlsReloadError === undefined ? {} : { onError: security.onTlsReloadError }),
-      });
+    if (protocol === 'SASL_PLAINTEXT' || byProtocol.has(protocol)) continue;
+    if (!security.tls) {
+      throw new Error(
+        `listener ${listener.name} is ${protocol}: it needs --ssl-certificate-file and --ssl-key-file`,
+      );
     }
+    watcher ??= new TlsFileWatcher(security.tls, {
+      ...(security.reloadIntervalMs === undefined ? {} : { reloadIntervalMs: security.reloadIntervalMs }),
+      ...(security.onTlsReloadError === undefined ? {} : { onError: security.onTlsReloadError }),
+    });
+    byProtocol.set(
+      protocol,
+      grpcServerCredentials(watcher, protocol === 'SSL' ? security.clientAuth : 'none'),
+    );
   }
-  return (listener) => {
-    const protocol = listener.securityProtocol ?? 'PLAINTEXT';
-    return (protocol === 'SSL' || protocol === 'SASL_SSL') && tls
-      ? tls
-      : grpc.ServerCredentials.createInsecure();
-  };
+  return (listener) =>
+    byProtocol.get(listener.securityProtocol ?? 'PLAINTEXT') ?? grpc.ServerCredentials.createInsecure();
 }
 
 function bind(

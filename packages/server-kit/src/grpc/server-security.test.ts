@@ -1,6 +1,7 @@
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createMetricsRegistry, HealthClient, HealthStatus, RequestMetrics } from '@fjord/observability';
 import { ERROR_CODE_METADATA_KEY, ErrorCode, loadFjordProto } from '@fjord/protocol';
 import {
   CertificatePrincipalMapper,
@@ -352,7 +353,9 @@ describe('TLS listeners', () => {
     // A half-written rotation (another CA's key beside the old certificate) is not used: the
     // last good set keeps serving new connections.
     await copyFile(otherCa.nodes.server!.privateKey, live.keyFile);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    for (const deadline = Date.now() + 10_000; reloadErrors.length === 0 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(reloadErrors.join()).toContain('are not usable together');
     expect(
       await connect(server.port, await tlsCredentials(alice())).unary('DescribeCluster', {}),
@@ -391,6 +394,29 @@ describe('SASL listeners', () => {
         : grpc.credentials.createInsecure();
     return { server, port: server.ports.get('CLIENT')!, credentialsOf };
   }
+
+  it('asks SASL_SSL clients for no certificate, while SSL listeners of the same server require one', async () => {
+    const server = await serve(
+      [
+        { name: 'INTERNAL', host: '127.0.0.1', port: 0, securityProtocol: 'SSL' },
+        { name: 'CLIENT', host: '127.0.0.1', port: 0, securityProtocol: 'SASL_SSL' },
+      ],
+      security('required'),
+    );
+    const withoutCertificate = await tlsCredentials({ ca: certs.caCertificate });
+    const user = connect(server.ports.get('CLIENT')!, withoutCertificate);
+    expect(await user.login('alice', 'alice-secret')).toMatchObject({ ok: true });
+    expect(await user.unary('DescribeCluster', {})).toMatchObject({
+      ok: true,
+      value: { clusterId: 'User:alice@127.0.0.1' },
+    });
+    expect(
+      await connect(server.ports.get('INTERNAL')!, withoutCertificate).unary('DescribeCluster', {}),
+    ).toMatchObject({
+      ok: false,
+      code: grpc.status.UNAVAILABLE,
+    });
+  });
 
   it('a SCRAM login gives a token, and calls with it run as the user', async () => {
     const { port, credentialsOf } = await saslServer();
@@ -492,6 +518,49 @@ describe('SASL listeners', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 
+  it('answers the health service without a token, and hides a sent token from handlers on every listener', async () => {
+    const health = new HealthStatus(['fjord.v1.CoordinatorService']);
+    health.setServing();
+    let seen: string[] = [];
+    running = await startGrpcServer({
+      listeners: [
+        { name: 'CLIENT', host: '127.0.0.1', port: 0, securityProtocol: 'SASL_PLAINTEXT' },
+        { name: 'PLAINTEXT', host: '127.0.0.1', port: 0 },
+      ],
+      services: [
+        {
+          definition: CoordinatorService.service,
+          handlers: {
+            ...handlers,
+            DescribeCluster: (
+              call: grpc.ServerUnaryCall<unknown, unknown>,
+              done: grpc.sendUnaryData<unknown>,
+            ) => {
+              seen = call.metadata.get('authorization').map(String);
+              done(null, {});
+            },
+          },
+        },
+      ],
+      health,
+      security: security('none'),
+    });
+    const probe = new HealthClient(`127.0.0.1:${running.ports.get('CLIENT')}`);
+    try {
+      expect(await probe.check('fjord.v1.CoordinatorService')).toBe('SERVING');
+    } finally {
+      probe.close();
+    }
+    const connection = connect(running.ports.get('CLIENT')!, grpc.credentials.createInsecure());
+    expect(await connection.login('alice', 'alice-secret')).toMatchObject({ ok: true });
+    expect(await connection.unary('DescribeCluster', {})).toMatchObject({ ok: true });
+    expect(seen).toEqual([]);
+    seen = ['not called'];
+    const plaintext = connect(running.ports.get('PLAINTEXT')!, grpc.credentials.createInsecure());
+    expect(await plaintext.unary('DescribeCluster', {}, 'anything')).toMatchObject({ ok: true });
+    expect(seen).toEqual([]);
+  });
+
   it('refuses a call without a token, with an expired token, and with a token of another connection: 58 + reauthenticate', async () => {
     const { port, credentialsOf } = await saslServer();
     const first = connect(port, await credentialsOf());
@@ -576,6 +645,33 @@ describe('authorization', () => {
       ok: true,
       value: { clusterId: 'User:server@127.0.0.1', coordinator: '1' },
     });
+  });
+
+  it('counts refused calls in the request metrics under the RPC and the code, never the principal', async () => {
+    authorizer = new StandardAuthorizer();
+    const registry = createMetricsRegistry();
+    running = await startGrpcServer({
+      listeners: [{ name: 'CLIENT', host: '127.0.0.1', port: 0, securityProtocol: 'SASL_PLAINTEXT' }],
+      services: [{ definition: CoordinatorService.service, handlers }],
+      security: security('none'),
+      instrument: { metrics: new RequestMetrics(registry, 'fjord_test') },
+    });
+    const connection = connect(running.port, grpc.credentials.createInsecure());
+    expect(await connection.unary('DescribeCluster', {})).toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+    });
+    expect(await connection.login('alice', 'alice-secret')).toMatchObject({ ok: true });
+    expect(await connection.unary('DescribeCluster', {})).toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+    });
+    const text = await registry.metrics();
+    expect(text).toContain(
+      'fjord_test_requests_total{api="DescribeCluster",outcome="SASL_AUTHENTICATION_FAILED"} 1',
+    );
+    expect(text).toContain(
+      'fjord_test_requests_total{api="DescribeCluster",outcome="CLUSTER_AUTHORIZATION_FAILED"} 1',
+    );
+    expect(text).not.toContain('alice');
   });
 
   it('checks nothing with --authorizer none', async () => {

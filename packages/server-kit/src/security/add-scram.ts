@@ -9,6 +9,8 @@ export interface ScramUserToAdd {
   readonly username: string;
   readonly password: Secret;
   readonly iterations: number;
+  /** The salt to derive the credential with (`salt=`, base64); random when absent. */
+  readonly salt?: Buffer;
 }
 
 const MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
@@ -42,8 +44,9 @@ function unquote(value: string): string {
 /**
  * Parses Kafka's `kafka-storage.sh format --add-scram` syntax:
  * `SCRAM-SHA-256=[name=alice,password=alice-secret]`, several separated by commas;
- * `iterations=8192` is optional, values may be double-quoted. Kafka's pre-salted form
- * (`salt=`, `saltedpassword=`) is refused: give the password. Problems never quote a password.
+ * `iterations=8192` and `salt=<base64>` are optional, values may be double-quoted. Kafka's
+ * pre-salted form (`saltedpassword=`) is refused: give the password. Problems never quote a
+ * password.
  */
 export function parseAddScram(text: string): { users: ScramUserToAdd[] } | { problem: string } {
   const users: ScramUserToAdd[] = [];
@@ -69,13 +72,15 @@ export function parseAddScram(text: string): { users: ScramUserToAdd[] } | { pro
       fields.set(key, unquote(field.slice(eq + 1).trim()));
     }
     for (const key of fields.keys()) {
-      if (key === 'salt' || key === 'saltedpassword') {
+      if (key === 'saltedpassword') {
         return {
-          problem: `${mechanismName} entry: pre-salted credentials (${key}) are not supported; give password=`,
+          problem: `${mechanismName} entry: pre-salted credentials (saltedpassword) are not supported; give password=`,
         };
       }
-      if (!['name', 'password', 'iterations'].includes(key)) {
-        return { problem: `${mechanismName} entry: unknown field "${key}" (name, password, iterations)` };
+      if (!['name', 'password', 'iterations', 'salt'].includes(key)) {
+        return {
+          problem: `${mechanismName} entry: unknown field "${key}" (name, password, iterations, salt)`,
+        };
       }
     }
     const username = fields.get('name') ?? '';
@@ -90,6 +95,11 @@ export function parseAddScram(text: string): { users: ScramUserToAdd[] } | { pro
         problem: `${mechanismName} entry for ${username}: iterations must be a whole number within ${MIN_ITERATIONS}..${MAX_ITERATIONS}`,
       };
     }
+    const saltText = fields.get('salt');
+    const salt = saltText === undefined ? undefined : Buffer.from(saltText, 'base64');
+    if (salt !== undefined && (salt.length === 0 || salt.toString('base64') !== saltText)) {
+      return { problem: `${mechanismName} entry for ${username}: salt= must be non-empty base64` };
+    }
     if (users.some((u) => u.username === username && u.mechanism === mechanismName)) {
       return { problem: `${mechanismName} credential of ${username} is given twice` };
     }
@@ -98,6 +108,7 @@ export function parseAddScram(text: string): { users: ScramUserToAdd[] } | { pro
       username,
       password: new Secret(password),
       iterations,
+      ...(salt === undefined ? {} : { salt }),
     });
   }
   if (users.length === 0) return { problem: 'names no user: MECHANISM=[name=NAME,password=PASSWORD]' };

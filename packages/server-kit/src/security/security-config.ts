@@ -43,8 +43,8 @@ function unreadable(path: string): string | undefined {
  * transform, and reports the problems with `reportListenerProblems`):
  * - an SSL or SASL_SSL listener, or dialing peers over TLS, needs `--ssl-certificate-file`
  *   and `--ssl-key-file`, readable;
- * - client certificates (`--ssl-client-auth requested|required` with a TLS listener) and
- *   dialing over TLS need `--ssl-ca-file`;
+ * - client certificates (`--ssl-client-auth requested|required` with an SSL listener; SASL_SSL
+ *   listeners ask for none) and dialing over TLS need `--ssl-ca-file`;
  * - dialing over SASL_* needs `--inter-broker-sasl-username` and its password.
  * The inter-broker protocol defaults to the inter-broker listener's, else PLAINTEXT.
  */
@@ -61,7 +61,7 @@ export function resolveSecurityConfig(
     ...(usesTls(interBroker) ? [`--security-inter-broker-protocol ${interBroker}`] : []),
   ];
   const needsCa = [
-    ...(tlsListeners.length > 0 && settings.sslClientAuth !== 'none'
+    ...(options.listeners.some((l) => l.securityProtocol === 'SSL') && settings.sslClientAuth !== 'none'
       ? [`--ssl-client-auth ${settings.sslClientAuth}`]
       : []),
     ...(usesTls(interBroker) ? [`--security-inter-broker-protocol ${interBroker}`] : []),

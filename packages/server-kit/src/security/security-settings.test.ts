@@ -194,7 +194,13 @@ describe('parseAddScram', () => {
         'SCRAM-SHA-256=[name=alice,salt="MWx2NHBkbnc0ZndxN25vdGN4bTB5eTFrN3E=",saltedpassword="x"]',
       ),
     ).toEqual({
-      problem: expect.stringContaining('pre-salted credentials (salt) are not supported'),
+      problem: expect.stringContaining('pre-salted credentials (saltedpassword) are not supported'),
+    });
+    expect(parseAddScram('SCRAM-SHA-512=[name=alice,password=a,salt="MWx2NHBk"]')).toMatchObject({
+      users: [{ salt: Buffer.from('MWx2NHBk', 'base64') }],
+    });
+    expect(parseAddScram('SCRAM-SHA-512=[name=alice,password=a,salt=not*base64]')).toEqual({
+      problem: 'SCRAM-SHA-512 entry for alice: salt= must be non-empty base64',
     });
     expect(parseAddScram('SCRAM-SHA-256=[name=alice]')).toEqual({
       problem: 'SCRAM-SHA-256 entry for alice: password= is required and not empty',
@@ -229,11 +235,13 @@ describe('resolveSecurityConfig', () => {
       '--ssl-client-auth',
       'required',
     ]);
+    expect(resolveSecurityConfig(required, { listeners: [listener('INTERNAL', 'SSL')] }).problems).toEqual([
+      { key: 'sslKeyFile', message: `cannot read ${join(dir, 'missing.pem')} (no such file)` },
+      { key: 'sslCaFile', message: 'is required by --ssl-client-auth required' },
+    ]);
+    // SASL_SSL listeners ask for no client certificate, so they need no CA.
     expect(resolveSecurityConfig(required, { listeners: [listener('CLIENT', 'SASL_SSL')] }).problems).toEqual(
-      [
-        { key: 'sslKeyFile', message: `cannot read ${join(dir, 'missing.pem')} (no such file)` },
-        { key: 'sslCaFile', message: 'is required by --ssl-client-auth required' },
-      ],
+      [{ key: 'sslKeyFile', message: `cannot read ${join(dir, 'missing.pem')} (no such file)` }],
     );
     expect(
       resolveSecurityConfig(none, { listeners: [listener('CLIENT', 'SASL_PLAINTEXT')] }).problems,

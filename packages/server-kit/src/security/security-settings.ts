@@ -116,7 +116,7 @@ export const SECURITY_SETTINGS = {
     .enum(SSL_CLIENT_AUTH)
     .default('none')
     .describe(
-      'TLS client certificates on SSL and SASL_SSL listeners: none, requested (a valid one gives the principal), required',
+      'TLS client certificates on SSL listeners: none, requested (a valid one gives the principal), required; SASL_SSL listeners ask for none (their clients log in with SASL)',
     ),
   sslPrincipalMappingRules: principalMappingRules
     .default(DEFAULT_PRINCIPAL_MAPPING_RULES)

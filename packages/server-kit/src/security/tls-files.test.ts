@@ -25,6 +25,7 @@ let second: DevelopmentCertificateFiles;
 let live: Required<TlsFiles>;
 let server: Server | undefined;
 let stopReloading: (() => void) | undefined;
+const reloadErrors: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fjord-tls-files-'));
@@ -44,6 +45,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
+  reloadErrors.length = 0;
   stopReloading?.();
   server?.close();
   server = undefined;
@@ -65,7 +67,10 @@ async function serve(clientAuth: SslClientAuth): Promise<number> {
     socket.end(`${formatPrincipal(principalOfTlsSocket(socket, mapper))}\n`);
   });
   server = running;
-  stopReloading = reloadTlsServer(running, live, { reloadIntervalMs: 100 });
+  stopReloading = reloadTlsServer(running, live, {
+    reloadIntervalMs: 100,
+    onError: (error) => reloadErrors.push(error.message),
+  });
   await new Promise<void>((resolve) => running.listen(0, '127.0.0.1', resolve));
   return (running.address() as AddressInfo).port;
 }
@@ -118,7 +123,10 @@ describe('node:tls listeners from the TLS files', () => {
     const port = await serve('required');
     expect(await ask(port, second, true)).toMatch(/^error: /);
     await writeFile(live.keyFile, 'not a key');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const deadline = Date.now() + 10_000; reloadErrors.length === 0 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(reloadErrors.join()).toContain('are not usable together');
     expect(await ask(port, first, true)).toBe('User:alice');
     await install(second);
     let answer = '';

@@ -19,19 +19,18 @@ function checkClientAuth(files: TlsFiles, clientAuth: SslClientAuth): void {
 }
 
 /**
- * grpc-js server credentials served from the files, re-read every `reloadIntervalMs` (see
+ * grpc-js server credentials served from a watcher's files, re-read every interval (see
  * {@link TlsFileWatcher}): new connections get the rotated certificate, key and CA without a
  * restart. `requested` asks for a client certificate and accepts a connection without one (or
  * with one that does not verify: it then gets no principal from it); `required` refuses such a
  * connection at the handshake.
  */
 export function grpcServerCredentials(
-  files: TlsFiles,
+  watcher: TlsFileWatcher,
   clientAuth: SslClientAuth,
-  options: TlsFileWatcherOptions = {},
 ): grpc.ServerCredentials {
-  checkClientAuth(files, clientAuth);
-  const provider = certificateProviderOf(new TlsFileWatcher(files, options));
+  checkClientAuth(watcher.files, clientAuth);
+  const provider = certificateProviderOf(watcher);
   return grpc.experimental.createCertificateProviderServerCredentials(
     provider,
     clientAuth === 'none' ? null : provider,
@@ -39,7 +38,11 @@ export function grpcServerCredentials(
   );
 }
 
-/** node:tls server options for the files, with client certificates as `clientAuth` says. */
+/**
+ * node:tls server options for the files, with client certificates as `clientAuth` says: pass
+ * the node's `--ssl-client-auth` for an SSL listener and `none` for a SASL_SSL one (as the gRPC
+ * listeners do, and Kafka).
+ */
 export function tlsServerOptions(
   files: TlsFiles,
   clientAuth: SslClientAuth,
