@@ -19,6 +19,13 @@ describe('errorLine', () => {
     );
   });
 
+  it('says why a TLS handshake failed instead of asking whether the cluster runs', () => {
+    const message =
+      "TLS handshake with 127.0.0.1:7400 failed: tlsv13 alert certificate required (check ssl: the CA that signed the server's certificate)";
+    const error = new ConnectionError(message, '127.0.0.1:7400', { cause: grpcRefused });
+    expect(errorLine(error, { bootstrap: '127.0.0.1:7400' })).toBe(message);
+  });
+
   it('names a broker that is unreachable, also behind a retry wrapper', () => {
     const error = new RetriesExceededError('gave up', {
       cause: new ConnectionError('cannot reach 127.0.0.1:7402', '127.0.0.1:7402', { cause: grpcRefused }),

@@ -32,6 +32,9 @@ export function errorLine(error: unknown, context: ErrorContext = {}): string {
 
 function connectionLine(error: Error, { bootstrap }: ErrorContext): string {
   const address = (error as { address?: string }).address ?? bootstrap;
+  // The server is running but refused the TLS handshake: "is it running?" would mislead.
+  const tls = findInChain(error, (e) => /TLS handshake/i.test(e.message));
+  if (tls) return firstLine(tls.message);
   const reason = connectionReason(chainText(error));
   if (address === undefined || address === bootstrap || bootstrap?.split(',').includes(address)) {
     return (
