@@ -224,5 +224,16 @@ export function rpcSpecs(world: FuzzWorld): Readonly<Record<string, RpcFuzzSpec>
     'ProducerIdService/InitProducerId': {},
     // Raft between coordinators: the cluster's lone coordinator has no peers and ignores it.
     'QuorumService/Deliver': {},
+    // A SASL login on a stream; the fuzzer sends one message and closes its side. On the
+    // cluster's PLAINTEXT listeners it is refused at once (ILLEGAL_SASL_STATE).
+    'AuthService/Authenticate': {},
+    // ACL calls answer SECURITY_DISABLED here (no authorizer); the credential calls store
+    // or refuse users of the fuzzer's own names.
+    'SecurityService/CreateAcls': {},
+    'SecurityService/DescribeAcls': {},
+    'SecurityService/DeleteAcls': {},
+    'SecurityService/AlterUserScramCredentials': {},
+    'SecurityService/DescribeUserScramCredentials': {},
+    'SecurityService/DescribeSecurityState': {},
   };
 }
