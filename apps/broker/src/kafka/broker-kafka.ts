@@ -6,6 +6,8 @@ import type { BrokerServiceDeps } from '../server/service-deps.js';
 import { CoordinatorCalls } from './coordinator-calls.js';
 import { createKafkaApis } from './kafka-apis.js';
 import { type KafkaListener, startKafkaListener } from './kafka-server.js';
+import { KafkaSecurityFactory, type KafkaSecuritySettings } from './security/kafka-security-settings.js';
+import { type KafkaSecurityState, OPEN_SECURITY_STATE } from './security/kafka-security-state.js';
 
 /** The broker's running Kafka listeners. */
 export interface BrokerKafka {
@@ -17,15 +19,23 @@ export interface BrokerKafka {
 /**
  * Starts one Kafka-protocol server per configured Kafka listener (logging `kafka listening`
  * with each bound port); each answers Metadata and FindCoordinator with the addresses of its
- * own listener. Undefined when the broker has no Kafka listener.
+ * own listener, and protects it as its security protocol says (TLS from the node's watched
+ * certificate files, SASL against the broker's copy of the SCRAM credentials, ACLs from its
+ * copy of the ACLs). Undefined when the broker has no Kafka listener.
  */
 export async function startBrokerKafka(
   config: BrokerConfig,
   broker: BrokerServiceDeps,
   link: CoordinatorLink,
   logger: Logger,
+  security?: KafkaSecurityState,
 ): Promise<BrokerKafka | undefined> {
   if (config.kafkaListeners.length === 0) return undefined;
+  // The node's security settings, once the configuration has them (server kit fragment).
+  const securityFactory = new KafkaSecurityFactory(
+    config as BrokerConfig & KafkaSecuritySettings,
+    security ?? OPEN_SECURITY_STATE,
+  );
   // The broker's link, shared with its membership; the broker closes it.
   const coordinator = new CoordinatorCalls(link);
   const started: KafkaListener[] = [];
@@ -35,7 +45,15 @@ export async function startBrokerKafka(
   const boundPorts = new Map<string, number>();
   try {
     for (const listener of config.kafkaListeners) {
-      const running = await startOne(listener, config, broker, coordinator, logger);
+      const running = await startOne(
+        listener,
+        config,
+        broker,
+        coordinator,
+        logger,
+        securityFactory,
+        security,
+      );
       started.push(running);
       boundPorts.set(listener.name, running.port);
     }
@@ -52,6 +70,8 @@ async function startOne(
   broker: BrokerServiceDeps,
   coordinator: CoordinatorCalls,
   logger: Logger,
+  securityFactory: KafkaSecurityFactory,
+  security: KafkaSecurityState | undefined,
 ): Promise<KafkaListener> {
   // The advertised port is the bound one unless configured; known only once bound with port 0.
   let advertisedPort = listener.advertisedPort ?? listener.port;
@@ -65,8 +85,11 @@ async function startOne(
       return advertisedPort;
     },
     logger,
+    security,
   });
   const running = await startKafkaListener({
+    name: listener.name,
+    security: securityFactory.forProtocol(listener.securityProtocol),
     host: listener.host,
     port: listener.port,
     apis,
@@ -81,6 +104,7 @@ async function startOne(
       host: listener.host,
       advertisedHost: listener.advertisedHost,
       advertisedPort,
+      securityProtocol: listener.securityProtocol,
     },
     'kafka listening',
   );

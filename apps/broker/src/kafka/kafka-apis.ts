@@ -10,6 +10,7 @@ import { offsetCommitApi, offsetFetchApi } from './apis/group-offsets.js';
 import { listOffsetsApi } from './apis/list-offsets.js';
 import { metadataApi } from './apis/metadata.js';
 import { produceApi } from './apis/produce.js';
+import { saslAuthenticateApi, saslHandshakeApi } from './apis/sasl.js';
 import { createTopicsApi, deleteTopicsApi } from './apis/topics-admin.js';
 import type { KafkaDeps } from './kafka-deps.js';
 
@@ -36,6 +37,8 @@ export function createKafkaApis(deps: KafkaDeps): ReadonlyMap<number, KafkaApi> 
     describeGroupsApi(deps),
     consumerGroupHeartbeatApi(deps),
     consumerGroupDescribeApi(deps),
+    saslHandshakeApi(),
+    saslAuthenticateApi(),
   ];
   apis.push(apiVersionsApi(() => apis));
   return new Map(apis.map((api) => [api.apiKey, api]));

@@ -1,8 +1,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { DEFAULT_MAX_FRAME_BYTES } from '@fjord/kafka-protocol';
+import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from '@fjord/security';
 import type { Logger } from 'pino';
 import type { KafkaApi } from './api.js';
 import { serveKafkaConnection } from './kafka-connection.js';
+import { checkListenerSecurity, type KafkaListenerSecurity } from './security/kafka-listener-security.js';
+import { WatchedTlsFiles } from './security/kafka-tls-files.js';
 
 /** A bound Kafka listener. */
 export interface KafkaListener {
@@ -14,6 +18,8 @@ export interface KafkaListener {
 
 /** Options of {@link startKafkaListener}. */
 export interface KafkaListenerOptions {
+  /** The listener's name, for messages. */
+  readonly name?: string;
   readonly host: string;
   readonly port: number;
   readonly apis: ReadonlyMap<number, KafkaApi>;
@@ -21,36 +27,118 @@ export interface KafkaListenerOptions {
   readonly shutdownSignal: AbortSignal;
   /** Largest request frame (Kafka's socket.request.max.bytes); default 100 MiB. */
   readonly maxFrameBytes?: number;
+  /** TLS, SASL and the ACLs of this listener; default PLAINTEXT without an authorizer. */
+  readonly security?: KafkaListenerSecurity;
 }
 
-/** Binds the Kafka-protocol listener (a plain TCP server) and serves each connection. */
+/**
+ * Binds the Kafka-protocol listener (TCP, or TLS for SSL and SASL_SSL) and serves each
+ * connection. Over TLS the certificate files are watched: a rotation applies to new
+ * connections. On an SSL listener the principal is the client certificate's, mapped by
+ * `ssl.principal.mapping.rules` (User:ANONYMOUS without one, when client certificates are
+ * only requested); a certificate that is presented but not trusted, or that no rule maps,
+ * closes the connection, as Kafka's SSL handshake fails it.
+ */
 export async function startKafkaListener(options: KafkaListenerOptions): Promise<KafkaListener> {
+  const security = options.security ?? { protocol: 'PLAINTEXT' as const, authorizer: () => undefined };
+  const name = options.name ?? security.protocol;
+  checkListenerSecurity(name, security);
+  const { logger } = options;
   const sockets = new Set<Socket>();
-  const server: Server = createServer({ noDelay: true }, (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+  const serve = (socket: Socket, principal: KafkaPrincipal) => {
     serveKafkaConnection(socket, {
       apis: options.apis,
-      logger: options.logger,
+      logger,
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       shutdownSignal: options.shutdownSignal,
+      principal,
+      sasl: security.sasl,
+      authorizer: security.authorizer,
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  };
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  };
+
+  let server: Server;
+  let tlsFiles: WatchedTlsFiles | undefined;
+  const tls = security.tls;
+  if (tls) {
+    const watched = new WatchedTlsFiles(tls.files, logger, (context) => tlsServer.setSecureContext(context));
+    tlsFiles = watched;
+    const tlsServer = createTlsServer({
+      ...watched.options,
+      requestCert: tls.clientAuth !== 'none',
+      // `requested` still refuses a presented certificate that is not trusted (checked below).
+      rejectUnauthorized: tls.clientAuth === 'required',
     });
-  });
+    tlsServer.on('connection', track);
+    tlsServer.on('secureConnection', (socket: TLSSocket) => {
+      const principal = certificatePrincipal(socket, security, logger);
+      if (principal === undefined) return socket.destroy();
+      serve(socket, principal);
+    });
+    tlsServer.on('tlsClientError', (error, socket) => {
+      logger.warn(
+        { peer: `${socket.remoteAddress}:${socket.remotePort}`, err: error },
+        'kafka TLS handshake failed',
+      );
+    });
+    server = tlsServer;
+  } else {
+    server = createServer((socket) => {
+      track(socket);
+      serve(socket, ANONYMOUS_PRINCIPAL);
+    });
+  }
+  server.on('connection', (socket: Socket) => socket.setNoDelay(true));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    tlsFiles?.close();
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        tlsFiles?.close();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/**
+ * The principal of a TLS connection before any SASL login: on SSL the client certificate's
+ * (ANONYMOUS without one), on SASL_SSL ANONYMOUS until the login. Undefined: refuse it.
+ */
+function certificatePrincipal(
+  socket: TLSSocket,
+  security: KafkaListenerSecurity,
+  logger: Logger,
+): KafkaPrincipal | undefined {
+  const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+  const certificate = socket.getPeerCertificate();
+  const presented = certificate !== null && Object.keys(certificate).length > 0;
+  if (presented && !socket.authorized) {
+    logger.warn({ peer, reason: String(socket.authorizationError) }, 'kafka TLS client certificate refused');
+    return undefined;
+  }
+  if (security.protocol !== 'SSL' || !presented) return ANONYMOUS_PRINCIPAL;
+  try {
+    return security.tls!.principalMapper.principalOf(certificate.raw);
+  } catch (error) {
+    logger.warn({ peer, err: error }, 'kafka TLS client certificate maps to no principal');
+    return undefined;
+  }
 }
