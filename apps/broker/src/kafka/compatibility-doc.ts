@@ -67,7 +67,7 @@ const SECURITY_SECTION: readonly string[] = [
   '| PLAINTEXT | TCP | `User:ANONYMOUS` |',
   '| SSL | TLS with `--ssl-certificate-file`, `--ssl-key-file` | the client certificate subject mapped by `--ssl-principal-mapping-rules` (`--ssl-client-auth required` or `requested`); `User:ANONYMOUS` without one |',
   '| SASL_PLAINTEXT | TCP, then a SASL login | the SCRAM (or PLAIN) user |',
-  '| SASL_SSL | TLS, then a SASL login | the SCRAM (or PLAIN) user; a client certificate is checked (`--ssl-client-auth`) but does not name the principal, as in Kafka |',
+  '| SASL_SSL | TLS, then a SASL login | the SCRAM (or PLAIN) user; no client certificate is asked for (`--ssl-client-auth` applies to SSL listeners, as Kafka applies `ssl.client.auth` to SASL_SSL only when set for that listener, KIP-684) |',
   '',
   'TLS files are watched: a rotated certificate or key is used for new connections without a',
   'restart. With `--ssl-client-auth requested` a presented certificate that the CA in',

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { BrokerServiceDeps } from '../server/service-deps.js';
 import type { CoordinatorCalls } from './coordinator-calls.js';
-import type { KafkaSecurityState } from './security/kafka-security-state.js';
 
 /** What the Kafka API handlers need: the broker's own request core and the coordinator. */
 export interface KafkaDeps {
@@ -15,9 +14,4 @@ export interface KafkaDeps {
   readonly advertisedHost: string;
   readonly advertisedPort: number;
   readonly logger: Logger;
-  /**
-   * The broker's copy of ACLs, SCRAM credentials and broker principals (the broker keeps it
-   * from DescribeSecurityState); absent: no authorizer, no SCRAM user.
-   */
-  readonly security?: KafkaSecurityState | undefined;
 }

@@ -273,7 +273,7 @@ describe('Kafka listener security', () => {
       clientSoftwareName: 't',
       clientSoftwareVersion: '1',
     });
-    const keys = (versions?.apiKeys as KafkaStruct[]).map((k) => [k.apiKey, k.minVersion, k.maxVersion]);
+    const keys = (versions!.apiKeys as KafkaStruct[]).map((k) => [k.apiKey, k.minVersion, k.maxVersion]);
     expect(keys).toContainEqual([ApiKey.SaslHandshake, 0, 1]);
     expect(keys).toContainEqual([ApiKey.SaslAuthenticate, 0, 2]);
     expect(await whoAmI(client)).toBeUndefined();

@@ -2,11 +2,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { DEFAULT_MAX_FRAME_BYTES } from '@fjord/kafka-protocol';
 import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from '@fjord/security';
+import { principalOfTlsSocket, reloadTlsServer, tlsServerOptions } from '@fjord/server-kit';
 import type { Logger } from 'pino';
 import type { KafkaApi } from './api.js';
 import { serveKafkaConnection } from './kafka-connection.js';
 import { checkListenerSecurity, type KafkaListenerSecurity } from './security/kafka-listener-security.js';
-import { WatchedTlsFiles } from './security/kafka-tls-files.js';
 
 /** A bound Kafka listener. */
 export interface KafkaListener {
@@ -33,11 +33,12 @@ export interface KafkaListenerOptions {
 
 /**
  * Binds the Kafka-protocol listener (TCP, or TLS for SSL and SASL_SSL) and serves each
- * connection. Over TLS the certificate files are watched: a rotation applies to new
- * connections. On an SSL listener the principal is the client certificate's, mapped by
+ * connection. Over TLS the certificate files are read again periodically (the server kit's
+ * `reloadTlsServer`): a rotation applies to new connections. On an SSL listener the principal is the client certificate's, mapped by
  * `ssl.principal.mapping.rules` (User:ANONYMOUS without one, when client certificates are
  * only requested); a certificate that is presented but not trusted, or that no rule maps,
- * closes the connection, as Kafka's SSL handshake fails it.
+ * closes the connection, as Kafka's SSL handshake fails it (Java's `wantClientAuth` still
+ * checks a presented certificate; the gRPC listeners instead give it no principal).
  */
 export async function startKafkaListener(options: KafkaListenerOptions): Promise<KafkaListener> {
   const security = options.security ?? { protocol: 'PLAINTEXT' as const, authorizer: () => undefined };
@@ -62,16 +63,15 @@ export async function startKafkaListener(options: KafkaListenerOptions): Promise
   };
 
   let server: Server;
-  let tlsFiles: WatchedTlsFiles | undefined;
+  let stopReloading: (() => void) | undefined;
   const tls = security.tls;
   if (tls) {
-    const watched = new WatchedTlsFiles(tls.files, logger, (context) => tlsServer.setSecureContext(context));
-    tlsFiles = watched;
-    const tlsServer = createTlsServer({
-      ...watched.options,
-      requestCert: tls.clientAuth !== 'none',
-      // `requested` still refuses a presented certificate that is not trusted (checked below).
-      rejectUnauthorized: tls.clientAuth === 'required',
+    // `requested` still refuses a presented certificate that is not trusted (checked below).
+    const tlsServer = createTlsServer(tlsServerOptions(tls.files, tls.clientAuth));
+    stopReloading = reloadTlsServer(tlsServer, tls.files, {
+      ...(tls.reloadIntervalMs === undefined ? {} : { reloadIntervalMs: tls.reloadIntervalMs }),
+      onError: (error) =>
+        logger.warn({ err: error, listener: name }, 'kafka listener: rotated TLS files not applied'),
     });
     tlsServer.on('connection', track);
     tlsServer.on('secureConnection', (socket: TLSSocket) => {
@@ -102,7 +102,7 @@ export async function startKafkaListener(options: KafkaListenerOptions): Promise
       });
     });
   } catch (error) {
-    tlsFiles?.close();
+    stopReloading?.();
     throw error;
   }
   const address = server.address();
@@ -111,7 +111,7 @@ export async function startKafkaListener(options: KafkaListenerOptions): Promise
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        tlsFiles?.close();
+        stopReloading?.();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       }),
@@ -134,9 +134,9 @@ function certificatePrincipal(
     logger.warn({ peer, reason: String(socket.authorizationError) }, 'kafka TLS client certificate refused');
     return undefined;
   }
-  if (security.protocol !== 'SSL' || !presented) return ANONYMOUS_PRINCIPAL;
+  if (security.protocol !== 'SSL') return ANONYMOUS_PRINCIPAL;
   try {
-    return security.tls!.principalMapper.principalOf(certificate.raw);
+    return principalOfTlsSocket(socket, security.tls!.principalMapper);
   } catch (error) {
     logger.warn({ peer, err: error }, 'kafka TLS client certificate maps to no principal');
     return undefined;

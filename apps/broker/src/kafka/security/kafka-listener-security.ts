@@ -1,12 +1,6 @@
 import type { CertificatePrincipalMapper, StandardAuthorizer } from '@fjord/security';
+import type { SecurityProtocol, SslClientAuth, TlsFiles } from '@fjord/server-kit';
 import type { KafkaSaslSettings } from './kafka-authentication.js';
-import type { TlsFiles } from './kafka-tls-files.js';
-
-/** Kafka's security protocols of a listener. */
-export type KafkaSecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
-
-/** Kafka's `ssl.client.auth`. */
-export type SslClientAuth = 'none' | 'requested' | 'required';
 
 /** TLS on a Kafka listener (SSL, SASL_SSL). */
 export interface KafkaTlsSettings {
@@ -14,11 +8,13 @@ export interface KafkaTlsSettings {
   readonly clientAuth: SslClientAuth;
   /** `ssl.principal.mapping.rules` applied to a client certificate's subject (SSL listeners). */
   readonly principalMapper: CertificatePrincipalMapper;
+  /** How often the files are read again (default: the server kit's). */
+  readonly reloadIntervalMs?: number;
 }
 
 /** How one Kafka listener protects its connections and whose ACLs it checks. */
 export interface KafkaListenerSecurity {
-  readonly protocol: KafkaSecurityProtocol;
+  readonly protocol: SecurityProtocol;
   /** Set exactly for SSL and SASL_SSL. */
   readonly tls?: KafkaTlsSettings | undefined;
   /** Set exactly for SASL_PLAINTEXT and SASL_SSL. */

@@ -1,109 +1,61 @@
 import { randomBytes } from 'node:crypto';
-import {
-  CertificatePrincipalMapper,
-  DEFAULT_SASL_MECHANISMS,
-  DEFAULT_SESSION_TOKEN_LIFETIME_MS,
-  SASL_MECHANISMS,
-  type SaslMechanismName,
-  SessionTokens,
-  systemClock,
-} from '@fjord/security';
-import type { KafkaSaslSettings } from './kafka-authentication.js';
-import type {
-  KafkaListenerSecurity,
-  KafkaSecurityProtocol,
-  SslClientAuth,
-} from './kafka-listener-security.js';
-import type { KafkaSecurityState } from './kafka-security-state.js';
+import { systemClock } from '@fjord/security';
+import type { GrpcServerSecurity, SecurityProtocol, SecurityStateSource } from '@fjord/server-kit';
+import type { KafkaListenerSecurity } from './kafka-listener-security.js';
+
+/** No security state: every request allowed, no SCRAM user known (a broker with `--authorizer none`). */
+export const OPEN_SECURITY_STATE: SecurityStateSource = {
+  authorizer: () => undefined,
+  scramCredential: () => undefined,
+  brokerIdOf: () => undefined,
+};
 
 /**
- * The node security settings the Kafka listeners read (issue #13 contract; flags
- * `--ssl-certificate-file`, `--ssl-key-file`, `--ssl-ca-file`, `--ssl-client-auth`,
- * `--ssl-principal-mapping-rules`, `--sasl-enabled-mechanisms`, `--session-token-lifetime-ms`),
- * as the broker's configuration holds them once the server kit's settings fragment is in.
- * Absent values take @fjord/security's defaults.
+ * The security of one Kafka listener from the node's server security (what `serverSecurity`
+ * of @fjord/server-kit builds from the settings for the gRPC listeners too: TLS files, client
+ * certificates and their mapping rules, SASL mechanisms and session lifetime, the state with
+ * the ACLs and SCRAM credentials). Without it the listener can only be PLAINTEXT.
+ * `--ssl-client-auth` applies to SSL listeners; a SASL_SSL listener asks for no client
+ * certificate, as Kafka's does unless configured for that listener alone (KIP-684).
  */
-export interface KafkaSecuritySettings {
-  readonly sslCertificateFile?: string | undefined;
-  readonly sslKeyFile?: string | undefined;
-  readonly sslCaFile?: string | undefined;
-  readonly sslClientAuth?: SslClientAuth | undefined;
-  readonly sslPrincipalMappingRules?: string | undefined;
-  readonly saslEnabledMechanisms?: readonly string[] | string | undefined;
-  readonly sessionTokenLifetimeMs?: number | undefined;
-}
-
-function mechanismsOf(value: KafkaSecuritySettings['saslEnabledMechanisms']): SaslMechanismName[] {
-  if (value === undefined) return [...DEFAULT_SASL_MECHANISMS];
-  const names = (typeof value === 'string' ? value.split(',') : [...value])
-    .map((m) => m.trim())
-    .filter(Boolean);
-  for (const name of names) {
-    if (!(SASL_MECHANISMS as readonly string[]).includes(name))
-      throw new Error(
-        `--sasl-enabled-mechanisms: unknown mechanism '${name}' (known: ${SASL_MECHANISMS.join(', ')})`,
-      );
+export function kafkaListenerSecurity(
+  listenerName: string,
+  protocol: SecurityProtocol,
+  server: GrpcServerSecurity | undefined,
+): KafkaListenerSecurity {
+  const state = server?.state ?? OPEN_SECURITY_STATE;
+  const tls = protocol === 'SSL' || protocol === 'SASL_SSL';
+  const sasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+  if ((tls || sasl) && !server)
+    throw new Error(`Kafka listener ${listenerName} is ${protocol}, but the broker has no security settings`);
+  if (tls && !server?.tls) {
+    throw new Error(
+      `Kafka listener ${listenerName} is ${protocol}: it needs --ssl-certificate-file and --ssl-key-file`,
+    );
   }
-  return names as SaslMechanismName[];
-}
-
-/**
- * Builds each Kafka listener's security from the node settings and the broker's security
- * state. One SASL session issuer and one unknown-user secret serve every listener of the
- * process (both random per process: a Kafka session does not outlive its connection).
- */
-export class KafkaSecurityFactory {
-  readonly #settings: KafkaSecuritySettings;
-  readonly #state: KafkaSecurityState;
-  #sasl: KafkaSaslSettings | undefined;
-
-  constructor(settings: KafkaSecuritySettings, state: KafkaSecurityState) {
-    this.#settings = settings;
-    this.#state = state;
-  }
-
-  /** The security of a listener of this protocol. */
-  forProtocol(protocol: KafkaSecurityProtocol): KafkaListenerSecurity {
-    const tls = protocol === 'SSL' || protocol === 'SASL_SSL';
-    const sasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
-    return {
-      protocol,
-      tls: tls ? this.#tls(protocol) : undefined,
-      sasl: sasl ? this.#saslSettings() : undefined,
-      authorizer: () => this.#state.authorizer(),
-    };
-  }
-
-  #tls(protocol: KafkaSecurityProtocol) {
-    const s = this.#settings;
-    if (s.sslCertificateFile === undefined || s.sslKeyFile === undefined) {
-      throw new Error(`a ${protocol} Kafka listener needs --ssl-certificate-file and --ssl-key-file`);
-    }
-    return {
-      files: {
-        certificateFile: s.sslCertificateFile,
-        keyFile: s.sslKeyFile,
-        ...(s.sslCaFile === undefined ? {} : { caFile: s.sslCaFile }),
-      },
-      clientAuth: s.sslClientAuth ?? 'none',
-      principalMapper: new CertificatePrincipalMapper(
-        s.sslPrincipalMappingRules === undefined ? {} : { rules: s.sslPrincipalMappingRules },
-      ),
-    };
-  }
-
-  #saslSettings(): KafkaSaslSettings {
-    this.#sasl ??= {
-      mechanisms: mechanismsOf(this.#settings.saslEnabledMechanisms),
-      tokens: new SessionTokens({
-        key: { id: 'kafka', secret: randomBytes(32) },
-        clock: systemClock,
-        lifetimeMs: this.#settings.sessionTokenLifetimeMs ?? DEFAULT_SESSION_TOKEN_LIFETIME_MS,
-      }),
-      unknownUserSecret: randomBytes(32),
-      lookup: (user, mechanism) => this.#state.scramCredential(user, mechanism),
-      clock: systemClock,
-    };
-    return this.#sasl;
-  }
+  return {
+    protocol,
+    tls:
+      tls && server?.tls
+        ? {
+            files: server.tls,
+            // Kafka applies ssl.client.auth to SASL_SSL listeners only when it is set for that
+            // listener (KIP-684): the SASL login authenticates the client there.
+            clientAuth: protocol === 'SSL' ? server.clientAuth : 'none',
+            principalMapper: server.principalMapper,
+            ...(server.reloadIntervalMs === undefined ? {} : { reloadIntervalMs: server.reloadIntervalMs }),
+          }
+        : undefined,
+    sasl:
+      sasl && server
+        ? {
+            mechanisms: server.saslMechanisms,
+            tokens: server.tokens,
+            unknownUserSecret: server.unknownUserSecret ?? randomBytes(32),
+            lookup: (user, mechanism) => state.scramCredential(user, mechanism),
+            clock: systemClock,
+          }
+        : undefined,
+    authorizer: () => state.authorizer(),
+  };
 }
