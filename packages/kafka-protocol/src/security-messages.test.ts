@@ -58,7 +58,10 @@ describe('SASL messages', () => {
     const value = { errorCode: 58, errorMessage: 'no', authBytes: Buffer.alloc(0) };
     expect(encoded(ApiKey.SaslAuthenticate, 'response', 0, { ...value, sessionLifetimeMs: 5n })).toBe(bytes);
     // A field the version lacks decodes as its Kafka default.
-    expect(decoded(ApiKey.SaslAuthenticate, 'response', 0, bytes)).toEqual({ ...value, sessionLifetimeMs: 0n });
+    expect(decoded(ApiKey.SaslAuthenticate, 'response', 0, bytes)).toEqual({
+      ...value,
+      sessionLifetimeMs: 0n,
+    });
   });
 
   it('SaslAuthenticate v1 adds session_lifetime_ms (KIP-368)', () => {
