@@ -12,6 +12,7 @@ import {
   writeDevelopmentCertificates,
 } from '@fjord/security';
 import { type GrpcServerSecurity, serverSecurity } from '@fjord/server-kit';
+import { Admin } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,13 +29,13 @@ const logger = pino({ level: 'silent' });
 const LISTENER = 'SASL_SSL';
 
 /**
- * KafkaJS 2.2 logging in to a real SASL_SSL Kafka listener (TLS from development
+ * KafkaJS 2.2 and @platformatic/kafka logging in to a real SASL_SSL Kafka listener (TLS from development
  * certificates, SCRAM against a credential store, ACLs in a StandardAuthorizer), built from the
  * settings as the broker builds it (`serverSecurity` + `kafkaListenerSecurity`). Only the
  * coordinator behind Metadata is replaced, by a fixed topic list: the broker and its
  * coordinator run in tests/integration; this is about the client's view of the login.
  */
-describe('KafkaJS against a SASL_SSL Kafka listener', () => {
+describe('Kafka clients against a SASL_SSL Kafka listener', () => {
   let dir: string;
   let certificates: DevelopmentCertificateFiles;
   let listener: KafkaListener;
@@ -139,6 +140,21 @@ describe('KafkaJS against a SASL_SSL Kafka listener', () => {
       }
     },
   );
+
+  it('@platformatic/kafka logs in with SCRAM-SHA-256 over TLS and lists what it may DESCRIBE', async () => {
+    const admin = new Admin({
+      clientId: 'platformatic-login-test',
+      bootstrapBrokers: [`127.0.0.1:${port}`],
+      tls: { ca: readFileSync(certificates.caCertificate, 'utf8') },
+      sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: 'alice-secret' },
+      retries: 0,
+    });
+    try {
+      expect(await admin.listTopics()).toEqual(['visible-a']);
+    } finally {
+      await admin.close();
+    }
+  });
 
   it('a wrong password is KafkaJS’s SASL authentication error with Kafka’s message', async () => {
     const admin = kafka('scram-sha-256', 'wrong').admin();
