@@ -27,6 +27,16 @@ const MAX_QUEUED_REQUESTS = 32;
 /** How long a connection closed after its answer waits for the answer to drain. */
 const END_GRACE_MS = 1_000;
 
+/** Largest frame before authentication: Kafka's sasl.server.max.receive.size default. */
+export const MAX_UNAUTHENTICATED_FRAME_BYTES = 512 * 1024;
+
+/**
+ * How long a connection to a SASL listener may take to authenticate. Kafka bounds it only by
+ * connections.max.idle.ms; a bound of its own keeps unauthenticated connections from holding
+ * the broker's sockets, while real clients log in within a few round trips of connecting.
+ */
+export const DEFAULT_AUTHENTICATION_TIMEOUT_MS = 30_000;
+
 /** Options of {@link serveKafkaConnection}. */
 export interface KafkaConnectionOptions {
   readonly apis: ReadonlyMap<number, KafkaApi>;
@@ -40,6 +50,8 @@ export interface KafkaConnectionOptions {
   readonly sasl?: KafkaSaslSettings | undefined;
   /** The broker's current ACLs (undefined: `--authorizer none`, everything allowed). */
   readonly authorizer: () => StandardAuthorizer | undefined;
+  /** How long a SASL connection may take to log in (default {@link DEFAULT_AUTHENTICATION_TIMEOUT_MS}). */
+  readonly authenticationTimeoutMs?: number | undefined;
 }
 
 /**
@@ -52,7 +64,9 @@ export interface KafkaConnectionOptions {
  */
 export function serveKafkaConnection(socket: Socket, options: KafkaConnectionOptions): void {
   const { apis, logger, maxFrameBytes } = options;
-  const splitter = new FrameSplitter(maxFrameBytes);
+  const splitter = new FrameSplitter(() =>
+    authentication.authenticated ? maxFrameBytes : Math.min(maxFrameBytes, MAX_UNAUTHENTICATED_FRAME_BYTES),
+  );
   const closed = new AbortController();
   const signal = AbortSignal.any([closed.signal, options.shutdownSignal]);
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -62,6 +76,14 @@ export function serveKafkaConnection(socket: Socket, options: KafkaConnectionOpt
     principal: options.principal,
     connectionId: peer,
   });
+  if (!authentication.authenticated) {
+    const timeoutMs = options.authenticationTimeoutMs ?? DEFAULT_AUTHENTICATION_TIMEOUT_MS;
+    const timer = setTimeout(() => {
+      if (!authentication.authenticated) drop(`not authenticated within ${timeoutMs} ms`);
+    }, timeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
   let queue: Promise<void> = Promise.resolve();
   let queued = 0;
 

@@ -35,6 +35,7 @@ import type { KafkaApi } from './api.js';
 import { apiVersionsApi } from './apis/api-versions.js';
 import { saslAuthenticateApi, saslHandshakeApi } from './apis/sasl.js';
 import { CoordinatorUnavailableError } from './coordinator-calls.js';
+import { MAX_UNAUTHENTICATED_FRAME_BYTES } from './kafka-connection.js';
 import { type KafkaListener, startKafkaListener } from './kafka-server.js';
 import type { KafkaSaslSettings } from './security/kafka-authentication.js';
 import type { KafkaListenerSecurity } from './security/kafka-listener-security.js';
@@ -199,8 +200,9 @@ describe('Kafka listener security', () => {
     };
   }
 
-  async function listen(security: KafkaListenerSecurity): Promise<number> {
+  async function listen(security: KafkaListenerSecurity, authenticationTimeoutMs?: number): Promise<number> {
     const listener = await startKafkaListener({
+      ...(authenticationTimeoutMs === undefined ? {} : { authenticationTimeoutMs }),
       host: '127.0.0.1',
       port: 0,
       apis: apiMap(),
@@ -278,6 +280,39 @@ describe('Kafka listener security', () => {
     expect(keys).toContainEqual([ApiKey.SaslAuthenticate, 0, 2]);
     expect(await whoAmI(client)).toBeUndefined();
     expect(await client.closedByServer()).toBe(true);
+  });
+
+  it('before authentication a frame over Kafka’s sasl.server.max.receive.size closes the connection', async () => {
+    const port = await listen({
+      protocol: 'SASL_PLAINTEXT',
+      sasl: saslSettings(),
+      authorizer: () => undefined,
+    });
+    const client = await plainClient(port);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(MAX_UNAUTHENTICATED_FRAME_BYTES + 1);
+    client.socket.write(size);
+    expect(await client.closedByServer()).toBe(true);
+    // The same size is a frame like any other on a listener without SASL.
+    const open = await listen({ protocol: 'PLAINTEXT', authorizer: () => undefined });
+    const plain = await plainClient(open);
+    plain.socket.write(size);
+    expect(
+      await Promise.race([plain.closedByServer(), new Promise((r) => setTimeout(() => r(false), 300))]),
+    ).toBe(false);
+  });
+
+  it('a connection that does not log in within the authentication timeout is closed; a logged-in one stays', async () => {
+    const port = await listen(
+      { protocol: 'SASL_PLAINTEXT', sasl: saslSettings(), authorizer: () => undefined },
+      300,
+    );
+    const idle = await plainClient(port);
+    const loggedIn = await plainClient(port);
+    expect((await scramLogin(loggedIn, SCRAM_SHA_256, 'alice', 'alice-secret'))?.errorCode).toBe(0);
+    expect(await idle.closedByServer()).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await whoAmI(loggedIn))?.errorMessage).toBe('User:alice');
   });
 
   it('a SaslAuthenticate before the handshake closes the connection', async () => {

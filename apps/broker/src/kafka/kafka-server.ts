@@ -29,6 +29,8 @@ export interface KafkaListenerOptions {
   readonly maxFrameBytes?: number;
   /** TLS, SASL and the ACLs of this listener; default PLAINTEXT without an authorizer. */
   readonly security?: KafkaListenerSecurity;
+  /** How long a SASL connection may take to log in (default 30 s). */
+  readonly authenticationTimeoutMs?: number;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function startKafkaListener(options: KafkaListenerOptions): Promise
       principal,
       sasl: security.sasl,
       authorizer: security.authorizer,
+      authenticationTimeoutMs: options.authenticationTimeoutMs,
     });
   };
   const track = (socket: Socket) => {
