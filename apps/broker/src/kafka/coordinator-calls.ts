@@ -43,10 +43,17 @@ type SecurityServiceConstructor = new (
   options: grpc.ClientOptions,
 ) => v1.SecurityServiceClient;
 
-/** A SecurityService client on the channel of a coordinator address's other clients. */
+/** Stand-ins made until the link carries a SecurityService client of its own. */
 const securityClients = new WeakMap<v1.CoordinatorServiceClient, v1.SecurityServiceClient>();
 
+/**
+ * The SecurityService client of a coordinator address: the link's own once it has one (the
+ * broker's security-state work adds it, with the channel's login interceptor), else one on
+ * the same channel (without the link's per-client options: enough over PLAINTEXT and SSL).
+ */
 function securityClientOf(services: CoordinatorServices): v1.SecurityServiceClient {
+  const own = (services as CoordinatorServices & { security?: v1.SecurityServiceClient }).security;
+  if (own) return own;
   let client = securityClients.get(services.cluster);
   if (!client) {
     const channelOverride = services.cluster.getChannel() as grpc.Channel;
