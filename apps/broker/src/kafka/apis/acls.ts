@@ -4,8 +4,8 @@ import { asStructs, type KafkaApi } from '../api.js';
 import type { KafkaDeps } from '../kafka-deps.js';
 import { aclCodes, aclNames, UnsupportedAclCodeError } from './acl-codes.js';
 
-/** First version Kafka 4 still serves (KIP-896 removed v0–1 of the ACL APIs). */
-const OLDEST_ACL_VERSION = 2;
+/** Kafka 4.0's oldest (KIP-896 removed v0), and KafkaJS 2.2's newest. */
+const OLDEST_ACL_VERSION = 1;
 const NEWEST_ACL_VERSION = 3;
 
 const CLUSTER_REFUSED = 'Cluster authorization failed.';
@@ -59,7 +59,7 @@ function byResource(acls: readonly v1.AclBinding__Output[]): KafkaStruct[] {
 }
 
 /**
- * CreateAcls v2–3, forwarded to the coordinator's SecurityService once the broker has checked
+ * CreateAcls v1–3, forwarded to the coordinator's SecurityService once the broker has checked
  * ALTER on the Cluster (else every creation is answered CLUSTER_AUTHORIZATION_FAILED). A
  * binding with a code Fjord has no counterpart for (delegation tokens, users) is answered
  * INVALID_REQUEST on its own.
@@ -127,7 +127,7 @@ function createResults(results: ReadonlyArray<readonly [number, string | null]>)
   };
 }
 
-/** DescribeAcls v2–3: needs DESCRIBE on the Cluster (CLUSTER_AUTHORIZATION_FAILED), forwarded. */
+/** DescribeAcls v1–3: needs DESCRIBE on the Cluster (CLUSTER_AUTHORIZATION_FAILED), forwarded. */
 export function describeAclsApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.DescribeAcls,
@@ -163,7 +163,7 @@ function describeError(errorCode: number, errorMessage: string | null): KafkaStr
   return { throttleTimeMs: 0, errorCode, errorMessage, resources: [] };
 }
 
-/** DeleteAcls v2–3: needs ALTER on the Cluster (CLUSTER_AUTHORIZATION_FAILED per filter), forwarded. */
+/** DeleteAcls v1–3: needs ALTER on the Cluster (CLUSTER_AUTHORIZATION_FAILED per filter), forwarded. */
 export function deleteAclsApi(deps: KafkaDeps): KafkaApi {
   return {
     apiKey: ApiKey.DeleteAcls,
