@@ -69,8 +69,10 @@ export function serveKafkaConnection(socket: Socket, options: KafkaConnectionOpt
   );
   const closed = new AbortController();
   const signal = AbortSignal.any([closed.signal, options.shutdownSignal]);
+  // A socket reset while being accepted has no address left: nothing to serve.
+  if (socket.remoteAddress === undefined) return void socket.destroy();
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-  const host = clientHost(socket.remoteAddress ?? '0.0.0.0');
+  const host = clientHost(socket.remoteAddress);
   const authentication = new KafkaConnectionAuthentication({
     sasl: options.sasl,
     principal: options.principal,
