@@ -2,7 +2,8 @@ import { Cluster, type ClusterOptions, randomName, startCluster, waitFor } from 
 import kafkajs, { type Consumer, type SASLOptions } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const { Kafka, logLevel } = kafkajs;
+const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } =
+  kafkajs;
 
 /**
  * What this test uses of a secure testkit cluster (`startCluster({ secure: true })`, issue
@@ -156,6 +157,79 @@ describe.skipIf(!testkitHasSecureClusters)('KafkaJS over SASL_SSL with ACLs', ()
     await admin.disconnect();
     expect(topics.filter((t) => t.startsWith(prefix)).sort()).toEqual([deniedTopic, allowedTopic].sort());
     expect(topics.every((t) => t.startsWith(prefix))).toBe(true);
+  }, 60_000);
+
+  it('the admin creates, describes and deletes ACLs through the Kafka listener (stored by the coordinators)', async () => {
+    const admin = kafka({
+      mechanism: cluster.secured.admin.mechanism,
+      username: cluster.secured.admin.username,
+      password: cluster.secured.admin.password,
+    } as SASLOptions).admin();
+    await admin.connect();
+    const resourceName = `${prefix}-acl`;
+    const filter = {
+      resourceType: AclResourceTypes.TOPIC,
+      resourceName,
+      resourcePatternType: ResourcePatternTypes.ANY,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+    };
+    try {
+      const acl = {
+        resourceType: AclResourceTypes.TOPIC,
+        resourceName,
+        resourcePatternType: ResourcePatternTypes.PREFIXED,
+        principal: 'User:bob',
+        host: '*',
+        operation: AclOperationTypes.WRITE,
+        permissionType: AclPermissionTypes.ALLOW,
+      };
+      expect(await admin.createAcls({ acl: [acl, { ...acl, operation: AclOperationTypes.READ }] })).toBe(
+        true,
+      );
+      const described = await admin.describeAcls(filter);
+      expect(described.resources).toHaveLength(1);
+      expect(described.resources[0]!.acls.map((a) => a.operation).sort()).toEqual(
+        [AclOperationTypes.READ, AclOperationTypes.WRITE].sort(),
+      );
+      const deleted = await admin.deleteAcls({
+        filters: [{ ...filter, operation: AclOperationTypes.WRITE }],
+      });
+      expect(deleted.filterResponses[0]!.matchingAcls).toMatchObject([
+        { resourceName, principal: 'User:bob', operation: AclOperationTypes.WRITE, errorCode: 0 },
+      ]);
+      const after = await admin.describeAcls(filter);
+      expect(after.resources[0]!.acls.map((a) => a.operation)).toEqual([AclOperationTypes.READ]);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 60_000);
+
+  it('a user without ALTER on the cluster may not create ACLs', async () => {
+    const admin = asAlice().admin();
+    await admin.connect();
+    const error = await admin
+      .createAcls({
+        acl: [
+          {
+            resourceType: AclResourceTypes.TOPIC,
+            resourceName: allowedTopic,
+            resourcePatternType: ResourcePatternTypes.LITERAL,
+            principal: `User:${alice.username}`,
+            host: '*',
+            operation: AclOperationTypes.ALL,
+            permissionType: AclPermissionTypes.ALLOW,
+          },
+        ],
+      })
+      .then(
+        () => undefined,
+        (e: Error & { type?: string }) => e,
+      );
+    await admin.disconnect();
+    expect(error?.type ?? (error as { originalError?: { type?: string } })?.originalError?.type).toBe(
+      'CLUSTER_AUTHORIZATION_FAILED',
+    );
   }, 60_000);
 
   it('a consumer group the user may not READ fails with GROUP_AUTHORIZATION_FAILED', async () => {
