@@ -1,5 +1,5 @@
-import { classifyCoordinatorGrpcError, loadFjordProto, type v1 } from '@fjord/protocol';
-import * as grpc from '@grpc/grpc-js';
+import { classifyCoordinatorGrpcError, type v1 } from '@fjord/protocol';
+import type * as grpc from '@grpc/grpc-js';
 import type { CoordinatorLink, CoordinatorServices } from '../cluster/coordinator-link.js';
 
 /** Per-call deadline of a forwarded call; a Kafka client retries after a retriable error. */
@@ -37,36 +37,6 @@ export class CoordinatorUnavailableError extends Error {
   }
 }
 
-type SecurityServiceConstructor = new (
-  address: string,
-  credentials: grpc.ChannelCredentials,
-  options: grpc.ClientOptions,
-) => v1.SecurityServiceClient;
-
-/** Stand-ins made until the link carries a SecurityService client of its own. */
-const securityClients = new WeakMap<v1.CoordinatorServiceClient, v1.SecurityServiceClient>();
-
-/**
- * The SecurityService client of a coordinator address: the link's own once it has one (the
- * broker's security-state work adds it, with the channel's login interceptor), else one on
- * the same channel (without the link's per-client options: enough over PLAINTEXT and SSL).
- */
-function securityClientOf(services: CoordinatorServices): v1.SecurityServiceClient {
-  const own = (services as CoordinatorServices & { security?: v1.SecurityServiceClient }).security;
-  if (own) return own;
-  let client = securityClients.get(services.cluster);
-  if (!client) {
-    const channelOverride = services.cluster.getChannel() as grpc.Channel;
-    // loadFjordProto() loads every proto file; its type does not list SecurityService yet.
-    const proto = loadFjordProto().fjord.v1 as unknown as { SecurityService: SecurityServiceConstructor };
-    client = new proto.SecurityService(channelOverride.getTarget(), grpc.credentials.createInsecure(), {
-      channelOverride,
-    });
-    securityClients.set(services.cluster, client);
-  }
-  return client;
-}
-
 /**
  * The coordinator services the Kafka listener forwards to: cluster metadata and topic admin
  * (CoordinatorService), producer ids (ProducerIdService) and groups (GroupCoordinatorService).
@@ -98,19 +68,19 @@ export class CoordinatorCalls {
 
   createAcls(request: v1.CreateAclsRequest): Promise<v1.CreateAclsResponse__Output> {
     return this.#call((services) => {
-      const security = securityClientOf(services);
+      const { security } = services;
       return call(security.createAcls, security, request);
     });
   }
   describeAcls(request: v1.DescribeAclsRequest): Promise<v1.DescribeAclsResponse__Output> {
     return this.#call((services) => {
-      const security = securityClientOf(services);
+      const { security } = services;
       return call(security.describeAcls, security, request);
     });
   }
   deleteAcls(request: v1.DeleteAclsRequest): Promise<v1.DeleteAclsResponse__Output> {
     return this.#call((services) => {
-      const security = securityClientOf(services);
+      const { security } = services;
       return call(security.deleteAcls, security, request);
     });
   }
@@ -118,7 +88,7 @@ export class CoordinatorCalls {
     request: v1.DescribeUserScramCredentialsRequest,
   ): Promise<v1.DescribeUserScramCredentialsResponse__Output> {
     return this.#call((services) => {
-      const security = securityClientOf(services);
+      const { security } = services;
       return call(security.describeUserScramCredentials, security, request);
     });
   }
@@ -126,7 +96,7 @@ export class CoordinatorCalls {
     request: v1.AlterUserScramCredentialsRequest,
   ): Promise<v1.AlterUserScramCredentialsResponse__Output> {
     return this.#call((services) => {
-      const security = securityClientOf(services);
+      const { security } = services;
       return call(security.alterUserScramCredentials, security, request);
     });
   }
