@@ -50,7 +50,7 @@ export async function startBrokerKafka(
   const boundPorts = new Map<string, number>();
   try {
     for (const listener of config.kafkaListeners) {
-      const running = await startOne(listener, config, broker, coordinator, logger, security);
+      const running = await startOne(listener, config, broker, coordinator, logger, listenerSecurity);
       started.push(running);
       boundPorts.set(listener.name, running.port);
     }
