@@ -1,19 +1,29 @@
+import { ALTER_USER_SCRAM_CREDENTIALS_REQUEST } from './messages/alter-user-scram-credentials-request.js';
+import { ALTER_USER_SCRAM_CREDENTIALS_RESPONSE } from './messages/alter-user-scram-credentials-response.js';
 import { API_VERSIONS_REQUEST } from './messages/api-versions-request.js';
 import { API_VERSIONS_RESPONSE } from './messages/api-versions-response.js';
 import { CONSUMER_GROUP_DESCRIBE_REQUEST } from './messages/consumer-group-describe-request.js';
 import { CONSUMER_GROUP_DESCRIBE_RESPONSE } from './messages/consumer-group-describe-response.js';
 import { CONSUMER_GROUP_HEARTBEAT_REQUEST } from './messages/consumer-group-heartbeat-request.js';
 import { CONSUMER_GROUP_HEARTBEAT_RESPONSE } from './messages/consumer-group-heartbeat-response.js';
+import { CREATE_ACLS_REQUEST } from './messages/create-acls-request.js';
+import { CREATE_ACLS_RESPONSE } from './messages/create-acls-response.js';
 import { CREATE_TOPICS_REQUEST } from './messages/create-topics-request.js';
 import { CREATE_TOPICS_RESPONSE } from './messages/create-topics-response.js';
+import { DELETE_ACLS_REQUEST } from './messages/delete-acls-request.js';
+import { DELETE_ACLS_RESPONSE } from './messages/delete-acls-response.js';
 import { DELETE_TOPICS_REQUEST } from './messages/delete-topics-request.js';
 import { DELETE_TOPICS_RESPONSE } from './messages/delete-topics-response.js';
+import { DESCRIBE_ACLS_REQUEST } from './messages/describe-acls-request.js';
+import { DESCRIBE_ACLS_RESPONSE } from './messages/describe-acls-response.js';
 import { DESCRIBE_CLUSTER_REQUEST } from './messages/describe-cluster-request.js';
 import { DESCRIBE_CLUSTER_RESPONSE } from './messages/describe-cluster-response.js';
 import { DESCRIBE_CONFIGS_REQUEST } from './messages/describe-configs-request.js';
 import { DESCRIBE_CONFIGS_RESPONSE } from './messages/describe-configs-response.js';
 import { DESCRIBE_GROUPS_REQUEST } from './messages/describe-groups-request.js';
 import { DESCRIBE_GROUPS_RESPONSE } from './messages/describe-groups-response.js';
+import { DESCRIBE_USER_SCRAM_CREDENTIALS_REQUEST } from './messages/describe-user-scram-credentials-request.js';
+import { DESCRIBE_USER_SCRAM_CREDENTIALS_RESPONSE } from './messages/describe-user-scram-credentials-response.js';
 import { FETCH_REQUEST } from './messages/fetch-request.js';
 import { FETCH_RESPONSE } from './messages/fetch-response.js';
 import { FIND_COORDINATOR_REQUEST } from './messages/find-coordinator-request.js';
@@ -38,6 +48,10 @@ import { OFFSET_FETCH_REQUEST } from './messages/offset-fetch-request.js';
 import { OFFSET_FETCH_RESPONSE } from './messages/offset-fetch-response.js';
 import { PRODUCE_REQUEST } from './messages/produce-request.js';
 import { PRODUCE_RESPONSE } from './messages/produce-response.js';
+import { SASL_AUTHENTICATE_REQUEST } from './messages/sasl-authenticate-request.js';
+import { SASL_AUTHENTICATE_RESPONSE } from './messages/sasl-authenticate-response.js';
+import { SASL_HANDSHAKE_REQUEST } from './messages/sasl-handshake-request.js';
+import { SASL_HANDSHAKE_RESPONSE } from './messages/sasl-handshake-response.js';
 import { SYNC_GROUP_REQUEST } from './messages/sync-group-request.js';
 import { SYNC_GROUP_RESPONSE } from './messages/sync-group-response.js';
 import type { MessageSchema } from './schema.js';
@@ -57,11 +71,18 @@ export const ApiKey = {
   SyncGroup: 14,
   DescribeGroups: 15,
   ListGroups: 16,
+  SaslHandshake: 17,
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
   InitProducerId: 22,
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
   DescribeConfigs: 32,
+  SaslAuthenticate: 36,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
   DescribeCluster: 60,
   ConsumerGroupHeartbeat: 68,
   ConsumerGroupDescribe: 69,
@@ -90,11 +111,18 @@ const PAIRS: ReadonlyArray<[MessageSchema, MessageSchema]> = [
   [SYNC_GROUP_REQUEST, SYNC_GROUP_RESPONSE],
   [DESCRIBE_GROUPS_REQUEST, DESCRIBE_GROUPS_RESPONSE],
   [LIST_GROUPS_REQUEST, LIST_GROUPS_RESPONSE],
+  [SASL_HANDSHAKE_REQUEST, SASL_HANDSHAKE_RESPONSE],
   [API_VERSIONS_REQUEST, API_VERSIONS_RESPONSE],
   [CREATE_TOPICS_REQUEST, CREATE_TOPICS_RESPONSE],
   [DELETE_TOPICS_REQUEST, DELETE_TOPICS_RESPONSE],
   [INIT_PRODUCER_ID_REQUEST, INIT_PRODUCER_ID_RESPONSE],
+  [DESCRIBE_ACLS_REQUEST, DESCRIBE_ACLS_RESPONSE],
+  [CREATE_ACLS_REQUEST, CREATE_ACLS_RESPONSE],
+  [DELETE_ACLS_REQUEST, DELETE_ACLS_RESPONSE],
   [DESCRIBE_CONFIGS_REQUEST, DESCRIBE_CONFIGS_RESPONSE],
+  [SASL_AUTHENTICATE_REQUEST, SASL_AUTHENTICATE_RESPONSE],
+  [DESCRIBE_USER_SCRAM_CREDENTIALS_REQUEST, DESCRIBE_USER_SCRAM_CREDENTIALS_RESPONSE],
+  [ALTER_USER_SCRAM_CREDENTIALS_REQUEST, ALTER_USER_SCRAM_CREDENTIALS_RESPONSE],
   [DESCRIBE_CLUSTER_REQUEST, DESCRIBE_CLUSTER_RESPONSE],
   [CONSUMER_GROUP_HEARTBEAT_REQUEST, CONSUMER_GROUP_HEARTBEAT_RESPONSE],
   [CONSUMER_GROUP_DESCRIBE_REQUEST, CONSUMER_GROUP_DESCRIBE_RESPONSE],

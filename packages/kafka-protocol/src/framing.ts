@@ -7,14 +7,18 @@ import { DEFAULT_MAX_FRAME_BYTES } from './limits.js';
  * so a client announcing 2 GiB costs nothing.
  */
 export class FrameSplitter {
-  readonly #maxFrameBytes: number;
+  readonly #maxFrameBytes: () => number;
   #chunks: Buffer[] = [];
   #buffered = 0;
   /** Size of the frame being assembled; -1 until its prefix is complete. */
   #frameSize = -1;
 
-  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
-    this.#maxFrameBytes = maxFrameBytes;
+  /**
+   * `maxFrameBytes` may be a function, asked at each frame's size prefix: a connection that
+   * has not authenticated yet gets a smaller cap (Kafka's sasl.server.max.receive.size).
+   */
+  constructor(maxFrameBytes: number | (() => number) = DEFAULT_MAX_FRAME_BYTES) {
+    this.#maxFrameBytes = typeof maxFrameBytes === 'function' ? maxFrameBytes : () => maxFrameBytes;
   }
 
   /** Bytes held while waiting for the rest of a frame. */
@@ -33,10 +37,9 @@ export class FrameSplitter {
       if (this.#frameSize < 0) {
         if (this.#buffered < 4) return frames;
         const size = this.#take(4).readInt32BE(0);
-        if (size < 0 || size > this.#maxFrameBytes) {
-          throw new KafkaProtocolError(
-            `frame size ${size} is outside 0..${this.#maxFrameBytes} (socket.request.max.bytes)`,
-          );
+        const max = this.#maxFrameBytes();
+        if (size < 0 || size > max) {
+          throw new KafkaProtocolError(`frame size ${size} is outside 0..${max} (socket.request.max.bytes)`);
         }
         this.#frameSize = size;
       }

@@ -20,6 +20,10 @@ export const JAVA_4_OLDEST_VERSION: ReadonlyMap<number, number> = new Map([
   [ApiKey.CreateTopics, 2],
   [ApiKey.DeleteTopics, 1],
   [ApiKey.DescribeConfigs, 1],
+  [ApiKey.SaslHandshake, 1],
+  [ApiKey.DescribeAcls, 1],
+  [ApiKey.CreateAcls, 1],
+  [ApiKey.DeleteAcls, 1],
 ]);
 
 /**
@@ -31,7 +35,7 @@ export const JAVA_CLIENT_GAPS: readonly string[] = [
   'ListOffsets v7+ is not served: `Admin.listOffsets` with `OffsetSpec.maxTimestamp()` (v7), `earliestLocal()` (v8) or `latestTiered()` (v9) fails with UnsupportedVersionException; earliest, latest and by-timestamp work.',
   'ConsumerGroupDescribe v1 (member types, Java 4.0) is not served; the Java admin uses v0.',
   'Transactions are not served (AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit; FindCoordinator for transactions answers COORDINATOR_NOT_AVAILABLE): a producer with `transactional.id` cannot start. Idempotent producers (the Java default since 3.0) work.',
-  'Admin APIs not served: CreatePartitions, DeleteRecords, DeleteGroups, OffsetDelete, AlterConfigs, IncrementalAlterConfigs, ElectLeaders, DescribeLogDirs, DescribeProducers, DescribeTransactions, ListTransactions and the ACL and quota APIs; each fails in the Java admin with UnsupportedVersionException. `Admin.describeTopics` uses Metadata, as it does without DescribeTopicPartitions (75).',
-  'SaslHandshake and SaslAuthenticate come with the security issue; until then the listener is plaintext only.',
+  'Admin APIs not served: CreatePartitions, DeleteRecords, DeleteGroups, OffsetDelete, AlterConfigs, IncrementalAlterConfigs, ElectLeaders, DescribeLogDirs, DescribeProducers, DescribeTransactions, ListTransactions and the quota APIs; each fails in the Java admin with UnsupportedVersionException. `Admin.describeTopics` uses Metadata, as it does without DescribeTopicPartitions (75).',
+  'SASL mechanisms other than SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN (GSSAPI, OAUTHBEARER) are not offered: a Java client configured with one fails its handshake with UNSUPPORTED_SASL_MECHANISM.',
   'GetTelemetrySubscriptions and PushTelemetry (KIP-714) are not served: Java 3.7+ clients then send no client metrics, without an error.',
 ];

@@ -1,4 +1,5 @@
 import type { KafkaApi } from './api.js';
+import { createAclsApi, deleteAclsApi, describeAclsApi } from './apis/acls.js';
 import { apiVersionsApi } from './apis/api-versions.js';
 import { describeClusterApi, findCoordinatorApi, initProducerIdApi } from './apis/cluster-info.js';
 import { consumerGroupDescribeApi, consumerGroupHeartbeatApi } from './apis/consumer-group.js';
@@ -10,6 +11,8 @@ import { offsetCommitApi, offsetFetchApi } from './apis/group-offsets.js';
 import { listOffsetsApi } from './apis/list-offsets.js';
 import { metadataApi } from './apis/metadata.js';
 import { produceApi } from './apis/produce.js';
+import { saslAuthenticateApi, saslHandshakeApi } from './apis/sasl.js';
+import { alterUserScramCredentialsApi, describeUserScramCredentialsApi } from './apis/scram-credentials.js';
 import { createTopicsApi, deleteTopicsApi } from './apis/topics-admin.js';
 import type { KafkaDeps } from './kafka-deps.js';
 
@@ -36,6 +39,13 @@ export function createKafkaApis(deps: KafkaDeps): ReadonlyMap<number, KafkaApi> 
     describeGroupsApi(deps),
     consumerGroupHeartbeatApi(deps),
     consumerGroupDescribeApi(deps),
+    saslHandshakeApi(),
+    saslAuthenticateApi(),
+    createAclsApi(deps),
+    describeAclsApi(deps),
+    deleteAclsApi(deps),
+    describeUserScramCredentialsApi(deps),
+    alterUserScramCredentialsApi(deps),
   ];
   apis.push(apiVersionsApi(() => apis));
   return new Map(apis.map((api) => [api.apiKey, api]));

@@ -9,4 +9,6 @@ export const KafkaErrorCode = {
   UNKNOWN_SERVER_ERROR: -1,
   UNSUPPORTED_ENDPOINT_TYPE: 119,
   UNKNOWN_TOPIC_ID: 100,
+  /** A cluster change found no controller; Kafka clients refresh metadata and retry. */
+  NOT_CONTROLLER: 41,
 } as const;

@@ -23,6 +23,9 @@ const OPERATIONS_NOT_REQUESTED = -2147483648;
  * timeout is Kafka's broker default (45 s); the rack id is accepted and unused (no rack-aware
  * assignor). v1 clients choose their member id, and an empty one is refused as Kafka 4 does.
  * A group id used by a classic (JoinGroup) group is refused with INCONSISTENT_GROUP_PROTOCOL.
+ * Needs READ on the group (GROUP_AUTHORIZATION_FAILED) and DESCRIBE on every subscribed topic
+ * name (TOPIC_AUTHORIZATION_FAILED naming them, as KIP-848's broker does). Topics matched by a
+ * regex are not filtered by the principal's rights (the coordinator resolves the regex).
  */
 export function consumerGroupHeartbeatApi(deps: KafkaDeps): KafkaApi {
   return {
@@ -31,13 +34,23 @@ export function consumerGroupHeartbeatApi(deps: KafkaDeps): KafkaApi {
     maxVersion: 1,
     notes:
       "Forwarded to the coordinator's consumer-group protocol (KIP-848 already): assignors uniform and range, null fields kept as unchanged. Session timeout 45 s (Kafka's broker default); rack ids unused. A classic group's id is refused (INCONSISTENT_GROUP_PROTOCOL).",
-    async handle(request, { header }) {
+    async handle(request, { header, access }) {
       const memberId = request.memberId as string;
       const memberEpoch = request.memberEpoch as number;
       if (header.apiVersion >= CLIENT_MEMBER_ID && memberId === '') {
         return failure(ErrorCode.INVALID_REQUEST, 'MemberId can not be empty.', memberEpoch);
       }
+      if (!access.allows('READ', 'GROUP', request.groupId as string))
+        return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.', memberEpoch);
       const names = request.subscribedTopicNames as string[] | null;
+      const hidden = (names ?? []).filter((name) => !access.allows('DESCRIBE', 'TOPIC', name));
+      if (hidden.length > 0) {
+        return failure(
+          ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          `The member is not authorized to access topics: [${hidden.sort().join(', ')}]`,
+          memberEpoch,
+        );
+      }
       const regex = (request.subscribedTopicRegex as string | null | undefined) ?? null;
       const owned = request.topicPartitions === null ? null : asStructs(request.topicPartitions);
       const rebalanceTimeoutMs = request.rebalanceTimeoutMs as number;
@@ -87,6 +100,8 @@ export function consumerGroupHeartbeatApi(deps: KafkaDeps): KafkaApi {
               },
       };
     },
+    unavailable: (request, _context, message) =>
+      failure(ErrorCode.COORDINATOR_NOT_AVAILABLE, message, request.memberEpoch as number),
   };
 }
 
@@ -106,7 +121,8 @@ function failure(errorCode: number, errorMessage: string, memberEpoch: number): 
  * ConsumerGroupDescribe v0: KIP-848 groups with their epochs, assignor and members (current
  * and target assignments by topic id and name). A classic group, or an id no group has, is
  * GROUP_ID_NOT_FOUND, as Kafka answers. Members have no client id or host (Fjord's protocol
- * does not carry them) and no rack.
+ * does not carry them) and no rack. A group the principal may not DESCRIBE is answered
+ * GROUP_AUTHORIZATION_FAILED.
  */
 export function consumerGroupDescribeApi(deps: KafkaDeps): KafkaApi {
   return {
@@ -115,15 +131,35 @@ export function consumerGroupDescribeApi(deps: KafkaDeps): KafkaApi {
     maxVersion: 0,
     notes:
       'Fjord-protocol (KIP-848) groups; a classic or unknown group is GROUP_ID_NOT_FOUND. Members show no client id, host or rack.',
-    async handle(request) {
+    async handle(request, { access }) {
       const ids = request.groupIds as string[];
-      const described = await Promise.all(ids.map((groupId) => deps.coordinator.describeGroup({ groupId })));
+      const allowed = access.allowedNames('DESCRIBE', 'GROUP', ids);
+      const described = await Promise.all(
+        ids.map((groupId) =>
+          allowed.has(groupId)
+            ? deps.coordinator.describeGroup({ groupId })
+            : Promise.resolve(
+                refusedGroup(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.'),
+              ),
+        ),
+      );
       return {
         throttleTimeMs: 0,
         groups: described.map((g, i) => describedGroup(ids[i] as string, g)),
       };
     },
+    unavailable: (request, _context, message) => ({
+      throttleTimeMs: 0,
+      groups: (request.groupIds as string[]).map((groupId) =>
+        describedGroup(groupId, refusedGroup(ErrorCode.COORDINATOR_NOT_AVAILABLE, message)),
+      ),
+    }),
   };
+}
+
+/** A describe answer carrying only an error. */
+function refusedGroup(errorCode: number, errorMessage: string): v1.DescribeGroupResponse__Output {
+  return { errorCode, errorMessage } as v1.DescribeGroupResponse__Output;
 }
 
 function describedGroup(groupId: string, g: v1.DescribeGroupResponse__Output): KafkaStruct {

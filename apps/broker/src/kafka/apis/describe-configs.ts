@@ -28,7 +28,9 @@ export function topicConfigSource(name: string, value: string): number {
  * DescribeConfigs v0–4: a topic's effective configuration from the coordinator, each entry
  * marked default or topic override (with itself as the only synonym when synonyms are asked
  * for); v3 adds each config's Kafka type and, when asked for, its documentation. Brokers have
- * no Kafka-named settings to show: a broker resource gets an empty list.
+ * no Kafka-named settings to show: a broker resource gets an empty list. A topic needs
+ * DESCRIBE_CONFIGS on it (TOPIC_AUTHORIZATION_FAILED), a broker DESCRIBE_CONFIGS on the Cluster
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 export function describeConfigsApi(deps: KafkaDeps): KafkaApi {
   return {
@@ -37,10 +39,21 @@ export function describeConfigsApi(deps: KafkaDeps): KafkaApi {
     maxVersion: 4,
     notes:
       'Topics: effective configuration, defaults marked, with Kafka’s config types and (v3+, when asked) documentation. Brokers: an empty list.',
-    async handle(request) {
+    async handle(request, { access }) {
       const resources = asStructs(request.resources);
+      const refusal = (resource: KafkaStruct): number | undefined => {
+        if (resource.resourceType === TOPIC)
+          return access.allows('DESCRIBE_CONFIGS', 'TOPIC', resource.resourceName as string)
+            ? undefined
+            : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        if (resource.resourceType === BROKER)
+          return access.allowsOnCluster('DESCRIBE_CONFIGS')
+            ? undefined
+            : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+        return undefined;
+      };
       const topicNames = resources
-        .filter((r) => r.resourceType === TOPIC)
+        .filter((r) => r.resourceType === TOPIC && refusal(r) === undefined)
         .map((r) => r.resourceName as string);
       const described =
         topicNames.length > 0 ? (await deps.coordinator.describeTopics({ topics: topicNames })).topics : [];
@@ -49,6 +62,8 @@ export function describeConfigsApi(deps: KafkaDeps): KafkaApi {
       const results = resources.map((resource): KafkaStruct => {
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
         const keys = resource.configurationKeys as string[] | null;
+        const refused = refusal(resource);
+        if (refused !== undefined) return { ...base, errorCode: refused, errorMessage: null, configs: [] };
         if (resource.resourceType === BROKER)
           return { ...base, errorCode: 0, errorMessage: null, configs: [] };
         if (resource.resourceType !== TOPIC) {

@@ -1,4 +1,5 @@
 import { ApiKey, type KafkaStruct, ZERO_UUID } from '@fjord/kafka-protocol';
+import { ErrorCode } from '@fjord/protocol';
 import { endOffsetForEpoch } from '../../replication/replica-log.js';
 import { fetch } from '../../server/fetch.js';
 import { asStructs, int64, type KafkaApi } from '../api.js';
@@ -20,7 +21,8 @@ const FETCH_SESSION_ID_NOT_FOUND = 70;
  * partition naming the epoch of its last fetched batch is checked for divergence as Kafka
  * does (the end offset of that epoch below the fetch offset, or the epoch unknown): it gets
  * DivergingEpoch and no records. v13 names topics by id (UNKNOWN_TOPIC_ID for an id this
- * broker does not host).
+ * broker does not host). Partitions of a topic the principal may not READ are answered
+ * TOPIC_AUTHORIZATION_FAILED without records; the rest are fetched.
  */
 export function fetchApi(deps: KafkaDeps): KafkaApi {
   return {
@@ -29,7 +31,7 @@ export function fetchApi(deps: KafkaDeps): KafkaApi {
     maxVersion: 13,
     notes:
       "The gRPC path's fetch core: long-poll, byte limits, leader-epoch checks; stored batches as they are. Fetch sessions are declined (session id 0), so clients send full requests.",
-    async handle(request, { header, signal }) {
+    async handle(request, { header, signal, access }) {
       if ((request.sessionId as number) !== 0) {
         return { throttleTimeMs: 0, errorCode: FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
       }
@@ -38,7 +40,14 @@ export function fetchApi(deps: KafkaDeps): KafkaApi {
         byId ? { ...t, topic: topicNameOf(deps, t.topicId as string) } : t,
       );
       const unknownIds = named.filter((t) => t.topic === undefined);
-      const all = named.filter((t) => t.topic !== undefined);
+      const known = named.filter((t) => t.topic !== undefined);
+      const readable = access.allowedNames(
+        'READ',
+        'TOPIC',
+        known.map((t) => t.topic as string),
+      );
+      const all = known.filter((t) => readable.has(t.topic as string));
+      const denied = known.filter((t) => !readable.has(t.topic as string));
       const diverged = new Map<string, { epoch: number; endOffset: bigint }>();
       for (const t of all) {
         for (const p of asStructs(t.partitions)) {
@@ -108,6 +117,15 @@ export function fetchApi(deps: KafkaDeps): KafkaApi {
           records: Buffer.alloc(0),
         });
       }
+      for (const t of denied) {
+        responses.push({
+          topic: t.topic,
+          topicId: (t.topicId as string | undefined) ?? ZERO_UUID,
+          partitions: asStructs(t.partitions).map((p) =>
+            emptyPartition(p, ErrorCode.TOPIC_AUTHORIZATION_FAILED),
+          ),
+        });
+      }
       for (const t of unknownIds) {
         responses.push({
           topicId: t.topicId,
@@ -125,6 +143,20 @@ export function fetchApi(deps: KafkaDeps): KafkaApi {
       }
       return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses };
     },
+  };
+}
+
+/** A partition answered with an error and nothing else. */
+function emptyPartition(partition: KafkaStruct, errorCode: number): KafkaStruct {
+  return {
+    partitionIndex: partition.partition,
+    errorCode,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    abortedTransactions: [],
+    preferredReadReplica: -1,
+    records: Buffer.alloc(0),
   };
 }
 

@@ -1,6 +1,7 @@
 import { ApiKey } from '@fjord/kafka-protocol';
 import { asStructs, type KafkaApi } from '../api.js';
 import type { KafkaDeps } from '../kafka-deps.js';
+import { groupCoordinatorUnavailable, refuseGroup } from './group-access.js';
 
 /** Extra time a forwarded JoinGroup gets beyond the rebalance timeout it waits for. */
 const JOIN_GRACE_MS = 5_000;
@@ -19,7 +20,10 @@ export function joinGroupApi(deps: KafkaDeps): KafkaApi {
     maxVersion: 9,
     notes:
       "Forwarded to the coordinator's classic group protocol; answers when the rebalance completes. Member ids are given on the first join.",
-    async handle(request, { header }) {
+    async handle(request, context) {
+      const { header } = context;
+      const refused = refuseGroup(request, context, 'READ');
+      if (refused) return refused;
       const sessionTimeoutMs = request.sessionTimeoutMs as number;
       const rebalanceTimeoutMs =
         header.apiVersion >= 1 ? (request.rebalanceTimeoutMs as number) : sessionTimeoutMs;
@@ -55,6 +59,7 @@ export function joinGroupApi(deps: KafkaDeps): KafkaApi {
         })),
       };
     },
+    unavailable: groupCoordinatorUnavailable,
   };
 }
 
@@ -65,7 +70,9 @@ export function syncGroupApi(deps: KafkaDeps): KafkaApi {
     minVersion: 0,
     maxVersion: 5,
     notes: "Forwarded; the leader's client-side assignment reaches every member.",
-    async handle(request) {
+    async handle(request, context) {
+      const refused = refuseGroup(request, context, 'READ');
+      if (refused) return refused;
       const answer = await deps.coordinator.syncGroup(
         {
           groupId: request.groupId as string,
@@ -90,6 +97,7 @@ export function syncGroupApi(deps: KafkaDeps): KafkaApi {
         assignment: answer.assignment,
       };
     },
+    unavailable: groupCoordinatorUnavailable,
   };
 }
 
@@ -100,7 +108,9 @@ export function heartbeatApi(deps: KafkaDeps): KafkaApi {
     minVersion: 0,
     maxVersion: 4,
     notes: 'Forwarded; REBALANCE_IN_PROGRESS asks the member to rejoin.',
-    async handle(request) {
+    async handle(request, context) {
+      const refused = refuseGroup(request, context, 'READ');
+      if (refused) return refused;
       const answer = await deps.coordinator.heartbeat({
         groupId: request.groupId as string,
         generationId: request.generationId as number,
@@ -109,6 +119,7 @@ export function heartbeatApi(deps: KafkaDeps): KafkaApi {
       });
       return { throttleTimeMs: 0, errorCode: answer.errorCode };
     },
+    unavailable: groupCoordinatorUnavailable,
   };
 }
 
@@ -119,7 +130,10 @@ export function leaveGroupApi(deps: KafkaDeps): KafkaApi {
     minVersion: 0,
     maxVersion: 5,
     notes: 'Forwarded; v3 leaves several members by member or instance id.',
-    async handle(request, { header }) {
+    async handle(request, context) {
+      const { header } = context;
+      const refused = refuseGroup(request, context, 'READ');
+      if (refused) return refused;
       const members =
         header.apiVersion >= 3
           ? asStructs(request.members).map((m) => ({
@@ -141,5 +155,6 @@ export function leaveGroupApi(deps: KafkaDeps): KafkaApi {
         header.apiVersion >= 3 ? answer.errorCode : (results[0]?.errorCode ?? answer.errorCode);
       return { throttleTimeMs: 0, errorCode, members: results };
     },
+    unavailable: groupCoordinatorUnavailable,
   };
 }

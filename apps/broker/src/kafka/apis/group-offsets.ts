@@ -2,6 +2,7 @@ import { ApiKey, type KafkaStruct } from '@fjord/kafka-protocol';
 import { ErrorCode } from '@fjord/protocol';
 import { asStructs, type KafkaApi } from '../api.js';
 import type { KafkaDeps } from '../kafka-deps.js';
+import type { KafkaAccess } from '../security/kafka-access.js';
 
 /**
  * OffsetCommit v0–9, forwarded to the coordinator's classic commit: a member's commit with
@@ -9,7 +10,9 @@ import type { KafkaDeps } from '../kafka-deps.js';
  * member of a KIP-848 group (ConsumerGroupHeartbeat) puts its member epoch in the same field
  * (v9 names it generationIdOrMemberEpoch; the request is v8's), and the coordinator checks it
  * as its own protocol's commit. Retention times and commit timestamps (v1–4) are accepted and
- * not used: committed offsets live as long as their group, as in Kafka 4.
+ * not used: committed offsets live as long as their group, as in Kafka 4. Without READ on the
+ * group every partition is answered GROUP_AUTHORIZATION_FAILED; partitions of a topic the
+ * principal may not READ are answered TOPIC_AUTHORIZATION_FAILED and not committed.
  */
 export function offsetCommitApi(deps: KafkaDeps): KafkaApi {
   return {
@@ -18,14 +21,23 @@ export function offsetCommitApi(deps: KafkaDeps): KafkaApi {
     maxVersion: 9,
     notes:
       "Forwarded: a member's commit with its generation (KIP-848 members: their member epoch), or a simple commit (v0, generation -1) to a group without members. Retention times are accepted and unused.",
-    async handle(request, { header }) {
+    async handle(request, { header, access }) {
       const topics = asStructs(request.topics);
+      const answerAll = (errorCode: number) => commitAnswer(topics, () => errorCode);
+      if (!access.allows('READ', 'GROUP', request.groupId as string))
+        return answerAll(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+      const readable = access.allowedNames(
+        'READ',
+        'TOPIC',
+        topics.map((t) => t.name as string),
+      );
+      const committed = topics.filter((t) => readable.has(t.name as string));
       const answer = await deps.coordinator.classicOffsetCommit({
         groupId: request.groupId as string,
         generationId: header.apiVersion >= 1 ? (request.generationIdOrMemberEpoch as number) : -1,
         memberId: header.apiVersion >= 1 ? (request.memberId as string) : '',
         instanceId: (request.groupInstanceId as string | null) ?? '',
-        topics: topics.map((t) => ({
+        topics: committed.map((t) => ({
           topic: t.name as string,
           partitions: asStructs(t.partitions).map((p) => ({
             partition: p.partitionIndex as number,
@@ -35,21 +47,30 @@ export function offsetCommitApi(deps: KafkaDeps): KafkaApi {
         })),
       });
       const byTopic = new Map(answer.topics.map((t) => [t.topic, t]));
-      return {
-        throttleTimeMs: 0,
-        topics: topics.map((t) => ({
-          name: t.name,
-          partitions: asStructs(t.partitions).map((p) => ({
-            partitionIndex: p.partitionIndex,
-            errorCode:
-              answer.errorCode !== ErrorCode.NONE
-                ? answer.errorCode
-                : (byTopic.get(t.name as string)?.partitions.find((r) => r.partition === p.partitionIndex)
-                    ?.errorCode ?? ErrorCode.NONE),
-          })),
-        })),
-      };
+      return commitAnswer(topics, (topic, partition) => {
+        if (!readable.has(topic)) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        if (answer.errorCode !== ErrorCode.NONE) return answer.errorCode;
+        return (
+          byTopic.get(topic)?.partitions.find((r) => r.partition === partition)?.errorCode ?? ErrorCode.NONE
+        );
+      });
     },
+    unavailable: (request) =>
+      commitAnswer(asStructs(request.topics), () => ErrorCode.COORDINATOR_NOT_AVAILABLE),
+  };
+}
+
+/** OffsetCommit's answer: every requested partition with its error code. */
+function commitAnswer(topics: KafkaStruct[], errorOf: (topic: string, partition: number) => number) {
+  return {
+    throttleTimeMs: 0,
+    topics: topics.map((t) => ({
+      name: t.name,
+      partitions: asStructs(t.partitions).map((p) => ({
+        partitionIndex: p.partitionIndex,
+        errorCode: errorOf(t.name as string, p.partitionIndex as number),
+      })),
+    })),
   };
 }
 
@@ -58,7 +79,9 @@ export function offsetCommitApi(deps: KafkaDeps): KafkaApi {
  * for a group that does not exist, as Kafka answers). Null topics (v2+) = every committed
  * partition; v8 asks for several groups at once; v9's member id and epoch (a KIP-848 member,
  * epoch >= 0) are checked by the coordinator, as Kafka does. requireStable (v7+) needs
- * nothing: Fjord has no transactions.
+ * nothing: Fjord has no transactions. A group the principal may not DESCRIBE is answered
+ * GROUP_AUTHORIZATION_FAILED; named partitions of a topic it may not DESCRIBE are answered
+ * TOPIC_AUTHORIZATION_FAILED, and an all-topics fetch leaves such topics out, as Kafka does.
  */
 export function offsetFetchApi(deps: KafkaDeps): KafkaApi {
   return {
@@ -67,7 +90,7 @@ export function offsetFetchApi(deps: KafkaDeps): KafkaApi {
     maxVersion: 9,
     notes:
       'Committed offsets, -1 where none (also for an unknown group); v8 batches groups; v9 checks a KIP-848 member’s epoch. Leader epochs are not kept (-1).',
-    async handle(request, { header }) {
+    async handle(request, { header, access }) {
       if (header.apiVersion >= 8) {
         const groups = await Promise.all(
           asStructs(request.groups).map(async (g) => {
@@ -77,6 +100,7 @@ export function offsetFetchApi(deps: KafkaDeps): KafkaApi {
               epoch >= 0 ? { memberId: (g.memberId as string | null) ?? '', memberEpoch: epoch } : undefined;
             const answer = await groupOffsets(
               deps,
+              access,
               g.groupId as string,
               g.topics === null ? null : asStructs(g.topics),
               member,
@@ -88,10 +112,20 @@ export function offsetFetchApi(deps: KafkaDeps): KafkaApi {
       }
       const answer = await groupOffsets(
         deps,
+        access,
         request.groupId as string,
         request.topics === null ? null : asStructs(request.topics),
       );
       return { throttleTimeMs: 0, ...answer };
+    },
+    unavailable: (request, { header }) => {
+      const failed = { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+      if (header.apiVersion >= 8)
+        return {
+          throttleTimeMs: 0,
+          groups: asStructs(request.groups).map((g) => ({ groupId: g.groupId, ...failed })),
+        };
+      return { throttleTimeMs: 0, ...failed };
     },
   };
 }
@@ -102,22 +136,28 @@ export function offsetFetchApi(deps: KafkaDeps): KafkaApi {
  */
 async function groupOffsets(
   deps: KafkaDeps,
+  access: KafkaAccess,
   groupId: string,
   requested: KafkaStruct[] | null,
   member?: { memberId: string; memberEpoch: number },
 ) {
+  if (!access.allows('DESCRIBE', 'GROUP', groupId))
+    return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+  const describable = (topic: string) => access.allows('DESCRIBE', 'TOPIC', topic);
   const answer = await deps.coordinator.offsetFetch({
     groupId,
     memberId: member?.memberId ?? '',
     memberEpoch: member?.memberEpoch ?? -1,
-    topics: (requested ?? []).map((t) => ({
-      topic: t.name as string,
-      partitions: t.partitionIndexes as number[],
-    })),
+    topics: (requested ?? [])
+      .filter((t) => describable(t.name as string))
+      .map((t) => ({
+        topic: t.name as string,
+        partitions: t.partitionIndexes as number[],
+      })),
   });
   const missingGroup = answer.errorCode === ErrorCode.GROUP_ID_NOT_FOUND;
   const errorCode = missingGroup ? ErrorCode.NONE : answer.errorCode;
-  const offsets = missingGroup ? [] : answer.offsets;
+  const offsets = (missingGroup ? [] : answer.offsets).filter((o) => describable(o.topic));
   const committed = new Map(offsets.map((o) => [`${o.topic}:${o.partition}`, o]));
   const topics =
     requested === null
@@ -137,7 +177,7 @@ async function groupOffsets(
           committedOffset: BigInt(found?.offset ?? -1),
           committedLeaderEpoch: -1,
           metadata: found?.metadata ?? '',
-          errorCode,
+          errorCode: describable(t.name) ? errorCode : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
         };
       }),
     })),

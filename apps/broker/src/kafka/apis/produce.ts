@@ -10,7 +10,9 @@ const VALID_ACKS = new Set([0, 1, -1]);
  * Produce v3–9 (RecordBatch v2 only, hence from v3): the broker's own produce core, the one
  * the gRPC path calls, so batch validation, idempotent-producer sequence checks, acks and
  * min.insync.replicas behave the same on both paths. acks=0 gets no response, as in Kafka.
- * Transactional produce is refused (Fjord has no transactions).
+ * Transactional produce is refused (Fjord has no transactions). A partition of a topic the
+ * principal may not WRITE is answered TOPIC_AUTHORIZATION_FAILED and the rest is produced; with
+ * acks=0 a refusal closes the connection, Kafka's only way to tell such a producer.
  */
 export function produceApi(deps: KafkaDeps): KafkaApi {
   return {
@@ -19,8 +21,15 @@ export function produceApi(deps: KafkaDeps): KafkaApi {
     maxVersion: 9,
     notes:
       "RecordBatch v2 only (hence v3+). The gRPC path's produce core: same validation, idempotence checks, acks and min.insync.replicas. acks=0 gets no response. No transactions.",
-    async handle(request, { signal }) {
-      const topicData = asStructs(request.topicData);
+    async handle(request, { signal, access, closeAfterResponse }) {
+      const allTopics = asStructs(request.topicData);
+      const writable = access.allowedNames(
+        'WRITE',
+        'TOPIC',
+        allTopics.map((t) => t.name as string),
+      );
+      const denied = allTopics.filter((t) => !writable.has(t.name as string));
+      const topicData = allTopics.filter((t) => writable.has(t.name as string));
       const acks = request.acks as number;
       const refusal =
         request.transactionalId !== null
@@ -33,7 +42,7 @@ export function produceApi(deps: KafkaDeps): KafkaApi {
               };
       if (refusal) {
         return {
-          responses: topicData.map((t) => ({
+          responses: allTopics.map((t) => ({
             name: t.name,
             partitionResponses: asStructs(t.partitionData).map((p) =>
               failed(p.index as number, refusal.code, refusal.message),
@@ -58,27 +67,38 @@ export function produceApi(deps: KafkaDeps): KafkaApi {
         },
         signal,
       );
-      if (acks === 0) return null;
+      if (acks === 0) {
+        if (denied.length > 0) closeAfterResponse('acks=0 produce to a topic the principal may not WRITE');
+        return null;
+      }
       return {
-        responses: (answer.topics ?? []).map((t) => ({
-          name: t.topic,
-          partitionResponses: (t.partitions ?? []).map((p) => ({
-            index: p.partition,
-            errorCode: p.errorCode,
-            baseOffset: int64(p.baseOffset),
-            logAppendTimeMs: int64(p.logAppendTimeMs),
-            logStartOffset: int64(p.logStartOffset),
-            recordErrors: [],
-            errorMessage: p.errorCode === ErrorCode.NONE ? null : (p.errorMessage ?? null),
+        responses: [
+          ...(answer.topics ?? []).map((t) => ({
+            name: t.topic,
+            partitionResponses: (t.partitions ?? []).map((p) => ({
+              index: p.partition,
+              errorCode: p.errorCode,
+              baseOffset: int64(p.baseOffset),
+              logAppendTimeMs: int64(p.logAppendTimeMs),
+              logStartOffset: int64(p.logStartOffset),
+              recordErrors: [],
+              errorMessage: p.errorCode === ErrorCode.NONE ? null : (p.errorMessage ?? null),
+            })),
           })),
-        })),
+          ...denied.map((t) => ({
+            name: t.name,
+            partitionResponses: asStructs(t.partitionData).map((p) =>
+              failed(p.index as number, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null),
+            ),
+          })),
+        ],
         throttleTimeMs: 0,
       };
     },
   };
 }
 
-function failed(index: number, errorCode: number, message: string) {
+function failed(index: number, errorCode: number, message: string | null) {
   return {
     index,
     errorCode,

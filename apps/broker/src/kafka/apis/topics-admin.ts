@@ -20,7 +20,10 @@ const DELETE_BY_ID = 6;
  * v5 each created topic comes back with its partition count, replication factor and effective
  * configuration (read back from the coordinator); v7 adds its topic id. A validate-only
  * request creates nothing, so there is nothing to read back: it answers the requested counts
- * (-1 for a default) and null configs, which Kafka's schema allows.
+ * (-1 for a default) and null configs, which Kafka's schema allows. A topic needs CREATE on
+ * the Cluster or on itself (TOPIC_AUTHORIZATION_FAILED), and its configs are shown only with
+ * DESCRIBE_CONFIGS on it (else topicConfigErrorCode, as Kafka). Without a reachable
+ * coordinator leader every topic is answered NOT_CONTROLLER, which clients retry.
  */
 export function createTopicsApi(deps: KafkaDeps): KafkaApi {
   return {
@@ -29,21 +32,31 @@ export function createTopicsApi(deps: KafkaDeps): KafkaApi {
     maxVersion: 7,
     notes:
       'Forwarded to the coordinator; -1 partitions or replication factor take the defaults. Manual replica assignments are refused. v5+ answers the created topic as the coordinator stored it (validate-only: the requested counts, null configs).',
-    async handle(request, { header }) {
+    async handle(request, { header, access }) {
       const topics = asStructs(request.topics);
-      const manual = topics.filter((t) => asStructs(t.assignments).length > 0);
-      const wanted = topics.filter((t) => asStructs(t.assignments).length === 0);
-      const answer = await deps.coordinator.createTopics({
-        validateOnly: request.validateOnly as boolean,
-        topics: wanted.map((t) => ({
-          name: t.name as string,
-          partitions: (t.numPartitions as number) === -1 ? DEFAULT_PARTITIONS : (t.numPartitions as number),
-          replicationFactor: (t.replicationFactor as number) === -1 ? 0 : (t.replicationFactor as number),
-          configs: Object.fromEntries(
-            asStructs(t.configs).map((c) => [c.name as string, (c.value as string | null) ?? '']),
-          ),
-        })),
-      });
+      const mayCreateAny = access.allowsOnCluster('CREATE');
+      const refused = topics.filter(
+        (t) => !mayCreateAny && !access.allows('CREATE', 'TOPIC', t.name as string),
+      );
+      const permitted = topics.filter((t) => !refused.includes(t));
+      const manual = permitted.filter((t) => asStructs(t.assignments).length > 0);
+      const wanted = permitted.filter((t) => asStructs(t.assignments).length === 0);
+      const answer =
+        wanted.length === 0
+          ? { topics: [] }
+          : await deps.coordinator.createTopics({
+              validateOnly: request.validateOnly as boolean,
+              topics: wanted.map((t) => ({
+                name: t.name as string,
+                partitions:
+                  (t.numPartitions as number) === -1 ? DEFAULT_PARTITIONS : (t.numPartitions as number),
+                replicationFactor:
+                  (t.replicationFactor as number) === -1 ? 0 : (t.replicationFactor as number),
+                configs: Object.fromEntries(
+                  asStructs(t.configs).map((c) => [c.name as string, (c.value as string | null) ?? '']),
+                ),
+              })),
+            });
       const validateOnly = request.validateOnly as boolean;
       const created =
         header.apiVersion >= CREATE_DESCRIBES_TOPICS && !validateOnly
@@ -60,6 +73,15 @@ export function createTopicsApi(deps: KafkaDeps): KafkaApi {
               errorMessage: t.errorCode === ErrorCode.NONE ? null : t.errorMessage,
             };
             const stored = created.get(t.name);
+            if (stored && !access.allows('DESCRIBE_CONFIGS', 'TOPIC', t.name)) {
+              return {
+                ...result,
+                numPartitions: stored.partitions.length,
+                replicationFactor: stored.partitions[0]?.replicas.length ?? -1,
+                configs: null,
+                topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+              };
+            }
             if (stored) {
               return {
                 ...result,
@@ -85,18 +107,42 @@ export function createTopicsApi(deps: KafkaDeps): KafkaApi {
               configs: null,
             };
           }),
-          ...manual.map((t) => ({
-            name: t.name,
-            errorCode: ErrorCode.INVALID_REQUEST,
-            errorMessage: 'manual replica assignments are not supported; Fjord places replicas itself',
-            topicId: ZERO_UUID,
-            numPartitions: -1,
-            replicationFactor: -1,
-            configs: null,
-          })),
+          ...manual.map((t) =>
+            failedTopic(
+              t.name as string,
+              ErrorCode.INVALID_REQUEST,
+              'manual replica assignments are not supported; Fjord places replicas itself',
+            ),
+          ),
+          ...refused.map((t) =>
+            failedTopic(
+              t.name as string,
+              ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+              'Topic authorization failed.',
+            ),
+          ),
         ],
       };
     },
+    unavailable: (request, _context, message) => ({
+      throttleTimeMs: 0,
+      topics: asStructs(request.topics).map((t) =>
+        failedTopic(t.name as string, KafkaErrorCode.NOT_CONTROLLER, message),
+      ),
+    }),
+  };
+}
+
+/** A CreateTopics result for a topic that was not created. */
+function failedTopic(name: string, errorCode: number, errorMessage: string): KafkaStruct {
+  return {
+    name,
+    errorCode,
+    errorMessage,
+    topicId: ZERO_UUID,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: null,
   };
 }
 
@@ -114,7 +160,9 @@ async function describeCreated(
 /**
  * DeleteTopics v0–6, forwarded to the coordinator (which deletes by name). v6 names each
  * topic by name or by topic id; an id is looked up in the coordinator's metadata first, and
- * one that names no topic is answered UNKNOWN_TOPIC_ID, as Kafka does.
+ * one that names no topic is answered UNKNOWN_TOPIC_ID, as Kafka does. A topic the principal
+ * may not DELETE is answered TOPIC_AUTHORIZATION_FAILED and left alone. Without a reachable
+ * coordinator leader: NOT_CONTROLLER for each topic.
  */
 export function deleteTopicsApi(deps: KafkaDeps): KafkaApi {
   return {
@@ -122,11 +170,26 @@ export function deleteTopicsApi(deps: KafkaDeps): KafkaApi {
     minVersion: 0,
     maxVersion: 6,
     notes: 'By name, or (v6) by topic id, looked up in the coordinator’s metadata first.',
-    async handle(request, { header }) {
+    async handle(request, { header, access }) {
+      const deletable = (name: string) => access.allows('DELETE', 'TOPIC', name);
+      const refusedResult = (name: string, topicId = ZERO_UUID) => ({
+        name,
+        topicId,
+        errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        errorMessage: 'Topic authorization failed.',
+      });
+      const remove = async (names: string[]) =>
+        names.length > 0 ? (await deps.coordinator.deleteTopics({ topics: names })).topics : [];
       if (header.apiVersion < DELETE_BY_ID) {
         const names = (request.topicNames as string[] | null) ?? [];
-        const answer = await deps.coordinator.deleteTopics({ topics: names });
-        return { throttleTimeMs: 0, responses: answer.topics.map(deleteResult) };
+        const deleted = await remove(names.filter(deletable));
+        return {
+          throttleTimeMs: 0,
+          responses: [
+            ...deleted.map(deleteResult),
+            ...names.filter((n) => !deletable(n)).map((n) => refusedResult(n)),
+          ],
+        };
       }
       const asked = asStructs(request.topics).map((t) => ({
         name: t.name as string | null,
@@ -137,12 +200,12 @@ export function deleteTopicsApi(deps: KafkaDeps): KafkaApi {
         : new Map<string, string>();
       const unknownIds = asked.filter((t) => t.name === null && !byId.has(t.topicId));
       const names = asked.flatMap((t) => t.name ?? byId.get(t.topicId) ?? []);
-      const answer =
-        names.length > 0 ? await deps.coordinator.deleteTopics({ topics: names }) : { topics: [] };
+      const deleted = await remove(names.filter(deletable));
       return {
         throttleTimeMs: 0,
         responses: [
-          ...answer.topics.map(deleteResult),
+          ...deleted.map(deleteResult),
+          ...names.filter((n) => !deletable(n)).map((n) => refusedResult(n)),
           ...unknownIds.map((t) => ({
             name: null,
             topicId: t.topicId,
@@ -150,6 +213,23 @@ export function deleteTopicsApi(deps: KafkaDeps): KafkaApi {
             errorMessage: `no topic has id ${t.topicId}`,
           })),
         ],
+      };
+    },
+    unavailable: (request, { header }, message) => {
+      const asked =
+        header.apiVersion < DELETE_BY_ID
+          ? ((request.topicNames as string[] | null) ?? []).map((name) => ({ name, topicId: ZERO_UUID }))
+          : asStructs(request.topics).map((t) => ({
+              name: t.name as string | null,
+              topicId: t.topicId as string,
+            }));
+      return {
+        throttleTimeMs: 0,
+        responses: asked.map((t) => ({
+          ...t,
+          errorCode: KafkaErrorCode.NOT_CONTROLLER,
+          errorMessage: message,
+        })),
       };
     },
   };
