@@ -68,7 +68,7 @@ export const BROKER_SETTINGS = z
     listenerSecurityProtocolMap: securityProtocolMap
       .optional()
       .describe(
-        'NAME:PROTOCOL,... for every listener not named after its protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL; Kafka listeners PLAINTEXT only so far)',
+        'NAME:PROTOCOL,... for every listener not named after its protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)',
       ),
     interBrokerListenerName: nonEmpty
       .optional()
@@ -205,6 +205,7 @@ export const BROKER_CONFIG_SCHEMA = BROKER_SETTINGS.transform((c, ctx) => {
       advertisedListeners: 'kafkaAdvertisedListeners',
       securityProtocolMap: 'listenerSecurityProtocolMap',
     },
+    servedProtocols: SECURITY_PROTOCOLS,
   });
   if (kafkaListenerAddresses === undefined && kafkaPort === undefined && kafkaAdvertisedPort !== undefined) {
     grpc.problems.push({ key: 'kafkaAdvertisedPort', message: 'needs --kafka-port' });
