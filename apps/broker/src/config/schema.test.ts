@@ -279,10 +279,11 @@ describe('listeners', () => {
     expect(withFiles.kind === 'ok' && withFiles.config.securityInterBrokerProtocol).toBe('SSL');
   });
 
-  it('still refuses protected Kafka listeners', () => {
+  it('takes protected Kafka listeners, and asks for the certificate files a TLS one needs', () => {
     const result = loadConfig(['--broker-id', '1', '--kafka-listeners', 'SASL_SSL://127.0.0.1:9092'], {});
-    expect(result.kind === 'invalid' && result.problems.join('\n')).toContain(
-      'listener SASL_SSL: security protocol SASL_SSL is not yet supported on --kafka-listeners',
-    );
+    const problems = result.kind === 'invalid' ? result.problems.join('\n') : '';
+    expect(problems).not.toContain('not yet supported');
+    expect(problems).toMatch(/--ssl-certificate-file .*is required by listener SASL_SSL/);
+    expect(problems).toMatch(/--ssl-key-file .*is required by listener SASL_SSL/);
   });
 });
