@@ -176,6 +176,14 @@ export class ClusterSecurity {
   }
 
   /**
+   * Issues node `name`'s certificate unless it exists (e.g. `broker-3` before that broker
+   * starts, for a test that presents one broker's identity to claim another's id).
+   */
+  issueNodeCertificate(name: string): Promise<CertificateFiles> {
+    return this.#issueNode(name);
+  }
+
+  /**
    * Issues node `name`'s certificate (unless it exists) and returns the security flags every
    * node of the cluster runs with; `kind` adds the coordinator's or the broker's own.
    */
