@@ -67,6 +67,13 @@ export interface ClusterOptions {
     firstBrokerMetrics?: number;
     /** Broker `id`'s Kafka listener gets `firstBrokerKafka + id - 1` (implies `kafka`). */
     firstBrokerKafka?: number;
+    /**
+     * A secure cluster's CLIENT listeners (ephemeral by default): coordinator `id` gets
+     * `coordinatorClient + id - 1`. `coordinator` and `firstBroker` are the INTERNAL ports.
+     */
+    coordinatorClient?: number;
+    /** A secure cluster's CLIENT listener of broker `id`: `firstBrokerClient + id - 1`. */
+    firstBrokerClient?: number;
   };
   /** Give every broker a Kafka-protocol listener on an ephemeral port (default false). */
   kafka?: boolean;
@@ -97,7 +104,8 @@ export interface ClusterOptions {
    * A secure cluster (issue #13's contract; see {@link ClusterSecurity}): development
    * certificates in `<dataDir>/certs`, INTERNAL (mTLS) and CLIENT (SASL_SSL) listeners on every
    * node, the standard authorizer, and a super user `admin` with a random password. Clients
-   * connect with {@link Cluster.clientOptions}. Not with `networkFaults` or `kafka`.
+   * connect with {@link Cluster.clientOptions}. Not with `networkFaults`; a Kafka listener
+   * (`kafka`) stays the PLAINTEXT shorthand, where the authorizer sees `User:ANONYMOUS`.
    */
   secure?: boolean | SecureClusterOptions;
 }
@@ -317,7 +325,9 @@ export class Cluster {
       ? await this.links.addBroker(id)
       : ['--coordinator', this.bootstrapAddresses.join(',')];
     const port = firstBroker === undefined ? 0 : firstBroker + id - 1;
-    const secure = await secureNodeOptions(this.security, `broker-${id}`, 'broker', port);
+    const firstClient = options.ports?.firstBrokerClient;
+    const clientPort = firstClient === undefined ? 0 : firstClient + id - 1;
+    const secure = await secureNodeOptions(this.security, `broker-${id}`, 'broker', port, clientPort);
     const node = await NodeProcess.start({
       name: `broker-${id}`,
       entry: appEntry('broker'),
@@ -406,8 +416,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   if (count > 1 && options.networkFaults) {
     throw new Error('networkFaults works with one coordinator only (coordinators: 1)');
   }
-  if (options.secure && (options.networkFaults || options.kafka || options.ports?.firstBrokerKafka)) {
-    throw new Error('a secure cluster has neither networkFaults nor Kafka listeners in the testkit yet');
+  if (options.secure && options.networkFaults) {
+    throw new Error(
+      'a secure cluster cannot have networkFaults in the testkit yet (the proxies forward plain ports)',
+    );
   }
   const created = options.dataDir === undefined;
   const dataDir = created ? mkdtempSync(join(tmpdir(), 'fjord-')) : resolve(options.dataDir!);
@@ -429,7 +441,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         const name = quorum ? `coordinator-${i + 1}` : 'coordinator';
         const firstMetrics = options.ports?.coordinatorMetrics;
         const port = quorum ? (quorum.ports[i] as number) : (options.ports?.coordinator ?? 0);
-        const secure = await secureNodeOptions(security, `coordinator-${i + 1}`, 'coordinator', port);
+        const firstClient = options.ports?.coordinatorClient;
+        const clientPort = firstClient === undefined ? 0 : firstClient + i;
+        const secure = await secureNodeOptions(
+          security,
+          `coordinator-${i + 1}`,
+          'coordinator',
+          port,
+          clientPort,
+        );
         const node = await NodeProcess.start({
           name,
           entry: appEntry('coordinator'),
@@ -485,7 +505,7 @@ async function quorumArgs(count: number, firstPort: number | undefined) {
 
 /**
  * A node's flags, listeners and environment in a secure cluster: INTERNAL first (on `port`, so
- * voters, `--coordinator` and the testkit's own client use it), then CLIENT (ephemeral).
+ * voters, `--coordinator` and the testkit's own client use it), then CLIENT on `clientPort`.
  * Nothing without `security`.
  */
 async function secureNodeOptions(
@@ -493,6 +513,7 @@ async function secureNodeOptions(
   certificateName: string,
   kind: 'coordinator' | 'broker',
   port: number,
+  clientPort: number,
 ): Promise<{
   args: string[];
   node: { listeners?: { name: string; port: number }[]; env?: Record<string, string> };
@@ -503,7 +524,7 @@ async function secureNodeOptions(
     node: {
       listeners: [
         { name: INTERNAL_LISTENER, port },
-        { name: CLIENT_LISTENER, port: 0 },
+        { name: CLIENT_LISTENER, port: clientPort },
       ],
       ...(kind === 'coordinator' ? { env: security.coordinatorEnv() } : {}),
     },
