@@ -63,9 +63,10 @@ export class RawConnection {
   readonly #client: grpc.Client;
   #token: string | undefined;
 
-  constructor(address: string, credentials: grpc.ChannelCredentials) {
+  constructor(address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions = {}) {
     this.address = address;
     this.#client = new grpc.Client(address, credentials, {
+      ...options,
       'grpc.use_local_subchannel_pool': 1,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 500,
@@ -81,6 +82,18 @@ export class RawConnection {
     this.#token = token;
   }
 
+  /** The connection's grpc-js client, for calls with raw bodies (send {@link metadata} with them). */
+  get client(): grpc.Client {
+    return this.#client;
+  }
+
+  /** Call metadata carrying the token, when there is one. */
+  metadata(): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    if (this.#token !== undefined) metadata.set('authorization', `Bearer ${this.#token}`);
+    return metadata;
+  }
+
   /** A unary call; never rejects: the outcome carries the error. */
   call<T = Record<string, unknown>>(
     service: string,
@@ -89,8 +102,7 @@ export class RawConnection {
     timeoutMs = 10_000,
   ): Promise<RawOutcome<T>> {
     const definition = methodOf(service, method);
-    const metadata = new grpc.Metadata();
-    if (this.#token !== undefined) metadata.set('authorization', `Bearer ${this.#token}`);
+    const metadata = this.metadata();
     return new Promise((resolve) => {
       this.#client.makeUnaryRequest(
         definition.path,
@@ -186,8 +198,13 @@ export function tlsCredentials(caPem: string, client?: { certificate: string; pr
 export const plaintext = (): grpc.ChannelCredentials => grpc.credentials.createInsecure();
 
 /** A logged-in raw connection to `address`'s CLIENT listener as `login`; throws when the login fails. */
-export async function loggedIn(cluster: Cluster, address: string, login: ScramLogin): Promise<RawConnection> {
-  const connection = new RawConnection(address, tlsCredentials(cluster.secured.caPem));
+export async function loggedIn(
+  cluster: Cluster,
+  address: string,
+  login: ScramLogin,
+  options: grpc.ChannelOptions = {},
+): Promise<RawConnection> {
+  const connection = new RawConnection(address, tlsCredentials(cluster.secured.caPem), options);
   const outcome = await connection.login(login);
   if (outcome.error) {
     connection.close();
