@@ -60,4 +60,21 @@ describe('ClusterSecurity', () => {
     expect(options.ssl.ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(security.admin.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
   });
+
+  it('keeps the CA and certificates of a cluster started again on its data, and takes a given admin password', async () => {
+    const data = join(dir, 'again');
+    const first = await ClusterSecurity.create(data, {}, { coordinators: 1, brokers: 1 });
+    await first.nodeArgs('broker-1', 'broker');
+    const brokerPem = readFileSync(first.nodeCertificate('broker-1').certificate, 'utf8');
+    const second = await ClusterSecurity.create(
+      data,
+      { adminPassword: 'kept-secret' },
+      { coordinators: 1, brokers: 1 },
+    );
+    await second.nodeArgs('broker-1', 'broker');
+    expect(second.caPem).toBe(first.caPem);
+    expect(readFileSync(second.nodeCertificate('broker-1').certificate, 'utf8')).toBe(brokerPem);
+    expect(second.admin.password).toBe('kept-secret');
+    expect(first.admin.password).not.toBe('kept-secret');
+  });
 });

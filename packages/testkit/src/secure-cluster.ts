@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeClientSecurity } from '@fjord/protocol';
-import {
-  createDevelopmentCa,
-  issueCertificate,
-  type PemCertificate,
-  writeDevelopmentCertificates,
-} from '@fjord/security';
+import { createDevelopmentCa, issueCertificate, type PemCertificate } from '@fjord/security';
 
 /** The listener nodes of a secure cluster use among themselves: SSL, client certificates required. */
 export const INTERNAL_LISTENER = 'INTERNAL';
@@ -43,6 +38,12 @@ export interface SecureClusterOptions {
   clientCertificates?: readonly string[];
   /** SCRAM mechanism of the admin user and of {@link ClusterSecurity.clientOptions} (default scram-sha-512). */
   mechanism?: SaslMechanismName;
+  /**
+   * The admin user's password (default: random). The coordinators create the user with it
+   * only while it has no credential (`--add-scram`), so a restarted cluster keeps the password
+   * the admin has, which may since have been changed.
+   */
+  adminPassword?: string;
 }
 
 /** A SASL mechanism as the SDK names it. */
@@ -101,6 +102,7 @@ export class ClusterSecurity {
     clients: Record<string, CertificateFiles>,
     superUsers: string,
     mechanism: SaslMechanismName,
+    adminPassword: string,
   ) {
     this.dir = dir;
     this.#ca = ca;
@@ -109,12 +111,13 @@ export class ClusterSecurity {
     this.#clients = clients;
     this.#superUsers = superUsers;
     this.mechanism = mechanism;
-    this.admin = { username: ADMIN_USER, password: randomBytes(18).toString('base64url'), mechanism };
+    this.admin = { username: ADMIN_USER, password: adminPassword, mechanism };
   }
 
   /**
    * Writes the CA, the testkit's own certificate and the client certificates to
    * `<dataDir>/certs`; node certificates are issued as the nodes start ({@link nodeArgs}).
+   * A CA and certificates already there (a cluster started again on its data) are kept.
    */
   static async create(
     dataDir: string,
@@ -122,29 +125,28 @@ export class ClusterSecurity {
     nodes: { coordinators: number; brokers: number },
   ): Promise<ClusterSecurity> {
     const dir = join(dataDir, 'certs');
-    const written = await writeDevelopmentCertificates(dir, {
-      nodes: [{ name: TESTKIT_PRINCIPAL_NAME }],
-      clients: options.clientCertificates ?? ['alice'],
-    });
-    const ca: PemCertificate = {
-      certificate: readFileSync(written.caCertificate, 'utf8'),
-      privateKey: readFileSync(written.caPrivateKey, 'utf8'),
-    };
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const ca = await developmentCa(dir);
     const principals = [
       ...Array.from({ length: nodes.coordinators }, (_, i) => `User:coordinator-${i + 1}`),
       ...Array.from({ length: nodes.brokers + SPARE_BROKER_IDS }, (_, i) => `User:broker-${i + 1}`),
       `User:${TESTKIT_PRINCIPAL_NAME}`,
       `User:${ADMIN_USER}`,
     ];
+    const clients: Record<string, CertificateFiles> = {};
+    for (const name of options.clientCertificates ?? ['alice']) {
+      clients[name] = await issueFiles(ca, dir, name, 'clients');
+    }
     const security = new ClusterSecurity(
       dir,
       ca,
-      written.caCertificate,
-      { ...written.clients },
+      join(dir, CA_FILE),
+      clients,
       principals.join(';'),
       options.mechanism ?? 'scram-sha-512',
+      options.adminPassword ?? randomBytes(18).toString('base64url'),
     );
-    security.#nodes.set(TESTKIT_PRINCIPAL_NAME, written.nodes[TESTKIT_PRINCIPAL_NAME]!);
+    await security.#issueNode(TESTKIT_PRINCIPAL_NAME);
     return security;
   }
 
@@ -246,19 +248,49 @@ export class ClusterSecurity {
   async #issueNode(name: string): Promise<CertificateFiles> {
     const existing = this.#nodes.get(name);
     if (existing) return existing;
-    const pem = await issueCertificate(this.#ca, {
-      commonName: name,
-      organizationalUnit: 'nodes',
-      usage: 'server-and-client',
-    });
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const files = {
-      certificate: join(this.dir, `${name}.pem`),
-      privateKey: join(this.dir, `${name}-key.pem`),
-    };
-    writeFileSync(files.certificate, pem.certificate, { mode: 0o644 });
-    writeFileSync(files.privateKey, pem.privateKey, { mode: 0o600 });
+    const files = await issueFiles(this.#ca, this.dir, name, 'nodes');
     this.#nodes.set(name, files);
     return files;
   }
+}
+
+const CA_FILE = 'ca.pem';
+const CA_KEY_FILE = 'ca-key.pem';
+
+/** The CA of `dir` if it has one, else a new one written there. */
+async function developmentCa(dir: string): Promise<PemCertificate> {
+  const certificate = join(dir, CA_FILE);
+  const privateKey = join(dir, CA_KEY_FILE);
+  if (existsSync(certificate) && existsSync(privateKey)) {
+    return { certificate: readFileSync(certificate, 'utf8'), privateKey: readFileSync(privateKey, 'utf8') };
+  }
+  const ca = await createDevelopmentCa();
+  writeFileSync(privateKey, ca.privateKey, { mode: 0o600 });
+  writeFileSync(certificate, ca.certificate, { mode: 0o644 });
+  return ca;
+}
+
+/**
+ * `<name>.pem` and `<name>-key.pem` in `dir`: kept when both exist, else issued by `ca` (a
+ * node certificate serves and dials, a client certificate only dials).
+ */
+async function issueFiles(
+  ca: PemCertificate,
+  dir: string,
+  name: string,
+  unit: 'nodes' | 'clients',
+): Promise<CertificateFiles> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name === 'ca' || name === 'ca-key') {
+    throw new Error(`'${name}' cannot name certificate files: use [A-Za-z0-9._-], and not ca`);
+  }
+  const files = { certificate: join(dir, `${name}.pem`), privateKey: join(dir, `${name}-key.pem`) };
+  if (existsSync(files.certificate) && existsSync(files.privateKey)) return files;
+  const pem = await issueCertificate(ca, {
+    commonName: name,
+    organizationalUnit: unit,
+    usage: unit === 'nodes' ? 'server-and-client' : 'client',
+  });
+  writeFileSync(files.privateKey, pem.privateKey, { mode: 0o600 });
+  writeFileSync(files.certificate, pem.certificate, { mode: 0o644 });
+  return files;
 }
