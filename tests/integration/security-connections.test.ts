@@ -33,7 +33,9 @@ describe('connections to a secure cluster', () => {
   });
 
   beforeAll(async () => {
-    cluster = await startCluster({ brokers: 1, secure: { clientCertificates: ['alice'] } });
+    // Three coordinators: a client bootstrapped from a follower must find the leader's CLIENT
+    // address (not its INTERNAL one, where it has no certificate to show).
+    cluster = await startCluster({ coordinators: 3, brokers: 1, secure: { clientCertificates: ['alice'] } });
     foreignCa = await ClusterSecurity.foreignCaPem();
   }, 120_000);
   afterAll(async () => {
@@ -52,6 +54,23 @@ describe('connections to a secure cluster', () => {
       expect(meta?.offset).toBe(0n);
       const description = await fjord.admin().describeCluster();
       expect(description.brokers.map((b) => b.id)).toEqual([1]);
+    } finally {
+      await fjord.close();
+    }
+  });
+
+  it('a client bootstrapped from one follower only follows the quorum leader on the CLIENT listeners', async () => {
+    const leader = await cluster.leader();
+    const follower = cluster.coordinators.find((node) => node !== leader)!;
+    const fjord = secureFjord(cluster, 'connections-follower', undefined, {
+      bootstrap: [follower.listenerAddress('CLIENT')],
+      requestTimeoutMs: 10_000,
+    });
+    try {
+      const topic = randomName('via-follower');
+      await fjord.admin().createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
+      const quorum = await fjord.admin().describeQuorum();
+      expect(quorum.leaderId).toBe(cluster.coordinatorId(leader));
     } finally {
       await fjord.close();
     }
