@@ -141,6 +141,8 @@ export class RawConnection {
     );
     return new Promise((resolve) => {
       let step = 0;
+      /** A check of the client's own that failed (the server's status, if it sends one, wins). */
+      let localError: Error | undefined;
       let last: { token: string; tokenExpiresAtMs: string; principal: string } | undefined;
       stream.on(
         'data',
@@ -154,14 +156,15 @@ export class RawConnection {
             }
             step++;
           } catch (error) {
-            stream.cancel();
-            resolve({ error: error as grpc.ServiceError });
+            localError = error as Error;
+            stream.end();
           }
         },
       );
       stream.on('error', (error: grpc.ServiceError) => resolve(outcomeOf(error)));
       stream.on('end', () => {
-        if (last?.token) {
+        if (localError) resolve({ error: localError as grpc.ServiceError });
+        else if (last?.token) {
           this.#token = last.token;
           resolve({ response: last });
         } else resolve({ error: new Error('the login stream ended without a token') as grpc.ServiceError });
