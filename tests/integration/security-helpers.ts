@@ -19,8 +19,7 @@ export function secureFjord(
   login?: ScramLogin,
   extra: object = {},
 ): Fjord {
-  // The cast goes once FjordOptions has the contract's `ssl` and `sasl` (helper "clientauth").
-  return new Fjord({ ...cluster.clientOptions(login), clientId, ...extra } as unknown as FjordOptions);
+  return new Fjord({ ...cluster.clientOptions(login), clientId, ...extra } as FjordOptions);
 }
 
 /** What a raw call ended with: an answer, or a gRPC error with its Fjord code and trailers. */
