@@ -10,9 +10,9 @@ import { secureFjord } from './security-helpers.js';
 //
 // Propagation: brokers learn ACLs with their next heartbeat, so an allowed call that a broker
 // serves is retried (on an AuthorizationError only) for a few seconds. A refused call is
-// checked once: every row's principal has no earlier grant on the row's names, so a refusal
-// cannot be a stale state that has not yet seen an allow, and deny + allow rows create both
-// ACLs in one request.
+// checked once: every row has a user of its own with no earlier grant, so a refusal cannot be
+// a stale state that has not yet seen an allow, and deny + allow rows create both ACLs in one
+// request.
 
 const TOPIC_AUTHORIZATION_FAILED = 29;
 const GROUP_AUTHORIZATION_FAILED = 30;
@@ -74,8 +74,18 @@ const clusterAcl = (operation: string): AclSpec => ({
   operation,
 });
 
+/** Not idempotent: InitProducerId's own check (IDEMPOTENT_WRITE or WRITE on a topic) has its row. */
 async function produce(n: RowNames, client: Fjord): Promise<void> {
-  const producer = client.producer({ acks: 'all' });
+  const producer = client.producer({ acks: 'all', idempotent: false });
+  try {
+    await producer.send({ topic: n.topic, messages: [{ value: 'row' }] });
+  } finally {
+    await producer.close();
+  }
+}
+
+async function produceIdempotently(n: RowNames, client: Fjord): Promise<void> {
+  const producer = client.producer({ acks: 'all', idempotent: true });
   try {
     await producer.send({ topic: n.topic, messages: [{ value: 'row' }] });
   } finally {
@@ -117,12 +127,10 @@ async function seed(n: RowNames, admin: Fjord): Promise<void> {
   await produce(n, admin);
 }
 
-/** The group exists with a committed offset (written by the admin). */
+/** The group exists, empty, with a committed offset (an admin member joined, committed and left). */
 async function groupWithOffsets(n: RowNames, admin: Fjord): Promise<void> {
   await seed(n, admin);
-  await admin
-    .admin()
-    .resetGroupOffsets(n.group, [{ topic: n.topic, offsets: [{ partition: 0, offset: 0n }] }]);
+  await commitInGroup(n, admin);
 }
 
 /** The SDK's ACL admin calls, as helper "admincli" names them (KafkaJS's shapes). */
@@ -147,6 +155,18 @@ const ROWS: Row[] = [
     expect: TOPIC_AUTHORIZATION_FAILED,
   },
   { name: 'produce without any ACL', acls: () => [], act: produce, expect: TOPIC_AUTHORIZATION_FAILED },
+  {
+    name: 'produce idempotently with WRITE on the topic (KIP-679: enough for InitProducerId)',
+    acls: (n) => [topicAcl(n, 'WRITE')],
+    act: produceIdempotently,
+    expect: 'allowed',
+  },
+  {
+    name: 'produce idempotently with READ only (InitProducerId refused)',
+    acls: (n) => [topicAcl(n, 'READ')],
+    act: produceIdempotently,
+    expect: CLUSTER_AUTHORIZATION_FAILED,
+  },
   {
     name: 'produce with a PREFIXED WRITE covering the topic',
     acls: (n) => [
@@ -223,7 +243,8 @@ const ROWS: Row[] = [
   // create topic
   {
     name: 'create a topic with CREATE on the cluster',
-    acls: () => [clusterAcl('CREATE')],
+    // DESCRIBE too: createTopics waits until the new topic is visible to the caller.
+    acls: (n) => [clusterAcl('CREATE'), topicAcl(n, 'DESCRIBE')],
     noTopic: true,
     act: (n, c) => c.admin().createTopics([{ name: n.topic, partitions: 1, replicationFactor: 1 }]),
     expect: 'allowed',
@@ -232,6 +253,7 @@ const ROWS: Row[] = [
     name: 'create a topic with CREATE on a prefix of its name',
     acls: (n) => [
       { resourceType: 'TOPIC', resourceName: n.prefix, patternType: 'PREFIXED', operation: 'CREATE' },
+      { resourceType: 'TOPIC', resourceName: n.prefix, patternType: 'PREFIXED', operation: 'DESCRIBE' },
     ],
     noTopic: true,
     act: (n, c) => c.admin().createTopics([{ name: n.topic, partitions: 1, replicationFactor: 1 }]),
@@ -303,14 +325,16 @@ const ROWS: Row[] = [
     name: 'reset group offsets with READ on the group and the topic',
     acls: (n) => [groupAcl(n, 'READ'), topicAcl(n, 'READ')],
     setup: groupWithOffsets,
-    act: (n, c) => c.admin().resetGroupOffsets(n.group, [{ topic: n.topic, to: 'earliest' }]),
+    act: (n, c) =>
+      c.admin().resetGroupOffsets(n.group, [{ topic: n.topic, offsets: [{ partition: 0, offset: 0n }] }]),
     expect: 'allowed',
   },
   {
     name: 'reset group offsets without a group ACL',
     acls: (n) => [topicAcl(n, 'READ')],
     setup: groupWithOffsets,
-    act: (n, c) => c.admin().resetGroupOffsets(n.group, [{ topic: n.topic, to: 'earliest' }]),
+    act: (n, c) =>
+      c.admin().resetGroupOffsets(n.group, [{ topic: n.topic, offsets: [{ partition: 0, offset: 0n }] }]),
     expect: GROUP_AUTHORIZATION_FAILED,
   },
   // ACL admin
@@ -377,18 +401,12 @@ const ROWS: Row[] = [
 describe('the ACL matrix, through the SDK against a secure cluster', () => {
   let cluster: Cluster;
   let admin: Fjord;
-  let user: Fjord;
-  let principal: string;
 
   beforeAll(async () => {
     cluster = await startCluster({ brokers: 1, secure: true });
     admin = secureFjord(cluster, 'acl-matrix-admin');
-    const login = await cluster.createUser(randomName('app'));
-    principal = `User:${login.username}`;
-    user = secureFjord(cluster, 'acl-matrix-user', login, { requestTimeoutMs: 10_000 });
   }, 120_000);
   afterAll(async () => {
-    await user?.close();
     await admin?.close();
     await cluster?.stop();
   });
@@ -397,6 +415,9 @@ describe('the ACL matrix, through the SDK against a secure cluster', () => {
     '%s',
     async (_name, row) => {
       const id = randomName('m');
+      // A user of its own per row: no grant of an earlier row (a cluster ACL) applies here.
+      const login = await cluster.createUser(`${id}.user`);
+      const principal = `User:${login.username}`;
       const names: RowNames = { topic: `${id}.topic`, group: `${id}.group`, prefix: `${id}.`, principal };
       if (!row.noTopic)
         await admin.admin().createTopics([{ name: names.topic, partitions: 1, replicationFactor: 1 }]);
@@ -415,17 +436,22 @@ describe('the ACL matrix, through the SDK against a secure cluster', () => {
           })),
         );
       }
+      const user = secureFjord(cluster, 'acl-matrix-user', login, { requestTimeoutMs: 10_000 });
       const client = row.as === 'admin' ? admin : user;
-      if (row.expect === 'allowed') {
-        await allowedEventually(() => row.act(names, client));
-      } else {
-        const error = (await row.act(names, client).then(
-          () => undefined,
-          (e: unknown) => e,
-        )) as FjordError | undefined;
-        expect(error, 'the call was allowed').toBeInstanceOf(AuthorizationError);
-        expect(error?.errorCode, error?.message).toBe(row.expect);
-        expect(error?.retriable).toBe(false);
+      try {
+        if (row.expect === 'allowed') {
+          await allowedEventually(() => row.act(names, client));
+        } else {
+          const error = (await row.act(names, client).then(
+            () => undefined,
+            (e: unknown) => e,
+          )) as FjordError | undefined;
+          expect(error, 'the call was allowed').toBeInstanceOf(AuthorizationError);
+          expect(error?.errorCode, error?.message).toBe(row.expect);
+          expect(error?.retriable).toBe(false);
+        }
+      } finally {
+        await user.close();
       }
     },
     60_000,

@@ -6,6 +6,7 @@ import { appEntry } from './app-entries.js';
 import { type ClusterDescription, CoordinatorClient, type QuorumDescription } from './coordinator-client.js';
 import { freePorts } from './free-ports.js';
 import type { LogEvent } from './log-lines.js';
+import { waitUntilBrokerLogin } from './login-probe.js';
 import { NetworkLinks } from './network-links.js';
 import { type ExitInfo, NodeProcess } from './node-process.js';
 import {
@@ -207,11 +208,20 @@ export class Cluster {
 
   /**
    * Creates a user of a secure cluster (SCRAM-SHA-256 and -512 credentials) through the
-   * coordinators' SecurityService, and returns its login; the password is random unless given.
+   * coordinators' SecurityService, and returns its login once every running broker accepts it;
+   * the password is random unless given.
    */
   async createUser(username: string, password = randomPassword()): Promise<Required<ScramLogin>> {
     await this.#security().upsertUser(username, password);
-    return { username, password, mechanism: this.secured.mechanism };
+    const login = { username, password, mechanism: this.secured.mechanism };
+    // Brokers check logins against their copy of the credentials, a heartbeat behind.
+    const options = this.secured.clientOptions([], login);
+    await Promise.all(
+      this.brokers
+        .filter((node) => node.running && !node.paused)
+        .map((node) => waitUntilBrokerLogin(node.listenerAddress(CLIENT_LISTENER), options)),
+    );
+    return login;
   }
 
   /** Creates ACLs in a secure cluster (as the testkit's super-user principal). */
