@@ -255,6 +255,11 @@ describe('broker-only RPCs in a secure cluster', () => {
       await cluster.broker(leader).restart();
       await cluster.waitForBrokers({ alive: [1, 2], timeoutMs: 60_000 });
       const outcome = await sendOutcome;
+      console.log(
+        outcome instanceof Error
+          ? `the acks=all send was never acknowledged: ${outcome.message}`
+          : `the acks=all send was acknowledged at offset ${outcome.offset} once both replicas ran again`,
+      );
       if (outcome instanceof Error) {
         // Never acknowledged: nothing was promised, nothing can be lost.
         expect(outcome.message).not.toContain(value);
