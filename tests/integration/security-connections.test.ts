@@ -142,7 +142,8 @@ describe('connections to a secure cluster', () => {
   });
 
   it('refuses a TLS client without a certificate on INTERNAL (client auth required), and takes one with', async () => {
-    const internal = cluster.coordinator.listenerAddress(INTERNAL_LISTENER);
+    // The leader's: a follower answers DescribeCluster with NOT_COORDINATOR, not the authorizer's verdict.
+    const internal = (await cluster.leader()).listenerAddress(INTERNAL_LISTENER);
     const security = cluster.secured;
 
     const anonymous = await connect(internal, security.caPem).call(
