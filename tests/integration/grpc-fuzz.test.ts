@@ -12,6 +12,7 @@ import { type FuzzWorld, fieldOverrides, rpcSpecs } from './fuzz/rpc-specs.js';
 import { type CallOutcome, isLate, leakedEpochs, messagesOf, verdictProblems } from './fuzz/verdict.js';
 import { encodeFields } from './fuzz/wire-encoding.js';
 import { pollUntil } from './helpers.js';
+import { loggedIn, type RawConnection, REAUTHENTICATE_TRAILER, secureFjord } from './security-helpers.js';
 
 // Fuzzes every RPC of every gRPC service against a real cluster (issue #13, item 8). The
 // verdict: no process exits; each node's RSS stays under RSS_BOUND_BYTES; every call is
@@ -26,6 +27,8 @@ import { pollUntil } from './helpers.js';
 // prints fast-check's seed and path; FJORD_FUZZ_SEED and FJORD_FUZZ_PATH replay it.
 
 const RUNS = Number(process.env.FJORD_FUZZ_RUNS ?? 1_500);
+/** Cases against the secure cluster: a fifth of the plain run's. */
+const SECURE_RUNS = Math.max(1, Math.ceil(RUNS / 5));
 const SEED = process.env.FJORD_FUZZ_SEED === undefined ? undefined : Number(process.env.FJORD_FUZZ_SEED);
 const PATH = process.env.FJORD_FUZZ_PATH;
 
@@ -111,7 +114,12 @@ function repeatedItems(node: unknown): number {
 }
 
 /** A raw call: the body as given, the answer as bytes (decoded by the caller). */
-function rawCall(client: grpc.Client, c: FuzzCase, waitMs: number): Promise<CallOutcome> {
+function rawCall(
+  client: grpc.Client,
+  c: FuzzCase,
+  waitMs: number,
+  metadata = new grpc.Metadata(),
+): Promise<CallOutcome> {
   const started = Date.now();
   return new Promise((resolve) => {
     client.makeUnaryRequest(
@@ -119,7 +127,7 @@ function rawCall(client: grpc.Client, c: FuzzCase, waitMs: number): Promise<Call
       (b: Buffer) => b,
       (b: Buffer) => b,
       c.body,
-      new grpc.Metadata(),
+      metadata,
       { deadline: started + waitMs },
       (error, bytes) => {
         const elapsedMs = Date.now() - started;
@@ -482,5 +490,171 @@ describe('fuzzing every gRPC RPC against a real cluster (issue #13, item 8)', ()
     await consumer.close();
     const committed = await fjord.admin().listGroupOffsets(groupId);
     expect(committed.map((c) => ({ topic: c.topic, offset: c.offset }))).toEqual([{ topic, offset: 5n }]);
+  }, 120_000);
+});
+
+// The same fuzz against a secure cluster's CLIENT listeners (SASL_SSL), as an authenticated
+// user who is not a super user: it may do everything on topics and groups under its prefix and
+// nothing on the cluster, so every RPC meets the token check and the authorizer, allowed or
+// refused. The verdict is the plain run's (a refusal is a status with a Fjord code and a
+// message), except the epoch check: the epochs of this cluster are small numbers that occur in
+// messages by chance (the plain run grows its metadata log first to avoid that).
+describe('fuzzing every gRPC RPC against a secure cluster as an authenticated non-super user', () => {
+  let cluster: Cluster;
+  const exits: string[] = [];
+  const connections = new Map<string, RawConnection>();
+  const prefix = randomName('sfz');
+  const produceTopic = `${prefix}-produce`;
+  const otherTopics = [`${prefix}-a`, `${prefix}-b`];
+  let login: { username: string; password: string };
+  let world: FuzzWorld;
+  let relogins = 0;
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      brokers: 1,
+      secure: true,
+      coordinatorArgs: [
+        '--max-request-bytes',
+        String(COORDINATOR_MAX_REQUEST_BYTES),
+        '--group-heartbeat-interval-ms',
+        String(GROUP_HEARTBEAT_INTERVAL_MS),
+      ],
+      brokerArgs: [
+        '--max-request-bytes',
+        String(BROKER_MAX_REQUEST_BYTES),
+        '--max-lookup-request-bytes',
+        String(BROKER_MAX_LOOKUP_REQUEST_BYTES),
+        '--max-ack-wait-ms',
+        String(MAX_ACK_WAIT_MS),
+      ],
+      onExit: (node, exit) => exits.push(`${node} exited: ${JSON.stringify(exit)}`),
+    });
+    login = await cluster.createUser(randomName('fuzzer'));
+    const principal = `User:${login.username}`;
+    await cluster.createAcls(
+      (['TOPIC', 'GROUP'] as const).map((resourceType) => ({
+        resourceType,
+        resourceName: prefix,
+        patternType: 'PREFIXED',
+        principal,
+        host: '*',
+        operation: 'ALL',
+        permission: 'ALLOW',
+      })),
+    );
+    const admin = secureFjord(cluster, 'grpc-fuzz-secure-admin');
+    try {
+      await admin
+        .admin()
+        .createTopics([produceTopic, ...otherTopics].map((name) => ({ name, partitions: 2 })));
+      const topicIds = (await admin.admin().describeTopics([produceTopic, ...otherTopics])).map((t) => t.id);
+      world = {
+        produceTopic,
+        topics: otherTopics,
+        topicIds,
+        groups: [`${prefix}-group`, `${prefix}-classic`],
+        memberIds: [randomUUID()],
+        brokerIds: [1, FUZZ_BROKER_ID],
+        brokerEpochs: [0n, 1n, 2n],
+        maxAckWaitMs: MAX_ACK_WAIT_MS,
+        groupHeartbeatIntervalMs: GROUP_HEARTBEAT_INTERVAL_MS,
+      };
+    } finally {
+      await admin.close();
+    }
+    const sendLimit = { 'grpc.max_send_message_length': 64 * 1024 * 1024 };
+    connections.set(
+      'BrokerService',
+      await loggedIn(cluster, cluster.broker(1).listenerAddress('CLIENT'), login, {
+        ...GRPC_CHANNEL_OPTIONS,
+        ...sendLimit,
+      }),
+    );
+    connections.set(
+      'coordinator',
+      await loggedIn(cluster, cluster.clientBootstrap[0]!, login, { ...GRPC_CHANNEL_OPTIONS, ...sendLimit }),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const connection of connections.values()) connection.close();
+    await cluster?.stop();
+  });
+
+  it('answers every fuzzed request in time with a clear result or refusal, and no node crashes', async () => {
+    const specs = rpcSpecs(world);
+    const rpcs = allRpcs();
+    const outcomes = new Map<string, Map<string, number>>();
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(...rpcs.map((rpc) => bodiesOf(rpc, world))), async (c) => {
+        const rpc = c.rpc;
+        const connection = connections.get(
+          rpc.service === 'BrokerService' ? 'BrokerService' : 'coordinator',
+        )!;
+        let request: Record<string, unknown> | undefined;
+        try {
+          request = rpc.decodeRequest(c.body);
+        } catch {
+          request = undefined;
+        }
+        const overCap = c.body.length > requestCapOf(rpc);
+        const holdMs = request && !overCap ? (specs[rpc.name]!.holdMs?.(request) ?? 0) : 0;
+        const items = request && !overCap ? repeatedItems(request) : 0;
+        const answerWithinMs = ANSWER_MS + holdMs + Math.ceil(ANSWER_MS_PER_ITEM * items);
+        const waitMs = Math.min(answerWithinMs, CLIENT_WAIT_MS);
+        const allowance = { answerWithinMs, clientGaveUp: answerWithinMs > waitMs };
+        let outcome = await rawCall(connection.client, c, waitMs, connection.metadata());
+        if (outcome.error?.metadata?.get(REAUTHENTICATE_TRAILER)[0] !== undefined) {
+          // The connection was replaced (the server closed it after a bad request): log in on
+          // the new one, as clients do, and send the case again.
+          relogins++;
+          const again = await connection.login(login);
+          if (again.error) throw new Error(`login again failed: ${again.error.message}`);
+          outcome = await rawCall(connection.client, c, waitMs, connection.metadata());
+        }
+        if (isLate(outcome, allowance))
+          outcome = await rawCall(connection.client, c, waitMs, connection.metadata());
+        const problems = verdictProblems(outcome, allowance);
+        const counts = outcomes.get(rpc.name) ?? new Map<string, number>();
+        const label = outcome.error ? grpc.status[outcome.error.code]! : 'OK';
+        counts.set(label, (counts.get(label) ?? 0) + 1);
+        outcomes.set(rpc.name, counts);
+        if (problems.length > 0) throw new Error(`${describeCase(c)}\n  ${problems.join('\n  ')}`);
+      }),
+      { numRuns: SECURE_RUNS, seed: SEED, path: PATH, endOnFailure: PATH !== undefined, verbose: 1 },
+    );
+    expect(exits).toEqual([]);
+    for (const node of [cluster.coordinator, ...cluster.brokers])
+      expect(node.running, `${node.name} running`).toBe(true);
+    const summary = [...outcomes].map(
+      ([rpc, counts]) => `${rpc} ${JSON.stringify(Object.fromEntries(counts))}`,
+    );
+    console.log(
+      `secure fuzz: ${SECURE_RUNS} cases, logged in again ${relogins} times\n${summary.join('\n')}`,
+    );
+  }, 600_000);
+
+  it('still produces, fetches and commits as that user afterwards', async () => {
+    const fjord = secureFjord(cluster, 'grpc-fuzz-secure-after', login);
+    try {
+      const topic = `${prefix}-after`;
+      await fjord.admin().createTopics([{ name: topic, partitions: 1 }]);
+      const producer = fjord.producer({ acks: 'all' });
+      await producer.send({ topic, messages: [0, 1, 2].map((i) => ({ value: `after-${i}` })) });
+      await producer.close();
+      const consumer = fjord.consumer({
+        groupId: `${prefix}-after-group`,
+        autoOffsetReset: 'earliest',
+        autoCommit: false,
+      });
+      await consumer.subscribe([topic]);
+      const records = await pollUntil(consumer, 3, 30_000);
+      expect(records.map((r) => r.value?.toString())).toEqual(['after-0', 'after-1', 'after-2']);
+      await consumer.commit();
+      await consumer.close();
+    } finally {
+      await fjord.close();
+    }
   }, 120_000);
 });

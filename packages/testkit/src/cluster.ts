@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -5,8 +6,18 @@ import { appEntry } from './app-entries.js';
 import { type ClusterDescription, CoordinatorClient, type QuorumDescription } from './coordinator-client.js';
 import { freePorts } from './free-ports.js';
 import type { LogEvent } from './log-lines.js';
+import { waitUntilBrokerLogin } from './login-probe.js';
 import { NetworkLinks } from './network-links.js';
 import { type ExitInfo, NodeProcess } from './node-process.js';
+import {
+  CLIENT_LISTENER,
+  ClusterSecurity,
+  INTERNAL_LISTENER,
+  type ScramLogin,
+  type SecureClientOptions,
+  type SecureClusterOptions,
+} from './secure-cluster.js';
+import { type AclBindingSpec, type AclFilterSpec, SecurityAdminClient } from './security-admin-client.js';
 import { waitFor } from './wait-for.js';
 
 /** Log levels of the apps (`--log-level`). */
@@ -57,6 +68,13 @@ export interface ClusterOptions {
     firstBrokerMetrics?: number;
     /** Broker `id`'s Kafka listener gets `firstBrokerKafka + id - 1` (implies `kafka`). */
     firstBrokerKafka?: number;
+    /**
+     * A secure cluster's CLIENT listeners (ephemeral by default): coordinator `id` gets
+     * `coordinatorClient + id - 1`. `coordinator` and `firstBroker` are the INTERNAL ports.
+     */
+    coordinatorClient?: number;
+    /** A secure cluster's CLIENT listener of broker `id`: `firstBrokerClient + id - 1`. */
+    firstBrokerClient?: number;
   };
   /** Give every broker a Kafka-protocol listener on an ephemeral port (default false). */
   kafka?: boolean;
@@ -83,6 +101,14 @@ export interface ClusterOptions {
    * addresses).
    */
   networkFaults?: boolean;
+  /**
+   * A secure cluster (issue #13's contract; see {@link ClusterSecurity}): development
+   * certificates in `<dataDir>/certs`, INTERNAL (mTLS) and CLIENT (SASL_SSL) listeners on every
+   * node, the standard authorizer, and a super user `admin` with a random password. Clients
+   * connect with {@link Cluster.clientOptions}. Not with `networkFaults`; a Kafka listener
+   * (`kafka`) stays the PLAINTEXT shorthand, where the authorizer sees `User:ANONYMOUS`.
+   */
+  secure?: boolean | SecureClusterOptions;
 }
 
 /** Options of {@link Cluster.waitForBrokers}. */
@@ -115,15 +141,25 @@ export class Cluster {
   readonly coordinators: readonly NodeProcess[];
   /** The proxied network, with `networkFaults: true`; undefined otherwise. */
   readonly links: NetworkLinks | undefined;
+  /** Certificates, the admin login and the node settings of a secure cluster; undefined otherwise. */
+  readonly security: ClusterSecurity | undefined;
   readonly #brokers = new Map<number, NodeProcess>();
   readonly #options: ClusterOptions;
   readonly #removeDir: boolean;
   #client: CoordinatorClient | undefined;
+  #securityAdmin: SecurityAdminClient | undefined;
   #stopping: Promise<void> | undefined;
 
   /** @internal use {@link startCluster}. */
-  constructor(options: ClusterOptions, dataDir: string, removeDir: boolean, coordinators: NodeProcess[]) {
+  constructor(
+    options: ClusterOptions,
+    dataDir: string,
+    removeDir: boolean,
+    coordinators: NodeProcess[],
+    security?: ClusterSecurity,
+  ) {
     this.#options = options;
+    this.security = security;
     this.dataDir = dataDir;
     this.#removeDir = removeDir;
     const coordinator = coordinators[0] as NodeProcess;
@@ -148,6 +184,64 @@ export class Cluster {
   /** Every coordinator's address in id order: a bootstrap list that survives the loss of one. */
   get bootstrapAddresses(): string[] {
     return this.coordinators.map((node) => node.address);
+  }
+
+  /** A secure cluster's {@link ClusterSecurity}; throws for a cluster started without `secure`. */
+  get secured(): ClusterSecurity {
+    if (!this.security) throw new Error('this cluster was not started with secure: true');
+    return this.security;
+  }
+
+  /** A secure cluster's bootstrap for users: every coordinator's CLIENT (SASL_SSL) address. */
+  get clientBootstrap(): string[] {
+    this.secured;
+    return this.coordinators.map((node) => node.listenerAddress(CLIENT_LISTENER));
+  }
+
+  /**
+   * `new Fjord({ ...cluster.clientOptions(login), clientId })` reaches a secure cluster as
+   * `login` (default the admin super user): CLIENT bootstrap, the CA, SCRAM.
+   */
+  clientOptions(login?: ScramLogin): SecureClientOptions {
+    return this.secured.clientOptions(this.clientBootstrap, login);
+  }
+
+  /**
+   * Creates a user of a secure cluster (SCRAM-SHA-256 and -512 credentials) through the
+   * coordinators' SecurityService, and returns its login once every running broker accepts it;
+   * the password is random unless given.
+   */
+  async createUser(username: string, password = randomPassword()): Promise<Required<ScramLogin>> {
+    await this.#security().upsertUser(username, password);
+    const login = { username, password, mechanism: this.secured.mechanism };
+    // Brokers check logins against their copy of the credentials, a heartbeat behind.
+    const options = this.secured.clientOptions([], login);
+    await Promise.all(
+      this.brokers
+        .filter((node) => node.running && !node.paused)
+        .map((node) => waitUntilBrokerLogin(node.listenerAddress(CLIENT_LISTENER), options)),
+    );
+    return login;
+  }
+
+  /** Creates ACLs in a secure cluster (as the testkit's super-user principal). */
+  createAcls(bindings: readonly AclBindingSpec[]): Promise<void> {
+    return this.#security().createAcls(bindings);
+  }
+
+  /** Deletes the ACLs of a secure cluster matching any filter; returns the deleted ones. */
+  deleteAcls(filters: readonly AclFilterSpec[]): ReturnType<SecurityAdminClient['deleteAcls']> {
+    return this.#security().deleteAcls(filters);
+  }
+
+  /** The coordinators' security state (ACLs, credentials, broker principals) and version. */
+  describeSecurityState(): ReturnType<SecurityAdminClient['describeSecurityState']> {
+    return this.#security().describeSecurityState();
+  }
+
+  #security(): SecurityAdminClient {
+    this.#securityAdmin ??= new SecurityAdminClient(this.bootstrapAddresses, this.secured.testkitSecurity());
+    return this.#securityAdmin;
   }
 
   /** Coordinator `id` (1-based); throws for an unknown id. */
@@ -240,11 +334,16 @@ export class Cluster {
     const route = this.links
       ? await this.links.addBroker(id)
       : ['--coordinator', this.bootstrapAddresses.join(',')];
+    const port = firstBroker === undefined ? 0 : firstBroker + id - 1;
+    const firstClient = options.ports?.firstBrokerClient;
+    const clientPort = firstClient === undefined ? 0 : firstClient + id - 1;
+    const secure = await secureNodeOptions(this.security, `broker-${id}`, 'broker', port, clientPort);
     const node = await NodeProcess.start({
       name: `broker-${id}`,
       entry: appEntry('broker'),
-      args: ['--broker-id', String(id), ...route, ...logLevelArgs(options), ...extra],
-      port: firstBroker === undefined ? 0 : firstBroker + id - 1,
+      args: ['--broker-id', String(id), ...route, ...logLevelArgs(options), ...secure.args, ...extra],
+      port,
+      ...secure.node,
       metricsPort: firstBrokerMetrics === undefined ? 0 : firstBrokerMetrics + id - 1,
       kafkaPort: kafkaPortOf(options, id),
       dataDir: join(this.dataDir, `broker-${id}`),
@@ -265,7 +364,7 @@ export class Cluster {
   }
 
   #coordinatorClient(): CoordinatorClient {
-    this.#client ??= new CoordinatorClient(this.bootstrapAddresses);
+    this.#client ??= new CoordinatorClient(this.bootstrapAddresses, this.security?.testkitSecurity());
     return this.#client;
   }
 
@@ -305,6 +404,7 @@ export class Cluster {
 
   async #stop(): Promise<void> {
     this.#client?.close();
+    this.#securityAdmin?.close();
     try {
       await Promise.all(this.brokers.map((node) => node.stop()));
       await Promise.all(this.coordinators.map((node) => node.stop()));
@@ -326,17 +426,40 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   if (count > 1 && options.networkFaults) {
     throw new Error('networkFaults works with one coordinator only (coordinators: 1)');
   }
+  if (options.secure && options.networkFaults) {
+    throw new Error(
+      'a secure cluster cannot have networkFaults in the testkit yet (the proxies forward plain ports)',
+    );
+  }
   const created = options.dataDir === undefined;
   const dataDir = created ? mkdtempSync(join(tmpdir(), 'fjord-')) : resolve(options.dataDir!);
   const removeDir = created && !options.keepData && process.env.FJORD_TESTKIT_KEEP_DATA !== '1';
   const coordinators: NodeProcess[] = [];
   let cluster: Cluster | undefined;
+  let security: ClusterSecurity | undefined;
   try {
+    if (options.secure) {
+      const secureOptions = options.secure === true ? {} : options.secure;
+      security = await ClusterSecurity.create(dataDir, secureOptions, {
+        coordinators: count,
+        brokers: options.brokers ?? 3,
+      });
+    }
     const quorum = count > 1 ? await quorumArgs(count, options.ports?.coordinator) : undefined;
     const started = await Promise.allSettled(
       Array.from({ length: count }, async (_, i) => {
         const name = quorum ? `coordinator-${i + 1}` : 'coordinator';
         const firstMetrics = options.ports?.coordinatorMetrics;
+        const port = quorum ? (quorum.ports[i] as number) : (options.ports?.coordinator ?? 0);
+        const firstClient = options.ports?.coordinatorClient;
+        const clientPort = firstClient === undefined ? 0 : firstClient + i;
+        const secure = await secureNodeOptions(
+          security,
+          `coordinator-${i + 1}`,
+          'coordinator',
+          port,
+          clientPort,
+        );
         const node = await NodeProcess.start({
           name,
           entry: appEntry('coordinator'),
@@ -344,9 +467,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
             ...(quorum?.args(i + 1) ?? []),
             ...timingArgs(options),
             ...logLevelArgs(options),
+            ...secure.args,
             ...(options.coordinatorArgs ?? []),
           ],
-          port: quorum ? (quorum.ports[i] as number) : (options.ports?.coordinator ?? 0),
+          port,
+          ...secure.node,
           metricsPort: firstMetrics === undefined ? 0 : firstMetrics + i,
           dataDir: join(dataDir, name),
           ...nodeIo(options, dataDir, name),
@@ -359,7 +484,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     );
     const failedCoordinator = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failedCoordinator) throw failedCoordinator.reason;
-    cluster = new Cluster(options, dataDir, removeDir, coordinators);
+    cluster = new Cluster(options, dataDir, removeDir, coordinators, security);
     if (quorum) await cluster.leader({ timeoutMs: options.startTimeoutMs ?? 30_000 });
     const ids = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
     const starting = ids.map((id) => cluster!.addBroker(id));
@@ -386,6 +511,39 @@ async function quorumArgs(count: number, firstPort: number | undefined) {
   const ports = firstPort ? Array.from({ length: count }, (_, i) => firstPort + i) : await freePorts(count);
   const voters = ports.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
   return { ports, args: (id: number) => ['--node-id', String(id), '--voters', voters] };
+}
+
+/**
+ * A node's flags, listeners and environment in a secure cluster: INTERNAL first (on `port`, so
+ * voters, `--coordinator` and the testkit's own client use it), then CLIENT on `clientPort`.
+ * Nothing without `security`.
+ */
+async function secureNodeOptions(
+  security: ClusterSecurity | undefined,
+  certificateName: string,
+  kind: 'coordinator' | 'broker',
+  port: number,
+  clientPort: number,
+): Promise<{
+  args: string[];
+  node: { listeners?: { name: string; port: number }[]; env?: Record<string, string> };
+}> {
+  if (!security) return { args: [], node: {} };
+  return {
+    args: await security.nodeArgs(certificateName, kind),
+    node: {
+      listeners: [
+        { name: INTERNAL_LISTENER, port },
+        { name: CLIENT_LISTENER, port: clientPort },
+      ],
+      ...(kind === 'coordinator' ? { env: security.coordinatorEnv() } : {}),
+    },
+  };
+}
+
+/** A password for a test user: random, URL-safe. */
+function randomPassword(): string {
+  return randomBytes(18).toString('base64url');
 }
 
 /** `1:alive 2:fenced`, for timeout errors. */

@@ -80,7 +80,8 @@ export class CoordinatorClient {
   }
 }
 
-function unary<T>(
+/** A grpc-js callback call as a promise (rejects on an error or an empty answer). */
+export function unary<T>(
   start: (callback: (error: grpc.ServiceError | null, response?: T) => void) => void,
 ): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -22,6 +22,20 @@ export {
   type WaitForLogOptions,
 } from './node-process.js';
 export { killAllTrackedChildren, trackedChildCount } from './registry.js';
+export {
+  ADMIN_USER,
+  type CertificateFiles,
+  CLIENT_LISTENER,
+  ClusterSecurity,
+  INTERNAL_LISTENER,
+  NODE_PRINCIPAL_MAPPING_RULES,
+  type SaslMechanismName,
+  type ScramLogin,
+  type SecureClientOptions,
+  type SecureClusterOptions,
+  TESTKIT_PRINCIPAL_NAME,
+} from './secure-cluster.js';
+export { type AclBindingSpec, type AclFilterSpec, SecurityAdminClient } from './security-admin-client.js';
 export { loopbackSocketOwner } from './socket-owner.js';
 export { TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';
 export { sleep, type WaitForOptions, waitFor } from './wait-for.js';

@@ -124,4 +124,43 @@ setInterval(() => {}, 1000);`,
     expect(() => without.metricsUrl).toThrow(/no-metrics runs without a metrics server/);
     await without.stop();
   });
+
+  it('runs named listeners: --listeners instead of --host/--port, bound ports learned and reused on restart', async () => {
+    // Binds each listener of --listeners (port 0: a port of its own choosing) and logs them as the apps do.
+    const named = script(
+      'named.mjs',
+      `process.on('SIGTERM', () => process.exit(0));
+const args = process.argv;
+if (args.includes('--port') || args.includes('--host')) { console.error('shorthand given with --listeners'); process.exit(2); }
+const list = args[args.indexOf('--listeners') + 1].split(',');
+let next = 41000 + (process.pid % 500) * 2;
+const listeners = list.map((entry) => {
+  const [, name, host, port] = /^(\\w+):\\/\\/(.*):(\\d+)$/.exec(entry);
+  return \`\${name}://\${host}:\${Number(port) || next++}\`;
+});
+console.log(JSON.stringify({ msg: 'listening', port: Number(listeners[0].split(':').at(-1)), listeners }));
+setInterval(() => {}, 1000);`,
+    );
+    const node = await NodeProcess.start({
+      name: 'named',
+      entry: named,
+      dataDir: join(dir, 'd-named'),
+      listeners: [
+        { name: 'INTERNAL', port: 0 },
+        { name: 'CLIENT', port: 0 },
+      ],
+    });
+    const base = 41000 + (node.pid % 500) * 2;
+    expect(node.listenerPort('INTERNAL')).toBe(base);
+    expect(node.listenerPort('CLIENT')).toBe(base + 1);
+    expect(node.port).toBe(base);
+    expect(node.listenerAddress('CLIENT')).toBe(`127.0.0.1:${base + 1}`);
+    expect(() => node.listenerPort('EXTERNAL')).toThrow(
+      /no listener EXTERNAL \(listeners: INTERNAL, CLIENT\)/,
+    );
+    await node.restart();
+    // The restart asked for the ports bound first, so the script kept them.
+    expect(node.listenerPort('CLIENT')).toBe(base + 1);
+    await node.stop();
+  });
 });

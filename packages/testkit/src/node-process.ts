@@ -28,6 +28,12 @@ export interface NodeOptions {
   /** Port to bind; 0 (default) = ephemeral. A restart reuses the port bound first. */
   port?: number;
   /**
+   * Named gRPC listeners (`--listeners NAME://host:port,...`) instead of `--host`/`--port`:
+   * each binds `host` on its port (0 = ephemeral, learned from the `listening` line; a restart
+   * reuses the port bound first). The first one is {@link NodeProcess.port}.
+   */
+  listeners?: readonly { readonly name: string; readonly port: number }[];
+  /**
    * Port of the node's /metrics and /healthz server (`--metrics-port`); 0 (default) =
    * ephemeral, learned from the `metrics listening` log line; -1 = no metrics server. A
    * restart reuses the port bound first.
@@ -90,6 +96,8 @@ export class NodeProcess {
   readonly #options: NodeOptions;
   readonly #ring: LineRing;
   #port: number;
+  /** Named listeners' ports by name, in the order given; empty without named listeners. */
+  readonly #listenerPorts = new Map<string, number>();
   #metricsPort: number;
   /** True once the metrics port in use is known (logged, or fixed and logged once). */
   #metricsPortKnown = false;
@@ -105,7 +113,8 @@ export class NodeProcess {
     this.dataDir = options.dataDir;
     this.logFile = options.logFile;
     this.host = options.host ?? '127.0.0.1';
-    this.#port = options.port ?? 0;
+    this.#port = options.listeners?.[0]?.port ?? options.port ?? 0;
+    for (const listener of options.listeners ?? []) this.#listenerPorts.set(listener.name, listener.port);
     this.#metricsPort = options.metricsPort ?? 0;
     this.#kafkaPort = options.kafkaPort;
     this.#ring = new LineRing(options.keepLines ?? 500);
@@ -128,9 +137,24 @@ export class NodeProcess {
     return this.#port;
   }
 
-  /** `host:port`, what clients dial. */
+  /** `host:port`, what clients dial (with named listeners: the first one's). */
   get address(): string {
     return `${this.host}:${this.#port}`;
+  }
+
+  /** The bound port of named listener `name`; throws when the node has no such listener. */
+  listenerPort(name: string): number {
+    const port = this.#listenerPorts.get(name);
+    if (port === undefined) {
+      const names = [...this.#listenerPorts.keys()];
+      throw new Error(`${this.name} has no listener ${name} (listeners: ${names.join(', ') || 'none'})`);
+    }
+    return port;
+  }
+
+  /** `host:port` of named listener `name`. */
+  listenerAddress(name: string): string {
+    return `${this.host}:${this.listenerPort(name)}`;
   }
 
   /**
@@ -258,10 +282,7 @@ export class NodeProcess {
     const args = [
       options.entry,
       ...(options.args ?? []),
-      '--host',
-      this.host,
-      '--port',
-      String(this.#port),
+      ...this.#listenerArgs(),
       '--metrics-port',
       String(this.#metricsPort),
       '--data-dir',
@@ -295,6 +316,7 @@ export class NodeProcess {
           }
           if (event.msg === 'listening') {
             if (typeof event.port === 'number') this.#port = event.port;
+            this.#learnListenerPorts(event.listeners);
             listened = true;
           }
           return listened && event.msg === readyEvent;
@@ -306,6 +328,24 @@ export class NodeProcess {
       await this.kill('SIGKILL');
       throw error;
     }
+  }
+
+  /** `--listeners` with the ports in use, or the `--host`/`--port` shorthand. */
+  #listenerArgs(): string[] {
+    if (this.#listenerPorts.size === 0) return ['--host', this.host, '--port', String(this.#port)];
+    const list = [...this.#listenerPorts].map(([name, port]) => `${name}://${this.host}:${port}`);
+    return ['--listeners', list.join(',')];
+  }
+
+  /** Bound ports from the `listening` line's `listeners` (`NAME://host:port` strings). */
+  #learnListenerPorts(listeners: unknown): void {
+    if (!Array.isArray(listeners)) return;
+    for (const entry of listeners) {
+      const match = typeof entry === 'string' ? /^([^:]+):\/\/.*:(\d+)$/.exec(entry) : null;
+      if (match && this.#listenerPorts.has(match[1]!)) this.#listenerPorts.set(match[1]!, Number(match[2]));
+    }
+    const first = this.#listenerPorts.values().next();
+    if (!first.done) this.#port = first.value;
   }
 
   #openLogFile(args: string[]): WriteStream | undefined {
