@@ -1,26 +1,9 @@
-import { Cluster, type ClusterOptions, randomName, startCluster, waitFor } from '@fjord/testkit';
+import { type Cluster, type ClusterOptions, randomName, startCluster, waitFor } from '@fjord/testkit';
 import kafkajs, { type Consumer, type SASLOptions } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } =
   kafkajs;
-
-/**
- * What this test uses of a secure testkit cluster (`startCluster({ secure: true })`, issue
- * #13's contract), spelled out here so that the file builds before the testkit has it.
- */
-interface SecureCluster extends Cluster {
-  readonly secured: {
-    readonly caPem: string;
-    readonly admin: { username: string; password: string; mechanism: 'scram-sha-256' | 'scram-sha-512' };
-  };
-  createUser(username: string): Promise<{ username: string; password: string }>;
-  createAcls(bindings: readonly Record<string, string>[]): Promise<void>;
-}
-
-/** Secure clusters are the testkit's once `Cluster` can create users (the sectests branch). */
-const testkitHasSecureClusters =
-  typeof (Cluster.prototype as Partial<SecureCluster>).createUser === 'function';
 
 /** The broker's Kafka listener: named after its protocol, so it is SASL_SSL without a map entry. */
 const KAFKA_LISTENER = ['--kafka-listeners', 'SASL_SSL://127.0.0.1:0'];
@@ -28,8 +11,8 @@ const KAFKA_LISTENER = ['--kafka-listeners', 'SASL_SSL://127.0.0.1:0'];
 // KafkaJS 2.2 with `ssl` and SCRAM against a real secure cluster (the contract's settings:
 // development CA, standard authorizer, node principals and `admin` as super users), through
 // a broker's SASL_SSL Kafka listener.
-describe.skipIf(!testkitHasSecureClusters)('KafkaJS over SASL_SSL with ACLs', () => {
-  let cluster: SecureCluster;
+describe('KafkaJS over SASL_SSL with ACLs', () => {
+  let cluster: Cluster;
   let alice: { username: string; password: string };
   const prefix = randomName('ks');
   const allowedTopic = `${prefix}-ok`;
@@ -51,7 +34,7 @@ describe.skipIf(!testkitHasSecureClusters)('KafkaJS over SASL_SSL with ACLs', ()
 
   beforeAll(async () => {
     const options = { secure: true, brokers: 1, brokerArgs: KAFKA_LISTENER } as ClusterOptions;
-    cluster = (await startCluster(options)) as SecureCluster;
+    cluster = await startCluster(options);
     alice = await cluster.createUser(randomName('alice'));
     const principal = `User:${alice.username}`;
     const allow = (

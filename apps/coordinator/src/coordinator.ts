@@ -4,6 +4,7 @@ import {
   boundListenerAddresses,
   grpcAddress,
   type Logger,
+  nodeChannelSecurity,
   nodeClientSecurity,
   ScheduledJob,
   serverSecurity,
@@ -35,7 +36,6 @@ import { GrpcRaftTransport } from './quorum-network/grpc-raft-transport.js';
 import { quorumServiceHandlers } from './quorum-network/quorum-service.js';
 import { type RandomSource, systemRandom } from './random-source.js';
 import { CoordinatorSecurityState } from './security/coordinator-security-state.js';
-import { peerChannelSecurity } from './security/peer-security.js';
 import type { CoordinatorContext } from './server/coordinator-context.js';
 import { coordinatorServiceHandlers } from './server/coordinator-service.js';
 import { groupServiceHandlers } from './server/groups/group-service.js';
@@ -118,8 +118,11 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
         .filter((v) => v.id !== config.nodeId)
         .map((v) => [v.id, v.address]),
     );
-    // How this coordinator dials the other voters and the brokers (--security-inter-broker-protocol).
-    const peerSecurity = peerChannelSecurity(nodeClientSecurity(config));
+    // How this coordinator dials the other voters and the brokers (--security-inter-broker-protocol),
+    // built once so every peer channel shares one watcher of the TLS files.
+    const peerSecurity = nodeChannelSecurity(nodeClientSecurity(config), {
+      reloadIntervalMs: config.sslReloadIntervalMs,
+    });
     const transport = new GrpcRaftTransport<MetadataCommand>({
       nodeId: config.nodeId,
       security: peerSecurity,

@@ -4,9 +4,6 @@ export {
   AUTHORIZATION_METADATA_KEY,
   ChannelSecurity,
   type ChannelSecurityOptions,
-  type NodeClientSecurity,
-  nodeChannelSecurity,
-  type PeerSecurityProtocol,
   type PemValue,
   REAUTHENTICATE_METADATA_KEY,
   SASL_CLIENT_MECHANISMS,
@@ -18,8 +15,7 @@ export {
   type SessionGrant,
   type SslOptions,
   sessionInterceptor,
-  TLS_FILE_REFRESH_INTERVAL_MS,
-  type TlsFiles,
+  type TlsCertificateProviders,
 } from './channel-security/index.js';
 export {
   COMPRESSION_NAMES,

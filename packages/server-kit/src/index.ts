@@ -60,6 +60,7 @@ export {
   stopGrpcServer,
 } from './grpc/grpc-server.js';
 export { InvalidRequestError } from './grpc/invalid-request-error.js';
+export { nodeChannelSecurity } from './grpc/node-channel-security.js';
 export { guardedDefinition, guardedDeserializer, RefusedRequest } from './grpc/request-guard.js';
 export {
   type RequestHandler,

@@ -4,10 +4,9 @@ import {
   classifyCoordinatorGrpcError,
   GRPC_CHANNEL_OPTIONS,
   loadFjordProto,
-  type NodeClientSecurity,
-  nodeChannelSecurity,
   type v1,
 } from '@fjord/protocol';
+import { type NodeClientSecurity, nodeChannelSecurity } from '@fjord/server-kit';
 import type * as grpc from '@grpc/grpc-js';
 
 /** The coordinator's view of the cluster (DescribeCluster response). */
@@ -28,7 +27,7 @@ export class CoordinatorClient {
 
   /**
    * `addresses`: one coordinator, or every voter of a quorum. `security`: how to dial them, as
-   * a node does (`{ protocol: 'SSL', tls: { caFile, certFile, keyFile } }`) or any
+   * a node does (`{ protocol: 'SSL', tls: { ca, cert, key } }`, file paths) or any
    * {@link ChannelSecurity} (e.g. `new ChannelSecurity({ ssl: { ca }, sasl })` for a CLIENT
    * listener); PLAINTEXT by default.
    */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NodeClientSecurity } from '@fjord/protocol';
 import { createDevelopmentCa, issueCertificate, type PemCertificate } from '@fjord/security';
+import type { NodeClientSecurity } from '@fjord/server-kit';
 
 /** The listener nodes of a secure cluster use among themselves: SSL, client certificates required. */
 export const INTERNAL_LISTENER = 'INTERNAL';
@@ -241,7 +241,7 @@ export class ClusterSecurity {
     const files = this.nodeCertificate(TESTKIT_PRINCIPAL_NAME);
     return {
       protocol: 'SSL',
-      tls: { caFile: this.caFile, certFile: files.certificate, keyFile: files.privateKey },
+      tls: { ca: this.caFile, cert: files.certificate, key: files.privateKey },
     };
   }
 

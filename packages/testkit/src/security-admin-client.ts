@@ -5,11 +5,10 @@ import {
   classifyCoordinatorGrpcError,
   GRPC_CHANNEL_OPTIONS,
   loadFjordProto,
-  type NodeClientSecurity,
-  nodeChannelSecurity,
   type v1,
 } from '@fjord/protocol';
 import { deriveScramKeys, SCRAM_SALT_LENGTH, scramMechanism } from '@fjord/security';
+import { type NodeClientSecurity, nodeChannelSecurity } from '@fjord/server-kit';
 import type * as grpc from '@grpc/grpc-js';
 import { unary } from './coordinator-client.js';
 

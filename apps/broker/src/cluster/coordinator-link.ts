@@ -4,11 +4,10 @@ import {
   classifyCoordinatorGrpcError,
   GRPC_CHANNEL_OPTIONS,
   loadFjordProto,
-  type NodeClientSecurity,
-  nodeChannelSecurity,
   type SecuredChannel,
   type v1,
 } from '@fjord/protocol';
+import { type NodeClientSecurity, nodeChannelSecurity } from '@fjord/server-kit';
 import type { Logger } from 'pino';
 
 /** The coordinator services a broker calls on one coordinator address, over one channel. */

@@ -1,10 +1,4 @@
-import {
-  ErrorCode,
-  LATEST_TIMESTAMP,
-  loadFjordProto,
-  type NodeClientSecurity,
-  type v1,
-} from '@fjord/protocol';
+import { type ChannelSecurity, ErrorCode, LATEST_TIMESTAMP, loadFjordProto, type v1 } from '@fjord/protocol';
 import { GrpcClientPool, grpcAddress } from '@fjord/server-kit';
 import { type MetadataState, topicByName } from '../metadata/state.js';
 
@@ -17,7 +11,7 @@ export interface EndOffsetsOptions {
   /** Injectable clock for tests. */
   nowMs?: () => number;
   /** How the coordinator dials brokers (`--security-inter-broker-protocol`); default PLAINTEXT. */
-  security?: NodeClientSecurity;
+  security?: ChannelSecurity;
 }
 
 /** `topic:partition` -> the partition's latest offset (its high watermark). */

@@ -1,4 +1,4 @@
-import { loadFjordProto, type NodeClientSecurity, type v1 } from '@fjord/protocol';
+import { type ChannelSecurity, loadFjordProto, type v1 } from '@fjord/protocol';
 import { GrpcClientPool, type Logger } from '@fjord/server-kit';
 import type { RaftMessage } from '../quorum/raft-messages.js';
 import type { RaftTransport } from '../quorum/raft-transport.js';
@@ -25,7 +25,7 @@ export interface GrpcRaftTransportOptions {
    */
   maxCallBytes: number;
   /** How this voter dials the others (`--security-inter-broker-protocol`); default PLAINTEXT. */
-  security?: NodeClientSecurity;
+  security?: ChannelSecurity;
 }
 
 /** Default of {@link GrpcRaftTransportOptions.maxQueuedPerPeer}: a few heartbeat rounds' worth. */

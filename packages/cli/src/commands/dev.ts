@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   type Cluster,
   type ExitInfo,
@@ -12,6 +12,7 @@ import { formatLogLine, useColor } from '../dev-log.js';
 import { type Io, println } from '../io.js';
 import { integerAtLeast, port } from '../parse.js';
 import { assertPortsFree } from '../ports.js';
+import { devAdminPassword, writeDevClientConfig } from '../secure-dev/dev-secrets.js';
 import { UsageError } from '../usage-error.js';
 
 interface DevOptions {
@@ -21,6 +22,7 @@ interface DevOptions {
   port: number;
   kafkaPort: number;
   logLevel: LogLevel;
+  secure?: boolean;
 }
 
 // How long `fjord dev` waits for each node's graceful stop before it kills it.
@@ -31,6 +33,12 @@ const FORCE_AFTER_MS = 1_000;
 const DEFAULT_COORDINATOR_PORT = Number(DEFAULT_BOOTSTRAP.slice(DEFAULT_BOOTSTRAP.lastIndexOf(':') + 1));
 // Each node's /metrics and /healthz port is its gRPC port + this (7400 -> 9400, as in docker-compose).
 const METRICS_PORT_OFFSET = 2_000;
+// With --secure, the ports above are the CLIENT (SASL_SSL) listeners users connect to, and each
+// node's INTERNAL (mTLS, node to node) listener is on its port + this (7400 -> 10400).
+const INTERNAL_PORT_OFFSET = 3_000;
+// What the admin user of --secure logs in with (client.json).
+const SECURE_ADMIN_USER = 'admin';
+const SECURE_MECHANISM = 'scram-sha-512';
 /** Coordinators `fjord dev` runs by default: a quorum that survives the loss of one. */
 export const DEFAULT_DEV_COORDINATORS = 3;
 
@@ -65,6 +73,12 @@ export function registerDev(program: Command, io: Io): void {
       DEFAULT_COORDINATOR_PORT,
     )
     .option('--kafka-port <port>', "broker N's Kafka-protocol listener is on port + N - 1", port, 9092)
+    .option(
+      '--secure',
+      'TLS, SCRAM and the ACL authorizer: CLIENT listeners (SASL_SSL) on the ports above, INTERNAL (mTLS) on ' +
+        `those + ${INTERNAL_PORT_OFFSET}; a development CA in <data-dir>/certs, a super user "admin", and ` +
+        '<data-dir>/client.json with the options to connect as it',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level of every node')
         .choices(['trace', 'debug', 'info', 'warn', 'error'])
@@ -80,10 +94,14 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
   const coordinators = opts.coordinators;
   const nodes = coordinators + opts.brokers;
   const firstBroker = opts.port + coordinators;
-  if (metricsPort + nodes - 1 > 65_535 || opts.kafkaPort + opts.brokers - 1 > 65_535) {
+  const secure = opts.secure === true;
+  const internal = secure ? INTERNAL_PORT_OFFSET : 0;
+  const highest = Math.max(metricsPort, opts.port + internal) + nodes - 1;
+  if (highest > 65_535 || opts.kafkaPort + opts.brokers - 1 > 65_535) {
     throw new UsageError(
-      `dev: ports ${opts.port}..${opts.port + nodes - 1} and ${metricsPort}..${metricsPort + nodes - 1} ` +
-        'do not fit below 65536',
+      `dev: ports ${opts.port}..${opts.port + nodes - 1}, ${metricsPort}..${metricsPort + nodes - 1}` +
+        (secure ? ` and ${opts.port + internal}..${opts.port + internal + nodes - 1}` : '') +
+        ' do not fit below 65536',
     );
   }
   const dataDir = resolve(opts.dataDir);
@@ -97,6 +115,7 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
     names.flatMap((node, i) => [
       { node, port: opts.port + i },
       { node: `${node} metrics`, port: metricsPort + i },
+      ...(secure ? [{ node: `${node} internal`, port: opts.port + internal + i }] : []),
       ...(i < coordinators ? [] : [{ node: `${node} kafka`, port: opts.kafkaPort + i - coordinators }]),
     ]),
     HOST,
@@ -155,6 +174,9 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // Made once and kept in the data directory: the coordinators store it (--add-scram) while
+  // admin has no credential, so a restart on the same data keeps client.json working.
+  const adminPassword = secure ? (await devAdminPassword(dataDir)).password : undefined;
   let cluster: Cluster | undefined;
   try {
     try {
@@ -164,12 +186,14 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
         dataDir,
         keepData: true,
         ports: {
-          coordinator: opts.port,
-          firstBroker,
+          coordinator: opts.port + internal,
+          firstBroker: firstBroker + internal,
+          ...(secure ? { coordinatorClient: opts.port, firstBrokerClient: firstBroker } : {}),
           coordinatorMetrics: metricsPort,
           firstBrokerMetrics: metricsPort + coordinators,
           firstBrokerKafka: opts.kafkaPort,
         },
+        ...(adminPassword === undefined ? {} : { secure: { mechanism: SECURE_MECHANISM, adminPassword } }),
         // Sessions and heartbeats as the apps run by default, not the testkit's short ones.
         appDefaultTimings: true,
         stopTimeoutMs: STOP_TIMEOUT_MS,
@@ -184,11 +208,28 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
       const message = error instanceof Error ? error.message : String(error);
       throw new Error(`dev: ${message.split('\n')[0]}`);
     }
+    let clientConfig: string | undefined;
+    if (!stopping && adminPassword !== undefined) {
+      clientConfig = await writeDevClientConfig(dataDir, cluster.clientOptions());
+    }
     if (!stopping) {
-      const bootstrap = cluster.bootstrapAddresses.join(',');
+      const bootstrap = (secure ? cluster.clientBootstrap : cluster.bootstrapAddresses).join(',');
       const leader = coordinators === 1 ? undefined : await cluster.leader().catch(() => undefined);
       println(io.stdout, '');
-      println(io.stdout, `fjord dev: cluster ready — bootstrap ${bootstrap}`);
+      println(
+        io.stdout,
+        `fjord dev: cluster ready — bootstrap ${bootstrap}${secure ? ' (TLS, SCRAM, ACLs)' : ''}`,
+      );
+      if (clientConfig) {
+        println(
+          io.stdout,
+          `  client options: ${clientConfig} (TLS with the dev CA, ${SECURE_MECHANISM} as "${SECURE_ADMIN_USER}", a super user)`,
+        );
+        println(
+          io.stdout,
+          `  CLIENT listeners (SASL_SSL) on the ports below; INTERNAL (mTLS, node to node) on those + ${INTERNAL_PORT_OFFSET}; certificates in ${join(dataDir, 'certs')}`,
+        );
+      }
       println(
         io.stdout,
         coordinators === 1
@@ -207,12 +248,20 @@ async function runDev(opts: DevOptions, io: Io): Promise<void> {
       );
       println(
         io.stdout,
-        `  Kafka clients: bootstrap ${cluster.kafkaBootstrap.join(',')} (kcat, KafkaJS, librdkafka, Java)`,
+        `  Kafka clients: bootstrap ${cluster.kafkaBootstrap.join(',')} (kcat, KafkaJS, librdkafka, Java)` +
+          (secure ? ' — PLAINTEXT: the authorizer sees User:ANONYMOUS there' : ''),
       );
       println(io.stdout, `  data and logs in ${dataDir}`);
-      // Client commands find coordinator 1 at their default address; elsewhere they need the list.
-      const env = cluster.bootstrap === DEFAULT_BOOTSTRAP ? '' : `FJORD_BOOTSTRAP=${bootstrap} `;
-      println(io.stdout, `  try: ${env}npx fjord topics create demo --partitions 3`);
+      if (clientConfig) {
+        println(
+          io.stdout,
+          `  try: npx fjord --client-config ${clientConfig} topics create demo --partitions 3`,
+        );
+      } else {
+        // Client commands find coordinator 1 at their default address; elsewhere they need the list.
+        const env = cluster.bootstrap === DEFAULT_BOOTSTRAP ? '' : `FJORD_BOOTSTRAP=${bootstrap} `;
+        println(io.stdout, `  try: ${env}npx fjord topics create demo --partitions 3`);
+      }
       println(io.stdout, '  Ctrl-C to stop');
       println(io.stdout, '');
     }

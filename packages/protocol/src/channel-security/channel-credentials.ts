@@ -1,8 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { PemValue, SslOptions, TlsFiles } from './security-options.js';
-
-/** How often watched certificate files are re-read (rotated files apply to new connections). */
-export const TLS_FILE_REFRESH_INTERVAL_MS = 10_000;
+import type { PemValue, SslOptions, TlsCertificateProviders } from './security-options.js';
 
 /** What a channel is built from: its credentials and the channel options TLS adds. */
 export interface ChannelTransport {
@@ -64,29 +61,16 @@ export function sslTransport(ssl: boolean | SslOptions | undefined): ChannelTran
 }
 
 /**
- * Credentials from PEM files that are watched (node to node): grpc-js's certificate provider
- * re-reads them every `files.refreshIntervalMs` while a channel uses them, and each new connection
- * takes the latest ones, so a rotation needs no restart. (grpc-js marks this API experimental.)
+ * Credentials whose certificates come from providers (node to node): each new connection takes
+ * the providers' latest certificates, so a rotation needs no restart. (grpc-js marks this API
+ * experimental.)
  */
-export function tlsFilesTransport(files: TlsFiles): ChannelTransport {
-  const refreshIntervalMs = files.refreshIntervalMs ?? TLS_FILE_REFRESH_INTERVAL_MS;
-  if ((files.certFile === undefined) !== (files.keyFile === undefined)) {
-    throw new Error('the TLS certificate file and key file go together: give both or neither');
-  }
-  const ca = new grpc.experimental.FileWatcherCertificateProvider({
-    caCertificateFile: files.caFile,
-    refreshIntervalMs,
-  });
-  const identity =
-    files.certFile === undefined || files.keyFile === undefined
-      ? null
-      : new grpc.experimental.FileWatcherCertificateProvider({
-          certificateFile: files.certFile,
-          privateKeyFile: files.keyFile,
-          refreshIntervalMs,
-        });
+export function providerTransport(providers: TlsCertificateProviders): ChannelTransport {
   return {
-    credentials: grpc.experimental.createCertificateProviderChannelCredentials(ca, identity),
+    credentials: grpc.experimental.createCertificateProviderChannelCredentials(
+      providers.ca,
+      providers.identity ?? null,
+    ),
     channelOptions: {},
     tls: true,
   };

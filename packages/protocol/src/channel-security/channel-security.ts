@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { GRPC_CHANNEL_OPTIONS, loadFjordProto } from '../grpc.js';
-import { type ChannelTransport, sslTransport, tlsFilesTransport } from './channel-credentials.js';
+import { type ChannelTransport, providerTransport, sslTransport } from './channel-credentials.js';
 import { SaslChannelSession, type SaslChannelSessionOptions } from './sasl-channel-session.js';
 import { type ChannelSecurityOptions, SASL_CLIENT_MECHANISMS, type SaslOptions } from './security-options.js';
 import { sessionInterceptor } from './session-interceptor.js';
@@ -20,15 +20,15 @@ export interface SecuredChannel {
 }
 
 /**
- * How a Fjord client secures its channels, built once from `{ ssl | tlsFiles, sasl }` and used
+ * How a Fjord client secures its channels, built once from `{ ssl | tlsProviders, sasl }` and used
  * for every channel it opens (the SDK's connections, a node's peers, the broker's link to the
  * coordinators, the testkit's client): TLS credentials, and for SASL one login per channel over
  * AuthService/Authenticate whose session token goes with every call (see
  * {@link sessionInterceptor}).
  *
  * What grpc-js cannot do here: `rejectUnauthorized: false` skips both the chain and the host
- * name check (grpc-js has no way to keep one without the other); TLS from files relies on
- * grpc-js's experimental certificate provider; there is no channel binding of the SASL login
+ * name check (grpc-js has no way to keep one without the other); TLS from providers relies on
+ * grpc-js's experimental certificate-provider API; there is no channel binding of the SASL login
  * to the TLS session (Kafka has none either) — the server binds the token to the connection.
  */
 export class ChannelSecurity {
@@ -40,9 +40,11 @@ export class ChannelSecurity {
   static readonly PLAINTEXT = new ChannelSecurity({});
 
   constructor(options: ChannelSecurityOptions, sessionOptions: SaslChannelSessionOptions = {}) {
-    if (options.ssl && options.tlsFiles) throw new Error('give ssl or tlsFiles, not both');
+    if (options.ssl && options.tlsProviders) throw new Error('give ssl or tlsProviders, not both');
     if (options.sasl) checkSasl(options.sasl);
-    this.#transport = options.tlsFiles ? tlsFilesTransport(options.tlsFiles) : sslTransport(options.ssl);
+    this.#transport = options.tlsProviders
+      ? providerTransport(options.tlsProviders)
+      : sslTransport(options.ssl);
     this.#sasl = options.sasl;
     this.#sessionOptions = sessionOptions;
   }

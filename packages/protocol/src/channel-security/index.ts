@@ -1,16 +1,6 @@
 // Client-side channel security: TLS credentials and the per-channel SASL login.
-export {
-  type ChannelTransport,
-  sslTransport,
-  TLS_FILE_REFRESH_INTERVAL_MS,
-  tlsFilesTransport,
-} from './channel-credentials.js';
+export { type ChannelTransport, providerTransport, sslTransport } from './channel-credentials.js';
 export { ChannelSecurity, type SecuredChannel } from './channel-security.js';
-export {
-  type NodeClientSecurity,
-  nodeChannelSecurity,
-  type PeerSecurityProtocol,
-} from './node-client-security.js';
 export {
   SASL_LOGIN_TIMEOUT_MS,
   SaslChannelSession,
@@ -24,7 +14,7 @@ export {
   type SaslClientMechanism,
   type SaslOptions,
   type SslOptions,
-  type TlsFiles,
+  type TlsCertificateProviders,
 } from './security-options.js';
 export {
   AUTHORIZATION_METADATA_KEY,

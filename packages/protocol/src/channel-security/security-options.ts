@@ -1,3 +1,5 @@
+import type * as grpc from '@grpc/grpc-js';
+
 /** A PEM value given as its text or its bytes; never a path (as in KafkaJS and Node's `tls`). */
 export type PemValue = string | Buffer;
 
@@ -33,23 +35,20 @@ export interface SaslOptions {
 }
 
 /**
- * TLS from PEM files, as servers dial their peers: the node's own certificate chain and key
- * (presented to peers that require client certificates) and the CA bundle it checks peers
- * against. The files are re-read while a channel uses them, so rotated files take effect on
- * the next connection.
+ * TLS whose certificates come from grpc-js certificate providers (a node's watched files: the
+ * server kit's `TlsFileWatcher`), so a rotation applies to the next connection.
  */
-export interface TlsFiles {
-  caFile: string;
-  certFile?: string;
-  keyFile?: string;
-  /** How often the files are re-read while in use (default `TLS_FILE_REFRESH_INTERVAL_MS`). */
-  refreshIntervalMs?: number;
+export interface TlsCertificateProviders {
+  /** The CA bundle the server's certificate is checked against. */
+  ca: grpc.experimental.CertificateProvider;
+  /** This client's certificate and key, when it presents one. */
+  identity?: grpc.experimental.CertificateProvider | undefined;
 }
 
-/** How a channel is secured: TLS (in memory or from files) and/or a SASL login per channel. */
+/** How a channel is secured: TLS (from memory or from providers) and/or a SASL login per channel. */
 export interface ChannelSecurityOptions {
   ssl?: boolean | SslOptions | undefined;
-  /** TLS from files (node to node); exclusive with `ssl`. */
-  tlsFiles?: TlsFiles | undefined;
+  /** TLS from certificate providers (node to node); exclusive with `ssl`. */
+  tlsProviders?: TlsCertificateProviders | undefined;
   sasl?: SaslOptions | undefined;
 }

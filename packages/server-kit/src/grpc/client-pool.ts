@@ -1,11 +1,7 @@
-import {
-  ChannelSecurity,
-  GRPC_CHANNEL_OPTIONS,
-  type NodeClientSecurity,
-  nodeChannelSecurity,
-  type SecuredChannel,
-} from '@fjord/protocol';
+import { ChannelSecurity, GRPC_CHANNEL_OPTIONS, type SecuredChannel } from '@fjord/protocol';
 import type * as grpc from '@grpc/grpc-js';
+import type { NodeClientSecurity } from '../security/server-security.js';
+import { nodeChannelSecurity } from './node-channel-security.js';
 
 /** Options of {@link GrpcClientPool}. */
 export interface GrpcClientPoolOptions<Client extends grpc.Client> {
@@ -21,9 +17,9 @@ export interface GrpcClientPoolOptions<Client extends grpc.Client> {
    */
   reconnectBackoffMs: { initial: number; max: number };
   /**
-   * How this node dials its peers (`--security-inter-broker-protocol` and its TLS files and
-   * SASL user), or a {@link ChannelSecurity} built from it once and shared by several pools.
-   * Default: PLAINTEXT.
+   * How this node dials its peers (`nodeClientSecurity(config)`: the inter-broker protocol,
+   * TLS files and SASL user), or a {@link ChannelSecurity} built once (`nodeChannelSecurity`)
+   * and shared by several pools, so their channels share one file watcher. Default: PLAINTEXT.
    */
   security?: NodeClientSecurity | ChannelSecurity | undefined;
 }
