@@ -349,10 +349,8 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
     }
 
     // Back from its own volume, the killed voter catches up and is in touch with the quorum again.
-    await timed('killed voter rejoins', async () => {
-      await compose(['start', leader]);
-      await waitServing(metricsPorts, [leader], 120_000);
-    });
+    await timed('killed voter started', () => compose(['start', leader]));
+    await timed('killed voter serving', () => waitServing(metricsPorts, [leader], 120_000));
     const quorum = await fjord!.admin().describeQuorum();
     expect(quorum.coordinators.map((c) => c.id)).toEqual([1, 2, 3]);
   });
