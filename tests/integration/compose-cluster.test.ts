@@ -211,13 +211,15 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
     composeUp = true;
     // `up` waits for the coordinators' health checks (in touch with a majority) before it
     // starts the brokers.
-    await timed('compose up', () => compose(['up', '-d', '--no-build']));
+    // On a loaded machine the health checks (run by the pump, one podman call each) lag well
+    // behind the processes: give `up` room.
+    await timed('compose up', () => compose(['up', '-d', '--no-build'], 420_000));
     await timed('cluster serving', () => waitServing(metricsPorts, [...coordinators, ...brokers], 120_000));
     // The voters' own list names them by service name, which the host cannot resolve: a client
     // on the host is given every published coordinator port.
     fjord = new Fjord({ bootstrap: coordinatorAddresses(), clientId: 'compose-test', ...FAILOVER_CLIENT });
     allWell = true;
-  }, 900_000);
+  }, 1_200_000);
 
   afterEach((context) => {
     if (context.task.result?.state === 'fail') allWell = false;
