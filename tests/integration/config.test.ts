@@ -88,7 +88,8 @@ describe('server configuration', () => {
         healthcheck: { test: string[] };
       }
     >;
-    expect(Object.keys(services).sort()).toEqual(['broker-1', 'broker-2', 'broker-3', 'coordinator']);
+    const coordinators = ['coordinator-1', 'coordinator-2', 'coordinator-3'];
+    expect(Object.keys(services).sort()).toEqual(['broker-1', 'broker-2', 'broker-3', ...coordinators]);
     interface EffectiveListener {
       name: string;
       host: string;
@@ -97,6 +98,7 @@ describe('server configuration', () => {
       advertisedPort: number;
     }
     const hostPorts: Record<string, number[]> = { grpc: [], kafka: [], metrics: [] };
+    const dataVolumes: string[] = [];
     for (const [name, service] of Object.entries(services)) {
       const [entry, ...args] = service.command;
       expect({ name, entry: ENTRY[entry!] !== undefined }).toEqual({ name, entry: true });
@@ -108,6 +110,8 @@ describe('server configuration', () => {
         interBrokerListenerName?: string;
         metricsPort: number;
         dataDir: string;
+        nodeId?: number;
+        voters?: Array<{ id: number; address: string }> | null;
       };
       expect(effective.dataDir).toBe('/data');
       expect(service.network_mode).toBeUndefined();
@@ -146,11 +150,16 @@ describe('server configuration', () => {
         hostPorts[kind]!.push(external.advertisedPort);
       };
       check('grpc', effective.listeners);
-      if (name !== 'coordinator') {
+      if (coordinators.includes(name)) {
+        // One quorum: the same voter list everywhere, each voter at its INTERNAL listener (as
+        // it advertises it, checked above), and this service's own id in it.
+        expect({ name, nodeId: effective.nodeId }).toEqual({ name, nodeId: coordinators.indexOf(name) + 1 });
+        expect(effective.voters).toEqual(coordinators.map((c, i) => ({ id: i + 1, address: `${c}:7400` })));
+      } else {
         check('kafka', effective.kafkaListeners);
         expect(effective.interBrokerListenerName).toBe('INTERNAL');
-        // The coordinator's INTERNAL listener, as it advertises it (checked above).
-        expect(service.environment.FJORD_COORDINATOR).toBe('coordinator:7400');
+        // Every coordinator's INTERNAL listener, as it advertises it (checked above).
+        expect(service.environment.FJORD_COORDINATOR).toBe(coordinators.map((c) => `${c}:7400`).join(','));
       }
       hostPorts.metrics!.push(published.get(effective.metricsPort)!);
       // The health check asks GET /healthz on the process's own metrics port.
@@ -161,10 +170,13 @@ describe('server configuration', () => {
         String(effective.metricsPort),
       ]);
       expect(service.volumes.some((v) => v.endsWith(':/data:rw') || v.endsWith(':/data'))).toBe(true);
+      dataVolumes.push(service.volumes.find((v) => v.includes(':/data'))!.split(':')[0]!);
     }
+    // Each process its own volume: a voter sharing another's disk would vote twice.
+    expect(new Set(dataVolumes).size).toBe(Object.keys(services).length);
     // The defaults the README and docs/OPERATIONS.md give for clients on the host.
-    expect(hostPorts.grpc!.sort()).toEqual([7400, 7401, 7402, 7403]);
+    expect(hostPorts.grpc!.sort()).toEqual([7400, 7401, 7402, 7403, 7410, 7420]);
     expect(hostPorts.kafka!.sort()).toEqual([9092, 9093, 9094]);
-    expect(hostPorts.metrics!.sort()).toEqual([9400, 9401, 9402, 9403]);
+    expect(hostPorts.metrics!.sort()).toEqual([9400, 9401, 9402, 9403, 9410, 9420]);
   });
 });

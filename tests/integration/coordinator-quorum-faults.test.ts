@@ -14,22 +14,24 @@ import { checkHistory, type HistoryEvent, percentile } from './history/checker.j
  * The real-process fault test of the coordinator quorum (issue 14, item 6): 3 coordinators and
  * 3 brokers, idempotent acks=all producers, a polling consumer and a committing consumer
  * group running throughout, while the coordinator quorum's leader is SIGKILLed (and
- * restarted) or SIGSTOPped for longer than the election timeout (and resumed). The history
+ * restarted), SIGSTOPped for longer than the election timeout (and resumed), or cut off
+ * through the TcpProxy in front of it (from voters, brokers and clients, and its own calls to
+ * the other voters) for longer than the election timeout (and healed). The history
  * checker judges the records (0 acknowledged records lost, duplicated, reordered or moved);
  * the test checks that committed offsets are never lost or moving backwards, that every
- * producer id handed out is unique, and prints failover p50/p99: from each fault to the
- * first coordinator write that succeeds again (a producer id).
+ * producer id handed out is unique, and prints failover p50/p99, overall and per kind of
+ * fault: from each fault to the first coordinator write that succeeds again (a producer id,
+ * asked through the proxies as every client asks).
  *
  * Default ~20 faults (CI); FJORD_QUORUM_FAULTS=<n> runs n (100 for the long mode);
  * FJORD_QUORUM_FAULT_SEED=<n> replays a run's choice of faults.
- * Not covered: the leader cut off through TcpProxy (the testkit's proxied network has one
- * coordinator).
  */
 const FAULTS = Number(process.env.FJORD_QUORUM_FAULTS ?? 20);
 const SEED = Number(process.env.FJORD_QUORUM_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const random = seededRandom(SEED);
 const PARTITIONS = 3;
-// Longer than the coordinators' election timeout (1 s, plus the pre-vote round).
+// How long a SIGSTOP or a cut lasts: longer than the coordinators' election timeout (1 s, plus
+// the pre-vote round).
 const PAUSE_MS = 3_000;
 const HISTORY_DIR = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -39,7 +41,14 @@ const HISTORY_DIR = join(
   'quorum-faults',
 );
 
-type QuorumFault = 'leader-sigkill' | 'leader-sigstop';
+const QUORUM_FAULTS = ['leader-sigkill', 'leader-sigstop', 'leader-cut'] as const;
+type QuorumFault = (typeof QUORUM_FAULTS)[number];
+/** What the history records for the start of each fault. */
+const FAULT_ACTION = {
+  'leader-sigkill': 'kill',
+  'leader-sigstop': 'pause',
+  'leader-cut': 'isolate',
+} as const;
 
 describe('the coordinator quorum under leader faults (3 coordinators, 3 brokers)', () => {
   let cluster: Cluster | undefined;
@@ -58,6 +67,8 @@ describe('the coordinator quorum under leader faults (3 coordinators, 3 brokers)
       brokers: 3,
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 500,
+      // A proxy in front of every coordinator (the voters' addresses), for the cuts.
+      networkFaults: true,
     });
     fjord = new Fjord({
       bootstrap: cluster.bootstrapAddresses,
@@ -102,27 +113,28 @@ describe('the coordinator quorum under leader faults (3 coordinators, 3 brokers)
     await waitFor(() => workload.acked() >= 200, { timeoutMs: 60_000, message: 'a first stretch of acks' });
 
     const failoverMs: number[] = [];
-    const injected = new Map<QuorumFault, number>();
+    const failoverMsByKind = new Map<QuorumFault, number[]>(QUORUM_FAULTS.map((kind) => [kind, []]));
     for (let i = 0; i < FAULTS; i++) {
-      const fault: QuorumFault = random() < 0.5 ? 'leader-sigkill' : 'leader-sigstop';
+      const fault = QUORUM_FAULTS[Math.floor(random() * QUORUM_FAULTS.length)] as QuorumFault;
       const leader = await c.leader();
+      const leaderId = c.coordinatorId(leader);
       const acksBefore = workload.acked();
       console.log(`fault ${i + 1}/${FAULTS}: ${fault} of ${leader.name}`);
       const at = Date.now();
-      record({
-        type: 'fault',
-        action: fault === 'leader-sigkill' ? 'kill' : 'pause',
-        target: leader.name,
-        t: at,
-      });
+      record({ type: 'fault', action: FAULT_ACTION[fault], target: leader.name, t: at });
       if (fault === 'leader-sigkill') await leader.kill('SIGKILL');
-      else leader.pause();
+      else if (fault === 'leader-sigstop') leader.pause();
+      else c.quorumLinks!.isolate(leaderId);
       // Failover: the first coordinator write (a fresh producer id) after the fault.
       ids.push(await producerIds.next());
-      failoverMs.push(Date.now() - at);
-      if (fault === 'leader-sigstop') await sleep(Math.max(0, PAUSE_MS - (Date.now() - at)));
-      await heal(leader, record);
-      injected.set(fault, (injected.get(fault) ?? 0) + 1);
+      const tookMs = Date.now() - at;
+      failoverMs.push(tookMs);
+      failoverMsByKind.get(fault)!.push(tookMs);
+      if (fault !== 'leader-sigkill') await sleep(Math.max(0, PAUSE_MS - (Date.now() - at)));
+      if (fault === 'leader-cut') {
+        c.quorumLinks!.heal();
+        record({ type: 'fault', action: 'heal', target: leader.name, t: Date.now() });
+      } else await heal(leader, record);
       await waitFor(() => workload.acked() > acksBefore + 20, {
         timeoutMs: 60_000,
         message: `acks after fault ${i + 1} (${fault})`,
@@ -154,7 +166,7 @@ describe('the coordinator quorum under leader faults (3 coordinators, 3 brokers)
     const summary = {
       seed: SEED,
       faults: FAULTS,
-      faultsByKind: Object.fromEntries(injected),
+      faultsByKind: Object.fromEntries([...failoverMsByKind].map(([kind, ms]) => [kind, ms.length])),
       recordsAcked: result.acked,
       recordsChecked: checked,
       lost: result.lost.length,
@@ -168,6 +180,14 @@ describe('the coordinator quorum under leader faults (3 coordinators, 3 brokers)
       duplicateProducerIds: ids.length - new Set(ids).size,
       failoverP50Ms: percentile(failoverMs, 0.5),
       failoverP99Ms: percentile(failoverMs, 0.99),
+      failoverMsByKind: Object.fromEntries(
+        [...failoverMsByKind]
+          .filter(([, ms]) => ms.length > 0)
+          .map(([kind, ms]) => [
+            kind,
+            { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99), max: Math.max(...ms) },
+          ]),
+      ),
     };
     mkdirSync(HISTORY_DIR, { recursive: true });
     writeFileSync(join(HISTORY_DIR, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);

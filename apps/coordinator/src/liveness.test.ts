@@ -182,6 +182,26 @@ describe('broker liveness (fake clock)', () => {
     expect(ctx.store.state.brokers['1']!.fenced).toBe(false);
   });
 
+  it('a monitor stalled after it started, before its first pass (a restart, a new leader), fences nobody at once', async () => {
+    await setUp();
+    await register(1);
+    monitor.start();
+    try {
+      clock.advance(SESSION_TIMEOUT_MS + 5_000);
+      expect(await monitor.runNow()).toEqual([]);
+      expect(ctx.store.state.brokers['1']!.fenced).toBe(false);
+      // Still silent one session timeout after the grace began (passes on time meanwhile): fenced.
+      for (let elapsed = 1_000; elapsed < SESSION_TIMEOUT_MS; elapsed += 1_000) {
+        clock.advance(1_000);
+        expect(await monitor.runNow()).toEqual([]);
+      }
+      clock.advance(1_000);
+      expect(await monitor.runNow()).toEqual([1]);
+    } finally {
+      await monitor.stop();
+    }
+  });
+
   it('a pass late by less than half a session timeout is no stall: expired sessions are fenced', async () => {
     await setUp();
     await register(1);
@@ -280,8 +300,12 @@ describe('broker liveness (fake clock)', () => {
     const later = new ManualClock(1_000_000);
     coordinator = await startCoordinator({ config, logger, clock: later });
     expect(coordinator.store.state.brokers['4']!.fenced).toBe(false);
-    later.advance(SESSION_TIMEOUT_MS - 1);
-    expect(await coordinator.liveness.runNow()).toEqual([]);
+    // The checks run every quarter of the session timeout (no later than that: a later pass
+    // would take itself for a stalled process and extend the grace).
+    for (let elapsed = 0; elapsed < SESSION_TIMEOUT_MS - 1; elapsed += 2_000) {
+      later.advance(Math.min(2_000, SESSION_TIMEOUT_MS - 1 - elapsed));
+      expect(await coordinator.liveness.runNow()).toEqual([]);
+    }
     later.advance(1);
     expect(await coordinator.liveness.runNow()).toEqual([4]);
   });

@@ -61,6 +61,41 @@ describe('CoordinatorQuorum', () => {
     expect(sim.asked).toEqual(['c1:1', 'c1:1', 'c2:1', 'c3:1']);
   });
 
+  it('does not wait on a coordinator that did not answer again while the others say an election is running', async () => {
+    const behaviours: Record<string, Behaviour> = {
+      'c1:1': 'leader',
+      'c2:1': { follower: undefined },
+      'c3:1': { follower: undefined },
+    };
+    const sim = simulated(behaviours);
+    const quorum = new CoordinatorQuorum({ bootstrap: ['c1:1', 'c2:1', 'c3:1'] });
+    await quorum.call(sim.attempt, sim);
+    // c1 stops (SIGSTOP, a cut: every attempt there costs a deadline); an election runs.
+    behaviours['c1:1'] = 'unreachable';
+    await expect(quorum.call(sim.attempt, sim)).rejects.toThrow('not-coordinator');
+    await expect(quorum.call(sim.attempt, sim)).rejects.toThrow('not-coordinator');
+    expect(sim.asked).toEqual(['c1:1', 'c1:1', 'c2:1', 'c3:1', 'c2:1', 'c3:1']);
+    // Back, and named leader by a follower: asked again at once.
+    behaviours['c1:1'] = 'leader';
+    behaviours['c2:1'] = { follower: 'c1:1' };
+    sim.asked.length = 0;
+    await expect(quorum.call(sim.attempt, sim)).resolves.toBe('answer from c1:1');
+    expect(sim.asked).toEqual(['c2:1', 'c1:1']);
+    await quorum.call(sim.attempt, sim);
+    expect(sim.asked).toEqual(['c2:1', 'c1:1', 'c1:1']);
+  });
+
+  it('still asks a coordinator that did not answer when no other one answers', async () => {
+    const behaviours: Record<string, Behaviour> = {};
+    const sim = simulated(behaviours);
+    const quorum = new CoordinatorQuorum({ bootstrap: ['c1:1', 'c2:1'] });
+    await expect(quorum.call(sim.attempt, sim)).rejects.toThrow('unreachable');
+    await expect(quorum.call(sim.attempt, sim)).rejects.toThrow('unreachable');
+    expect(sim.asked).toEqual(['c1:1', 'c2:1', 'c1:1', 'c2:1']);
+    behaviours['c2:1'] = 'leader';
+    await expect(quorum.call(sim.attempt, sim)).resolves.toBe('answer from c2:1');
+  });
+
   it('asks each address once per call and throws the last failure when no leader answers', async () => {
     // An election is running: the followers name the dead leader, which does not answer.
     const sim = simulated({ 'c1:1': { follower: 'c3:1' }, 'c2:1': { follower: 'c3:1' } });

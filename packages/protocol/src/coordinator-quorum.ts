@@ -57,10 +57,18 @@ const MAX_KNOWN_ADDRESSES = 16;
  * is down) it throws, and the caller's own retry loop backs off and calls again, within its
  * own deadline. Leadership beliefs never go back in time: a DescribeQuorum answer of a lower
  * term than one already seen is ignored.
+ *
+ * A coordinator that did not answer its last attempt (stopped, cut off, dead: each attempt
+ * there costs the caller's whole deadline) is asked again only when another voter names it
+ * leader, or when no other known coordinator answered the call at all. While the others answer
+ * "no leader" (an election is running) a call then ends at once and the caller retries soon,
+ * instead of waiting on the silent one for every retry until the election is over.
  */
 export class CoordinatorQuorum {
   readonly #options: CoordinatorQuorumOptions;
   readonly #addresses: string[] = [];
+  /** Addresses whose last attempt got no answer (unreachable); cleared by any answer. */
+  readonly #silent = new Set<string>();
   #leader: string | undefined;
   #term = -1n;
   #discovered = false;
@@ -125,17 +133,28 @@ export class CoordinatorQuorum {
     if (!this.#discovered) await this.#discover();
     const tried = new Set<string>();
     const failures: CoordinatorAttemptFailure[] = [];
-    let target: string | undefined = this.#leader ?? this.#addresses[0];
+    let answered = false;
+    const next = (): string | undefined =>
+      this.#addresses.find((address) => !tried.has(address) && !this.#silent.has(address)) ??
+      (answered ? undefined : this.#addresses.find((address) => !tried.has(address)));
+    let target: string | undefined =
+      this.#leader !== undefined && !this.#silent.has(this.#leader) ? this.#leader : next();
     while (target !== undefined) {
       tried.add(target);
       try {
         const response = await attempt(target);
+        this.#silent.delete(target);
         this.#setLeader(target);
         return response;
       } catch (error) {
         const failure = options.classify(error);
         if (failure.kind === 'final') throw error;
         failures.push({ address: target, error, failure });
+        if (failure.kind === 'unreachable') this.#silent.add(target);
+        else {
+          this.#silent.delete(target);
+          answered = true;
+        }
         if (this.#leader === target) this.#setLeader(undefined);
         const hint = failure.kind === 'not-coordinator' ? failure.leaderHint : undefined;
         if (hint !== undefined && !tried.has(hint)) {
@@ -143,7 +162,7 @@ export class CoordinatorQuorum {
           this.#setLeader(hint);
           target = hint;
         } else {
-          target = this.#addresses.find((address) => !tried.has(address));
+          target = next();
         }
       }
     }
@@ -162,7 +181,12 @@ export class CoordinatorQuorum {
       return Promise.resolve();
     }
     this.#discovery ??= (async () => {
-      const candidates = this.#leader ? [this.#leader, ...this.#addresses] : [...this.#addresses];
+      const known = this.#leader ? [this.#leader, ...this.#addresses] : [...this.#addresses];
+      // The silent ones last: asking them first would cost a whole deadline each.
+      const candidates = [
+        ...known.filter((address) => !this.#silent.has(address)),
+        ...known.filter((address) => this.#silent.has(address)),
+      ];
       for (const address of new Set(candidates)) {
         try {
           this.learn(await describe(address), address);

@@ -169,3 +169,57 @@ describe('startCluster with a coordinator quorum', () => {
     });
   }, 60_000);
 });
+
+describe('startCluster with a coordinator quorum and networkFaults', () => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      coordinators: 3,
+      brokers: 1,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: 250,
+      networkFaults: true,
+    });
+  }, 90_000);
+  afterAll(() => cluster?.stop());
+
+  it('puts a proxy in front of every voter: the voter list, the broker and the other voters go through it', async () => {
+    const links = cluster.quorumLinks!;
+    expect(cluster.links).toBeUndefined();
+    expect(cluster.bootstrapAddresses).toEqual(links.addresses);
+    const leader = await cluster.leader();
+    const answer = await cluster.describeQuorum(leader);
+    expect(answer.voters.map((v) => v.address)).toEqual(links.addresses);
+    // The leader's proxy carries the broker's heartbeats and the followers' Raft answers come
+    // back through it; each follower's proxy carries the leader's appends.
+    const leaderId = cluster.coordinatorId(leader);
+    await waitFor(() => links.toCoordinator(leaderId).peers.includes('broker-1'), {
+      timeoutMs: 10_000,
+      message: 'broker-1 calling the leader through its proxy',
+    });
+    for (const node of cluster.coordinators.filter((n) => n !== leader)) {
+      expect(links.toCoordinator(cluster.coordinatorId(node)).peers).toContain(leader.name);
+    }
+  });
+
+  it('a leader cut off through its proxy is replaced; healed, it follows the new leader; the broker stays alive', async () => {
+    const old = await cluster.leader();
+    const oldId = cluster.coordinatorId(old);
+    cluster.quorumLinks!.isolate(oldId);
+    try {
+      const next = await cluster.leader({ except: old, timeoutMs: 20_000 });
+      expect(next).not.toBe(old);
+      await cluster.waitForBrokers({ alive: [1], timeoutMs: SESSION_TIMEOUT_MS + 10_000 });
+    } finally {
+      cluster.quorumLinks!.heal();
+    }
+    await waitFor(
+      async () => {
+        const answer = await cluster.describeQuorum(old);
+        return answer.leaderId !== oldId && answer.leaderId > 0;
+      },
+      { timeoutMs: 20_000, message: 'the healed voter following the new leader' },
+    );
+  }, 60_000);
+});

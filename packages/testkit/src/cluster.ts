@@ -9,6 +9,7 @@ import type { LogEvent } from './log-lines.js';
 import { waitUntilBrokerLogin } from './login-probe.js';
 import { NetworkLinks } from './network-links.js';
 import { type ExitInfo, NodeProcess } from './node-process.js';
+import { QuorumLinks } from './quorum-links.js';
 import {
   CLIENT_LISTENER,
   ClusterSecurity,
@@ -94,11 +95,12 @@ export interface ClusterOptions {
   /** Bound on each node's graceful stop before SIGKILL (default 10 000 ms). */
   stopTimeoutMs?: number;
   /**
-   * Route every broker's traffic through TCP proxies ({@link Cluster.links}) so that tests
-   * can cut links: one proxy in front of each broker (its advertised port) and one on each
-   * broker's way to the coordinator. Clients still bootstrap from the coordinator directly.
-   * Default false; one coordinator only (the voters of a quorum tell brokers their direct
-   * addresses).
+   * Route traffic through TCP proxies so that tests can cut links. With one coordinator
+   * ({@link Cluster.links}): one proxy in front of each broker (its advertised port) and one
+   * on each broker's way to the coordinator; clients still bootstrap from the coordinator
+   * directly. With a quorum ({@link Cluster.quorumLinks}): one proxy in front of each
+   * coordinator, which is its address in `--voters`, so voters, brokers and clients (from
+   * {@link Cluster.bootstrapAddresses}) all reach it through there. Default false.
    */
   networkFaults?: boolean;
   /**
@@ -139,10 +141,12 @@ export class Cluster {
   readonly coordinator: NodeProcess;
   /** Every coordinator, in id order (one without a quorum). */
   readonly coordinators: readonly NodeProcess[];
-  /** The proxied network, with `networkFaults: true`; undefined otherwise. */
+  /** The proxied network, with `networkFaults: true` and one coordinator; undefined otherwise. */
   readonly links: NetworkLinks | undefined;
   /** Certificates, the admin login and the node settings of a secure cluster; undefined otherwise. */
   readonly security: ClusterSecurity | undefined;
+  /** The proxies in front of the coordinators, with `networkFaults: true` and a quorum. */
+  readonly quorumLinks: QuorumLinks | undefined;
   readonly #brokers = new Map<number, NodeProcess>();
   readonly #options: ClusterOptions;
   readonly #removeDir: boolean;
@@ -157,20 +161,23 @@ export class Cluster {
     removeDir: boolean,
     coordinators: NodeProcess[],
     security?: ClusterSecurity,
+    quorumLinks?: QuorumLinks,
   ) {
     this.#options = options;
     this.security = security;
+    this.quorumLinks = quorumLinks;
     this.dataDir = dataDir;
     this.#removeDir = removeDir;
     const coordinator = coordinators[0] as NodeProcess;
     this.coordinator = coordinator;
     this.coordinators = coordinators;
-    this.links = options.networkFaults
-      ? new NetworkLinks(coordinator.port, () => {
-          const nodes = [coordinator, ...this.#brokers.values()];
-          return new Map(nodes.filter((node) => node.running).map((node) => [node.pid, node.name]));
-        })
-      : undefined;
+    this.links =
+      options.networkFaults && !quorumLinks
+        ? new NetworkLinks(coordinator.port, () => {
+            const nodes = [coordinator, ...this.#brokers.values()];
+            return new Map(nodes.filter((node) => node.running).map((node) => [node.pid, node.name]));
+          })
+        : undefined;
   }
 
   /**
@@ -181,9 +188,12 @@ export class Cluster {
     return this.coordinator.address;
   }
 
-  /** Every coordinator's address in id order: a bootstrap list that survives the loss of one. */
+  /**
+   * Every coordinator's address in id order: a bootstrap list that survives the loss of one
+   * (their proxies' addresses with {@link quorumLinks}).
+   */
   get bootstrapAddresses(): string[] {
-    return this.coordinators.map((node) => node.address);
+    return this.quorumLinks?.addresses ?? this.coordinators.map((node) => node.address);
   }
 
   /** A secure cluster's {@link ClusterSecurity}; throws for a cluster started without `secure`. */
@@ -364,7 +374,11 @@ export class Cluster {
   }
 
   #coordinatorClient(): CoordinatorClient {
-    this.#client ??= new CoordinatorClient(this.bootstrapAddresses, this.security?.testkitSecurity());
+    // Straight to the coordinators, past any proxy: the testkit watches faults, it is not cut.
+    this.#client ??= new CoordinatorClient(
+      this.coordinators.map((node) => node.address),
+      this.security?.testkitSecurity(),
+    );
     return this.#client;
   }
 
@@ -409,6 +423,7 @@ export class Cluster {
       await Promise.all(this.brokers.map((node) => node.stop()));
       await Promise.all(this.coordinators.map((node) => node.stop()));
       await this.links?.close();
+      await this.quorumLinks?.close();
     } finally {
       if (this.#removeDir) rmSync(this.dataDir, { recursive: true, force: true });
     }
@@ -423,9 +438,6 @@ export class Cluster {
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const count = options.coordinators ?? 1;
   if (![1, 3, 5].includes(count)) throw new Error(`coordinators must be 1, 3 or 5, not ${count}`);
-  if (count > 1 && options.networkFaults) {
-    throw new Error('networkFaults works with one coordinator only (coordinators: 1)');
-  }
   if (options.secure && options.networkFaults) {
     throw new Error(
       'a secure cluster cannot have networkFaults in the testkit yet (the proxies forward plain ports)',
@@ -437,6 +449,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const coordinators: NodeProcess[] = [];
   let cluster: Cluster | undefined;
   let security: ClusterSecurity | undefined;
+  let quorumLinks: QuorumLinks | undefined;
   try {
     if (options.secure) {
       const secureOptions = options.secure === true ? {} : options.secure;
@@ -445,7 +458,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         brokers: options.brokers ?? 3,
       });
     }
-    const quorum = count > 1 ? await quorumArgs(count, options.ports?.coordinator) : undefined;
+    const ports = count > 1 ? await quorumPorts(count, options.ports?.coordinator) : undefined;
+    if (ports && options.networkFaults) {
+      quorumLinks = await QuorumLinks.start(ports, () =>
+        runningNodePids([...coordinators, ...(cluster?.brokers ?? [])]),
+      );
+    }
+    const quorum = ports ? quorumArgs(ports, quorumLinks?.addresses) : undefined;
     const started = await Promise.allSettled(
       Array.from({ length: count }, async (_, i) => {
         const name = quorum ? `coordinator-${i + 1}` : 'coordinator';
@@ -484,7 +503,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     );
     const failedCoordinator = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failedCoordinator) throw failedCoordinator.reason;
-    cluster = new Cluster(options, dataDir, removeDir, coordinators, security);
+    cluster = new Cluster(options, dataDir, removeDir, coordinators, security, quorumLinks);
     if (quorum) await cluster.leader({ timeoutMs: options.startTimeoutMs ?? 30_000 });
     const ids = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
     const starting = ids.map((id) => cluster!.addBroker(id));
@@ -497,6 +516,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     if (cluster) await cluster.stop();
     else {
       await Promise.all(coordinators.filter(Boolean).map((node) => node.stop()));
+      await quorumLinks?.close();
       if (removeDir) rmSync(dataDir, { recursive: true, force: true });
     }
     throw error;
@@ -504,12 +524,20 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 }
 
 /**
- * The ports and flags of a quorum of `count` coordinators: consecutive from `firstPort`, or
- * free ephemeral ones picked now (every voter must know the others' addresses at start).
+ * The ports a quorum of `count` coordinators binds: consecutive from `firstPort`, or free
+ * ephemeral ones picked now (every voter must know the others' addresses at start).
  */
-async function quorumArgs(count: number, firstPort: number | undefined) {
-  const ports = firstPort ? Array.from({ length: count }, (_, i) => firstPort + i) : await freePorts(count);
-  const voters = ports.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
+async function quorumPorts(count: number, firstPort: number | undefined): Promise<number[]> {
+  return firstPort ? Array.from({ length: count }, (_, i) => firstPort + i) : freePorts(count);
+}
+
+/**
+ * The flags of each voter: its id and the voter list, every voter at `voterAddresses` (its
+ * proxy) when given, else at the port it binds.
+ */
+function quorumArgs(ports: readonly number[], voterAddresses?: readonly string[]) {
+  const addresses = voterAddresses ?? ports.map((port) => `127.0.0.1:${port}`);
+  const voters = addresses.map((address, i) => `${i + 1}@${address}`).join(',');
   return { ports, args: (id: number) => ['--node-id', String(id), '--voters', voters] };
 }
 
@@ -544,6 +572,11 @@ async function secureNodeOptions(
 /** A password for a test user: random, URL-safe. */
 function randomPassword(): string {
   return randomBytes(18).toString('base64url');
+}
+
+/** Pid to node name of the nodes running now, for proxies that name their callers. */
+function runningNodePids(nodes: readonly NodeProcess[]): Map<number, string> {
+  return new Map(nodes.filter((node) => node?.running).map((node) => [node.pid, node.name]));
 }
 
 /** `1:alive 2:fenced`, for timeout errors. */

@@ -21,6 +21,7 @@ export {
   type ReadyEvent,
   type WaitForLogOptions,
 } from './node-process.js';
+export { QuorumLinks } from './quorum-links.js';
 export { killAllTrackedChildren, trackedChildCount } from './registry.js';
 export {
   ADMIN_USER,

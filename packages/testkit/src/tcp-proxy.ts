@@ -152,7 +152,16 @@ export class TcpProxy {
   #accept(client: Socket): void {
     // Nothing is read until the link may forward: a cut caller's bytes stay in its buffers.
     client.pause();
-    const link: Link = { client, upstream: undefined, peer: this.#identify(client), heldAnswers: [] };
+    // Naming a caller reads /proc (socket-owner.ts), synchronously: done only while some callers
+    // are cut by name, else when a cut or `peers` asks. A peer that reconnects in a loop (to a
+    // killed node) would otherwise stall every other link of this process with those reads.
+    const named = this.#cut !== 'all' && this.#cut.size > 0;
+    const link: Link = {
+      client,
+      upstream: undefined,
+      peer: named ? this.#identify(client) : undefined,
+      heldAnswers: [],
+    };
     this.#links.add(link);
     const close = (): void => {
       this.#links.delete(link);

@@ -44,12 +44,15 @@ export function startGroupCoordinator(options: GroupCoordinatorOptions): GroupCo
   const { store, clock, random, logger, heartbeatIntervalMs } = options;
   const sessions = new GroupSessions(clock);
   const waiters = new HeartbeatWaiters();
+  const checkIntervalMs = Math.max(10, Math.min(250, Math.floor(heartbeatIntervalMs / 2)));
   const monitor = new GroupMonitor({
     store,
     sessions,
     waiters,
     logger,
-    checkIntervalMs: Math.max(10, Math.min(250, Math.floor(heartbeatIntervalMs / 2))),
+    checkIntervalMs,
+    // A stall as long as the shortest session a member may have could expire it by itself.
+    stalledAfterMs: checkIntervalMs + MIN_MEMBER_SESSION_TIMEOUT_MS,
   });
   const classic = new ClassicGroups(store, clock, () => random.uuid());
   classic.start();

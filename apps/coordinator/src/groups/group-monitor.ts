@@ -1,4 +1,5 @@
 import { type Logger, ScheduledJob } from '@fjord/server-kit';
+import { StallWatch } from '../liveness/stall-watch.js';
 import { groupById } from '../metadata/group-records.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { metadataRecord } from '../metadata/records.js';
@@ -13,21 +14,57 @@ export interface GroupMonitorOptions {
   waiters: HeartbeatWaiters;
   logger: Logger;
   checkIntervalMs: number;
+  /**
+   * A pass starting this much later than the previous one ended (or than {@link
+   * GroupMonitor.start}) means this process stalled.
+   */
+  stalledAfterMs: number;
 }
 
 /**
  * Removes group members whose session expired (crashed, partitioned) or who did not revoke
  * partitions within their rebalance timeout; their partitions go to the others. Each
  * removal is a GroupUpdate record like every other membership change.
+ *
+ * As the broker liveness check does, a pass that finds this process itself stalled (SIGSTOP,
+ * starvation: no heartbeat could be read meanwhile) removes nobody: every member gets its
+ * session timeout of grace, every pending revocation its rebalance timeout.
  */
 export class GroupMonitor extends ScheduledJob {
+  readonly #stallWatch: StallWatch;
+
   constructor(options: GroupMonitorOptions) {
+    const { sessions, logger } = options;
+    const stallWatch = new StallWatch(sessions.clock, options.stalledAfterMs);
+    const graceAfterStall = (stalledMs: number): void => {
+      sessions.extendAll();
+      logger.warn(
+        { stalledMs: Math.round(stalledMs) },
+        'group check ran late: this process stalled and heard no heartbeats meanwhile; ' +
+          'every member session gets its session timeout of grace instead of being removed',
+      );
+    };
     super({
       name: 'group check',
       intervalMs: options.checkIntervalMs,
-      logger: options.logger,
-      run: () => removeExpired(options),
+      logger,
+      run: async () => {
+        try {
+          const stalledMs = stallWatch.passStarted();
+          if (stalledMs !== undefined) graceAfterStall(stalledMs);
+          else await removeExpired(options);
+        } finally {
+          stallWatch.passEnded();
+        }
+      },
     });
+    this.#stallWatch = stallWatch;
+  }
+
+  /** Starts the periodic checks; the first one judges its lateness from now. */
+  override start(): void {
+    this.#stallWatch.arm();
+    super.start();
   }
 }
 

@@ -2,8 +2,12 @@ import type { Clock } from '../liveness/clock.js';
 
 interface MemberSession {
   expiresAtMs: number;
+  /** The member's own session timeout, which a grace after a stall gives it again. */
+  sessionTimeoutMs: number;
   /** Set while the member has partitions to revoke: it must confirm before this time. */
   revokeByMs: number | undefined;
+  /** The member's rebalance timeout, while it has partitions to revoke. */
+  rebalanceTimeoutMs: number | undefined;
 }
 
 /** A member whose session or revocation deadline passed. */
@@ -20,14 +24,22 @@ export interface ExpiredMember {
 export class GroupSessions {
   private readonly sessions = new Map<string, Map<string, MemberSession>>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    /** The clock sessions are judged by. */
+    readonly clock: Clock,
+  ) {}
 
   /** Extends a member's session by `sessionTimeoutMs` from now. */
   touch(groupId: string, memberId: string, sessionTimeoutMs: number): void {
     const group = this.group(groupId);
     const session = group.get(memberId);
     const expiresAtMs = this.clock.nowMs() + sessionTimeoutMs;
-    group.set(memberId, { expiresAtMs, revokeByMs: session?.revokeByMs });
+    group.set(memberId, {
+      expiresAtMs,
+      sessionTimeoutMs,
+      revokeByMs: session?.revokeByMs,
+      rebalanceTimeoutMs: session?.rebalanceTimeoutMs,
+    });
   }
 
   /**
@@ -37,8 +49,30 @@ export class GroupSessions {
   setRevoking(groupId: string, memberId: string, revoking: boolean, rebalanceTimeoutMs: number): void {
     const session = this.sessions.get(groupId)?.get(memberId);
     if (!session) return;
-    if (!revoking) session.revokeByMs = undefined;
-    else session.revokeByMs ??= this.clock.nowMs() + rebalanceTimeoutMs;
+    if (!revoking) {
+      session.revokeByMs = undefined;
+      session.rebalanceTimeoutMs = undefined;
+    } else if (session.revokeByMs === undefined) {
+      session.revokeByMs = this.clock.nowMs() + rebalanceTimeoutMs;
+      session.rebalanceTimeoutMs = rebalanceTimeoutMs;
+    }
+  }
+
+  /**
+   * Gives every member at least its own session timeout from now, and every pending
+   * revocation at least its rebalance timeout: after this process itself stalled, no
+   * deadline that passed meanwhile says anything about its member.
+   */
+  extendAll(): void {
+    const now = this.clock.nowMs();
+    for (const members of this.sessions.values()) {
+      for (const session of members.values()) {
+        session.expiresAtMs = Math.max(session.expiresAtMs, now + session.sessionTimeoutMs);
+        if (session.revokeByMs !== undefined && session.rebalanceTimeoutMs !== undefined) {
+          session.revokeByMs = Math.max(session.revokeByMs, now + session.rebalanceTimeoutMs);
+        }
+      }
+    }
   }
 
   /** Forgets every session (this coordinator stopped leading: the next leader keeps them). */

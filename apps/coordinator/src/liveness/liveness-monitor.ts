@@ -18,15 +18,27 @@ export interface LivenessMonitorOptions {
  * causes, through the metadata log like every other change. {@link ScheduledJob.runNow}
  * checks at once and resolves with the ids of the brokers fenced now.
  *
- * A pass that starts much later than its interval (more than half a session timeout late)
- * means this process stood still (SIGSTOP, starvation) and read no heartbeat meanwhile:
- * instead of fencing every broker at once, it gives every session one timeout of grace, as
- * a restarted coordinator does, and fences only those still silent after it.
+ * A pass that starts much later than its interval (more than half a session timeout late,
+ * counted from the previous pass or from {@link start}) means this process stood still
+ * (SIGSTOP, starvation) and read no heartbeat meanwhile: instead of fencing every broker at
+ * once, it gives every session one timeout of grace, as a restarted coordinator does, and
+ * fences only those still silent after it.
  */
 export class LivenessMonitor extends ScheduledJob<number[]> {
+  readonly #stallWatch: StallWatch;
+
   constructor(options: LivenessMonitorOptions) {
     const { sessions, logger, checkIntervalMs } = options;
     const stallWatch = new StallWatch(sessions.clock, checkIntervalMs + sessions.sessionTimeoutMs / 2);
+    const graceAfterStall = (stalledMs: number): number[] => {
+      sessions.extendAll();
+      logger.warn(
+        { stalledMs: Math.round(stalledMs), graceMs: sessions.sessionTimeoutMs },
+        'liveness check ran late: this process stalled and heard no heartbeats meanwhile; ' +
+          'every broker session gets one session timeout of grace instead of being fenced',
+      );
+      return [];
+    };
     super({
       name: 'liveness check',
       intervalMs: checkIntervalMs,
@@ -34,19 +46,20 @@ export class LivenessMonitor extends ScheduledJob<number[]> {
       run: async () => {
         try {
           const stalledMs = stallWatch.passStarted();
-          if (stalledMs === undefined) return await fenceExpired(options);
-          sessions.extendAll();
-          logger.warn(
-            { stalledMs: Math.round(stalledMs), graceMs: sessions.sessionTimeoutMs },
-            'liveness check ran late: this process stalled and heard no heartbeats meanwhile; ' +
-              'every broker session gets one session timeout of grace instead of being fenced',
-          );
-          return [];
+          if (stalledMs !== undefined) return graceAfterStall(stalledMs);
+          return await fenceExpired(options);
         } finally {
           stallWatch.passEnded();
         }
       },
     });
+    this.#stallWatch = stallWatch;
+  }
+
+  /** Starts the periodic checks; the first one judges its lateness from now. */
+  override start(): void {
+    this.#stallWatch.arm();
+    super.start();
   }
 }
 

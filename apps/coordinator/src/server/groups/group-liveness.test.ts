@@ -22,6 +22,8 @@ import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 const logger = pino({ level: 'silent' });
 const SESSION_MS = 10_000;
 const REBALANCE_MS = 3_000;
+/** The monitor's stall threshold here: a pass this late means the coordinator itself stood still. */
+const STALLED_AFTER_MS = 6_000;
 
 type Answer = v1.ConsumerGroupHeartbeatResponse;
 
@@ -81,7 +83,14 @@ describe('group liveness (fake clock)', () => {
     clock = new ManualClock(1_000);
     sessions = new GroupSessions(clock);
     waiters = new HeartbeatWaiters();
-    monitor = new GroupMonitor({ store, sessions, waiters, logger, checkIntervalMs: 1_000 });
+    monitor = new GroupMonitor({
+      store,
+      sessions,
+      waiters,
+      logger,
+      checkIntervalMs: 1_000,
+      stalledAfterMs: STALLED_AFTER_MS,
+    });
     ctx = {
       store,
       sessions,
@@ -293,6 +302,57 @@ describe('group liveness (fake clock)', () => {
     } finally {
       restarted.waiters.close();
     }
+  });
+
+  it('a monitor that itself stalled past the members’ sessions removes nobody at once: each gets its session timeout of grace', async () => {
+    await beat('a');
+    await beat('b');
+    await settle();
+    await monitor.runNow();
+    // The coordinator stands still (SIGSTOP) longer than every session: no heartbeat is read.
+    clock.advance(SESSION_MS + STALLED_AFTER_MS);
+    await monitor.runNow();
+    expect(members()).toEqual(['a', 'b']);
+    // a heartbeats again, b died meanwhile: b goes once its grace has run out, not before.
+    for (let elapsed = 1_000; elapsed < SESSION_MS; elapsed += 1_000) {
+      clock.advance(1_000);
+      await beat('a');
+      await monitor.runNow();
+      expect(members()).toEqual(['a', 'b']);
+    }
+    clock.advance(1_000);
+    await beat('a');
+    await monitor.runNow();
+    expect(members()).toEqual(['a']);
+  });
+
+  it('a monitor stalled after it started, before its first pass (a new leader, a restart), removes nobody', async () => {
+    await beat('a');
+    await settle();
+    monitor.start();
+    clock.advance(SESSION_MS * 2);
+    await monitor.runNow();
+    expect(members()).toEqual(['a']);
+    // Still silent one session timeout after the grace began (passes on time meanwhile): removed.
+    for (let elapsed = 1_000; elapsed < SESSION_MS; elapsed += 1_000) {
+      clock.advance(1_000);
+      await monitor.runNow();
+      expect(members()).toEqual(['a']);
+    }
+    clock.advance(1_000);
+    await monitor.runNow();
+    expect(members()).toEqual([]);
+  });
+
+  it('a grace after a stall gives a pending revocation its rebalance timeout again', () => {
+    sessions.touch('g', 'm', SESSION_MS);
+    sessions.setRevoking('g', 'm', true, REBALANCE_MS);
+    clock.advance(REBALANCE_MS);
+    expect(sessions.expired()).toEqual([{ groupId: 'g', memberId: 'm', reason: 'revocation' }]);
+    sessions.extendAll();
+    expect(sessions.expired()).toEqual([]);
+    clock.advance(REBALANCE_MS);
+    expect(sessions.expired()).toEqual([{ groupId: 'g', memberId: 'm', reason: 'revocation' }]);
   });
 
   describe('held (long-poll) heartbeats', () => {
