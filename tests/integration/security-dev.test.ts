@@ -114,7 +114,15 @@ describe('fjord dev --secure', () => {
 
     writeFileSync(exampleFile, withClientOptions(readmeExample(), clientJson));
     const run = spawnSync(process.execPath, [exampleFile], { cwd: HERE, encoding: 'utf8', timeout: 120_000 });
-    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    // Known and open (issue #13 note): grpc-js sends an IP address as the TLS server name,
+    // and Node warns about it once per process. Anything else on stderr fails the test.
+    const stderr = run.stderr
+      .replace(
+        /\(node:\d+\) \[DEP0123\] DeprecationWarning: Setting the TLS ServerName to an IP address[^\n]*\n/,
+        '',
+      )
+      .replace(/\(Use `node --trace-deprecation \.\.\.` to show where the warning was created\)\n/, '');
+    expect({ status: run.status, stderr }).toEqual({ status: 0, stderr: '' });
     expect(run.stdout).toContain('written to orders partition');
     expect(run.stdout).toContain('orders');
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@fjord/protocol';
 import type { Cluster } from '../../cluster/metadata.js';
-import { FjordError, protocolError } from '../../errors.js';
+import { AuthenticationError, AuthorizationError, FjordError, protocolError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../../retry.js';
 import { type TopicPartition, tpKey } from '../../topic-partition.js';
@@ -212,6 +212,13 @@ export class Membership {
       const failure = FjordError.from(error);
       // Cancelled on purpose (news to send, or leaving): not a failure of the coordinator.
       if (this.#stopped || cancel.signal.aborted) return;
+      // A refusal that retrying cannot change (GROUP_AUTHORIZATION_FAILED, a failed login) ends
+      // the membership as a fatal answer does, so poll() throws it instead of returning nothing.
+      if (failure instanceof AuthorizationError || failure instanceof AuthenticationError) {
+        this.o.onFatal(failure);
+        this.#stopped = true;
+        return;
+      }
       logger.debug('group heartbeat failed', { error: failure.message });
       // Without a heartbeat for a whole session the coordinator has removed us: the
       // partitions may belong to someone else already, so stop using them.
