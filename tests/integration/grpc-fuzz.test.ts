@@ -515,7 +515,10 @@ describe('fuzzing every gRPC RPC against a real cluster (issue #13, item 8)', ()
 // refused. The verdict is the plain run's (a refusal is a status with a Fjord code and a
 // message), except the epoch check: the epochs of this cluster are small numbers that occur in
 // messages by chance (the plain run grows its metadata log first to avoid that).
-describe('fuzzing every gRPC RPC against a secure cluster as an authenticated non-super user', () => {
+// Open (issue #13 note, session 5): the property below found a 75 KB LeaveGroup of many members
+// unanswered for over a second on the secure cluster (seed -968039286, path 46:2:1:1:3:1:1:1:1),
+// not yet diagnosed; the whole block waits for that, since its after-check means nothing alone.
+describe.skip('fuzzing every gRPC RPC against a secure cluster as an authenticated non-super user', () => {
   let cluster: Cluster;
   const exits: string[] = [];
   const connections = new Map<string, RawConnection>();
@@ -598,9 +601,7 @@ describe('fuzzing every gRPC RPC against a secure cluster as an authenticated no
     await cluster?.stop();
   });
 
-  // Open (issue #13 note, session 5): a 75 KB LeaveGroup of many members went unanswered for
-  // over a second on the secure cluster (seed -968039286, path 46:2:1:1:3:1:1:1:1); not yet diagnosed.
-  it.skip('answers every fuzzed request in time with a clear result or refusal, and no node crashes', async () => {
+  it('answers every fuzzed request in time with a clear result or refusal, and no node crashes', async () => {
     const specs = rpcSpecs(world);
     const rpcs = allRpcs();
     const outcomes = new Map<string, Map<string, number>>();
