@@ -30,7 +30,12 @@ const status = pnpm([
 let summary = '0 passed, 1 failed';
 try {
   const json = JSON.parse(readFileSync(report, 'utf8'));
-  summary = `${json.numPassedTests} passed, ${json.numFailedTests} failed`;
+  // A file that fails outside its tests (a beforeAll, an import) fails no test: count it as one
+  // failure, or the last line would say 0 failed for a failing run.
+  const failedOutsideTests = (json.testResults ?? []).filter(
+    (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
+  ).length;
+  summary = `${json.numPassedTests} passed, ${json.numFailedTests + failedOutsideTests} failed`;
   // Tests that need a system tool `npm test` cannot install (tests/integration/required-tool.ts).
   if (json.numPendingTests > 0)
     console.log(`${json.numPendingTests} skipped (their reasons are printed above)`);
