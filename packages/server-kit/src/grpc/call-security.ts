@@ -1,4 +1,4 @@
-import { ERROR_CODE_METADATA_KEY, ErrorCode } from '@fjord/protocol';
+import { ERROR_CODE_METADATA_KEY, ErrorCode, REAUTHENTICATE_METADATA_KEY } from '@fjord/protocol';
 import {
   ANONYMOUS_PRINCIPAL,
   clientHost,
@@ -17,8 +17,8 @@ import type { GrpcServerSecurity } from '../security/server-security.js';
 /** Request metadata key of the session token: `authorization: Bearer <token>`. */
 export const AUTHORIZATION_METADATA_KEY = 'authorization';
 
-/** Trailer of a refused session token: a fresh login on this connection can succeed. */
-export const REAUTHENTICATE_METADATA_KEY = 'fjord-reauthenticate';
+// The trailer of a refused session token is the clients' own constant (one place for both sides).
+export { REAUTHENTICATE_METADATA_KEY };
 
 /** The gRPC path of the login RPC, which a SASL listener serves without a token. */
 export const AUTHENTICATE_PATH = '/fjord.v1.AuthService/Authenticate';
