@@ -150,6 +150,8 @@ describe('the README quick start, from a fresh clone', () => {
         const up = waitFor(
           async () => {
             if (ended) return true;
+            // The banner comes once the CLI has seen the cluster up itself; a user waits for it.
+            if (!output.includes('fjord dev: cluster ready')) return false;
             const cluster = await fjord.admin().describeCluster();
             return cluster.brokers.length === 3 && cluster.brokers.every((b) => b.alive);
           },
