@@ -70,9 +70,13 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
     // Before anything reads replica data (the clean-shutdown marker included): another
     // broker's directory is refused here.
     const directory = await claimDataDirectory(store, config.dataDir, config.brokerId);
-    logger.info({ dataDir: config.dataDir, directoryId: directory.directoryId }, 'data directory claimed');
+    logger.info(
+      { dataDir: config.dataDir, directoryId: directory.directoryId, new: directory.stampedNow },
+      'data directory claimed',
+    );
     const previousShutdownClean = await takeCleanShutdownMarker(store);
-    if (!previousShutdownClean)
+    // A new directory has no marker and nothing to recover: the warning would only alarm.
+    if (!previousShutdownClean && !directory.stampedNow)
       logger.warn('previous process did not stop cleanly; rejoining ISRs only after catching up');
     let served = false;
     teardown.add('clean-shutdown marker', async () => {

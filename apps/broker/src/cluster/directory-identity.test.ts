@@ -16,8 +16,9 @@ describe('claimDataDirectory', () => {
     const first = await claimDataDirectory(temp.store, temp.dir, 1);
     expect(first.brokerId).toBe(1);
     expect(first.directoryId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first.stampedNow).toBe(true);
     await temp.reopen();
-    expect(await claimDataDirectory(temp.store, temp.dir, 1)).toEqual(first);
+    expect(await claimDataDirectory(temp.store, temp.dir, 1)).toEqual({ ...first, stampedNow: false });
   });
 
   it("refuses another broker's directory, naming both broker ids and the directory id", async () => {
@@ -28,7 +29,7 @@ describe('claimDataDirectory', () => {
     await expect(refusal).rejects.toThrow('belongs to broker 1, not to broker 2');
     await expect(refusal).rejects.toThrow(`directory id ${owner.directoryId}`);
     // The refusal changed nothing: the owner still starts on it.
-    expect(await claimDataDirectory(temp.store, temp.dir, 1)).toEqual(owner);
+    expect(await claimDataDirectory(temp.store, temp.dir, 1)).toEqual({ ...owner, stampedNow: false });
   });
 
   it('names the directory when the stored identity is unreadable', async () => {

@@ -11,6 +11,12 @@ export interface DirectoryIdentity {
   directoryId: string;
 }
 
+/** The result of {@link claimDataDirectory}. */
+export interface ClaimedDirectory extends DirectoryIdentity {
+  /** True when this call stamped the directory: no broker ran on it before (or none since identities exist). */
+  stampedNow: boolean;
+}
+
 const storedIdentitySchema = z.object({
   version: z.literal(1),
   brokerId: z.number().int().nonnegative(),
@@ -41,17 +47,17 @@ export async function claimDataDirectory(
   store: LogStore,
   dataDir: string,
   brokerId: number,
-): Promise<DirectoryIdentity> {
+): Promise<ClaimedDirectory> {
   const stored = await store.db.get(DIRECTORY_IDENTITY_KEY);
   if (stored !== undefined) {
     const owner = parseIdentity(stored, dataDir);
     if (owner.brokerId !== brokerId) throw new ForeignDataDirectoryError(dataDir, brokerId, owner);
-    return owner;
+    return { ...owner, stampedNow: false };
   }
   const identity: DirectoryIdentity = { brokerId, directoryId: randomUUID() };
   const value = Buffer.from(JSON.stringify({ version: 1, ...identity }), 'utf8');
   await store.runExclusive((db) => db.put(DIRECTORY_IDENTITY_KEY, value, { sync: true }));
-  return identity;
+  return { ...identity, stampedNow: true };
 }
 
 function parseIdentity(bytes: Buffer, dataDir: string): DirectoryIdentity {
