@@ -521,6 +521,8 @@ export class Admin {
         const response = await this.#cluster.fetchMetadata(names);
         for (const name of names) {
           const info = response.topics.find((t) => t.name === name);
+          // Created, but the caller may not DESCRIBE it (CREATE without DESCRIBE): nothing to wait for.
+          if (info?.errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED) continue;
           // A topic just created may not be visible yet on a lagging coordinator view: wait.
           if (!info || info.errorCode !== ErrorCode.NONE) {
             throw new LeaderNotAvailableError('the topic is not visible in metadata yet', { topic: name });
