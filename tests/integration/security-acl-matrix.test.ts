@@ -243,7 +243,7 @@ const ROWS: Row[] = [
   // create topic
   {
     name: 'create a topic with CREATE on the cluster (and no DESCRIBE: createTopics does not wait to see it)',
-    acls: (n) => [clusterAcl('CREATE')],
+    acls: () => [clusterAcl('CREATE')],
     noTopic: true,
     act: (n, c) => c.admin().createTopics([{ name: n.topic, partitions: 1, replicationFactor: 1 }]),
     expect: 'allowed',
