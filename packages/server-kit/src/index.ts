@@ -86,6 +86,8 @@ export {
   SECURITY_PROTOCOLS,
   type SecurityProtocol,
   SUPPORTED_SECURITY_PROTOCOLS,
+  usesSasl,
+  usesTls,
 } from './listeners/listener-address.js';
 export {
   advertisedListenerList,

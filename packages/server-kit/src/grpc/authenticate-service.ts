@@ -7,6 +7,7 @@ import {
   UnsupportedSaslMechanismError,
 } from '@fjord/security';
 import * as grpc from '@grpc/grpc-js';
+import { usesSasl } from '../listeners/listener-address.js';
 import type { GrpcServerSecurity } from '../security/server-security.js';
 import { securityContextOf } from './call-security.js';
 import type { GrpcServiceBinding } from './grpc-server.js';
@@ -63,7 +64,7 @@ export function authenticateService(security: GrpcServerSecurity): GrpcServiceBi
       over = true;
       clearTimeout(timer);
     });
-    if (!context || (context.protocol !== 'SASL_PLAINTEXT' && context.protocol !== 'SASL_SSL')) {
+    if (!context || !usesSasl(context.protocol)) {
       refuse(
         ErrorCode.ILLEGAL_SASL_STATE,
         `listener ${context?.listener ?? '?'} (${context?.protocol ?? 'PLAINTEXT'}) does not take SASL logins`,

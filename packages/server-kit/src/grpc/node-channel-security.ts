@@ -1,4 +1,5 @@
 import { ChannelSecurity, SASL_CLIENT_MECHANISMS, type SaslClientMechanism } from '@fjord/protocol';
+import { usesSasl, usesTls } from '../listeners/listener-address.js';
 import type { NodeClientSecurity } from '../security/server-security.js';
 import {
   certificateProviderOf,
@@ -21,8 +22,8 @@ export function nodeChannelSecurity(
 ): ChannelSecurity {
   if (!security || security.protocol === 'PLAINTEXT') return ChannelSecurity.PLAINTEXT;
   const { protocol, tls, sasl } = security;
-  const withTls = protocol === 'SSL' || protocol === 'SASL_SSL';
-  const withSasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+  const withTls = usesTls(protocol);
+  const withSasl = usesSasl(protocol);
   if (withTls && !tls) {
     throw new Error(
       `inter-broker protocol ${protocol} needs --ssl-ca-file, --ssl-certificate-file and --ssl-key-file`,

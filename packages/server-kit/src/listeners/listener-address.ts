@@ -4,6 +4,16 @@ export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_S
 /** One of {@link SECURITY_PROTOCOLS}. */
 export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
 
+/** Whether a listener of this protocol runs TLS (SSL, SASL_SSL). */
+export function usesTls(protocol: SecurityProtocol): boolean {
+  return protocol === 'SSL' || protocol === 'SASL_SSL';
+}
+
+/** Whether a listener of this protocol asks for a SASL login (SASL_PLAINTEXT, SASL_SSL). */
+export function usesSasl(protocol: SecurityProtocol): boolean {
+  return protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+}
+
 /**
  * The protocols a listener family accepts unless its server says it serves more
  * (`resolveListeners`' `servedProtocols`): a server that serves only PLAINTEXT refuses a

@@ -7,7 +7,7 @@ import {
   type StandardAuthorizerOptions,
   systemClock,
 } from '@fjord/security';
-import type { SecurityProtocol } from '../listeners/listener-address.js';
+import { type SecurityProtocol, usesSasl, usesTls } from '../listeners/listener-address.js';
 import type { Listener, ListenerProblem } from '../listeners/resolve-listeners.js';
 import type { SecuritySettings } from './security-settings.js';
 import type { GrpcServerSecurity, NodeClientSecurity, SecurityStateSource } from './server-security.js';
@@ -24,9 +24,6 @@ export interface ResolveSecurityOptions {
   /** The listener other nodes reach this one on; its protocol is the default inter-broker protocol. */
   readonly interBrokerListener?: Listener;
 }
-
-const usesTls = (protocol: SecurityProtocol) => protocol === 'SSL' || protocol === 'SASL_SSL';
-const usesSasl = (protocol: SecurityProtocol) => protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
 
 function unreadable(path: string): string | undefined {
   try {

@@ -1,5 +1,11 @@
 import type { CertificatePrincipalMapper, StandardAuthorizer } from '@fjord/security';
-import type { SecurityProtocol, SslClientAuth, TlsFiles } from '@fjord/server-kit';
+import {
+  type SecurityProtocol,
+  type SslClientAuth,
+  type TlsFiles,
+  usesSasl,
+  usesTls,
+} from '@fjord/server-kit';
 import type { KafkaSaslSettings } from './kafka-authentication.js';
 
 /** TLS on a Kafka listener (SSL, SASL_SSL). */
@@ -31,8 +37,8 @@ export const PLAINTEXT_LISTENER: KafkaListenerSecurity = {
 
 /** Refuses settings that cannot protect the listener as its protocol says. */
 export function checkListenerSecurity(name: string, security: KafkaListenerSecurity): void {
-  const wantsTls = security.protocol === 'SSL' || security.protocol === 'SASL_SSL';
-  const wantsSasl = security.protocol === 'SASL_PLAINTEXT' || security.protocol === 'SASL_SSL';
+  const wantsTls = usesTls(security.protocol);
+  const wantsSasl = usesSasl(security.protocol);
   if (wantsTls !== (security.tls !== undefined)) {
     throw new Error(
       wantsTls

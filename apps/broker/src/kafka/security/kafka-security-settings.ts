@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { systemClock } from '@fjord/security';
-import type { GrpcServerSecurity, SecurityProtocol, SecurityStateSource } from '@fjord/server-kit';
+import {
+  type GrpcServerSecurity,
+  type SecurityProtocol,
+  type SecurityStateSource,
+  usesSasl,
+  usesTls,
+} from '@fjord/server-kit';
 import type { KafkaListenerSecurity } from './kafka-listener-security.js';
 
 /** No security state: every request allowed, no SCRAM user known (a broker with `--authorizer none`). */
@@ -24,8 +30,8 @@ export function kafkaListenerSecurity(
   server: GrpcServerSecurity | undefined,
 ): KafkaListenerSecurity {
   const state = server?.state ?? OPEN_SECURITY_STATE;
-  const tls = protocol === 'SSL' || protocol === 'SASL_SSL';
-  const sasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+  const tls = usesTls(protocol);
+  const sasl = usesSasl(protocol);
   if ((tls || sasl) && !server)
     throw new Error(`Kafka listener ${listenerName} is ${protocol}, but the broker has no security settings`);
   if (tls && !server?.tls) {
