@@ -13,11 +13,13 @@ export interface BenchOptions {
   fjordBrokers: number;
   /** When set, Fjord's nodes write CPU profiles (node --cpu-prof) to this folder. */
   cpuProfDir?: string;
+  /** Times the whole selection runs; the report holds per-cell medians when above 1. */
+  runs: number;
 }
 
 export const USAGE = `usage: pnpm bench [--quick | --tiny] [--workloads W1,W4] [--sizes 100,1024]
                   [--peers fjord,fjord-kafka,redis,nats] [--out DIR] [--fjord-brokers N] [--cpu-prof DIR]
-                  [--inflight N] [--batch-bytes N]
+                  [--inflight N] [--batch-bytes N] [--runs N]
 
   (default)      full run: the numbers for docs/PERFORMANCE.md (tens of minutes)
   --quick        every workload, peer and size in under 3 minutes
@@ -30,6 +32,8 @@ export const USAGE = `usage: pnpm bench [--quick | --tiny] [--workloads W1,W4] [
   --fjord-brokers  brokers in the Fjord cluster (default 3)
   --inflight     sends in flight per producer in W1-W3 (default 4)
   --batch-bytes  bytes of record values per send (default 131072)
+  --runs         run the whole selection N times (every system restarted each time) and
+                 report each cell's medians (default 1; docs/PERFORMANCE.md keeps medians of 3)
   --cpu-prof     write V8 CPU profiles to DIR: Fjord's nodes (whole life) and the harness
                  process (each measured window); read them with bench/dist/profile-summary.js`;
 
@@ -45,6 +49,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   let cpuProfDir: string | undefined;
   let inflight: number | undefined;
   let batchBytes: number | undefined;
+  let runs = 1;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) problems.push(`${flag} needs a value`);
@@ -89,6 +94,10 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
         batchBytes = Number(value(i++, flag));
         if (!Number.isInteger(batchBytes) || batchBytes < 1) problems.push('--batch-bytes must be >= 1');
         break;
+      case '--runs':
+        runs = Number(value(i++, flag));
+        if (!Number.isInteger(runs) || runs < 1) problems.push('--runs must be an integer >= 1');
+        break;
       case '--cpu-prof':
         cpuProfDir = value(i++, flag);
         break;
@@ -104,7 +113,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     ...(inflight ? { inflight } : {}),
     ...(batchBytes ? { batchBytes } : {}),
   };
-  return { profile, workloads, sizes, peers, outDir, fjordBrokers, cpuProfDir };
+  return { profile, workloads, sizes, peers, outDir, fjordBrokers, cpuProfDir, runs };
 }
 
 function list(value: string): string[] {

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BenchOptions, parseArgs, USAGE } from './args.js';
+import { medianMeasurements } from './report/medians.js';
 import { computeRatios } from './report/ratios.js';
 import { latencySvg } from './report/svg.js';
 import { formatReport } from './report/table.js';
@@ -30,16 +31,59 @@ async function run(options: BenchOptions, argv: string[]): Promise<BenchReport> 
       `warning: load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores: other work will skew the numbers`,
     );
   }
-  const measurements: Measurement[] = [];
-  const systems: SystemInfo[] = [];
   // Written after every cell, so a long run that is stopped or crashes keeps what it measured.
   const outDir = resolve(options.outDir);
   mkdirSync(outDir, { recursive: true });
-  const savePartial = (): void =>
-    writeFileSync(
-      join(outDir, 'partial.json'),
-      `${JSON.stringify({ startedAt, argv, systems, measurements }, null, 2)}\n`,
+  const runMeasurements: Measurement[][] = [];
+  let systems: SystemInfo[] = [];
+  for (let run = 1; run <= options.runs; run++) {
+    if (options.runs > 1) progress(`run ${run} of ${options.runs}`);
+    const measurements: Measurement[] = [];
+    runMeasurements.push(measurements);
+    systems = [];
+    const runSystems = systems;
+    await runSelection(options, measurements, runSystems, () =>
+      writeFileSync(
+        join(outDir, 'partial.json'),
+        `${JSON.stringify({ startedAt, argv, systems: runSystems, measurements: runMeasurements.flat() }, null, 2)}\n`,
+      ),
     );
+  }
+  const measurements =
+    options.runs > 1 ? medianMeasurements(runMeasurements) : (runMeasurements[0] as Measurement[]);
+  const ratios = computeRatios(measurements);
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    mode: options.profile.mode,
+    argv,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 1024 ** 3),
+      node: process.version,
+      kernel: release(),
+      loadAverage: { start: round1(loadAtStart), end: round1(loadavg()[0] ?? 0) },
+    },
+    systems,
+    runs: options.runs,
+    measurements,
+    ...(options.runs > 1 ? { runMeasurements } : {}),
+    ratios,
+    targets: checkTargets(measurements, ratios),
+  };
+}
+
+/**
+ * Runs every selected workload and size on every selected system once, one system at a time,
+ * appending to `measurements` and `systems` (and calling `savePartial` after every cell).
+ */
+async function runSelection(
+  options: BenchOptions,
+  measurements: Measurement[],
+  systems: SystemInfo[],
+  savePartial: () => void,
+): Promise<void> {
   for (const name of options.peers) {
     progress(`starting ${name}`);
     let driver: SystemDriver;
@@ -76,25 +120,6 @@ async function run(options: BenchOptions, argv: string[]): Promise<BenchReport> 
       await driver.stop();
     }
   }
-  const ratios = computeRatios(measurements);
-  return {
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    mode: options.profile.mode,
-    argv,
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-      memoryGiB: Math.round(totalmem() / 1024 ** 3),
-      node: process.version,
-      kernel: release(),
-      loadAverage: { start: round1(loadAtStart), end: round1(loadavg()[0] ?? 0) },
-    },
-    systems,
-    measurements,
-    ratios,
-    targets: checkTargets(measurements, ratios),
-  };
 }
 
 function round1(value: number): number {
@@ -146,7 +171,8 @@ async function main(): Promise<number> {
   console.log(formatReport(report));
   console.log(`\nResults: ${join(outDir, 'results.json')}\nChart:   ${join(outDir, 'latency.svg')}`);
   // Skipped cells (a feature not there yet) are fine; an error means the harness or a system broke.
-  return report.measurements.some((m) => m.status === 'error') ? 1 : 0;
+  const every = report.runMeasurements?.flat() ?? report.measurements;
+  return every.some((m) => m.status === 'error') ? 1 : 0;
 }
 
 main()

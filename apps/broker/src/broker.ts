@@ -65,6 +65,8 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
     const store = await LogStore.open(config.dataDir, {
       flushPolicy: config.flushPolicy,
       flushIntervalMs: config.flushIntervalMs,
+      writeBufferBytes: config.levelDbWriteBufferBytes,
+      maxFileBytes: config.levelDbMaxFileBytes,
     });
     teardown.add('log store', () => store.close());
     // Before anything reads replica data (the clean-shutdown marker included): another
@@ -87,7 +89,7 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
 
     const replicas = new HostedReplicas(store, logger);
     teardown.add('partition deletions', () => replicas.whenDeletionsDone());
-    const metrics = new BrokerMetrics(registry, config.brokerId, replicas);
+    const metrics = new BrokerMetrics(registry, config.brokerId, replicas, () => store.stats());
     // One channel security for every node this broker dials: one login per channel, one set of
     // watched certificate files.
     const channelSecurity = brokerChannelSecurity(config);

@@ -1,3 +1,4 @@
+import { CLIENT_PROCESS } from '../stats/cpu-budget.js';
 import type { Measurement } from '../workloads/types.js';
 import type { BenchReport } from './types.js';
 
@@ -30,6 +31,11 @@ export function formatReport(report: BenchReport): string {
         'srv CPU%',
         'srv RSS MiB',
         'client CPU%',
+        'srv µs/rec',
+        'cli µs/rec',
+        'srv µs/MiB',
+        'cli µs/MiB',
+        'LevelDB w-amp',
         'note',
       ],
       report.measurements.map(row),
@@ -40,6 +46,13 @@ export function formatReport(report: BenchReport): string {
   out.push(
     'srv CPU% = all server processes, % of one core; srv RSS = largest server process peak (sampled).',
   );
+  out.push(
+    'µs/rec, µs/MiB = CPU per record and per MiB of record values in the window (srv: all servers summed;',
+  );
+  out.push(
+    '  cli: the harness). LevelDB w-amp = table bytes written per byte the brokers wrote, over the cell.',
+  );
+  if (report.runs > 1) out.push(`Every number is the median of ${report.runs} runs of the whole selection.`);
   if (report.ratios.length > 0) {
     out.push('');
     out.push('Fjord / peer (throughput: > 1 means Fjord is faster; p99: < 1 means Fjord is faster):');
@@ -71,8 +84,8 @@ export function formatReport(report: BenchReport): string {
 }
 
 function row(m: Measurement): string[] {
-  const servers = (m.processes ?? []).filter((p) => p.name !== 'bench-client');
-  const client = (m.processes ?? []).find((p) => p.name === 'bench-client');
+  const servers = (m.processes ?? []).filter((p) => p.name !== CLIENT_PROCESS);
+  const client = (m.processes ?? []).find((p) => p.name === CLIENT_PROCESS);
   const cpu = servers.reduce((sum, p) => sum + p.cpuPercent, 0);
   const rss = servers.reduce((max, p) => Math.max(max, p.peakRssMiB), 0);
   const kind = m.latency?.kind.split(' ')[0] ?? '';
@@ -98,6 +111,11 @@ function row(m: Measurement): string[] {
     m.processes ? cpu.toFixed(0) : '-',
     m.processes ? rss.toFixed(0) : '-',
     client ? client.cpuPercent.toFixed(0) : '-',
+    m.cpu ? m.cpu.serverUsPerRecord.toFixed(2) : '-',
+    m.cpu ? m.cpu.clientUsPerRecord.toFixed(2) : '-',
+    m.cpu ? fmt(m.cpu.serverUsPerMiB) : '-',
+    m.cpu ? fmt(m.cpu.clientUsPerMiB) : '-',
+    m.storage && m.storage.userMiB > 0 ? m.storage.writeAmplification.toFixed(2) : '-',
     clip(note, 70),
   ];
 }

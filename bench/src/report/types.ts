@@ -47,7 +47,11 @@ export interface BenchReport {
     loadAverage: { start: number; end: number };
   };
   systems: SystemInfo[];
+  /** Runs of the whole selection (--runs); with more than one, `measurements` holds per-cell medians. */
+  runs: number;
   measurements: Measurement[];
+  /** With --runs > 1: every run's measurements, in run order. */
+  runMeasurements?: Measurement[][];
   ratios: Ratio[];
   targets: TargetCheck[];
 }

@@ -8,6 +8,7 @@ import {
   ProduceAcks,
   Producer,
 } from '@platformatic/kafka';
+import { type StorageCounters, scrapeStorageCounters } from '../stats/storage-counters.js';
 import { type FjordDriverOptions, startFjordCluster } from './fjord-cluster.js';
 import {
   type Acks,
@@ -66,6 +67,10 @@ export class FjordKafkaDriver implements SystemDriver {
       { name: 'fjord-coordinator', pid: this.#cluster.coordinator.pid },
       ...this.#cluster.brokers.map((b) => ({ name: `fjord-${b.name}`, pid: b.pid })),
     ];
+  }
+
+  storageCounters(): Promise<StorageCounters> {
+    return scrapeStorageCounters(this.#cluster.brokers.map((b) => b.metricsUrl));
   }
 
   async createLog(spec: LogSpec): Promise<void> {

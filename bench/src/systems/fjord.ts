@@ -1,5 +1,6 @@
 import { type Consumer, Fjord, FjordError } from '@fjord/sdk';
 import type { Cluster } from '@fjord/testkit';
+import { type StorageCounters, scrapeStorageCounters } from '../stats/storage-counters.js';
 import { type FjordDriverOptions, startFjordCluster } from './fjord-cluster.js';
 import {
   type Acks,
@@ -49,6 +50,10 @@ export class FjordDriver implements SystemDriver {
       { name: 'fjord-coordinator', pid: this.#cluster.coordinator.pid },
       ...this.#cluster.brokers.map((b) => ({ name: `fjord-${b.name}`, pid: b.pid })),
     ];
+  }
+
+  storageCounters(): Promise<StorageCounters> {
+    return scrapeStorageCounters(this.#cluster.brokers.map((b) => b.metricsUrl));
   }
 
   async createLog(spec: LogSpec): Promise<void> {

@@ -1,6 +1,8 @@
 // The small interface every benchmarked system (Fjord and its peers) is driven through, so that
 // each workload is written once and runs unchanged against all of them.
 
+import type { StorageCounters } from '../stats/storage-counters.js';
+
 /** A server process whose CPU and memory the harness samples. */
 export interface ServerProcess {
   /** e.g. `fjord-broker-1`, `redis-server`. */
@@ -41,6 +43,8 @@ export interface SystemDriver {
   readonly clientNote: string;
   /** Server processes to sample. */
   processes(): ServerProcess[];
+  /** LevelDB's totals over the servers (Fjord only; peers store differently). */
+  storageCounters?(): Promise<StorageCounters>;
   /** Creates the log; throws {@link UnsupportedError} when the system cannot (e.g. no replication). */
   createLog(spec: LogSpec): Promise<void>;
   /** Removes the log and its data (frees disk / memory between workloads). */

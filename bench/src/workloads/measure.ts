@@ -1,4 +1,5 @@
 import { profileClient } from '../stats/client-profiler.js';
+import { CLIENT_PROCESS } from '../stats/cpu-budget.js';
 import { type ProcessStats, ProcSampler } from '../stats/proc-sampler.js';
 import type { SystemDriver } from '../systems/types.js';
 import { mib } from './payload.js';
@@ -13,7 +14,7 @@ export async function sampled<T>(
   label: string,
   fn: () => Promise<T>,
 ): Promise<{ value: T; processes: ProcessStats[] }> {
-  const sampler = ProcSampler.start([...driver.processes(), { name: 'bench-client', pid: process.pid }]);
+  const sampler = ProcSampler.start([...driver.processes(), { name: CLIENT_PROCESS, pid: process.pid }]);
   const stopProfile = profileClient(`client-${label}-${driver.name}-${process.pid}-${Date.now()}`);
   try {
     const value = await fn();

@@ -1,4 +1,6 @@
 import type { Profile } from '../config/profile.js';
+import { cpuBudget } from '../stats/cpu-budget.js';
+import { type StorageDelta, storageDelta } from '../stats/storage-counters.js';
 import { type SystemDriver, UnsupportedError } from '../systems/types.js';
 import { WORKLOADS } from './registry.js';
 import type { Measurement, WorkloadId } from './types.js';
@@ -30,7 +32,11 @@ export async function runCell(
   };
   const base = { workload, system: driver.name, recordSize, variant: WORKLOADS[workload].title };
   try {
-    return await WORKLOADS[workload].run(ctx);
+    const before = await driver.storageCounters?.();
+    const measurements = await WORKLOADS[workload].run(ctx);
+    const after = await driver.storageCounters?.();
+    const storage = before && after ? storageDelta(before, after) : undefined;
+    return measurements.map((m) => withBudgets(m, storage));
   } catch (error) {
     if (error instanceof UnsupportedError) return [{ ...base, status: 'skipped', reason: error.message }];
     const reason = error instanceof Error ? error.message : String(error);
@@ -38,4 +44,11 @@ export async function runCell(
   } finally {
     for (const log of logs) await driver.deleteLog(log).catch(() => undefined);
   }
+}
+
+/** Adds the CPU budget (from the measured window) and the cell's storage numbers to `m`. */
+function withBudgets(m: Measurement, storage: StorageDelta | undefined): Measurement {
+  if (m.status !== 'ok') return m;
+  const cpu = m.processes && m.records ? cpuBudget(m.processes, m.records, m.recordSize) : undefined;
+  return { ...m, ...(cpu ? { cpu } : {}), ...(storage ? { storage } : {}) };
 }

@@ -1,6 +1,8 @@
 import type { Profile } from '../config/profile.js';
+import type { CpuBudget } from '../stats/cpu-budget.js';
 import type { LatencySummary } from '../stats/latency.js';
 import type { ProcessStats } from '../stats/proc-sampler.js';
+import type { StorageDelta } from '../stats/storage-counters.js';
 import type { SystemDriver, SystemName } from '../systems/types.js';
 
 export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
@@ -24,6 +26,15 @@ export interface Measurement {
   latency?: LatencySummary;
   /** Every server process and the harness client, over the measured window. */
   processes?: ProcessStats[];
+  /** CPU per record and per MiB over the measured window, from `processes`. */
+  cpu?: CpuBudget;
+  /**
+   * What the brokers' LevelDB wrote during the whole cell (setup such as W5's backlog
+   * included, so every measurement of one cell shows the same numbers). Fjord only.
+   */
+  storage?: StorageDelta;
+  /** With --runs N: this cell's records/s in every run, in run order (the row holds the medians). */
+  runRecordsPerSec?: number[];
   /** Workload-specific numbers (consume rate of W2, backlog of W5, ...). */
   extra?: Record<string, number | string>;
 }

@@ -1,5 +1,6 @@
 import { helpText, loadConfig as loadSettings } from '@fjord/server-kit';
 import { describe, expect, it } from 'vitest';
+import { LEVELDB_DEFAULTS } from '../log/store.js';
 import { BROKER_CONFIG_SCHEMA, BROKER_SETTINGS } from './schema.js';
 
 const loadConfig = (argv: string[], env: NodeJS.ProcessEnv) =>
@@ -29,6 +30,8 @@ describe('loadConfig', () => {
         coordinator: ['127.0.0.1:7400'],
         flushPolicy: 'os',
         flushIntervalMs: 1000,
+        levelDbWriteBufferBytes: LEVELDB_DEFAULTS.writeBufferBytes,
+        levelDbMaxFileBytes: LEVELDB_DEFAULTS.maxFileBytes,
         retentionCheckIntervalMs: 300_000,
         replicaLagTimeMaxMs: 10_000,
         replicaFetchWaitMaxMs: 500,

@@ -22,6 +22,7 @@ import {
   securityProtocolMap,
 } from '@fjord/server-kit';
 import { z } from 'zod';
+import { LEVELDB_DEFAULTS } from '../log/store.js';
 
 /**
  * The broker's settings (docs/dev/CONTRACTS.md, "Process command lines"), each with its one
@@ -93,6 +94,14 @@ export const BROKER_SETTINGS = z
         'when writes reach the disk: os = page cache, sync = fsync each write, interval = fsync periodically',
       ),
     flushIntervalMs: durationMs(1).default(1000).describe('fsync period with --flush-policy interval'),
+    levelDbWriteBufferBytes: int(64 * 1024, 1024 ** 3)
+      .default(LEVELDB_DEFAULTS.writeBufferBytes)
+      .describe(
+        "LevelDB's memtable size (write_buffer_size): appends collect here before they become a table file; up to two are in memory",
+      ),
+    levelDbMaxFileBytes: int(64 * 1024, 1024 ** 3)
+      .default(LEVELDB_DEFAULTS.maxFileBytes)
+      .describe("LevelDB's table file size (max_file_size) before a compaction starts a new file"),
     retentionCheckIntervalMs: durationMs(1)
       .default(300_000)
       .describe('how often retention (retention.ms, retention.bytes) runs over every hosted partition'),

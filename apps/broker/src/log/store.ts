@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { Level } from 'level';
 import { FLUSH_MARKER_KEY } from './keys.js';
+import { parseLevelDbStats, type StorageStats, storageStats } from './storage-stats.js';
 import { type WriteHooks, type WriteOp, WriteQueue } from './write-queue.js';
 
 /**
@@ -16,7 +17,20 @@ export type FlushPolicy = 'os' | 'sync' | 'interval';
 export interface LogStoreOptions {
   flushPolicy: FlushPolicy;
   flushIntervalMs: number;
+  /** LevelDB's memtable size (write_buffer_size); default {@link LEVELDB_DEFAULTS}. */
+  writeBufferBytes?: number;
+  /** LevelDB's table file size before it starts a new one (max_file_size); default {@link LEVELDB_DEFAULTS}. */
+  maxFileBytes?: number;
 }
+
+/**
+ * The LevelDB sizes the broker opens its store with unless told otherwise (see
+ * docs/PERFORMANCE.md, "Storage", for the write amplification measured with each).
+ */
+export const LEVELDB_DEFAULTS = {
+  writeBufferBytes: 4 * 1024 * 1024,
+  maxFileBytes: 2 * 1024 * 1024,
+} as const;
 
 export type BrokerDb = Level<Buffer, Buffer>;
 
@@ -30,6 +44,8 @@ export class LogStore {
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly writeFailureListeners = new Set<(error: Error) => void>();
+  /** Key and value bytes of every queued write that reached LevelDB. */
+  private userBytes = 0;
 
   private constructor(
     readonly db: BrokerDb,
@@ -37,10 +53,15 @@ export class LogStore {
   ) {
     const sync = options.flushPolicy === 'sync';
     this.queue = new WriteQueue((ops) =>
-      db.batch(ops, { sync }).catch((error: unknown) => {
-        this.notifyWriteFailure(error);
-        throw error;
-      }),
+      db.batch(ops, { sync }).then(
+        () => {
+          this.userBytes += opBytes(ops);
+        },
+        (error: unknown) => {
+          this.notifyWriteFailure(error);
+          throw error;
+        },
+      ),
     );
   }
 
@@ -59,7 +80,10 @@ export class LogStore {
   static async open(dir: string, options: LogStoreOptions): Promise<LogStore> {
     await mkdir(dir, { recursive: true });
     const db: BrokerDb = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
+    await db.open({
+      writeBufferSize: options.writeBufferBytes ?? LEVELDB_DEFAULTS.writeBufferBytes,
+      maxFileSize: options.maxFileBytes ?? LEVELDB_DEFAULTS.maxFileBytes,
+    });
     const store = new LogStore(db, options);
     store.startFlushTimer();
     return store;
@@ -73,6 +97,19 @@ export class LogStore {
   /** Runs a storage task (e.g. a range delete) in queue order; see {@link WriteQueue.runExclusive}. */
   runExclusive(run: (db: BrokerDb) => Promise<void>): Promise<void> {
     return this.queue.runExclusive(() => run(this.db));
+  }
+
+  /**
+   * What LevelDB wrote since this store was opened (its `leveldb.stats` property) against
+   * the bytes the broker gave it: the write amplification of the data layout. Undefined once
+   * closed.
+   */
+  stats(): StorageStats | undefined {
+    if (this.closed) return undefined;
+    // `level` types the universal database, whose browser half has no properties; in Node it
+    // is classic-level, which has getProperty.
+    const properties = this.db as unknown as { getProperty(name: string): string };
+    return storageStats(parseLevelDbStats(properties.getProperty('leveldb.stats')), this.userBytes);
   }
 
   /** Waits for queued writes, then closes LevelDB. */
@@ -99,4 +136,10 @@ export class LogStore {
     }, this.options.flushIntervalMs);
     this.flushTimer.unref();
   }
+}
+
+function opBytes(ops: WriteOp[]): number {
+  let bytes = 0;
+  for (const op of ops) bytes += op.key.length + (op.type === 'put' ? op.value.length : 0);
+  return bytes;
 }

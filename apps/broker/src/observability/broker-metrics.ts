@@ -2,6 +2,7 @@ import { Counter, Gauge, type Registry, RequestMetrics } from '@fjord/observabil
 import type { v1 } from '@fjord/protocol';
 import { ErrorCode } from '@fjord/protocol';
 import type { HostedPartition, HostedReplicas } from '../cluster/hosted-replicas.js';
+import type { StorageStats } from '../log/storage-stats.js';
 
 /** Which kind of client a fetch served (Kafka reports follower traffic apart too). */
 export type FetchClient = 'consumer' | 'follower';
@@ -23,7 +24,13 @@ export class BrokerMetrics {
   /** Labelled by direction only: principals and client ids are unbounded, so never labels. */
   readonly quotaThrottleSeconds: Counter<'direction'>;
 
-  constructor(registry: Registry, brokerId: number, replicas: HostedReplicas) {
+  /** `storage` reads the LevelDB store's statistics (undefined once it is closed). */
+  constructor(
+    registry: Registry,
+    brokerId: number,
+    replicas: HostedReplicas,
+    storage: () => StorageStats | undefined,
+  ) {
     const registers = [registry];
     this.requests = new RequestMetrics(registry, 'fjord_broker');
     this.bytesIn = new Counter({
@@ -94,6 +101,7 @@ export class BrokerMetrics {
         );
       },
     });
+    this.#storageGauges(registers, storage);
     const perPartition = (name: string, help: string, read: (p: HostedPartition) => bigint | number) =>
       new Gauge({
         name,
@@ -132,6 +140,56 @@ export class BrokerMetrics {
       'fjord_broker_high_watermark',
       'High watermark of the partition (consumers read below it)',
       (p) => p.log.highWatermark,
+    );
+  }
+
+  #storageGauges(registers: Registry[], storage: () => StorageStats | undefined): void {
+    const total = (name: string, help: string, read: (s: StorageStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const stats = storage();
+          if (stats) this.set(read(stats));
+        },
+      });
+    total(
+      'fjord_broker_leveldb_user_bytes',
+      'Key and value bytes the broker wrote to LevelDB since it opened its store',
+      (s) => s.userBytes,
+    );
+    total(
+      'fjord_broker_leveldb_table_written_bytes',
+      "Table bytes LevelDB's memtable flushes and compactions wrote since the store was opened (leveldb.stats, whole MiB)",
+      (s) => s.tableWrittenBytes,
+    );
+    total(
+      'fjord_broker_leveldb_compaction_read_bytes',
+      "Table bytes LevelDB's compactions read since the store was opened (leveldb.stats, whole MiB)",
+      (s) => s.compactionReadBytes,
+    );
+    total(
+      'fjord_broker_leveldb_write_amplification',
+      'Table bytes written per byte the broker wrote, since the store was opened (the write-ahead log adds 1)',
+      (s) => s.writeAmplification,
+    );
+    const perLevel = (name: string, help: string, read: (level: StorageStats['levels'][number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['level'],
+        registers,
+        collect() {
+          this.reset();
+          for (const level of storage()?.levels ?? []) this.set({ level: String(level.level) }, read(level));
+        },
+      });
+    perLevel('fjord_broker_leveldb_level_files', 'Table files in each LevelDB level', (l) => l.files);
+    perLevel(
+      'fjord_broker_leveldb_level_bytes',
+      'Bytes of the table files of each LevelDB level (whole MiB)',
+      (l) => l.sizeBytes,
     );
   }
 
