@@ -29,7 +29,7 @@ function medianOfCell(all: Measurement[], runs: number): Measurement {
   const result: Measurement = {
     ...middle,
     recordsPerSec: roundOrUndefined(med((m) => m.recordsPerSec)),
-    mibPerSec: med((m) => m.mibPerSec),
+    mibPerSec: roundOrUndefined(med((m) => m.mibPerSec), 2),
     runRecordsPerSec: all.map((m) => m.recordsPerSec ?? Number.NaN),
   };
   if (middle.latency) {
@@ -45,8 +45,8 @@ function medianOfCell(all: Measurement[], runs: number): Measurement {
     result.cpu = {
       serverUsPerRecord: med((m) => m.cpu?.serverUsPerRecord) ?? middle.cpu.serverUsPerRecord,
       clientUsPerRecord: med((m) => m.cpu?.clientUsPerRecord) ?? middle.cpu.clientUsPerRecord,
-      serverUsPerMiB: med((m) => m.cpu?.serverUsPerMiB) ?? middle.cpu.serverUsPerMiB,
-      clientUsPerMiB: med((m) => m.cpu?.clientUsPerMiB) ?? middle.cpu.clientUsPerMiB,
+      serverUsPerMiB: roundOrUndefined(med((m) => m.cpu?.serverUsPerMiB)) ?? middle.cpu.serverUsPerMiB,
+      clientUsPerMiB: roundOrUndefined(med((m) => m.cpu?.clientUsPerMiB)) ?? middle.cpu.clientUsPerMiB,
     };
   }
   if (middle.storage) {
@@ -81,6 +81,7 @@ function numberOrUndefined(value: number | string | undefined): number | undefin
   return typeof value === 'number' ? value : undefined;
 }
 
-function roundOrUndefined(value: number | undefined): number | undefined {
-  return value === undefined ? undefined : Math.round(value);
+function roundOrUndefined(value: number | undefined, digits = 0): number | undefined {
+  const scale = 10 ** digits;
+  return value === undefined ? undefined : Math.round(value * scale) / scale;
 }
