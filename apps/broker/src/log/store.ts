@@ -26,8 +26,8 @@ export interface LogStoreOptions {
 /**
  * The LevelDB sizes the broker opens its store with unless told otherwise. LevelDB's own
  * (4 MiB memtable, 2 MiB tables) rewrote each appended byte 2 (1 partition) to 4 times (16
- * partitions) in compactions; these sizes measured 2.0 and 3.2, at 11-13 ms of CPU per MiB
- * instead of 12-19 (docs/PERFORMANCE.md, "Storage"). The cost: up to two memtables (the
+ * partitions) in compactions; these sizes measured 1.9-2.0 and 3.1-3.2, at 10-16 ms of CPU
+ * per MiB appended instead of 12-19 (docs/PERFORMANCE.md, "Storage"). The cost: up to two memtables (the
  * one filling, the one being flushed) of anonymous memory, and up to one memtable of
  * write-ahead log to replay on start.
  */
