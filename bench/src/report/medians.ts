@@ -29,7 +29,10 @@ function medianOfCell(all: Measurement[], runs: number): Measurement {
   const result: Measurement = {
     ...middle,
     recordsPerSec: roundOrUndefined(med((m) => m.recordsPerSec)),
-    mibPerSec: roundOrUndefined(med((m) => m.mibPerSec), 2),
+    mibPerSec: roundOrUndefined(
+      med((m) => m.mibPerSec),
+      2,
+    ),
     runRecordsPerSec: all.map((m) => m.recordsPerSec ?? Number.NaN),
   };
   if (middle.latency) {
