@@ -32,6 +32,7 @@ import { openMetadataStore } from './quorum/open-metadata-store.js';
 import { DEFAULT_RAFT_CONFIG, type RaftConfig } from './quorum/raft-config.js';
 import type { RaftMetadataReplica } from './quorum/raft-metadata-replica.js';
 import { systemTimerClock } from './quorum/timer-clock.js';
+import { VoterEndpoints } from './quorum/voter-endpoints.js';
 import { GrpcRaftTransport } from './quorum-network/grpc-raft-transport.js';
 import { quorumServiceHandlers } from './quorum-network/quorum-service.js';
 import { type RandomSource, systemRandom } from './random-source.js';
@@ -39,7 +40,7 @@ import { CoordinatorSecurityState } from './security/coordinator-security-state.
 import type { CoordinatorContext } from './server/coordinator-context.js';
 import { coordinatorServiceHandlers } from './server/coordinator-service.js';
 import { groupServiceHandlers } from './server/groups/group-service.js';
-import { leaderOnly } from './server/leader-gate.js';
+import { type LeaderGate, leaderOnly } from './server/leader-gate.js';
 import { producerIdServiceHandlers } from './server/producer-id-service.js';
 import { securityServiceHandlers } from './server/security/security-service.js';
 import { securityServiceDefinition } from './server/security/security-service-definition.js';
@@ -111,7 +112,14 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
     };
     const voters = (): readonly ConfiguredVoter[] =>
       config.voters ?? [{ id: config.nodeId, address: ownAddress() }];
-    const voterAddress = (id: number) => voters().find((v) => v.id === id)?.address;
+    // Every voter's listeners, announced with the Raft calls; `--voters` names the first one's.
+    const voterEndpoints = new VoterEndpoints({
+      nodeId: config.nodeId,
+      voters,
+      quorumListener: config.listeners[0]!.name,
+      incarnation: BigInt(Date.now()),
+    });
+    const voterAddress = (id: number, listenerName?: string) => voterEndpoints.addressOn(id, listenerName);
     const raft = { ...DEFAULT_RAFT_CONFIG, ...options.raft };
     const peers = new Map(
       voters()
@@ -127,6 +135,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       nodeId: config.nodeId,
       security: peerSecurity,
       peers,
+      endpoints: voterEndpoints,
       logger,
       // A call stuck longer than a heartbeat round is as good as lost; the next one retries.
       callTimeoutMs: Math.max(50, Math.floor(raft.electionTimeoutMs / 2)),
@@ -201,34 +210,36 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       sessionTimeoutMs: config.sessionTimeoutMs,
       coordinatorAddress: ownAddress,
-      quorum: { replica, voters },
+      quorum: { replica, voters, voterAddress },
       security,
     };
-    const canServe = () => duties.serving;
-    const refusal = () => replica.notLeaderError();
+    const gate: LeaderGate = {
+      canServe: () => duties.serving,
+      refusal: (listenerName) => replica.notLeaderError(listenerName),
+      voterAddress,
+    };
     const services = loadFjordProto().fjord.v1;
     const { server, port, ports } = await startGrpcServer({
       listeners: config.listeners,
       services: [
         {
           definition: services.CoordinatorService.service,
-          handlers: leaderOnly(coordinatorServiceHandlers(ctx), canServe, refusal, ['DescribeQuorum']),
+          handlers: leaderOnly(coordinatorServiceHandlers(ctx), gate, ['DescribeQuorum']),
         },
         {
           definition: services.GroupCoordinatorService.service,
           handlers: leaderOnly(
             groupServiceHandlers(groups.context, { authorizer: () => security.authorizer(), bounds }),
-            canServe,
-            refusal,
+            gate,
           ),
         },
         {
           definition: services.ProducerIdService.service,
-          handlers: leaderOnly(producerIdServiceHandlers(producerIds, logger, bounds), canServe, refusal),
+          handlers: leaderOnly(producerIdServiceHandlers(producerIds, logger, bounds), gate),
         },
         {
           definition: securityServiceDefinition(),
-          handlers: leaderOnly(securityServiceHandlers(ctx), canServe, refusal),
+          handlers: leaderOnly(securityServiceHandlers(ctx), gate),
         },
         { definition: services.QuorumService.service, handlers: quorumServiceHandlers(transport, logger) },
       ],
@@ -243,6 +254,7 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       return stopGrpcServer(server);
     });
     endpoints = advertisedEndpoints(config.listeners, ports);
+    voterEndpoints.setOwn(endpoints);
     if (peers.size === 0 && !duties.serving) await duties.whenServing();
     logger.info(
       {

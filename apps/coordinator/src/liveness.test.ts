@@ -58,7 +58,11 @@ describe('broker liveness (fake clock)', () => {
       heartbeatIntervalMs: 2_000,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       coordinatorAddress: () => '127.0.0.1:7400',
-      quorum: { replica: opened.replica, voters: () => [{ id: 1, address: '127.0.0.1:7400' }] },
+      quorum: {
+        replica: opened.replica,
+        voters: () => [{ id: 1, address: '127.0.0.1:7400' }],
+        voterAddress: (id) => (id === 1 ? '127.0.0.1:7400' : undefined),
+      },
       security: new CoordinatorSecurityState(store, NO_AUTHORIZER),
     };
     monitor = new LivenessMonitor({ store, sessions, logger, checkIntervalMs: 1_000 });

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppendEntriesRequest, RaftMessage } from '../quorum/raft-messages.js';
+import { VoterEndpoints } from '../quorum/voter-endpoints.js';
 import { DEFAULT_MAX_QUEUED_PER_PEER, GrpcRaftTransport } from './grpc-raft-transport.js';
 
 const logger = pino({ level: 'silent' });
@@ -81,9 +82,10 @@ describe('GrpcRaftTransport', () => {
         JSON.stringify({ ...heartbeat(1, 2), term: '1' }),
         'null',
       ],
+      voterEndpoints: [],
     });
-    transport.deliver({ from: 1, to: 3, messages: [json(heartbeat(1, 3))] });
-    transport.deliver({ from: 7, to: 2, messages: [json(heartbeat(7, 2))] });
+    transport.deliver({ from: 1, to: 3, messages: [json(heartbeat(1, 3))], voterEndpoints: [] });
+    transport.deliver({ from: 7, to: 2, messages: [json(heartbeat(7, 2))], voterEndpoints: [] });
     expect(received).toEqual([heartbeat(1, 2)]);
   });
 
@@ -119,5 +121,53 @@ describe('GrpcRaftTransport', () => {
     expect(terms).toEqual([[1], [2], [3, 5]]);
     expect(calls.every((messages) => messages.join('').length <= 2_000)).toBe(true);
     expect(transport.dropped).toBe(1);
+  });
+
+  it('announces the voter endpoints with every call and learns them from every call received', async () => {
+    const voters = [
+      { id: 1, address: '127.0.0.1:7401' },
+      { id: 2, address: '127.0.0.1:7402' },
+    ];
+    const book = (nodeId: number) =>
+      new VoterEndpoints({ nodeId, voters: () => voters, quorumListener: 'INTERNAL', incarnation: 5n });
+    const sending = book(1);
+    sending.setOwn([
+      { name: 'INTERNAL', host: '127.0.0.1', port: 7401, securityProtocol: 'PLAINTEXT' },
+      { name: 'CLIENT', host: 'node-1.example', port: 9401, securityProtocol: 'PLAINTEXT' },
+    ]);
+    const transport = new GrpcRaftTransport<string>({
+      nodeId: 1,
+      peers: new Map([[2, '127.0.0.1:7402']]),
+      logger,
+      callTimeoutMs: 200,
+      maxCallBytes: 1024 * 1024,
+      endpoints: sending,
+    });
+    const receiving = book(2);
+    const receiver = new GrpcRaftTransport<string>({
+      nodeId: 2,
+      peers: new Map([[1, '127.0.0.1:7401']]),
+      logger,
+      callTimeoutMs: 200,
+      maxCallBytes: 1024 * 1024,
+      endpoints: receiving,
+    });
+    transports.push(transport, receiver);
+    const clients = (transport as unknown as { clients: { get: (a: string) => unknown } }).clients;
+    clients.get = () => ({
+      deliver: (
+        request: Parameters<GrpcRaftTransport<string>['deliver']>[0],
+        _o: unknown,
+        done: (e: null) => void,
+      ) => {
+        receiver.deliver(request);
+        setImmediate(() => done(null));
+      },
+    });
+    expect(receiving.addressOn(1, 'CLIENT')).toBeUndefined();
+    transport.send(heartbeat(1, 2));
+    await vi.waitFor(() => expect(receiving.addressOn(1, 'CLIENT')).toBe('node-1.example:9401'));
+    // The quorum listener keeps the --voters address.
+    expect(receiving.addressOn(1, 'INTERNAL')).toBe('127.0.0.1:7401');
   });
 });

@@ -2,6 +2,7 @@ import { type ChannelSecurity, loadFjordProto, type v1 } from '@fjord/protocol';
 import { GrpcClientPool, type Logger } from '@fjord/server-kit';
 import type { RaftMessage } from '../quorum/raft-messages.js';
 import type { RaftTransport } from '../quorum/raft-transport.js';
+import type { VoterEndpoints } from '../quorum/voter-endpoints.js';
 import { isRaftMessage } from './raft-message-shape.js';
 
 export interface GrpcRaftTransportOptions {
@@ -26,6 +27,11 @@ export interface GrpcRaftTransportOptions {
   maxCallBytes: number;
   /** How this voter dials the others (`--security-inter-broker-protocol`); default PLAINTEXT. */
   security?: ChannelSecurity;
+  /**
+   * The voters' listener endpoints: announced with every call sent, and updated from every
+   * call received (see {@link VoterEndpoints}). Without it, calls carry none.
+   */
+  endpoints?: VoterEndpoints;
 }
 
 /** Default of {@link GrpcRaftTransportOptions.maxQueuedPerPeer}: a few heartbeat rounds' worth. */
@@ -37,6 +43,8 @@ interface PeerQueue {
   inFlight: boolean;
   /** Whether the last call failed, so a peer that stays down is logged once, not per call. */
   failing: boolean;
+  /** The last problem of its endpoint announcements, so a bad one is logged once, not per call. */
+  endpointsProblem?: string;
 }
 
 /**
@@ -90,7 +98,9 @@ export class GrpcRaftTransport<C> implements RaftTransport<C> {
    * checks its voters, too).
    */
   deliver(request: v1.DeliverRequest__Output): void {
-    if (this.closed || request.to !== this.options.nodeId || !this.queues.has(request.from)) return;
+    const sender = this.queues.get(request.from);
+    if (this.closed || request.to !== this.options.nodeId || !sender) return;
+    this.learnEndpoints(request, sender);
     for (const text of request.messages) {
       let message: unknown;
       try {
@@ -105,6 +115,16 @@ export class GrpcRaftTransport<C> implements RaftTransport<C> {
       if (message.from !== request.from || message.to !== this.options.nodeId) continue;
       this.handler?.(message as RaftMessage<C>);
     }
+  }
+
+  private learnEndpoints(request: v1.DeliverRequest__Output, sender: PeerQueue): void {
+    const { endpoints } = this.options;
+    if (!endpoints) return;
+    const [problem] = endpoints.learn(request.from, request.voterEndpoints);
+    if (problem !== undefined && problem !== sender.endpointsProblem) {
+      this.options.logger.warn({ from: request.from, problem }, 'malformed voter endpoints: ignored');
+    }
+    sender.endpointsProblem = problem;
   }
 
   /** Stops sending and closes the channels; later messages are dropped. */
@@ -136,7 +156,12 @@ export class GrpcRaftTransport<C> implements RaftTransport<C> {
     peer.inFlight = true;
     const client = this.clients.get(peer.address);
     client.deliver(
-      { from: this.options.nodeId, to: peerId, messages },
+      {
+        from: this.options.nodeId,
+        to: peerId,
+        messages,
+        voterEndpoints: this.options.endpoints?.announcement() ?? [],
+      },
       { deadline: Date.now() + this.options.callTimeoutMs },
       (error) => {
         peer.inFlight = false;

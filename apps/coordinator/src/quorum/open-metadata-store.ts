@@ -16,8 +16,8 @@ export interface OpenMetadataStoreOptions {
   nodeId?: number;
   /** Every voter's id (default: this one alone). */
   voters?: readonly number[];
-  /** The client address of each voter, for NOT_COORDINATOR's leader hint. */
-  voterAddress?: (id: number) => string | undefined;
+  /** Each voter's address on a listener (undefined: the quorum listener), for NOT_COORDINATOR's leader hint. */
+  voterAddress?: (id: number, listenerName?: string) => string | undefined;
   /** How the voters reach each other; needed with more than one voter. */
   transport?: RaftTransport<MetadataCommand>;
   clock?: TimerClock;

@@ -6,7 +6,7 @@ import type { RandomSource } from '../random-source.js';
 import { migrateLegacyMetadataLog } from './legacy-log-migration.js';
 import { LevelRaftStorage } from './level-raft-storage.js';
 import { type MetadataCommand, MetadataStateMachine } from './metadata-state-machine.js';
-import { notCoordinatorError } from './not-coordinator-error.js';
+import { type NotCoordinatorError, notCoordinatorError } from './not-coordinator-error.js';
 import type { RaftConfig } from './raft-config.js';
 import { RaftNode, type RaftStatus } from './raft-node.js';
 import type { RaftTransport } from './raft-transport.js';
@@ -22,8 +22,11 @@ export interface RaftMetadataReplicaOptions {
   clock: TimerClock;
   random: RandomSource;
   transport: RaftTransport<MetadataCommand>;
-  /** The client address of a voter, for the leader hint of NOT_COORDINATOR answers. */
-  voterAddress: (id: number) => string | undefined;
+  /**
+   * A voter's address on a listener (undefined: the quorum listener's), for the leader hint of
+   * NOT_COORDINATOR answers; undefined when it has none there.
+   */
+  voterAddress: (id: number, listenerName?: string) => string | undefined;
   logger: Logger;
 }
 
@@ -42,7 +45,7 @@ export type StatusListener = (status: RaftStatus) => void;
  */
 export class RaftMetadataReplica implements MetadataReplica {
   readonly nodeId: number;
-  private readonly voterAddress: (id: number) => string | undefined;
+  private readonly voterAddress: (id: number, listenerName?: string) => string | undefined;
   readonly node: RaftNode<MetadataCommand>;
   private readonly machine: MetadataStateMachine;
   private readonly leadershipListeners: LeadershipListener[] = [];
@@ -160,22 +163,29 @@ export class RaftMetadataReplica implements MetadataReplica {
     });
   }
 
-  notLeaderError(): Error {
+  /**
+   * NOT_COORDINATOR naming the leader this voter knows, with its address on listener
+   * `listenerName` (the one the refused call came in on) in the trailer.
+   */
+  notLeaderError(listenerName?: string): NotCoordinatorError {
     const reason = !this.node.running
       ? `coordinator ${this.nodeId} stopped taking part in the quorum`
       : this.node.leaderId === this.nodeId
         ? `coordinator ${this.nodeId} leads the quorum but has not caught up yet (or lost touch with a majority)`
         : `coordinator ${this.nodeId} is not the quorum leader`;
-    return this.refusal(reason);
+    return this.refusal(reason, listenerName);
   }
 
   /** NOT_COORDINATOR naming the leader this voter knows, if any. */
-  private refusal(reason: string): Error {
+  private refusal(reason: string, listenerName?: string): NotCoordinatorError {
     // A voter that stopped (storage failure, shutdown) knows no leader any more.
     const leader = this.stopped || !this.node.running ? null : this.node.leaderId;
-    const address = leader === null ? undefined : this.voterAddress(leader);
+    const address = leader === null ? undefined : this.voterAddress(leader, listenerName);
+    // The message names the leader by id only: its address depends on the caller's listener,
+    // and the trailer carries the right one (an error made without a call at hand is re-pointed).
     return notCoordinatorError(
-      `${reason}; leader: ${leader === null ? (this.node.running ? 'unknown (an election is running)' : 'unknown') : `${leader} at ${address ?? '?'}`}`,
+      `${reason}; leader: ${leader === null ? (this.node.running ? 'unknown (an election is running)' : 'unknown') : `coordinator ${leader}`}`,
+      leader ?? undefined,
       address,
     );
   }

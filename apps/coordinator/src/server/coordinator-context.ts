@@ -19,8 +19,16 @@ export interface CoordinatorContext {
    * binding); undefined or an unknown name: the first listener's.
    */
   coordinatorAddress(listenerName?: string): string;
-  /** This coordinator's voter of the metadata quorum, and every voter's client address. */
-  quorum: { replica: RaftMetadataReplica; voters(): readonly ConfiguredVoter[] };
+  /**
+   * This coordinator's voter of the metadata quorum, every voter as configured, and each
+   * voter's address on a listener (the one a call came in on; undefined: the quorum
+   * listener's), undefined when that voter has no address there (see VoterEndpoints.addressOn).
+   */
+  quorum: {
+    replica: RaftMetadataReplica;
+    voters(): readonly ConfiguredVoter[];
+    voterAddress(id: number, listenerName: string | undefined): string | undefined;
+  };
   /** The authorizer settings, ACLs, credentials and broker bindings of the committed state. */
   security: CoordinatorSecurityState;
 }

@@ -33,6 +33,6 @@ export function coordinatorServiceHandlers(ctx: CoordinatorContext): v1.Coordina
     AlterPartition: (request, call) => alterPartition(ctx, request, principalOfCall(call)),
     ControlledShutdown: (request, call) => controlledShutdown(ctx, request, principalOfCall(call)),
     ElectLeaders: (request) => electLeaders(ctx, request),
-    DescribeQuorum: () => describeQuorum(ctx),
+    DescribeQuorum: (_request, call) => describeQuorum(ctx, listenerOfCall(call)),
   });
 }

@@ -3,11 +3,15 @@ import type { CoordinatorContext } from './coordinator-context.js';
 
 /**
  * DescribeQuorum, answered by every voter from its own Raft node: the leader it knows, its
- * term and commit index, and every voter with its client address. Log ends and lags are the
- * leader's knowledge (its own last index, and what each follower acknowledged); a follower
- * knows only its own log end, and reports -1 for what it cannot know.
+ * term and commit index, and every voter with its address on the listener the call came in on
+ * (`listenerName`; empty when that voter has none there, or has not been heard from yet). Log
+ * ends and lags are the leader's knowledge (its own last index, and what each follower
+ * acknowledged); a follower knows only its own log end, and reports -1 for what it cannot know.
  */
-export function describeQuorum(ctx: CoordinatorContext): v1.DescribeQuorumResponse {
+export function describeQuorum(
+  ctx: CoordinatorContext,
+  listenerName: string | undefined,
+): v1.DescribeQuorumResponse {
   const { replica } = ctx.quorum;
   const status = replica.node.status();
   const leading = status.role === 'leader';
@@ -17,7 +21,7 @@ export function describeQuorum(ctx: CoordinatorContext): v1.DescribeQuorumRespon
     leaderId: status.leaderId ?? -1,
     term: String(status.term),
     commitIndex: String(status.commitIndex),
-    voters: ctx.quorum.voters().map(({ id, address }) => {
+    voters: ctx.quorum.voters().map(({ id }) => {
       let logEnd = -1;
       let lag = -1;
       if (id === status.id) {
@@ -29,6 +33,7 @@ export function describeQuorum(ctx: CoordinatorContext): v1.DescribeQuorumRespon
         logEnd = match > 0 ? match : -1;
         lag = logEnd < 0 ? -1 : Math.max(0, status.lastIndex - logEnd);
       }
+      const address = ctx.quorum.voterAddress(id, listenerName) ?? '';
       return { id, address, leader: id === status.leaderId, logEnd: String(logEnd), lag: String(lag) };
     }),
   };

@@ -58,7 +58,11 @@ export async function openHandlerContext(
     heartbeatIntervalMs: 2_000,
     sessionTimeoutMs: 10_000,
     coordinatorAddress: () => '127.0.0.1:7400',
-    quorum: { replica: opened.replica, voters: () => [{ id: 1, address: '127.0.0.1:7400' }] },
+    quorum: {
+      replica: opened.replica,
+      voters: () => [{ id: 1, address: '127.0.0.1:7400' }],
+      voterAddress: (id) => (id === 1 ? '127.0.0.1:7400' : undefined),
+    },
     security: new CoordinatorSecurityState(store, authorization),
   };
   return {
