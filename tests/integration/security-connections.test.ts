@@ -59,8 +59,9 @@ describe('connections to a secure cluster', () => {
     }
   });
 
-  // Open (issue #13 note, session 5): DescribeQuorum and the leader hint give the voters' INTERNAL addresses; coordinators do not know each other's CLIENT listeners yet (needs KIP-853-style voter endpoints).
-  it.skip('a client bootstrapped from one follower only follows the quorum leader on the CLIENT listeners', async () => {
+  // Its INTERNAL address would refuse this client (no certificate): the coordinators tell it
+  // each other's CLIENT addresses (voter endpoints), in DescribeQuorum and in the leader hint.
+  it('a client bootstrapped from one follower only follows the quorum leader on the CLIENT listeners', async () => {
     const leader = await cluster.leader();
     const follower = cluster.coordinators.find((node) => node !== leader)!;
     const fjord = secureFjord(cluster, 'connections-follower', undefined, {
@@ -72,6 +73,7 @@ describe('connections to a secure cluster', () => {
       await fjord.admin().createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
       const quorum = await fjord.admin().describeQuorum();
       expect(quorum.leaderId).toBe(cluster.coordinatorId(leader));
+      expect(quorum.coordinators.map((q) => q.address)).toEqual(cluster.clientBootstrap);
     } finally {
       await fjord.close();
     }

@@ -111,6 +111,13 @@ export interface ClusterOptions {
    * (`kafka`) stays the PLAINTEXT shorthand, where the authorizer sees `User:ANONYMOUS`.
    */
   secure?: boolean | SecureClusterOptions;
+  /**
+   * PLAINTEXT INTERNAL and CLIENT listeners on every node, the layout of a secure cluster
+   * without TLS or SASL: INTERNAL first (node to node, `--voters`, `--coordinator`), CLIENT for
+   * users ({@link NodeProcess.listenerAddress}). Implied by `secure`; not with `networkFaults`.
+   * Default false.
+   */
+  clientListeners?: boolean;
 }
 
 /** Options of {@link Cluster.waitForBrokers}. */
@@ -347,7 +354,14 @@ export class Cluster {
     const port = firstBroker === undefined ? 0 : firstBroker + id - 1;
     const firstClient = options.ports?.firstBrokerClient;
     const clientPort = firstClient === undefined ? 0 : firstClient + id - 1;
-    const secure = await secureNodeOptions(this.security, `broker-${id}`, 'broker', port, clientPort);
+    const secure = await secureNodeOptions(
+      this.security,
+      options.clientListeners === true,
+      `broker-${id}`,
+      'broker',
+      port,
+      clientPort,
+    );
     const node = await NodeProcess.start({
       name: `broker-${id}`,
       entry: appEntry('broker'),
@@ -438,6 +452,11 @@ export class Cluster {
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const count = options.coordinators ?? 1;
   if (![1, 3, 5].includes(count)) throw new Error(`coordinators must be 1, 3 or 5, not ${count}`);
+  if (options.clientListeners && options.networkFaults) {
+    throw new Error(
+      'clientListeners cannot be combined with networkFaults (the proxies forward one port per node)',
+    );
+  }
   if (options.secure && options.networkFaults) {
     throw new Error(
       'a secure cluster cannot have networkFaults in the testkit yet (the proxies forward plain ports)',
@@ -474,6 +493,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         const clientPort = firstClient === undefined ? 0 : firstClient + i;
         const secure = await secureNodeOptions(
           security,
+          options.clientListeners === true,
           `coordinator-${i + 1}`,
           'coordinator',
           port,
@@ -544,10 +564,11 @@ function quorumArgs(ports: readonly number[], voterAddresses?: readonly string[]
 /**
  * A node's flags, listeners and environment in a secure cluster: INTERNAL first (on `port`, so
  * voters, `--coordinator` and the testkit's own client use it), then CLIENT on `clientPort`.
- * Nothing without `security`.
+ * Without `security`: the same two listeners over PLAINTEXT when `clientListeners`, else nothing.
  */
 async function secureNodeOptions(
   security: ClusterSecurity | undefined,
+  clientListeners: boolean,
   certificateName: string,
   kind: 'coordinator' | 'broker',
   port: number,
@@ -556,14 +577,25 @@ async function secureNodeOptions(
   args: string[];
   node: { listeners?: { name: string; port: number }[]; env?: Record<string, string> };
 }> {
+  const listeners = [
+    { name: INTERNAL_LISTENER, port },
+    { name: CLIENT_LISTENER, port: clientPort },
+  ];
+  if (!security && clientListeners) {
+    return {
+      args: [
+        '--listener-security-protocol-map',
+        `${INTERNAL_LISTENER}:PLAINTEXT,${CLIENT_LISTENER}:PLAINTEXT`,
+        ...(kind === 'broker' ? ['--inter-broker-listener-name', INTERNAL_LISTENER] : []),
+      ],
+      node: { listeners },
+    };
+  }
   if (!security) return { args: [], node: {} };
   return {
     args: await security.nodeArgs(certificateName, kind),
     node: {
-      listeners: [
-        { name: INTERNAL_LISTENER, port },
-        { name: CLIENT_LISTENER, port: clientPort },
-      ],
+      listeners,
       ...(kind === 'coordinator' ? { env: security.coordinatorEnv() } : {}),
     },
   };

@@ -36,6 +36,19 @@ describe('fjord cluster', () => {
     );
   });
 
+  it('shows ? for a coordinator without an address on the listener asked through', () => {
+    const noClientListener = {
+      ...view,
+      quorum: {
+        ...view.quorum,
+        coordinators: view.quorum.coordinators.map((c) => (c.id === 2 ? { ...c, address: '' } : c)),
+      },
+    };
+    const text = renderCluster(noClientListener);
+    expect(text).toContain('Coordinator leader: 2 (?)');
+    expect(text).toMatch(/^ {2}2 +\? +leader/m);
+  });
+
   it('says so while no coordinator leads', () => {
     const electing = {
       ...view,

@@ -52,11 +52,13 @@ export function clusterJson({ quorum, cluster }: ClusterView) {
 /** The `fjord cluster` text. */
 export function renderCluster({ quorum, cluster }: ClusterView): string {
   const unknown = (n: number) => (n < 0 ? '?' : String(n));
+  // Empty: that coordinator has no address on the listener asked through (or was not heard from).
+  const address = (a: string) => a || '?';
   const coordinators = table(
     ['COORDINATOR', 'ADDRESS', 'ROLE', 'LOG END', 'LAG'],
     quorum.coordinators.map((c) => [
       String(c.id),
-      c.address,
+      address(c.address),
       c.leader ? 'leader' : 'follower',
       unknown(c.logEnd),
       unknown(c.lag),
@@ -86,6 +88,6 @@ export function renderCluster({ quorum, cluster }: ClusterView): string {
           ),
         ].join('\n');
   const leader = quorum.coordinators.find((c) => c.leader);
-  const heading = `Cluster: ${cluster.clusterId}  Coordinator leader: ${leader ? `${leader.id} (${leader.address})` : 'none (an election is running)'}  Term: ${quorum.term}`;
+  const heading = `Cluster: ${cluster.clusterId}  Coordinator leader: ${leader ? `${leader.id} (${address(leader.address)})` : 'none (an election is running)'}  Term: ${quorum.term}`;
   return [heading, coordinators, brokers, under].join('\n');
 }
