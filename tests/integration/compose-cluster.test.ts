@@ -244,7 +244,8 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
   it('tells a client on the host the published addresses, and it produces and reads through them', async () => {
     const cluster = await fjord!.admin().describeCluster();
     const quorum = await fjord!.admin().describeQuorum();
-    expect(quorum.coordinators.map((c) => c.address)).toEqual(coordinators.map((c) => `${c}:7400`));
+    // Asked through EXTERNAL: every voter's EXTERNAL (published) address, not the service names.
+    expect(quorum.coordinators.map((c) => c.address)).toEqual(coordinatorAddresses());
     expect(quorum.leaderId).toBeGreaterThan(0);
     // The leader tells a client on the host its EXTERNAL (published) address.
     expect(cluster.coordinator).toBe(`127.0.0.1:${ports[`coordinator-${quorum.leaderId}`]}`);
