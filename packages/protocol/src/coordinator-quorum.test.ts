@@ -185,6 +185,24 @@ describe('CoordinatorQuorum', () => {
     expect(sim.asked).toEqual(['proxy:1']);
   });
 
+  it('skips voters named without an address (none on the listener asked) and a leader without one', () => {
+    const quorum = new CoordinatorQuorum({ bootstrap: ['c1:1'] });
+    const answer: QuorumView = {
+      nodeId: 1,
+      leaderId: 3,
+      term: '2',
+      voters: [
+        { id: 1, address: 'c1:1' },
+        { id: 2, address: 'c2:1' },
+        { id: 3, address: '' },
+      ],
+    };
+    expect(quorum.learn(answer)).toBe(true);
+    expect(quorum.addresses).toEqual(['c1:1', 'c2:1']);
+    // Left unknown rather than pointed at an empty address: the next call tries the known ones.
+    expect(quorum.leader).toBeUndefined();
+  });
+
   it('ignores a DescribeQuorum answer of an older term than one already seen', () => {
     const quorum = new CoordinatorQuorum({ bootstrap: ['c1:1'] });
     expect(quorum.learn(view(2, 5))).toBe(true);

@@ -46,6 +46,8 @@ describe('VoterEndpoints', () => {
     const endpoints = book();
     endpoints.learn(2, [announced(2, 1, { INTERNAL: '10.0.0.2:7400' })]);
     expect(endpoints.addressOn(2, 'CLIENT')).toBeUndefined();
+    // A listener no voter has (the call came in on a listener only this coordinator has).
+    expect(endpoints.addressOn(2, 'NO_SUCH_LISTENER')).toBeUndefined();
     expect(endpoints.addressOn(3, 'CLIENT')).toBeUndefined();
     expect(endpoints.addressOn(9, undefined)).toBeUndefined();
     expect(endpoints.addressOn(9, 'CLIENT')).toBeUndefined();
