@@ -80,8 +80,9 @@ export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
 };
 
 /**
- * Trailer of a NOT_COORDINATOR (16) answer: the client address (host:port) of the quorum
- * leader, when the answering coordinator knows it. Clients retry there.
+ * Trailer of a NOT_COORDINATOR (16) answer: the address (host:port) of the quorum leader on
+ * the listener the refused call came in on, when the answering coordinator knows one (left
+ * out when the leader is unknown or has no listener of that name). Clients retry there.
  */
 export const LEADER_HINT_METADATA_KEY = 'fjord-coordinator-leader';
 
