@@ -62,6 +62,25 @@ describe('coordinators on INTERNAL and CLIENT listeners (3 coordinators, 1 broke
       expect(after.coordinators.filter((q) => q.leader).map((q) => q.address)).toEqual([
         next.listenerAddress(CLIENT),
       ]);
+
+      // The bootstrapped follower may have become the leader itself; a client of the survivor
+      // that did not must be sent on to the new leader's CLIENT address.
+      const survivor = c.coordinators.find((node) => node !== leader && node !== next)!;
+      const fresh = new Fjord({
+        bootstrap: [survivor.listenerAddress(CLIENT)],
+        clientId: 'voter-endpoints-survivor',
+        requestTimeoutMs: 10_000,
+      });
+      try {
+        await fresh
+          .admin()
+          .createTopics([{ name: randomName('via-survivor'), partitions: 1, replicationFactor: 1 }]);
+        const quorum = await fresh.admin().describeQuorum();
+        expect(quorum.leaderId).toBe(c.coordinatorId(next));
+        expect(quorum.coordinators.map((q) => q.address)).toEqual(clientAddresses());
+      } finally {
+        await fresh.close();
+      }
     } finally {
       await fjord.close();
     }
