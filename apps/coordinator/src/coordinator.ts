@@ -112,11 +112,10 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
     };
     const voters = (): readonly ConfiguredVoter[] =>
       config.voters ?? [{ id: config.nodeId, address: ownAddress() }];
-    // Every voter's listeners, announced with the Raft calls; `--voters` names the first one's.
+    // Every voter's listeners, announced with the Raft calls (`--voters` names one of them).
     const voterEndpoints = new VoterEndpoints({
       nodeId: config.nodeId,
       voters,
-      quorumListener: config.listeners[0]!.name,
       incarnation: BigInt(Date.now()),
     });
     const voterAddress = (id: number, listenerName?: string) => voterEndpoints.addressOn(id, listenerName);

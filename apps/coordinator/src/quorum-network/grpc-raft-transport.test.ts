@@ -128,8 +128,7 @@ describe('GrpcRaftTransport', () => {
       { id: 1, address: '127.0.0.1:7401' },
       { id: 2, address: '127.0.0.1:7402' },
     ];
-    const book = (nodeId: number) =>
-      new VoterEndpoints({ nodeId, voters: () => voters, quorumListener: 'INTERNAL', incarnation: 5n });
+    const book = (nodeId: number) => new VoterEndpoints({ nodeId, voters: () => voters, incarnation: 5n });
     const sending = book(1);
     sending.setOwn([
       { name: 'INTERNAL', host: '127.0.0.1', port: 7401, securityProtocol: 'PLAINTEXT' },
@@ -144,6 +143,10 @@ describe('GrpcRaftTransport', () => {
       endpoints: sending,
     });
     const receiving = book(2);
+    receiving.setOwn([
+      { name: 'INTERNAL', host: '127.0.0.1', port: 7402, securityProtocol: 'PLAINTEXT' },
+      { name: 'CLIENT', host: 'node-2.example', port: 9402, securityProtocol: 'PLAINTEXT' },
+    ]);
     const receiver = new GrpcRaftTransport<string>({
       nodeId: 2,
       peers: new Map([[1, '127.0.0.1:7401']]),

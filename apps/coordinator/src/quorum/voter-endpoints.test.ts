@@ -1,4 +1,5 @@
 import type { v1 } from '@fjord/protocol';
+import type { AdvertisedEndpoint } from '@fjord/server-kit';
 import { describe, expect, it } from 'vitest';
 import { VoterEndpoints } from './voter-endpoints.js';
 
@@ -8,8 +9,18 @@ const VOTERS = [
   { id: 3, address: '10.0.0.3:7400' },
 ];
 
-function book(nodeId = 1): VoterEndpoints {
-  return new VoterEndpoints({ nodeId, voters: () => VOTERS, quorumListener: 'INTERNAL', incarnation: 100n });
+/** Voter `nodeId`'s book; with `bound`, its listeners are set: INTERNAL at its --voters address, then CLIENT. */
+function book(nodeId = 1, bound = true): VoterEndpoints {
+  const endpoints = new VoterEndpoints({ nodeId, voters: () => VOTERS, incarnation: 100n });
+  if (bound) endpoints.setOwn(ownListeners(nodeId));
+  return endpoints;
+}
+
+function ownListeners(nodeId: number): AdvertisedEndpoint[] {
+  return [
+    { name: 'INTERNAL', host: `10.0.0.${nodeId}`, port: 7400, securityProtocol: 'SSL' },
+    { name: 'CLIENT', host: `node-${nodeId}.example`, port: 9092, securityProtocol: 'SASL_SSL' },
+  ];
 }
 
 function announced(
@@ -36,6 +47,22 @@ describe('VoterEndpoints', () => {
     expect(endpoints.addressOn(2, 'INTERNAL')).toBe('10.0.0.2:7400');
   });
 
+  it('takes the listener its own --voters address is on as the quorum listener, else the first', () => {
+    const endpoints = book(1, false);
+    // INTERNAL listed second: still the one --voters points at.
+    endpoints.setOwn([...ownListeners(1)].reverse());
+    expect(endpoints.quorumListener).toBe('INTERNAL');
+    endpoints.learn(2, [announced(2, 1, { INTERNAL: '10.0.0.2:7400', CLIENT: 'two.example:9092' })]);
+    expect(endpoints.addressOn(2, 'CLIENT')).toBe('two.example:9092');
+    expect(endpoints.addressOn(2, 'INTERNAL')).toBe('10.0.0.2:7400');
+    // --voters points at a proxy, which none of its listeners advertises: the first one.
+    endpoints.setOwn([
+      { name: 'CLIENT', host: 'node-1.example', port: 9092, securityProtocol: 'PLAINTEXT' },
+      { name: 'INTERNAL', host: '127.0.0.1', port: 17400, securityProtocol: 'PLAINTEXT' },
+    ]);
+    expect(endpoints.quorumListener).toBe('CLIENT');
+  });
+
   it('answers another listener with the address the voter announced on it', () => {
     const endpoints = book();
     endpoints.learn(2, [announced(2, 1, { INTERNAL: '10.0.0.2:7400', CLIENT: 'two.example:9092' })]);
@@ -54,7 +81,7 @@ describe('VoterEndpoints', () => {
   });
 
   it('knows its own listeners once set, and announces them first', () => {
-    const endpoints = book(2);
+    const endpoints = book(2, false);
     expect(endpoints.addressOn(2, 'CLIENT')).toBeUndefined();
     endpoints.learn(1, [announced(1, 7, { CLIENT: 'one.example:9092' })]);
     endpoints.setOwn([
@@ -85,7 +112,10 @@ describe('VoterEndpoints', () => {
 
   it('ignores entries about itself and about ids that are not voters', () => {
     const endpoints = book();
-    endpoints.setOwn([{ name: 'CLIENT', host: 'me.example', port: 1, securityProtocol: 'PLAINTEXT' }]);
+    endpoints.setOwn([
+      ...ownListeners(1).slice(0, 1),
+      { name: 'CLIENT', host: 'me.example', port: 1, securityProtocol: 'PLAINTEXT' },
+    ]);
     endpoints.learn(2, [
       announced(1, 999, { CLIENT: 'impostor.example:1' }),
       announced(8, 1, { CLIENT: 'x:1' }),

@@ -16,11 +16,6 @@ export interface VoterEndpointsOptions {
    * voter's address is known only once its listener is bound).
    */
   voters: () => readonly { id: number; address: string }[];
-  /**
-   * The name of the listener the `--voters` addresses are on: this voter's first listener,
-   * the one its peers dial. Calls that came in on it are answered with `--voters` addresses.
-   */
-  quorumListener: string;
   /** When this process started (ms since the epoch), announced with its own endpoints. */
   incarnation: bigint;
 }
@@ -45,14 +40,23 @@ export class VoterEndpoints {
   readonly #options: VoterEndpointsOptions;
   readonly #voterIds: ReadonlySet<number>;
   readonly #known = new Map<number, KnownEndpoints>();
+  /** The listener the `--voters` addresses are on; known once {@link setOwn} was called. */
+  #quorumListener: string | undefined;
 
   constructor(options: VoterEndpointsOptions) {
     this.#options = options;
     this.#voterIds = new Set(options.voters().map((v) => v.id));
   }
 
-  /** This voter's own endpoints, once its listeners are bound (the ports are known then). */
+  /**
+   * This voter's own endpoints, once its listeners are bound (the ports are known then). They
+   * also tell which listener the `--voters` addresses are on (the quorum listener): the one
+   * whose advertised address is this voter's own `--voters` address, else the first one (the
+   * `--voters` address is then a proxy or a published port in front of it).
+   */
   setOwn(listeners: readonly AdvertisedEndpoint[]): void {
+    const own = this.#options.voters().find((v) => v.id === this.#options.nodeId)?.address;
+    this.#quorumListener = (listeners.find((l) => grpcAddress(l.host, l.port) === own) ?? listeners[0])?.name;
     this.#known.set(this.#options.nodeId, {
       incarnation: this.#options.incarnation,
       listeners: listeners.map((l) => ({ ...l })),
@@ -106,6 +110,11 @@ export class VoterEndpoints {
     return this.#known.get(id)?.listeners;
   }
 
+  /** The listener the `--voters` addresses are on (see {@link setOwn}); undefined before it. */
+  get quorumListener(): string | undefined {
+    return this.#quorumListener;
+  }
+
   /**
    * The address (`host:port`) a client that came in on listener `listenerName` is told for
    * voter `id`:
@@ -120,7 +129,7 @@ export class VoterEndpoints {
   addressOn(id: number, listenerName: string | undefined): string | undefined {
     const configured = this.#options.voters().find((v) => v.id === id)?.address;
     if (configured === undefined) return undefined;
-    if (listenerName === undefined || listenerName === this.#options.quorumListener) return configured;
+    if (listenerName === undefined || listenerName === this.#quorumListener) return configured;
     const endpoint = this.#known.get(id)?.listeners.find((l) => l.name === listenerName);
     return endpoint === undefined ? undefined : grpcAddress(endpoint.host, endpoint.port);
   }
