@@ -87,6 +87,40 @@ describe('GrpcRaftTransport', () => {
     expect(received).toEqual([heartbeat(1, 2)]);
   });
 
+  it('carries a leadership hand-off: TimeoutNow, and votes flagged as its election', () => {
+    const transport = new GrpcRaftTransport<string>({
+      nodeId: 2,
+      peers: new Map([[1, '127.0.0.1:1']]),
+      logger,
+      callTimeoutMs: 200,
+      maxCallBytes: 1024 * 1024,
+    });
+    transports.push(transport);
+    const received: Array<RaftMessage<string>> = [];
+    transport.listen((message) => received.push(message));
+    const timeoutNow: RaftMessage<string> = { type: 'TimeoutNow', from: 1, to: 2, term: 4 };
+    const vote: RaftMessage<string> = {
+      type: 'Vote',
+      from: 1,
+      to: 2,
+      term: 5,
+      lastLogIndex: 9,
+      lastLogTerm: 4,
+      leadershipTransfer: true,
+    };
+    transport.deliver({
+      from: 1,
+      to: 2,
+      messages: [
+        JSON.stringify(timeoutNow),
+        JSON.stringify(vote),
+        JSON.stringify({ ...vote, leadershipTransfer: 'yes' }),
+        JSON.stringify({ ...timeoutNow, term: null }),
+      ],
+    });
+    expect(received).toEqual([timeoutNow, vote]);
+  });
+
   it('splits what is queued into calls below maxCallBytes, and drops a message that alone is larger', async () => {
     const transport = new GrpcRaftTransport<string>({
       nodeId: 1,
