@@ -118,6 +118,9 @@ interface PendingSync {
  *   Every new leader appends a no-op for that.
  * - A leader that has not heard from a majority for an election timeout steps down, and it
  *   serves reads only while its lease holds and after an entry of its term committed.
+ * - A pre-vote refused only because this voter still hears from a leader is answered again,
+ *   granted, the moment that lease runs out (if no leader spoke since): the voter that asked
+ *   stands for election then, instead of waiting out a whole new election timeout.
  * - A leader being stopped hands its leadership over ({@link handOffLeadership}): it stops
  *   serving, brings the most caught-up voter up to its last entry, tells it to stand for
  *   election at once (TimeoutNow) and steps down; that election's votes are granted even by
@@ -170,6 +173,8 @@ export class RaftNode<C> {
   private lastLeaderContact: number;
   private electionTimer: Timer | null = null;
   private heartbeatTimer: Timer | null = null;
+  /** The latest pre-vote refused for this voter's lease alone, answered again when it ends. */
+  private deferredPreVote: { request: PreVoteRequest; timer: Timer } | null = null;
 
   /** Durability: writes since the last sync call, syncs called / called back, and what each covers. */
   private unsyncedWrites = false;
@@ -238,6 +243,7 @@ export class RaftNode<C> {
     this.stopped = true;
     this.electionTimer?.cancel();
     this.heartbeatTimer?.cancel();
+    this.dropDeferredPreVote();
     this.failPendingProposals('voter stopped');
   }
 
@@ -498,10 +504,10 @@ export class RaftNode<C> {
   }
 
   private onPreVote(request: PreVoteRequest): void {
-    const granted =
-      request.term > this.currentTerm &&
-      !this.inLeaderLease() &&
-      this.log.isUpToDate(request.lastLogTerm, request.lastLogIndex);
+    const eligible =
+      request.term > this.currentTerm && this.log.isUpToDate(request.lastLogTerm, request.lastLogIndex);
+    const granted = eligible && !this.inLeaderLease();
+    if (eligible && !granted && this.currentRole !== 'leader') this.deferPreVote(request);
     this.send({
       type: 'PreVoteResponse',
       from: this.id,
@@ -509,6 +515,50 @@ export class RaftNode<C> {
       term: granted ? request.term : this.currentTerm,
       granted,
     });
+  }
+
+  /**
+   * Answers `request` again when this voter's lease of its leader ends. Both sides' leases end
+   * about together (they heard the same heartbeats), but a pre-vote sent a few ms before the
+   * other voter's ended was refused, and its sender would wait 1 to 2 more election timeouts.
+   */
+  private deferPreVote(request: PreVoteRequest): void {
+    this.dropDeferredPreVote();
+    const leaseEndsIn = this.lastLeaderContact + this.config.electionTimeoutMs - this.clock.nowMs();
+    const timer = this.clock.setTimer(Math.max(1, leaseEndsIn), () => this.onDeferredPreVote());
+    this.deferredPreVote = { request, timer };
+  }
+
+  private onDeferredPreVote(): void {
+    const deferred = this.deferredPreVote;
+    this.deferredPreVote = null;
+    if (!deferred || this.stopped) return;
+    const { request } = deferred;
+    // Exactly the checks of a fresh pre-vote: a leader heard since, a newer term, or a longer
+    // log here means no grant (and then nothing is sent: the asker's own timer goes on).
+    if (
+      request.term <= this.currentTerm ||
+      this.inLeaderLease() ||
+      !this.log.isUpToDate(request.lastLogTerm, request.lastLogIndex)
+    ) {
+      return;
+    }
+    this.send({
+      type: 'PreVoteResponse',
+      from: this.id,
+      to: request.from,
+      term: request.term,
+      granted: true,
+    });
+    // Give the voter just endorsed a whole timeout to win before standing ourselves: both
+    // standing in the same term would split the vote.
+    this.resetElectionTimer();
+    this.afterInput();
+  }
+
+  private dropDeferredPreVote(): void {
+    this.deferredPreVote?.timer.cancel();
+    this.deferredPreVote = null;
   }
 
   private onPreVoteResponse(response: PreVoteResponse): void {
@@ -783,6 +833,7 @@ export class RaftNode<C> {
     }
     this.lastLeaderContact = this.clock.nowMs();
     this.resetElectionTimer();
+    this.dropDeferredPreVote();
     return true;
   }
 
