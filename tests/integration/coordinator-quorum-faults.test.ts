@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -109,6 +109,14 @@ describe('the coordinator quorum under leader faults (3 coordinators, 3 brokers)
       `${history.map((e) => JSON.stringify(e)).join('\n')}\n`,
     );
     await fjord?.close();
+    // The nodes' logs next to the history (the cluster's directory goes with it): a slow
+    // failover is read from them.
+    mkdirSync(join(HISTORY_DIR, 'logs'), { recursive: true });
+    for (const node of [...(cluster?.coordinators ?? []), ...(cluster?.brokers ?? [])]) {
+      if (node.logFile && existsSync(node.logFile)) {
+        copyFileSync(node.logFile, join(HISTORY_DIR, 'logs', `${node.name}.log`));
+      }
+    }
     await cluster?.stop();
   });
 
