@@ -128,8 +128,11 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       security: peerSecurity,
       peers,
       logger,
-      // A call stuck longer than a heartbeat round is as good as lost; the next one retries.
-      callTimeoutMs: Math.max(50, Math.floor(raft.electionTimeoutMs / 2)),
+      // Calls no longer queue behind one another (several in flight per peer), so a slow one
+      // holds nothing up: let it arrive. A vote or an acknowledgment 700 ms late still counts,
+      // while one cancelled at a 500 ms deadline was lost, and on a loaded machine that cost
+      // whole election rounds and leaders stepping down (docs/OPERATIONS.md, failover timeline).
+      callTimeoutMs: 2 * raft.electionTimeoutMs,
       // Every voter runs with the same cap, in practice; leave room for the call's framing.
       maxCallBytes: Math.floor(config.maxRequestBytes * 0.9),
     });

@@ -12,8 +12,8 @@ export interface GrpcRaftTransportOptions {
   logger: Logger;
   /**
    * Deadline of one Deliver call: a peer that does not answer within it is treated as having
-   * lost the batch. Below the election timeout, so one stuck call cannot hold a leader's
-   * heartbeats past it.
+   * lost the batch. Calls to one peer do not wait for each other (up to
+   * `maxCallsInFlightPerPeer`), so a slow one delays only its own messages.
    */
   callTimeoutMs: number;
   /** Messages kept per peer while calls are in flight; beyond it the oldest are dropped. */
