@@ -467,6 +467,13 @@ class ProducerIds {
       try {
         return await this.#quorum.call((address) => this.#init(address), {
           classify: classifyCoordinatorGrpcError,
+          // Every coordinator's answer, not only the last one's: which one failed how.
+          exhausted: (failures) =>
+            new Error(
+              `no coordinator handed out a producer id: ${failures
+                .map((f) => `${f.address} ${f.failure.kind}: ${(f.error as Error).message}`)
+                .join('; ')}`,
+            ),
         });
       } catch (error) {
         if (Date.now() > deadline) throw error;
