@@ -136,8 +136,11 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       peers,
       endpoints: voterEndpoints,
       logger,
-      // A call stuck longer than a heartbeat round is as good as lost; the next one retries.
-      callTimeoutMs: Math.max(50, Math.floor(raft.electionTimeoutMs / 2)),
+      // Calls no longer queue behind one another (several in flight per peer), so a slow one
+      // holds nothing up: let it arrive. A vote or an acknowledgment 700 ms late still counts,
+      // while one cancelled at a 500 ms deadline was lost, and on a loaded machine that cost
+      // whole election rounds and leaders stepping down (docs/OPERATIONS.md, failover timeline).
+      callTimeoutMs: 2 * raft.electionTimeoutMs,
       // Every voter runs with the same cap, in practice; leave room for the call's framing.
       maxCallBytes: Math.floor(config.maxRequestBytes * 0.9),
     });
@@ -291,6 +294,15 @@ export function startCoordinator(options: StartCoordinatorOptions): Promise<Runn
       liveness,
       stop() {
         stopping ??= (async () => {
+          // A leader being stopped hands its leadership over first (while it still takes the
+          // others' answers), so a planned restart does not cost the quorum an election timeout.
+          if (peers.size > 0) {
+            const startedMs = Date.now();
+            const to = await replica.handOffLeadership(raft.electionTimeoutMs);
+            if (to !== undefined) {
+              logger.info({ to, tookMs: Date.now() - startedMs }, 'handed the quorum leadership over');
+            }
+          }
           // Before anything else: probes and balancers stop sending work while it drains.
           health.shutdown();
           await teardown.run();

@@ -22,6 +22,18 @@ interface CoordinatorChannel extends CoordinatorServices {
   secured: SecuredChannel;
 }
 
+/**
+ * Reconnect backoff of the channel to each coordinator. A voter restarted after a crash may be
+ * the next leader: while its channel backs off, every call to it fails at once (grpc-js fails
+ * calls fast in TRANSIENT_FAILURE), so a long backoff (it was 250 ms doubling to 2 s) kept a
+ * broker from its new leader for up to that long after the voter was back. Local reconnects
+ * are cheap; the ceiling is below one heartbeat round of the broker.
+ */
+const COORDINATOR_RECONNECT_BACKOFF = {
+  'grpc.initial_reconnect_backoff_ms': 50,
+  'grpc.max_reconnect_backoff_ms': 500,
+} as const;
+
 /** Deadline of a DescribeQuorum sent to find the leader: a stopped voter must not hold the broker up. */
 const DESCRIBE_QUORUM_TIMEOUT_MS = 3_000;
 
@@ -30,9 +42,8 @@ const DESCRIBE_QUORUM_TIMEOUT_MS = 3_000;
  * {@link CoordinatorQuorum} that sends each call to the leader and follows it when it moves
  * (NOT_COORDINATOR hints, unreachable voters). Registration, heartbeats, AlterPartition,
  * ControlledShutdown, the security state copy and the Kafka listener's forwarded calls all
- * go through it, so they follow the same leader. Reconnect backoff is kept short so that a broker re-registers
- * within a few seconds of a coordinator coming back (grpc-js would back off for up to two
- * minutes by default).
+ * go through it, so they follow the same leader. Reconnect backoff is kept short
+ * ({@link COORDINATOR_RECONNECT_BACKOFF}; grpc-js would back off for up to two minutes).
  */
 export class CoordinatorLink {
   readonly quorum: CoordinatorQuorum;
@@ -85,8 +96,7 @@ export class CoordinatorLink {
       const proto = loadFjordProto().fjord.v1;
       const secured = this.#security.open(address, {
         ...GRPC_CHANNEL_OPTIONS,
-        'grpc.initial_reconnect_backoff_ms': 250,
-        'grpc.max_reconnect_backoff_ms': 2_000,
+        ...COORDINATOR_RECONNECT_BACKOFF,
       });
       const { credentials, clientOptions } = secured;
       services = {

@@ -3,7 +3,11 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppendEntriesRequest, RaftMessage } from '../quorum/raft-messages.js';
 import { VoterEndpoints } from '../quorum/voter-endpoints.js';
-import { DEFAULT_MAX_QUEUED_PER_PEER, GrpcRaftTransport } from './grpc-raft-transport.js';
+import {
+  DEFAULT_MAX_CALLS_IN_FLIGHT_PER_PEER,
+  DEFAULT_MAX_QUEUED_PER_PEER,
+  GrpcRaftTransport,
+} from './grpc-raft-transport.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -50,7 +54,10 @@ describe('GrpcRaftTransport', () => {
     expect(queue.queued.length).toBeLessThanOrEqual(DEFAULT_MAX_QUEUED_PER_PEER);
     // The newest messages are the ones kept.
     expect(JSON.parse(queue.queued.at(-1)!).term).toBe(3 * DEFAULT_MAX_QUEUED_PER_PEER - 1);
-    expect(transport.dropped).toBeGreaterThanOrEqual(2 * DEFAULT_MAX_QUEUED_PER_PEER - 1);
+    // All but the queue and the messages of the calls in flight.
+    expect(transport.dropped).toBeGreaterThanOrEqual(
+      2 * DEFAULT_MAX_QUEUED_PER_PEER - DEFAULT_MAX_CALLS_IN_FLIGHT_PER_PEER,
+    );
     // A message to a voter it does not know is ignored.
     expect(() => transport.send(heartbeat(1, 9))).not.toThrow();
   });
@@ -89,6 +96,69 @@ describe('GrpcRaftTransport', () => {
     expect(received).toEqual([heartbeat(1, 2)]);
   });
 
+  it('carries a leadership hand-off: TimeoutNow, and votes flagged as its election', () => {
+    const transport = new GrpcRaftTransport<string>({
+      nodeId: 2,
+      peers: new Map([[1, '127.0.0.1:1']]),
+      logger,
+      callTimeoutMs: 200,
+      maxCallBytes: 1024 * 1024,
+    });
+    transports.push(transport);
+    const received: Array<RaftMessage<string>> = [];
+    transport.listen((message) => received.push(message));
+    const timeoutNow: RaftMessage<string> = { type: 'TimeoutNow', from: 1, to: 2, term: 4 };
+    const vote: RaftMessage<string> = {
+      type: 'Vote',
+      from: 1,
+      to: 2,
+      term: 5,
+      lastLogIndex: 9,
+      lastLogTerm: 4,
+      leadershipTransfer: true,
+    };
+    transport.deliver({
+      from: 1,
+      to: 2,
+      messages: [
+        JSON.stringify(timeoutNow),
+        JSON.stringify(vote),
+        JSON.stringify({ ...vote, leadershipTransfer: 'yes' }),
+        JSON.stringify({ ...timeoutNow, term: null }),
+      ],
+    });
+    expect(received).toEqual([timeoutNow, vote]);
+  });
+
+  it('does not hold a message behind a call still in flight (up to the bound of calls in flight)', async () => {
+    const transport = new GrpcRaftTransport<string>({
+      nodeId: 1,
+      peers: new Map([[2, `127.0.0.1:${await deadPort()}`]]),
+      logger,
+      callTimeoutMs: 200,
+      maxCallBytes: 1024 * 1024,
+      maxCallsInFlightPerPeer: 2,
+    });
+    transports.push(transport);
+    const calls: Array<{ terms: number[]; done: (error: null) => void }> = [];
+    const clients = (transport as unknown as { clients: { get: (a: string) => unknown } }).clients;
+    clients.get = () => ({
+      deliver: (request: { messages: string[] }, _options: unknown, done: (error: null) => void) => {
+        calls.push({ terms: request.messages.map((m) => JSON.parse(m).term), done });
+      },
+    });
+    transport.send(heartbeat(1, 2, 1));
+    // The first call is not answered (a slow peer): the second message leaves anyway ...
+    transport.send(heartbeat(1, 2, 2));
+    expect(calls.map((c) => c.terms)).toEqual([[1], [2]]);
+    // ... and beyond the bound, messages wait and leave together once a call is answered.
+    transport.send(heartbeat(1, 2, 3));
+    transport.send(heartbeat(1, 2, 4));
+    expect(calls).toHaveLength(2);
+    calls[0]!.done(null);
+    expect(calls.map((c) => c.terms)).toEqual([[1], [2], [3, 4]]);
+  });
+
   it('splits what is queued into calls below maxCallBytes, and drops a message that alone is larger', async () => {
     const transport = new GrpcRaftTransport<string>({
       nodeId: 1,
@@ -96,6 +166,8 @@ describe('GrpcRaftTransport', () => {
       logger,
       callTimeoutMs: 200,
       maxCallBytes: 2_000,
+      // One call at a time, so that what queues behind it is batched.
+      maxCallsInFlightPerPeer: 1,
     });
     transports.push(transport);
     const calls: string[][] = [];

@@ -13,12 +13,14 @@ export interface GrpcRaftTransportOptions {
   logger: Logger;
   /**
    * Deadline of one Deliver call: a peer that does not answer within it is treated as having
-   * lost the batch. Below the election timeout, so one stuck call cannot hold a leader's
-   * heartbeats past it.
+   * lost the batch. Calls to one peer do not wait for each other (up to
+   * `maxCallsInFlightPerPeer`), so a slow one delays only its own messages.
    */
   callTimeoutMs: number;
-  /** Messages kept per peer while a call is in flight; beyond it the oldest are dropped. */
+  /** Messages kept per peer while calls are in flight; beyond it the oldest are dropped. */
   maxQueuedPerPeer?: number;
+  /** Calls in flight at once per peer (default {@link DEFAULT_MAX_CALLS_IN_FLIGHT_PER_PEER}). */
+  maxCallsInFlightPerPeer?: number;
   /**
    * Most message bytes one call carries: below the peers' `--max-request-bytes`, which would
    * refuse a larger call whole. A single message above it (a snapshot of a huge state) cannot
@@ -37,10 +39,21 @@ export interface GrpcRaftTransportOptions {
 /** Default of {@link GrpcRaftTransportOptions.maxQueuedPerPeer}: a few heartbeat rounds' worth. */
 export const DEFAULT_MAX_QUEUED_PER_PEER = 256;
 
+/**
+ * Default of {@link GrpcRaftTransportOptions.maxCallsInFlightPerPeer}. With one call at a time,
+ * every message waited for the previous call's whole round trip before its own: on a loaded
+ * machine (round trips of 100s of ms) a vote or a heartbeat arrived two round trips late,
+ * leaders lost their majority's acknowledgments within the election timeout and stepped down,
+ * and votes missed their round. Calls on one channel share its HTTP/2 connection, so they
+ * arrive in the order sent.
+ */
+export const DEFAULT_MAX_CALLS_IN_FLIGHT_PER_PEER = 4;
+
 interface PeerQueue {
   address: string;
   queued: string[];
-  inFlight: boolean;
+  /** Calls sent and not answered yet. */
+  inFlight: number;
   /** Whether the last call failed, so a peer that stays down is logged once, not per call. */
   failing: boolean;
   /** The last problem of its endpoint announcements, so a bad one is logged once, not per call. */
@@ -48,9 +61,9 @@ interface PeerQueue {
 }
 
 /**
- * {@link RaftTransport} over QuorumService/Deliver on each voter's client port. Per peer, one
- * call is in flight at a time and whatever the core sent meanwhile goes in the next call, in
- * order; the queue is bounded and drops its oldest messages when full (Raft resends what
+ * {@link RaftTransport} over QuorumService/Deliver on each voter's client port. Per peer, a few
+ * calls are in flight at a time and whatever the core sent while they all are goes in the next
+ * call, in order; the queue is bounded and drops its oldest messages when full (Raft resends what
  * matters: heartbeats carry the log position, elections retry), so a dead or slow peer costs
  * at most `maxQueuedPerPeer` messages of memory. Sending never throws.
  */
@@ -58,6 +71,7 @@ export class GrpcRaftTransport<C> implements RaftTransport<C> {
   private readonly clients: GrpcClientPool<v1.QuorumServiceClient>;
   private readonly queues = new Map<number, PeerQueue>();
   private readonly maxQueued: number;
+  private readonly maxInFlight: number;
   private handler: ((message: RaftMessage<C>) => void) | undefined;
   private closed = false;
   /** Messages dropped because a peer's queue was full (for metrics). */
@@ -71,8 +85,9 @@ export class GrpcRaftTransport<C> implements RaftTransport<C> {
       security: options.security,
     });
     this.maxQueued = options.maxQueuedPerPeer ?? DEFAULT_MAX_QUEUED_PER_PEER;
+    this.maxInFlight = options.maxCallsInFlightPerPeer ?? DEFAULT_MAX_CALLS_IN_FLIGHT_PER_PEER;
     for (const [id, address] of options.peers) {
-      this.queues.set(id, { address, queued: [], inFlight: false, failing: false });
+      this.queues.set(id, { address, queued: [], inFlight: 0, failing: false });
     }
   }
 
@@ -134,7 +149,7 @@ export class GrpcRaftTransport<C> implements RaftTransport<C> {
   }
 
   private pump(peerId: number, peer: PeerQueue): void {
-    if (peer.inFlight || this.closed) return;
+    if (peer.inFlight >= this.maxInFlight || this.closed) return;
     const messages: string[] = [];
     let bytes = 0;
     while (peer.queued.length > 0) {
@@ -153,7 +168,7 @@ export class GrpcRaftTransport<C> implements RaftTransport<C> {
       bytes += next.length;
     }
     if (messages.length === 0) return;
-    peer.inFlight = true;
+    peer.inFlight++;
     const client = this.clients.get(peer.address);
     client.deliver(
       {
@@ -164,7 +179,7 @@ export class GrpcRaftTransport<C> implements RaftTransport<C> {
       },
       { deadline: Date.now() + this.options.callTimeoutMs },
       (error) => {
-        peer.inFlight = false;
+        peer.inFlight--;
         if (error && !peer.failing) {
           this.options.logger.warn(
             { peer: peerId, address: peer.address, err: error.message },

@@ -9,6 +9,7 @@ const TYPES = new Set([
   'AppendEntriesResponse',
   'InstallSnapshot',
   'InstallSnapshotResponse',
+  'TimeoutNow',
 ]);
 
 const isInt = (value: unknown): value is number => Number.isSafeInteger(value);
@@ -26,8 +27,15 @@ export function isRaftMessage(value: unknown): value is RaftMessage<unknown> {
   if (!isInt(value.from) || !isInt(value.to) || !isInt(value.term)) return false;
   switch (value.type) {
     case 'PreVote':
-    case 'Vote':
       return isInt(value.lastLogIndex) && isInt(value.lastLogTerm);
+    case 'Vote':
+      return (
+        isInt(value.lastLogIndex) &&
+        isInt(value.lastLogTerm) &&
+        (value.leadershipTransfer === undefined || typeof value.leadershipTransfer === 'boolean')
+      );
+    case 'TimeoutNow':
+      return true;
     case 'PreVoteResponse':
     case 'VoteResponse':
       return typeof value.granted === 'boolean';

@@ -34,6 +34,29 @@ class FrozenClock extends ManualClock implements TimerClock {
   }
 }
 
+/** A manual clock whose timers fire as {@link advance} passes them. */
+class SteppedClock extends ManualClock implements TimerClock {
+  private timers: Array<{ at: number; callback: () => void; cancelled: boolean }> = [];
+
+  setTimer(delayMs: number, callback: () => void) {
+    const timer = { at: this.nowMs() + delayMs, callback, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => (timer.cancelled = true) };
+  }
+
+  override advance(ms: number): void {
+    const until = this.nowMs() + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => !t.cancelled && t.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      super.advance(due.at - this.nowMs());
+      due.cancelled = true;
+      due.callback();
+    }
+    super.advance(until - this.nowMs());
+  }
+}
+
 const nullStorage: RaftStorage<string> = {
   saveTermAndVote: () => undefined,
   append: () => undefined,
@@ -82,6 +105,58 @@ describe('RaftNode', () => {
     const [outcome] = outcomes as Array<{ ok: false; error: NotLeaderError }>;
     expect(outcome?.error).toBeInstanceOf(NotLeaderError);
     expect(outcome?.error.leaderHint).toBe(1);
+  });
+
+  it('grants a pre-vote it refused for its lease once the lease ends, unless the leader spoke since', () => {
+    const sent: Array<RaftMessage<string>> = [];
+    const clock = new SteppedClock(5000);
+    const node = new RaftNode<string>({
+      id: 2,
+      voters: [1, 2, 3],
+      config: raftConfig(),
+      clock,
+      // The longest election timeout: the voter's own timer stays out of the way.
+      random: { uuid: () => 'u', int: (n) => n - 1 },
+      transport: { send: (m) => sent.push(m), listen: () => undefined },
+      storage: nullStorage,
+      persisted: emptyPersistedRaftState(),
+      stateMachine: { apply: () => undefined, snapshot: () => null, restore: () => undefined },
+    });
+    node.start();
+    const heartbeat = () =>
+      node.receive({
+        type: 'AppendEntries',
+        from: 1,
+        to: 2,
+        term: 1,
+        prevLogIndex: 0,
+        prevLogTerm: 0,
+        entries: [],
+        leaderCommit: 0,
+        leaderTimeMs: 0,
+      });
+    const preVote = () =>
+      node.receive({ type: 'PreVote', from: 3, to: 2, term: 2, lastLogIndex: 0, lastLogTerm: 0 });
+    const answers = () => sent.filter((m) => m.type === 'PreVoteResponse');
+    heartbeat();
+    clock.advance(900);
+    preVote();
+    expect(answers()).toEqual([{ type: 'PreVoteResponse', from: 2, to: 3, term: 1, granted: false }]);
+    // The lease of leader 1 ends 1000 ms after its heartbeat: the refusal becomes a grant then.
+    clock.advance(99);
+    expect(answers()).toHaveLength(1);
+    clock.advance(1);
+    expect(answers().at(-1)).toEqual({ type: 'PreVoteResponse', from: 2, to: 3, term: 2, granted: true });
+
+    // The leader speaks again before the lease ends: no late grant.
+    sent.length = 0;
+    heartbeat();
+    clock.advance(500);
+    preVote();
+    clock.advance(200);
+    heartbeat();
+    clock.advance(1500);
+    expect(answers()).toEqual([{ type: 'PreVoteResponse', from: 2, to: 3, term: 1, granted: false }]);
   });
 
   it('answers a mismatched AppendEntries with the fast back-off hint', () => {

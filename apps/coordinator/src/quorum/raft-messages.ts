@@ -40,6 +40,12 @@ export interface VoteRequest extends Envelope {
   type: 'Vote';
   lastLogIndex: number;
   lastLogTerm: number;
+  /**
+   * True when the leader of the previous term asked for this election ({@link TimeoutNowRequest}):
+   * voters grant it even while they still hear from that leader, which has stopped serving.
+   * Absent in every other election.
+   */
+  leadershipTransfer?: boolean;
 }
 
 export interface VoteResponse extends Envelope {
@@ -72,6 +78,15 @@ export interface AppendEntriesResponse extends Envelope {
   leaderTimeMs: number;
 }
 
+/**
+ * "Stand for election now, I am stepping down" (Raft thesis §3.10, KRaft's EndQuorumEpoch): a
+ * leader that is being stopped sends it to a voter holding its whole log, which then skips the
+ * election timeout and the pre-vote.
+ */
+export interface TimeoutNowRequest extends Envelope {
+  type: 'TimeoutNow';
+}
+
 /** The whole snapshot in one message: the metadata state is small (no chunking). */
 export interface InstallSnapshotRequest extends Envelope {
   type: 'InstallSnapshot';
@@ -93,4 +108,5 @@ export type RaftMessage<C> =
   | AppendEntriesRequest<C>
   | AppendEntriesResponse
   | InstallSnapshotRequest
-  | InstallSnapshotResponse;
+  | InstallSnapshotResponse
+  | TimeoutNowRequest;

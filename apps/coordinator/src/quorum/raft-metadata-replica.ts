@@ -92,6 +92,9 @@ export class RaftMetadataReplica implements MetadataReplica {
         }
       },
       onStatusChange: (status) => {
+        // One line per change of role, term or known leader: an election's timeline (pre-vote,
+        // vote, leader) can be read from the voters' logs (docs/OPERATIONS.md's failover timeline).
+        logger.info({ term: status.term, role: status.role, leaderId: status.leaderId ?? -1 }, 'quorum role');
         this.later(() => {
           if (status.role !== 'leader') this.setReady(false);
           for (const listener of this.statusListeners) listener(status);
@@ -178,8 +181,10 @@ export class RaftMetadataReplica implements MetadataReplica {
 
   /** NOT_COORDINATOR naming the leader this voter knows, if any. */
   private refusal(reason: string, listenerName?: string): NotCoordinatorError {
-    // A voter that stopped (storage failure, shutdown) knows no leader any more.
-    const leader = this.stopped || !this.node.running ? null : this.node.leaderId;
+    // A voter that stopped (storage failure, shutdown) knows no leader any more; one handing
+    // its leadership over sends clients to the voter taking over.
+    const leader =
+      this.stopped || !this.node.running ? null : (this.node.handOffTarget ?? this.node.leaderId);
     const address = leader === null ? undefined : this.voterAddress(leader, listenerName);
     // The message names the leader by id only: its address depends on the caller's listener,
     // and the trailer carries the right one (an error made without a call at hand is re-pointed).
@@ -193,6 +198,29 @@ export class RaftMetadataReplica implements MetadataReplica {
   /** Calls `listener` each time this voter becomes a ready leader (true) or stops leading (false). */
   onLeadership(listener: LeadershipListener): void {
     this.leadershipListeners.push(listener);
+  }
+
+  /**
+   * For a planned stop: hands this voter's leadership to another (RaftNode.handOffLeadership)
+   * and resolves with the voter that took over once this one follows it, or undefined when it
+   * did not lead, had nobody to hand over to, or nobody took over within `timeoutMs` (then the
+   * others elect a leader as after a crash).
+   */
+  handOffLeadership(timeoutMs: number): Promise<number | undefined> {
+    if (this.stopped || this.node.handOffLeadership() === null) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const finish = (leader: number | undefined) => {
+        timer.cancel();
+        const at = this.statusListeners.indexOf(listener);
+        if (at >= 0) this.statusListeners.splice(at, 1);
+        resolve(leader);
+      };
+      const listener: StatusListener = (status) => {
+        if (status.leaderId !== null && status.leaderId !== this.nodeId) finish(status.leaderId);
+      };
+      const timer = this.clock.setTimer(timeoutMs, () => finish(undefined));
+      this.statusListeners.push(listener);
+    });
   }
 
   /** Calls `listener` after every change of role, term or known leader. */

@@ -12,6 +12,7 @@ import type {
   RaftEntry,
   RaftMessage,
   RaftSnapshot,
+  TimeoutNowRequest,
   VoteRequest,
   VoteResponse,
 } from './raft-messages.js';
@@ -117,6 +118,13 @@ interface PendingSync {
  *   Every new leader appends a no-op for that.
  * - A leader that has not heard from a majority for an election timeout steps down, and it
  *   serves reads only while its lease holds and after an entry of its term committed.
+ * - A pre-vote refused only because this voter still hears from a leader is answered again,
+ *   granted, the moment that lease runs out (if no leader spoke since): the voter that asked
+ *   stands for election then, instead of waiting out a whole new election timeout.
+ * - A leader being stopped hands its leadership over ({@link handOffLeadership}): it stops
+ *   serving, brings the most caught-up voter up to its last entry, tells it to stand for
+ *   election at once (TimeoutNow) and steps down; that election's votes are granted even by
+ *   voters still within the old leader's lease, so a planned restart costs no election timeout.
  *
  * All input comes through {@link receive}, {@link propose} and the clock's timers; all work is
  * synchronous, so the same inputs in the same order give the same outputs.
@@ -158,11 +166,15 @@ export class RaftNode<C> {
   /** Leader only: index of its no-op; reads wait until it commits. */
   private termStartIndex = 0;
   private pendingProposals = new Map<number, PendingProposal>();
+  /** Leader only: the voter leadership is being handed to, and since when (null: none). */
+  private handOff: { to: number; sinceMs: number } | null = null;
 
   /** When this voter last heard from a current leader (or started): it refuses votes until an election timeout later. */
   private lastLeaderContact: number;
   private electionTimer: Timer | null = null;
   private heartbeatTimer: Timer | null = null;
+  /** The latest pre-vote refused for this voter's lease alone, answered again when it ends. */
+  private deferredPreVote: { request: PreVoteRequest; timer: Timer } | null = null;
 
   /** Durability: writes since the last sync call, syncs called / called back, and what each covers. */
   private unsyncedWrites = false;
@@ -231,6 +243,7 @@ export class RaftNode<C> {
     this.stopped = true;
     this.electionTimer?.cancel();
     this.heartbeatTimer?.cancel();
+    this.dropDeferredPreVote();
     this.failPendingProposals('voter stopped');
   }
 
@@ -249,6 +262,11 @@ export class RaftNode<C> {
 
   get leaderId(): number | null {
     return this.leader;
+  }
+
+  /** The voter this leader is handing its leadership to ({@link handOffLeadership}), if any. */
+  get handOffTarget(): number | null {
+    return this.handOff?.to ?? null;
   }
 
   get commitIndex(): number {
@@ -324,7 +342,7 @@ export class RaftNode<C> {
    * leader committed) and a majority acknowledged it within the lease.
    */
   canServeReads(): boolean {
-    if (this.stopped || this.currentRole !== 'leader') return false;
+    if (this.stopped || this.currentRole !== 'leader' || this.handOff !== null) return false;
     if (this.committed < this.termStartIndex || this.applied < this.committed) return false;
     return this.clock.nowMs() < this.majorityContactTime() + this.config.leaseMs;
   }
@@ -339,6 +357,16 @@ export class RaftNode<C> {
       callback({ ok: false, error: new NotLeaderError(this.leader, `voter ${this.id} is not the leader`) });
       return;
     }
+    if (this.handOff !== null) {
+      callback({
+        ok: false,
+        error: new NotLeaderError(
+          this.handOff.to,
+          `voter ${this.id} is handing its leadership to voter ${this.handOff.to}`,
+        ),
+      });
+      return;
+    }
     const entry: RaftEntry<C> = { index: this.log.lastIndex + 1, term: this.currentTerm, command };
     this.appendLocally(entry);
     this.pendingProposals.set(entry.index, { term: entry.term, callback });
@@ -351,6 +379,32 @@ export class RaftNode<C> {
     return new Promise((resolve, reject) => {
       this.propose(command, (outcome) => (outcome.ok ? resolve(outcome.index) : reject(outcome.error)));
     });
+  }
+
+  /**
+   * Leader only: hands the leadership to the voter that holds the most of the log among those
+   * that answered within an election timeout (Raft thesis §3.10), for a planned stop. From now
+   * on this voter takes no proposals and serves no reads; once the chosen voter acknowledged
+   * every entry it gets a TimeoutNow and this voter steps down. Returns the chosen voter, or
+   * null when there is none (not leading, alone, nobody in touch). A hand-off that has not
+   * finished within an election timeout is abandoned and this voter leads on (no TimeoutNow
+   * left, so nobody else can have been elected through it).
+   */
+  handOffLeadership(): number | null {
+    if (this.stopped || this.currentRole !== 'leader') return null;
+    if (this.handOff !== null) return this.handOff.to;
+    const now = this.clock.nowMs();
+    const inTouch = this.peers.filter(
+      (p) => now - (this.ackedSendTime.get(p) ?? -Infinity) < this.config.electionTimeoutMs,
+    );
+    if (inTouch.length === 0) return null;
+    const to = inTouch.reduce((best, p) =>
+      (this.matchIndex.get(p) ?? 0) > (this.matchIndex.get(best) ?? 0) ? p : best,
+    );
+    this.handOff = { to, sinceMs: now };
+    if (!this.finishHandOff()) this.sendAppend(to);
+    this.afterInput();
+    return to;
   }
 
   /** Handles one message from a peer. */
@@ -380,6 +434,9 @@ export class RaftNode<C> {
         break;
       case 'InstallSnapshotResponse':
         this.onInstallSnapshotResponse(message);
+        break;
+      case 'TimeoutNow':
+        this.onTimeoutNow(message);
         break;
     }
     this.afterInput();
@@ -414,7 +471,7 @@ export class RaftNode<C> {
     }
   }
 
-  private startElection(): void {
+  private startElection(leadershipTransfer = false): void {
     this.currentRole = 'candidate';
     this.leader = null;
     this.currentTerm += 1;
@@ -435,6 +492,7 @@ export class RaftNode<C> {
         term: this.currentTerm,
         lastLogIndex: this.log.lastIndex,
         lastLogTerm: this.log.lastTerm,
+        ...(leadershipTransfer ? { leadershipTransfer: true } : {}),
       });
     }
   }
@@ -446,10 +504,10 @@ export class RaftNode<C> {
   }
 
   private onPreVote(request: PreVoteRequest): void {
-    const granted =
-      request.term > this.currentTerm &&
-      !this.inLeaderLease() &&
-      this.log.isUpToDate(request.lastLogTerm, request.lastLogIndex);
+    const eligible =
+      request.term > this.currentTerm && this.log.isUpToDate(request.lastLogTerm, request.lastLogIndex);
+    const granted = eligible && !this.inLeaderLease();
+    if (eligible && !granted && this.currentRole !== 'leader') this.deferPreVote(request);
     this.send({
       type: 'PreVoteResponse',
       from: this.id,
@@ -457,6 +515,50 @@ export class RaftNode<C> {
       term: granted ? request.term : this.currentTerm,
       granted,
     });
+  }
+
+  /**
+   * Answers `request` again when this voter's lease of its leader ends. Both sides' leases end
+   * about together (they heard the same heartbeats), but a pre-vote sent a few ms before the
+   * other voter's ended was refused, and its sender would wait 1 to 2 more election timeouts.
+   */
+  private deferPreVote(request: PreVoteRequest): void {
+    this.dropDeferredPreVote();
+    const leaseEndsIn = this.lastLeaderContact + this.config.electionTimeoutMs - this.clock.nowMs();
+    const timer = this.clock.setTimer(Math.max(1, leaseEndsIn), () => this.onDeferredPreVote());
+    this.deferredPreVote = { request, timer };
+  }
+
+  private onDeferredPreVote(): void {
+    const deferred = this.deferredPreVote;
+    this.deferredPreVote = null;
+    if (!deferred || this.stopped) return;
+    const { request } = deferred;
+    // Exactly the checks of a fresh pre-vote: a leader heard since, a newer term, or a longer
+    // log here means no grant (and then nothing is sent: the asker's own timer goes on).
+    if (
+      request.term <= this.currentTerm ||
+      this.inLeaderLease() ||
+      !this.log.isUpToDate(request.lastLogTerm, request.lastLogIndex)
+    ) {
+      return;
+    }
+    this.send({
+      type: 'PreVoteResponse',
+      from: this.id,
+      to: request.from,
+      term: request.term,
+      granted: true,
+    });
+    // Give the voter just endorsed a whole timeout to win before standing ourselves: both
+    // standing in the same term would split the vote.
+    this.resetElectionTimer();
+    this.afterInput();
+  }
+
+  private dropDeferredPreVote(): void {
+    this.deferredPreVote?.timer.cancel();
+    this.deferredPreVote = null;
   }
 
   private onPreVoteResponse(response: PreVoteResponse): void {
@@ -472,8 +574,9 @@ export class RaftNode<C> {
 
   private onVote(request: VoteRequest): void {
     // Leader stickiness: a voter that hears from a leader ignores candidates entirely (no
-    // term bump), so the leader's lease holds and a returning voter cannot unseat it.
-    if (request.term > this.currentTerm && this.inLeaderLease()) {
+    // term bump), so the leader's lease holds and a returning voter cannot unseat it. Not for
+    // an election that leader asked for: it stopped serving before it did.
+    if (request.term > this.currentTerm && this.inLeaderLease() && request.leadershipTransfer !== true) {
       this.send({
         type: 'VoteResponse',
         from: this.id,
@@ -510,8 +613,21 @@ export class RaftNode<C> {
     if (this.votes.size >= majorityOf(this.voters.length)) this.becomeLeader();
   }
 
+  /** A leader handing over asks this voter to stand now; anyone else's TimeoutNow is ignored. */
+  private onTimeoutNow(request: TimeoutNowRequest): void {
+    if (
+      request.term !== this.currentTerm ||
+      this.currentRole !== 'follower' ||
+      this.leader !== request.from
+    ) {
+      return;
+    }
+    this.startElection(true);
+  }
+
   private becomeFollower(term: number, leader: number | null): void {
     const wasLeader = this.currentRole === 'leader';
+    this.handOff = null;
     if (term > this.currentTerm) {
       this.currentTerm = term;
       this.votedFor = null;
@@ -533,6 +649,7 @@ export class RaftNode<C> {
   private becomeLeader(): void {
     this.currentRole = 'leader';
     this.leader = this.id;
+    this.handOff = null;
     this.electionTimer?.cancel();
     this.electionTimer = null;
     const now = this.clock.nowMs();
@@ -562,6 +679,12 @@ export class RaftNode<C> {
       // Cut off from a majority: stop acting as leader, so clients go look for the real one.
       this.becomeFollower(this.currentTerm, null);
     } else {
+      if (
+        this.handOff !== null &&
+        this.clock.nowMs() - this.handOff.sinceMs >= this.config.electionTimeoutMs
+      ) {
+        this.handOff = null;
+      }
       for (const peer of this.peers) this.sendAppend(peer);
       this.scheduleHeartbeat();
     }
@@ -662,10 +785,25 @@ export class RaftNode<C> {
     this.matchIndex.set(peer, match);
     this.nextIndex.set(peer, Math.max(this.nextIndex.get(peer) ?? 0, match + 1));
     this.advanceCommitIndex();
+    if (this.handOff?.to === peer && this.finishHandOff()) return;
     // Only an answer that taught something sends the rest: answering late or duplicated
     // answers too kept dozens of copies of the same entries bouncing between two voters
     // (commits waited tens of ms behind them). What is lost is resent by the next heartbeat.
     if (match > before && (this.nextIndex.get(peer) ?? 0) <= this.log.lastIndex) this.sendAppend(peer);
+  }
+
+  /**
+   * Sends TimeoutNow and steps down once the voter leadership goes to holds every entry; true
+   * when it did. Stepping down at once keeps this voter from serving a read after any voter
+   * may have granted the transfer's votes.
+   */
+  private finishHandOff(): boolean {
+    if (this.handOff === null || this.currentRole !== 'leader') return false;
+    const to = this.handOff.to;
+    if ((this.matchIndex.get(to) ?? 0) < this.log.lastIndex) return false;
+    this.send({ type: 'TimeoutNow', from: this.id, to, term: this.currentTerm });
+    this.becomeFollower(this.currentTerm, null);
+    return true;
   }
 
   private advanceCommitIndex(): void {
@@ -695,6 +833,7 @@ export class RaftNode<C> {
     }
     this.lastLeaderContact = this.clock.nowMs();
     this.resetElectionTimer();
+    this.dropDeferredPreVote();
     return true;
   }
 

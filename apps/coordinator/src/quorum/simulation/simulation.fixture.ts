@@ -21,6 +21,12 @@ export interface SimulationOptions {
   faultInjection?: RaftFaultInjection;
   /** Share of nemesis faults that crash every voter at once (default 0.05). */
   crashAllRate?: number;
+  /**
+   * `random` (default): every kind of fault, planned leader hand-offs among them. `handOffs`:
+   * only planned stops under a calm network: the leader hands its leadership over and is
+   * usually stopped right after, as a coordinator receiving SIGTERM is.
+   */
+  nemesis?: 'random' | 'handOffs';
   /** Keep every event's label (for comparing two runs of one seed line by line). */
   keepTrace?: boolean;
 }
@@ -39,6 +45,10 @@ export interface SimulationReport {
   leaderElections: number;
   crashes: number;
   pauses: number;
+  /** Leader hand-offs started (RaftNode.handOffLeadership returned a voter). */
+  handOffs: number;
+  /** Per hand-off that completed: ms from its start until another voter led in a later term. */
+  handOffMs: number[];
   networkFaults: number;
   readsChecked: number;
   fsyncs: number;
@@ -155,7 +165,9 @@ function simulate(
   const clockRates = new Map(ids.map((id) => [id, 1 + (nodeRandom.next() - 0.5) * 0.02]));
   const running = new Map<number, Running>();
   const nodes = new Map<number, RaftNode<MetadataCommand>>();
-  const stats = { proposals: 0, acknowledged: 0, crashes: 0, pauses: 0, networkFaults: 0 };
+  const stats = { proposals: 0, acknowledged: 0, crashes: 0, pauses: 0, networkFaults: 0, handOffs: 0 };
+  const handOffMs: number[] = [];
+  const pendingHandOffs: Array<{ from: number; term: number; startedAt: number }> = [];
   let firstAckAfterHeal: number | null = null;
 
   const start = (id: number): void => {
@@ -220,16 +232,55 @@ function simulate(
       for (const [a, b] of links) network.restore(a, b);
     });
   };
+  /** A planned stop of the leader: it hands over, and is usually stopped soon after. */
+  const handOff = (r: SeededRandom): void => {
+    const leader = leaderNow();
+    const from = leader === undefined ? undefined : running.get(leader);
+    if (leader === undefined || !from || pauses.isPaused(leader)) return;
+    const term = from.node.term;
+    if (from.node.handOffLeadership() === null) return;
+    stats.handOffs++;
+    pendingHandOffs.push({ from: leader, term, startedAt: queue.now });
+    if (r.chance(0.7)) {
+      undoLater(r.between(0, 1500), `stop n${leader} after its hand-off`, () => {
+        crash(leader);
+        undoLater(r.between(100, 3000), `restart n${leader}`, () => {
+          if (!running.has(leader)) start(leader);
+        });
+      });
+    }
+  };
+  const noteHandOffs = (): void => {
+    for (let i = pendingHandOffs.length - 1; i >= 0; i--) {
+      const pending = pendingHandOffs[i] as (typeof pendingHandOffs)[number];
+      const leader = leaderNow();
+      const node = leader === undefined ? undefined : running.get(leader)?.node;
+      if (leader !== undefined && leader !== pending.from && node && node.term > pending.term) {
+        handOffMs.push(queue.now - pending.startedAt);
+        pendingHandOffs.splice(i, 1);
+      } else if (queue.now - pending.startedAt > LIVENESS_BOUND_MS) {
+        pendingHandOffs.splice(i, 1);
+      }
+    }
+  };
+  const handOffNemesis = (): void => {
+    handOff(nemesisRandom);
+    const next = queue.now + nemesisRandom.between(2000, 4000);
+    if (next < healAt) queue.at(next, 'nemesis', handOffNemesis);
+  };
   const nemesis = (): void => {
     const r = nemesisRandom;
     const kind = r.chance(options.crashAllRate ?? 0.05)
       ? 'crashAll'
       : voterCount === 1
         ? r.pick(['crash', 'pause'])
-        : r.pick(['crash', 'crash', 'pause', 'split', 'isolateLeader', 'oneWay', 'weather']);
+        : r.pick(['crash', 'crash', 'pause', 'split', 'isolateLeader', 'oneWay', 'weather', 'handOff']);
     const forMs = r.between(300, 8000);
     const leader = leaderNow();
     switch (kind) {
+      case 'handOff':
+        handOff(r);
+        break;
       case 'crash': {
         const candidates = [...running.keys()];
         if (candidates.length === 0) break;
@@ -333,7 +384,13 @@ function simulate(
   for (const id of ids) start(id);
   client('c1');
   client('c2');
-  if (healAt > 0) queue.at(nemesisRandom.between(500, 3000), 'nemesis', nemesis);
+  if (healAt > 0) {
+    queue.at(
+      nemesisRandom.between(500, 3000),
+      'nemesis',
+      options.nemesis === 'handOffs' ? handOffNemesis : nemesis,
+    );
+  }
   queue.at(healAt, 'heal everything', () => {
     faultGeneration++;
     network.healAll();
@@ -347,7 +404,10 @@ function simulate(
       );
     }
   });
-  queue.runUntil(durationMs, () => checker.afterEvent(nodes));
+  queue.runUntil(durationMs, () => {
+    checker.afterEvent(nodes);
+    if (pendingHandOffs.length > 0) noteHandOffs();
+  });
 
   let fsyncs = 0;
   for (const disk of disks.values()) fsyncs += disk.syncs;
@@ -361,6 +421,7 @@ function simulate(
     traceHash: queue.traceHash,
     trace: queue.trace,
     ...stats,
+    handOffMs,
     maxCommitIndex,
     leaderElections: checker.leaderElections,
     readsChecked: checker.readsChecked,
