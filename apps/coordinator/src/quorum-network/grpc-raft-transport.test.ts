@@ -126,6 +126,7 @@ describe('GrpcRaftTransport', () => {
         JSON.stringify({ ...vote, leadershipTransfer: 'yes' }),
         JSON.stringify({ ...timeoutNow, term: null }),
       ],
+      voterEndpoints: [],
     });
     expect(received).toEqual([timeoutNow, vote]);
   });
