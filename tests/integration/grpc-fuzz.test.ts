@@ -604,18 +604,22 @@ describe('fuzzing every gRPC RPC against a secure cluster as an authenticated no
     await cluster?.stop();
   });
 
-  it('refuses a LeaveGroup of a 74 816-character group id at once, naming the group by its start', async () => {
+  it('refuses a LeaveGroup of a 74 816-character group id, naming the group by its start', async () => {
     // The case the property found (seed -968039286): a refusal quoting the whole group id
-    // overflowed the grpc-message trailer, and the call was never answered.
+    // overflowed the grpc-message trailer, and the call was never answered (DEADLINE_EXCEEDED
+    // here); the property judges its time.
     const groupId = 'y'.repeat(74_816);
-    const started = Date.now();
     const outcome = await connections
       .get('coordinator')!
-      .call('GroupCoordinatorService', 'LeaveGroup', { groupId, members: [{ memberId: 'm' }] }, 3_000);
+      .call(
+        'GroupCoordinatorService',
+        'LeaveGroup',
+        { groupId, members: [{ memberId: 'm' }] },
+        CLIENT_WAIT_MS,
+      );
     expect(outcome.error?.code, outcome.error?.details).toBe(grpc.status.PERMISSION_DENIED);
     expect(outcome.errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     expect(outcome.error?.details).toContain(`READ GROUP '${'y'.repeat(128)}…' (74816 characters)`);
-    expect(Date.now() - started).toBeLessThan(ANSWER_MS);
   }, 30_000);
 
   it('answers every fuzzed request in time with a clear result or refusal, and no node crashes', async () => {
