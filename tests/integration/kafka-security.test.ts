@@ -1,9 +1,22 @@
 import { type Cluster, type ClusterOptions, randomName, startCluster, waitFor } from '@fjord/testkit';
 import kafkajs, { type Consumer, type SASLOptions } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerSecurityCopies } from './security-copies.js';
 
 const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } =
   kafkajs;
+
+/**
+ * The Kafka error type (`TOPIC_AUTHORIZATION_FAILED`) a KafkaJS error stands for. KafkaJS
+ * wraps the protocol error of a non-retriable answer (KafkaJSNonRetriableError, and
+ * KafkaJSNumberOfRetriesExceeded after retries) with the protocol error as `cause`; it reads
+ * the innermost cause itself (the consumer's onCrash, getOriginalCause), and so does this.
+ */
+function kafkaErrorType(error: unknown): string | undefined {
+  let current = error as { type?: string; cause?: unknown } | undefined;
+  while (current?.cause !== undefined && current.cause !== current) current = current.cause as typeof current;
+  return current?.type;
+}
 
 /** The broker's Kafka listener: named after its protocol, so it is SASL_SSL without a map entry. */
 const KAFKA_LISTENER = ['--kafka-listeners', 'SASL_SSL://127.0.0.1:0'];
@@ -18,7 +31,9 @@ describe('KafkaJS over SASL_SSL with ACLs', () => {
   const allowedTopic = `${prefix}-ok`;
   const deniedTopic = `${prefix}-denied`;
   const group = `${prefix}-group`;
+  const describeOnlyGroup = `${prefix}-described-group`;
   const consumers: Consumer[] = [];
+  const securityCopies = new BrokerSecurityCopies();
 
   const kafka = (sasl: SASLOptions) =>
     new Kafka({
@@ -33,7 +48,12 @@ describe('KafkaJS over SASL_SSL with ACLs', () => {
     kafka({ mechanism, username: alice.username, password: alice.password } as SASLOptions);
 
   beforeAll(async () => {
-    const options = { secure: true, brokers: 1, brokerArgs: KAFKA_LISTENER } as ClusterOptions;
+    const options = {
+      secure: true,
+      brokers: 1,
+      brokerArgs: KAFKA_LISTENER,
+      onLog: securityCopies.onLog,
+    } as ClusterOptions;
     cluster = await startCluster(options);
     alice = await cluster.createUser(randomName('alice'));
     const principal = `User:${alice.username}`;
@@ -57,6 +77,7 @@ describe('KafkaJS over SASL_SSL with ACLs', () => {
       // DESCRIBE only: Metadata shows it, Produce is refused.
       allow('TOPIC', deniedTopic, 'DESCRIBE'),
       allow('GROUP', group, 'READ'),
+      allow('GROUP', describeOnlyGroup, 'DESCRIBE'),
     ]);
     const admin = kafka({
       mechanism: cluster.secured.admin.mechanism,
@@ -71,14 +92,15 @@ describe('KafkaJS over SASL_SSL with ACLs', () => {
       ],
     });
     await admin.disconnect();
+    // The broker authorizes against its copy of the ACLs, a heartbeat behind the coordinator.
+    await securityCopies.waitUntilCopied(cluster);
   }, 180_000);
   afterAll(async () => {
     await Promise.allSettled(consumers.map((c) => c.disconnect()));
     await cluster?.stop();
   });
 
-  // Open (issue #13 note, session 5): InitProducerId on the Kafka listener answers CLUSTER_AUTHORIZATION_FAILED to a user with WRITE on a topic (KIP-679 says WRITE on any topic is enough).
-  it.skip('an idempotent producer and a consumer group of a SCRAM-SHA-256 user produce and consume', async () => {
+  it('an idempotent producer and a consumer group of a SCRAM-SHA-256 user produce and consume', async () => {
     const producer = asAlice().producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const values = Array.from({ length: 20 }, (_, i) => `v${i}`);
@@ -123,8 +145,7 @@ describe('KafkaJS over SASL_SSL with ACLs', () => {
     expect((error as { retriable?: boolean }).retriable).toBe(false);
   }, 60_000);
 
-  // Open (issue #13 note, session 5): KafkaJS's error carries no type TOPIC_AUTHORIZATION_FAILED here; not yet diagnosed.
-  it.skip('producing to a topic without WRITE fails with TOPIC_AUTHORIZATION_FAILED', async () => {
+  it('producing to a topic without WRITE fails with TOPIC_AUTHORIZATION_FAILED', async () => {
     const producer = asAlice().producer();
     await producer.connect();
     const error = await producer.send({ topic: deniedTopic, messages: [{ value: 'x' }] }).then(
@@ -132,6 +153,8 @@ describe('KafkaJS over SASL_SSL with ACLs', () => {
       (e: Error & { type?: string }) => e,
     );
     await producer.disconnect();
+    // KafkaJS rejects with the protocol error itself here (KafkaJSProtocolError, not retriable).
+    expect(error?.name).toBe('KafkaJSProtocolError');
     expect(error?.type).toBe('TOPIC_AUTHORIZATION_FAILED');
   }, 60_000);
 
@@ -229,21 +252,38 @@ describe('KafkaJS over SASL_SSL with ACLs', () => {
     );
   }, 60_000);
 
-  // Open (issue #13 note, session 5): KafkaJS's consumer crash carries no type GROUP_AUTHORIZATION_FAILED here; not yet diagnosed.
-  it.skip('a consumer group the user may not READ fails with GROUP_AUTHORIZATION_FAILED', async () => {
-    const consumer = asAlice().consumer({ groupId: `${prefix}-other-group` });
+  /** The first crash of a consumer of `groupId` as alice, and whether KafkaJS restarts it. */
+  const firstCrash = async (groupId: string) => {
+    const consumer = asAlice().consumer({ groupId, retry: { retries: 0 } });
     consumers.push(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic: allowedTopic, fromBeginning: true });
-    const crashed = new Promise<Error & { type?: string }>((resolve) => {
+    const crashed = new Promise<{ error: Error & { type?: string }; restart: boolean }>((resolve) => {
       consumer.on(consumer.events.CRASH, (event) =>
-        resolve(event.payload.error as Error & { type?: string }),
+        resolve({ error: event.payload.error as Error & { type?: string }, restart: event.payload.restart }),
       );
     });
     await consumer.run({ eachMessage: async () => {} });
-    const error = await crashed;
-    expect(error.type ?? (error as { originalError?: { type?: string } }).originalError?.type).toBe(
-      'GROUP_AUTHORIZATION_FAILED',
-    );
+    const crash = await crashed;
+    await consumer.disconnect();
+    return crash;
+  };
+
+  it('a consumer group the user may DESCRIBE but not READ fails with GROUP_AUTHORIZATION_FAILED, not restarted', async () => {
+    // FindCoordinator (DESCRIBE) answers; JoinGroup (READ) is refused.
+    const { error, restart } = await firstCrash(describeOnlyGroup);
+    expect(kafkaErrorType(error), `${error.name}: ${error.message}`).toBe('GROUP_AUTHORIZATION_FAILED');
+    expect(restart).toBe(false);
+  }, 90_000);
+
+  it('a consumer group the user may not even DESCRIBE: KafkaJS reports no coordinator (as against Kafka), not restarted', async () => {
+    // The broker answers FindCoordinator GROUP_AUTHORIZATION_FAILED, as Kafka does (unit test
+    // group-and-cluster-access.test.ts); KafkaJS 2.2 drops that answer in
+    // BrokerPool.withBroker (`catch (e) {}`) and throws KafkaJSGroupCoordinatorNotFound without
+    // a cause, so no Kafka error type can reach the application here.
+    const { error, restart } = await firstCrash(`${prefix}-other-group`);
+    expect(error.name).toBe('KafkaJSGroupCoordinatorNotFound');
+    expect(kafkaErrorType(error)).toBeUndefined();
+    expect(restart).toBe(false);
   }, 90_000);
 });

@@ -89,13 +89,42 @@ export const LEADER_HINT_METADATA_KEY = 'fjord-coordinator-leader';
 /** Metadata key carrying the Fjord error code of a whole-request failure. */
 export const ERROR_CODE_METADATA_KEY = 'fjord-error-code';
 
-/** Builds a gRPC service error for a whole-request failure, with the Fjord code in trailers. */
+/**
+ * Longest status message a Fjord error carries, in UTF-16 code units. The message travels in
+ * the `grpc-message` trailer, percent-encoded (up to 6 bytes a code unit); a trailer block past
+ * the peer's HTTP/2 header-list limit (64 KiB) is never delivered, and the call then hangs until
+ * the client's deadline instead of being refused. A fuzzed LeaveGroup of a 74 816-character
+ * group id did exactly that once its refusal message named the group.
+ */
+export const MAX_STATUS_MESSAGE_LENGTH = 4_096;
+
+/**
+ * `message` cut to {@link MAX_STATUS_MESSAGE_LENGTH}: its start and end, with what was cut in
+ * between, so that a message naming a huge value still says what is wrong.
+ */
+export function boundedStatusMessage(message: string): string {
+  if (message.length <= MAX_STATUS_MESSAGE_LENGTH) return message;
+  const keep = (MAX_STATUS_MESSAGE_LENGTH - 64) / 2;
+  let head = message.slice(0, keep);
+  let tail = message.slice(-keep);
+  // Whole code points only: a lone surrogate would be percent-encoded as garbage.
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  if (/^[\uDC00-\uDFFF]/.test(tail)) tail = tail.slice(1);
+  const cut = message.length - head.length - tail.length;
+  return `${head}…(${cut} characters cut)…${tail}`;
+}
+
+/**
+ * Builds a gRPC service error for a whole-request failure, with the Fjord code in trailers;
+ * the message is bounded by {@link boundedStatusMessage}.
+ */
 export function grpcRequestError(status: grpc.status, fjordCode: number, message: string): grpc.ServiceError {
   const metadata = new grpc.Metadata();
   metadata.set(ERROR_CODE_METADATA_KEY, String(fjordCode));
-  const error = new Error(message) as grpc.ServiceError;
+  const bounded = boundedStatusMessage(message);
+  const error = new Error(bounded) as grpc.ServiceError;
   error.code = status;
-  error.details = message;
+  error.details = bounded;
   error.metadata = metadata;
   return error;
 }

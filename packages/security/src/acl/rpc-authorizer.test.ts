@@ -169,6 +169,21 @@ describe('authorizeRpc', () => {
     });
   });
 
+  it('quotes a short refused name whole and a long one by its start and length', () => {
+    const path = '/fjord.v1.GroupCoordinatorService/LeaveGroup';
+    expect(authorizeRpc(a, caller('User:alice'), path, { groupId: 'payroll' })).toMatchObject({
+      refused: true,
+      errorName: 'GROUP_AUTHORIZATION_FAILED',
+      message: "fjord.v1.GroupCoordinatorService/LeaveGroup: User:alice may not READ GROUP 'payroll'",
+    });
+    // A group id has no length limit; the message travels in a gRPC trailer.
+    const decision = authorizeRpc(a, caller('User:alice'), path, { groupId: 'y'.repeat(74_816) });
+    if (!decision.refused) throw new Error('the group must be refused');
+    expect(decision.message).toBe(
+      `fjord.v1.GroupCoordinatorService/LeaveGroup: User:alice may not READ GROUP '${'y'.repeat(128)}…' (74816 characters)`,
+    );
+  });
+
   it('refuses an RPC missing from the table', () => {
     expect(() => authorizeRpc(a, caller('User:admin'), '/fjord.v1.BrokerService/Unknown', {})).toThrow(
       /no authorization rule/,

@@ -73,6 +73,21 @@ export function valuesAt(request: unknown, path: string): unknown[] {
   return current;
 }
 
+/** Longest resource name a refusal message quotes whole; Kafka's own names are at most 249 characters. */
+const QUOTED_NAME_LENGTH = 256;
+
+/**
+ * A resource name for a refusal message: quoted, and for a name longer than
+ * {@link QUOTED_NAME_LENGTH} (a group id has no length limit) its start and its length, so
+ * that the message, sent in a gRPC trailer, stays small.
+ */
+export function quotedName(name: string): string {
+  if (name.length <= QUOTED_NAME_LENGTH) return `'${name}'`;
+  // Whole code points only: a lone surrogate cannot be percent-encoded into the trailer.
+  const start = name.slice(0, QUOTED_NAME_LENGTH / 2).replace(/[\uD800-\uDBFF]$/, '');
+  return `'${start}…' (${name.length} characters)`;
+}
+
 function refuse(errorName: AuthorizationErrorName, message: string): RpcDecision {
   return { refused: true, errorName, message };
 }
@@ -129,7 +144,7 @@ export function authorizeRpc(
       if (check.onDenied === 'refuse-call') {
         return refuse(
           errorName,
-          `${rpc}: ${formatPrincipal(caller.principal)} may not ${check.operation} ${check.resourceType} '${name}'`,
+          `${rpc}: ${formatPrincipal(caller.principal)} may not ${check.operation} ${check.resourceType} ${quotedName(name)}`,
         );
       }
       denied.push({ resourceType: check.resourceType, name, errorName, effect: check.onDenied });

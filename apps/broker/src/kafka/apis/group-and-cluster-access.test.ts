@@ -7,7 +7,7 @@ import type { KafkaDeps } from '../kafka-deps.js';
 import { KafkaAccess } from '../security/kafka-access.js';
 import { KafkaConnectionAuthentication } from '../security/kafka-authentication.js';
 import { createAclsApi, describeAclsApi } from './acls.js';
-import { initProducerIdApi } from './cluster-info.js';
+import { findCoordinatorApi, initProducerIdApi } from './cluster-info.js';
 import { listGroupsApi } from './group-listing.js';
 import { heartbeatApi, joinGroupApi } from './group-membership.js';
 import { offsetCommitApi, offsetFetchApi } from './group-offsets.js';
@@ -60,7 +60,12 @@ function setup(acls: AclBinding[]) {
       },
     },
   );
-  const deps = { coordinator } as unknown as KafkaDeps;
+  const deps = {
+    coordinator,
+    brokerId: 1,
+    advertisedHost: 'b1',
+    advertisedPort: 9092,
+  } as unknown as KafkaDeps;
   const context = (apiKey: number, apiVersion: number): KafkaRequestContext => ({
     header: { apiKey, apiVersion, correlationId: 1, clientId: 't', headerVersion: 1 },
     signal: new AbortController().signal,
@@ -77,6 +82,21 @@ function setup(acls: AclBinding[]) {
 }
 
 describe('group, producer-id and ACL APIs on the Kafka path', () => {
+  it('FindCoordinator needs DESCRIBE on the group, as Kafka; DESCRIBE alone is enough to find it', async () => {
+    // KafkaJS 2.2 swallows this refusal (BrokerPool.withBroker) and reports
+    // KafkaJSGroupCoordinatorNotFound, against Kafka too; a group the user may DESCRIBE but not
+    // READ is refused at JoinGroup instead, where KafkaJS surfaces GROUP_AUTHORIZATION_FAILED.
+    const { call } = setup([allow('GROUP', 'g-', 'DESCRIBE', 'PREFIXED')]);
+    const find = (coordinatorKeys: string[]) =>
+      call(findCoordinatorApi, ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys });
+    expect(await find(['other', 'g-mine'])).toMatchObject({
+      coordinators: [
+        { key: 'other', nodeId: -1, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED },
+        { key: 'g-mine', nodeId: 1, host: 'b1', port: 9092, errorCode: 0 },
+      ],
+    });
+  });
+
   it('JoinGroup and Heartbeat need READ on the group; a refusal is not forwarded', async () => {
     const { call, forwarded } = setup([allow('GROUP', 'g-', 'READ', 'PREFIXED')]);
     const join = (groupId: string) =>
