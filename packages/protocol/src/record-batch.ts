@@ -447,6 +447,23 @@ export interface DecodeOptions {
 }
 
 /**
+ * Builds one decoded record of a batch (see {@link decodeRecordsOfBatch}): what a reader keeps
+ * per record. `headers` is {@link EMPTY_HEADERS} when the record has none, so a reader that
+ * keeps it allocates nothing for the common case.
+ */
+export type RecordBuilder<T> = (
+  header: BatchHeader,
+  offsetDelta: number,
+  timestamp: number,
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: readonly Header[],
+) => T;
+
+/** The headers of every record that has none: one shared, frozen, empty array. */
+export const EMPTY_HEADERS: readonly Header[] = Object.freeze([]);
+
+/**
  * Decodes one batch after {@link validateBatch}; compressed records are decompressed first,
  * never beyond `options.maxDecompressedBytes`. Every declared length and count
  * is checked against the bytes left in the record and in the batch before anything is sliced
@@ -456,6 +473,39 @@ export interface DecodeOptions {
  * the records do not match the declared count, and INVALID_RECORD for a malformed record.
  */
 export function decodeRecordBatch(batch: Buffer, options: DecodeOptions = {}): DecodedBatch {
+  const { header, records } = decodeRecordsOfBatch(batch, options, 0, toRecord);
+  return { header, records };
+}
+
+function toRecord(
+  header: BatchHeader,
+  offsetDelta: number,
+  timestamp: number,
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: readonly Header[],
+): Record {
+  return {
+    offset: header.baseOffset + BigInt(offsetDelta),
+    timestamp,
+    key,
+    value,
+    headers: headers === EMPTY_HEADERS ? [] : (headers as Header[]),
+  };
+}
+
+/**
+ * {@link decodeRecordBatch} with the reader's own record objects, made by `build` for the
+ * records from index `from` on (the ones before it are checked but not built: a consumer
+ * skips the records of a batch that lie before its position). Checks and errors are
+ * those of decodeRecordBatch.
+ */
+export function decodeRecordsOfBatch<T>(
+  batch: Buffer,
+  options: DecodeOptions,
+  from: number,
+  build: RecordBuilder<T>,
+): { header: BatchHeader; records: T[] } {
   const header = validateBatch(asBuffer(batch));
   let b = asBuffer(batch);
   let start = RECORD_BATCH_OVERHEAD;
@@ -473,7 +523,8 @@ export function decodeRecordBatch(batch: Buffer, options: DecodeOptions = {}): D
   }
   const logAppendTime = header.timestampType === TimestampType.LogAppendTime;
   const cur = new ByteCursor(b, start, end);
-  const records: Record[] = new Array(header.recordCount);
+  const first = Math.min(Math.max(from, 0), header.recordCount);
+  const records: T[] = new Array(header.recordCount - first);
   for (let i = 0; i < header.recordCount; i++) {
     if (cur.pos >= end) {
       throw corrupt(`record count mismatch: header declares ${header.recordCount} records, batch holds ${i}`);
@@ -499,7 +550,8 @@ export function decodeRecordBatch(batch: Buffer, options: DecodeOptions = {}): D
       if (headerCount < 0 || headerCount * 2 > cur.remaining) {
         throw invalidRecord(`header count ${headerCount} cannot fit in the ${cur.remaining} bytes left`);
       }
-      const headers: Header[] = new Array(headerCount);
+      const headers: Header[] | readonly Header[] =
+        headerCount === 0 ? EMPTY_HEADERS : new Array(headerCount);
       for (let h = 0; h < headerCount; h++) {
         const keyLength = cur.readVarint();
         if (keyLength < 0 || keyLength > cur.remaining) {
@@ -507,18 +559,21 @@ export function decodeRecordBatch(batch: Buffer, options: DecodeOptions = {}): D
         }
         const headerKey = b.toString('utf8', cur.pos, cur.pos + keyLength);
         cur.pos += keyLength;
-        headers[h] = { key: headerKey, value: readBytes(b, cur, `header ${h} value`) };
+        (headers as Header[])[h] = { key: headerKey, value: readBytes(b, cur, `header ${h} value`) };
       }
       if (cur.pos !== recordEnd) {
         throw invalidRecord(`${recordEnd - cur.pos} unread bytes at the end of the record`);
       }
-      records[i] = {
-        offset: header.baseOffset + BigInt(offsetDelta),
-        timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta,
-        key,
-        value,
-        headers,
-      };
+      if (i >= first) {
+        records[i - first] = build(
+          header,
+          offsetDelta,
+          logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta,
+          key,
+          value,
+          headers,
+        );
+      }
     } catch (err) {
       if (err instanceof ProtocolError && err.code === ErrorCode.INVALID_RECORD) {
         throw invalidRecord(`record ${i} at byte ${recordStart} is malformed: ${err.message}`);

@@ -54,6 +54,7 @@ export type {
 } from './admin/security-admin.js';
 // --- Consumer --------------------------------------------------------------------------------
 export type { Consumer, ConsumerRecord } from './consumer/consumer.js';
+export { NO_HEADERS } from './consumer/consumer-record.js';
 export type { CommitOptions } from './consumer/group/group-session.js';
 export type { RebalanceListener } from './consumer/group/rebalance-listener.js';
 export type { EachBatchPayload, EachMessagePayload, RunOptions } from './consumer/runner.js';

@@ -2,6 +2,7 @@ import { Compression, ErrorCode, encodeRecordBatch, type v1 } from '@fjord/proto
 import { describe, expect, it } from 'vitest';
 import { CorruptMessageError, NotLeaderError, UnknownTopicOrPartitionError } from '../errors.js';
 import { RecordDecodeError } from '../record-decode-error.js';
+import { NO_HEADERS } from './consumer-record.js';
 import { applyFetchResponse, buildFetchRequest, decodeFetched, type FetchTarget } from './fetcher.js';
 import { newPartitionState, seekState } from './partition-state.js';
 import { bogusLengthBatch } from './record-batches.fixture.js';
@@ -24,8 +25,31 @@ describe('decodeFetched', () => {
     const { records, end } = decodeFetched(bytes, 12n);
     expect(records.map((r) => r.offset)).toEqual([12n, 13n, 14n, 15n, 16n, 17n]);
     expect(records[0]?.value?.toString()).toBe('v12');
-    expect(records[0]?.headers).toEqual([{ key: 'h', value: Buffer.from('x') }]);
+    expect(records[0]?.headers).toEqual({ h: Buffer.from('x') });
     expect(end).toBe(18n);
+  });
+
+  it('makes consumer records directly: topic and partition set, one shared frozen headers object for records without any', () => {
+    const bare = encodeRecordBatch({
+      baseOffset: 2n ** 53n + 5n,
+      records: [0, 1, 2].map((i) => ({
+        key: null,
+        value: Buffer.from(`b${i}`),
+        timestamp: 1_700_000_000_000,
+      })),
+    });
+    const { records, end } = decodeFetched(bare, 2n ** 53n + 6n, undefined, {
+      topic: 'orders',
+      partition: 3,
+    });
+    expect(records.map((r) => [r.topic, r.partition, r.offset, r.value?.toString()])).toEqual([
+      ['orders', 3, 2n ** 53n + 6n, 'b1'],
+      ['orders', 3, 2n ** 53n + 7n, 'b2'],
+    ]);
+    expect(records[0]!.headers).toBe(NO_HEADERS);
+    expect(records[1]!.headers).toBe(NO_HEADERS);
+    expect(Object.isFrozen(NO_HEADERS)).toBe(true);
+    expect(records[1]!.nextOffset()).toBe(end);
   });
 
   it('refuses a compressed batch that expands beyond the cap, and decodes it under a larger one', () => {

@@ -1,18 +1,19 @@
 import {
   type BatchHeader,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
-  decodeRecordBatch,
+  decodeRecordsOfBatch,
   ErrorCode,
+  type Header,
   ProtocolError,
   RECORD_BATCH_OVERHEAD,
-  type Record,
   readBatchHeader,
   type v1,
   validateBatch,
 } from '@fjord/protocol';
 import { FjordError, protocolError } from '../errors.js';
 import { RecordDecodeError } from '../record-decode-error.js';
-import { tpKey } from '../topic-partition.js';
+import { type TopicPartition, tpKey } from '../topic-partition.js';
+import { FetchedRecord } from './consumer-record.js';
 import type { PartitionState } from './partition-state.js';
 
 /** A fetched batch that could not be decoded (see {@link decodeFetched}). */
@@ -28,7 +29,7 @@ export interface UndecodableBatch {
 /** What {@link decodeFetched} found. */
 export interface DecodedFetch {
   /** The records at or after the position, up to the first undecodable batch. */
-  records: Record[];
+  records: FetchedRecord[];
   /** Where the records end: the position once they are handed out (skips empty/control tails). */
   end: bigint;
   /** The first batch that could not be decoded, if any; `end` is its `offset` then. */
@@ -48,10 +49,29 @@ export function decodeFetched(
   bytes: Buffer,
   position: bigint,
   maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES,
+  where: TopicPartition = { topic: '', partition: -1 },
 ): DecodedFetch {
   const complete = completePrefix(bytes);
   let end = position;
-  const records: Record[] = [];
+  let records: FetchedRecord[] = [];
+  const build = (
+    header: BatchHeader,
+    offsetDelta: number,
+    timestamp: number,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: readonly Header[],
+  ) =>
+    new FetchedRecord(
+      where.topic,
+      where.partition,
+      header.baseOffset,
+      offsetDelta,
+      timestamp,
+      key,
+      value,
+      headers,
+    );
   for (let at = 0; at < complete.length; ) {
     let header: BatchHeader;
     try {
@@ -63,16 +83,20 @@ export function decodeFetched(
     at += header.sizeInBytes;
     const batchEnd = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
     if (batchEnd <= position) continue;
-    let decoded: Record[] = [];
+    // Offset deltas are dense (validateBatch checks it): the records before the position are
+    // the batch's first ones, skipped without being built.
+    const skip = header.baseOffset < position ? Number(position - header.baseOffset) : 0;
+    let decoded: FetchedRecord[] = [];
     try {
       if (header.isControl) validateBatch(batch);
-      else decoded = decodeRecordBatch(batch, { maxDecompressedBytes }).records;
+      else decoded = decodeRecordsOfBatch(batch, { maxDecompressedBytes }, skip, build).records;
     } catch (cause) {
       const offset = header.baseOffset > position ? header.baseOffset : position;
       return { records, end: offset, undecodable: { offset, nextOffset: batchEnd, cause } };
     }
     if (batchEnd > end) end = batchEnd;
-    for (const record of decoded) if (record.offset >= position) records.push(record);
+    if (records.length === 0) records = decoded;
+    else for (const record of decoded) records.push(record);
   }
   return { records, end };
 }
@@ -181,6 +205,7 @@ export function applyFetchResponse(
       result.records,
       target.fetchOffset,
       maxBatchBytes(state.topic),
+      where,
     );
     state.buffered = records;
     state.bufferEnd = end;

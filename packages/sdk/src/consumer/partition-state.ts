@@ -1,6 +1,6 @@
-import type { Record } from '@fjord/protocol';
 import type { RecordDecodeError } from '../record-decode-error.js';
 import type { TopicPartition } from '../topic-partition.js';
+import type { FetchedRecord } from './consumer-record.js';
 
 /** What the consumer keeps per assigned partition. */
 export interface PartitionState {
@@ -10,7 +10,7 @@ export interface PartitionState {
   position: bigint | undefined;
   paused: boolean;
   /** Decoded records at or after `position`, not yet handed out. */
-  buffered: Record[];
+  buffered: FetchedRecord[];
   /** Where the buffered batches end: the position once the buffer is drained (skips empty/control tails). */
   bufferEnd: bigint;
   /** Bumped by seek/reset so a fetch answered after a seek is dropped, not applied. */

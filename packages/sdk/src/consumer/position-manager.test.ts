@@ -12,6 +12,7 @@ import { silentLogger } from '../logger.js';
 import type { Clock } from '../retry.js';
 import type { TopicPartition } from '../topic-partition.js';
 import { Assignment } from './assignment.js';
+import { FetchedRecord } from './consumer-record.js';
 import { PartitionBackoff } from './partition-backoff.js';
 import { type CommittedLookup, PositionManager } from './position-manager.js';
 
@@ -220,7 +221,7 @@ describe('PositionManager.seek and outOfRange', () => {
     const { positions, assignment, hold } = setup();
     hold(a0);
     const state = assignment.get(a0);
-    state.buffered = [{ offset: 3n, timestamp: 0, key: null, value: null, headers: [] }];
+    state.buffered = [new FetchedRecord<Buffer, Buffer>(a0.topic, a0.partition, 3n, 0, 0, null, null, [])];
     const generation = state.generation;
     positions.seek(a0, 5n);
     expect(state).toMatchObject({ position: 5n, buffered: [], generation: generation + 1 });

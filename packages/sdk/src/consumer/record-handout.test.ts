@@ -1,8 +1,8 @@
-import type { Record } from '@fjord/protocol';
 import { describe, expect, it } from 'vitest';
 import { DeserializationError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { RecordDecodeError } from '../record-decode-error.js';
+import { FetchedRecord } from './consumer-record.js';
 import { PartitionBackoff } from './partition-backoff.js';
 import { newPartitionState, type PartitionState, seekState } from './partition-state.js';
 import { RecordHandout, type RecordHandoutOptions } from './record-handout.js';
@@ -13,7 +13,8 @@ function partition(index: number, offsets: bigint[], bufferEnd?: bigint): Partit
   const state = newPartitionState({ topic: 't', partition: index });
   seekState(state, offsets[0] ?? 0n);
   state.buffered = offsets.map(
-    (offset): Record => ({ offset, timestamp: 1, key: null, value: Buffer.from(`v${offset}`), headers: [] }),
+    (offset) =>
+      new FetchedRecord<Buffer, Buffer>('t', index, offset, 0, 1, null, Buffer.from(`v${offset}`), []),
   );
   state.bufferEnd = bufferEnd ?? (offsets.at(-1) ?? -1n) + 1n;
   return state;

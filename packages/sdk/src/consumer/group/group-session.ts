@@ -107,7 +107,14 @@ export class GroupSession {
 
   /** Records handed to the application by poll(): processed once it polls or commits again. */
   handedOut(records: ReadonlyArray<TopicPartition & { offset: bigint }>): void {
-    for (const r of records) this.#handedOut.set(tpKey(r), { ...r, offset: r.offset + 1n });
+    // A poll hands out each partition's records together and in order: only the last one of
+    // each run counts (no key string or bigint per record).
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const next = records[i + 1];
+      if (next && next.topic === r.topic && next.partition === r.partition) continue;
+      this.#handedOut.set(tpKey(r), { topic: r.topic, partition: r.partition, offset: r.offset + 1n });
+    }
   }
 
   /** The application is done with everything poll() returned before. */
