@@ -47,6 +47,13 @@ export {
   errorInfo,
   ProtocolError,
 } from './errors.js';
+export {
+  encodeFetchResponse,
+  type FetchAnswer,
+  type FetchPartitionAnswer,
+  type FetchTopicAnswer,
+  totalLength,
+} from './fetch-codec.js';
 export type * as v1 from './gen/index.js';
 export {
   ERROR_CODE_METADATA_KEY,

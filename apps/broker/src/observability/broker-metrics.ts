@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry, RequestMetrics } from '@fjord/observability';
 import type { v1 } from '@fjord/protocol';
-import { ErrorCode } from '@fjord/protocol';
+import { ErrorCode, totalLength } from '@fjord/protocol';
 import type { HostedPartition, HostedReplicas } from '../cluster/hosted-replicas.js';
 import type { StorageStats } from '../log/storage-stats.js';
 
@@ -229,7 +229,9 @@ export class BrokerMetrics {
   }
 }
 
-function byteLength(records: v1.FetchPartitionResult['records']): number {
+// The fetch core answers with each partition's stored batches as a list (FetchAnswer).
+function byteLength(records: v1.FetchPartitionResult['records'] | readonly Uint8Array[]): number {
   if (records === undefined || records === null) return 0;
-  return typeof records === 'string' ? Buffer.byteLength(records, 'base64') : records.length;
+  if (Array.isArray(records)) return totalLength(records);
+  return typeof records === 'string' ? Buffer.byteLength(records, 'base64') : (records as Uint8Array).length;
 }

@@ -1,4 +1,4 @@
-import { loadFjordProto, type v1 } from '@fjord/protocol';
+import { encodeFetchResponse, type FetchAnswer, loadFjordProto, type v1 } from '@fjord/protocol';
 import { callCancellation, type GrpcServiceBinding, unaryHandlers } from '@fjord/server-kit';
 import type * as grpc from '@grpc/grpc-js';
 import { fetch } from './fetch.js';
@@ -19,8 +19,12 @@ export function createBrokerService(deps: BrokerServiceDeps): v1.BrokerServiceHa
   };
   return unaryHandlers<v1.BrokerServiceHandlers>(deps.logger, {
     Produce: (request, call) => produce(deps, request, callCancellation(call), access(call, false)),
+    // A FetchAnswer, not a v1.FetchResponse: its records are lists of stored batches, which
+    // only the Fetch serializer of brokerServiceBinding (encodeFetchResponse) writes.
     Fetch: (request, call) =>
-      fetch(deps, request, callCancellation(call), access(call, request.replicaId >= 0)),
+      fetch(deps, request, callCancellation(call), access(call, request.replicaId >= 0)) as Promise<
+        FetchAnswer & v1.FetchResponse
+      >,
     ListOffsets: (request, call) => listOffsets(deps, request, access(call, false)),
     OffsetForLeaderEpoch: (request, call) =>
       offsetForLeaderEpoch(deps, request, access(call, request.replicaId >= 0)),
@@ -36,8 +40,12 @@ export function brokerServiceBinding(
   deps: BrokerServiceDeps,
   maxLookupRequestBytes: number,
 ): GrpcServiceBinding {
+  const definition = loadFjordProto().fjord.v1.BrokerService.service;
   return {
-    definition: loadFjordProto().fjord.v1.BrokerService.service,
+    definition: {
+      ...definition,
+      Fetch: { ...definition.Fetch, responseSerialize: encodeFetchResponse as (answer: unknown) => Buffer },
+    },
     handlers: createBrokerService(deps),
     maxRequestBytes: {
       Fetch: maxLookupRequestBytes,

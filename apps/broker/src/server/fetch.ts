@@ -1,4 +1,12 @@
-import { ErrorCode, MAX_GRPC_MESSAGE_BYTES, type v1 } from '@fjord/protocol';
+import {
+  ErrorCode,
+  type FetchAnswer,
+  type FetchPartitionAnswer,
+  type FetchTopicAnswer,
+  MAX_GRPC_MESSAGE_BYTES,
+  totalLength,
+  type v1,
+} from '@fjord/protocol';
 import type { HostedPartition } from '../cluster/hosted-replicas.js';
 import { waitForAppend } from './append-waiter.js';
 import {
@@ -23,7 +31,7 @@ interface Target {
 }
 
 interface ReadRound {
-  topics: v1.FetchTopicResult[];
+  topics: FetchTopicAnswer[];
   sizeBytes: number;
   hasError: boolean;
 }
@@ -39,13 +47,16 @@ interface ReadRound {
  * bytes it answers against the fetch byte-rate quota, as Kafka: a client still muted is held
  * until its mute ends; an answer that would put the client over the quota goes out with no
  * records (the bytes taken back) and throttle_time_ms, and the client is muted for that time.
+ *
+ * Each partition's records are the stored batches as a list, not concatenated: the gRPC
+ * answer is written by `encodeFetchResponse` (one copy), and the Kafka listener joins them.
  */
 export async function fetch(
   deps: BrokerServiceDeps,
   request: v1.FetchRequest__Output,
   cancelled: AbortSignal,
   access: CallAccess = UNRESTRICTED_ACCESS,
-): Promise<v1.FetchResponse> {
+): Promise<FetchAnswer> {
   const signal = AbortSignal.any([cancelled, deps.shutdownSignal]);
   const quota =
     request.replicaId < 0 && access.quotaClient && deps.quotas?.fetch.enabled ? deps.quotas.fetch : undefined;
@@ -98,13 +109,12 @@ function withinFetchQuota(
   quota: NonNullable<BrokerServiceDeps['quotas']>['fetch'],
   client: NonNullable<CallAccess['quotaClient']>,
   round: ReadRound,
-): v1.FetchResponse {
+): FetchAnswer {
   const throttleTimeMs = quota.recordAndGetThrottleTimeMs(client, round.sizeBytes);
   if (throttleTimeMs === 0) return { topics: round.topics, throttleTimeMs: 0 };
   quota.unrecord(client, round.sizeBytes);
   quota.throttle(client, throttleTimeMs);
-  for (const topic of round.topics)
-    for (const partition of topic.partitions ?? []) partition.records = Buffer.alloc(0);
+  for (const topic of round.topics) for (const partition of topic.partitions) partition.records = [];
   return { topics: round.topics, throttleTimeMs };
 }
 
@@ -123,7 +133,7 @@ async function readRound(
   for (const [i, target] of targets.entries()) {
     const resolution = resolutions[i]!;
     const topicResult = round.topics[target.topicIndex]!;
-    let result: v1.FetchPartitionResult;
+    let result: FetchPartitionAnswer;
     if (resolution.ok) {
       topicResult.topicId = resolution.hosted.topicId;
       result = await readPartition(
@@ -140,8 +150,8 @@ async function readRound(
     // A denied topic is no reason to answer early: the allowed partitions may still get data.
     if (result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_AUTHORIZATION_FAILED)
       round.hasError = true;
-    round.sizeBytes += (result.records as Buffer).length;
-    topicResult.partitions!.push(result);
+    round.sizeBytes += totalLength(result.records);
+    topicResult.partitions.push(result);
   }
   return round;
 }
@@ -153,7 +163,7 @@ async function readPartition(
   minOneBatch: boolean,
   replicaId: number,
   replication: BrokerServiceDeps['replication'],
-): Promise<v1.FetchPartitionResult> {
+): Promise<FetchPartitionAnswer> {
   const { log, partition } = hosted;
   if (log.isDeleted)
     return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${hosted.topic}" was deleted`);
@@ -195,13 +205,13 @@ async function readPartition(
     partition,
     errorCode: ErrorCode.NONE,
     errorMessage: '',
-    highWatermark: log.highWatermark.toString(),
-    logStartOffset: log.logStartOffset.toString(),
-    records: read.batches.length === 1 ? read.batches[0]! : Buffer.concat(read.batches),
+    highWatermark: log.highWatermark,
+    logStartOffset: log.logStartOffset,
+    records: read.batches,
   };
 }
 
-function checkLeaderEpoch(hosted: HostedPartition, clientEpoch: number): v1.FetchPartitionResult | undefined {
+function checkLeaderEpoch(hosted: HostedPartition, clientEpoch: number): FetchPartitionAnswer | undefined {
   if (clientEpoch < 0 || clientEpoch === hosted.leaderEpoch) return undefined;
   const fenced = clientEpoch < hosted.leaderEpoch;
   return failed(
@@ -218,13 +228,13 @@ function failed(
   errorCode: number,
   errorMessage: string,
   hosted?: HostedPartition,
-): v1.FetchPartitionResult {
+): FetchPartitionAnswer {
   return {
     partition,
     errorCode,
     errorMessage,
-    highWatermark: hosted ? hosted.log.highWatermark.toString() : '-1',
-    logStartOffset: hosted ? hosted.log.logStartOffset.toString() : '-1',
-    records: Buffer.alloc(0),
+    highWatermark: hosted ? hosted.log.highWatermark : -1n,
+    logStartOffset: hosted ? hosted.log.logStartOffset : -1n,
+    records: [],
   };
 }

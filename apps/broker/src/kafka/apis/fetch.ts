@@ -2,7 +2,7 @@ import { ApiKey, type KafkaStruct, ZERO_UUID } from '@fjord/kafka-protocol';
 import { ErrorCode } from '@fjord/protocol';
 import { endOffsetForEpoch } from '../../replication/replica-log.js';
 import { fetch } from '../../server/fetch.js';
-import { asStructs, int64, type KafkaApi } from '../api.js';
+import { asStructs, type KafkaApi } from '../api.js';
 import type { KafkaDeps } from '../kafka-deps.js';
 
 /** Kafka's UNKNOWN_TOPIC_ID (v13+ name topics by id). */
@@ -84,12 +84,13 @@ export function fetchApi(deps: KafkaDeps): KafkaApi {
         partitions: (t.partitions ?? []).map((p) => ({
           partitionIndex: p.partition,
           errorCode: p.errorCode,
-          highWatermark: int64(p.highWatermark),
-          lastStableOffset: int64(p.highWatermark),
-          logStartOffset: int64(p.logStartOffset),
+          highWatermark: p.highWatermark,
+          lastStableOffset: p.highWatermark,
+          logStartOffset: p.logStartOffset,
           abortedTransactions: [],
           preferredReadReplica: -1,
-          records: p.records ?? Buffer.alloc(0),
+          // The Kafka codec writes one buffer: the stored batches are joined here.
+          records: p.records.length === 1 ? p.records[0]! : Buffer.concat(p.records),
         })),
       }));
       for (const [key, divergingEpoch] of diverged) {
