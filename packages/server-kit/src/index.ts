@@ -36,6 +36,7 @@ export {
 } from './config/settings.js';
 export { EXIT_BAD_CONFIG, type SettleOptions, settleConfig } from './config/settle.js';
 export { MAX_SASL_MESSAGE_BYTES, SASL_EXCHANGE_TIMEOUT_MS } from './grpc/authenticate-service.js';
+export { authorizeCallMessage } from './grpc/authorization-gate.js';
 export { boundListenerAddresses } from './grpc/bound-listeners.js';
 export { callCancellation } from './grpc/call-cancellation.js';
 export { LISTENER_METADATA_KEY, listenerOfCall } from './grpc/call-listener.js';

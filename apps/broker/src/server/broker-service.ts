@@ -2,6 +2,7 @@ import { encodeFetchResponse, type FetchAnswer, loadFjordProto, type v1 } from '
 import { callCancellation, type GrpcServiceBinding, unaryHandlers } from '@fjord/server-kit';
 import type * as grpc from '@grpc/grpc-js';
 import { fetch } from './fetch.js';
+import { serveFetchStream } from './fetch-stream.js';
 import { admitBeforeSecurityState, grpcCallAccess } from './grpc-call-access.js';
 import { listOffsets } from './list-offsets.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
@@ -10,6 +11,12 @@ import type { BrokerServiceDeps } from './service-deps.js';
 
 /** The fully qualified name of the broker's gRPC service (also its health service name). */
 export const BROKER_SERVICE_NAME = 'fjord.v1.BrokerService';
+type UnaryBrokerHandlers = Pick<
+  v1.BrokerServiceHandlers,
+  'Produce' | 'Fetch' | 'ListOffsets' | 'OffsetForLeaderEpoch'
+> &
+  grpc.UntypedServiceImplementation;
+
 /** The BrokerService handlers over the given storage and hosted replicas. */
 export function createBrokerService(deps: BrokerServiceDeps): v1.BrokerServiceHandlers {
   // Every handler asks first: a broker without its copy of the ACLs yet serves super users only.
@@ -17,7 +24,7 @@ export function createBrokerService(deps: BrokerServiceDeps): v1.BrokerServiceHa
     admitBeforeSecurityState(deps.security, call, replicaRequest);
     return grpcCallAccess(call, replicaRequest);
   };
-  return unaryHandlers<v1.BrokerServiceHandlers>(deps.logger, {
+  const unary = unaryHandlers<UnaryBrokerHandlers>(deps.logger, {
     Produce: (request, call) => produce(deps, request, callCancellation(call), access(call, false)),
     // A FetchAnswer, not a v1.FetchResponse: its records are lists of stored batches, which
     // only the Fetch serializer of brokerServiceBinding (encodeFetchResponse) writes.
@@ -29,12 +36,16 @@ export function createBrokerService(deps: BrokerServiceDeps): v1.BrokerServiceHa
     OffsetForLeaderEpoch: (request, call) =>
       offsetForLeaderEpoch(deps, request, access(call, request.replicaId >= 0)),
   });
+  // Its answers are FetchAnswers too, written by the same serializer as Fetch's.
+  const FetchStream = serveFetchStream(deps) as unknown as v1.BrokerServiceHandlers['FetchStream'];
+  return { ...unary, FetchStream };
 }
 
 /**
- * The BrokerService as the gRPC server serves it. Requests that carry no records (Fetch,
- * ListOffsets, OffsetForLeaderEpoch) are capped at `maxLookupRequestBytes`; Produce only by
- * the server's request cap.
+ * The BrokerService as the gRPC server serves it. Requests that carry no records (Fetch and
+ * each FetchStream message, ListOffsets, OffsetForLeaderEpoch) are capped at
+ * `maxLookupRequestBytes`; Produce only by the server's request cap. Fetch and FetchStream
+ * answers are written by `encodeFetchResponse` (their records are lists of stored batches).
  */
 export function brokerServiceBinding(
   deps: BrokerServiceDeps,
@@ -45,10 +56,15 @@ export function brokerServiceBinding(
     definition: {
       ...definition,
       Fetch: { ...definition.Fetch, responseSerialize: encodeFetchResponse as (answer: unknown) => Buffer },
+      FetchStream: {
+        ...definition.FetchStream,
+        responseSerialize: encodeFetchResponse as (answer: unknown) => Buffer,
+      },
     },
     handlers: createBrokerService(deps),
     maxRequestBytes: {
       Fetch: maxLookupRequestBytes,
+      FetchStream: maxLookupRequestBytes,
       ListOffsets: maxLookupRequestBytes,
       OffsetForLeaderEpoch: maxLookupRequestBytes,
     },

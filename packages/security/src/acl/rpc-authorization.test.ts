@@ -25,7 +25,7 @@ function readProtos() {
     const text = readFileSync(join(PROTO_DIR, file), 'utf8').replace(/\/\/.*$/gm, '');
     const pkg = /^package\s+([\w.]+);/m.exec(text)?.[1];
     for (const service of text.matchAll(/service\s+(\w+)\s*\{([\s\S]*?)\n\}/g)) {
-      for (const rpc of (service[2] as string).matchAll(/rpc\s+(\w+)\s*\(\s*(\w+)\s*\)/g)) {
+      for (const rpc of (service[2] as string).matchAll(/rpc\s+(\w+)\s*\(\s*(?:stream\s+)?(\w+)\s*\)/g)) {
         rpcs.set(`${pkg}.${service[1]}/${rpc[1]}`, rpc[2] as string);
       }
     }

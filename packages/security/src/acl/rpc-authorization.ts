@@ -134,6 +134,20 @@ export const RPC_AUTHORIZATION: Readonly<Record<string, RpcAuthorization>> = {
       'it is broker-only, and replica_id must be the caller\u2019s own broker id. This check closes the forged ' +
       'replica-fetch attack of issue #13.',
   },
+  'fjord.v1.BrokerService/FetchStream': {
+    kafkaApi: 'Fetch (incremental fetch sessions, KIP-227)',
+    brokerOnly: false,
+    checks: {
+      field: 'replica_id',
+      test: '>= 0',
+      whenTrue: [CLUSTER_ACTION],
+      whenFalse: [topics('READ', 'topics[].topic')],
+    },
+    note:
+      'As Fetch, checked on every request message of the stream (a session request names only the topics ' +
+      'it changes; the broker checks each round against all the topics of the session). The first request ' +
+      'sets replica_id for the session.',
+  },
   'fjord.v1.BrokerService/ListOffsets': {
     kafkaApi: 'ListOffsets',
     brokerOnly: false,

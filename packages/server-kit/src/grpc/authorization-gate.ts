@@ -35,50 +35,62 @@ function authorizedUnary(
   handler: grpc.handleUnaryCall<unknown, unknown>,
   state: SecurityStateSource,
 ): grpc.handleUnaryCall<unknown, unknown> {
-  const rpc = path.replace(/^\//, '');
   return (call, callback) => {
-    const context = securityContextOf(call);
-    const principal = context && formatPrincipal(context.principal);
-    if (context && principal) context.brokerId = state.brokerIdOf(principal);
-    const authorizer = state.authorizer();
     // A request the guard refused is answered by the request adapter, with its own code.
-    if (!authorizer || !context || !principal || call.request instanceof RefusedRequest) {
+    if (call.request instanceof RefusedRequest) {
       handler(call, callback);
       return;
     }
-    let decision: ReturnType<typeof authorizeRpc>;
-    try {
-      decision = authorizeRpc(
-        authorizer,
-        {
-          principal: context.principal,
-          host: context.host,
-          ...(context.brokerId === undefined ? {} : { brokerId: context.brokerId }),
-        },
-        path,
-        call.request,
-      );
-    } catch (error) {
-      callback(
-        grpcRequestError(
-          grpc.status.PERMISSION_DENIED,
-          ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
-          `${rpc}: refused: ${(error as Error).message}`,
-        ),
-      );
-      return;
-    }
-    if (decision.refused) {
-      callback(
-        grpcRequestError(grpc.status.PERMISSION_DENIED, ErrorCode[decision.errorName], decision.message),
-      );
-      return;
-    }
-    context.authorization = {
-      principal,
-      deniedResources: decision.deniedResources,
-      mayList: decision.mayList,
-    };
-    handler(call, callback);
+    const refusal = authorizeCallMessage(call, state, path, call.request);
+    if (refusal) callback(refusal);
+    else handler(call, callback);
   };
+}
+
+/**
+ * Authorizes one message of a call as the gate authorizes a unary request, for streaming RPCs
+ * (which the gate leaves to their handler): each request message of a stream is checked
+ * against the node's current ACLs with `authorizeRpc`. Returns the refusal to end the call
+ * with, or undefined; then `authorizationOfCall(call)` holds the decision for this message
+ * (the denied resources to answer with their error codes).
+ */
+export function authorizeCallMessage(
+  call: { metadata: grpc.Metadata },
+  state: SecurityStateSource,
+  path: string,
+  message: unknown,
+): grpc.ServiceError | undefined {
+  const rpc = path.replace(/^\//, '');
+  const context = securityContextOf(call);
+  const principal = context && formatPrincipal(context.principal);
+  if (context && principal) context.brokerId = state.brokerIdOf(principal);
+  const authorizer = state.authorizer();
+  if (!authorizer || !context || !principal) return undefined;
+  let decision: ReturnType<typeof authorizeRpc>;
+  try {
+    decision = authorizeRpc(
+      authorizer,
+      {
+        principal: context.principal,
+        host: context.host,
+        ...(context.brokerId === undefined ? {} : { brokerId: context.brokerId }),
+      },
+      path,
+      message,
+    );
+  } catch (error) {
+    return grpcRequestError(
+      grpc.status.PERMISSION_DENIED,
+      ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+      `${rpc}: refused: ${(error as Error).message}`,
+    );
+  }
+  if (decision.refused)
+    return grpcRequestError(grpc.status.PERMISSION_DENIED, ErrorCode[decision.errorName], decision.message);
+  context.authorization = {
+    principal,
+    deniedResources: decision.deniedResources,
+    mayList: decision.mayList,
+  };
+  return undefined;
 }
