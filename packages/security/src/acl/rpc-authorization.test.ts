@@ -17,6 +17,8 @@ interface ProtoField {
   readonly repeated: boolean;
 }
 
+const STREAMS_AUTHORIZED_PER_MESSAGE = new Set(['fjord.v1.BrokerService/FetchStream']);
+
 /** Reads services and messages from the repository's protos (flat messages, as ours are). */
 function readProtos() {
   const rpcs = new Map<string, string>();
@@ -25,8 +27,11 @@ function readProtos() {
     const text = readFileSync(join(PROTO_DIR, file), 'utf8').replace(/\/\/.*$/gm, '');
     const pkg = /^package\s+([\w.]+);/m.exec(text)?.[1];
     for (const service of text.matchAll(/service\s+(\w+)\s*\{([\s\S]*?)\n\}/g)) {
-      for (const rpc of (service[2] as string).matchAll(/rpc\s+(\w+)\s*\(\s*(?:stream\s+)?(\w+)\s*\)/g)) {
-        rpcs.set(`${pkg}.${service[1]}/${rpc[1]}`, rpc[2] as string);
+      for (const rpc of (service[2] as string).matchAll(/rpc\s+(\w+)\s*\(\s*(stream\s+)?(\w+)\s*\)/g)) {
+        const name = `${pkg}.${service[1]}/${rpc[1]}`;
+        // A streaming RPC is in the table when its handler authorizes each message by it
+        // (FetchStream); one that is served before authorization (Authenticate) is not.
+        if (rpc[2] === undefined || STREAMS_AUTHORIZED_PER_MESSAGE.has(name)) rpcs.set(name, rpc[3] as string);
       }
     }
     for (const message of text.matchAll(/message\s+(\w+)\s*\{([\s\S]*?)\n\}/g)) {
