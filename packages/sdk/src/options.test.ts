@@ -128,6 +128,7 @@ describe('producer and consumer options', () => {
       fetchMinBytes: 1,
       fetchMaxBytes: 50 * 1024 * 1024,
       maxPartitionFetchBytes: 1024 * 1024,
+      fetchSessions: true,
       sessionTimeoutMs: 45_000,
       maxPollIntervalMs: 300_000,
       autoCommit: true,

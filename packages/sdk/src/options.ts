@@ -236,6 +236,7 @@ export const CONSUMER_OPTIONS_SCHEMA = z
     fetchMinBytes: positiveInt.default(1),
     fetchMaxBytes: positiveInt.default(50 * 1024 * 1024),
     maxPartitionFetchBytes: positiveInt.default(1024 * 1024),
+    fetchSessions: z.boolean().default(true),
     keyDeserializer: fn<Deserializer<unknown>>('keyDeserializer').optional(),
     valueDeserializer: fn<Deserializer<unknown>>('valueDeserializer').optional(),
   })
@@ -272,6 +273,12 @@ export interface ConsumerOptions<K = Buffer, V = Buffer> {
   fetchMaxBytes?: number;
   /** Byte limit per partition in one fetch response (default 1 MiB; one batch is always returned). */
   maxPartitionFetchBytes?: number;
+  /**
+   * Fetch through one fetch session per broker (FetchStream: partitions and positions are
+   * sent once, then only changes), default true; false, or a broker without FetchStream:
+   * one unary Fetch per round.
+   */
+  fetchSessions?: boolean;
   /** Turns key bytes into K; without it keys are Buffers. */
   keyDeserializer?: Deserializer<K>;
   /** Turns value bytes into V; without it values are Buffers. */

@@ -41,6 +41,7 @@ export interface ConnectionSecurity {
 export class ConnectionPool {
   readonly #connections = new Map<string, Connection>();
   readonly #inflight = new Set<grpc.ClientUnaryCall>();
+  readonly #streams = new Set<grpc.ClientDuplexStream<v1.FetchSessionRequest, v1.FetchResponse__Output>>();
   readonly #clientId: string;
   readonly #security: ChannelSecurity;
   #closed = false;
@@ -134,12 +135,29 @@ export class ConnectionPool {
     });
   }
 
+  /**
+   * Opens a FetchStream (a fetch session) to the broker at `address`, with the client id the
+   * broker counts quotas by. The caller ends it; close() cancels it with the other calls.
+   */
+  fetchStream(address: string): grpc.ClientDuplexStream<v1.FetchSessionRequest, v1.FetchResponse__Output> {
+    if (this.#closed) throw new ClosedError('the Fjord client is closed');
+    const metadata = new grpc.Metadata();
+    metadata.set('fjord-client-id', this.#clientId);
+    const stream = this.broker(address).fetchStream(metadata);
+    this.#streams.add(stream);
+    stream.on('close', () => this.#streams.delete(stream));
+    stream.on('error', () => this.#streams.delete(stream));
+    return stream;
+  }
+
   /** Cancels calls in flight and closes every channel. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const call of this.#inflight) call.cancel();
     this.#inflight.clear();
+    for (const stream of this.#streams) stream.cancel();
+    this.#streams.clear();
     for (const { secured } of this.#connections.values()) secured.close();
     this.#connections.clear();
   }

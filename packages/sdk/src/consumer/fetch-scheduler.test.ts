@@ -63,7 +63,13 @@ describe('FetchScheduler', () => {
     let settled = 0;
     const scheduler = new FetchScheduler({
       cluster,
-      options: { fetchMaxWaitMs: 0, fetchMinBytes: 1, fetchMaxBytes: 1_000, maxPartitionFetchBytes: 1_000 },
+      options: {
+        fetchMaxWaitMs: 0,
+        fetchMinBytes: 1,
+        fetchMaxBytes: 1_000,
+        maxPartitionFetchBytes: 1_000,
+        fetchSessions: false,
+      },
       clock,
       backoff,
       positions: { outOfRange: () => {} } as unknown as PositionManager,

@@ -4,7 +4,8 @@ import { FjordError } from '../errors.js';
 import { groupBy } from '../group-by.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import type { Clock } from '../retry.js';
-import { applyFetchResponse, buildFetchRequest, type FetchTarget } from './fetcher.js';
+import { FetchSession } from './fetch-session.js';
+import { applyFetchResponse, buildFetchRequest, type FetchLimits, type FetchTarget } from './fetcher.js';
 import type { PartitionBackoff } from './partition-backoff.js';
 import type { PartitionState } from './partition-state.js';
 import type { PositionManager } from './position-manager.js';
@@ -21,7 +22,8 @@ export interface FetchSchedulerDeps {
   options: Pick<
     ResolvedConsumerOptions,
     'fetchMaxWaitMs' | 'fetchMinBytes' | 'fetchMaxBytes' | 'maxPartitionFetchBytes'
-  >;
+  > &
+    Partial<Pick<ResolvedConsumerOptions, 'fetchSessions'>>;
   clock: Clock;
   backoff: PartitionBackoff;
   positions: PositionManager;
@@ -32,9 +34,11 @@ export interface FetchSchedulerDeps {
 }
 
 /**
- * Sends the consumer's Fetch requests: at most one in flight per broker, covering every
- * partition ready to fetch that the broker leads, and applies each answer to the partition
- * states it was asked for. A broker whose answer carried a throttle time (its fetch byte-rate
+ * Sends the consumer's fetches: at most one in flight per broker, covering every partition
+ * ready to fetch that the broker leads, and applies each answer to the partition states it
+ * was asked for. Each broker is fetched from through a fetch session on one stream
+ * (FetchStream: only the changes are sent), or with unary Fetch requests from a broker that
+ * does not serve FetchStream. A broker whose answer carried a throttle time (its fetch byte-rate
  * quota was exceeded) is not asked again before that time has passed, as a Kafka consumer
  * waits throttle_time_ms (KIP-219): its partitions wait as if backing off, without counting a
  * failure.
@@ -45,6 +49,9 @@ export class FetchScheduler {
   readonly #fetches = new Map<string, InFlightFetch>();
   // Until when each broker asked not to be fetched from (its answer's throttle_time_ms).
   readonly #throttledUntil = new Map<string, number>();
+  // The fetch session (FetchStream) with each broker; brokers without one get unary Fetches.
+  readonly #sessions = new Map<string, FetchSession>();
+  readonly #sessionless = new Set<string>();
   readonly #abort = new AbortController();
 
   constructor(deps: FetchSchedulerDeps) {
@@ -125,7 +132,20 @@ export class FetchScheduler {
   /** Cancels every Fetch in flight and waits for them to end. */
   async close(): Promise<void> {
     this.#abort.abort();
+    for (const session of this.#sessions.values()) session.close();
     await Promise.allSettled([...this.#fetches.values()].map((f) => f.done));
+  }
+
+  // The session with `address`, opened on first use; undefined for a broker without FetchStream.
+  #session(address: string): FetchSession | undefined {
+    if (this.#deps.options.fetchSessions === false || this.#sessionless.has(address)) return undefined;
+    let session = this.#sessions.get(address);
+    if (!session) {
+      const { cluster } = this.#deps;
+      session = new FetchSession(address, () => cluster.pool.fetchStream(address));
+      this.#sessions.set(address, session);
+    }
+    return session;
   }
 
   async #fetch(
@@ -135,24 +155,42 @@ export class FetchScheduler {
     cancelled: AbortSignal,
   ): Promise<void> {
     const { cluster, options, backoff, positions, report } = this.#deps;
-    const request = buildFetchRequest(targets, {
+    const limits: FetchLimits = {
       maxWaitMs,
       minBytes: options.fetchMinBytes,
       maxBytes: options.fetchMaxBytes,
       maxPartitionBytes: options.maxPartitionFetchBytes,
-    });
+    };
+    const session = this.#session(address);
     let response: v1.FetchResponse__Output;
     try {
-      const client = cluster.pool.broker(address);
-      response = await cluster.pool.unary<v1.FetchResponse__Output>(
-        address,
-        maxWaitMs + cluster.requestTimeoutMs,
-        (metadata, callOptions, callback) => client.fetch(request, metadata, callOptions, callback),
-        AbortSignal.any([this.#abort.signal, cancelled]),
-      );
+      if (session) {
+        // A cut ends the broker's wait; its answer still comes, and is applied.
+        response = await session.fetch(
+          targets,
+          limits,
+          maxWaitMs + cluster.requestTimeoutMs,
+          AbortSignal.any([this.#abort.signal, cancelled]),
+        );
+      } else {
+        const request = buildFetchRequest(targets, limits);
+        const client = cluster.pool.broker(address);
+        response = await cluster.pool.unary<v1.FetchResponse__Output>(
+          address,
+          maxWaitMs + cluster.requestTimeoutMs,
+          (metadata, callOptions, callback) => client.fetch(request, metadata, callOptions, callback),
+          AbortSignal.any([this.#abort.signal, cancelled]),
+        );
+      }
     } catch (error) {
-      // Cancelled to make room for a wider Fetch, or closing: nothing failed, positions did not move.
-      if (this.#abort.signal.aborted || cancelled.aborted) return;
+      // Closing, or (unary) cancelled to make room for a wider Fetch: nothing failed, positions did not move.
+      if (this.#abort.signal.aborted || (!session && cancelled.aborted)) return;
+      if (session?.unsupported) {
+        // A broker that predates FetchStream: unary Fetches from now on, starting with this one.
+        this.#sessionless.add(address);
+        this.#sessions.delete(address);
+        return;
+      }
       backoff.fail(
         targets.map((t) => t.state),
         FjordError.from(error, address),
@@ -162,7 +200,13 @@ export class FetchScheduler {
     if (response.throttleTimeMs > 0) {
       this.#throttledUntil.set(address, this.#deps.clock.now() + response.throttleTimeMs);
     }
-    const outcome = applyFetchResponse(targets, response, (topic) => this.#maxBatchBytes(topic));
+    // A session's answer leaves out the partitions without news.
+    const outcome = applyFetchResponse(
+      targets,
+      response,
+      (topic) => this.#maxBatchBytes(topic),
+      session !== undefined,
+    );
     for (const { state, error } of outcome.retriable) backoff.fail([state], error);
     for (const { state, offset } of outcome.outOfRange) positions.outOfRange(state, offset);
     for (const { state, error } of outcome.fatal) {

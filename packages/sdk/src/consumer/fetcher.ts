@@ -165,11 +165,14 @@ export interface FetchOutcome {
  * sought, reset or unassigned since the request went out is left alone (its generation moved).
  * A compressed batch may not expand beyond `maxBatchBytes(topic)` (the topic's
  * max.message.bytes), so that a small batch cannot grow into gigabytes in the consumer.
+ * With `onlyChanges` (a fetch session's answer) a partition left out had nothing new; in a
+ * unary Fetch's answer it is a server hiccup, retried.
  */
 export function applyFetchResponse(
   targets: readonly FetchTarget[],
   response: v1.FetchResponse__Output,
   maxBatchBytes: (topic: string) => number = () => DEFAULT_MAX_DECOMPRESSED_BYTES,
+  onlyChanges = false,
 ): FetchOutcome {
   const outcome: FetchOutcome = { retriable: [], outOfRange: [], fatal: [] };
   const results = new Map<string, v1.FetchPartitionResult__Output>();
@@ -182,6 +185,8 @@ export function applyFetchResponse(
     const result = results.get(tpKey(state));
     const where = { topic: state.topic, partition: state.partition };
     if (!result) {
+      // A fetch session's answer names only the partitions with records or an error.
+      if (onlyChanges) continue;
       const error = protocolError(
         ErrorCode.UNKNOWN_SERVER_ERROR,
         'the broker did not answer for this partition',
