@@ -31,7 +31,8 @@ function readProtos() {
         const name = `${pkg}.${service[1]}/${rpc[1]}`;
         // A streaming RPC is in the table when its handler authorizes each message by it
         // (FetchStream); one that is served before authorization (Authenticate) is not.
-        if (rpc[2] === undefined || STREAMS_AUTHORIZED_PER_MESSAGE.has(name)) rpcs.set(name, rpc[3] as string);
+        if (rpc[2] === undefined || STREAMS_AUTHORIZED_PER_MESSAGE.has(name))
+          rpcs.set(name, rpc[3] as string);
       }
     }
     for (const message of text.matchAll(/message\s+(\w+)\s*\{([\s\S]*?)\n\}/g)) {
