@@ -154,3 +154,55 @@ describe('consumer fetch sessions', () => {
     expect(seen.get(1)).toEqual(range(0, RECORDS / 2));
   });
 });
+
+/** A fetch session across a leader change: the consumer follows the partition to its new leader. */
+describe('consumer fetch sessions across a leader change', () => {
+  let cluster: Cluster;
+  let fjord: Fjord;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 2, sessionTimeoutMs: 3_000, heartbeatIntervalMs: 500 });
+    fjord = new Fjord({
+      bootstrap: [cluster.bootstrap],
+      clientId: 'fetch-session-leader-test',
+      requestTimeoutMs: 5_000,
+      retry: { initialRetryMs: 20, maxRetryMs: 300 },
+    });
+  });
+  afterAll(async () => {
+    await fjord?.close();
+    await cluster?.stop();
+  });
+
+  it('reads on from the new leader, every record once and in order', { timeout: 120_000 }, async () => {
+    const topic = randomName('session-leader');
+    await fjord.admin().createTopics([{ name: topic, partitions: 1, replicationFactor: 2 }]);
+    const producer = fjord.producer({ acks: 'all', deliveryTimeoutMs: 60_000 });
+    const send = (values: number[]) =>
+      producer.send({ topic, messages: values.map((i) => ({ value: `${i}`, partition: 0 })) });
+    const consumer = fjord.consumer({ autoOffsetReset: 'earliest', fetchMaxWaitMs: 200 });
+    const seen: number[] = [];
+    const readUpTo = async (count: number) => {
+      const deadline = Date.now() + 60_000;
+      while (seen.length < count && Date.now() < deadline)
+        for (const r of await consumer.poll(300)) seen.push(Number(r.value?.toString()));
+    };
+    try {
+      await send(range(0, 50));
+      await consumer.assign([{ topic, partition: 0 }]);
+      await readUpTo(50);
+      const [before] = (await fjord.admin().describeTopics([topic]))[0]!.partitions;
+      // A clean stop hands leadership to the other replica (controlled shutdown).
+      await cluster.broker(before!.leader).stop();
+      await send(range(50, 100));
+      await readUpTo(100);
+      const [after] = (await fjord.admin().describeTopics([topic]))[0]!.partitions;
+      expect(after!.leader).not.toBe(before!.leader);
+      expect(await consumer.poll(1_000)).toEqual([]);
+    } finally {
+      await producer.close();
+      await consumer.close();
+    }
+    expect(seen).toEqual(range(0, 100));
+  });
+});
