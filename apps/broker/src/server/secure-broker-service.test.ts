@@ -171,6 +171,36 @@ const fetch = (client: v1.BrokerServiceClient, topics: string[], replicaId = -1)
     })),
   });
 
+/** One FetchStream request over `topics`; its answer, or how the stream ended. */
+const fetchStream = (client: v1.BrokerServiceClient, topics: string[], replicaId = -1) =>
+  new Promise<
+    | { ok: true; value: v1.FetchResponse__Output }
+    | { ok: false; fjordCode: string | undefined; details: string }
+  >((resolve) => {
+    const stream = client.fetchStream();
+    stream.on('data', (value: v1.FetchResponse__Output) => {
+      resolve({ ok: true, value });
+      stream.cancel();
+    });
+    stream.on('error', (error: grpc.ServiceError) =>
+      resolve({
+        ok: false,
+        fjordCode: error.metadata?.get(ERROR_CODE_METADATA_KEY)[0]?.toString(),
+        details: error.details,
+      }),
+    );
+    stream.write({
+      replicaId,
+      maxWaitMs: 0,
+      minBytes: 1,
+      topics: topics.map((topic) => ({
+        topic,
+        partitions: [{ partition: 0, fetchOffset: '0', currentLeaderEpoch: -1 }],
+        removedPartitions: [],
+      })),
+    });
+  });
+
 const codes = (response: { topics: Array<{ topic: string; partitions: Array<{ errorCode: number }> }> }) =>
   Object.fromEntries(response.topics.map((t) => [t.topic, t.partitions.map((p) => p.errorCode)]));
 
@@ -190,6 +220,22 @@ describe('BrokerService with security on', () => {
       orders: [ErrorCode.NONE],
       secret: [ErrorCode.TOPIC_AUTHORIZATION_FAILED],
     });
+  });
+
+  it('authorizes every FetchStream request as Fetch: per-partition denials, forged replica sessions refused', async () => {
+    await start(async () => CLUSTER_STATE);
+    const alice = await clientOf('alice');
+    await produce(alice, ['orders']);
+    const fetched = await fetchStream(alice, ['orders', 'secret']);
+    // A session answers only partitions with records or errors: orders has none below its
+    // high watermark yet (its follower, broker 2, has not fetched), secret is denied.
+    expect(fetched.ok && codes(fetched.value)).toEqual({ secret: [ErrorCode.TOPIC_AUTHORIZATION_FAILED] });
+    const forged = await fetchStream(alice, ['orders'], 2);
+    expect(forged).toMatchObject({ ok: false, fjordCode: String(ErrorCode.CLUSTER_AUTHORIZATION_FAILED) });
+    // Broker 2 as itself: a follower session, which copies up to the log end.
+    const follower = await fetchStream(await clientOf('broker-2'), ['orders'], 2);
+    expect(follower.ok && codes(follower.value)).toEqual({ orders: [ErrorCode.NONE] });
+    expect(follower.ok && follower.value.topics[0]!.partitions[0]!.records.length).toBeGreaterThan(0);
   });
 
   it('refuses a forged replica fetch: a client, or a broker claiming another broker id', async () => {
