@@ -190,6 +190,8 @@ export function rpcSpecs(world: FuzzWorld): Readonly<Record<string, RpcFuzzSpec>
       holdMs: (r) => (num(r.acks) === -1 ? world.maxAckWaitMs : 0) + 100,
     },
     'BrokerService/Fetch': { holdMs: (r) => Math.min(Math.max(num(r.maxWaitMs), 0), 30_000) },
+    // One session request, then the end of the stream: one round, long-polled as Fetch.
+    'BrokerService/FetchStream': { holdMs: (r) => Math.min(Math.max(num(r.maxWaitMs), 0), 30_000) },
     'BrokerService/ListOffsets': {},
     'BrokerService/OffsetForLeaderEpoch': {},
     'CoordinatorService/RegisterBroker': {},
