@@ -59,8 +59,9 @@ describe('consumer fetch sessions', () => {
     await fjord.admin().createTopics([{ name: topic, partitions: 2, replicationFactor: 1 }]);
     await produce(topic, 0, ['a0', 'a1']);
     await produce(topic, 1, ['b0']);
-    const before =
-      metric(await scrape(cluster.broker(1)), 'fjord_broker_requests_total', { api: 'Fetch' }) ?? 0;
+    const scraped = await scrape(cluster.broker(1));
+    const before = metric(scraped, 'fjord_broker_requests_total', { api: 'Fetch' }) ?? 0;
+    const bytesBefore = metric(scraped, 'fjord_broker_bytes_out_total', { client: 'consumer' }) ?? 0;
 
     const consumer = fjord.consumer({ autoOffsetReset: 'earliest', fetchMaxWaitMs: 200 });
     try {
@@ -88,10 +89,12 @@ describe('consumer fetch sessions', () => {
     } finally {
       await consumer.close();
     }
-    // All of it went through the session: no unary Fetch was served.
-    const after =
-      metric(await scrape(cluster.broker(1)), 'fjord_broker_requests_total', { api: 'Fetch' }) ?? 0;
+    // All of it went through the session: no unary Fetch was served, and its bytes are counted.
+    const afterScrape = await scrape(cluster.broker(1));
+    const after = metric(afterScrape, 'fjord_broker_requests_total', { api: 'Fetch' }) ?? 0;
     expect(after - before).toBe(0);
+    const bytesAfter = metric(afterScrape, 'fjord_broker_bytes_out_total', { client: 'consumer' }) ?? 0;
+    expect(bytesAfter - bytesBefore).toBeGreaterThan(0);
   });
 
   it('hands out every record exactly once and in order while the stream breaks under it', {

@@ -106,8 +106,10 @@ class FetchStreamServer {
     }
     const access = grpcCallAccess(call, replicaRequest);
     const signal = AbortSignal.any([this.#closed.signal, woken]);
-    const answer = await fetch(deps, this.#session.fetchRequest(request), signal, access);
-    return this.#session.answered(answer);
+    const round = this.#session.fetchRequest(request);
+    const answer = this.#session.answered(await fetch(deps, round, signal, access));
+    deps.countStreamTraffic?.('Fetch', round, answer);
+    return answer;
   }
 
   #fail(error: grpc.ServiceError): void {

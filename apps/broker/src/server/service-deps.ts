@@ -28,4 +28,10 @@ export interface BrokerServiceDeps {
   security?: BrokerSecurityState;
   /** Produce and fetch byte-rate quotas per (principal, client id); absent: none. */
   quotas?: { produce: ClientByteRateQuota; fetch: ClientByteRateQuota };
+  /**
+   * Counts the bytes of one answered round of a streaming RPC (FetchStream) as the request
+   * instrumentation counts a unary call's (`api` as the unary RPC it stands for); the server
+   * kit instruments unary calls only.
+   */
+  countStreamTraffic?: (api: string, request: unknown, response: unknown) => void;
 }
