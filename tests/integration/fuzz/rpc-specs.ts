@@ -32,6 +32,12 @@ export interface RpcFuzzSpec {
    * long-poll), given the request as the server decodes it; absent = answered at once.
    */
   holdMs?: (request: Record<string, unknown>) => number;
+  /**
+   * True when the contract has the server answer nothing to this one message of a stream
+   * (FetchStream's wake_only): the call then ends OK with no message, which a unary-style
+   * client reports as "No message received".
+   */
+  unanswered?: (request: Record<string, unknown>) => boolean;
 }
 
 /** The request field values the generators steer towards, keyed `Message.field`. */
@@ -191,7 +197,10 @@ export function rpcSpecs(world: FuzzWorld): Readonly<Record<string, RpcFuzzSpec>
     },
     'BrokerService/Fetch': { holdMs: (r) => Math.min(Math.max(num(r.maxWaitMs), 0), 30_000) },
     // One session request, then the end of the stream: one round, long-polled as Fetch.
-    'BrokerService/FetchStream': { holdMs: (r) => Math.min(Math.max(num(r.maxWaitMs), 0), 30_000) },
+    'BrokerService/FetchStream': {
+      holdMs: (r) => Math.min(Math.max(num(r.maxWaitMs), 0), 30_000),
+      unanswered: (r) => r.wakeOnly === true,
+    },
     'BrokerService/ListOffsets': {},
     'BrokerService/OffsetForLeaderEpoch': {},
     'CoordinatorService/RegisterBroker': {},
