@@ -139,6 +139,7 @@ export type {
 export {
   certificateProviderOf,
   readTlsMaterial,
+  TLS_RELOAD_WARNING_CODE,
   TlsFileWatcher,
   type TlsFileWatcherOptions,
   type TlsMaterial,
