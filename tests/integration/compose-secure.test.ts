@@ -1,0 +1,268 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type PeerCertificate } from 'node:tls';
+import { AuthenticationError, ConnectionError, Fjord } from '@fjord/sdk';
+import { randomName, waitFor } from '@fjord/testkit';
+import kafkajs from 'kafkajs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildImage,
+  composePorts,
+  containerSocket,
+  HealthPump,
+  holdComposeSlot,
+  missingComposeTool,
+  REPO,
+  run,
+  waitServing,
+} from './compose-podman.js';
+import { pollUntil, range } from './helpers.js';
+import { kcat } from './kafka-clients.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+// docker-compose.secure.yml on top of docker-compose.yml, for real in podman, as the plain
+// cluster is in compose-cluster.test.ts (whose helpers, image and one-cluster-at-a-time slot
+// this shares): the one-shot `certs` service writes the CA, node certificates and the admin
+// login with the image's `fjord certs`; every node then runs TLS on every link (INTERNAL: mTLS
+// between the nodes, by service name; EXTERNAL: SASL_SSL, published on 127.0.0.1), SCRAM and
+// the standard authorizer. A client on the host takes client.json out of the certs volume, as
+// the docs say, and connects with it alone; clients without a login are refused. Kept short
+// (one cluster start, no restarts) to bound its CI time.
+
+const project = `fjord-secure-${process.pid}`;
+const image = `localhost/fjord-compose-test:${process.pid}`;
+const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.secure.yml'].flatMap((file) => [
+  '-f',
+  join(REPO, file),
+]);
+/** Short request bounds: a refused client should fail within seconds, not the SDK's 30 s. */
+const QUICK_CLIENT = { requestTimeoutMs: 5_000, retry: { initialRetryMs: 50, maxRetryMs: 500 } };
+
+interface ClientJson {
+  bootstrap: string[];
+  ssl: { ca: string };
+  sasl: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+/** The certificate a TLS server at `port` on 127.0.0.1 presents, checked against `ca`. */
+function peerCertificate(port: number, ca: string): Promise<PeerCertificate> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+      const certificate = socket.getPeerCertificate();
+      socket.end();
+      resolve(certificate);
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe.skipIf(missingComposeTool)('the secure docker-compose cluster in podman (TLS, SCRAM, ACLs)', () => {
+  const coordinators = ['coordinator-1', 'coordinator-2', 'coordinator-3'];
+  const brokers = ['broker-1', 'broker-2', 'broker-3'];
+  const timings: Record<string, number> = {};
+  const ports: Record<string, number> = {};
+  const metricsPorts: Record<string, number> = {};
+  let env: NodeJS.ProcessEnv;
+  let pump: HealthPump | undefined;
+  let slot: { release(): Promise<void> } | undefined;
+  let client: ClientJson;
+  let fjord: Fjord | undefined;
+  let composeUp = false;
+  let imageBuilt = false;
+  let allWell = false;
+  const scratch = mkdtempSync(join(tmpdir(), 'fjord-compose-secure-'));
+
+  const compose = (args: string[], timeoutMs = 180_000) =>
+    run('docker-compose', ['-p', project, ...COMPOSE_FILES, ...args], env, timeoutMs);
+  const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+    const began = Date.now();
+    try {
+      return await work();
+    } finally {
+      timings[step] = Date.now() - began;
+    }
+  };
+  const coordinatorAddresses = () => coordinators.map((c) => `127.0.0.1:${ports[c]}`);
+
+  beforeAll(async () => {
+    const socket = containerSocket();
+    const published = await composePorts();
+    Object.assign(ports, published.ports);
+    Object.assign(metricsPorts, published.metricsPorts);
+    env = { DOCKER_HOST: socket, FJORD_IMAGE: image, ...published.env };
+    slot = await timed('waiting for the compose slot', () => holdComposeSlot(900_000));
+    await timed('image build', () => buildImage(image));
+    imageBuilt = true;
+    pump = new HealthPump(project);
+    composeUp = true;
+    await timed('compose up', () => compose(['up', '-d', '--no-build'], 420_000));
+    await timed('cluster serving', () => waitServing(metricsPorts, [...coordinators, ...brokers], 120_000));
+    // What the docs tell a user to run to get the client options out of the certs volume.
+    const printed = await compose([
+      'run',
+      '--rm',
+      '--no-deps',
+      '-T',
+      '--entrypoint',
+      'cat',
+      'certs',
+      '/certs/client.json',
+    ]);
+    client = JSON.parse(printed.stdout) as ClientJson;
+    fjord = new Fjord({ ...client, clientId: 'compose-secure', ...QUICK_CLIENT });
+    allWell = true;
+  }, 2_100_000);
+
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') allWell = false;
+  });
+
+  afterAll(async () => {
+    await fjord?.close();
+    await pump?.stop();
+    if (composeUp) {
+      const logs = await compose(['logs', '--no-color', '--tail', '40']).catch((e: Error) => ({
+        stdout: e.message,
+      }));
+      if (!allWell) console.log(logs.stdout);
+      await timed('compose down', () =>
+        compose(['down', '-v', '--remove-orphans', '-t', '10']).catch(() => undefined),
+      );
+    }
+    if (imageBuilt) await run('podman', ['rmi', image]).catch(() => undefined);
+    await slot?.release();
+    rmSync(scratch, { recursive: true, force: true });
+    console.log(`secure compose test timings (ms): ${JSON.stringify(timings)}`);
+  }, 180_000);
+
+  it('client.json bootstraps from the published ports and logs in as admin over TLS; the nodes present certificates of its CA', async () => {
+    expect(client.bootstrap).toEqual(coordinatorAddresses());
+    expect(client.sasl).toMatchObject({ mechanism: 'scram-sha-512', username: 'admin' });
+    expect(client.sasl.password.length).toBeGreaterThanOrEqual(24);
+    const ca = new X509Certificate(client.ssl.ca);
+    for (const service of [...coordinators, ...brokers]) {
+      const presented = await peerCertificate(ports[service]!, client.ssl.ca);
+      expect(presented.subject).toMatchObject({ CN: service, OU: 'nodes' });
+      // The service name is what its peers on the network dial and check; 127.0.0.1 is what the host dials.
+      expect(presented.subjectaltname).toContain(`DNS:${service}`);
+      expect(presented.subjectaltname).toContain('IP Address:127.0.0.1');
+      expect(new X509Certificate(presented.raw).checkIssued(ca)).toBe(true);
+    }
+  });
+
+  it('a host client with client.json produces and reads through the published ports, replicated over mTLS', async () => {
+    const cluster = await fjord!.admin().describeCluster();
+    expect(cluster.brokers.map((b) => [b.id, `${b.host}:${b.port}`, b.alive])).toEqual(
+      [1, 2, 3].map((id) => [id, `127.0.0.1:${ports[`broker-${id}`]}`, true]),
+    );
+    const topic = randomName('secure-compose');
+    await fjord!.admin().createTopics([{ name: topic, partitions: 3, replicationFactor: 3 }]);
+    const producer = fjord!.producer({ acks: -1 });
+    await producer.send({ topic, messages: range(0, 30).map((i) => ({ key: `k${i}`, value: `sdk-${i}` })) });
+    await producer.close();
+    const consumer = fjord!.consumer({ autoOffsetReset: 'earliest' });
+    await consumer.assign(range(0, 3).map((partition) => ({ topic, partition })));
+    const records = await pollUntil(consumer, 30, 60_000);
+    await consumer.close();
+    expect(records.map((r) => r.value?.toString()).sort()).toEqual(
+      range(0, 30)
+        .map((i) => `sdk-${i}`)
+        .sort(),
+    );
+    // acks=-1 on RF=3: the followers fetched over INTERNAL (SSL, node certificates) and are in sync.
+    const [described] = await fjord!.admin().describeTopics([topic]);
+    for (const p of described!.partitions) expect([...p.isr].sort()).toEqual([1, 2, 3]);
+
+    // A Kafka client over the published Kafka port: SASL_SSL with the same login and CA. (KafkaJS:
+    // librdkafka's SCRAM, kcat's, is refused by the Kafka listener as invalid credentials; see
+    // docs/SECURITY.md, Open.)
+    const kafka = new Kafka({
+      clientId: 'compose-secure-kafka',
+      brokers: [`127.0.0.1:${ports['broker-1-kafka']}`],
+      ssl: { ca: [client.ssl.ca] },
+      sasl: { mechanism: 'scram-sha-512', username: client.sasl.username, password: client.sasl.password },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 3, initialRetryTime: 200 },
+    });
+    const kafkaProducer = kafka.producer();
+    await kafkaProducer.connect();
+    await kafkaProducer.send({
+      topic,
+      acks: -1,
+      messages: range(0, 10).map((i) => ({ value: `kafka-${i}`, partition: 1 })),
+    });
+    await kafkaProducer.disconnect();
+    const viaKafka: string[] = [];
+    const kafkaConsumer = kafka.consumer({ groupId: randomName('compose-secure-group') });
+    try {
+      await kafkaConsumer.connect();
+      await kafkaConsumer.subscribe({ topic, fromBeginning: true });
+      await kafkaConsumer.run({
+        eachMessage: async ({ message }) => {
+          viaKafka.push(message.value?.toString() ?? '');
+        },
+      });
+      await waitFor(() => viaKafka.length >= 40, {
+        timeoutMs: 60_000,
+        message: () => `40 records read through the Kafka listener (got ${viaKafka.length})`,
+      });
+    } finally {
+      await kafkaConsumer.disconnect();
+    }
+    expect(viaKafka.sort()).toEqual(
+      [...range(0, 30).map((i) => `sdk-${i}`), ...range(0, 10).map((i) => `kafka-${i}`)].sort(),
+    );
+  });
+
+  it('refuses a client without a login, with a wrong password, or without TLS', async () => {
+    const refusal = async (options: ConstructorParameters<typeof Fjord>[0]) => {
+      const other = new Fjord({ ...options, clientId: 'compose-secure-refused', ...QUICK_CLIENT });
+      try {
+        return await other
+          .admin()
+          .describeCluster()
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+      } finally {
+        await other.close();
+      }
+    };
+    const noLogin = await refusal({ bootstrap: client.bootstrap, ssl: client.ssl });
+    expect(noLogin).toBeInstanceOf(AuthenticationError);
+    const wrongPassword = await refusal({
+      ...client,
+      sasl: { ...client.sasl, password: `${client.sasl.password}x` },
+    });
+    expect(wrongPassword).toBeInstanceOf(AuthenticationError);
+    expect((wrongPassword as Error).message).not.toContain(client.sasl.password);
+    const plaintext = await refusal({ bootstrap: client.bootstrap });
+    expect(plaintext).toBeInstanceOf(ConnectionError);
+
+    // A Kafka client without SASL (kcat over TLS) gets no metadata from the published Kafka port.
+    const kafkaBootstrap = `127.0.0.1:${ports['broker-1-kafka']}`;
+    const caFile = join(scratch, 'ca-refused.pem');
+    writeFileSync(caFile, client.ssl.ca);
+    await expect(
+      kcat(
+        [
+          '-b',
+          kafkaBootstrap,
+          '-X',
+          'security.protocol=SSL',
+          '-X',
+          `ssl.ca.location=${caFile}`,
+          '-L',
+          '-m',
+          '5',
+        ],
+        undefined,
+        20_000,
+      ),
+    ).rejects.toThrow();
+  });
+});
