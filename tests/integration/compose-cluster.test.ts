@@ -4,6 +4,8 @@ import { randomName } from '@fjord/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildImage,
+  COMPOSE_SETUP_TIMEOUT_MS,
+  COMPOSE_SLOT_WAIT_MS,
   composePorts,
   containerSocket,
   HealthPump,
@@ -71,7 +73,7 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
     Object.assign(ports, published.ports);
     Object.assign(metricsPorts, published.metricsPorts);
     env = { DOCKER_HOST: socket, FJORD_IMAGE: image, ...published.env };
-    slot = await timed('waiting for the compose slot', () => holdComposeSlot(900_000));
+    slot = await timed('waiting for the compose slot', () => holdComposeSlot(COMPOSE_SLOT_WAIT_MS));
     await timed('image build', () => buildImage(image));
     imageBuilt = true;
     pump = new HealthPump(project);
@@ -86,7 +88,7 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
     // on the host is given every published coordinator port.
     fjord = new Fjord({ bootstrap: coordinatorAddresses(), clientId: 'compose-test', ...FAILOVER_CLIENT });
     allWell = true;
-  }, 2_100_000);
+  }, COMPOSE_SETUP_TIMEOUT_MS);
 
   afterEach((context) => {
     if (context.task.result?.state === 'fail') allWell = false;

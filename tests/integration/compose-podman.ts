@@ -183,6 +183,14 @@ export async function waitServing(
 }
 
 /**
+ * How long a compose test waits for the other one to finish: its image build (8 minutes on
+ * the loaded CI machine, uncached) and its run (up to 6 minutes), with room to spare.
+ */
+export const COMPOSE_SLOT_WAIT_MS = 1_500_000;
+/** A compose test's whole set-up: the wait above, its own (cached) build, `up` and serving. */
+export const COMPOSE_SETUP_TIMEOUT_MS = COMPOSE_SLOT_WAIT_MS + 900_000;
+
+/**
  * Waits until this process is the only compose test of this repository running a cluster, and
  * holds that until `release()`. The lock is an abstract Unix socket bound by the holder, so the
  * kernel frees it when the holder dies, however it dies. One at a time because two clusters of

@@ -11,6 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
   buildImage,
+  COMPOSE_SETUP_TIMEOUT_MS,
+  COMPOSE_SLOT_WAIT_MS,
   composePorts,
   containerSocket,
   HealthPump,
@@ -102,7 +104,7 @@ describe.skipIf(missingComposeTool)('the secure docker-compose cluster in podman
     Object.assign(ports, published.ports);
     Object.assign(metricsPorts, published.metricsPorts);
     env = { DOCKER_HOST: socket, FJORD_IMAGE: image, ...published.env };
-    slot = await timed('waiting for the compose slot', () => holdComposeSlot(900_000));
+    slot = await timed('waiting for the compose slot', () => holdComposeSlot(COMPOSE_SLOT_WAIT_MS));
     await timed('image build', () => buildImage(image));
     imageBuilt = true;
     pump = new HealthPump(project);
@@ -123,7 +125,7 @@ describe.skipIf(missingComposeTool)('the secure docker-compose cluster in podman
     client = JSON.parse(printed.stdout) as ClientJson;
     fjord = new Fjord({ ...client, clientId: 'compose-secure' });
     allWell = true;
-  }, 2_100_000);
+  }, COMPOSE_SETUP_TIMEOUT_MS);
 
   afterEach((context) => {
     if (context.task.result?.state === 'fail') allWell = false;
