@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Io } from '../io.js';
-import { run } from '../run.js';
+import type { Io } from './io.js';
+import { run } from './run.js';
 
 // `fjord certs`, what docker-compose.secure.yml's one-shot service runs: the CA, one node
 // certificate per name with that name as a DNS name, the admin's password, the coordinators'
