@@ -1,14 +1,22 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Fjord, TopicAlreadyExistsError } from '@fjord/sdk';
 import { randomName } from '@fjord/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildImage,
+  COMPOSE_SETUP_TIMEOUT_MS,
+  COMPOSE_SLOT_WAIT_MS,
+  composePorts,
+  containerSocket,
+  HealthPump,
+  holdComposeSlot,
+  missingComposeTool,
+  REPO,
+  run,
+  waitServing,
+} from './compose-podman.js';
 import { pollUntil, range } from './helpers.js';
 import { kcat, parseKcatRecords } from './kafka-clients.js';
-import { missingTool } from './required-tool.js';
 
 // The README's docker-compose cluster, for real: the image is built and the three coordinators
 // (one Raft quorum) and three brokers run in podman on the project's bridge network
@@ -16,18 +24,10 @@ import { missingTool } from './required-tool.js';
 // .ci/podman-setup.sh starts). A client on the host uses only the published ports: the SDK
 // (gRPC) and kcat (Kafka protocol). Published ports are picked at test time and the compose
 // project is named per run, so nothing collides with other tests or another run; everything is
-// removed afterwards, also when a step fails.
+// removed afterwards, also when a step fails. One compose test runs a cluster at a time
+// (compose-podman.ts, holdComposeSlot); compose-secure.test.ts runs the secure variant.
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-/** Where .ci/podman-setup.sh puts podman's API socket when DOCKER_HOST is not set. */
-const DEFAULT_SOCKET = '/tmp/fjord-containers/podman.sock';
-const SETUP = 'source .ci/podman-setup.sh (as root; .ci/run does)';
-
-const missing =
-  missingTool('podman', SETUP) ??
-  missingTool('docker-compose', 'apt-get install docker-compose') ??
-  missingTool('kcat', 'apt-get install kcat');
-
+const missing = missingComposeTool;
 const project = `fjord-compose-${process.pid}`;
 /**
  * Client settings for a quorum whose leader can vanish: a killed container's published port
@@ -38,114 +38,6 @@ const FAILOVER_CLIENT = { requestTimeoutMs: 4_000, retry: { initialRetryMs: 50, 
 /** Issue 14's bound on a failover seen by a client (the quorum failover test's too). */
 const FAILOVER_BOUND_MS = 10_000;
 const image = `localhost/fjord-compose-test:${process.pid}`;
-
-interface Run {
-  stdout: string;
-  stderr: string;
-}
-
-function run(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-  timeoutMs = 120_000,
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { cwd: REPO, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        error
-          ? reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${stderr}`))
-          : resolve({ stdout, stderr }),
-    );
-  });
-}
-
-/** Ports free on 127.0.0.1 right now, each different (bound together, then released). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    range(0, count).map(
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
-
-/**
- * Runs the containers' health checks every second: podman runs them from systemd timers,
- * which the CI machine does not have, and `up` waits for the coordinator's before it starts
- * the brokers.
- */
-class HealthPump {
-  #stopped = false;
-  readonly #loop: Promise<void>;
-
-  constructor() {
-    this.#loop = this.#run();
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      const listed = await run('podman', [
-        'ps',
-        '--filter',
-        `label=com.docker.compose.project=${project}`,
-        '--format',
-        '{{.Names}}',
-      ]).catch(() => ({ stdout: '' }));
-      const names = listed.stdout.split('\n').filter((name) => name !== '');
-      await Promise.all(
-        names.map((name) => run('podman', ['healthcheck', 'run', name], {}, 10_000).catch(() => undefined)),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#loop;
-  }
-}
-
-/**
- * Resolves once each service's /healthz, on its published metrics port, answers 200 (a broker:
- * registered with the coordinator); what the health check asks, without waiting for the pump.
- */
-async function waitServing(
-  metricsPorts: Record<string, number>,
-  services: readonly string[],
-  timeoutMs: number,
-) {
-  const deadline = Date.now() + timeoutMs;
-  const answers: Record<string, string> = {};
-  const serving = async (service: string) => {
-    try {
-      const response = await fetch(`http://127.0.0.1:${metricsPorts[service]}/healthz`, {
-        signal: AbortSignal.timeout(2_000),
-      });
-      answers[service] = String(response.status);
-      return response.status === 200;
-    } catch (error) {
-      answers[service] = error instanceof Error ? error.message : String(error);
-      return false;
-    }
-  };
-  while (!(await Promise.all(services.map(serving))).every(Boolean)) {
-    if (Date.now() > deadline) {
-      throw new Error(`not serving after ${timeoutMs} ms: ${JSON.stringify(answers)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge network', () => {
   const coordinators = ['coordinator-1', 'coordinator-2', 'coordinator-3'];
@@ -158,6 +50,7 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
   let fjord: Fjord | undefined;
   let composeUp = false;
   let imageBuilt = false;
+  let slot: { release(): Promise<void> } | undefined;
   /** False until the cluster came up, and again once a test failed: then the logs are printed. */
   let allWell = false;
 
@@ -175,39 +68,15 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
   };
 
   beforeAll(async () => {
-    const socket =
-      process.env.DOCKER_HOST ?? (existsSync(DEFAULT_SOCKET) ? `unix://${DEFAULT_SOCKET}` : undefined);
-    if (socket === undefined) {
-      throw new Error(
-        `no container API socket: DOCKER_HOST is not set and ${DEFAULT_SOCKET} does not exist (${SETUP})`,
-      );
-    }
-    const [...picked] = await freePorts(15);
-    const coordinatorPorts = picked.slice(0, 6);
-    const brokerPorts = picked.slice(6);
-    env = { DOCKER_HOST: socket, FJORD_IMAGE: image };
-    for (const id of [1, 2, 3]) {
-      const [grpc, metrics] = coordinatorPorts.slice((id - 1) * 2, id * 2);
-      ports[`coordinator-${id}`] = grpc!;
-      metricsPorts[`coordinator-${id}`] = metrics!;
-      Object.assign(env, {
-        [`FJORD_COORDINATOR_${id}_PORT`]: String(grpc),
-        [`FJORD_COORDINATOR_${id}_METRICS_PORT`]: String(metrics),
-      });
-    }
-    for (const id of [1, 2, 3]) {
-      const [grpc, kafka, metrics] = brokerPorts.slice((id - 1) * 3, id * 3);
-      Object.assign(ports, { [`broker-${id}`]: grpc, [`broker-${id}-kafka`]: kafka });
-      metricsPorts[`broker-${id}`] = metrics!;
-      Object.assign(env, {
-        [`FJORD_BROKER_${id}_PORT`]: String(grpc),
-        [`FJORD_BROKER_${id}_KAFKA_PORT`]: String(kafka),
-        [`FJORD_BROKER_${id}_METRICS_PORT`]: String(metrics),
-      });
-    }
-    await timed('image build', () => run('podman', ['build', '-t', image, '.'], {}, 600_000));
+    const socket = containerSocket();
+    const published = await composePorts();
+    Object.assign(ports, published.ports);
+    Object.assign(metricsPorts, published.metricsPorts);
+    env = { DOCKER_HOST: socket, FJORD_IMAGE: image, ...published.env };
+    slot = await timed('waiting for the compose slot', () => holdComposeSlot(COMPOSE_SLOT_WAIT_MS));
+    await timed('image build', () => buildImage(image));
     imageBuilt = true;
-    pump = new HealthPump();
+    pump = new HealthPump(project);
     composeUp = true;
     // `up` waits for the coordinators' health checks (in touch with a majority) before it
     // starts the brokers.
@@ -219,7 +88,7 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
     // on the host is given every published coordinator port.
     fjord = new Fjord({ bootstrap: coordinatorAddresses(), clientId: 'compose-test', ...FAILOVER_CLIENT });
     allWell = true;
-  }, 1_200_000);
+  }, COMPOSE_SETUP_TIMEOUT_MS);
 
   afterEach((context) => {
     if (context.task.result?.state === 'fail') allWell = false;
@@ -238,6 +107,7 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
       );
     }
     if (imageBuilt) await run('podman', ['rmi', image]).catch(() => undefined);
+    await slot?.release();
     console.log(`compose test timings (ms): ${JSON.stringify(timings)}`);
   }, 180_000);
 

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { bootstrapOption, clientConfigOption, DEFAULT_BOOTSTRAP } from './bootstrap.js';
 import { registerAcls } from './commands/acls.js';
+import { registerCerts } from './commands/certs.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerConsume } from './commands/consume.js';
 import { registerDev } from './commands/dev.js';
@@ -45,5 +46,6 @@ export function buildProgram(io: Io, onBootstrap: (bootstrap: string) => void = 
   registerCluster(program, io, onBootstrap);
   registerAcls(program, io, onBootstrap);
   registerUsers(program, io, onBootstrap);
+  registerCerts(program, io);
   return program;
 }

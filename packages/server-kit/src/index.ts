@@ -140,6 +140,7 @@ export type {
 export {
   certificateProviderOf,
   readTlsMaterial,
+  TLS_RELOAD_WARNING_CODE,
   TlsFileWatcher,
   type TlsFileWatcherOptions,
   type TlsMaterial,

@@ -49,8 +49,21 @@ function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
 /** Options of {@link TlsFileWatcher}. */
 export interface TlsFileWatcherOptions {
   readonly reloadIntervalMs?: number;
-  /** A reloaded file set that cannot be used; the previous one stays in use. */
+  /**
+   * A reloaded file set that cannot be used; the previous one stays in use. Called once per
+   * distinct problem (not at every interval while the files stay bad). Default: a process
+   * warning (`FJORD_TLS_RELOAD`) on stderr, so that a refused rotation is never silent.
+   */
   readonly onError?: (error: Error) => void;
+}
+
+/** The warning code of a refused reload when the watcher's owner gave no `onError`. */
+export const TLS_RELOAD_WARNING_CODE = 'FJORD_TLS_RELOAD';
+
+function warnRefusedReload(error: Error): void {
+  process.emitWarning(`TLS files not reloaded, the previous ones stay in use: ${error.message}`, {
+    code: TLS_RELOAD_WARNING_CODE,
+  });
 }
 
 /**
@@ -66,6 +79,8 @@ export class TlsFileWatcher {
   private readonly listeners = new Set<(material: TlsMaterial) => void>();
   private timer: NodeJS.Timeout | undefined;
   private readonly reloadIntervalMs: number;
+  /** The problem of the last refused reload, until a reload succeeds: reported once. */
+  private refusedWith: string | undefined;
 
   constructor(
     readonly files: TlsFiles,
@@ -100,9 +115,12 @@ export class TlsFileWatcher {
     try {
       material = readTlsMaterial(this.files);
     } catch (error) {
-      this.options.onError?.(error as Error);
+      const problem = (error as Error).message;
+      if (problem !== this.refusedWith) (this.options.onError ?? warnRefusedReload)(error as Error);
+      this.refusedWith = problem;
       return;
     }
+    this.refusedWith = undefined;
     if (sameMaterial(material, this.material)) return;
     this.material = material;
     for (const listener of this.listeners) listener(material);
