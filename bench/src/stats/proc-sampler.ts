@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { ServerProcess } from '../systems/types.js';
+
+/** A server process whose CPU and memory the harness samples. */
+export interface ServerProcess {
+  /** e.g. `fjord-broker-1`, `redis-server`. */
+  name: string;
+  pid: number;
+}
 
 /** CPU and memory of one process over one measurement window. */
 export interface ProcessStats {

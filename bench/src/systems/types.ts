@@ -1,14 +1,10 @@
 // The small interface every benchmarked system (Fjord and its peers) is driven through, so that
 // each workload is written once and runs unchanged against all of them.
 
+import type { ServerProcess } from '../stats/proc-sampler.js';
 import type { StorageCounters } from '../stats/storage-counters.js';
 
-/** A server process whose CPU and memory the harness samples. */
-export interface ServerProcess {
-  /** e.g. `fjord-broker-1`, `redis-server`. */
-  name: string;
-  pid: number;
-}
+export type { ServerProcess } from '../stats/proc-sampler.js';
 
 /** Producer acknowledgement level, in Kafka's terms; peers map it to their nearest equivalent. */
 export type Acks = 0 | 1 | 'all';
