@@ -47,6 +47,7 @@ type ServerState =
       readonly known: boolean;
       readonly gs2Header: string;
       readonly nonce: string;
+      readonly clientNonce: string;
       readonly clientFirstBare: string;
       readonly serverFirst: string;
     }
@@ -100,6 +101,7 @@ export class ScramServer {
         known: stored !== undefined,
         gs2Header: first.gs2Header,
         nonce,
+        clientNonce: first.clientNonce,
         clientFirstBare: first.bare,
         serverFirst,
       };
@@ -113,7 +115,7 @@ export class ScramServer {
     return this.guard(() => {
       const final = parseClientFinal(message);
       if (final.channelBinding !== state.gs2Header) throw this.fail('channel-binding-mismatch');
-      if (final.nonce !== state.nonce) throw this.fail('nonce-mismatch');
+      if (!acceptsFinalNonce(final.nonce, state.nonce, state.clientNonce)) throw this.fail('nonce-mismatch');
       const { credential } = state;
       const authMessage = `${state.clientFirstBare},${state.serverFirst},${final.withoutProof}`;
       const clientSignature = hmac(this.mechanism, credential.storedKey, authMessage);
@@ -165,4 +167,15 @@ export class ScramServer {
       throw new AuthenticationError(`${INVALID_CREDENTIALS} (${this.mechanism.name})`, 'malformed-message');
     }
   }
+}
+
+/**
+ * RFC 5802 wants the client-final nonce to be the server-first nonce (client nonce + server
+ * nonce). librdkafka (kcat, confluent-kafka-*) sends its client nonce in front of that whole
+ * nonce again, and Kafka accepts it because ScramSaslServer only checks `endsWith`: so this
+ * takes exactly those two forms. The proof covers the client-final message as sent, so the
+ * extra prefix cannot be forged.
+ */
+function acceptsFinalNonce(finalNonce: string, serverFirstNonce: string, clientNonce: string): boolean {
+  return finalNonce === serverFirstNonce || finalNonce === clientNonce + serverFirstNonce;
 }

@@ -2,12 +2,14 @@ import {
   AuthenticationError,
   deriveScramKeys,
   escapeSaslName,
+  hmac,
   SCRAM_SHA_256,
   SCRAM_SHA_512,
   ScramClient,
   type ScramMechanism,
   scramMechanism,
   unescapeSaslName,
+  xor,
 } from '@fjord/protocol/sasl';
 import { describe, expect, it } from 'vitest';
 import { createScramCredential, type ScramCredential } from './scram-credential.js';
@@ -172,6 +174,27 @@ describe.each([SCRAM_SHA_256, SCRAM_SHA_512])('$name exchange', (mechanism) => {
       'unknown-user',
     );
     expect(error.message).toBe(`authentication failed: invalid credentials (${mechanism.name})`);
+  });
+
+  it("accepts librdkafka's client-final, whose nonce repeats the client nonce in front (as Kafka does), and nothing longer", () => {
+    // librdkafka builds r= as its client nonce + the server-first nonce (which starts with it).
+    const librdkafkaFinal = (server: ScramServer, clientNonce: string, extra = ''): string => {
+      const bare = `n=alice,r=${clientNonce}`;
+      const serverFirst = server.handleClientFirst(`n,,${bare}`);
+      const serverNonce = /r=([^,]+)/.exec(serverFirst)![1]!;
+      const salt = Buffer.from(/s=([^,]+)/.exec(serverFirst)![1]!, 'base64');
+      const iterations = Number(/i=(\d+)/.exec(serverFirst)![1]);
+      const withoutProof = `c=biws,r=${extra}${clientNonce}${serverNonce}`;
+      const keys = deriveScramKeys(mechanism, 'alice-secret', salt, iterations);
+      const signature = hmac(mechanism, keys.storedKey, `${bare},${serverFirst},${withoutProof}`);
+      return `${withoutProof},p=${Buffer.from(xor(keys.clientKey, signature)).toString('base64')}`;
+    };
+    const server = serverFor({ alice }, mechanism);
+    expect(server.handleClientFinal(librdkafkaFinal(server, 'K|WApTeL-w5=6F?PCTZ1'))).toMatch(/^v=/);
+    expect(server.username).toBe('alice');
+    // A nonce with anything else in front (Kafka's endsWith would take it) is refused.
+    const strict = serverFor({ alice }, mechanism);
+    expectAuthFailure(() => strict.handleClientFinal(librdkafkaFinal(strict, 'abc', 'x')), 'nonce-mismatch');
   });
 
   it('refuses a client-final message replayed into a new exchange (new server nonce)', () => {
