@@ -147,7 +147,9 @@ describe('produce codec', () => {
       ),
     ).toThrow(/varint longer than 10 bytes/);
     expect(() => decodeProduceRequest(Buffer.from([0x00]))).toThrow(/invalid field number 0/);
-    expect(() => decodeProduceRequest(Buffer.from([0x7b]))).toThrow(/field 15 has wire type 3, which proto3 does not use/);
+    expect(() => decodeProduceRequest(Buffer.from([0x7b]))).toThrow(
+      /field 15 has wire type 3, which proto3 does not use/,
+    );
   });
 
   it('keeps the correlation id of a stream request whose body is malformed', () => {
