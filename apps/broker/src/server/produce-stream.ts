@@ -52,8 +52,9 @@ export function produceStreamHandler(
       if (message instanceof RefusedRequest) {
         // Not even its correlation id could be read: nothing can be answered, so the stream ends
         // with the status a unary Produce of these bytes would have got.
-        call.destroy(message.toServiceError());
         cancel();
+        // grpc-js ends a server stream with the status of an 'error' it is given.
+        call.emit('error', message.toServiceError());
         return;
       }
       pending++;
@@ -62,6 +63,8 @@ export function produceStreamHandler(
       const start = started.then(() => startRequest(deps, call, message, cancellation.signal));
       started = start.catch(() => undefined);
       const answer = start.then((s) => s.answer);
+      // Read in turn below, maybe after it failed: handled now, so that it never counts as unhandled.
+      answer.catch(() => undefined);
       answered = answered.then(async () => {
         let response: v1.ProduceStreamResponse | undefined;
         try {
