@@ -1,3 +1,4 @@
+import { type HandlerError, OK_OUTCOME, requestOutcome } from '@fjord/observability';
 import { ERROR_CODE_METADATA_KEY, ErrorCode, type v1 } from '@fjord/protocol';
 import { authorizeCallMessage, RefusedRequest, requestFailureStatus } from '@fjord/server-kit';
 import * as grpc from '@grpc/grpc-js';
@@ -57,6 +58,7 @@ export function produceStreamHandler(
         call.emit('error', message.toServiceError());
         return;
       }
+      const finish = deps.instrument?.metrics.start('Produce');
       pending++;
       if (pending >= MAX_PENDING_REQUESTS) call.pause();
       const correlationId = message.correlationId;
@@ -70,8 +72,13 @@ export function produceStreamHandler(
         try {
           const produced = await answer;
           response = produced === undefined ? undefined : { correlationId, response: produced };
+          finish?.(OK_OUTCOME);
+          if (produced && !(message instanceof RefusedStreamRequest))
+            countTraffic(deps, message.request, produced);
         } catch (error) {
-          response = { correlationId, requestError: requestErrorOf(deps, error) };
+          const status = requestFailureStatus(deps.logger, 'ProduceStream', error);
+          response = { correlationId, requestError: requestErrorOf(status) };
+          finish?.(requestOutcome(status as HandlerError));
         }
         pending--;
         if (pending < MAX_PENDING_REQUESTS && call.isPaused()) call.resume();
@@ -122,12 +129,24 @@ function streamRequestAccess(
 }
 
 /** The request_error of a request refused as a whole: what the unary RPC answers as its status. */
-function requestErrorOf(deps: BrokerServiceDeps, error: unknown): v1.ProduceRequestError {
-  const status = requestFailureStatus(deps.logger, 'ProduceStream', error);
+function requestErrorOf(status: grpc.ServiceError): v1.ProduceRequestError {
   const [code] = status.metadata.get(ERROR_CODE_METADATA_KEY);
   return {
     grpcStatus: status.code,
     errorCode: Number(code ?? ErrorCode.UNKNOWN_SERVER_ERROR),
     errorMessage: status.details,
   };
+}
+
+/** Bytes in and partition errors of an answered request, as the server counts a unary Produce's. */
+function countTraffic(
+  deps: BrokerServiceDeps,
+  request: v1.ProduceRequest__Output | null,
+  response: v1.ProduceResponse,
+): void {
+  try {
+    deps.instrument?.onSuccess?.('Produce', request ?? { acks: 0, timeoutMs: 0, topics: [] }, response);
+  } catch {
+    // Counting must never fail a request (the unary instrumentation ignores it the same way).
+  }
 }
