@@ -240,7 +240,10 @@ export function rpcSpecs(world: FuzzWorld): Readonly<Record<string, RpcFuzzSpec>
     'AuthService/Authenticate': {},
     // One produce request on a stream, then the fuzzer closes its side: answered (acks 1 or
     // -1) within the acks=all wait bound, or not at all (acks=0).
-    'BrokerService/ProduceStream': { holdMs: () => world.maxAckWaitMs + 3_000 },
+    'BrokerService/ProduceStream': {
+      holdMs: () => world.maxAckWaitMs + 3_000,
+      unanswered: (r) => num((r.request as Record<string, unknown> | null)?.acks) === 0,
+    },
     // ACL calls answer SECURITY_DISABLED here (no authorizer); the credential calls store
     // or refuse users of the fuzzer's own names.
     'SecurityService/CreateAcls': {},
