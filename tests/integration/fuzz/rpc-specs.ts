@@ -238,10 +238,11 @@ export function rpcSpecs(world: FuzzWorld): Readonly<Record<string, RpcFuzzSpec>
     // A SASL login on a stream; the fuzzer sends one message and closes its side. On the
     // cluster's PLAINTEXT listeners it is refused at once (ILLEGAL_SASL_STATE).
     'AuthService/Authenticate': {},
-    // One produce request on a stream, then the fuzzer closes its side: answered (acks 1 or
-    // -1) within the acks=all wait bound, or not at all (acks=0).
+    // One produce request on a stream, then the fuzzer closes its side: answered as Produce
+    // (within the acks=all wait bound for acks -1), or not at all (acks=0).
     'BrokerService/ProduceStream': {
-      holdMs: () => world.maxAckWaitMs + 3_000,
+      holdMs: (r) =>
+        (num((r.request as Record<string, unknown> | null)?.acks) === -1 ? world.maxAckWaitMs : 0) + 100,
       unanswered: (r) => num((r.request as Record<string, unknown> | null)?.acks) === 0,
     },
     // ACL calls answer SECURITY_DISABLED here (no authorizer); the credential calls store
