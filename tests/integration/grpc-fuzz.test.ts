@@ -68,7 +68,9 @@ const FUZZ_BROKER_ID = 77;
 /** The server's request cap that applies to an RPC. */
 function requestCapOf(rpc: RpcMethod): number {
   if (rpc.service !== 'BrokerService') return COORDINATOR_MAX_REQUEST_BYTES;
-  return rpc.name === 'BrokerService/Produce' ? BROKER_MAX_REQUEST_BYTES : BROKER_MAX_LOOKUP_REQUEST_BYTES;
+  return rpc.name === 'BrokerService/Produce' || rpc.name === 'BrokerService/ProduceStream'
+    ? BROKER_MAX_REQUEST_BYTES
+    : BROKER_MAX_LOOKUP_REQUEST_BYTES;
 }
 
 /** One generated call: an RPC and the bytes sent as its request body. */
@@ -192,6 +194,41 @@ class Ledger {
     outcome: CallOutcome,
     produceTopic: string,
   ): void {
+    if (rpc.name === 'BrokerService/ProduceStream') {
+      // One stream message: its request is a Produce's, its answer (if any) a Produce's answer.
+      const message = request as unknown as v1.ProduceStreamRequest__Output;
+      const sent = message.request;
+      if (!sent) return;
+      if (sent.acks === 0) {
+        // Never answered on the stream: every batch for the ledger's topic may have been stored
+        // (this over-approximates what was accepted, for these requests only).
+        for (const topic of sent.topics) {
+          if (topic.topic !== produceTopic) continue;
+          for (const partition of topic.partitions) {
+            let batches: ReturnType<typeof splitBatches>;
+            try {
+              batches = splitBatches(partition.records);
+            } catch {
+              continue;
+            }
+            const crcs = this.acceptedCrcs.get(partition.partition) ?? new Set<number>();
+            for (const { bytes } of batches) crcs.add(storedContentKey(bytes));
+            this.acceptedCrcs.set(partition.partition, crcs);
+          }
+        }
+        return;
+      }
+      const answer = (outcome.response as v1.ProduceStreamResponse__Output | undefined)?.response;
+      if (outcome.error || !answer) return;
+      const asProduce = { ...rpc, name: 'BrokerService/Produce' };
+      this.observe(
+        asProduce,
+        sent as unknown as Record<string, unknown>,
+        { ...outcome, response: answer },
+        produceTopic,
+      );
+      return;
+    }
     if (outcome.error) return;
     if (rpc.name === 'BrokerService/Produce') {
       const sent = request as unknown as v1.ProduceRequest__Output;

@@ -175,6 +175,11 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
     teardown.add('replication', () => replicationManager.stop());
 
     const shutdown = new AbortController();
+    const instrument = {
+      metrics: metrics.requests,
+      onSuccess: (api: string, request: unknown, response: unknown) =>
+        metrics.countTraffic(api, request, response),
+    };
     const serviceDeps = {
       brokerId: config.brokerId,
       store,
@@ -189,6 +194,7 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       quotas,
       countStreamTraffic: (api: string, request: unknown, response: unknown) =>
         metrics.countTraffic(api, request, response),
+      instrument,
     };
     // The inter-broker listener first: it is the one registered as the broker's own address.
     const listeners = [
@@ -201,10 +207,7 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       limits: config,
       security: serverSecurity(config, security.grpcServerState()),
       health,
-      instrument: {
-        metrics: metrics.requests,
-        onSuccess: (api, request, response) => metrics.countTraffic(api, request, response),
-      },
+      instrument,
     });
     teardown.add('grpc server', () => {
       // Long-polling fetches answer now instead of holding the drain for their whole wait.

@@ -68,6 +68,14 @@ export {
 } from './grpc.js';
 export { murmur2, partitionForKey, toPositive } from './murmur2.js';
 export {
+  type DecodedProduceStreamRequest,
+  decodeProduceRequest,
+  decodeProduceStreamRequest,
+  encodeProduceRequest,
+  encodeProduceStreamRequest,
+  ProduceCodecError,
+} from './produce-codec.js';
+export {
   type BatchHeader,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   type DecodedBatch,

@@ -41,6 +41,9 @@ class FakeCluster {
   readonly fetchRequests: v1.FetchRequest__Output[] = [];
   /** Error codes returned once, per partition, by the next Produce requests. */
   readonly produceFailures = new Map<number, number[]>();
+  /** False: ProduceStream is answered UNIMPLEMENTED, as by a broker from before it. */
+  servesProduceStream = true;
+  produceStreamsRefused = 0;
   /** An error code every Fetch of the partition answers, per partition. */
   readonly fetchErrors = new Map<number, number>();
   server = new grpc.Server();
@@ -98,6 +101,21 @@ class FakeCluster {
     });
     this.server.addService(proto.BrokerService.service, {
       Produce: unary((req: v1.ProduceRequest__Output) => this.produce(req)),
+      ProduceStream: (
+        call: grpc.ServerDuplexStream<v1.ProduceStreamRequest__Output, v1.ProduceStreamResponse>,
+      ) => {
+        if (!this.servesProduceStream) {
+          this.produceStreamsRefused++;
+          call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'ProduceStream is not served' });
+          return;
+        }
+        call.sendMetadata(new grpc.Metadata());
+        call.on('data', (message: v1.ProduceStreamRequest__Output) => {
+          const response = this.produce(message.request!);
+          if (message.request!.acks !== 0) call.write({ correlationId: message.correlationId, response });
+        });
+        call.on('end', () => call.end());
+      },
       Fetch: unary((req: v1.FetchRequest__Output) => this.fetch(req)),
       ListOffsets: unary((req: v1.ListOffsetsRequest__Output) => ({
         topics: req.topics.map((t) => ({
@@ -415,7 +433,24 @@ describe('producer', () => {
   it('reports -1n offsets with acks=0', async () => {
     const [meta] = await fjord.producer({ acks: 0 }).send({ topic: 'orders', messages: [{ value: 'x' }] });
     expect(meta?.offset).toBe(-1n);
-    expect(cluster.produceRequests[0]?.acks).toBe(0);
+    // Reported sent once written, as acks=0 is: the broker may get it a moment later.
+    await vi.waitFor(() => expect(cluster.produceRequests[0]?.acks).toBe(0));
+  });
+
+  it('falls back to unary Produce calls on a broker without ProduceStream, losing no acks=0 send', async () => {
+    cluster.servesProduceStream = false;
+    const [unanswered] = await fjord
+      .producer({ acks: 0 })
+      .send({ topic: 'orders', messages: [{ value: 'a' }] });
+    expect(unanswered?.offset).toBe(-1n);
+    await vi.waitFor(() => expect(cluster.produceRequests).toHaveLength(1));
+    const producer = fjord.producer();
+    const sent = await Promise.all(
+      [0, 1].map((i) => producer.send({ topic: 'orders', messages: [{ value: `v${i}`, partition: 1 }] })),
+    );
+    // Each stored once, in order, whether the two went in one request or two.
+    expect(sent.map(([r]) => r!.offset)).toEqual([0n, 1n]);
+    expect(cluster.produceStreamsRefused).toBeGreaterThan(0);
   });
 });
 

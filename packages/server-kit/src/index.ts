@@ -66,6 +66,7 @@ export { guardedDefinition, guardedDeserializer, RefusedRequest } from './grpc/r
 export {
   type RequestHandler,
   type RequestHandlersOf,
+  requestFailureStatus,
   unaryHandler,
   unaryHandlers,
 } from './grpc/unary-handler.js';

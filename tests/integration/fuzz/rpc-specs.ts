@@ -192,7 +192,7 @@ const num = (value: unknown): number => Number(value ?? 0);
 export function rpcSpecs(world: FuzzWorld): Readonly<Record<string, RpcFuzzSpec>> {
   return {
     'BrokerService/Produce': {
-      // An idempotent batch that overtook its predecessor may wait 100 ms for it, too.
+      // Answered after the write; with acks=-1 after the ISR wait (100 ms of slack for the write).
       holdMs: (r) => (num(r.acks) === -1 ? world.maxAckWaitMs : 0) + 100,
     },
     'BrokerService/Fetch': { holdMs: (r) => Math.min(Math.max(num(r.maxWaitMs), 0), 30_000) },
@@ -238,6 +238,13 @@ export function rpcSpecs(world: FuzzWorld): Readonly<Record<string, RpcFuzzSpec>
     // A SASL login on a stream; the fuzzer sends one message and closes its side. On the
     // cluster's PLAINTEXT listeners it is refused at once (ILLEGAL_SASL_STATE).
     'AuthService/Authenticate': {},
+    // One produce request on a stream, then the fuzzer closes its side: answered as Produce
+    // (within the acks=all wait bound for acks -1), or not at all (acks=0).
+    'BrokerService/ProduceStream': {
+      holdMs: (r) =>
+        (num((r.request as Record<string, unknown> | null)?.acks) === -1 ? world.maxAckWaitMs : 0) + 100,
+      unanswered: (r) => num((r.request as Record<string, unknown> | null)?.acks) === 0,
+    },
     // ACL calls answer SECURITY_DISABLED here (no authorizer); the credential calls store
     // or refuse users of the fuzzer's own names.
     'SecurityService/CreateAcls': {},

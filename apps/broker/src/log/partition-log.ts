@@ -433,23 +433,6 @@ export class PartitionLog {
     if (this.highWatermarkOffset > state.logEndOffset) this.highWatermarkOffset = state.logEndOffset;
   }
 
-  /**
-   * True when the first batch of `records` comes from an idempotent producer and would be
-   * refused as out of order right now: the batch before it has not arrived yet (requests on
-   * one HTTP/2 connection can overtake each other). Unparsable bytes answer false; the
-   * produce path's validation reports them.
-   */
-  isOutOfSequence(records: Buffer): boolean {
-    let header: BatchHeader;
-    try {
-      header = readBatchHeader(records);
-    } catch {
-      return false;
-    }
-    const check = checkSequence(this.pending.producers, header);
-    return check.kind === 'refuse' && check.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
-  }
-
   /** @internal The state after every queued write (replication appends from there). */
   get pendingState(): PartitionState {
     return this.pending;

@@ -7,6 +7,8 @@ import { admitBeforeSecurityState, grpcCallAccess } from './grpc-call-access.js'
 import { listOffsets } from './list-offsets.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { produce } from './produce.js';
+import { withProduceCodec } from './produce-codec.js';
+import { produceStreamHandler } from './produce-stream.js';
 import type { BrokerServiceDeps } from './service-deps.js';
 
 /** The fully qualified name of the broker's gRPC service (also its health service name). */
@@ -38,7 +40,7 @@ export function createBrokerService(deps: BrokerServiceDeps): v1.BrokerServiceHa
   });
   // Its answers are FetchAnswers too, written by the same serializer as Fetch's.
   const FetchStream = serveFetchStream(deps) as unknown as v1.BrokerServiceHandlers['FetchStream'];
-  return { ...unary, FetchStream };
+  return { ...unary, FetchStream, ProduceStream: produceStreamHandler(deps) };
 }
 
 /**
@@ -53,14 +55,14 @@ export function brokerServiceBinding(
 ): GrpcServiceBinding {
   const definition = loadFjordProto().fjord.v1.BrokerService.service;
   return {
-    definition: {
+    definition: withProduceCodec({
       ...definition,
       Fetch: { ...definition.Fetch, responseSerialize: encodeFetchResponse as (answer: unknown) => Buffer },
       FetchStream: {
         ...definition.FetchStream,
         responseSerialize: encodeFetchResponse as (answer: unknown) => Buffer,
       },
-    },
+    }),
     handlers: createBrokerService(deps),
     maxRequestBytes: {
       Fetch: maxLookupRequestBytes,

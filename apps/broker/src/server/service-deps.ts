@@ -1,3 +1,4 @@
+import type { InstrumentOptions } from '@fjord/observability';
 import type { Logger } from 'pino';
 import type { HostedReplicas } from '../cluster/hosted-replicas.js';
 import type { LogStore } from '../log/store.js';
@@ -34,4 +35,9 @@ export interface BrokerServiceDeps {
    * kit instruments unary calls only.
    */
   countStreamTraffic?: (api: string, request: unknown, response: unknown) => void;
+  /**
+   * The request metrics the gRPC server counts unary calls in; stream handlers count each
+   * request of a stream there under its unary RPC's name. Absent: not counted.
+   */
+  instrument?: InstrumentOptions;
 }

@@ -110,8 +110,7 @@ export class ConnectionPool {
   ): Promise<Res> {
     if (this.#closed) return Promise.reject(new ClosedError('the Fjord client is closed'));
     if (signal?.aborted) return Promise.reject(new ClosedError('the request was aborted before it started'));
-    const metadata = new grpc.Metadata();
-    metadata.set('fjord-client-id', this.#clientId);
+    const metadata = this.callMetadata();
     return new Promise<Res>((resolve, reject) => {
       const onAbort = (): void => call.cancel();
       const call = invoke(metadata, { deadline: Date.now() + Math.max(1, timeoutMs) }, (error, response) => {
@@ -148,6 +147,14 @@ export class ConnectionPool {
     stream.on('close', () => this.#streams.delete(stream));
     stream.on('error', () => this.#streams.delete(stream));
     return stream;
+  }
+
+  /** The metadata every call of this pool starts with (the client id, Kafka's client.id). */
+  callMetadata(): grpc.Metadata {
+    if (this.#closed) throw new ClosedError('the Fjord client is closed');
+    const metadata = new grpc.Metadata();
+    metadata.set('fjord-client-id', this.#clientId);
+    return metadata;
   }
 
   /** Cancels calls in flight and closes every channel. */

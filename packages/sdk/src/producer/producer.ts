@@ -175,6 +175,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     this.#sender.close();
     await Promise.allSettled([...this.#pending]);
     await this.#sender.flush();
+    this.#sender.release();
   }
 
   // Queues every record of the call. Synchronous (no promise per record, no await) when the

@@ -20,31 +20,31 @@ describe('Sender', () => {
       leaderAddress: () => ({ address: LEADER, epoch: 0 }),
       invalidate: () => {},
       topic: async () => ORDERS,
-      pool: {
-        broker: () => ({}),
-        unary: async (): Promise<v1.ProduceResponse__Output> => {
-          sentAt.push(Date.now());
-          return {
-            topics: [
-              {
-                topic: 'orders',
-                partitions: [
-                  {
-                    partition: 0,
-                    errorCode: 0,
-                    errorMessage: '',
-                    baseOffset: String(sentAt.length - 1),
-                    logAppendTimeMs: '-1',
-                    logStartOffset: '0',
-                  },
-                ],
-              },
-            ],
-            throttleTimeMs: throttleTimes.shift() ?? 0,
-          };
-        },
-      },
     } as unknown as Cluster;
+    const requests = {
+      close: () => {},
+      send: async (): Promise<v1.ProduceResponse__Output> => {
+        sentAt.push(Date.now());
+        return {
+          topics: [
+            {
+              topic: 'orders',
+              partitions: [
+                {
+                  partition: 0,
+                  errorCode: 0,
+                  errorMessage: '',
+                  baseOffset: String(sentAt.length - 1),
+                  logAppendTimeMs: '-1',
+                  logStartOffset: '0',
+                },
+              ],
+            },
+          ],
+          throttleTimeMs: throttleTimes.shift() ?? 0,
+        };
+      },
+    };
     const memory = new MemoryLimit(1 << 20, 1_000);
     const accumulator = new RecordAccumulator(16_384, memory, Date.now);
     const sender = new Sender({
@@ -63,6 +63,7 @@ describe('Sender', () => {
       logger: silentLogger,
       clock: systemClock,
       random: Math.random,
+      requests,
     });
     sender.setMetadata(ORDERS);
     const send = async (value: string) => {

@@ -6,6 +6,7 @@ import { backoffMs, type Clock, type RetryPolicy } from '../retry.js';
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js';
 import type { Idempotence } from './idempotence.js';
 import type { MemoryLimit } from './memory-limit.js';
+import { type ProduceRequestSender, ProduceStreams } from './produce-streams.js';
 import type { ProducerBatch } from './producer-batch.js';
 
 /** Settings of the {@link Sender}. */
@@ -30,6 +31,8 @@ export interface SenderDeps {
   random: () => number;
   /** Present when the producer is idempotent. */
   idempotence?: Idempotence | undefined;
+  /** Where requests go; default: one ProduceStream per broker over `cluster.pool`. */
+  requests?: ProduceRequestSender;
 }
 
 interface Request {
@@ -61,9 +64,11 @@ export class Sender {
   #scheduled = false;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
+  readonly #streams: ProduceRequestSender;
 
   constructor(deps: SenderDeps) {
     this.#d = deps;
+    this.#streams = deps.requests ?? new ProduceStreams(deps.cluster.pool);
   }
 
   /** Routing for a topic, as the producer looked it up for a send. */
@@ -105,6 +110,11 @@ export class Sender {
   close(): void {
     this.#closing = true;
     this.wakeup();
+  }
+
+  /** Ends the produce streams; for the producer's close(), once everything was sent. */
+  release(): void {
+    this.#streams.close();
   }
 
   #arm(at: number): void {
@@ -297,19 +307,15 @@ export class Sender {
       list.push({ partition: batch.partition, records: bytes });
       topics.set(batch.topic, list);
     }
-    const client = this.#d.cluster.pool.broker(address);
-    this.#d.cluster.pool
-      .unary<v1.ProduceResponse__Output>(address, timeoutMs, (metadata, options, callback) =>
-        client.produce(
-          {
-            acks: this.#d.settings.acks,
-            timeoutMs,
-            topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-          },
-          metadata,
-          options,
-          callback,
-        ),
+    this.#streams
+      .send(
+        address,
+        {
+          acks: this.#d.settings.acks,
+          timeoutMs,
+          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+        },
+        timeoutMs,
       )
       .then(
         (response) => this.#handleResponse(request, response),

@@ -35,12 +35,16 @@ export function unaryHandler<Req, Res>(
       .then(() => handle(call.request, call))
       .then(
         (response) => callback(null, response),
-        (error: unknown) => callback(answerFor(logger, method, error)),
+        (error: unknown) => callback(requestFailureStatus(logger, method, error)),
       );
   };
 }
 
-function answerFor(logger: ErrorLogger, method: string, error: unknown): grpc.ServiceError {
+/**
+ * The status a failed request is answered with (the rules of {@link unaryHandler}), for
+ * handlers that answer requests another way, such as one message of a stream.
+ */
+export function requestFailureStatus(logger: ErrorLogger, method: string, error: unknown): grpc.ServiceError {
   if (error instanceof InvalidRequestError) {
     return grpcRequestError(grpc.status.INVALID_ARGUMENT, ErrorCode.INVALID_REQUEST, error.message);
   }
