@@ -25,11 +25,12 @@ const RESPONSE_DELAY_MS = 150;
 const DROP_EVERY_MS = 400;
 const LONG_GAP_EVERY = 4;
 /**
- * A pause between chunks, so that sending lasts ~7.5 s and meets a dozen drops and the restart
- * (at 3 s). On ProduceStream a producer's batches no longer overtake each other and get
- * resent, and 1,500 records went out in ~3 s: too few drops, and sometimes no restart at all.
+ * A pause between chunks, so that sending lasts ~12 s and meets well over a dozen drops and the
+ * restart (at 3 s). On ProduceStream a producer's batches no longer overtake each other and get
+ * resent, and 1,500 records went out in ~3 s: too few drops, and sometimes no restart at all
+ * (at 50 ms, a CI run cut only 5 connections: a drop while the producer reconnects cuts none).
  */
-const SEND_PACE_MS = 50;
+const SEND_PACE_MS = 80;
 
 interface RunResult {
   /** Value -> how many times it is stored. */

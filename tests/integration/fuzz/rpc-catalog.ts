@@ -1,4 +1,4 @@
-import { loadFjordProto } from '@fjord/protocol';
+import { decodeProduceRequest, decodeProduceStreamRequest, loadFjordProto } from '@fjord/protocol';
 import type * as grpc from '@grpc/grpc-js';
 
 /** One RPC as the loaded protos define it. */
@@ -31,9 +31,23 @@ export function allRpcs(): RpcMethod[] {
             service,
             path: definition.path,
             requestType: typed.requestType.type.name,
-            decodeRequest: (bytes: Buffer) => definition.requestDeserialize(bytes) as Record<string, unknown>,
+            decodeRequest: requestDecoder(`${service}/${method}`, definition),
             decodeResponse: (bytes: Buffer) => definition.responseDeserialize(bytes),
           };
         }),
   );
+}
+
+/**
+ * How the server reads a request body: the broker decodes produce requests with its own codec,
+ * which takes some bodies protobufjs refuses (a 6-byte varint for an int32 at the end of a
+ * message, valid protobuf), so the fuzz judges those by what the broker saw (e.g. acks=0, never
+ * answered on ProduceStream).
+ */
+function requestDecoder(name: string, definition: grpc.MethodDefinition<unknown, unknown>) {
+  if (name === 'BrokerService/ProduceStream')
+    return (bytes: Buffer) => decodeProduceStreamRequest(bytes) as unknown as Record<string, unknown>;
+  if (name === 'BrokerService/Produce')
+    return (bytes: Buffer) => decodeProduceRequest(bytes) as unknown as Record<string, unknown>;
+  return (bytes: Buffer) => definition.requestDeserialize(bytes) as Record<string, unknown>;
 }
