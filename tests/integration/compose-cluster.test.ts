@@ -84,8 +84,8 @@ describe.skipIf(missing)('the docker-compose cluster in podman, on a bridge netw
     // behind the processes: give `up` room.
     await timed('compose up', () => compose(['up', '-d', '--no-build'], 420_000));
     await timed('cluster serving', () => waitServing(metricsPorts, [...coordinators, ...brokers], 120_000));
-    // The voters' own list names them by service name, which the host cannot resolve: a client
-    // on the host is given every published coordinator port.
+    // Every published coordinator port, so that the first contact survives a killed leader; the
+    // coordinators answer the others' EXTERNAL (published) addresses, checked below.
     fjord = new Fjord({ bootstrap: coordinatorAddresses(), clientId: 'compose-test', ...FAILOVER_CLIENT });
     allWell = true;
   }, COMPOSE_SETUP_TIMEOUT_MS);
