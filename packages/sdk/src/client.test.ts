@@ -441,7 +441,8 @@ describe('producer', () => {
     cluster.servesProduceStream = false;
     const [unanswered] = await fjord
       .producer({ acks: 0 })
-      .send({ topic: 'orders', messages: [{ value: 'a' }] });
+      // On partition 0: the sends below count offsets on partition 1 from 0.
+      .send({ topic: 'orders', messages: [{ value: 'a', partition: 0 }] });
     expect(unanswered?.offset).toBe(-1n);
     await vi.waitFor(() => expect(cluster.produceRequests).toHaveLength(1));
     const producer = fjord.producer();
