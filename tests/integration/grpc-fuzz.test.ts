@@ -8,7 +8,7 @@ import {
   type v1,
 } from '@fjord/protocol';
 import { Fjord } from '@fjord/sdk';
-import { type Cluster, randomName, startCluster } from '@fjord/testkit';
+import { type Cluster, randomName, sleep, startCluster } from '@fjord/testkit';
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,8 @@ import { loggedIn, type RawConnection, REAUTHENTICATE_TRAILER, secureFjord } fro
 // prints fast-check's seed and path; FJORD_FUZZ_SEED and FJORD_FUZZ_PATH replay it.
 
 const RUNS = Number(process.env.FJORD_FUZZ_RUNS ?? 1_500);
+/** How often a late answer's request is sent again before it counts as late. */
+const LATE_RESENDS = 2;
 /** Cases against the secure cluster: a fifth of the plain run's. */
 const SECURE_RUNS = Math.max(1, Math.ceil(RUNS / 5));
 const SEED = process.env.FJORD_FUZZ_SEED === undefined ? undefined : Number(process.env.FJORD_FUZZ_SEED);
@@ -434,9 +436,12 @@ describe('fuzzing every gRPC RPC against a real cluster (issue #13, item 8)', ()
         const waitMs = Math.min(answerWithinMs, CLIENT_WAIT_MS);
         const allowance = { answerWithinMs, clientGaveUp: answerWithinMs > waitMs };
         let outcome = await rawCall(client, c, waitMs);
-        if (isLate(outcome, allowance)) {
-          // Sent once more: a stall of this shared machine does not repeat, a slow handler does.
+        // Sent up to twice more, a second apart: a stall of this shared machine (CI runs other
+        // test files beside this one) does not repeat three times, a slow handler does. CI once
+        // saw a 45 KB OffsetFetch late twice that replays in milliseconds on its own.
+        for (let resend = 1; resend <= LATE_RESENDS && isLate(outcome, allowance); resend++) {
           ledger.resent.push(`${rpc.name} ${c.body.length} bytes: ${outcome.elapsedMs} ms`);
+          await sleep(1_000);
           outcome = await rawCall(client, c, waitMs);
         }
         const problems = unansweredAsAgreed(specs[rpc.name]!, request, outcome)
@@ -706,8 +711,10 @@ describe('fuzzing every gRPC RPC against a secure cluster as an authenticated no
           if (again.error) throw new Error(`login again failed: ${again.error.message}`);
           outcome = await rawCall(connection.client, c, waitMs, connection.metadata());
         }
-        if (isLate(outcome, allowance))
+        for (let resend = 1; resend <= LATE_RESENDS && isLate(outcome, allowance); resend++) {
+          await sleep(1_000);
           outcome = await rawCall(connection.client, c, waitMs, connection.metadata());
+        }
         const problems = unansweredAsAgreed(specs[rpc.name]!, request, outcome)
           ? []
           : verdictProblems(outcome, allowance);
