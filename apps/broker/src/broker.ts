@@ -67,6 +67,7 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       flushIntervalMs: config.flushIntervalMs,
       writeBufferBytes: config.levelDbWriteBufferBytes,
       maxFileBytes: config.levelDbMaxFileBytes,
+      tailCacheBytes: config.tailCacheBytes,
     });
     teardown.add('log store', () => store.close());
     // Before anything reads replica data (the clean-shutdown marker included): another

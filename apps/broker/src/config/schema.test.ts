@@ -1,6 +1,7 @@
 import { helpText, loadConfig as loadSettings } from '@fjord/server-kit';
 import { describe, expect, it } from 'vitest';
 import { LEVELDB_DEFAULTS } from '../log/store.js';
+import { DEFAULT_TAIL_CACHE_BYTES } from '../log/tail-cache.js';
 import { BROKER_CONFIG_SCHEMA, BROKER_SETTINGS } from './schema.js';
 
 const loadConfig = (argv: string[], env: NodeJS.ProcessEnv) =>
@@ -32,6 +33,7 @@ describe('loadConfig', () => {
         flushIntervalMs: 1000,
         levelDbWriteBufferBytes: LEVELDB_DEFAULTS.writeBufferBytes,
         levelDbMaxFileBytes: LEVELDB_DEFAULTS.maxFileBytes,
+        tailCacheBytes: DEFAULT_TAIL_CACHE_BYTES,
         retentionCheckIntervalMs: 300_000,
         replicaLagTimeMaxMs: 10_000,
         replicaFetchWaitMaxMs: 500,

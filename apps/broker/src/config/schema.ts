@@ -23,6 +23,7 @@ import {
 } from '@fjord/server-kit';
 import { z } from 'zod';
 import { LEVELDB_DEFAULTS } from '../log/store.js';
+import { DEFAULT_TAIL_CACHE_BYTES } from '../log/tail-cache.js';
 
 /**
  * The broker's settings (docs/dev/CONTRACTS.md, "Process command lines"), each with its one
@@ -102,6 +103,11 @@ export const BROKER_SETTINGS = z
     levelDbMaxFileBytes: int(64 * 1024, 1024 ** 3)
       .default(LEVELDB_DEFAULTS.maxFileBytes)
       .describe("LevelDB's table file size (max_file_size) before a compaction starts a new file"),
+    tailCacheBytes: int(0, 1024 ** 3)
+      .default(DEFAULT_TAIL_CACHE_BYTES)
+      .describe(
+        'memory for the most recently appended batches of all partitions, read by followers and consumers at the end of a log without LevelDB; 0 = none',
+      ),
     retentionCheckIntervalMs: durationMs(1)
       .default(300_000)
       .describe('how often retention (retention.ms, retention.bytes) runs over every hosted partition'),

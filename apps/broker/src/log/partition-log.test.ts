@@ -12,12 +12,20 @@ function offsetsIn(bytes: Buffer): bigint[] {
   return splitBatches(bytes).flatMap((b) => decodeRecordBatch(b.bytes).records.map((r) => r.offset));
 }
 
-describe('PartitionLog', () => {
+// Every case runs twice: reads answered from the tail cache, and from LevelDB alone.
+describe.each([
+  { reads: 'the tail cache', tailCacheBytes: undefined },
+  { reads: 'LevelDB alone', tailCacheBytes: 0 },
+])('PartitionLog, reading from $reads', ({ tailCacheBytes }) => {
   let temp: TempStore;
   let log: PartitionLog;
 
   beforeEach(async () => {
-    temp = await openTempStore();
+    temp = await openTempStore({
+      flushPolicy: 'os',
+      flushIntervalMs: 1000,
+      ...(tailCacheBytes === undefined ? {} : { tailCacheBytes }),
+    });
     log = await PartitionLog.load(temp.store, TOPIC_ID, 0);
   });
   afterEach(async () => {

@@ -39,6 +39,7 @@ import {
 import { loadProducerStates, producerEntryOps } from './producer-state-store.js';
 import type { RetentionPolicy } from './retention-policy.js';
 import type { LogStore } from './store.js';
+import type { PartitionTail } from './tail-cache.js';
 import type { WriteOp } from './write-queue.js';
 
 export type { TimestampLookup } from './partition-scans.js';
@@ -69,6 +70,14 @@ export interface PreparedAppend {
   ops: WriteOp[];
   commit(): void;
   rollback(): void;
+}
+
+/** A batch a committed write added at the end of the log. */
+export interface AppendedBatch {
+  baseOffset: bigint;
+  /** Offset after its last record. */
+  nextOffset: bigint;
+  bytes: Buffer;
 }
 
 /** Batches read for a fetch, as stored. */
@@ -118,6 +127,8 @@ export class PartitionLog {
   /** The truncation queued or running (replication), until it has reset the state. */
   private truncation: Promise<unknown> | undefined;
   private producerIdExpirationMs = DEFAULT_PRODUCER_ID_EXPIRATION_MS;
+  /** The last committed batches, served to reads at the end of the log without LevelDB. */
+  private readonly tail: PartitionTail;
 
   private constructor(
     private readonly store: LogStore,
@@ -129,6 +140,7 @@ export class PartitionLog {
     readonly nowMs: () => number,
   ) {
     this.topicIdBytes = topicIdToBytes(topicId);
+    this.tail = store.tailCache.partition();
     this.committed = state;
     this.pending = copyState(state);
     const hw = checkpointedHighWatermark ?? state.logEndOffset;
@@ -245,6 +257,7 @@ export class PartitionLog {
     let baseOffset: bigint | undefined;
     let endOffset = state.logEndOffset;
     const ops: WriteOp[] = [];
+    const appended: AppendedBatch[] = [];
     for (const [i, { header, bytes }] of batches.entries()) {
       const duplicate = duplicates[i];
       if (duplicate) {
@@ -274,6 +287,7 @@ export class PartitionLog {
       state.logEndOffset = offset + BigInt(header.lastOffsetDelta) + 1n;
       state.sizeBytes += bytes.length;
       endOffset = state.logEndOffset;
+      appended.push({ baseOffset: offset, nextOffset: state.logEndOffset, bytes });
     }
     // Only the producers this append changed: the state of the others is on disk already.
     ops.push(...producerEntryOps(this.topicIdBytes, this.partition, state.producers, touched));
@@ -286,7 +300,7 @@ export class PartitionLog {
       baseOffset: baseOffset ?? state.logEndOffset,
       endOffset,
       ops,
-      commit: () => this.commit(after),
+      commit: () => this.commit(after, appended),
       rollback: () => this.rollback(),
     };
   }
@@ -329,6 +343,11 @@ export class PartitionLog {
     const highWatermark = upTo === 'logEnd' ? this.committed.logEndOffset : this.highWatermarkOffset;
     const result: ReadResult = { batches: [], sizeBytes: 0 };
     if (fetchOffset >= highWatermark) return result;
+    // The cache is used only while it ends where the log ends, so it cannot miss a batch.
+    if (this.tail.endOffset === this.committed.logEndOffset) {
+      const cached = this.tail.read(fetchOffset, highWatermark, maxBytes, minOneBatch);
+      if (cached) return cached;
+    }
     const start = (await batchBaseAtOrBefore(this.store.db, this, fetchOffset)) ?? this.logStartOffset;
     const values = this.store.db.values({
       gte: logKey(this.topicIdBytes, this.partition, start),
@@ -398,7 +417,10 @@ export class PartitionLog {
       ops.push(this.metaOp(state));
       const after = copyState(state);
       await this.store.write(ops, {
-        onCommit: () => this.commit(after, false),
+        onCommit: () => {
+          this.tail.dropBelow(newStart);
+          this.commit(after);
+        },
         onFail: () => this.rollback(),
       });
       return doomed.length;
@@ -416,10 +438,13 @@ export class PartitionLog {
   /** Marks the log deleted (its topic is gone) and wakes waiting fetches so they see it. */
   markDeleted(): void {
     this.deleted = true;
+    this.tail.clear();
     this.notifyAppend();
   }
 
-  private commit(state: PartitionState, appended = true): void {
+  /** Makes `state` the on-disk state; `appended` are the batches the write added at the end. */
+  private commit(state: PartitionState, appended?: readonly AppendedBatch[]): void {
+    for (const batch of appended ?? []) this.tail.append(batch.baseOffset, batch.nextOffset, batch.bytes);
     this.committed = state;
     // Without replication the leader is the whole ISR, so everything on disk is committed.
     if (!this.replicated) this.highWatermarkOffset = state.logEndOffset;
@@ -428,6 +453,7 @@ export class PartitionLog {
 
   /** @internal For replication (replica-log.ts): replaces the on-disk and queued state. */
   resetState(state: PartitionState): void {
+    this.tail.clear();
     this.committed = state;
     this.pending = copyState(state);
     if (this.highWatermarkOffset > state.logEndOffset) this.highWatermarkOffset = state.logEndOffset;
@@ -438,9 +464,12 @@ export class PartitionLog {
     return this.pending;
   }
 
-  /** @internal Commits a follower append or truncation prepared by replica-log.ts. */
-  commitReplicated(state: PartitionState): void {
-    this.commit(state);
+  /**
+   * @internal Commits a follower append or an epoch start prepared by replica-log.ts, with
+   * the batches it appended.
+   */
+  commitReplicated(state: PartitionState, appended: readonly AppendedBatch[] = []): void {
+    this.commit(state, appended);
   }
 
   /** @internal Drops queued state after a failed replication write. */

@@ -27,6 +27,8 @@ export interface StorageStats {
    * write-ahead log adds 1 on top. 0 before anything was written.
    */
   writeAmplification: number;
+  /** Bytes of batches held by the tail cache (tail-cache.ts); 0 when there is none. */
+  tailCacheBytes: number;
 }
 
 const MIB = 1024 * 1024;
@@ -59,7 +61,7 @@ export function parseLevelDbStats(text: string): LevelStats[] {
 }
 
 /** Sums the levels into {@link StorageStats}. */
-export function storageStats(levels: LevelStats[], userBytes: number): StorageStats {
+export function storageStats(levels: LevelStats[], userBytes: number, tailCacheBytes = 0): StorageStats {
   const tableWrittenBytes = levels.reduce((sum, l) => sum + l.writtenBytes, 0);
   const compactionReadBytes = levels.reduce((sum, l) => sum + l.readBytes, 0);
   return {
@@ -68,5 +70,6 @@ export function storageStats(levels: LevelStats[], userBytes: number): StorageSt
     tableWrittenBytes,
     compactionReadBytes,
     writeAmplification: userBytes > 0 ? tableWrittenBytes / userBytes : 0,
+    tailCacheBytes,
   };
 }

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { Level } from 'level';
 import { FLUSH_MARKER_KEY } from './keys.js';
 import { parseLevelDbStats, type StorageStats, storageStats } from './storage-stats.js';
+import { DEFAULT_TAIL_CACHE_BYTES, TailCache } from './tail-cache.js';
 import { type WriteHooks, type WriteOp, WriteQueue } from './write-queue.js';
 
 /**
@@ -21,6 +22,8 @@ export interface LogStoreOptions {
   writeBufferBytes?: number;
   /** LevelDB's table file size before it starts a new one (max_file_size); default {@link LEVELDB_DEFAULTS}. */
   maxFileBytes?: number;
+  /** Memory for the last appended batches of every partition; default {@link DEFAULT_TAIL_CACHE_BYTES}, 0 = none. */
+  tailCacheBytes?: number;
 }
 
 /**
@@ -45,6 +48,8 @@ export type BrokerDb = Level<Buffer, Buffer>;
  */
 export class LogStore {
   private readonly queue: WriteQueue;
+  /** The last appended batches of every partition in this store, within one budget. */
+  readonly tailCache: TailCache;
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly writeFailureListeners = new Set<(error: Error) => void>();
@@ -55,6 +60,7 @@ export class LogStore {
     readonly db: BrokerDb,
     private readonly options: LogStoreOptions,
   ) {
+    this.tailCache = new TailCache(options.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
     const sync = options.flushPolicy === 'sync';
     this.queue = new WriteQueue((ops) =>
       db.batch(ops, { sync }).then(
@@ -113,7 +119,11 @@ export class LogStore {
     // `level` types the universal database, whose browser half has no properties; in Node it
     // is classic-level, which has getProperty.
     const properties = this.db as unknown as { getProperty(name: string): string };
-    return storageStats(parseLevelDbStats(properties.getProperty('leveldb.stats')), this.userBytes);
+    return storageStats(
+      parseLevelDbStats(properties.getProperty('leveldb.stats')),
+      this.userBytes,
+      this.tailCache.bytes,
+    );
   }
 
   /** Waits for queued writes, then closes LevelDB. */

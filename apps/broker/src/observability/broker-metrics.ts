@@ -174,6 +174,11 @@ export class BrokerMetrics {
       'Table bytes written per byte the broker wrote, since the store was opened (the write-ahead log adds 1)',
       (s) => s.writeAmplification,
     );
+    total(
+      'fjord_broker_tail_cache_bytes',
+      'Bytes of recently appended batches the broker holds in memory for fetches at the end of a log (--tail-cache-bytes)',
+      (s) => s.tailCacheBytes,
+    );
     const perLevel = (name: string, help: string, read: (level: StorageStats['levels'][number]) => number) =>
       new Gauge({
         name,

@@ -7,7 +7,7 @@ import {
   partitionPrefix,
   timeIndexKey,
 } from '../log/keys.js';
-import type { PartitionLog } from '../log/partition-log.js';
+import type { AppendedBatch, PartitionLog } from '../log/partition-log.js';
 import { lastEntry } from '../log/partition-scans.js';
 import { copyState } from '../log/partition-state.js';
 import { isIdempotent, recordBatch, truncateProducerStates } from '../log/producer-state.js';
@@ -43,7 +43,7 @@ export async function appendAsFollower(store: LogStore, log: PartitionLog, recor
   const ops: WriteOp[] = [];
   const nowMs = log.nowMs();
   const touched = log.expireProducers(state, nowMs);
-  let appended = 0;
+  const appended: AppendedBatch[] = [];
   for (const { header, bytes } of batches) {
     const end = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
     if (end <= state.logEndOffset) continue;
@@ -65,17 +65,17 @@ export async function appendAsFollower(store: LogStore, log: PartitionLog, recor
     if (isIdempotent(header)) touched.push(header.producerId);
     state.logEndOffset = end;
     state.sizeBytes += bytes.length;
-    appended++;
+    appended.push({ baseOffset: header.baseOffset, nextOffset: end, bytes });
   }
-  if (appended === 0 && touched.length === 0) return 0;
+  if (appended.length === 0 && touched.length === 0) return 0;
   ops.push(...producerEntryOps(log.topicIdBytes, log.partition, state.producers, touched));
   ops.push(log.metaOp(state));
   const after = copyState(state);
   await store.write(ops, {
-    onCommit: () => log.commitReplicated(after),
+    onCommit: () => log.commitReplicated(after, appended),
     onFail: () => log.rollbackReplicated(),
   });
-  return appended;
+  return appended.length;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@fjord/protocol';
 import type { HostedPartition } from '../cluster/hosted-replicas.js';
-import { waitForAppend } from './append-waiter.js';
+import { anyAborted, type StopSignals, waitForAppend } from './append-waiter.js';
 import type { PartitionResolver } from './partition-resolver.js';
 
 /** How often a waiting acks=all request looks at the ISR again, when nothing was appended. */
@@ -24,7 +24,7 @@ export async function waitForIsrAck(
   hosted: HostedPartition,
   endOffset: bigint,
   timeoutMs: number,
-  signal: AbortSignal,
+  signals: StopSignals,
 ): Promise<AckOutcome> {
   const deadline = Date.now() + Math.max(timeoutMs, 1);
   const where = `${hosted.topic}/${hosted.partition}`;
@@ -52,13 +52,13 @@ export async function waitForIsrAck(
     }
     if (log.highWatermark >= endOffset) return { errorCode: ErrorCode.NONE, errorMessage: '' };
     const remainingMs = deadline - Date.now();
-    if (remainingMs <= 0 || signal.aborted) {
+    if (remainingMs <= 0 || anyAborted(signals)) {
       return {
         errorCode: ErrorCode.REQUEST_TIMED_OUT,
         errorMessage: `not every in-sync replica of ${where} ([${isr.join(',')}]) had the batch within ${timeoutMs} ms`,
       };
     }
     // ISR changes wake nobody: look again at least every ISR_RECHECK_MS.
-    await waitForAppend([log], Math.min(remainingMs, ISR_RECHECK_MS), signal);
+    await waitForAppend([log], Math.min(remainingMs, ISR_RECHECK_MS), signals);
   }
 }

@@ -28,6 +28,11 @@ export function serveFetchStream(
   return (call) => new FetchStreamServer(deps, call).start();
 }
 
+// Abort reasons, made once: `abort()` without one builds a DOMException with a stack trace, on
+// every request of a stream that keeps fetching.
+const STREAM_ENDED: Error = Object.freeze(new Error('the fetch stream ended'));
+const WOKEN: Error = Object.freeze(new Error('a newer request ends the long poll'));
+
 class FetchStreamServer {
   readonly #deps: BrokerServiceDeps;
   readonly #call: FetchStreamCall;
@@ -51,9 +56,9 @@ class FetchStreamServer {
       this.#ended = true;
       this.#endIfDone();
     });
-    call.on('cancelled', () => this.#closed.abort());
-    call.on('error', () => this.#closed.abort());
-    call.on('close', () => this.#closed.abort());
+    call.on('cancelled', () => this.#closed.abort(STREAM_ENDED));
+    call.on('error', () => this.#closed.abort(STREAM_ENDED));
+    call.on('close', () => this.#closed.abort(STREAM_ENDED));
   }
 
   #received(message: v1.FetchSessionRequest__Output | RefusedRequest): void {
@@ -62,7 +67,7 @@ class FetchStreamServer {
       this.#fail(message.toServiceError());
       return;
     }
-    this.#wake.abort();
+    this.#wake.abort(WOKEN);
     if (message.wakeOnly) return;
     this.#pending.push(message);
     void this.#serve();
@@ -76,7 +81,7 @@ class FetchStreamServer {
         const request = this.#pending.shift()!;
         this.#wake = new AbortController();
         // A request already waiting behind this one: answer this one without waiting for data.
-        if (this.#pending.length > 0) this.#wake.abort();
+        if (this.#pending.length > 0) this.#wake.abort(WOKEN);
         const answer = await this.#round(request, this.#wake.signal);
         if (this.#closed.signal.aborted) return;
         this.#call.write(answer);
@@ -105,9 +110,8 @@ class FetchStreamServer {
       if (refusal) throw refusal;
     }
     const access = grpcCallAccess(call, replicaRequest);
-    const signal = AbortSignal.any([this.#closed.signal, woken]);
     const round = this.#session.fetchRequest(request);
-    const answer = this.#session.answered(await fetch(deps, round, signal, access));
+    const answer = this.#session.answered(await fetch(deps, round, [this.#closed.signal, woken], access));
     deps.countStreamTraffic?.('Fetch', round, answer);
     return answer;
   }

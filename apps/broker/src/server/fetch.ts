@@ -8,7 +8,7 @@ import {
   type v1,
 } from '@fjord/protocol';
 import type { HostedPartition } from '../cluster/hosted-replicas.js';
-import { waitForAppend } from './append-waiter.js';
+import { anyAborted, type StopSignals, waitForAppend } from './append-waiter.js';
 import {
   type CallAccess,
   resolveAllowed,
@@ -54,13 +54,13 @@ interface ReadRound {
 export async function fetch(
   deps: BrokerServiceDeps,
   request: v1.FetchRequest__Output,
-  cancelled: AbortSignal,
+  cancelled: AbortSignal | StopSignals,
   access: CallAccess = UNRESTRICTED_ACCESS,
 ): Promise<FetchAnswer> {
-  const signal = AbortSignal.any([cancelled, deps.shutdownSignal]);
+  const signals = [...(Array.isArray(cancelled) ? cancelled : [cancelled]), deps.shutdownSignal];
   const quota =
     request.replicaId < 0 && access.quotaClient && deps.quotas?.fetch.enabled ? deps.quotas.fetch : undefined;
-  if (quota && access.quotaClient) await quota.whileMuted(access.quotaClient, signal);
+  if (quota && access.quotaClient) await quota.whileMuted(access.quotaClient, AbortSignal.any(signals));
   const deadline = Date.now() + Math.min(Math.max(request.maxWaitMs, 0), MAX_FETCH_WAIT_MS);
   const minBytes = Math.max(request.minBytes, 1);
   const maxBytes = Math.min(
@@ -85,14 +85,14 @@ export async function fetch(
       round.hasError ||
       round.sizeBytes >= minBytes ||
       remainingMs <= 0 ||
-      signal.aborted
+      anyAborted(signals)
     ) {
       return quota && access.quotaClient
         ? withinFetchQuota(quota, access.quotaClient, round)
         : { topics: round.topics, throttleTimeMs: 0 };
     }
     const logs = resolutions.flatMap((r) => (r.ok ? [r.hosted.log] : []));
-    await waitForAppend(logs, remainingMs, signal);
+    await waitForAppend(logs, remainingMs, signals);
     // Leadership or the topic itself may have changed while we waited.
     resolutions = targets.map((t) =>
       resolveCurrentAllowed(deps.resolver, t.topic, t.request.partition, access, 'READ'),

@@ -210,7 +210,7 @@ async function awaitIsrAcks(
   // The client's timeout is a wish; the broker's bound holds even for one that asks more.
   const timeoutMs =
     request.timeoutMs > 0 ? Math.min(request.timeoutMs, deps.maxAckWaitMs) : deps.maxAckWaitMs;
-  const signal = cancelled ? AbortSignal.any([cancelled, deps.shutdownSignal]) : deps.shutdownSignal;
+  const signals = cancelled ? [cancelled, deps.shutdownSignal] : [deps.shutdownSignal];
   await Promise.all(
     outcomes.map(async (outcome) => {
       if (!outcome.prepared || !outcome.hosted) return;
@@ -219,7 +219,7 @@ async function awaitIsrAcks(
         outcome.hosted,
         outcome.prepared.endOffset,
         timeoutMs,
-        signal,
+        signals,
       );
       if (ack.errorCode !== ErrorCode.NONE) {
         outcome.result = failed(outcome.result.partition ?? 0, ack.errorCode, ack.errorMessage);

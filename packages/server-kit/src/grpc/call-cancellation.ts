@@ -7,7 +7,16 @@ import type * as grpc from '@grpc/grpc-js';
  */
 export function callCancellation(call: grpc.ServerUnaryCall<unknown, unknown>): AbortSignal {
   const cancelled = new AbortController();
-  if (call.cancelled) cancelled.abort();
-  else call.on('cancelled', () => cancelled.abort());
+  if (call.cancelled) cancelled.abort(CALL_ENDED);
+  else call.on('cancelled', () => cancelled.abort(CALL_ENDED));
   return cancelled.signal;
 }
+
+/**
+ * The abort reason of every call's signal. grpc-js reports every call as cancelled once its
+ * status is sent, answered or not, and `abort()` without a reason builds a DOMException, stack
+ * trace included: on a leader serving replica fetches that was 2 % of its CPU.
+ */
+const CALL_ENDED: Error = Object.freeze(
+  new Error('the call ended (answered, cancelled or past its deadline)'),
+);
