@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendAsFollower, truncateTo } from '../replication/replica-log.js';
 import { PartitionLog } from './partition-log.js';
 import { TailCache } from './tail-cache.js';
 import { appendTo, batchOf, openTempStore, type TempStore } from './temp-store.fixture.js';
@@ -119,23 +118,6 @@ describe('PartitionLog reads with a tail cache', () => {
     }
   });
 
-  it('never serves a batch a truncation removed', async () => {
-    const { temp, log } = await openLog(1 << 20);
-    log.setReplicated(true);
-    await appendTo(temp.store, log, [batchOf([1, 2]), batchOf([3, 4]), batchOf([5])], 1);
-    expect(log.logEndOffset).toBe(5n);
-    await truncateTo(temp.store, log, 2n);
-    // The new leader's batches at the same offsets, with other values.
-    const replacement = batchOf([7, 8, 9], 'new');
-    replacement.writeBigInt64BE(2n, 0);
-    await appendAsFollower(temp.store, log, replacement);
-    log.setHighWatermark(5n);
-    const read = await log.read(2n, 1 << 20, true);
-    expect(Buffer.concat(read.batches).includes('new0')).toBe(true);
-    expect(read.batches).toHaveLength(1);
-    expect(await log.read(0n, 1 << 20, true, 'logEnd')).toEqual(await readFromDisk(temp));
-  });
-
   it('does not serve batches retention deleted, nor anything of a deleted log', async () => {
     const { temp, log } = await openLog(1 << 20);
     for (let i = 0; i < 4; i++) await appendTo(temp.store, log, [batchOf([i])]);
@@ -146,10 +128,3 @@ describe('PartitionLog reads with a tail cache', () => {
     expect(temp.store.tailCache.bytes).toBe(0);
   });
 });
-
-/** What LevelDB holds for `log` from offset 0 to its end, read past the cache. */
-async function readFromDisk(temp: TempStore) {
-  // A log loaded afresh has an empty cache.
-  const reopened = await PartitionLog.load(temp.store, TOPIC_ID, 0);
-  return reopened.read(0n, 1 << 20, true, 'logEnd');
-}
