@@ -193,8 +193,6 @@ export function startBroker(config: BrokerConfig, logger: Logger): Promise<Runni
       replication: replicationManager,
       security,
       quotas,
-      countStreamTraffic: (api: string, request: unknown, response: unknown) =>
-        metrics.countTraffic(api, request, response),
       instrument,
     };
     // The inter-broker listener first: it is the one registered as the broker's own address.

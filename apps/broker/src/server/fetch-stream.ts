@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { fetch } from './fetch.js';
 import { FetchSession } from './fetch-session.js';
 import { admitBeforeSecurityState, grpcCallAccess } from './grpc-call-access.js';
-import type { BrokerServiceDeps } from './service-deps.js';
+import { type BrokerServiceDeps, countStreamTraffic } from './service-deps.js';
 
 /** The path FetchStream's messages are authorized under (its RPC_AUTHORIZATION entry). */
 const FETCH_STREAM_PATH = '/fjord.v1.BrokerService/FetchStream';
@@ -112,7 +112,7 @@ class FetchStreamServer {
     const access = grpcCallAccess(call, replicaRequest);
     const round = this.#session.fetchRequest(request);
     const answer = this.#session.answered(await fetch(deps, round, [this.#closed.signal, woken], access));
-    deps.countStreamTraffic?.('Fetch', round, answer);
+    countStreamTraffic(deps, 'Fetch', round, answer);
     return answer;
   }
 

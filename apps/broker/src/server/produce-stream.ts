@@ -6,7 +6,7 @@ import type { CallAccess } from './call-access.js';
 import { admitBeforeSecurityState, grpcCallAccess } from './grpc-call-access.js';
 import { startProduce } from './produce.js';
 import { RefusedStreamRequest } from './produce-codec.js';
-import type { BrokerServiceDeps } from './service-deps.js';
+import { type BrokerServiceDeps, countStreamTraffic } from './service-deps.js';
 
 /** The unary RPC whose authorization rule and answers every stream request gets. */
 const PRODUCE_PATH = '/fjord.v1.BrokerService/Produce';
@@ -18,6 +18,9 @@ const PRODUCE_PATH = '/fjord.v1.BrokerService/Produce';
 const MAX_PENDING_REQUESTS = 64;
 
 type ProduceStreamCall = grpc.ServerDuplexStream<v1.ProduceStreamRequest__Output, v1.ProduceStreamResponse>;
+
+/** What a stream request without a `request` body stands for: nothing to append. */
+const EMPTY_PRODUCE: v1.ProduceRequest__Output = { acks: 0, timeoutMs: 0, topics: [] };
 
 /**
  * ProduceStream: each message is one Produce request, authorized, validated, throttled and
@@ -74,7 +77,7 @@ export function produceStreamHandler(
           response = produced === undefined ? undefined : { correlationId, response: produced };
           finish?.(OK_OUTCOME);
           if (produced && !(message instanceof RefusedStreamRequest))
-            countTraffic(deps, message.request, produced);
+            countStreamTraffic(deps, 'Produce', message.request ?? EMPTY_PRODUCE, produced);
         } catch (error) {
           const status = requestFailureStatus(deps.logger, 'ProduceStream', error);
           response = { correlationId, requestError: requestErrorOf(status) };
@@ -101,7 +104,7 @@ async function startRequest(
   cancelled: AbortSignal,
 ): Promise<{ answer: Promise<v1.ProduceResponse | undefined> }> {
   if (message instanceof RefusedStreamRequest) throw message.refusal.toServiceError();
-  const request = message.request ?? { acks: 0, timeoutMs: 0, topics: [] };
+  const request = message.request ?? EMPTY_PRODUCE;
   const access = streamRequestAccess(deps, call, request);
   const started = await startProduce(deps, request, cancelled, access);
   if (request.acks !== 0) return started;
@@ -136,17 +139,4 @@ function requestErrorOf(status: grpc.ServiceError): v1.ProduceRequestError {
     errorCode: Number(code ?? ErrorCode.UNKNOWN_SERVER_ERROR),
     errorMessage: status.details,
   };
-}
-
-/** Bytes in and partition errors of an answered request, as the server counts a unary Produce's. */
-function countTraffic(
-  deps: BrokerServiceDeps,
-  request: v1.ProduceRequest__Output | null,
-  response: v1.ProduceResponse,
-): void {
-  try {
-    deps.instrument?.onSuccess?.('Produce', request ?? { acks: 0, timeoutMs: 0, topics: [] }, response);
-  } catch {
-    // Counting must never fail a request (the unary instrumentation ignores it the same way).
-  }
 }

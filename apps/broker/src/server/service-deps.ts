@@ -30,14 +30,28 @@ export interface BrokerServiceDeps {
   /** Produce and fetch byte-rate quotas per (principal, client id); absent: none. */
   quotas?: { produce: ClientByteRateQuota; fetch: ClientByteRateQuota };
   /**
-   * Counts the bytes of one answered round of a streaming RPC (FetchStream) as the request
-   * instrumentation counts a unary call's (`api` as the unary RPC it stands for); the server
-   * kit instruments unary calls only.
-   */
-  countStreamTraffic?: (api: string, request: unknown, response: unknown) => void;
-  /**
    * The request metrics the gRPC server counts unary calls in; stream handlers count each
-   * request of a stream there under its unary RPC's name. Absent: not counted.
+   * request of a stream there under its unary RPC's name (`countStreamTraffic`). Absent: not
+   * counted.
    */
   instrument?: InstrumentOptions;
+}
+
+/**
+ * Counts the bytes of one answered request of a stream (ProduceStream, FetchStream) as the
+ * server kit counts a unary call's, through the same success hook, under the unary RPC it
+ * stands for (`api`). The server kit instruments unary calls only. Never throws: counting
+ * must not fail a request, as the unary instrumentation ignores its failures too.
+ */
+export function countStreamTraffic(
+  deps: Pick<BrokerServiceDeps, 'instrument'>,
+  api: string,
+  request: unknown,
+  response: unknown,
+): void {
+  try {
+    deps.instrument?.onSuccess?.(api, request, response);
+  } catch {
+    /* see above */
+  }
 }
