@@ -1,3 +1,4 @@
+import { connect } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LISTENER_METADATA_KEY, listenerOfCall } from './call-listener.js';
@@ -8,6 +9,7 @@ import {
   startGrpcServer,
   stopGrpcServer,
 } from './grpc-server.js';
+import { SERVER_RECEIVE_WINDOW_BYTES } from './receive-window.js';
 
 // A one-method service without a .proto: requests and responses are raw bytes.
 const bytes = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
@@ -128,6 +130,32 @@ describe('startGrpcServer / stopGrpcServer', () => {
     const forged = new grpc.Metadata();
     forged.set(LISTENER_METADATA_KEY, 'INTERNAL');
     expect(await call(external, 'x', forged)).toBe('EXTERNAL');
+  });
+
+  it('grants every connection and stream the wide receive window, not HTTP/2\'s 64 KiB', async () => {
+    const { ports } = await serveEcho((c, done) => done(null, c.request), {
+      listeners: [
+        { name: 'INTERNAL', host: '127.0.0.1', port: 0 },
+        { name: 'EXTERNAL', host: '127.0.0.1', port: 0 },
+      ],
+    });
+    for (const port of ports.values()) {
+      // A plain HTTP/2 client sees what the server granted it: the stream window in the
+      // server's SETTINGS, and the connection window as what it may send before an update.
+      const session = connect(`http://127.0.0.1:${port}`);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          session.once('error', reject);
+          session.once('remoteSettings', () => resolve());
+        });
+        await expect
+          .poll(() => session.remoteSettings.initialWindowSize)
+          .toBe(SERVER_RECEIVE_WINDOW_BYTES);
+        await expect.poll(() => session.state.remoteWindowSize).toBe(SERVER_RECEIVE_WINDOW_BYTES);
+      } finally {
+        session.destroy();
+      }
+    }
   });
 
   it('names the listener whose address cannot be bound', async () => {

@@ -15,6 +15,7 @@ import { authenticateService } from './authenticate-service.js';
 import { authorizedHandlers } from './authorization-gate.js';
 import { listenerTaggingInterceptor } from './call-listener.js';
 import { callSecurityInterceptor, type ListenerOfPort } from './call-security.js';
+import { SERVER_RECEIVE_WINDOW_BYTES, widenReceiveWindows } from './receive-window.js';
 import { guardedDefinition } from './request-guard.js';
 
 /** In-flight calls get this long to finish when a server stops, then they are cancelled. */
@@ -86,7 +87,7 @@ export function grpcAddress(host: string, port: number): string {
 
 /**
  * Creates a gRPC server with the given services and binds each listener (grpc-js serves once
- * bound). Every method's request decoding is guarded (see request-guard.ts): a body that is not
+ * bound). Every connection gets a {@link SERVER_RECEIVE_WINDOW_BYTES} HTTP/2 receive window. Every method's request decoding is guarded (see request-guard.ts): a body that is not
  * a valid message, or over its method's cap, reaches the request adapter as a refusal.
  */
 export async function startGrpcServer(options: StartGrpcServerOptions): Promise<RunningGrpcServer> {
@@ -137,6 +138,7 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
   try {
     for (const listener of listeners) {
       const port = await bind(server, listener, credentials(listener));
+      widenReceiveWindows(server);
       ports.set(listener.name, port);
       listenerOfPort.set(port, { name: listener.name, protocol: listener.securityProtocol ?? 'PLAINTEXT' });
     }
