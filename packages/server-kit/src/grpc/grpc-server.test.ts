@@ -132,7 +132,7 @@ describe('startGrpcServer / stopGrpcServer', () => {
     expect(await call(external, 'x', forged)).toBe('EXTERNAL');
   });
 
-  it('grants every connection and stream the wide receive window, not HTTP/2\'s 64 KiB', async () => {
+  it("grants every connection and stream the wide receive window, not HTTP/2's 64 KiB", async () => {
     const { ports } = await serveEcho((c, done) => done(null, c.request), {
       listeners: [
         { name: 'INTERNAL', host: '127.0.0.1', port: 0 },
@@ -148,9 +148,7 @@ describe('startGrpcServer / stopGrpcServer', () => {
           session.once('error', reject);
           session.once('remoteSettings', () => resolve());
         });
-        await expect
-          .poll(() => session.remoteSettings.initialWindowSize)
-          .toBe(SERVER_RECEIVE_WINDOW_BYTES);
+        await expect.poll(() => session.remoteSettings.initialWindowSize).toBe(SERVER_RECEIVE_WINDOW_BYTES);
         await expect.poll(() => session.state.remoteWindowSize).toBe(SERVER_RECEIVE_WINDOW_BYTES);
       } finally {
         session.destroy();

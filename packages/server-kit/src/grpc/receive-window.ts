@@ -1,4 +1,4 @@
-import type { Http2Server, Http2SecureServer, ServerHttp2Session } from 'node:http2';
+import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:http2';
 import type * as grpc from '@grpc/grpc-js';
 
 /**
